@@ -1,0 +1,272 @@
+"""Configuration: the only module that reads the environment and config files.
+
+Precedence: command-line flags > environment (SQLMIG_*, then DATABASE_URL for the URL) >
+sqlmig.toml or [tool.sqlmig] in pyproject.toml > defaults. The URL, in order: --url, SQLMIG_URL,
+the file named by SQLMIG_URL_FILE (a Docker/Kubernetes secret), DATABASE_URL, the config file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+DEFAULT_TABLE = "sqlmig_history"
+DEFAULT_LOCK_TIMEOUT = 60.0
+# key in sqlmig.toml -> (environment variable, parser)
+KEYS: dict[str, tuple[str, Any]] = {
+    "url": ("SQLMIG_URL", str),
+    "dir": ("SQLMIG_DIR", str),
+    "table": ("SQLMIG_TABLE", str),
+    "lock_timeout": ("SQLMIG_LOCK_TIMEOUT", float),
+    "allow_out_of_order": ("SQLMIG_ALLOW_OUT_OF_ORDER", "bool"),
+    # `sqlmig lint`: the SQL dialect (default: from the URL) and which rules run
+    "dialect": ("SQLMIG_DIALECT", str),
+    "lint_select": ("SQLMIG_LINT_SELECT", "names"),
+    "lint_ignore": ("SQLMIG_LINT_IGNORE", "names"),
+    "pg_version": ("SQLMIG_PG_VERSION", int),
+    # PostgreSQL lock_timeout for the migrations' own statements ("2s", "500ms"); off by default
+    "statement_lock_timeout": ("SQLMIG_STATEMENT_LOCK_TIMEOUT", "duration"),
+    "retries": ("SQLMIG_RETRIES", int),
+    # the dialect migration files are written in; `up` on another dialect runs them transpiled
+    "source_dialect": ("SQLMIG_SOURCE_DIALECT", str),
+}
+LOG_FORMATS = ("text", "json")
+NO_URL_HINT = (
+    "set one with --url, the SQLMIG_URL or DATABASE_URL environment variable (or SQLMIG_URL_FILE "
+    'naming a file that holds it), or url = "..." in sqlmig.toml; '
+    "e.g. postgresql://user:password@localhost:5432/app or sqlite:///app.db"
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a command needs to know, resolved once."""
+
+    url: str | None = None
+    dir: Path = Path("migrations")
+    table: str = DEFAULT_TABLE
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    allow_out_of_order: bool = False
+    dialect: str | None = None  # lint: postgres | sqlite | mysql; None = from the URL
+    lint_select: tuple[str, ...] = ()
+    lint_ignore: tuple[str, ...] = ()
+    pg_version: int | None = None
+    log_format: str = "text"
+    statement_lock_timeout: float | None = None  # seconds; None = the server's setting
+    retries: int = 0  # extra attempts of a migration that failed on statement_lock_timeout
+    faults: str | None = None  # SQLMIG_TEST_FAULT, for the reliability tests only (faults.py)
+    source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
+    config_file: Path | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def require_url(self) -> str:
+        if not self.url:
+            raise UsageError("no database URL is configured", hint=NO_URL_HINT)
+        return self.url
+
+
+def load(
+    flags: Mapping[str, Any], *, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Config:
+    """Resolve flags (None = not given), environment and config file into a Config."""
+    env = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    config_path = _config_path(flags.get("config") or env.get("SQLMIG_CONFIG"), cwd)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if config_path is not None:
+        for key, value in _read_file(config_path).items():
+            values[key], sources[key] = value, str(config_path)
+        if "dir" in values:  # a relative dir in a config file is relative to that file
+            values["dir"] = str(config_path.parent / values["dir"])
+    if env.get("DATABASE_URL"):
+        values["url"], sources["url"] = env["DATABASE_URL"], "DATABASE_URL"
+    if env.get("SQLMIG_URL_FILE") and not (flags.get("url") or env.get("SQLMIG_URL")):
+        values["url"] = _read_url_file(env["SQLMIG_URL_FILE"], cwd)
+        sources["url"] = "SQLMIG_URL_FILE"
+    for key, (var, kind) in KEYS.items():
+        if env.get(var):
+            values[key], sources[key] = _parse(key, env[var], kind, var), var
+    for key in KEYS:
+        if flags.get(key) is not None:
+            values[key], sources[key] = flags[key], f"--{key.replace('_', '-')}"
+    values["log_format"] = log_format(flags, environ=env)
+    values["faults"] = env.get("SQLMIG_TEST_FAULT") or None  # tests only: see faults.py
+    return _build(values, config_path, sources)
+
+
+def log_format(flags: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> str:
+    """`text` or `json`, from --log-format or SQLMIG_LOG_FORMAT (where logs go is not a project
+    setting, so it is not read from sqlmig.toml)."""
+    env = os.environ if environ is None else environ
+    given, source = flags.get("log_format"), "--log-format"
+    if not given:
+        given, source = env.get("SQLMIG_LOG_FORMAT") or "text", "SQLMIG_LOG_FORMAT"
+    if given.strip().lower() not in LOG_FORMATS:
+        raise UsageError(
+            f"{source}: unknown log format {given!r}", hint="use one of: " + ", ".join(LOG_FORMATS)
+        )
+    return given.strip().lower()
+
+
+def testing_server_url(*, environ: Mapping[str, str] | None = None) -> str | None:
+    """SQLMIG_TEST_URL: the PostgreSQL server of the pytest plugin (never SQLMIG_URL, which may
+    be a production database)."""
+    env = os.environ if environ is None else environ
+    return env.get("SQLMIG_TEST_URL") or None
+
+
+def _read_url_file(name: str, cwd: Path) -> str:
+    """The URL in a secret file; errors name the variable and the file, never the content."""
+    path = Path(name) if Path(name).is_absolute() else cwd / name
+    hint = "SQLMIG_URL_FILE must name a readable file holding one database URL"
+    try:
+        text = path.read_bytes().decode("utf-8").strip()
+    except OSError as exc:
+        raise UsageError(
+            f"SQLMIG_URL_FILE={name}: cannot read the file: {exc.strerror}", hint=hint
+        ) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"SQLMIG_URL_FILE={name}: the file is not UTF-8 text", hint=hint) from None
+    if not text:
+        raise UsageError(f"SQLMIG_URL_FILE={name}: the file is empty", hint=hint)
+    return text
+
+
+def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, str]) -> Config:
+    lock_timeout = float(values.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
+    if not 0 <= lock_timeout < 1e9:  # also refuses nan and inf
+        raise UsageError(
+            f"lock_timeout must be 0 or more seconds, got {lock_timeout:g}",
+            hint=f"set by {sources.get('lock_timeout')}",
+        )
+    return Config(
+        url=values.get("url") or None,
+        dir=Path(values.get("dir", "migrations")),
+        table=values.get("table", DEFAULT_TABLE),
+        lock_timeout=lock_timeout,
+        allow_out_of_order=bool(values.get("allow_out_of_order", False)),
+        dialect=values.get("dialect") or None,
+        lint_select=tuple(values.get("lint_select", ())),
+        lint_ignore=tuple(values.get("lint_ignore", ())),
+        pg_version=values.get("pg_version"),
+        log_format=values["log_format"],
+        statement_lock_timeout=_positive(values, "statement_lock_timeout", sources),
+        retries=_retries(values, sources),
+        faults=values.get("faults"),
+        source_dialect=_source_dialect(values.get("source_dialect")),
+        config_file=config_path,
+        sources=sources,
+    )
+
+
+def _source_dialect(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in ("postgres", "sqlite", "mysql"):
+        raise UsageError(
+            f"source_dialect has a bad value {value!r}", hint='write source_dialect = "postgres"'
+        )
+    return str(value)
+
+
+def parse_duration(value: Any, what: str) -> float | None:
+    """Seconds from 2, 2.5, "2s", "500ms" or "1min"; 0 or "off" = None (not set)."""
+    text = str(value).strip().lower()
+    if isinstance(value, bool) or not text:
+        raise UsageError(f"{what} has a bad value {value!r}", hint='e.g. "2s" or "500ms"')
+    if text in ("off", "0", "none"):
+        return None
+    units = (("ms", 0.001), ("min", 60.0), ("s", 1.0))
+    scale = next((f for u, f in units if text.endswith(u)), 1.0)
+    number = next((text[: -len(u)] for u, _ in units if text.endswith(u)), text)
+    try:
+        seconds = float(number) * scale
+    except ValueError:
+        raise UsageError(f"{what} has a bad value {value!r}", hint='e.g. "2s" or "500ms"') from None
+    if not 0 <= seconds < 1e7:  # also refuses nan and inf
+        raise UsageError(f"{what} must be between 0 and 1e7 seconds, got {value!r}")
+    return seconds or None
+
+
+def _positive(values: dict[str, Any], key: str, sources: dict[str, str]) -> float | None:
+    value = values.get(key)
+    return None if value is None else parse_duration(value, sources.get(key, key))
+
+
+def _retries(values: dict[str, Any], sources: dict[str, str]) -> int:
+    retries = int(values.get("retries", 0))
+    if not 0 <= retries <= 100:
+        raise UsageError(f"retries must be 0 to 100, got {retries}", hint=sources.get("retries"))
+    return retries
+
+
+def _config_path(given: str | None, cwd: Path) -> Path | None:
+    if given:
+        path = Path(given) if Path(given).is_absolute() else cwd / given
+        if not path.is_file():
+            raise UsageError(
+                f"config file {given} does not exist", hint="check --config / SQLMIG_CONFIG"
+            )
+        return path
+    for name in ("sqlmig.toml", "pyproject.toml"):
+        path = cwd / name
+        if path.is_file() and (
+            name == "sqlmig.toml" or "[tool.sqlmig]" in path.read_text("utf-8", "replace")
+        ):
+            return path
+    return None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(
+            f"{path}: invalid TOML: {exc}", hint="fix the file, or see README.md for an example"
+        ) from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("sqlmig", {})
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise UsageError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}",
+            hint="known settings: " + ", ".join(KEYS),
+        )
+    return {key: _parse(key, value, KEYS[key][1], str(path)) for key, value in data.items()}
+
+
+def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise UsageError(f"{source}: {key} must be true or false, got {value!r}")
+    if kind == "duration":
+        return parse_duration(value, f"{source}: {key}")
+    if kind == "names":  # a TOML list of strings, or "a,b" in the environment
+        items = value if isinstance(value, list) else str(value).split(",")
+        if not all(isinstance(item, str) for item in items):
+            raise UsageError(f"{source}: {key} must be a list of rule codes or names")
+        return tuple(item.strip() for item in items if item.strip())
+    if isinstance(value, bool):  # TOML true is not a number of seconds
+        raise UsageError(f"{source}: {key} has a bad value {value!r}")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{source}: {key} has a bad value {value!r}") from None

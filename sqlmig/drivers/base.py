@@ -1,0 +1,107 @@
+"""The small interface every database driver implements, and how to add one.
+
+How to add a driver (the conformance suite in tests/integration/test_conformance.py checks each):
+1. Give it `dialect`, `TYPES` (column types for the history tables, see history.py), `PARAM`
+   (the driver's placeholder, "?" or "%s") and `ATOMIC_DDL`: False where DDL commits by itself
+   (MySQL), which makes the Runner run every file statement by statement behind a `running`
+   row. Register it in DRIVERS in drivers/__init__.py and its URL schemes in urls.SCHEMES.
+2. `connect()` raises ConnectError (exit 6) with the URL redacted; never read the environment.
+   The classmethod `probe(url, timeout=)` (for `sqlmig wait`) connects once, bounded by about
+   `timeout` s: None when ready to migrate, the reason when the server answers but is not (a
+   PostgreSQL standby), ConnectError when it cannot be reached.
+3. `lock(timeout)` is a context manager: exclusive for database + history table, across processes,
+   released when the process dies; LockTimeout (exit 3) naming the holder when not had in time.
+4. `query` reads rows; `execute` runs one statement at once (autocommit).
+5. `begin` / `run_script` / `record` / `commit` / `rollback` make one atomic unit: the file's
+   statements and the history changes commit together or not at all. A driver may defer sending
+   (PostgreSQL sends BEGIN with the script and the history rows with COMMIT: two round trips).
+   `run_script` raises ScriptError with the offset of the failing statement where known.
+   `begin(durable=False)` may skip the wait for the commit to reach disk (PostgreSQL's
+   synchronous_commit = off): the unit is still atomic, and the next durable commit on the same
+   server makes it durable too, since the log is flushed in order.
+6. `split` returns a file's statements for `-- sqlmig:no-transaction` files, run one by one with
+   `run_statement` (autocommit; ScriptError with the offset inside that statement).
+7. `commit` raises CommitLost when the connection dropped after COMMIT was sent; `settle()` then
+   reconnects and waits until the old session is gone, so the history shows the outcome.
+8. Database errors outside a script become SqlmigErrors: MissingTable when the history table is
+   not there, ConnectError (exit 6) when the connection is lost, HistoryError (exit 1) otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar, Protocol
+
+from ..errors import ConnectError, HistoryError
+from ..sqltext import Statement
+from ..urls import DatabaseUrl
+
+
+class ScriptError(Exception):
+    """A statement of a migration failed: the server's words and where in the file it happened."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        offset: int | None = None,
+        detail: str | None = None,
+        hint: str | None = None,
+        sqlstate: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.detail = detail
+        self.hint = hint
+        self.sqlstate = sqlstate
+
+
+class MissingTable(HistoryError):
+    """The history table (or its schema) does not exist yet."""
+
+
+class CommitLost(ConnectError):
+    """The connection dropped after COMMIT was sent: committed or not, only the history knows."""
+
+
+class TransactionEnded(Exception):
+    """The migration's own SQL ended sqlmig's transaction (COMMIT/ROLLBACK/END in the file)."""
+
+
+class Driver(Protocol):
+    dialect: ClassVar[str]
+    TYPES: ClassVar[dict[str, str]]
+    PARAM: ClassVar[str]
+    MAX_IDENTIFIER_BYTES: ClassVar[int]
+    ATOMIC_DDL: ClassVar[bool]
+    url: DatabaseUrl
+
+    def quote(self, name: str) -> str: ...
+
+    def lock(
+        self, timeout: float, on_wait: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def begin(self, *, durable: bool = True) -> None: ...
+
+    def run_script(self, text: str) -> None: ...
+
+    def record(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def split(self, text: str) -> list[Statement]: ...
+
+    def run_statement(self, text: str) -> None: ...
+
+    def settle(self) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,286 @@
+"""MySQL and MariaDB through PyMySQL: a GET_LOCK lock, and files run statement by statement.
+
+Every DDL statement commits implicitly in MySQL, so no file can be atomic: the Runner runs each
+file like a `-- sqlmig:no-transaction` one, behind a `running` row that counts statements done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+try:
+    import pymysql
+    from pymysql.constants import SERVER_STATUS
+except ModuleNotFoundError:  # the optional extra is not installed
+    pymysql = None  # type: ignore[assignment]
+
+from ..errors import ConnectError, HistoryError, LockTimeout, UsageError
+from ..sqltext import Statement, split_mysql
+from ..urls import DatabaseUrl, scrub
+from .base import MissingTable, ScriptError, TransactionEnded
+
+NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
+CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
+HOLDER = (
+    "SELECT ID, USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK(%s)"
+)
+
+
+class MysqlDriver:
+    dialect: ClassVar[str] = "mysql"
+    TYPES: ClassVar[dict[str, str]] = {
+        "bigint": "BIGINT",
+        "text": "LONGTEXT",
+        "timestamp": "VARCHAR(40)",  # ISO 8601 UTC text, as on SQLite: no server time zone games
+        "serial": "BIGINT AUTO_INCREMENT",
+    }
+    PARAM: ClassVar[str] = "%s"
+    MAX_IDENTIFIER_BYTES: ClassVar[int] = 64
+    ATOMIC_DDL: ClassVar[bool] = False
+
+    def __init__(self, conn: Any, url: DatabaseUrl, table: str) -> None:
+        self.conn = conn
+        self.url = url
+        self.table = table
+
+    @classmethod
+    def connect(
+        cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
+    ) -> MysqlDriver:
+        conn = _connect(url)
+        if statement_lock_timeout is not None:  # bounds waits for metadata (DDL) locks
+            seconds = max(1, math.ceil(statement_lock_timeout))
+            _fetch(conn, f"SET SESSION lock_wait_timeout = {seconds}")
+        return cls(conn, url, table)
+
+    @classmethod
+    def probe(cls, url: DatabaseUrl, *, timeout: float) -> str | None:
+        """One readiness check: None when the server answers a query."""
+        conn = _connect(url, connect_timeout=max(2, math.ceil(timeout)))
+        try:
+            _fetch(conn, "SELECT 1")
+        except pymysql.Error as exc:
+            raise _wrap(exc, url.raw) from None
+        finally:
+            conn.close()
+        return None
+
+    def quote(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    # -- lock -----------------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """GET_LOCK on a dedicated connection: freed by the server when that connection ends."""
+        conn = _connect(self.url)
+        try:
+            name = self._lock_name(conn)
+            self._acquire(conn, name, timeout, on_wait)
+            yield
+            with suppress(pymysql.Error):
+                _fetch(conn, "SELECT RELEASE_LOCK(%s)", (name,))
+        finally:
+            conn.close()
+
+    def _lock_name(self, conn: Any) -> str:
+        """database/table, hashed when longer than MySQL's 64-character limit for lock names."""
+        database = _fetch(conn, "SELECT DATABASE()")[0][0] or ""
+        table = self.table if "." in self.table else f"{database}.{self.table}"
+        name = f"sqlmig/{table}"
+        return name if len(name) <= 64 else "sqlmig/" + hashlib.sha256(name.encode()).hexdigest()
+
+    def _acquire(
+        self, conn: Any, name: str, timeout: float, on_wait: Callable[[str], None] | None
+    ) -> None:
+        if _fetch(conn, "SELECT GET_LOCK(%s, 0)", (name,))[0][0] == 1:
+            return
+        if on_wait:
+            on_wait(f"waiting for the migration lock, held by {_holder(conn, name)}")
+        # GET_LOCK waits in the server and wakes the moment the holder lets go
+        got = _fetch(conn, "SELECT GET_LOCK(%s, %s)", (name, max(timeout, 0)))[0][0]
+        if got != 1:
+            raise LockTimeout(
+                f"the migration lock is held by {_holder(conn, name)}; gave up after {timeout:g} s",
+                hint="wait for that run to finish, raise --lock-timeout, or, if that session is "
+                "stuck, end it with KILL <id>",
+            )
+
+    # -- statements -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except pymysql.Error as exc:
+            code = _code(exc)
+            if code in (NO_SUCH_TABLE, UNKNOWN_DATABASE):
+                raise MissingTable(_message(exc)) from None
+            raise _wrap(exc, self.url.raw) from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._errors():
+            return _fetch(self.conn, sql, tuple(params) or None)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self._errors():
+            _fetch(self.conn, sql, tuple(params) or None)
+
+    def begin(self, *, durable: bool = True) -> None:
+        self.execute("START TRANSACTION")
+
+    def run_script(self, text: str) -> None:
+        """Only for DML: the Runner never sends DDL this way (ATOMIC_DDL is False)."""
+        for stmt in split_mysql(text):
+            try:
+                self._run(stmt.text)
+            except ScriptError as exc:
+                exc.offset = stmt.offset
+                raise
+            if not self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+                raise TransactionEnded()
+
+    def record(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.execute(sql, params)
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        with suppress(pymysql.Error):
+            _fetch(self.conn, "ROLLBACK")
+
+    def settle(self) -> None:
+        """Reconnect after a lost connection, ending the old session if the server still has
+        it, so that whatever it was doing is over before the history is read again."""
+        old = self.conn.thread_id()
+        with suppress(Exception):
+            self.conn.close()
+        self.conn = _connect(self.url)
+        with suppress(pymysql.Error):
+            _fetch(self.conn, f"KILL {int(old)}")
+
+    def split(self, text: str) -> list[Statement]:
+        return split_mysql(text)
+
+    def run_statement(self, text: str) -> None:
+        self._run(text)
+        if self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+            with suppress(pymysql.Error):
+                _fetch(self.conn, "ROLLBACK")
+            raise ScriptError(
+                "the statement opened a transaction and left it open (BEGIN or START TRANSACTION "
+                "without COMMIT); sqlmig rolled it back",
+                offset=0,
+            )
+
+    def _run(self, text: str) -> None:
+        try:
+            _fetch(self.conn, text)
+        except KeyboardInterrupt:
+            self._kill_query()  # PyMySQL cannot cancel: end the statement from a new connection
+            raise
+        except pymysql.Error as exc:
+            if _code(exc) in CONNECTION_LOST:
+                raise _wrap(exc, self.url.raw) from None
+            raise ScriptError(_message(exc), offset=0, sqlstate=str(_code(exc))) from None
+
+    def _kill_query(self) -> None:
+        """End the running statement from a new connection, which then replaces the old one:
+        an interrupted read leaves PyMySQL's connection mid-packet and unusable."""
+        with suppress(Exception):
+            other = _connect(self.url)
+            _fetch(other, f"KILL QUERY {int(self.conn.thread_id())}")
+            with suppress(Exception):
+                self.conn.close()
+            self.conn = other
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self.conn.close()
+
+
+def _fetch(conn: Any, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def _connect(url: DatabaseUrl, connect_timeout: int | None = None) -> Any:
+    if pymysql is None:
+        raise UsageError("MySQL/MariaDB support needs PyMySQL", hint="pip install 'sqlmig[mysql]'")
+    options = _options(url)
+    if connect_timeout is not None:
+        options["connect_timeout"] = connect_timeout
+    try:
+        return pymysql.connect(**options)
+    except pymysql.Error as exc:
+        raise ConnectError(
+            f"cannot connect to {url.redacted}: {scrub(_message(exc), url.raw)}",
+            hint="check that the server is running and the URL is right "
+            "(--url, SQLMIG_URL or DATABASE_URL)",
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ConnectError(
+            f"cannot connect to {url.redacted}: {scrub(str(exc), url.raw)}"
+        ) from None
+
+
+def _options(url: DatabaseUrl) -> dict[str, Any]:
+    """PyMySQL's connect() arguments from mysql://user:password@host:port/database?options."""
+    parts = urlsplit(url.raw)
+    query = dict(parse_qsl(parts.query))
+    options: dict[str, Any] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or 3306,
+        "user": unquote(parts.username or "root"),
+        "password": url.password or "",
+        "database": unquote(parts.path.lstrip("/")) or None,
+        "autocommit": True,
+        "charset": query.pop("charset", "utf8mb4"),
+        "connect_timeout": int(query.pop("connect_timeout", "10")),
+        "program_name": f"sqlmig {os.getpid()}@{socket.gethostname()}"[:64],
+    }
+    if query.pop("unix_socket", None):
+        raise UsageError("unix_socket is not supported in the URL yet; use host and port")
+    if query:
+        raise UsageError(
+            f"unknown MySQL URL option(s): {', '.join(sorted(query))}",
+            hint="supported: charset, connect_timeout",
+        )
+    return options
+
+
+def _holder(conn: Any, name: str) -> str:
+    rows = _fetch(conn, HOLDER, (name,))
+    if not rows:
+        return "another session (it may have just finished)"
+    ident, user, host, seconds = rows[0]
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - (seconds or 0)))
+    return f"connection {ident} (user {user}, from {host}, since {since} UTC)"
+
+
+def _code(exc: Exception) -> int | None:
+    return exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+
+
+def _message(exc: Exception) -> str:
+    return str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+
+
+def _wrap(exc: Exception, raw_url: str) -> ConnectError | HistoryError:
+    message = scrub(_message(exc), raw_url)
+    if _code(exc) in CONNECTION_LOST:
+        return ConnectError(
+            f"lost the connection to MySQL: {message}",
+            hint="check the server and the network; then run sqlmig status",
+        )
+    return HistoryError(f"MySQL error: {message}")

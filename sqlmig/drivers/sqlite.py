@@ -1,0 +1,246 @@
+"""SQLite through the standard library: statements run one by one inside BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from ..errors import ConnectError, HistoryError, LockTimeout
+from ..sqltext import Statement, split_sqlite
+from ..urls import DatabaseUrl
+from .base import MissingTable, ScriptError, TransactionEnded
+
+
+class SqliteDriver:
+    dialect: ClassVar[str] = "sqlite"
+    TYPES: ClassVar[dict[str, str]] = {
+        "bigint": "INTEGER",
+        "text": "TEXT",
+        "timestamp": "TEXT",
+        "serial": "INTEGER",
+    }
+    PARAM: ClassVar[str] = "?"
+    MAX_IDENTIFIER_BYTES: ClassVar[int] = 255
+    ATOMIC_DDL: ClassVar[bool] = True  # DDL rolls back with the transaction
+
+    def __init__(self, conn: sqlite3.Connection, url: DatabaseUrl, path: str) -> None:
+        self.conn = conn
+        self.url = url
+        self.path = path
+
+    @classmethod
+    def connect(
+        cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
+    ) -> SqliteDriver:
+        path = url.sqlite_path
+        try:
+            # isolation_level=None: sqlite3 never opens or commits a transaction behind our back
+            conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+            # foreign_keys stays as SQLite leaves it (off), as when the file is run by `sqlite3`:
+            # the table-rebuild recipe for ALTERs SQLite lacks needs it off.
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # fails now if not a database
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                raise HistoryError(  # it opened: busy is not "cannot connect"
+                    f"SQLite database {path!r} stayed locked for 5 s: {exc}", hint=_hint(exc)
+                ) from None
+            raise ConnectError(
+                f"cannot open SQLite database {path!r}: {exc}",
+                hint="check that the folder exists and is writable",
+            ) from None
+        return cls(conn, url, path)
+
+    @classmethod
+    def probe(cls, url: DatabaseUrl, *, timeout: float) -> str | None:
+        """One readiness check: the file opens (its folder may be a volume still to come)."""
+        cls.connect(url, table="").close()
+        return None
+
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    @contextmanager
+    def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """flock() on the database file: exclusive across processes, gone when the process dies.
+
+        SQLite's own locks are fcntl() byte-range locks, which Linux keeps apart from flock().
+        """
+        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if self.path == ":memory:":
+            yield
+            return
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            _flock(fd, timeout, on_wait, self.path)
+            yield
+        finally:
+            os.close(fd)  # releases the flock
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if str(exc).startswith("no such table"):
+                raise MissingTable(str(exc)) from None
+            raise HistoryError(f"SQLite error on {self.path}: {exc}", hint=_hint(exc)) from None
+        except sqlite3.Error as exc:
+            raise HistoryError(f"SQLite error on {self.path}: {exc}", hint=_hint(exc)) from None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._errors():
+            return self.conn.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self._errors():
+            self.conn.execute(sql, params)
+
+    def begin(self, *, durable: bool = True) -> None:
+        with self._errors():
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def run_script(self, text: str) -> None:
+        for stmt in split_sqlite(text):
+            try:
+                with _interruptible(self.conn):
+                    self.conn.execute(stmt.text)
+            except sqlite3.Error as exc:
+                raise ScriptError(
+                    str(exc), offset=stmt.offset, sqlstate=getattr(exc, "sqlite_errorname", None)
+                ) from None
+            if not self.conn.in_transaction:
+                raise TransactionEnded(stmt.offset)
+
+    record = execute
+
+    def commit(self) -> None:
+        with self._errors():
+            self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            with self._errors():
+                self.conn.execute("ROLLBACK")
+
+    def split(self, text: str) -> list[Statement]:
+        return split_sqlite(text)
+
+    def run_statement(self, text: str) -> None:
+        try:
+            with _interruptible(self.conn):
+                self.conn.execute(text)
+        except sqlite3.Error as exc:
+            raise ScriptError(
+                str(exc), offset=0, sqlstate=getattr(exc, "sqlite_errorname", None)
+            ) from None
+
+    def settle(self) -> None:
+        """Nothing to settle: a local file has no lost connections (commit never raises
+        CommitLost)."""
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@contextmanager
+def _interruptible(conn: sqlite3.Connection) -> Iterator[None]:
+    """Let Ctrl-C and SIGTERM stop a long statement within milliseconds, not at its end.
+
+    Python runs signal handlers only between bytecodes, never inside sqlite3_step(): a progress
+    handler gives it that chance. sqlite3 then swallows the handler's KeyboardInterrupt (the
+    statement fails as "interrupted"); it is caught on its way to sys.unraisablehook (3.11+) or
+    sys.excepthook (3.10) and raised again, so the caller rolls back and exits 130 or 143.
+    """
+    caught: list[BaseException] = []
+    hooks = sys.unraisablehook, sys.excepthook
+
+    def unraisable(u: Any) -> None:
+        if not isinstance(u.exc_value, KeyboardInterrupt):
+            return hooks[0](u)
+        caught.append(u.exc_value)
+
+    def excepthook(kind: Any, value: Any, tb: Any) -> None:
+        if not isinstance(value, KeyboardInterrupt):
+            return hooks[1](kind, value, tb)
+        caught.append(value)
+
+    sys.unraisablehook, sys.excepthook = unraisable, excepthook
+    sqlite3.enable_callback_tracebacks(True)
+    conn.set_progress_handler(_tick, 50_000)
+    try:
+        yield
+    except sqlite3.OperationalError:
+        if caught:
+            raise caught[0] from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+        sqlite3.enable_callback_tracebacks(False)
+        sys.unraisablehook, sys.excepthook = hooks
+
+
+def _tick() -> int:
+    return 0  # entering this function runs pending signal handlers
+
+
+def _hint(exc: sqlite3.Error) -> str | None:
+    text = str(exc)
+    if "readonly" in text:
+        return "the database file or its folder is read-only; fix the permissions"
+    if "disk is full" in text or "disk I/O" in text:
+        return "free some disk space; nothing was recorded for the failed step"
+    if "locked" in text:
+        return "another connection holds a write lock; retry, or raise --lock-timeout"
+    return None
+
+
+def _flock(fd: int, timeout: float, on_wait: Callable[[str], None] | None, path: str) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        holder = _flock_holder(fd)
+        if not told and on_wait:
+            on_wait(f"waiting for the migration lock on {path}, held by {holder}")
+            told = True
+        if time.monotonic() >= deadline:
+            raise LockTimeout(
+                f"the migration lock on {path} is held by {holder}; gave up after {timeout:g} s",
+                hint="wait for that run to finish, or raise --lock-timeout",
+            )
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(delay * 2, 0.2)
+
+
+def _flock_holder(fd: int) -> str:
+    """Who holds a flock on fd's file, from /proc/locks (Linux); else 'another process'."""
+    inode = os.fstat(fd).st_ino
+    try:
+        with open("/proc/locks") as locks:
+            for line in locks:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
+                    pid = fields[4]
+                    return f"pid {pid} ({_cmdline(pid)})"
+    except OSError:
+        pass
+    return "another process"
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()[:120]
+    except OSError:
+        return "command unknown"

@@ -1,0 +1,71 @@
+"""The one exception tree: every error a user can see, with its exit code and next step."""
+
+from __future__ import annotations
+
+
+class SqlmigError(Exception):
+    """Base of every error sqlmig reports; `cli` turns it into a message and `exit_code`."""
+
+    exit_code = 1
+    kind = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(SqlmigError):
+    """Bad options or configuration."""
+
+    exit_code = 2
+    kind = "usage"
+
+
+class MigrationFileError(SqlmigError):
+    """The migrations folder holds something sqlmig cannot use; found before connecting."""
+
+    exit_code = 2
+    kind = "files"
+
+
+class MigrationFailed(SqlmigError):
+    """A migration's SQL failed; its transaction was rolled back (or recorded as failed)."""
+
+    exit_code = 1
+    kind = "migration_failed"
+
+
+class LockTimeout(SqlmigError):
+    """Another runner held the migration lock for longer than --lock-timeout."""
+
+    exit_code = 3
+    kind = "lock_timeout"
+
+
+class DriftError(SqlmigError):
+    """An applied file was edited or is missing."""
+
+    exit_code = 4
+    kind = "drift"
+
+
+class FailedStateError(SqlmigError):
+    """The history holds a failed or running migration that needs `sqlmig repair`."""
+
+    exit_code = 5
+    kind = "failed_state"
+
+
+class ConnectError(SqlmigError):
+    """The database could not be reached or refused the login."""
+
+    exit_code = 6
+    kind = "connect"
+
+
+class HistoryError(SqlmigError):
+    """The history table exists but could not be read or written."""
+
+    exit_code = 1
+    kind = "history"

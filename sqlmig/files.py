@@ -1,0 +1,217 @@
+"""Discover and read migration files: names, versions, directives and checksums. No database."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import MigrationFileError
+
+FILENAME = re.compile(r"^(?P<version>\d+)_(?P<slug>[a-z0-9_]+)\.(?P<direction>up|down)\.sql$")
+# A hand-written file for one dialect, used by `transpile` instead of translating the generic one.
+OVERRIDE = re.compile(
+    r"^(?P<version>\d+)_(?P<slug>[a-z0-9_]+)\.(?P<dialect>sqlite|mysql|postgres)"
+    r"\.(?P<direction>up|down)\.sql$"
+)
+MAX_VERSION = 2**63 - 1
+BOM = b"\xef\xbb\xbf"
+# A file is read whole and sent as one query: a bigger one is a data dump, refused before it is
+# read (a 200 MB file took 430 MB of memory just to be found bad).
+MAX_FILE_BYTES = 100 * 1024 * 1024
+DIRECTIVE = re.compile(r"^--\s*sqlmig:\s*(?P<name>[a-z-]+)(?P<args>[^\n]*)$", re.I)
+# The leading comment block: white space, -- lines and /* */ blocks before the first statement.
+LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+# Directives read by `up`/`down`; the lint ones are parsed by lint, but known here so a typo fails.
+KNOWN_DIRECTIVES = {"no-transaction", "ignore", "ignore-file", "review"}
+NAMING_HINT = (
+    "name migration files NNNN_slug.up.sql and NNNN_slug.down.sql "
+    "(digits, an underscore, lowercase letters, digits and underscores)"
+)
+
+
+@dataclass(frozen=True)
+class SqlFile:
+    """One up or down file as sqlmig runs it."""
+
+    path: Path
+    text: str
+    checksum: str
+    transactional: bool
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A numbered migration: its up file and, if it is reversible, its down file."""
+
+    version: int
+    version_text: str
+    name: str
+    up: SqlFile
+    down: SqlFile | None
+    overrides: tuple[tuple[str, str, Path], ...] = ()  # (dialect, direction, path), not read
+
+    @property
+    def label(self) -> str:
+        return f"{self.version_text}_{self.name}"
+
+    def override(self, dialect: str, direction: str) -> Path | None:
+        """The hand-written `NNNN_slug.<dialect>.<direction>.sql` beside this migration, if any."""
+        return next((p for d, w, p in self.overrides if (d, w) == (dialect, direction)), None)
+
+
+def checksum(data: bytes) -> str:
+    """sha256 over the bytes with a UTF-8 BOM stripped and CRLF turned into LF."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    return "sha256:" + hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
+
+
+def directives(text: str, path: Path) -> set[str]:
+    """The `-- sqlmig:NAME` directives in the file's leading comment block."""
+    found: set[str] = set()
+    block = LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
+    for line in block.splitlines():
+        line = line.strip()
+        if not line.startswith("--"):
+            continue
+        match = DIRECTIVE.match(line)
+        if match is None:
+            if line.replace(" ", "").startswith("--sqlmig"):
+                raise MigrationFileError(
+                    f"{path}: malformed directive {line!r}",
+                    hint="write it as: -- sqlmig:no-transaction",
+                )
+            continue
+        if match.group("name").lower() not in KNOWN_DIRECTIVES:
+            raise MigrationFileError(
+                f"{path}: unknown directive {line!r}",
+                hint="known directives: " + ", ".join(sorted(KNOWN_DIRECTIVES)),
+            )
+        found.add(match.group("name").lower())
+    return found
+
+
+def read_sql_file(path: Path) -> SqlFile:
+    """Read, validate and checksum one file; any problem names the file (and byte offset)."""
+    try:
+        _check_size(path)
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise MigrationFileError(
+            f"{path} is a directory, not a migration file",
+            hint="rename or move it out of the migrations folder",
+        ) from None
+    except OSError as exc:
+        raise MigrationFileError(
+            f"cannot read {path}: {exc.strerror}", hint="check the file's permissions"
+        ) from None
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + (len(data) - len(body))
+        raise MigrationFileError(
+            f"{path} is not valid UTF-8 (byte offset {offset})",
+            hint="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        ) from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise MigrationFileError(
+            f"{path} contains a NUL byte (byte offset {nul})",
+            hint="migration files must be plain UTF-8 text",
+        )
+    text = text.replace("\r\n", "\n")
+    return SqlFile(
+        path=path,
+        text=text,
+        checksum=checksum(data),
+        transactional="no-transaction" not in directives(text, path),
+    )
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES and path.is_file():
+        raise MigrationFileError(
+            f"{path} is {size / 2**20:.0f} MB; migration files are read whole and sent as one "
+            f"query, so sqlmig refuses files over {MAX_FILE_BYTES // 2**20} MB",
+            hint="load bulk data with COPY from a separate file, or split the migration",
+        )
+
+
+def _classify(folder: Path) -> dict[tuple[str, str, str], Path]:
+    """Map (version text, slug, direction) to path; reject any *.sql that is not a migration."""
+    found: dict[tuple[str, str, str], Path] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.name.lower().endswith(".sql"):  # x.SQL is checked, not skipped
+            continue  # README.md and friends live here too
+        match = FILENAME.match(path.name)
+        if match is None and OVERRIDE.match(path.name):
+            continue  # a per-dialect override: read by _overrides, not a migration of its own
+        if match is None:
+            raise MigrationFileError(f"{path}: not a migration file name", hint=NAMING_HINT)
+        found[(match["version"], match["slug"], match["direction"])] = path
+    return found
+
+
+def discover(folder: Path) -> list[Migration]:
+    """All migrations in `folder`, sorted by version, or MigrationFileError naming the file."""
+    if not folder.is_dir():
+        raise MigrationFileError(
+            f"migrations folder {folder} does not exist",
+            hint="run `sqlmig init`, or point --dir / SQLMIG_DIR at your migrations",
+        )
+    files = _classify(folder)
+    overrides = _overrides(folder, files)
+    by_version: dict[int, Migration] = {}
+    for (vtext, slug, direction), path in files.items():
+        if direction == "down":
+            if (vtext, slug, "up") not in files:
+                raise MigrationFileError(
+                    f"{path}: down file without its up file",
+                    hint=f"add {vtext}_{slug}.up.sql or remove this file",
+                )
+            continue
+        version = int(vtext)
+        if version > MAX_VERSION:
+            raise MigrationFileError(
+                f"{path}: version {vtext} is too large",
+                hint="versions must fit in a signed 64-bit integer",
+            )
+        if version in by_version:
+            other = by_version[version].up.path
+            raise MigrationFileError(
+                f"duplicate version {version}: {other.name} and {path.name}",
+                hint="give one of them the next free number",
+            )
+        down = files.get((vtext, slug, "down"))
+        by_version[version] = Migration(
+            version=version,
+            version_text=vtext,
+            name=slug,
+            up=read_sql_file(path),
+            down=read_sql_file(down) if down else None,
+            overrides=tuple(overrides.get((vtext, slug), ())),
+        )
+    return [by_version[v] for v in sorted(by_version)]
+
+
+def _overrides(
+    folder: Path, files: dict[tuple[str, str, str], Path]
+) -> dict[tuple[str, str], list[tuple[str, str, Path]]]:
+    """Per-dialect override files by (version text, slug); each must sit beside its generic file."""
+    out: dict[tuple[str, str], list[tuple[str, str, Path]]] = {}
+    for path in sorted(folder.iterdir()):
+        match = OVERRIDE.match(path.name)
+        if match is None:
+            continue
+        vtext, slug, direction = match["version"], match["slug"], match["direction"]
+        if (vtext, slug, direction) not in files:
+            raise MigrationFileError(
+                f"{path}: override without its generic file",
+                hint=f"add {vtext}_{slug}.{direction}.sql (the file it overrides) or remove it",
+            )
+        out.setdefault((vtext, slug), []).append((match["dialect"], direction, path))
+    return out

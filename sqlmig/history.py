@@ -1,0 +1,230 @@
+"""The history table (one row per applied migration) and its append-only event log.
+
+The SQL is written once here; drivers supply quoting, placeholders and column types.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from .drivers.base import Driver, MissingTable
+from .errors import UsageError
+
+COLUMNS = (
+    "version, name, checksum, down_sql, down_checksum, status, applied_at, applied_by, "
+    "duration_ms, statements_done, error"
+)
+LOG_COLUMNS = "id, version, name, event, checksum, happened_at, actor, duration_ms, outcome, detail"
+
+CREATE_TABLE = """CREATE TABLE IF NOT EXISTS {table} (
+    version {bigint} PRIMARY KEY,
+    name {text} NOT NULL,
+    checksum {text} NOT NULL,
+    down_sql {text},
+    down_checksum {text},
+    status {text} NOT NULL,
+    applied_at {timestamp} NOT NULL,
+    applied_by {text} NOT NULL,
+    duration_ms {bigint},
+    statements_done {bigint},
+    error {text}
+)"""
+CREATE_LOG = """CREATE TABLE IF NOT EXISTS {log} (
+    id {serial} PRIMARY KEY,
+    version {bigint},
+    name {text},
+    event {text} NOT NULL,
+    checksum {text},
+    happened_at {timestamp} NOT NULL,
+    actor {text} NOT NULL,
+    duration_ms {bigint},
+    outcome {text} NOT NULL,
+    detail {text}
+)"""
+
+APPLIED, RUNNING, FAILED = "applied", "running", "failed"
+
+
+@dataclass(frozen=True)
+class AppliedRow:
+    """A row of the history table."""
+
+    version: int
+    name: str
+    checksum: str
+    down_sql: str | None
+    down_checksum: str | None
+    status: str
+    applied_at: str
+    applied_by: str
+    duration_ms: int | None
+    statements_done: int | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A row of the event log: every up, down, baseline and repair."""
+
+    id: int
+    version: int | None
+    name: str | None
+    event: str
+    checksum: str | None
+    happened_at: str
+    actor: str
+    duration_ms: int | None
+    outcome: str
+    detail: str | None
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def actor() -> str:
+    """user@host of this process, for the applied_by and actor columns."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a container user with no passwd entry
+        user = f"uid{os.getuid()}"
+    return f"{user}@{socket.gethostname()}"
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def split_table(table: str, max_bytes: int) -> tuple[str, ...]:
+    """`table` or `schema.table` as its parts; refuse names the database would mangle."""
+    parts = tuple(table.split("."))
+    if len(parts) > 2 or any(not p for p in parts):
+        raise UsageError(
+            f"bad history table name {table!r}",
+            hint="use NAME or SCHEMA.NAME, e.g. --table sqlmig_history",
+        )
+    for part in parts:
+        if "\x00" in part or len((part + "_log").encode()) > max_bytes:
+            raise UsageError(
+                f"history table name {part!r} is too long or holds a NUL byte",
+                hint=f"keep it under {max_bytes - 4} bytes (sqlmig adds _log for the event log)",
+            )
+    return parts
+
+
+class History:
+    """Reads and writes the history of one driver's database."""
+
+    def __init__(self, driver: Driver, table: str) -> None:
+        self.driver = driver
+        parts = split_table(table, driver.MAX_IDENTIFIER_BYTES)
+        quoted = [driver.quote(p) for p in parts]
+        self.schema = quoted[0] if len(parts) == 2 else None
+        self.table = ".".join(quoted)
+        self.log = ".".join([*quoted[:-1], driver.quote(parts[-1] + "_log")])
+        self.p = driver.PARAM
+        # In statements sent with parameters, a "%s"-style driver reads % in a quoted name as a
+        # placeholder: such statements name the tables in this escaped spelling.
+        pct = "%%" if self.p == "%s" else "%"
+        self._table, self._log = self.table.replace("%", pct), self.log.replace("%", pct)
+
+    def _sql(self, template: str) -> str:
+        return template.format(table=self.table, log=self.log, p=self.p, **self.driver.TYPES)
+
+    def ensure(self) -> None:
+        """Create the tables (and schema) if they are missing. Callers hold the lock."""
+        if self.schema:
+            self.driver.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+        self.driver.execute(self._sql(CREATE_TABLE))
+        self.driver.execute(self._sql(CREATE_LOG))
+
+    def read(self) -> list[AppliedRow] | None:
+        """Every row, oldest version first; None when the table does not exist yet."""
+        try:
+            rows = self.driver.query(f"SELECT {COLUMNS} FROM {self.table} ORDER BY version")
+        except MissingTable:
+            return None
+        return [
+            AppliedRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], _text(r[6]), *r[7:]) for r in rows
+        ]
+
+    def read_log(self) -> list[LogEntry]:
+        try:
+            rows = self.driver.query(f"SELECT {LOG_COLUMNS} FROM {self.log} ORDER BY id")
+        except MissingTable:
+            return []
+        return [LogEntry(r[0], r[1], r[2], r[3], r[4], _text(r[5]), *r[6:]) for r in rows]
+
+    # Writes go through `record` (inside the migration's transaction) or `execute` (autocommit).
+
+    def insert(self, row: AppliedRow) -> tuple[str, tuple[Any, ...]]:
+        marks = ", ".join([self.p] * 11)
+        return (
+            f"INSERT INTO {self._table} ({COLUMNS}) VALUES ({marks})",
+            (
+                row.version,
+                row.name,
+                row.checksum,
+                row.down_sql,
+                row.down_checksum,
+                row.status,
+                row.applied_at,
+                row.applied_by,
+                row.duration_ms,
+                row.statements_done,
+                row.error,
+            ),
+        )
+
+    def set_status(
+        self,
+        version: int,
+        status: str,
+        *,
+        duration_ms: int | None,
+        statements_done: int | None,
+        error: str | None,
+    ) -> tuple[str, tuple[Any, ...]]:
+        p = self.p
+        return (
+            f"UPDATE {self._table} SET status = {p}, duration_ms = {p}, statements_done = {p}, "
+            f"error = {p} WHERE version = {p}",
+            (status, duration_ms, statements_done, error, version),
+        )
+
+    def set_checksums(
+        self, version: int, checksum: str, down_sql: str | None, down_checksum: str | None
+    ) -> tuple[str, tuple[Any, ...]]:
+        p = self.p
+        return (
+            f"UPDATE {self._table} SET checksum = {p}, down_sql = {p}, down_checksum = {p} "
+            f"WHERE version = {p}",
+            (checksum, down_sql, down_checksum, version),
+        )
+
+    def delete(self, version: int) -> tuple[str, tuple[Any, ...]]:
+        return f"DELETE FROM {self._table} WHERE version = {self.p}", (version,)
+
+    def event(
+        self,
+        event: str,
+        *,
+        version: int | None,
+        name: str | None,
+        checksum: str | None,
+        duration_ms: int | None,
+        outcome: str = "ok",
+        detail: str | None = None,
+        by: str,
+    ) -> tuple[str, tuple[Any, ...]]:
+        marks = ", ".join([self.p] * 9)
+        return (
+            f"INSERT INTO {self._log} (version, name, event, checksum, happened_at, actor, "
+            f"duration_ms, outcome, detail) VALUES ({marks})",
+            (version, name, event, checksum, now(), by, duration_ms, outcome, detail),
+        )

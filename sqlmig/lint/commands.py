@@ -1,0 +1,68 @@
+"""What the CLI calls: `sqlmig lint` and `sqlmig up --lint`, with flags over sqlmig.toml."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..config import Config
+from ..errors import UsageError
+from ..results import Result
+from . import LintReport, dialect_of_url, lint_paths
+from .context import DEFAULT_PG_VERSION
+from .explain import explain
+from .model import LintFailed
+from .output import FORMATS, render
+
+MAX_LISTED = 20  # up --lint: errors named in the message
+
+
+def lint(
+    cfg: Config,
+    *,
+    paths: Sequence[Path] = (),
+    dialect: str | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    pg_version: int | None = None,
+) -> LintReport:
+    """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config."""
+    ignored = list(ignore) or list(cfg.lint_ignore)
+    if getattr(cfg, "statement_lock_timeout", None):  # `up` sets lock_timeout for every file
+        ignored.append("missing-lock-timeout")
+    return lint_paths(
+        list(paths) or [cfg.dir],
+        dialect=dialect or cfg.dialect or dialect_of_url(cfg.url) or "postgres",
+        select=list(select) or list(cfg.lint_select),
+        ignore=ignored,
+        pg_version=pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
+    )
+
+
+def lint_result(report: LintReport, fmt: str, *, as_json: bool = False) -> Result:
+    """The report as a Result: findings as entries, and (unless --json) the rendered output."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
+    entries = [f.as_dict() for f in report.findings]
+    messages = [] if as_json else [render(report, fmt)]
+    return Result(command="lint", ok=report.ok, entries=entries, messages=messages)
+
+
+def explain_result(rule: str) -> Result:
+    return Result(command="lint", messages=[explain(rule)])
+
+
+def require_clean(cfg: Config) -> None:
+    """`up --lint`: raise LintFailed (nothing applied) when lint finds any error."""
+    report = lint(cfg)
+    errors = [f for f in report.findings if f.severity == "error"]
+    if not errors:
+        return
+    lines = [f"{f.path}:{f.line}:{f.col}: {f.code} {f.rule}: {f.message}" for f in errors]
+    more = len(lines) - MAX_LISTED
+    listed = "\n".join(lines[:MAX_LISTED] + ([f"... and {more} more"] if more > 0 else []))
+    raise LintFailed(
+        f"lint found {len(errors)} error(s); nothing was applied:\n{listed}",
+        hint="run `sqlmig lint` for the details and the safe alternatives, or run `up` "
+        "without --lint",
+    )

@@ -1,0 +1,74 @@
+"""What rules know about a file: its statements, direction, transaction, and what it creates."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .parse import Problem
+
+DEFAULT_PG_VERSION = 17
+
+
+@dataclass(frozen=True)
+class Stmt:
+    """One statement: its text without leading comments, where it starts, and its tree."""
+
+    index: int
+    sql: str
+    offset: int  # file offset of sql[0]
+    lead: str  # the comments before it: `-- sqlmig:ignore` lives here
+    lead_offset: int
+    keyword: str  # "CREATE INDEX", "ALTER TABLE", "INSERT INTO", ...
+    node: Any = None  # sqlglot tree; None when not parsed, unparsable (`problem`) or not kept
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True)
+class Objects:
+    """Named objects a file creates or drops: (kind, name) -> line. Names are lower case."""
+
+    items: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    index_on: Mapping[str, str] = field(default_factory=dict)  # index -> table
+
+    def has(self, kind: str, name: str) -> bool:
+        return (kind, name) in self.items
+
+    def has_table(self, name: str) -> bool:
+        return ("table", name) in self.items
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """A file as the rules see it."""
+
+    path: Path
+    text: str
+    dialect: str
+    pg_version: int
+    direction: str | None  # "up", "down", or None for a file outside the naming scheme
+    transactional: bool
+    statements: tuple[Stmt, ...]
+    created: Objects  # what this file creates
+    dropped: Objects  # what this file drops
+    owned: Objects  # created, and for a down file also what its up file created
+    pair_path: Path | None = None  # the down file of an up (or up of a down), if it exists
+    line_starts: tuple[int, ...] = (0,)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a file offset."""
+        line = bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
+
+    def is_new_table(self, name: str) -> bool:
+        """Made by this file: no other session can see it, so no lock can hurt anyone."""
+        return self.created.has_table(name)
+
+    def is_owned(self, kind: str, name: str) -> bool:
+        """Made by this file (or, in a down file, by its up file): dropping it loses nothing."""
+        if kind == "column" and self.owned.has_table(name.split(".")[0]):
+            return True
+        return self.owned.has(kind, name)

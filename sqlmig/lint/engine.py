@@ -1,0 +1,205 @@
+"""Run the selected rules over files: parse, build each file's context, apply ignore comments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from sqlglot import exp
+
+from ..errors import UsageError
+from ..files import FILENAME, read_sql_file
+from ..sqltext import SplitError
+from . import objects, parse
+from .context import FileContext, Objects, Stmt
+from .forms import form
+from .model import REGISTRY, Finding, Hit, Rule
+from .suppress import covers, ignores
+
+# Statements no rule looks inside: parsed only for the syntax rules.
+DATA_WORDS = {"INSERT", "UPDATE", "DELETE", "SELECT", "WITH", "COPY", "VALUES", "MERGE", "CALL"}
+SYNTAX_RULES = {"S001", "S002"}
+NEWLINE = re.compile("\n")
+
+
+def select_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+    """The rules named by --select (default: all) minus --ignore: codes, names or code prefixes."""
+    chosen = _match(select) if select else set(REGISTRY)
+    return [REGISTRY[c] for c in sorted(chosen - _match(ignore))]
+
+
+def _match(tokens: Sequence[str]) -> set[str]:
+    out: set[str] = set()
+    for token in (t.strip() for t in tokens if t.strip()):
+        hits = {c for c, r in REGISTRY.items() if token.upper() in (c, r.name.upper())}
+        hits = hits or {c for c in REGISTRY if c.startswith(token.upper())}
+        if not hits:
+            raise UsageError(
+                f"unknown lint rule {token!r}",
+                hint="see `sqlmig lint --explain all` for every code and name",
+            )
+        out |= hits
+    return out
+
+
+def direction(path: Path) -> str | None:
+    match = FILENAME.match(path.name)
+    return match["direction"] if match else None
+
+
+def pair_of(path: Path) -> Path | None:
+    """The down file of an up file, or the up file of a down file, if it exists on disk."""
+    match = FILENAME.match(path.name)
+    if match is None:
+        return None
+    other = "down" if match["direction"] == "up" else "up"
+    candidate = path.with_name(f"{match['version']}_{match['slug']}.{other}.sql")
+    return candidate if candidate.is_file() else None
+
+
+def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileContext:
+    """Read, split and parse one file (SqlmigError for unreadable files)."""
+    sql_file = read_sql_file(path)
+    text = sql_file.text
+    try:
+        stmts = tuple(_statements(text, dialect, parse_all))
+    except SplitError as exc:
+        stmts = (Stmt(0, text, 0, "", 0, "", problem=parse.Problem(f"cannot split: {exc}", 0)),)
+    made, gone = objects.created(stmts), objects.dropped(stmts)
+    return FileContext(
+        path=path,
+        text=text,
+        dialect=dialect,
+        pg_version=pg_version,
+        direction=direction(path),
+        transactional=sql_file.transactional,
+        statements=stmts,
+        created=made,
+        dropped=gone,
+        owned=made,
+        pair_path=pair_of(path),
+        line_starts=line_starts(text),
+    )
+
+
+def _statements(text: str, dialect: str, parse_all: bool) -> Iterator[Stmt]:
+    tokens = parse.tokenize(text, dialect)
+    glot = parse.parser(dialect)
+    previous_end = 0
+    for index, chunk in enumerate(parse.chunks(tokens, dialect)):
+        word = parse.keyword(tokens, chunk)
+        lead = text[previous_end : chunk.start]
+        previous_end = chunk.end
+        stmt = Stmt(
+            index, text[chunk.start : chunk.end], chunk.start, lead, chunk.start - len(lead), word
+        )
+        if _wants_tree(word, parse_all):
+            node, problem = parse.parse(glot, tokens, chunk, text)
+            if problem is not None and form(stmt.sql) is not None:  # valid; sqlglot lacks it
+                node, problem = exp.Command(this=word.split(" ")[0], expression=stmt.sql), None
+            if word.split(" ")[0] in DATA_WORDS and not isinstance(node, (exp.Command, exp.Block)):
+                node = None  # parsed for the syntax check only: free the tree now
+            stmt = replace(stmt, node=node, problem=problem)
+        yield stmt
+
+
+def _wants_tree(word: str, parse_all: bool) -> bool:
+    first = word.split(" ")[0]
+    if first in parse.TRANSACTION_WORDS:
+        return False  # the keyword says it all (and sqlglot misreads some of them)
+    return parse_all or first not in DATA_WORDS
+
+
+def line_starts(text: str) -> tuple[int, ...]:
+    return (0, *(m.end() for m in NEWLINE.finditer(text)))
+
+
+def with_pair(ctx: FileContext, up: FileContext | None) -> FileContext:
+    """A down file also owns what its up file created (dropping that is the down's job)."""
+    if up is None:
+        return ctx
+    items = {**up.created.items, **ctx.created.items}
+    owned = Objects(items, {**up.created.index_on, **ctx.created.index_on})
+    return replace(ctx, owned=owned)
+
+
+def run(ctx: FileContext, rules: Iterable[Rule], pair: FileContext | None) -> list[Finding]:
+    """Every finding of `rules` in one file, ignore comments applied (and unused ones reported)."""
+    mine = [r for r in rules if ctx.dialect in r.dialects]
+    per_statement = [r for r in mine if r.scope == "statement"]
+    by_keyword: dict[str, list[Rule]] = {}
+    raw: list[tuple[Rule, int | None, Hit]] = []
+    for stmt in ctx.statements:
+        if stmt.keyword not in by_keyword:
+            by_keyword[stmt.keyword] = [r for r in per_statement if r.applies(stmt.keyword)]
+        for rule in by_keyword[stmt.keyword]:
+            raw += [(rule, stmt.index, hit) for hit in _guarded(rule, stmt, ctx)]
+    for rule in (r for r in mine if r.scope == "file"):
+        raw += [(rule, hit.stmt, hit) for hit in rule.check(ctx, pair)]
+    return _suppress(ctx, raw, {r.code for r in rules})
+
+
+def _guarded(rule: Rule, stmt: Stmt, ctx: FileContext) -> list[Hit]:
+    """The rule's hits; a bug in a rule becomes a finding on the statement, never a crash."""
+    try:
+        return list(rule.check(stmt, ctx))
+    except Exception as exc:
+        message = f"rule {rule.name} failed on this statement ({type(exc).__name__}: {exc})"
+        return [Hit(message, help="please report this as a sqlmig bug, with the statement")]
+
+
+def _suppress(
+    ctx: FileContext, raw: list[tuple[Rule, int | None, Hit]], enabled: set[str]
+) -> list[Finding]:
+    comments = ignores(ctx)
+    used: set[int] = set()
+    out: list[Finding] = []
+    for rule, index, hit in raw:
+        silencing = [i for i, c in enumerate(comments) if covers(c, index, rule.code, rule.name)]
+        used.update(silencing)
+        if not silencing:
+            out.append(finding(ctx, rule, hit, index))
+    if "S003" in enabled:
+        out += _unused(ctx, [c for i, c in enumerate(comments) if i not in used], enabled)
+    return sorted(out, key=lambda f: (f.line, f.col, f.code))
+
+
+def _unused(ctx: FileContext, comments: list, enabled: set[str]) -> list[Finding]:
+    out: list[Finding] = []
+    for comment in comments:
+        for name in comment.names:
+            rule = next((r for r in REGISTRY.values() if name in (r.code.lower(), r.name)), None)
+            if rule is not None and rule.code not in enabled:
+                continue  # the rule is off, so whether it would match is unknown
+            what = f"unknown rule {name!r}" if rule is None and name != "all" else name
+            scope = "this file" if comment.stmt is None else "the next statement"
+            message = f"ignore comment for {what} matches nothing in {scope}"
+            out.append(finding(ctx, REGISTRY["S003"], Hit(message, comment.offset), None))
+    return out
+
+
+def finding(ctx: FileContext, rule: Rule, hit: Hit, index: int | None) -> Finding:
+    offset = hit.offset
+    if offset is None:
+        offset = ctx.statements[index].offset if index is not None else 0
+    line, col = ctx.position(offset)
+    return Finding(
+        path=display(ctx.path),
+        line=line,
+        col=col,
+        code=rule.code,
+        rule=rule.name,
+        severity=rule.severity,
+        message=hit.message,
+        help=hit.help or rule.help,
+    )
+
+
+def display(path: Path) -> str:
+    """The path relative to the working directory when it is inside it (as users typed it)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)

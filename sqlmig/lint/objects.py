@@ -1,0 +1,64 @@
+"""Which named objects a file's statements create and drop, read from their sqlglot trees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlglot import exp
+
+from .context import Objects, Stmt
+
+KINDS = {"TABLE": "table", "INDEX": "index", "VIEW": "view", "TYPE": "type", "SCHEMA": "schema"}
+KINDS["SEQUENCE"] = "sequence"
+
+
+def name_of(node: Any) -> str:
+    """The lower-case object name of a Table/Identifier/Column node (schema dropped)."""
+
+    if isinstance(node, exp.Table) and not node.name and node.args.get("db"):
+        return node.args["db"].name.lower()  # CREATE SCHEMA s / DROP SCHEMA s
+    return (node.name or "").lower()
+
+
+def table_of(alter: Any) -> str:
+    return name_of(alter.this) if alter.this is not None else ""
+
+
+def created(statements: Iterable[Stmt]) -> Objects:
+    """Objects the statements create: tables, indexes, views, types, schemas, added columns."""
+
+    items: dict[tuple[str, str], int] = {}
+    index_on: dict[str, str] = {}
+    for stmt in statements:
+        node = stmt.node
+        if isinstance(node, exp.Create) and str(node.args.get("kind")) in KINDS:
+            kind = KINDS[str(node.args["kind"])]
+            target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+            items.setdefault((kind, name_of(target)), stmt.index)
+            if kind == "index" and node.this.args.get("table") is not None:
+                index_on[name_of(target)] = name_of(node.this.args["table"])
+        elif isinstance(node, exp.Alter):
+            for action in node.args.get("actions") or []:
+                if isinstance(action, exp.ColumnDef):
+                    items.setdefault(
+                        ("column", f"{table_of(node)}.{action.name.lower()}"), stmt.index
+                    )
+    return Objects(items, index_on)
+
+
+def dropped(statements: Iterable[Stmt]) -> Objects:
+    """Objects the statements drop: DROP TABLE/INDEX/VIEW/TYPE/SCHEMA, ALTER ... DROP COLUMN."""
+
+    items: dict[tuple[str, str], int] = {}
+    for stmt in statements:
+        node = stmt.node
+        if isinstance(node, exp.Drop) and str(node.args.get("kind")) in KINDS:
+            for target in node.args.get("tables") or node.expressions:
+                items[(KINDS[str(node.args["kind"])], name_of(target))] = stmt.index
+        elif isinstance(node, exp.Alter):
+            for action in node.args.get("actions") or []:
+                if isinstance(action, exp.Drop) and str(action.args.get("kind")) == "COLUMN":
+                    for col in action.args.get("tables") or action.expressions:
+                        items[("column", f"{table_of(node)}.{name_of(col)}")] = stmt.index
+    return Objects(items)

@@ -1,0 +1,177 @@
+"""Tokenize a file once, group its tokens into statements, parse each statement alone.
+
+One statement that sqlglot cannot parse (or that makes it raise, recurse or spin) becomes a
+Problem for that statement; the others are still checked.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import Dialect, exp
+from sqlglot.errors import ParseError, TokenError
+
+from ..sqltext import SplitError
+
+GLOT_DIALECT = {"postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
+PARSE_SECONDS = 10.0  # a statement that keeps sqlglot busy longer is reported, not waited for
+# Statements whose keyword alone tells the rules what they need: never handed to the parser.
+TRANSACTION_WORDS = {"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "ABORT", "SAVEPOINT", "RELEASE"}
+CREATE_NOISE = {"UNIQUE", "OR", "REPLACE", "TEMP", "TEMPORARY", "MATERIALIZED"}
+
+
+class ParseTimeout(Exception):
+    """sqlglot spent more than PARSE_SECONDS on one statement."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a statement has no syntax tree, and where (file offset)."""
+
+    message: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One statement's tokens: tokens[first:stop], and the file offsets it spans."""
+
+    first: int
+    stop: int
+    start: int  # offset of its first character
+    end: int  # offset after its last character (before the ';')
+
+
+def tokenize(text: str, dialect: str) -> list[Any]:
+    """sqlglot's tokens for the whole file; SplitError for an unterminated string or comment."""
+    try:
+        return Dialect.get_or_raise(GLOT_DIALECT[dialect]).tokenize(text)
+    except TokenError as exc:
+        raise SplitError(str(exc)) from None
+
+
+def chunks(tokens: list[Any], dialect: str) -> list[Chunk]:
+    """Statements end at a ';' outside a compound body (BEGIN ATOMIC ... END, trigger bodies)."""
+    out: list[Chunk] = []
+    first, depth = 0, 0
+    for i, tok in enumerate(tokens):
+        kind = tok.token_type.name
+        if kind == "SEMICOLON" and depth == 0:
+            if i > first:
+                out.append(Chunk(first, i, tokens[first].start, tokens[i - 1].end + 1))
+            first = i + 1
+        elif _opens(tokens, i, first, depth, dialect):
+            depth += 1
+        elif depth and kind == "END" and _word(tokens, i + 1) not in ("IF", "LOOP", "WHILE"):
+            depth -= 1
+    if first < len(tokens):
+        out.append(Chunk(first, len(tokens), tokens[first].start, tokens[-1].end + 1))
+    return out
+
+
+def _opens(tokens: list[Any], i: int, first: int, depth: int, dialect: str) -> bool:
+    """Does token i open a body where ';' does not end the statement (or a CASE inside one)?"""
+    kind = tokens[i].token_type.name
+    if kind == "CASE":
+        return depth > 0
+    if kind != "BEGIN":
+        return False
+    if dialect == "postgres":
+        return _word(tokens, i + 1) == "ATOMIC"
+    return i > first and tokens[first].token_type.name == "CREATE"  # trigger, procedure, ...
+
+
+def _word(tokens: list[Any], i: int) -> str:
+    return tokens[i].text.upper() if i < len(tokens) else ""
+
+
+def keyword(tokens: list[Any], chunk: Chunk) -> str:
+    """The statement's first two words, upper case: "CREATE INDEX", "ALTER TABLE", "INSERT INTO"."""
+    words = [t.text.upper() for t in tokens[chunk.first : min(chunk.first + 4, chunk.stop)]]
+    if words[:1] == ["CREATE"]:
+        words = ["CREATE", *[w for w in words[1:] if w not in CREATE_NOISE]]
+    return " ".join(words[:2])
+
+
+def quiet_sqlglot() -> None:
+    """sqlglot logs a warning for every statement it parses as a Command; lint reports them."""
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+def parser(dialect: str) -> Any:
+    return Dialect.get_or_raise(GLOT_DIALECT[dialect]).parser()
+
+
+def parse(glot: Any, tokens: list[Any], chunk: Chunk, text: str) -> tuple[Any, Problem | None]:
+    """(tree, None), or (None, Problem) when sqlglot raises, recurses too deep or takes too long.
+
+    The tokens come from the whole file, so tree positions and errors are file positions.
+    """
+    try:
+        with deadline(PARSE_SECONDS):
+            trees = glot.parse(tokens[chunk.first : chunk.stop], text)
+    except ParseError as exc:
+        return None, _parse_problem(exc, tokens, chunk)
+    except ParseTimeout:
+        return None, Problem(f"sqlglot gave up after {PARSE_SECONDS:g} s here", chunk.start)
+    except RecursionError:
+        return None, Problem("statement is nested too deeply for sqlglot", chunk.start)
+    except Exception as exc:  # a bug in sqlglot must not stop the linter
+        return None, Problem(f"sqlglot failed: {type(exc).__name__}: {exc}", chunk.start)
+    trees = [t for t in trees if t is not None]
+    if len(trees) == 1:
+        return trees[0], None
+    return exp.Block(expressions=trees), None  # e.g. a trigger body: opaque
+
+
+def _parse_problem(exc: ParseError, tokens: list[Any], chunk: Chunk) -> Problem:
+    err = exc.errors[0] if exc.errors else {}
+    message = str(err.get("description") or exc).splitlines()[0]
+    line, col = err.get("line"), err.get("col")
+    for tok in tokens[chunk.first : chunk.stop]:  # the token sqlglot stopped at
+        if tok.line == line and tok.col == col:
+            return Problem(message, tok.start)
+    return Problem(message, chunk.end)
+
+
+_ARMED = threading.local()
+
+
+@contextmanager
+def armed() -> Iterator[None]:
+    """Install the SIGALRM handler `deadline` needs, once per run (main thread on Unix only)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or getattr(_ARMED, "on", False):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise ParseTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    _ARMED.on = True
+    try:
+        yield
+    finally:
+        _ARMED.on = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise ParseTimeout in the block after `seconds` (inside `armed()`; else no limit)."""
+    if not getattr(_ARMED, "on", False):
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)

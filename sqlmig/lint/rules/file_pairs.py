@@ -1,0 +1,76 @@
+"""File level: an up file without a down file, a down file that leaves what the up created."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..context import FileContext
+from ..model import Hit, rule
+from .syntax import opaque
+
+
+@rule(
+    "F701",
+    "up-without-down",
+    "warning",
+    help="add the matching .down.sql, or `-- sqlmig:ignore-file up-without-down` if the "
+    "migration is irreversible on purpose",
+    scope="file",
+)
+def up_without_down(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
+    """An up file with no down file: `sqlmig down` cannot revert the migration.
+
+    Bad:
+        0007_add_isbn.up.sql and no 0007_add_isbn.down.sql
+    Good:
+        0007_add_isbn.up.sql and 0007_add_isbn.down.sql
+    """
+    if ctx.direction == "up" and ctx.pair_path is None:
+        down = ctx.path.name.replace(".up.sql", ".down.sql")
+        yield Hit(f"no {down}: `sqlmig down` cannot revert this migration", 0)
+
+
+def _hidden(ctx: FileContext) -> bool:
+    """Did any statement escape the parser (so what the file does cannot be fully seen)?"""
+    return any(s.problem is not None or opaque(s) for s in ctx.statements)
+
+
+def _left(down: FileContext, up: FileContext) -> Iterator[tuple[str, str, int]]:
+    """(kind, name, up statement index) made by the up file and not removed by the down file."""
+    gone = down.dropped
+    for (kind, name), index in up.created.items.items():
+        table = name.split(".")[0] if kind == "column" else up.created.index_on.get(name)
+        if gone.has(kind, name) or (table and gone.has_table(table)):
+            continue
+        if kind == "index" and table and up.created.has_table(table):
+            continue  # dropped with its table, which the table check reports
+        yield kind, name, index
+
+
+@rule(
+    "F702",
+    "down-missing-drop",
+    "warning",
+    help="drop it in the down file, so that down then up gives the same schema",
+    scope="file",
+)
+def down_missing_drop(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
+    """A down file that does not drop a table, column, index, view or type its up file created.
+
+    Only reported when both files parse completely, so what they do can be seen.
+
+    Bad:
+        -- 0007_add_isbn.up.sql:   ALTER TABLE books ADD COLUMN isbn text;
+        -- 0007_add_isbn.down.sql: (empty)
+    Good:
+        -- 0007_add_isbn.down.sql: ALTER TABLE books DROP COLUMN isbn;
+    """
+    if ctx.direction != "down" or pair is None or _hidden(ctx) or _hidden(pair):
+        return
+    for kind, name, index in _left(ctx, pair):
+        line = pair.position(pair.statements[index].offset)[0]
+        yield Hit(
+            f"{pair.path.name} line {line} creates {kind} {name}, and this down file does not "
+            "drop it",
+            0,
+        )

@@ -1,0 +1,189 @@
+"""PostgreSQL locking: indexes built or dropped without CONCURRENTLY, and lock_timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlglot import exp
+
+from ..context import FileContext, Stmt
+from ..forms import form
+from ..model import Hit, rule
+from .common import at, existing_table, name_of, quote
+
+PG = ("postgres",)
+NO_TX = "-- sqlmig:no-transaction"
+
+
+def _index(stmt: Stmt) -> tuple[str, Any] | None:
+    """("create"|"drop", node) for CREATE INDEX / DROP INDEX."""
+
+    node = stmt.node
+    if isinstance(node, exp.Create) and str(node.args.get("kind")) == "INDEX":
+        return "create", node
+    if isinstance(node, exp.Drop) and str(node.args.get("kind")) == "INDEX":
+        return "drop", node
+    return None
+
+
+def _index_table(stmt: Stmt, ctx: FileContext) -> str | None:
+    """The table a CREATE/DROP INDEX locks, when it is not new in this file (None: harmless)."""
+    what, node = _index(stmt) or ("", None)
+    if what == "create":
+        table = name_of(node.this.args.get("table"))
+        return None if ctx.is_new_table(table) else table
+    if what == "drop":
+        return _dropped_index_table([name_of(t) for t in node.args.get("tables") or []], ctx)
+    return None
+
+
+def _dropped_index_table(indexes: list[str], ctx: FileContext) -> str | None:
+    """The table a DROP INDEX locks (None when every index is on a table new in this file)."""
+    for index in indexes:
+        table = ctx.created.index_on.get(index) or ctx.owned.index_on.get(index)
+        if not (table and ctx.is_new_table(table)):
+            return table or f"the table of index {index}"
+    return None
+
+
+def _drop_index_form(stmt: Stmt) -> tuple[list[str], bool] | None:
+    """(index names, concurrently) of a DROP INDEX that only the pattern could read."""
+    known = form(stmt.sql) if isinstance(stmt.node, exp.Command) else None
+    if not known or known[0] != "drop-index":
+        return None
+    names = [n.strip().strip('"').split(".")[-1].lower() for n in known[1]["names"].split(",")]
+    return names, bool(known[1]["concurrently"])
+
+
+@rule(
+    "P101",
+    "index-without-concurrently",
+    "error",
+    help=f"use CREATE/DROP INDEX CONCURRENTLY, alone in a file marked `{NO_TX}`",
+    dialects=PG,
+    on=("CREATE INDEX", "DROP INDEX"),
+)
+def index_without_concurrently(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
+    """CREATE INDEX or DROP INDEX without CONCURRENTLY on a table that already exists.
+
+    A plain CREATE INDEX blocks every write to the table until the index is built (minutes on a
+    big table); DROP INDEX takes an ACCESS EXCLUSIVE lock. An index on a table created in the
+    same file is fine.
+
+    Bad:
+        CREATE INDEX books_title_idx ON books (title);
+    Good:
+        -- sqlmig:no-transaction
+        CREATE INDEX CONCURRENTLY IF NOT EXISTS books_title_idx ON books (title);
+    """
+    what, node = _index(stmt) or ("", None)
+    dropped = _drop_index_form(stmt)
+    if dropped and not dropped[1] and _dropped_index_table(dropped[0], ctx):
+        table = _dropped_index_table(dropped[0], ctx)
+        yield Hit(f"DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {table}")
+    if node is None or node.args.get("concurrently"):
+        return
+    table = _index_table(stmt, ctx)
+    if table is not None:
+        verb = "CREATE INDEX" if what == "create" else "DROP INDEX"
+        lock = "blocks writes to" if what == "create" else "takes an ACCESS EXCLUSIVE lock on"
+        yield Hit(
+            f"{verb} without CONCURRENTLY {lock} table {quote(table)} until it finishes",
+            at(stmt, node.this if what == "create" else node),
+        )
+
+
+@rule(
+    "P102",
+    "concurrently-in-transaction",
+    "error",
+    help=f"put `{NO_TX}` in the file's first lines (and keep one such statement per file)",
+    dialects=PG,
+    on=("CREATE INDEX", "DROP INDEX", "REINDEX", "ALTER TYPE"),
+)
+def concurrently_in_transaction(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
+    """CONCURRENTLY (or, before PostgreSQL 12, ALTER TYPE ... ADD VALUE) in a transactional file.
+
+    PostgreSQL refuses to run these inside a transaction block, and sqlmig runs every file in a
+    transaction unless it says otherwise.
+
+    Bad:
+        CREATE INDEX CONCURRENTLY books_title_idx ON books (title);
+    Good:
+        -- sqlmig:no-transaction
+        CREATE INDEX CONCURRENTLY books_title_idx ON books (title);
+    """
+    if not ctx.transactional:
+        return
+    _, node = _index(stmt) or ("", None)
+    known = form(stmt.sql) if stmt.node is not None and node is None else None
+    dropped = _drop_index_form(stmt)
+    if (node is not None and node.args.get("concurrently")) or (dropped and dropped[1]):
+        yield Hit(f"{stmt.keyword} CONCURRENTLY cannot run inside a transaction block")
+    elif known and known[0] == "reindex" and known[1]["concurrently"]:
+        yield Hit("REINDEX CONCURRENTLY cannot run inside a transaction block")
+    elif known and known[0] == "add-enum-value" and ctx.pg_version < 12:
+        yield Hit(
+            f"ALTER TYPE ... ADD VALUE cannot run in a transaction on PostgreSQL {ctx.pg_version}"
+        )
+
+
+def locks_existing_table(stmt: Stmt, ctx: FileContext) -> bool:
+    """Does the statement take a table lock that queues behind long transactions?"""
+
+    node = stmt.node
+    if existing_table(stmt, ctx) is not None:
+        return True
+    if _index(stmt) is not None:
+        return not node.args.get("concurrently") and _index_table(stmt, ctx) is not None
+    if isinstance(node, exp.Drop) and str(node.args.get("kind")) == "TABLE":
+        return any(not ctx.is_new_table(name_of(t)) for t in node.args.get("tables") or [])
+    if isinstance(node, exp.TruncateTable):
+        return any(not ctx.is_new_table(name_of(t)) for t in node.expressions)
+    return False
+
+
+def sets_lock_timeout(stmt: Stmt, ctx: FileContext) -> bool:
+
+    if not isinstance(stmt.node, exp.Set):
+        return False
+    for item in stmt.node.expressions:
+        target = item.this.this if isinstance(item.this, exp.EQ) else None
+        local = str(item.args.get("kind") or "").upper() == "LOCAL"
+        if target is not None and target.name.lower() == "lock_timeout":
+            return ctx.transactional or not local  # SET LOCAL does nothing outside a transaction
+    return False
+
+
+@rule(
+    "P109",
+    "missing-lock-timeout",
+    "warning",
+    help="start the file with SET lock_timeout = '5s', or set statement_lock_timeout in "
+    "sqlmig.toml so that `sqlmig up` sets it for every migration",
+    dialects=PG,
+    scope="file",
+)
+def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
+    """A locking statement on an existing table with no `SET lock_timeout` before it in the file.
+
+    While it waits for its lock behind one long query, every other query on the table queues
+    behind it: a short migration becomes an outage. Reported once per file.
+
+    Bad:
+        ALTER TABLE books ADD COLUMN isbn text;
+    Good:
+        SET lock_timeout = '5s';
+        ALTER TABLE books ADD COLUMN isbn text;
+    """
+    for stmt in ctx.statements:
+        if sets_lock_timeout(stmt, ctx):
+            return
+        if locks_existing_table(stmt, ctx):
+            yield Hit(
+                f"{stmt.keyword} takes a table lock, and no lock_timeout is set before it",
+                stmt.offset,
+                stmt=stmt.index,
+            )
+            return

@@ -1,0 +1,49 @@
+"""Result values returned by the Migrator; `render` turns them into text or JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One migration applied, reverted or planned."""
+
+    version: int
+    name: str
+    label: str
+    direction: str  # "up" | "down"
+    duration_ms: int | None = None
+    transactional: bool = True
+    sql: str | None = None  # only in dry runs
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    version: int
+    name: str
+    label: str
+    state: str  # applied | pending | edited | missing | renamed | failed | running
+    applied_at: str | None = None
+    applied_by: str | None = None
+    duration_ms: int | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command did or found. `steps`/`rows`/`entries` are filled as the command needs."""
+
+    command: str
+    ok: bool = True
+    dry_run: bool = False
+    steps: list[Step] = field(default_factory=list)
+    rows: list[StatusRow] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    current: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {k: v for k, v in data.items() if v not in ([], None) or k in ("ok", "command")}

@@ -1,0 +1,78 @@
+"""`init` and `new`: create the migrations folder, a config file and numbered file pairs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import UsageError
+from .files import discover
+from .results import Result
+
+CONFIG_TEMPLATE = """\
+# sqlmig configuration. Command-line flags beat environment variables (SQLMIG_URL,
+# DATABASE_URL, SQLMIG_DIR, ...), which beat this file. See README.md for every setting.
+
+# The database. Keep real passwords out of this file: use DATABASE_URL or SQLMIG_URL instead.
+# url = "postgresql://app@localhost:5432/app"
+url = "sqlite:///app.db"
+
+# Where the NNNN_name.up.sql / NNNN_name.down.sql files live (relative to this file).
+dir = "{dir}"
+
+# The history table; may be schema-qualified ("ops.sqlmig_history").
+# table = "sqlmig_history"
+
+# Seconds to wait for another runner's migration lock before giving up (exit 3).
+# lock_timeout = 60
+
+# Apply pending files numbered below the newest applied one (merged branches).
+# allow_out_of_order = false
+"""
+UP_TEMPLATE = (
+    "-- {label}: up\n"
+    "-- Make `-- sqlmig:no-transaction` the first line to run this file outside a transaction.\n\n"
+)
+DOWN_TEMPLATE = "-- {label}: down (undo everything the up file does)\n\n"
+
+
+def init(directory: Path, config_file: Path) -> Result:
+    created: list[str] = []
+    if not directory.exists():
+        directory.mkdir(parents=True)
+        created.append(f"created {directory}/")
+    if config_file.exists():
+        created.append(f"kept the existing {config_file}")
+    else:
+        config_file.write_text(CONFIG_TEMPLATE.format(dir=directory.as_posix()), "utf-8")
+        created.append(f"created {config_file}")
+    return Result("init", messages=created)
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    if not slug:
+        raise UsageError(
+            f"cannot make a file name from {name!r}",
+            hint="use letters and digits, e.g. sqlmig new add_users",
+        )
+    return slug
+
+
+def new(directory: Path, name: str, *, timestamp: bool, now: datetime | None = None) -> Result:
+    existing = discover(directory)
+    slug = slugify(name)
+    if timestamp:
+        version = (now or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S")
+        if existing and int(version) <= existing[-1].version:
+            version = str(existing[-1].version + 1)
+    else:
+        last = existing[-1] if existing else None
+        width = len(last.version_text) if last else 4
+        version = str((last.version if last else 0) + 1).zfill(width)
+    label = f"{version}_{slug}"
+    up, down = directory / f"{label}.up.sql", directory / f"{label}.down.sql"
+    up.write_text(UP_TEMPLATE.format(label=label), "utf-8")
+    down.write_text(DOWN_TEMPLATE.format(label=label), "utf-8")
+    return Result("new", current=label, messages=[f"created {up}", f"created {down}"])

@@ -1,0 +1,76 @@
+"""An open scratch database that migrations are applied to and reverted from, one at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..drivers import connect
+from ..drivers.base import Driver
+from ..errors import MigrationFailed
+from ..files import Migration
+from ..history import History, actor
+from ..plan import down_step
+from ..steps import Runner
+from ..urls import parse_url
+from .model import Snapshot
+
+
+class Builder:
+    """Applies and reverts migrations on a scratch database and takes its snapshots."""
+
+    def __init__(self, driver: Driver, table: str) -> None:
+        self.driver = driver
+        self.table = table
+        self.history = History(driver, table)
+        self.history.ensure()
+        self.runner = Runner(driver, self.history, by=actor(), notify=lambda _m: None)
+
+    def snapshot(self) -> Snapshot:
+        from . import snapshot
+
+        return snapshot(self.driver, table=self.table)
+
+    def up(self, m: Migration) -> None:
+        self.runner.apply(m)
+
+    def down(self, m: Migration) -> None:
+        row = next(r for r in self.history.read() or [] if r.version == m.version)
+        self.runner.revert(down_step(row, m, allow_drift=True))
+
+    def up_all(self, files: list[Migration]) -> None:
+        for m in files:
+            self.up(m)
+
+    def run_sql(self, text: str, where: str) -> None:
+        """Run a schema file in one transaction, as a migration would be."""
+        from ..drivers.base import ScriptError
+
+        self.driver.begin()
+        try:
+            self.driver.run_script(text)
+            self.driver.commit()
+        except ScriptError as exc:
+            self.driver.rollback()
+            raise MigrationFailed(f"{where}: {exc.message}", hint="fix the file") from None
+        except BaseException:
+            self.driver.rollback()
+            raise
+
+
+# A scratch database is thrown away: durability only costs time there.
+FAST = {
+    "sqlite": ("PRAGMA synchronous = OFF", "PRAGMA journal_mode = MEMORY"),
+    "postgres": ("SET synchronous_commit = off",),
+}
+
+
+@contextmanager
+def builder(url: str, table: str) -> Iterator[Builder]:
+    driver = connect(parse_url(url), table=table)
+    try:
+        for setting in FAST.get(driver.dialect, ()):
+            driver.execute(setting)
+        yield Builder(driver, table)
+    finally:
+        driver.close()

@@ -1,0 +1,191 @@
+"""The schema commands as library calls: each takes a Config and returns a Result."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..config import Config
+from ..drivers import connect
+from ..errors import DriftError, SqlmigError, UsageError
+from ..files import discover
+from ..history import APPLIED, History
+from ..results import Result
+from ..urls import parse_url
+from . import snapshot
+from .build import Builder, builder
+from .compare import DRIFT, compare, describe
+from .dump import dump
+from .model import Snapshot
+from .scratch import scratch
+
+Notify = Callable[[str], None]
+
+
+def live_snapshot(config: Config) -> tuple[Snapshot, list[int]]:
+    """The live database's schema, and the versions its history records as applied."""
+    driver = connect(parse_url(config.require_url()), table=config.table)
+    try:
+        rows = History(driver, config.table).read() or []
+        applied = [r.version for r in rows if r.status == APPLIED]
+        return snapshot(driver, table=config.table), applied
+    finally:
+        driver.close()
+
+
+def dump_schema(config: Config, *, output: Path | None, as_json: bool) -> Result:
+    snap = live_snapshot(config)[0]
+    model = snap.as_json()
+    if output is None:
+        if as_json:
+            return Result("schema dump", entries=[model])
+        return Result("schema dump", messages=[dump(snap).rstrip("\n")])
+    text = json.dumps(model, indent=2, sort_keys=True) + "\n" if as_json else dump(snap)
+    output.write_text(text, "utf-8")
+    return Result("schema dump", messages=[f"wrote {output}"])
+
+
+def verify(
+    config: Config, *, scratch_url: str | None, start: int | None, notify: Notify | None
+) -> Result:
+    from . import verify as checks
+
+    files = discover(config.dir)
+    problems, notes = checks.run(
+        _fresh(config, scratch_url), files, start=start, notify=notify or (lambda _m: None)
+    )
+    lines = [line for p in problems for line in p.lines()] + notes
+    checked = len([m for m in files if start is None or m.version >= start])
+    verdict = f"{len(problems)} problem(s)" if problems else "every down undoes its up"
+    return Result(
+        "verify",
+        ok=not problems,
+        messages=[*lines, f"verify: {checked} migration(s) checked; {verdict}"],
+        entries=checks.as_entries(problems),
+    )
+
+
+def _fresh(config: Config, scratch_url: str | None) -> Callable[[], Iterator[Builder]]:
+    """Opens a new scratch database each time; a given --scratch-url can be used only once."""
+    used: list[bool] = []
+
+    @contextmanager
+    def fresh() -> Iterator[Builder]:
+        if used and scratch_url:
+            raise UsageError(
+                "verify needs a fresh scratch database to go on past this problem",
+                hint="fix the problem above, or leave out --scratch-url",
+            )
+        used.append(True)
+        with (
+            scratch(config.url, scratch_url, table=config.table) as url,
+            builder(url, config.table) as b,
+        ):
+            yield b
+
+    return fresh
+
+
+def drift(config: Config, *, scratch_url: str | None) -> Result:
+    """Compare the live schema with what its applied migrations build on a scratch database."""
+    live, applied = live_snapshot(config)
+    files = {m.version: m for m in discover(config.dir)}
+    missing = [v for v in applied if v not in files]
+    if missing:
+        raise DriftError(
+            f"applied migration(s) {', '.join(map(str, missing))} have no file",
+            hint="restore the files: the expected schema is built from them",
+        )
+    with (
+        scratch(config.url, scratch_url, table=config.table) as url,
+        builder(url, config.table) as b,
+    ):
+        b.up_all([files[v] for v in applied])
+        expected = b.snapshot()
+    found = describe(compare(expected, live), DRIFT)
+    summary = (
+        f"schema: {len(found)} difference(s) from what the {len(applied)} applied migration(s) "
+        "build"
+        if found
+        else f"schema: matches what the {len(applied)} applied migration(s) build"
+    )
+    return Result("schema drift", ok=not found, messages=[*found, summary])
+
+
+def diff(
+    config: Config,
+    *,
+    desired: Path,
+    check: bool,
+    name: str,
+    scratch_url: str | None,
+) -> Result:
+    """Compare what the migrations build with `desired`; write the next migration pair."""
+    from . import diffgen
+    from .compare import DIFF
+
+    if not desired.is_file():
+        raise UsageError(f"{desired} does not exist", hint="write the schema you want in it")
+    text = desired.read_text("utf-8")
+    files = discover(config.dir)
+    with (
+        scratch(config.url, scratch_url, table=config.table) as url_a,
+        builder(url_a, config.table) as have,
+    ):
+        have.up_all(files)
+        current = have.snapshot()
+        want = _desired(config, text, str(desired), url_a)
+        found = describe(compare(current, want), DIFF)
+        if check or not found:
+            verdict = f"the migrations do not build {desired}" if found else "they agree"
+            return Result("diff", ok=not found, messages=[*found, f"diff: {verdict}"])
+        up = diffgen.generate(current, want)
+        down = diffgen.generate(want, current)
+        problems = _self_check(have, up, down, current, want)
+    return _write_pair(config, name, desired, up, down, problems)
+
+
+def _desired(config: Config, text: str, where: str, beside: str) -> Snapshot:
+    """schema.sql built on a second temporary database, next to the first one."""
+    with (
+        scratch(beside, None, table=config.table) as url,
+        builder(url, config.table) as b,
+    ):
+        b.run_sql(text, where)
+        return b.snapshot()
+
+
+def _self_check(b: Builder, up: list, down: list, current: Snapshot, want: Snapshot) -> list[str]:
+    """Apply the generated pair on the scratch database: up must give `want`, down `current`."""
+    from . import diffgen
+    from .compare import VERIFY
+
+    problems: list[str] = []
+    for label, stmts, target in (("up", up, want), ("down", down, current)):
+        try:
+            b.run_sql(diffgen.render(stmts, title=label), f"generated {label}")
+        except SqlmigError as exc:
+            return [*problems, f"the generated {label} fails: {exc.message}"]
+        problems += [f"after the generated {label}: {d}" for d in describe(
+            compare(target, b.snapshot()), VERIFY)]  # fmt: skip
+    return problems
+
+
+def _write_pair(
+    config: Config, name: str, desired: Path, up: list, down: list, problems: list[str]
+) -> Result:
+    from .. import scaffold
+    from . import diffgen
+
+    label = scaffold.new(config.dir, name, timestamp=False).current
+    title = f"{label}: {{}}, written by `sqlmig diff` from {desired.name}"
+    up_path, down_path = config.dir / f"{label}.up.sql", config.dir / f"{label}.down.sql"
+    up_path.write_text(diffgen.render(up, title=title.format("up")), "utf-8")
+    down_path.write_text(diffgen.render(down, title=title.format("down")), "utf-8")
+    reviews = sum(1 for s in up + down if s.review)
+    lines = [f"wrote {up_path}", f"wrote {down_path}"]
+    if reviews:
+        lines.append(f"{reviews} statement(s) are marked `-- sqlmig:review`: read them first")
+    return Result("diff", ok=not problems, current=label, messages=[*problems, *lines])

@@ -1,0 +1,77 @@
+"""Compare two snapshots item by item and say what differs, in words a reviewer can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Item, Snapshot
+
+MISSING, EXTRA, CHANGED = "missing", "extra", "changed"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """`kind name` is missing from, extra in, or changed in the actual schema."""
+
+    kind: str
+    name: str
+    change: str  # missing | extra | changed
+    details: tuple[str, ...] = ()
+
+    def describe(self, phrases: dict[str, str]) -> str:
+        text = f"{self.kind} {self.name} {phrases[self.change]}"
+        return text + (": " + "; ".join(self.details) if self.details else "")
+
+
+# How a difference reads, by what was compared with what.
+VERIFY = {MISSING: "missing", EXTRA: "still exists", CHANGED: "differs"}
+REPEAT = {MISSING: "missing", EXTRA: "extra", CHANGED: "differs"}
+DRIFT = {
+    MISSING: "was removed outside the migrations",
+    EXTRA: "was added outside the migrations",
+    CHANGED: "was changed outside the migrations",
+}
+DIFF = {MISSING: "is not in schema.sql", EXTRA: "is only in schema.sql", CHANGED: "differs"}
+
+
+def compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
+    """Every difference of `actual` from `expected`; children of a missing/extra table omitted."""
+    want, have = expected.items(), actual.items()
+    gone = {i.name for k, i in want.items() if k not in have and i.kind == "table"}
+    new = {i.name for k, i in have.items() if k not in want and i.kind == "table"}
+    out: list[Difference] = []
+    for key in sorted(set(want) | set(have)):
+        a, b = want.get(key), have.get(key)
+        if a is None and b is not None and b.parent not in new:
+            out.append(Difference(b.kind, b.name, EXTRA))
+        elif b is None and a is not None and a.parent not in gone:
+            out.append(Difference(a.kind, a.name, MISSING))
+        elif a is not None and b is not None and a.attrs != b.attrs:
+            out.append(Difference(a.kind, a.name, CHANGED, _details(a, b)))
+    return out
+
+
+def _details(a: Item, b: Item) -> tuple[str, ...]:
+    old, new = dict(a.attrs), dict(b.attrs)
+    return tuple(_change(k, old.get(k), new.get(k)) for k in old if old.get(k) != new.get(k))
+
+
+def _change(key: str, old: Any, new: Any) -> str:
+    """`key old -> new`; of long texts only the part around the first difference."""
+    if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > 60:
+        pairs = enumerate(zip(old, new, strict=False))
+        at = next((i for i, (x, y) in pairs if x != y), min(len(old), len(new)))
+        start = max(at - 20, 0)
+        return f"{key} ...{old[start : at + 30]!r}... -> ...{new[start : at + 30]!r}..."
+    return f"{key} {_show(old)} -> {_show(new)}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(str, value)) + ")"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def describe(diffs: list[Difference], phrases: dict[str, str]) -> list[str]:
+    return [d.describe(phrases) for d in diffs]

@@ -1,0 +1,279 @@
+"""Generate the SQL that turns one snapshot into another, in an order where dependencies hold.
+
+Up is generate(current, desired); down is generate(desired, current). What cannot be derived
+safely (a drop that loses data, a drop + add that may be a rename) gets a review note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import ddl, rebuild
+from .ddl import quote
+from .model import Snapshot, Table, View
+
+
+@dataclass(frozen=True)
+class Stmt:
+    sql: str
+    review: str | None = None  # why a person must look at this statement
+
+
+def generate(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    d = _Delta(old, new)
+    return [
+        *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True),
+        *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.drop_tables(),
+        *d.create_types(), *d.create_tables(), *d.alter_tables(),
+        *d.add_constraints(foreign=False), *d.create_indexes(), *d.add_constraints(foreign=True),
+        *d.create_views(), *d.create_triggers(), *d.drop_types(),
+    ]  # fmt: skip
+
+
+def _by(objs, key=lambda o: (o.schema, o.name)) -> dict:
+    return {key(o): o for o in objs}
+
+
+class _Delta:
+    """What differs between two snapshots, and the statements for each step of the order."""
+
+    def __init__(self, old: Snapshot, new: Snapshot) -> None:
+        self.old, self.new = old, new
+        self.dialect = ddl.DIALECTS[new.dialect]
+        self.t_old, self.t_new = _by(old.tables), _by(new.tables)
+        self.changed = {
+            k for k in self.t_old.keys() & self.t_new.keys() if self.t_old[k] != self.t_new[k]
+        }
+        self.rebuilt = {k for k in self.changed if self._needs_rebuild(k)}
+        self.views_out = self._views_to_drop()
+        self.trig_old = _by(old.triggers, lambda t: (t.schema, t.table, t.name))
+        self.trig_new = _by(new.triggers, lambda t: (t.schema, t.table, t.name))
+
+    # -- what must go and come back -----------------------------------------------------------
+
+    def _needs_rebuild(self, key: tuple[str, str]) -> bool:
+        a, b = self.t_old[key], self.t_new[key]
+        return rebuild.needed(self.dialect.alter, a, b)
+
+    def _views_to_drop(self) -> set[tuple[str, str]]:
+        """Changed or removed views, views on changed tables, and the views built on those."""
+        new = _by(self.new.views)
+        out = {k for k, v in _by(self.old.views).items() if new.get(k) != v}
+        names = {k[1] for k in self._reshaped() | (self.t_old.keys() - self.t_new.keys())}
+        grew = True
+        while grew:
+            names |= {k[1] for k in out}
+            more = {
+                k for k, v in _by(self.old.views).items() if k not in out and _mentions(v, names)
+            }
+            out |= more
+            grew = bool(more)
+        return out
+
+    def _reshaped(self) -> set[tuple[str, str]]:
+        """Tables rebuilt, or with a column changed or dropped: views on them must be redone."""
+        out = set(self.rebuilt)
+        for k in self.changed:
+            new = {c.name: c for c in self.t_new[k].columns}
+            if any(new.get(c.name) != c for c in self.t_old[k].columns):
+                out.add(k)
+        return out
+
+    # -- drops ------------------------------------------------------------------------------
+
+    def drop_triggers(self) -> list[Stmt]:
+        names = {k[1] for k in self.rebuilt}
+        return [
+            Stmt(ddl.drop_trigger(self.old, t))
+            for k, t in self.trig_old.items()
+            if (self.trig_new.get(k) != t or _mentions_text(t.definition, names))
+            and (t.schema, t.table) in self.t_new
+            and (t.schema, t.table) not in self.rebuilt
+        ]
+
+    def drop_views(self) -> list[Stmt]:
+        views = [v for v in ddl.view_order(self.old.views) if (v.schema, v.name) in self.views_out]
+        return [Stmt(ddl.drop_view(self.old, v)) for v in reversed(views)]
+
+    def drop_constraints(self, *, foreign: bool) -> list[Stmt]:
+        out = []
+        for key in sorted(self.changed - self.rebuilt):
+            a, b = self.t_old[key], self.t_new[key]
+            keep = {c.name: c for c in b.constraints}
+            out += [
+                Stmt(ddl.drop_constraint(self.old, a, c))
+                for c in a.constraints
+                if (c.kind == "foreign key") == foreign and keep.get(c.name) != c
+            ]
+        if foreign:  # FKs that point at a table about to be dropped or rebuilt elsewhere
+            out += self._foreign_keys_to_dropped()
+        return out
+
+    def _foreign_keys_to_dropped(self) -> list[Stmt]:
+        gone = self.t_old.keys() - self.t_new.keys()
+        return [
+            Stmt(ddl.drop_constraint(self.old, t, c))
+            for k, t in sorted(self.t_old.items())
+            if k in gone
+            for c in t.constraints
+            if c.kind == "foreign key" and (c.ref_schema, c.ref_table) in gone
+            and not self.dialect.inline_foreign_keys
+        ]  # fmt: skip
+
+    def drop_indexes(self) -> list[Stmt]:
+        new = _by(self.new.indexes)
+        return [
+            Stmt(ddl.drop_index(self.old, i))
+            for k, i in sorted(_by(self.old.indexes).items())
+            if new.get(k) != i and self._index_stays(i.schema, i.table)
+        ]  # fmt: skip
+
+    def _index_stays(self, schema: str, table: str) -> bool:
+        """Whether what an index is on outlives the drops (else the index goes with it)."""
+        key = (schema, table)
+        if key in self.t_new:
+            return key not in self.rebuilt
+        return key in _by(self.new.views) and key not in self.views_out
+
+    def drop_tables(self) -> list[Stmt]:
+        gone = [self.t_old[k] for k in sorted(self.t_old.keys() - self.t_new.keys())]
+        hint = _table_renames(gone, [self.t_new[k] for k in self.t_new.keys() - self.t_old.keys()])
+        return [
+            Stmt(
+                f"DROP TABLE {ddl.qname(self.old, t.schema, t.name)};",
+                hint.get(t.name, f"drops table {t.name} and all its rows"),
+            )
+            for t in _referencing_first(gone)
+        ]
+
+    # -- types, sequences, functions ----------------------------------------------------------
+
+    def create_types(self) -> list[Stmt]:
+        from . import objects
+
+        return objects.create(self.old, self.new)
+
+    def drop_types(self) -> list[Stmt]:
+        from . import objects
+
+        return objects.drop(self.old, self.new)
+
+    # -- tables ------------------------------------------------------------------------------
+
+    def create_tables(self) -> list[Stmt]:
+        out = []
+        for k in sorted(self.t_new.keys() - self.t_old.keys()):
+            out.append(Stmt(ddl.create_table(self.new, self.t_new[k])))
+        for k in sorted(self.rebuilt):
+            out += rebuild.statements(self.old, self.new, self.t_old[k], self.t_new[k])
+        return out
+
+    def alter_tables(self) -> list[Stmt]:
+        out: list[Stmt] = []
+        for k in sorted(self.changed - self.rebuilt):
+            out += _alter_columns(self.new, self.t_old[k], self.t_new[k])
+        return out
+
+    def add_constraints(self, *, foreign: bool) -> list[Stmt]:
+        if foreign and self.dialect.inline_foreign_keys:
+            return []
+        out = []
+        for k, b in sorted(self.t_new.items()):
+            if k in self.rebuilt or (k in self.t_old and k not in self.changed):
+                continue
+            had = {c.name: c for c in self.t_old[k].constraints} if k in self.t_old else None
+            for c in b.constraints:
+                if (c.kind == "foreign key") != foreign:
+                    continue
+                if had is None and not foreign:
+                    continue  # inside the new table's CREATE TABLE
+                if had is None or had.get(c.name) != c:
+                    out.append(Stmt(ddl.add_constraint(self.new, b, c)))
+        return out
+
+    def create_indexes(self, *, on_views: bool = False) -> list[Stmt]:
+        """New and changed indexes; those on (materialized) views come after the views."""
+        old = _by(self.old.indexes)
+        views = _by(self.new.views)
+        return [
+            Stmt(ddl.create_index(self.new, i))
+            for k, i in sorted(_by(self.new.indexes).items())
+            if (old.get(k) != i or (i.schema, i.table) in self.views_out)
+            and (i.schema, i.table) not in self.rebuilt
+            and ((i.schema, i.table) in views) == on_views
+        ]
+
+    def create_views(self) -> list[Stmt]:
+        old = _by(self.old.views)
+        return [
+            Stmt(ddl.create_view(self.new, v))
+            for v in ddl.view_order(self.new.views)
+            if (v.schema, v.name) in self.views_out or (v.schema, v.name) not in old
+        ] + self.create_indexes(on_views=True)
+
+    def create_triggers(self) -> list[Stmt]:
+        names = {k[1] for k in self.rebuilt}
+        return [
+            Stmt(ddl.create_trigger(t))
+            for k, t in sorted(self.trig_new.items())
+            if self.trig_old.get(k) != t
+            or (t.schema, t.table) in self.rebuilt
+            or _mentions_text(t.definition, names)
+        ]
+
+
+def _mentions(v: View, names: set[str]) -> bool:
+    return _mentions_text(v.definition, names)
+
+
+def _mentions_text(text: str, names: set[str]) -> bool:
+    return any(re.search(rf"(?<![\w$]){re.escape(n)}(?![\w$])", text) for n in names)
+
+
+def _referencing_first(tables: list[Table]) -> list[Table]:
+    """Tables ordered so that one is dropped before the tables its foreign keys point at."""
+    todo, done = list(tables), []
+    while todo:
+        names = {t.name for t in todo}
+        ready = [
+            t for t in todo
+            if not any(
+                c.kind == "foreign key" and c.ref_table == t.name
+                for o in todo if o is not t and o.name in names for c in o.constraints
+            )
+        ]  # fmt: skip
+        nxt = ready[0] if ready else todo[0]
+        done.append(nxt)
+        todo.remove(nxt)
+    return done
+
+
+def _table_renames(gone: list[Table], added: list[Table]) -> dict[str, str]:
+    """Review notes for dropped tables that look like a new table under another name."""
+    out = {}
+    for g in gone:
+        shape = [(c.name, c.type) for c in g.columns]
+        for a in added:
+            if [(c.name, c.type) for c in a.columns] == shape:
+                out[g.name] = (
+                    f"table {g.name} is dropped and {a.name} created with the same columns: if "
+                    f"this is a rename, write ALTER TABLE {quote(g.name)} RENAME TO "
+                    f"{quote(a.name)} instead (as written, the rows of {g.name} are lost)"
+                )
+    return out
+
+
+def _alter_columns(snap: Snapshot, a: Table, b: Table) -> list[Stmt]:
+    from .columns import alter
+
+    return alter(snap, a, b)
+
+
+def render(stmts: list[Stmt], *, title: str) -> str:
+    """A migration file: a header, then each statement with its review note above it."""
+    head = [f"-- {title}"]
+    if any(s.review for s in stmts):
+        head.append("-- sqlmig:review statements marked below need a person's review")
+    body = [(f"-- sqlmig:review {s.review}\n" if s.review else "") + s.sql for s in stmts]
+    return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n"

@@ -1,0 +1,37 @@
+"""A snapshot as deterministic, readable DDL: one block per object, sorted, same bytes each time."""
+
+from __future__ import annotations
+
+from . import ddl
+from .model import Snapshot
+
+
+def blocks(snap: Snapshot) -> list[str]:
+    """Every statement needed to build the schema in an empty database, in a working order."""
+    dialect = ddl.DIALECTS[snap.dialect]
+    out = list(dialect.preamble)
+    out += [f"CREATE SCHEMA {ddl.quote(s)};" for s in snap.schemas if s != snap.default_schema]
+    out += [ddl.create_enum(snap, e) for e in snap.enums]
+    out += [ddl.create_sequence(snap, s) for s in snap.sequences]
+    out += [ddl.create_routine(r) for r in snap.routines]
+    out += [ddl.create_table(snap, t) for t in snap.tables]
+    if not dialect.inline_foreign_keys:
+        out += [
+            ddl.add_constraint(snap, t, c)
+            for t in snap.tables
+            for c in t.constraints
+            if c.kind == "foreign key"
+        ]
+    out += [ddl.sequence_owner(snap, s) for s in snap.sequences if s.owned_by]
+    on_views = {(v.schema, v.name) for v in snap.views}
+    out += [ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) not in on_views]
+    out += [ddl.create_view(snap, v) for v in ddl.view_order(snap.views)]
+    out += [ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) in on_views]
+    out += [ddl.create_trigger(t) for t in snap.triggers]
+    return out
+
+
+def dump(snap: Snapshot) -> str:
+    head = f"-- schema dumped by sqlmig ({snap.dialect}); history tables left out\n"
+    notes = "".join(f"-- note: {n}\n" for n in snap.notes)
+    return head + notes + "\n" + "\n\n".join(blocks(snap)) + "\n"

@@ -1,0 +1,49 @@
+"""Flatten a Snapshot into comparable items: one per table, column, constraint, index..."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import fields
+from functools import lru_cache
+from typing import Any
+
+from .model import Item, Snapshot
+
+NAMING = ("schema", "name", "table", "signature")
+
+
+def attrs(obj: Any, skip: tuple[str, ...] = NAMING) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, getattr(obj, name)) for name in _names(type(obj), skip))
+
+
+@lru_cache(maxsize=64)
+def _names(cls: type, skip: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name not in skip)
+
+
+def flatten(snap: Snapshot) -> Iterator[Item]:
+    for schema in snap.schemas:
+        yield Item("schema", schema, None, ())
+    for e in snap.enums:
+        yield Item("type", snap.display(e.schema, e.name), None, attrs(e))
+    for s in snap.sequences:
+        yield Item("sequence", snap.display(s.schema, s.name), None, attrs(s))
+    for r in snap.routines:
+        name = f"{snap.display(r.schema, r.name)}({r.signature})"
+        yield Item("function", name, None, attrs(r))
+    for t in snap.tables:
+        table = snap.display(t.schema, t.name)
+        yield Item("table", table, None, (("options", t.options),))
+        for c in t.columns:
+            yield Item("column", f"{table}.{c.name}", table, attrs(c))
+        for k in t.constraints:
+            yield Item(k.kind, f"{table}.{k.name}", table, attrs(k))
+    for i in snap.indexes:
+        parent = snap.display(i.schema, i.table)
+        yield Item("index", snap.display(i.schema, i.name), parent, attrs(i))
+    for v in snap.views:
+        kind = "materialized view" if v.materialized else "view"
+        yield Item(kind, snap.display(v.schema, v.name), None, attrs(v, (*NAMING, "materialized")))
+    for g in snap.triggers:
+        parent = snap.display(g.schema, g.table)
+        yield Item("trigger", f"{parent}.{g.name}", parent, attrs(g))

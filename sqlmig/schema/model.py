@@ -1,0 +1,179 @@
+"""The normalised schema model: frozen values read from catalogs, compared item by item."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    identity: str | None = None  # "always" | "by default" | "autoincrement"
+    generated: str | None = None  # the expression of a generated column
+    stored: bool = True  # a generated column is stored (else virtual)
+    collation: str | None = None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    name: str
+    kind: str  # "primary key" | "unique" | "check" | "foreign key" | "exclude"
+    columns: tuple[str, ...] = ()
+    expression: str | None = None  # check expression, or the definition of an exclusion
+    ref_schema: str | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    deferrable: str | None = None  # None | "DEFERRABLE" | "DEFERRABLE INITIALLY DEFERRED"
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+    constraints: tuple[Constraint, ...] = ()
+    options: tuple[str, ...] = ()  # SQLite: "WITHOUT ROWID", "STRICT"
+
+
+@dataclass(frozen=True)
+class Index:
+    schema: str
+    name: str
+    table: str
+    columns: tuple[str, ...]  # SQL of each key (a name or an expression, maybe DESC)
+    unique: bool = False
+    where: str | None = None
+    method: str = "btree"
+    include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class View:
+    schema: str
+    name: str
+    definition: str  # the query, as the database normalises it
+    materialized: bool = False
+    columns: tuple[str, ...] = ()  # SQLite: the column list written after the view's name
+
+
+@dataclass(frozen=True)
+class Sequence:
+    schema: str
+    name: str
+    type: str = "bigint"
+    start: int = 1
+    increment: int = 1
+    minvalue: int | None = None
+    maxvalue: int | None = None
+    cycle: bool = False
+    owned_by: tuple[str, str] | None = None  # (table, column) of a serial column
+
+
+@dataclass(frozen=True)
+class Enum:
+    schema: str
+    name: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A function or procedure: compared by its definition, which is not interpreted."""
+
+    schema: str
+    name: str
+    signature: str  # identity arguments, e.g. "integer, text"
+    definition: str
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Compared by its definition, which is not interpreted."""
+
+    schema: str
+    name: str
+    table: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One comparable object of a snapshot: a table, a column, an index..."""
+
+    kind: str
+    name: str  # display name, e.g. "books.isbn"
+    parent: str | None  # display name of the table it belongs to
+    attrs: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A whole schema. Every sequence is sorted, so equal schemas are equal values."""
+
+    dialect: str
+    default_schema: str
+    schemas: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    views: tuple[View, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    enums: tuple[Enum, ...] = ()
+    routines: tuple[Routine, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what could not be read
+
+    def display(self, schema: str, name: str) -> str:
+        return name if schema == self.default_schema else f"{schema}.{name}"
+
+    def table(self, schema: str, name: str) -> Table | None:
+        return next((t for t in self.tables if (t.schema, t.name) == (schema, name)), None)
+
+    @cached_property
+    def _items(self) -> dict[tuple[str, str], Item]:
+        from .flatten import flatten
+
+        return {(i.kind, i.name): i for i in flatten(self)}
+
+    def items(self) -> dict[tuple[str, str], Item]:
+        """Every object as a flat, comparable item keyed by (kind, display name)."""
+        return self._items
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("notes")
+        return data
+
+
+def sort_snapshot(snap: Snapshot) -> Snapshot:
+    """The same snapshot with every collection in a canonical order."""
+
+    def key(o: Any) -> tuple:
+        return (o.schema, getattr(o, "table", ""), o.name, getattr(o, "signature", ""))
+
+    tables = tuple(
+        Table(t.schema, t.name, t.columns, tuple(sorted(t.constraints, key=_ckey)), t.options)
+        for t in sorted(snap.tables, key=key)
+    )
+    return Snapshot(
+        snap.dialect,
+        snap.default_schema,
+        tuple(sorted(snap.schemas)),
+        tables,
+        *(tuple(sorted(getattr(snap, f), key=key)) for f in COLLECTIONS[1:]),
+        notes=snap.notes,
+    )
+
+
+COLLECTIONS = ("tables", "indexes", "views", "sequences", "enums", "routines", "triggers")
+KIND_ORDER = {"primary key": 0, "unique": 1, "check": 2, "exclude": 3, "foreign key": 4}
+
+
+def _ckey(c: Constraint) -> tuple:
+    return (KIND_ORDER.get(c.kind, 9), c.name)

@@ -1,0 +1,93 @@
+"""Scratch databases: a temporary SQLite file, or a temporary PostgreSQL database next to the
+live one, created for a check and dropped afterwards."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from ..drivers import connect
+from ..drivers.base import Driver
+from ..errors import ConnectError, SqlmigError, UsageError
+from ..history import History
+from ..urls import parse_url
+
+
+@contextmanager
+def scratch(live_url: str | None, scratch_url: str | None, *, table: str) -> Iterator[str]:
+    """The URL of an empty database to build schemas in: `scratch_url`, or a temporary one."""
+    if scratch_url:
+        _require_empty(scratch_url, table)
+        yield scratch_url
+        return
+    if not live_url:
+        raise UsageError(
+            "no database URL to choose a scratch database by",
+            hint="set --url (a temporary database is made next to it) or pass --scratch-url",
+        )
+    maker = MAKERS[parse_url(live_url).driver]
+    with maker(live_url) as url:
+        yield url
+
+
+@contextmanager
+def _sqlite(_live_url: str) -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="sqlmig-scratch-") as folder:
+        yield f"sqlite:///{Path(folder) / 'scratch.db'}"
+
+
+@contextmanager
+def _postgres(live_url: str) -> Iterator[str]:
+    name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
+    admin = _admin(live_url)
+    try:
+        try:
+            admin.execute(f"CREATE DATABASE {admin.quote(name)}")
+        except SqlmigError as exc:
+            raise UsageError(
+                f"cannot create a scratch database on the server: {exc.message}",
+                hint="grant CREATEDB to this user, or pass --scratch-url to an empty database",
+            ) from None
+        try:
+            yield with_database(live_url, name)
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)} WITH (FORCE)")
+    finally:
+        admin.close()
+
+
+def _admin(live_url: str) -> Driver:
+    """A connection to the live server: its database, else `postgres` (it may not exist yet)."""
+    try:
+        return connect(parse_url(live_url), table="sqlmig_history")
+    except ConnectError:
+        return connect(parse_url(with_database(live_url, "postgres")), table="sqlmig_history")
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` with its database name replaced (user, password, host and options kept)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _require_empty(url: str, table: str) -> None:
+    from . import snapshot
+
+    driver = connect(parse_url(url), table=table)
+    try:
+        snap = snapshot(driver, table=table)
+        rows = History(driver, table).read()
+    finally:
+        driver.close()
+    if snap.tables or snap.views or snap.routines or snap.enums or snap.sequences or rows:
+        raise UsageError(
+            f"the scratch database {parse_url(url).redacted} is not empty",
+            hint="pass an empty database: sqlmig builds schemas in it and leaves objects behind",
+        )
+
+
+MAKERS: dict[str, Callable[[str], object]] = {"sqlite": _sqlite, "postgres": _postgres}

@@ -1,0 +1,130 @@
+"""`sqlmig verify`: on a scratch database, check that each down undoes its up and that each up
+can run again after its down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass
+
+from ..errors import SqlmigError
+from ..files import Migration
+from .build import Builder
+from .compare import REPEAT, VERIFY, compare, describe
+from .model import Snapshot
+
+
+@dataclass(frozen=True)
+class Problem:
+    migration: str
+    problem: str  # "up failed" | "down failed" | "down does not restore the schema" | ...
+    details: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        return [f"{self.migration}: {self.problem}", *(f"  - {d}" for d in self.details)]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    problems: tuple[Problem, ...]
+    last: Snapshot | None = None  # the schema it left, when known: the next one's "before"
+    fatal: bool = False  # the scratch database is out of step: go on from a fresh one
+    stop: bool = False  # the up itself failed: later migrations cannot be checked
+
+
+def check(b: Builder, m: Migration, before: Snapshot | None = None) -> Outcome:
+    """snapshot, up, snapshot, down, snapshot, up, snapshot: compare what must be equal."""
+    before = before or b.snapshot()
+    failed = _attempt(lambda: b.up(m), m, "up failed")
+    if failed:
+        return Outcome((failed,), stop=True)
+    after = b.snapshot()
+    if m.down is None:
+        return Outcome((), after)
+    failed = _attempt(lambda: b.down(m), m, "down failed")
+    if failed:
+        return Outcome((failed,), after, fatal=not m.down.transactional)
+    undone = compare(before, b.snapshot())
+    if undone:  # the second up would run on the wrong schema: it proves nothing more
+        lines = _lines(undone, VERIFY)
+        return Outcome((Problem(m.label, "down does not restore the schema", lines),), fatal=True)
+    failed = _attempt(lambda: b.up(m), m, "up is not repeatable: it failed after its down")
+    if failed:
+        return Outcome((failed,), fatal=True)
+    last = b.snapshot()
+    again = compare(after, last)
+    if again:
+        problem = "up is not repeatable: a second up gives another schema"
+        return Outcome((Problem(m.label, problem, _lines(again, REPEAT)),), fatal=True)
+    return Outcome((), last)
+
+
+def _attempt(step: Callable[[], None], m: Migration, problem: str) -> Problem | None:
+    try:
+        step()
+    except SqlmigError as exc:
+        return Problem(m.label, problem, (exc.message,))
+    return None
+
+
+def _lines(diffs: list, phrases: dict[str, str]) -> tuple[str, ...]:
+    return tuple(describe(diffs, phrases))
+
+
+def run(
+    fresh: Callable[[], AbstractContextManager[Builder]],
+    files: list[Migration],
+    *,
+    start: int | None,
+    notify: Callable[[str], None],
+) -> tuple[list[Problem], list[str]]:
+    """Check every migration from `start` on; return the problems and notes.
+
+    After a problem that leaves the scratch database out of step, a fresh one is built (the
+    earlier ups replayed) and checking goes on, so one run reports every broken migration.
+    """
+    problems: list[Problem] = []
+    notes: list[str] = []
+    position = 0
+    while position < len(files):
+        with fresh() as b:
+            for m in files[:position]:
+                b.up(m)
+            position = _walk(b, files, position, start, problems, notes, notify)
+    return problems, notes
+
+
+def _walk(
+    b: Builder,
+    files: list[Migration],
+    position: int,
+    start: int | None,
+    problems: list[Problem],
+    notes: list[str],
+    notify: Callable[[str], None],
+) -> int:
+    """Check files from `position`; return where a fresh database must resume (or the end)."""
+    last = None
+    for i in range(position, len(files)):
+        m = files[i]
+        if start is not None and m.version < start:
+            b.up(m)
+            continue
+        outcome = check(b, m, last)
+        last = outcome.last
+        problems += outcome.problems
+        if m.down is None:
+            notes.append(f"{m.label}: no down file (irreversible); only its up was checked")
+        notify(f"{'FAIL' if outcome.problems else 'ok'}   {m.label}")
+        if outcome.stop:
+            rest = [x.label for x in files[i + 1 :]]
+            if rest:
+                notes.append(f"its up failed, so these were not checked: {', '.join(rest)}")
+            return len(files)
+        if outcome.fatal:
+            return i + 1
+    return len(files)
+
+
+def as_entries(problems: list[Problem]) -> list[dict]:
+    return [asdict(p) for p in problems]

@@ -1,0 +1,420 @@
+"""Running one migration step on an open connection: in a transaction, or statement by statement."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from .drivers.base import CommitLost, Driver, ScriptError, TransactionEnded
+from .errors import ConnectError, MigrationFailed, MigrationFileError, SqlmigError, UsageError
+from .events import (
+    MIGRATION_APPLIED,
+    MIGRATION_FAILED,
+    MIGRATION_REVERTED,
+    MIGRATION_STARTED,
+    REVERT_STARTED,
+    Event,
+    Notify,
+)
+from .faults import NONE, Faults
+from .files import Migration, SqlFile
+from .history import APPLIED, FAILED, RUNNING, AppliedRow, History, now
+from .plan import DownStep
+from .results import Step
+from .sqltext import SplitError, Statement, line_col
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a step works on: the version, its names, and the SQL that runs."""
+
+    version: int
+    name: str
+    label: str
+    sql: SqlFile
+    direction: str  # "up" | "down"
+
+
+def _ms(start: float) -> int:
+    return int((time.perf_counter() - start) * 1000)
+
+
+class Runner:
+    """Applies and reverts migrations through one driver; the caller holds the lock."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        history: History,
+        *,
+        by: str,
+        notify: Notify,
+        faults: Faults = NONE,
+        retries: int = 0,
+    ) -> None:
+        self.driver = driver
+        self.history = history
+        self.by = by
+        self.notify = notify
+        self.faults = faults
+        self.retries = retries
+
+    # -- up -------------------------------------------------------------------------------------
+
+    def apply(self, m: Migration, *, durable: bool = True) -> Step:
+        """Apply one migration: its SQL and its history row commit together.
+
+        durable=False: the commit does not wait for the disk; the caller makes a later commit
+        durable (the last migration of a run), which flushes this one too.
+        """
+        target = Target(m.version, m.name, m.label, m.up, "up")
+        self.faults.hit("before_migration", m.version)
+        if not self._atomic(m.up):
+            step = self._apply_statements(m, target)
+        else:
+            step = self._retrying(target, lambda: self._apply_once(m, target, durable))
+        self.faults.hit("after_migration", m.version)
+        return step
+
+    def _apply_once(self, m: Migration, target: Target, durable: bool) -> Step:
+        self.notify(_event(MIGRATION_STARTED, f"applying {m.label}", target))
+        start = time.perf_counter()
+        self.driver.begin(durable=durable)
+        try:
+            self.driver.run_script(m.up.text)
+            self.faults.hit("before_history", m.version)
+            self.record_up(m, _ms(start))
+            self.faults.hit("before_commit", m.version)
+            self.driver.commit()
+        except CommitLost as exc:
+            raise self._commit_lost(target, exc) from None
+        except BaseException as exc:
+            self.driver.rollback()
+            raise self._failure(target, exc) from None
+        step = Step(m.version, m.name, m.label, "up", _ms(start))
+        self.notify(_applied(target, step.duration_ms))
+        return step
+
+    def _retrying(self, t: Target, attempt: Callable[[], Step]) -> Step:
+        """Run a transactional step; on a statement_lock_timeout failure (all rolled back), try
+        again up to `retries` times, waiting 1, 2, 4 ... s (at most 30) in between."""
+        for n in range(self.retries + 1):
+            try:
+                return attempt()
+            except MigrationFailed as exc:
+                if not getattr(exc, "lock_timeout", False) or n == self.retries:
+                    raise
+                delay = min(2.0**n, 30.0)
+                message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
+                self.notify(_event("migration_retry", message, t, level="warning", attempt=n + 1))
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _commit_lost(self, t: Target, exc: CommitLost) -> ConnectError:
+        """The connection dropped after COMMIT was sent: reconnect and let the history say
+        whether the step committed, then report exactly that (exit 6 either way)."""
+        try:
+            self.driver.settle()
+            rows = self.history.read() or []
+        except SqlmigError as again:
+            return ConnectError(
+                f"{exc.message}\nwhether {t.label} ({t.direction}) was committed is unknown: "
+                f"reconnecting failed: {again.message}",
+                hint=f"once the database is reachable, `sqlmig status` shows whether {t.label} "
+                "is applied; it was either wholly committed or not at all",
+            )
+        row = next((r for r in rows if r.version == t.version), None)
+        done = (row is not None and row.status == APPLIED) == (t.direction == "up")
+        outcome = (
+            f"{t.label} ({t.direction}) WAS committed: the history shows it"
+            if done
+            else f"{t.label} ({t.direction}) was NOT committed: the server rolled it back, "
+            "nothing of it is applied"
+        )
+        return ConnectError(
+            f"{exc.message}\nreconnected and read the history: {outcome}",
+            hint="run the command again to continue",
+        )
+
+    def apply_all(self, todo: list[Migration]) -> list[Step]:
+        """Apply every migration in one transaction: all or none."""
+        blocking = [m.label for m in todo if not self._atomic(m.up)]
+        if blocking:
+            raise UsageError(
+                "--single-transaction needs files that can run in one transaction; these cannot: "
+                f"{', '.join(blocking)} (a no-transaction directive, or MySQL, where DDL commits "
+                "by itself)",
+                hint="apply without --single-transaction",
+            )
+        steps: list[Step] = []
+        self.driver.begin()
+        current = todo[0]
+        try:
+            for current in todo:
+                self.notify(_event(MIGRATION_STARTED, f"applying {current.label}", current))
+                start = time.perf_counter()
+                self.driver.run_script(current.up.text)
+                self.record_up(current, _ms(start))
+                steps.append(Step(current.version, current.name, current.label, "up", _ms(start)))
+            self.driver.commit()
+        except BaseException as exc:
+            self.driver.rollback()
+            target = Target(current.version, current.name, current.label, current.up, "up")
+            error = self._failure(target, exc)
+            if isinstance(error, MigrationFailed):
+                error.message += f"\n(--single-transaction: none of the {len(todo)} migrations ran)"
+            raise error from None
+        for step in steps:  # logged for collectors; a terminal gets the one line below
+            self.notify(_event(MIGRATION_APPLIED, "", step, level="debug"))
+        self.notify(Event("committed", f"applied {len(steps)} migration(s) in one transaction"))
+        return steps
+
+    def record_up(self, m: Migration, ms: int, *, event: str = "up") -> None:
+        """Queue the history row and log event of an applied migration."""
+        down = m.down
+        row = AppliedRow(
+            m.version, m.name, m.up.checksum, down.text if down else None,
+            down.checksum if down else None, APPLIED, now(), self.by, ms, None, None,
+        )  # fmt: skip
+        self.driver.record(*self.history.insert(row))
+        self.driver.record(*self._event(event, m.version, m.name, m.up.checksum, ms))
+
+    def _apply_statements(self, m: Migration, target: Target) -> Step:
+        """A no-transaction file: a `running` row first, then each statement in autocommit."""
+        statements = _split(self.driver, m.up)
+        self.notify(
+            _event(
+                MIGRATION_STARTED,
+                f"applying {m.label} ({len(statements)} statements, no transaction)",
+                target,
+                statements=len(statements),
+            )
+        )
+        start = time.perf_counter()
+        down = m.down
+        row = AppliedRow(
+            m.version, m.name, m.up.checksum, down.text if down else None,
+            down.checksum if down else None, RUNNING, now(), self.by, None, 0, None,
+        )  # fmt: skip
+        self.driver.execute(*self.history.insert(row))
+        self._run_statements(target, statements)
+        ms = _ms(start)
+        self.driver.execute(
+            *self.history.set_status(
+                m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
+            )
+        )
+        self.driver.execute(*self._event("up", m.version, m.name, m.up.checksum, ms))
+        self.notify(_applied(target, ms))
+        return Step(m.version, m.name, m.label, "up", ms, transactional=False)
+
+    # -- down -----------------------------------------------------------------------------------
+
+    def revert(self, s: DownStep) -> Step:
+        """Revert one migration: its down SQL and the removal of its row commit together."""
+        row = s.row
+        target = Target(row.version, row.name, s.label, s.sql, "down")
+        self.notify(_event(REVERT_STARTED, f"reverting {s.label}", target))
+        start = time.perf_counter()
+        if self._atomic(s.sql):
+            self._retrying(target, lambda: self._revert_once(s, target, start))
+        else:
+            statements = _split(self.driver, s.sql)
+            self.driver.execute(
+                *self.history.set_status(
+                    row.version, RUNNING, duration_ms=None, statements_done=0, error="reverting"
+                )
+            )
+            self._run_statements(target, statements)
+            self.driver.execute(*self.history.delete(row.version))
+            self.driver.execute(*self._down_event(row, _ms(start)))
+        ms = _ms(start)
+        self.notify(
+            _event(MIGRATION_REVERTED, f"reverted {s.label} ({ms} ms)", target, duration_ms=ms)
+        )
+        return Step(row.version, row.name, s.label, "down", ms, s.sql.transactional)
+
+    def _revert_once(self, s: DownStep, target: Target, start: float) -> Step:
+        self.driver.begin()
+        try:
+            self.driver.run_script(s.sql.text)
+            self.faults.hit("before_history", s.row.version)
+            self.driver.record(*self.history.delete(s.row.version))
+            self.driver.record(*self._down_event(s.row, _ms(start)))
+            self.faults.hit("before_commit", s.row.version)
+            self.driver.commit()
+        except CommitLost as exc:
+            raise self._commit_lost(target, exc) from None
+        except BaseException as exc:
+            self.driver.rollback()
+            raise self._failure(target, exc) from None
+        return Step(s.row.version, s.row.name, s.label, "down", _ms(start))
+
+    def _down_event(self, row: AppliedRow, ms: int) -> tuple:
+        return self._event("down", row.version, row.name, row.checksum, ms)
+
+    def _atomic(self, sql: SqlFile) -> bool:
+        """Whether the file runs in one transaction: not where DDL commits by itself (MySQL)."""
+        return sql.transactional and self.driver.ATOMIC_DDL
+
+    # -- shared ---------------------------------------------------------------------------------
+
+    def _event(self, event: str, version: int, name: str, checksum: str | None, ms: int) -> tuple:
+        return self.history.event(
+            event, version=version, name=name, checksum=checksum, duration_ms=ms, by=self.by
+        )
+
+    def _run_statements(self, t: Target, statements: list[Statement]) -> None:
+        """Run each statement in autocommit, counting progress in the history row."""
+        for i, stmt in enumerate(statements):
+            try:
+                self.driver.run_statement(stmt.text)
+            except ScriptError as exc:
+                error = f"{_where(t.sql, stmt.offset + (exc.offset or 0))}: {exc.message}"
+                self.driver.execute(
+                    *self.history.set_status(
+                        t.version, FAILED, duration_ms=None, statements_done=i, error=error
+                    )
+                )
+                self._log_failure(t, error)
+                raise MigrationFailed(
+                    f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
+                    f"outside a transaction:\n{error}" + _extra(exc),
+                    hint=f"{i} statement(s) ran and stay applied; fix the database by hand, then "
+                    "run `sqlmig repair`",
+                ) from None
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say where it stopped, if we still can
+                error = f"{_where(t.sql, stmt.offset)}: interrupted during statement {i + 1}"
+                with suppress(Exception):
+                    self.driver.execute(
+                        *self.history.set_status(
+                            t.version, FAILED, duration_ms=None, statements_done=i, error=error
+                        )
+                    )
+                self._log_failure(t, error)
+                raise
+            self.driver.execute(
+                *self.history.set_status(
+                    t.version, RUNNING, duration_ms=None, statements_done=i + 1, error=None
+                )
+            )
+            self.faults.hit("after_statement", i + 1)
+
+    def _failure(self, t: Target, exc: BaseException) -> BaseException:
+        """Turn an exception during a transactional step into the error to raise."""
+        if isinstance(exc, TransactionEnded):
+            return self._ended(t)
+        if not isinstance(exc, ScriptError):
+            reason = exc.message if isinstance(exc, SqlmigError) else type(exc).__name__
+            self.notify(_event(MIGRATION_FAILED, "", t, level="error", error=reason))
+            # logged (where the connection still works) for the audit trail; being a durable
+            # write, it also makes the run's earlier non-durable commits durable
+            self._log_failure(t, f"interrupted: {reason}")
+            return exc
+        error = f"{_where(t.sql, exc.offset)}: {exc.message}"
+        self._log_failure(t, error)
+        if exc.sqlstate == LOCK_NOT_AVAILABLE:
+            return _lock_timeout_failure(t, error)
+        return MigrationFailed(
+            f"{t.label} ({t.direction}) failed and was rolled back:\n{error}" + _extra(exc),
+            hint="fix the file and run the command again; nothing of it was applied",
+        )
+
+    def _ended(self, t: Target) -> MigrationFailed:
+        """The file's own COMMIT/ROLLBACK ended our transaction: record the unknown state."""
+        error = (
+            f"{t.sql.path}: the file's own COMMIT, ROLLBACK or END ended sqlmig's transaction; "
+            "part of it may be committed"
+        )
+        if t.direction == "up":
+            row = AppliedRow(
+                t.version, t.name, t.sql.checksum, None, None, FAILED, now(), self.by,
+                None, None, error,
+            )  # fmt: skip
+            self.driver.execute(*self.history.insert(row))
+        else:
+            self.driver.execute(
+                *self.history.set_status(
+                    t.version, FAILED, duration_ms=None, statements_done=None, error=error
+                )
+            )
+        self._log_failure(t, error)
+        return MigrationFailed(
+            f"{t.label} ({t.direction}): {error}",
+            hint="remove transaction control from the file (sqlmig wraps it in a transaction), "
+            "check the database, then `sqlmig repair`",
+        )
+
+    def _log_failure(self, t: Target, detail: str) -> None:
+        self.notify(_event(MIGRATION_FAILED, f"{t.label} failed", t, level="error", error=detail))
+        with suppress(Exception):  # the log is best effort; the failure itself is raised
+            self.driver.execute(
+                *self.history.event(
+                    t.direction,
+                    version=t.version,
+                    name=t.name,
+                    checksum=t.sql.checksum,
+                    duration_ms=None,
+                    outcome="failed",
+                    detail=detail,
+                    by=self.by,
+                )
+            )
+
+
+def _lock_timeout_failure(t: Target, error: str) -> MigrationFailed:
+    """A statement waited longer than statement_lock_timeout for a table lock: rolled back."""
+    failure = MigrationFailed(
+        f"{t.label} ({t.direction}) gave up waiting for a table lock (statement_lock_timeout) and "
+        f"was rolled back:\n{error}",
+        hint="another session holds a conflicting lock (a long query or an open transaction; see "
+        "pg_stat_activity); run again when it is gone, pass --retries N, or raise "
+        "--statement-lock-timeout",
+    )
+    failure.lock_timeout = True  # type: ignore[attr-defined]
+    return failure
+
+
+def _event(kind: str, message: str, of: Target | Migration | Step, **fields: Any) -> Event:
+    """An event about one migration; `level` may be among the keywords."""
+    level = fields.pop("level", "info")
+    about = {"version": of.version, "name": of.name, "label": of.label}
+    if isinstance(of, Target | Step):
+        about["direction"] = of.direction
+    message = message or f"{kind.replace('_', ' ')}: {of.label}"
+    return Event(kind, message, {**about, **fields}, level)
+
+
+def _applied(t: Target, ms: int | None) -> Event:
+    return _event(MIGRATION_APPLIED, f"applied {t.label} ({ms} ms)", t, duration_ms=ms)
+
+
+def _split(driver: Driver, sql: SqlFile) -> list[Statement]:
+    """The statements of a no-transaction file, or an error naming it before anything runs."""
+    try:
+        return driver.split(sql.text)
+    except SplitError as exc:
+        raise MigrationFileError(
+            f"{sql.path}: cannot split into statements: {exc}",
+            hint="look for an unterminated string, quoted name, comment or $$ body",
+        ) from None
+
+
+def _where(sql: SqlFile, offset: int | None) -> str:
+    if offset is None:
+        return str(sql.path)
+    line, col = line_col(sql.text, min(offset, len(sql.text)))
+    return f"{sql.path}:{line}:{col}"
+
+
+def _extra(exc: ScriptError) -> str:
+    parts = [
+        f"\n  detail: {exc.detail}" if exc.detail else "",
+        f"\n  server hint: {exc.hint}" if exc.hint else "",
+    ]
+    return "".join(parts)

@@ -1,0 +1,115 @@
+"""`sqlmig transpile`: the migration set in another dialect, file by file, or every refusal."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+from ..files import DIRECTIVE, LEADING_COMMENTS, Migration, discover
+from ..results import Result
+from .catalog import Catalog
+from .core import SOURCES, TARGETS, Refusal, transpile_text
+
+
+@dataclass(frozen=True)
+class OutFile:
+    """One written file: its name, text, and whether a hand-written override supplied it."""
+
+    name: str
+    text: str
+    override: bool = False
+
+
+def transpile_set(
+    files: Sequence[Migration], *, target: str, source: str = "postgres"
+) -> tuple[list[OutFile], list[Refusal], list[str]]:
+    """Every up and down file in the target dialect, in version order; refusals collected."""
+    _check_dialects(target, source)
+    catalog = Catalog()
+    out: list[OutFile] = []
+    refusals: list[Refusal] = []
+    notes: list[str] = []
+    for m in files:
+        for direction, sql in (("up", m.up), ("down", m.down)):
+            if sql is None:
+                continue
+            # the down runs on the schema the up left: translate it with a copy of that catalog
+            cat = catalog if direction == "up" else copy.deepcopy(catalog)
+            name = sql.path.name
+            override = m.override(target, direction)
+            if override is not None:
+                out.append(OutFile(name, override.read_text(encoding="utf-8"), True))
+                continue
+            done = transpile_text(
+                sql.text, target=target, source=source, path=str(sql.path), catalog=cat
+            )
+            refusals += done.refusals
+            notes += done.notes
+            out.append(OutFile(name, _header(sql.text, name, source, target) + done.text))
+    return out, refusals, notes
+
+
+def _check_dialects(target: str, source: str) -> None:
+    if target not in TARGETS:
+        raise UsageError(
+            f"unknown target dialect {target!r}", hint="use --to sqlite|mysql|postgres"
+        )
+    if source not in SOURCES and source != target:
+        raise UsageError(
+            f"transpiling from {source} is not supported",
+            hint="migrations must be written for PostgreSQL (--from postgres)",
+        )
+
+
+def _header(text: str, name: str, source: str, target: str) -> str:
+    """The source's directives, kept, and a line saying where the file came from."""
+    block = LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
+    kept = [line.strip() for line in block.splitlines() if DIRECTIVE.match(line.strip())]
+    stem = name.removesuffix(".sql")
+    note = (
+        f"-- Transpiled by sqlmig from {name} ({source} -> {target}); edit that file, or "
+        f"write {stem.rsplit('.', 1)[0]}.{target}.{stem.rsplit('.', 1)[1]}.sql to override it."
+    )
+    return "\n".join([*kept, note]) + "\n"
+
+
+def run(
+    cfg: object, *, target: str, source: str | None, paths: Sequence[Path], out_dir: Path | None,
+    check: bool = False, source_url: str | None = None, target_url: str | None = None,
+) -> Result:  # fmt: skip
+    """The CLI's call: transpile, then write the files (all of them, or none on a refusal)."""
+    source = source or getattr(cfg, "source_dialect", None) or "postgres"
+    folders = list(paths) or [cfg.dir]  # type: ignore[attr-defined]
+    files = [m for folder in folders for m in discover(folder)]
+    written, refusals, notes = transpile_set(files, target=target, source=source)
+    if refusals:
+        lines = [r.describe() for r in refusals]
+        head = f"{len(refusals)} statement(s) cannot be transpiled faithfully to {target}:"
+        hint = (
+            "rewrite them portably, or write a hand-written override "
+            f"NNNN_name.{target}.up.sql beside the file; nothing was written"
+        )
+        return Result("transpile", ok=False, entries=[asdict(r) for r in refusals],
+                      messages=[head, *lines, f"hint: {hint}"])  # fmt: skip
+    if check:
+        from .check import check as run_check
+
+        url = source_url or getattr(cfg, "url", None)
+        found = run_check(files, written, target=target, source_url=url, target_url=target_url)
+        if found:
+            head = f"--check: {len(found)} difference(s) the type map does not explain:"
+            return Result("transpile", ok=False, entries=[{"difference": d} for d in found],
+                          messages=[head, *(f"  {d}" for d in found)])  # fmt: skip
+        notes = [f"--check: {len(files)} migration(s) build the same schema on {target}", *notes]
+    if out_dir is None:
+        text = [f"-- ==> {f.name}\n{f.text}" for f in written]
+        return Result("transpile", messages=text + [f"-- note: {n}" for n in notes])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in written:
+        (out_dir / f.name).write_text(f.text, encoding="utf-8")
+    entries = [{"file": f.name, "override": f.override} for f in written]
+    summary = f"wrote {len(written)} file(s) for {target} to {out_dir}"
+    return Result("transpile", entries=entries, messages=[summary, *(f"note: {n}" for n in notes)])

@@ -1,0 +1,256 @@
+"""Which statements translate, which are dropped as meaningless on the target, which are refused."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from . import alter, safe, tables, types
+from .catalog import Catalog
+from .core import Out, Refuse, generate, quote
+
+REFUSED_KINDS = {
+    "FUNCTION": "functions have procedural bodies with no faithful translation",
+    "PROCEDURE": "procedures have procedural bodies with no faithful translation",
+    "TRIGGER": "triggers call procedural functions with no faithful translation",
+    "SEQUENCE": "sequences have no faithful SQLite/MySQL equivalent in sqlmig yet",
+    "SCHEMA": "schemas have no faithful equivalent (SQLite has none; MySQL's are databases)",
+    "EXTENSION": "extensions are PostgreSQL-only",
+}
+# Statements that change nothing a migration can observe on the target.
+DROPPED = {
+    exp.Comment: "comments are documentation; the target keeps none here",
+    exp.Set: "session settings (timeouts, search_path) mean nothing on the target",
+}
+
+
+def dispatch(node: exp.Expression, target: str, catalog: Catalog) -> Out:
+    if isinstance(node, exp.Command):
+        return _command(node, target)
+    for kind, note in DROPPED.items():
+        if isinstance(node, kind):
+            return Out(note=note)
+    if isinstance(node, (exp.Grant, exp.Revoke)):
+        if target == "sqlite":
+            return Out(note="SQLite has no users or privileges")
+        raise Refuse("PostgreSQL roles do not map onto MySQL accounts: grant on the target")
+    if isinstance(node, exp.Create):
+        return _create(node, target, catalog)
+    if isinstance(node, exp.Drop):
+        return _drop(node, target, catalog)
+    if isinstance(node, exp.Alter):
+        return alter.alter(node, target, catalog)
+    if isinstance(node, (exp.Insert, exp.Update, exp.Delete)):
+        return _dml(node, target)
+    if isinstance(node, exp.TruncateTable):
+        return _truncate(node, target)
+    if isinstance(node, exp.Analyze):
+        return Out(note=MAINTENANCE)
+    raise Refuse(f"{type(node).__name__} statements have no verified {target} translation")
+
+
+COMMANDS = {
+    "DO": "DO blocks are procedural code with no faithful translation",
+    "CREATE EXTENSION": "extensions are PostgreSQL-only",
+    "ALTER TYPE": "changing an enum type has no verified translation yet: write an override",
+    "ALTER TABLE": "sqlglot cannot parse this ALTER TABLE form, so its meaning cannot be checked",
+    "CREATE FUNCTION": REFUSED_KINDS["FUNCTION"],
+    "CREATE OR REPLACE FUNCTION": REFUSED_KINDS["FUNCTION"],
+    "CREATE TRIGGER": REFUSED_KINDS["TRIGGER"],
+}
+
+
+MAINTENANCE = "maintenance (statistics, vacuum, reindex) changes no schema or data"
+# Raw commands that mean nothing on the target: (text prefix, contains, targets, note).
+NO_OPS = (
+    ("VACUUM", "", ("sqlite", "mysql"), MAINTENANCE),
+    ("REINDEX", "", ("sqlite", "mysql"), MAINTENANCE),
+    ("ALTER TABLE", " VALIDATE CONSTRAINT ", ("sqlite", "mysql"),
+     "constraints are checked against existing rows when they are added on the target"),
+    ("ALTER TABLE", " SET STATISTICS ", ("sqlite", "mysql"), MAINTENANCE),
+    ("ALTER TABLE", " OWNER TO ", ("sqlite",), "SQLite has no users or owners"),
+)  # fmt: skip
+
+
+def _command(node: exp.Command, target: str) -> Out:
+    text = " ".join((node.name + " " + str(node.expression or "")).upper().split()) + " "
+    for start, inside, targets, note in NO_OPS:
+        if text.startswith(start) and inside in text and target in targets:
+            return Out(note=note)
+    raise Refuse(_command_reason(node))
+
+
+def _truncate(node: exp.TruncateTable, target: str) -> Out:
+    """DELETE FROM: MySQL's TRUNCATE would also reset AUTO_INCREMENT, PostgreSQL's does not."""
+    if node.args.get("identity") or node.args.get("option"):
+        raise Refuse("TRUNCATE ... RESTART IDENTITY / CASCADE has no verified translation")
+    names = [tables.name_of(t, target) for t in node.expressions]
+    return Out(tuple(f"DELETE FROM {quote(n, target)}" for n in names))
+
+
+def _command_reason(node: exp.Command) -> str:
+    text = " ".join((node.name + " " + str(node.expression or "")).upper().split())
+    for start, reason in COMMANDS.items():
+        if text.startswith(start):
+            return reason
+    return (f"sqlglot does not understand this {node.name.upper()} statement (it parsed as a "
+            "raw command), so its meaning cannot be checked")  # fmt: skip
+
+
+def _create(node: exp.Create, target: str, catalog: Catalog) -> Out:
+    kind = (node.kind or "").upper()
+    if kind in REFUSED_KINDS:
+        raise Refuse(REFUSED_KINDS[kind])
+    if kind == "TABLE":
+        return tables.create_table(node, target, catalog)
+    if kind == "INDEX":
+        return _index(node, target, catalog)
+    if kind == "VIEW":
+        return _view(node, target, catalog)
+    if kind == "TYPE":
+        return _enum(node, catalog)
+    raise Refuse(f"CREATE {kind} has no verified {target} translation")
+
+
+def _enum(node: exp.Create, catalog: Catalog) -> Out:
+    enum = node.expression
+    labels = [e for e in (enum.expressions if enum is not None else [])]
+    if not isinstance(enum, exp.DataType) or not all(
+        isinstance(e, exp.Literal) and e.is_string for e in labels
+    ):
+        raise Refuse("only CREATE TYPE ... AS ENUM is translated")
+    catalog.enums[node.this.name] = tuple(e.name for e in labels)
+    return Out(note="enum types become a CHECK (SQLite) or ENUM (MySQL) on each column")
+
+
+def _index(node: exp.Create, target: str, catalog: Catalog) -> Out:
+    index = node.this
+    params = index.args.get("params")
+    table = tables.name_of(index.args["table"], target)
+    if params is None or params.args.get("include") or params.args.get("with_storage"):
+        raise Refuse("index options (INCLUDE, WITH) have no verified equivalent")
+    using = params.args.get("using")
+    if using is not None and using.name.lower() != "btree":
+        raise Refuse(f"index method {using.name} has no {target} equivalent")
+    keys, names = [], []
+    for key in params.args.get("columns") or []:
+        keys.append(_key(key, target, catalog, table))
+        names.append(key.this.name if isinstance(key.this, exp.Column) else "")
+    where = params.args.get("where")
+    unique = bool(node.args.get("unique"))
+    tail = ""
+    if where is not None:
+        if target == "mysql" and unique:
+            raise Refuse(
+                "MySQL has no partial unique index: it would reject rows PostgreSQL allows"
+            )
+        if target == "sqlite":
+            safe.check(where.this, target, "the index predicate")
+            tail = f" WHERE {generate(where.this, target)}"
+    catalog.indexes[index.name] = (table, tuple(names))
+    catalog.index_sources[index.name] = node.copy()
+    exists = "IF NOT EXISTS " if node.args.get("exists") else ""
+    head = f"CREATE {'UNIQUE ' if unique else ''}INDEX {exists}"
+    name = quote(index.name, target)
+    sql = f"{head}{name} ON {quote(table, target)} ({', '.join(keys)}){tail}"
+    # MySQL: a non-unique partial index becomes a full one; the same queries give the same rows
+    return Out((sql,))
+
+
+def _key(key: exp.Expression, target: str, catalog: Catalog, table: str) -> str:
+    """An index key without NULLS FIRST/LAST: NULL placement in an index changes no result."""
+    expr = key.this if isinstance(key, exp.Ordered) else key
+    desc = " DESC" if isinstance(key, exp.Ordered) and key.args.get("desc") else ""
+    if not isinstance(expr, exp.Column):
+        if target == "mysql":
+            raise Refuse("MariaDB has no expression indexes")
+        safe.check(expr, target, "the index expression")
+        return f"({generate(expr, target)}){desc}"
+    col = catalog.column(table, expr.name)
+    if target == "mysql" and col is not None and types.is_unbounded(col.dtype):
+        raise Refuse(f"{expr.name} is unbounded text, which MySQL cannot index: use varchar(n)")
+    if target == "mysql" and col is None:
+        raise Refuse(f"column {table}.{expr.name} was not created by these migrations: "
+                     "its type (and whether MySQL can index it) is unknown")  # fmt: skip
+    return quote(expr.name, target) + desc
+
+
+def _view(node: exp.Create, target: str, catalog: Catalog) -> Out:
+    if node.args.get("materialized") or node.args.get("properties"):
+        raise Refuse("materialized views and view options have no equivalent")
+    query = node.expression
+    safe.check(query, target, "the view")
+    view = tables.name_of(node.this, target)
+    catalog.views[view] = frozenset(t.name for t in query.find_all(exp.Table))
+    name = quote(view, target)
+    body = f"CREATE VIEW {name} AS {generate(query, target)}"
+    if node.args.get("replace"):
+        if target == "sqlite":
+            return Out((f"DROP VIEW IF EXISTS {name}", body))
+        body = body.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1)
+    return Out((body,))
+
+
+def _drop(node: exp.Drop, target: str, catalog: Catalog) -> Out:
+    kind = (node.kind or "").upper()
+    if node.args.get("cascade"):
+        raise Refuse("DROP ... CASCADE also drops dependent objects; the target would not")
+    exists = " IF EXISTS" if node.args.get("exists") else ""
+    names = [t.name for t in node.args.get("tables") or []]
+    if kind == "TYPE":
+        for n in names:
+            catalog.enums.pop(n, None)
+        return Out(note="enum types exist only as column definitions on the target")
+    if kind in ("TABLE", "VIEW"):
+        for n in names:
+            catalog.drop_table(n)
+            if kind == "TABLE":
+                _drop_dependents(n, catalog)
+        return Out(tuple(f"DROP {kind}{exists} {quote(n, target)}" for n in names))
+    if kind == "INDEX":
+        return Out(tuple(_drop_index(n, exists, target, catalog) for n in names))
+    raise Refuse(f"DROP {kind} has no verified {target} translation")
+
+
+def _drop_dependents(table: str, catalog: Catalog) -> None:
+    """PostgreSQL refuses to drop a table a view reads (without CASCADE): nothing to follow."""
+    for name in [k for k, (t, _c) in catalog.indexes.items() if t == table]:
+        catalog.indexes.pop(name, None)
+        catalog.index_sources.pop(name, None)
+
+
+def _drop_index(name: str, exists: str, target: str, catalog: Catalog) -> str:
+    quoted = quote(name, target)
+    catalog.index_sources.pop(name, None)
+    if target == "sqlite":
+        catalog.indexes.pop(name, None)
+        return f"DROP INDEX{exists} {quoted}"
+    if name not in catalog.indexes:
+        raise Refuse(
+            f"MySQL needs the table of index {name}, which these migrations did not create"
+        )
+    table = catalog.indexes.pop(name)[0]
+    return f"DROP INDEX{exists} {quoted} ON {quote(table, target)}"
+
+
+def _dml(node: exp.Expression, target: str) -> Out:
+    if node.args.get("returning"):
+        raise Refuse("RETURNING has no use in a migration and no MySQL equivalent")
+    if node.args.get("using") or (isinstance(node, exp.Update) and node.args.get("from")):
+        raise Refuse("joined UPDATE ... FROM / DELETE ... USING have no verified translation")
+    if node.args.get("with"):
+        raise Refuse("WITH queries in data changes have no verified translation")
+    conflict = node.args.get("conflict")
+    if conflict is not None:
+        if target == "mysql":
+            raise Refuse("ON CONFLICT differs from MySQL's ON DUPLICATE KEY (any unique key fires)")
+        if conflict.args.get("action") is None or "NOTHING" not in str(conflict.args["action"]):
+            raise Refuse("only ON CONFLICT ... DO NOTHING is translated")
+        # a conflict target is a set of columns: no NULLS ordering belongs there
+        keys = conflict.args.get("conflict_keys") or []
+        conflict.set("conflict_keys", [k.this if isinstance(k, exp.Ordered) else k for k in keys])
+    for part in ("this", "expression", "expressions", "where", "from", "using"):
+        values = node.args.get(part)
+        for v in values if isinstance(values, list) else [values]:
+            if isinstance(v, exp.Expression) and not isinstance(v, exp.OnConflict):
+                safe.check(v, target, "the statement")
+    return Out((generate(node, target),))

@@ -1,0 +1,157 @@
+"""Database URLs: parse them into a driver name and parts, and redact passwords before printing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit
+
+from .errors import UsageError
+
+SCHEMES = {
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "sqlite": "sqlite",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+}
+
+# A URL inside free text: a scheme, then everything up to white space or a quote.
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
+_PASSWORD_PARAM = re.compile(r"\bpassword\s*=\s*'?([^&\s']+)", re.I)
+_TYPO_PASSWORD = re.compile(r":([^:@/\s]+)@")
+_URL_TOKEN = re.compile(r"[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.I)
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A parsed URL. `raw` keeps the secret; only `redacted` may be printed."""
+
+    raw: str
+    driver: str
+    password: str | None
+
+    @property
+    def redacted(self) -> str:
+        return redact(self.raw)
+
+    @property
+    def sqlite_path(self) -> str:
+        """The file path of a sqlite:/// URL (`:memory:` for an in-memory database)."""
+        rest = self.raw.split(":", 1)[1]
+        if not rest.startswith("//"):
+            raise UsageError(f"bad SQLite URL {self.redacted!r}", hint=SQLITE_HINT)
+        path = unquote(rest[2:].split("?", 1)[0])
+        if path.startswith("/") and not path.startswith("//"):
+            path = path[1:]  # sqlite:///rel.db -> rel.db
+        elif path.startswith("//"):
+            path = path[1:]  # sqlite:////abs/x.db -> /abs/x.db
+        if not path:
+            raise UsageError(f"SQLite URL {self.redacted!r} names no file", hint=SQLITE_HINT)
+        return path
+
+
+SQLITE_HINT = "use sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:"
+
+
+def parse_url(raw: str) -> DatabaseUrl:
+    """Parse a database URL, or raise UsageError naming the supported forms."""
+    head = raw.split(":", 1)[0].lower()
+    scheme = head if ":" in raw and re.fullmatch(r"[a-z][a-z0-9+.-]*", head) else ""
+    driver = SCHEMES.get(scheme.split("+", 1)[0])
+    if driver is None:
+        # never echo input that is not a URL: it may be a connection string holding a password
+        shown = repr(scheme) if scheme else "(none: the value is not a URL)"
+        raise UsageError(
+            f"unsupported database URL scheme {shown}",
+            hint="use postgresql://user:password@host:5432/dbname or sqlite:///path/to/file.db",
+        )
+    password = None
+    if driver != "sqlite":
+        if not raw[len(scheme) :].startswith("://"):
+            raise UsageError(
+                f"malformed database URL: expected {scheme}://user:password@host:5432/dbname",
+                hint="check the URL's spelling (the value is not shown: it may hold a password)",
+            )
+        try:
+            parts = urlsplit(raw)
+            password = parts.password
+            parts.port  # noqa: B018 - validates the port now, with a clear error
+        except ValueError as exc:
+            raise UsageError(
+                f"malformed database URL {redact(raw)!r}: {_port_error(str(exc), raw)}",
+                hint="percent-encode special characters in the user name and password",
+            ) from None
+    return DatabaseUrl(raw=raw, driver=driver, password=unquote(password) if password else None)
+
+
+def _port_error(message: str, raw: str) -> str:
+    """urllib's complaint, minus the bad "port" it quotes when that is a piece of the password
+    ("user:Secret/pw@host" makes 'Secret' the port): anything quoted from the user:password
+    part of the URL becomes ***."""
+    head = raw.find("://") + 3
+    userinfo = raw[head : raw.rfind("@")] if "@" in raw[head:] else ""
+    return re.sub(
+        r"'([^']*)'",
+        lambda m: "'***'" if m.group(1) and m.group(1) in userinfo else m.group(0),
+        scrub(message, raw),
+    )
+
+
+def _password_span(url: str) -> tuple[int, int] | None:
+    """Where the password sits in scheme://user:password@host..., even if it holds @ : / ?."""
+    head = url.find("://")
+    if head < 0:
+        return None
+    start = head + 3
+    first_at = url.find("@", start)
+    if first_at < 0:
+        return None
+    query = url.find("?", first_at)  # an @ in the query string (application_name=a@b) is not it
+    at = url.rfind("@", start, query if query >= 0 else len(url))
+    colon = url.find(":", start, at)
+    return (colon + 1, at) if colon >= 0 else None
+
+
+def redact(text: str) -> str:
+    """A URL, or any text holding URLs, with every password replaced by ***."""
+    if _SCHEME.match(text) and len(_SCHEME.findall(text)) == 1 and "\n" not in text:
+        return _redact_one(text)  # one URL, maybe with raw spaces in its password
+    return _URL_TOKEN.sub(lambda m: _redact_one(m.group(0)), text)
+
+
+def _redact_one(url: str) -> str:
+    span = _password_span(url)
+    if span:
+        return url[: span[0]] + "***" + url[span[1] :]
+    return url
+
+
+def secrets_of(url: str) -> list[str]:
+    """Every spelling of every password the value may hold: user:password@ in a URL (also in a
+    mistyped one), ?password= in its query, password= in a libpq connection string."""
+    found = [url[a:b] for a, b in [_password_span(url) or (0, 0)] if b > a]
+    found += _PASSWORD_PARAM.findall(url)
+    if "://" not in url:  # a typo such as postgres:user:pw@host: guard what sits before the @
+        found += _TYPO_PASSWORD.findall(url)
+    spellings: set[str] = set()
+    for raw in found:
+        plain = unquote(raw)
+        spellings |= {raw, plain, quote(plain, safe=""), quote(plain)}
+    return sorted((s for s in spellings if s), key=len, reverse=True)
+
+
+def scrub(text: str, url: str | None, *, urls: bool = True) -> str:
+    """Remove the URL's passwords, in every spelling, from text meant for output.
+
+    A password is replaced only where it is not part of a longer word, so that a short or
+    common one ("p", "postgres") does not garble paths and the scheme of every message.
+    urls=False keeps example URLs (in hints) as written, removing only the real password.
+    """
+    if urls:
+        text = redact(text)
+    if not url:
+        return text
+    for secret in secrets_of(url):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
+    return text

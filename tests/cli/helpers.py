@@ -1,0 +1,145 @@
+"""Helpers for the CLI tests: run sqlmig against one database and folder, hold its lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.conftest import sqlmig
+
+# Nothing listens on port 1: any attempt to connect fails at once (exit 6), so a command that
+# exits 2 with this URL proves that it stopped before connecting. No password: sqlmig scrubs a
+# password's text from every message, and a one-letter one would garble them (see test_secrets).
+UNREACHABLE = "postgresql://sqlmig@127.0.0.1:1/x"
+
+# Slow enough (3-5 s) that a second runner times out on the lock while it runs.
+SLOW_SQL = {
+    "postgres": "SELECT pg_sleep(4);\n",
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 15000000)\n"
+    "SELECT count(*) FROM c;\n",
+}
+
+
+def kind_of(url: str) -> str:
+    """'sqlite' or 'postgres', the key of SLOW_SQL."""
+    return "sqlite" if url.startswith("sqlite") else "postgres"
+
+
+@dataclass
+class Cli:
+    """`sqlmig --url URL --dir FOLDER ...` run from FOLDER's parent (which has no sqlmig.toml).
+
+    With url "" there is no --url: the URL comes from `env`, or there is none.
+    """
+
+    url: str
+    folder: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cwd(self) -> Path:
+        return self.folder.parent
+
+    def argv(self, *args: str) -> list[str]:
+        url = ["--url", self.url] if self.url else []  # "": from the environment, or none
+        return [*url, "--dir", str(self.folder), *args]
+
+    def __call__(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return sqlmig(*self.argv(*args), env=self.env, cwd=self.cwd, timeout=timeout)
+
+    def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a command that must succeed; fail with its output otherwise."""
+        proc = self(*args)
+        assert proc.returncode == 0, describe(proc)
+        return proc
+
+
+def run_many(
+    calls: list[tuple[Cli, tuple[str, ...]]], workers: int = 4
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run independent commands side by side (each is a separate process); results in order."""
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda call: call[0](*call[1]), calls))
+
+
+def describe(proc: subprocess.CompletedProcess[str]) -> str:
+    """The command, exit code and output, for assertion messages."""
+    return (
+        f"{' '.join(map(str, proc.args))}\nexit {proc.returncode}\n"
+        f"--- stdout\n{proc.stdout}--- stderr\n{proc.stderr}"
+    )
+
+
+def execute(url: str, sql: str) -> None:
+    """Change a test database directly (a user fixing it by hand), committed at once."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        try:
+            conn.executescript(sql)
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _clean_env(extra: dict[str, str]) -> dict[str, str]:
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_") and k != "DATABASE_URL"
+    }
+    return {**base, **extra}
+
+
+@dataclass
+class Holder:
+    """A background `up` holding the lock; its output is filled in once it has finished."""
+
+    proc: subprocess.Popen[str]
+    stdout: str = ""
+    stderr: str = ""
+
+
+@contextmanager
+def holding_lock(cli: Cli) -> Iterator[Holder]:
+    """Run `up` in the background and yield once it holds the migration lock.
+
+    The folder must hold a pending migration that runs for a few seconds (SLOW_SQL): the
+    runner prints "applying ..." only after it took the lock. On exit, waits for it to finish.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", *cli.argv("up")],
+        cwd=cli.cwd,
+        env=_clean_env(cli.env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    holder = Holder(proc)
+    try:
+        assert proc.stderr is not None
+        deadline, line = time.monotonic() + 30, ""
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            holder.stderr += line
+            if not line or line.startswith("applying"):
+                break
+        assert line.startswith("applying"), f"the lock holder never started:\n{holder.stderr}"
+        yield holder
+    finally:
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        holder.stdout, holder.stderr = out, holder.stderr + err

@@ -1,0 +1,49 @@
+"""`--help` of sqlmig and of every command works, shows an example, and the README covers them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.helpers import Cli, describe, run_many
+from tests.conftest import ROOT, sqlmig
+
+COMMANDS = [
+    "init",
+    "new",
+    "up",
+    "down",
+    "redo",
+    "status",
+    "current",
+    "history",
+    "validate",
+    "repair",
+    "baseline",
+]
+
+
+def test_every_command_is_listed_and_has_help_with_an_example(tmp_path: Path) -> None:
+    top = sqlmig("--help", cwd=tmp_path)
+    assert top.returncode == 0, describe(top)
+    assert "Example" in top.stdout
+    for command in COMMANDS:
+        assert f" {command} " in top.stdout, f"{command} is not listed:\n{top.stdout}"
+
+    # --help wins over everything else: no URL, no folder, no database needed
+    nowhere = Cli("", tmp_path / "no-such-folder")
+    calls = [(nowhere, (command, "--help")) for command in COMMANDS]
+    calls += [(nowhere, (command, "-h")) for command in ("up", "status")]
+    for (_cli, args), proc in zip(calls, run_many(calls), strict=True):
+        assert proc.returncode == 0, describe(proc)
+        assert f"sqlmig {args[0]}" in proc.stdout, describe(proc)  # its own usage line
+        assert "Example" in proc.stdout, describe(proc)
+        assert proc.stderr == "", describe(proc)
+    assert list(tmp_path.iterdir()) == []  # nothing created
+
+
+def test_readme_documents_every_command() -> None:
+    readme = ROOT / "README.md"
+    assert readme.is_file(), f"{readme} is missing"
+    text = readme.read_text("utf-8")
+    missing = [c for c in COMMANDS if f"`{c}" not in text]
+    assert not missing, f"README.md does not mention: {missing}"

@@ -1,0 +1,10 @@
+SET lock_timeout = '3s';
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+ALTER TABLE payments VALIDATE CONSTRAINT payments_amount_check;
+ALTER TABLE orders ADD CONSTRAINT orders_qty_check CHECK (qty > 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_qty_check;
+SELECT count(*) FROM orders WHERE qty <= 0;
+UPDATE orders SET qty = 1 WHERE qty <= 0;
+INSERT INTO audit (at) VALUES (now());
+DELETE FROM audit WHERE at < now() - interval '1 year';

@@ -1,0 +1,30 @@
+SET lock_timeout = '3s';
+SET statement_timeout = '5min';
+CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER products_touch BEFORE UPDATE ON products FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE RETURN a + b;
+COMMENT ON TABLE products IS 'things we sell';
+COMMENT ON COLUMN products.price IS 'in cents';
+GRANT SELECT ON products TO reporting;
+REVOKE ALL ON products FROM PUBLIC;
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';
+ALTER TYPE mood RENAME VALUE 'meh' TO 'fine';
+CREATE POLICY own_rows ON notes USING (owner = current_user);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE products SET (fillfactor = 90);
+ALTER TABLE products OWNER TO app;
+ALTER TABLE products SET SCHEMA shop;
+ALTER SEQUENCE invoice_no RESTART WITH 5000;
+ALTER INDEX products_name_idx RENAME TO products_title_idx;
+ANALYZE products;
+VACUUM products;
+DO $$ BEGIN RAISE NOTICE 'hello'; END $$;
+CREATE PUBLICATION shop_pub FOR TABLE products;
+REFRESH MATERIALIZED VIEW CONCURRENTLY product_counts;
+CLUSTER products USING products_pkey;
+LOCK TABLE products IN ACCESS EXCLUSIVE MODE;

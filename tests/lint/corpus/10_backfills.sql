@@ -1,0 +1,14 @@
+SET lock_timeout = '3s';
+INSERT INTO settings (key, value) VALUES ('a', '1'), ('b', '2'), ('c', '3');
+INSERT INTO settings (key, value) SELECT 'd', '4' WHERE NOT EXISTS (SELECT 1 FROM settings WHERE key = 'd');
+INSERT INTO settings (key, value) VALUES ('e', '5') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+UPDATE users SET active = true WHERE active IS NULL;
+UPDATE orders o SET total = s.sum FROM (SELECT order_id, sum(price) FROM items GROUP BY order_id) s WHERE s.order_id = o.id;
+DELETE FROM sessions WHERE expires_at < now();
+WITH moved AS (DELETE FROM queue WHERE done RETURNING *) INSERT INTO queue_archive SELECT * FROM moved;
+SELECT setval('invoice_no', (SELECT max(no) FROM invoices));
+COPY settings (key, value) FROM STDIN;
+UPDATE products SET price = price * 1.1 WHERE category_id IN (SELECT id FROM categories WHERE slug = 'x');
+INSERT INTO audit (at) VALUES (now()) RETURNING id;
+MERGE INTO stock s USING deliveries d ON s.product_id = d.product_id WHEN MATCHED THEN UPDATE SET n = s.n + d.n WHEN NOT MATCHED THEN INSERT (product_id, n) VALUES (d.product_id, d.n);
+SELECT pg_sleep(0);

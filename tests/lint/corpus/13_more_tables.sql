@@ -1,0 +1,15 @@
+SET lock_timeout = '3s';
+CREATE TABLE invoices (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, no bigint NOT NULL UNIQUE, issued_on date NOT NULL);
+CREATE INDEX invoices_issued_idx ON invoices (issued_on);
+ALTER TABLE invoices ADD COLUMN paid_at timestamptz;
+ALTER TABLE invoices ADD COLUMN status text NOT NULL DEFAULT 'open';
+ALTER TABLE invoices ADD CONSTRAINT invoices_status_check CHECK (status IN ('open', 'paid'));
+ALTER TABLE invoices ALTER COLUMN status SET NOT NULL;
+ALTER TABLE invoice_lines ADD COLUMN invoice_id bigint;
+ALTER TABLE invoice_lines ADD CONSTRAINT invoice_lines_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoices (id) NOT VALID;
+CREATE INDEX CONCURRENTLY invoice_lines_invoice_idx ON invoice_lines (invoice_id);
+ALTER TABLE invoice_lines ALTER COLUMN amount TYPE numeric(14, 2);
+ALTER TABLE invoice_lines RENAME COLUMN amount TO net_amount;
+ALTER TABLE invoice_lines DROP COLUMN gross_amount;
+CREATE TABLE invoice_notes (id int PRIMARY KEY, invoice_id bigint, body varchar(2000), created timestamp);
+DROP TABLE invoice_notes;

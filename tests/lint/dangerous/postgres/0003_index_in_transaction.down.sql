@@ -1,0 +1,3 @@
+-- sqlmig:no-transaction
+SET lock_timeout = '2s';
+DROP INDEX CONCURRENTLY orders_user_idx;

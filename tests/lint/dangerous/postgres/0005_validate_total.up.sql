@@ -1,0 +1,3 @@
+SET lock_timeout = '2s';
+ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;  -- expect: P104

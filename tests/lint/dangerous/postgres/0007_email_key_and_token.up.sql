@@ -1,0 +1,3 @@
+SET lock_timeout = '2s';
+ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);  -- expect: P107
+ALTER TABLE accounts ADD COLUMN api_token uuid DEFAULT gen_random_uuid();  -- expect: P108

@@ -1,0 +1,65 @@
+"""A statement that makes sqlglot raise, recurse or loop becomes a finding, never a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlglot.parser import Parser
+
+from sqlmig.lint import parse
+
+from .helpers import lint_sql
+
+
+def test_deep_nesting_is_a_syntax_finding(tmp_path: Path) -> None:
+    sql = "SELECT 1;\nSELECT " + "(" * 5000 + "1" + ")" * 5000 + ";\nTRUNCATE t CASCADE;"
+    found = lint_sql(tmp_path, sql, ignore=["P109"])
+    assert [(f.line, f.rule) for f in found] == [(2, "syntax-error"), (3, "truncate-cascade")]
+    assert "nested too deeply" in found[0].message
+
+
+def test_a_statement_that_keeps_sqlglot_busy_is_cut_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Parser.parse
+
+    def slow(self: Parser, tokens: list, sql: str) -> list:
+        while any(t.text == "spin" for t in tokens):  # stands in for a parser bug that loops
+            pass
+        return real(self, tokens, sql)
+
+    monkeypatch.setattr(parse, "PARSE_SECONDS", 0.2)
+    monkeypatch.setattr(Parser, "parse", slow)
+    found = lint_sql(tmp_path, "SELECT spin;\nTRUNCATE t CASCADE;", ignore=["P109"])
+    assert [(f.line, f.rule) for f in found] == [(1, "syntax-error"), (2, "truncate-cascade")]
+    assert "gave up after 0.2 s here" in found[0].message
+
+
+def test_any_exception_from_sqlglot_is_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Parser, tokens: list, sql: str) -> list:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(Parser, "parse", broken)
+    found = lint_sql(tmp_path, "SELECT 1;")
+    assert [f.rule for f in found] == ["syntax-error"]
+    assert "KeyError" in found[0].message
+
+
+def test_an_unterminated_string_is_one_finding_for_the_file(tmp_path: Path) -> None:
+    found = lint_sql(tmp_path, "SELECT 1;\nSELECT 'oops;\n")
+    assert [f.rule for f in found] == ["syntax-error"]
+
+
+def test_the_deadline_restores_the_previous_alarm_handler() -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
+    with parse.armed():
+        assert signal.getsignal(signal.SIGALRM) is not before
+        with parse.deadline(5):
+            assert signal.getitimer(signal.ITIMER_REAL)[0] > 4
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

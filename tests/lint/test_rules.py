@@ -1,0 +1,176 @@
+"""Every rule: its docstring's Bad example fires it, its Good example does not, plus edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqlmig.lint import REGISTRY
+from sqlmig.lint.rules import load_all
+
+from .helpers import examples, lint_sql, names
+
+load_all()
+STATEMENT_RULES = sorted(
+    c for c, r in REGISTRY.items() if r.scope == "statement" or c in ("P105", "P109", "M501")
+)
+
+
+def dialect_of(code: str) -> str:
+    dialects = REGISTRY[code].dialects
+    return "postgres" if "postgres" in dialects else sorted(dialects)[0]
+
+
+@pytest.mark.parametrize("code", STATEMENT_RULES)
+def test_bad_example_fires_the_rule(tmp_path: Path, code: str) -> None:
+    rule = REGISTRY[code]
+    found = lint_sql(tmp_path, examples(rule)["Bad"], dialect=dialect_of(code), down="")
+    assert rule.name in names(found)
+
+
+@pytest.mark.parametrize("code", STATEMENT_RULES)
+def test_good_example_is_clean_for_the_rule(tmp_path: Path, code: str) -> None:
+    rule = REGISTRY[code]
+    found = lint_sql(tmp_path, examples(rule)["Good"], dialect=dialect_of(code), down="")
+    assert rule.name not in names(found)
+
+
+def test_every_rule_is_documented() -> None:
+    for rule in REGISTRY.values():
+        assert rule.code[0] in "SPDTXMLF" and rule.code[1:].isdigit()
+        assert rule.name == rule.name.lower() and " " not in rule.name
+        assert {"Bad", "Good"} <= set(examples(rule)), rule.code
+        assert rule.help and rule.severity in ("error", "warning")
+
+
+# (rule, dialect, SQL that must fire it, SQL that must not)
+CASES = [
+    ("syntax-error", "postgres", "SELEC 1;", "SELECT 1;"),
+    ("syntax-error", "postgres", "INSERT INTO t VALUES (1,;", "INSERT INTO t VALUES (1);"),
+    ("syntax-error", "sqlite", "CREATE TABLE t (a int;", "CREATE TABLE t (a int);"),
+    ("syntax-error", "mysql", "ALTER TABLE t ADD COLUMN x int DEFAULT;", "SELECT 1;"),
+    ("unchecked-statement", "postgres", "CREATE EXTENSION pgcrypto FROM 1;",
+     "CREATE EXTENSION IF NOT EXISTS pgcrypto;"),
+    ("unchecked-statement", "postgres", "ALTER TABLE t VALIDATE CONSTRAINT;",
+     "ALTER TABLE t VALIDATE CONSTRAINT c;"),
+    ("index-without-concurrently", "postgres", "DROP INDEX books_idx;",
+     "CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);"),
+    ("concurrently-in-transaction", "postgres", "DROP INDEX CONCURRENTLY i;",
+     "-- sqlmig:no-transaction\nDROP INDEX CONCURRENTLY i;"),
+    ("concurrently-in-transaction", "postgres", "REINDEX INDEX CONCURRENTLY i;",
+     "REINDEX INDEX i;"),
+    ("constraint-without-not-valid", "postgres", "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);",
+     "CREATE TABLE t (a int);\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);"),
+    ("validate-in-same-transaction", "postgres",
+     "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n"
+     "ALTER TABLE t VALIDATE CONSTRAINT c;",
+     "-- sqlmig:no-transaction\nALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n"
+     "ALTER TABLE t VALIDATE CONSTRAINT c;"),
+    ("set-not-null", "postgres", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+     "-- sqlmig:no-transaction\nALTER TABLE t ADD CONSTRAINT c CHECK (b IS NOT NULL) NOT VALID;\n"
+     "ALTER TABLE t VALIDATE CONSTRAINT c;\nALTER TABLE t ALTER COLUMN b SET NOT NULL;"),
+    ("set-not-null", "postgres",
+     "ALTER TABLE t ADD COLUMN b int DEFAULT 0;\nALTER TABLE t ALTER COLUMN b SET NOT NULL;",
+     "CREATE TABLE t (b int);\nALTER TABLE t ALTER COLUMN b SET NOT NULL;"),
+    ("column-type-change", "postgres",
+     "ALTER TABLE t ADD COLUMN b int;\nALTER TABLE t ALTER COLUMN b TYPE bigint;",
+     "ALTER TABLE t ADD COLUMN b bigint;"),
+    ("index-without-concurrently", "postgres", "DROP INDEX a, b;", "DROP INDEX CONCURRENTLY a;"),
+    ("concurrently-in-transaction", "postgres", "DROP INDEX CONCURRENTLY a, b;",
+     "DROP INDEX a, b;"),
+    ("constraint-without-not-valid", "postgres", "ALTER TABLE t ADD CHECK (a > 0);",
+     "ALTER TABLE t ADD CHECK (a > 0) NOT VALID;"),
+    ("constraint-without-not-valid", "postgres", "ALTER TABLE t ADD COLUMN u bigint REFERENCES u;",
+     "ALTER TABLE t ADD COLUMN u bigint;"),
+    ("volatile-default", "postgres",
+     "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;",
+     "ALTER TABLE t ADD COLUMN n bigint;"),
+    ("volatile-default", "postgres",
+     "ALTER TABLE t ADD COLUMN f text GENERATED ALWAYS AS (a || b) STORED;",
+     "CREATE TABLE t (a text, b text, f text GENERATED ALWAYS AS (a || b) STORED);"),
+    ("syntax-error", "postgres", "CLUSTER t USING;", "CLUSTER t USING t_pkey;"),
+    ("column-type-change", "postgres", "ALTER TABLE t ALTER COLUMN a SET DATA TYPE bigint;",
+     "CREATE TABLE t (a int);\nALTER TABLE t ALTER COLUMN a TYPE bigint;"),
+    ("unique-without-index", "postgres", "ALTER TABLE t ADD PRIMARY KEY (id);",
+     "ALTER TABLE t ADD CONSTRAINT k UNIQUE USING INDEX k;"),
+    ("unique-without-index", "postgres", "ALTER TABLE t ADD COLUMN code text UNIQUE;",
+     "ALTER TABLE t ADD COLUMN code text;"),
+    ("volatile-default", "postgres", "ALTER TABLE t ADD COLUMN n bigserial;",
+     "ALTER TABLE t ADD COLUMN at timestamptz DEFAULT now();"),
+    ("volatile-default", "postgres", "ALTER TABLE t ADD COLUMN r float DEFAULT random();",
+     "ALTER TABLE t ADD COLUMN r float DEFAULT 0.5;"),
+    ("missing-lock-timeout", "postgres", "SELECT 1;\nDROP TABLE IF EXISTS t;",
+     "SET lock_timeout TO '1s';\nALTER TABLE t ADD COLUMN a int;"),
+    ("drop-table", "sqlite", "DROP TABLE IF EXISTS a, b;",
+     "CREATE TABLE a (x int);\nDROP TABLE a;"),
+    ("drop-column", "mysql", "ALTER TABLE t DROP COLUMN a;",
+     "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t DROP COLUMN a;"),
+    ("rename-column", "mysql", "ALTER TABLE t CHANGE a b int;", "ALTER TABLE t MODIFY a bigint;"),
+    ("rename-table", "sqlite", "ALTER TABLE t RENAME TO u;",
+     "CREATE TABLE t (a int);\nALTER TABLE t RENAME TO u;"),
+    ("add-column-not-null-without-default", "postgres",
+     "ALTER TABLE t ADD COLUMN a int NOT NULL;",
+     "ALTER TABLE t ADD COLUMN a bigint GENERATED ALWAYS AS IDENTITY NOT NULL;"),
+    ("add-column-not-null-without-default", "sqlite",
+     "CREATE TABLE t (x int);\nALTER TABLE t ADD COLUMN a int NOT NULL;",
+     "ALTER TABLE t ADD COLUMN a int NOT NULL DEFAULT 0;"),
+    ("truncate-cascade", "postgres", "TRUNCATE TABLE a, b CASCADE;", "TRUNCATE TABLE a, b;"),
+    ("prefer-text", "postgres", "ALTER TABLE t ALTER COLUMN a TYPE varchar(20);",
+     "CREATE TABLE t (a varchar, b text);"),
+    ("prefer-bigint-identity", "postgres", "CREATE TABLE t (id int, PRIMARY KEY (id));",
+     "CREATE TABLE t (id bigint PRIMARY KEY, n int);"),
+    ("prefer-bigint-identity", "mysql", "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY);",
+     "CREATE TABLE t (id BIGINT AUTO_INCREMENT PRIMARY KEY);"),
+    ("prefer-timestamptz", "postgres", "CREATE TABLE t (a timestamp without time zone);",
+     "CREATE TABLE t (a timestamp with time zone);"),
+    ("prefer-jsonb", "postgres", "ALTER TABLE t ADD COLUMN doc json;",
+     "ALTER TABLE t ADD COLUMN doc jsonb;"),
+    ("identifier-too-long", "mysql", f"CREATE TABLE t ({'c' * 65} int);",
+     f"CREATE TABLE t ({'c' * 64} int);"),
+    ("identifier-too-long", "postgres", f"CREATE TABLE t ({'é' * 32} int);",
+     f"CREATE TABLE t ({'c' * 63} int);"),
+    ("transaction-control", "postgres", "START TRANSACTION;\nSELECT 1;\nEND;",
+     "SAVEPOINT a;\nROLLBACK TO SAVEPOINT a;\nRELEASE SAVEPOINT a;"),
+    ("transaction-control", "sqlite", "BEGIN TRANSACTION;\nCOMMIT;",
+     "-- sqlmig:no-transaction\nBEGIN;\nCOMMIT;"),
+    ("mysql-multi-ddl", "mysql", "CREATE TABLE a (x int);\nDROP TABLE b;",
+     "CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);"),
+    ("mysql-column-references", "mysql", "ALTER TABLE t ADD COLUMN a int REFERENCES u (id);",
+     "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);"),
+    ("sqlite-unsupported-alter", "sqlite", "ALTER TABLE t DROP CONSTRAINT c;",
+     "ALTER TABLE t RENAME COLUMN a TO b;"),
+    ("sqlite-unsupported-alter", "sqlite", "ALTER TABLE t ADD CONSTRAINT c UNIQUE (a);",
+     "ALTER TABLE t ADD COLUMN a int;"),
+    ("sqlite-unsupported-alter", "sqlite", "ALTER TABLE t ADD COLUMN a int PRIMARY KEY;",
+     "ALTER TABLE t DROP COLUMN a;"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rule", "dialect", "bad", "good"), CASES)
+def test_case(tmp_path: Path, rule: str, dialect: str, bad: str, good: str) -> None:
+    assert rule in names(lint_sql(tmp_path / "bad", bad, dialect=dialect, down=""))
+    assert rule not in names(lint_sql(tmp_path / "good", good, dialect=dialect, down=""))
+
+
+def test_rules_only_run_in_their_dialect(tmp_path: Path) -> None:
+    sql = "CREATE INDEX i ON t (a);\nALTER TABLE t ALTER COLUMN a TYPE bigint;"
+    down = "DROP INDEX i ON t;"
+    assert names(lint_sql(tmp_path, sql, dialect="mysql", down=down)) == ["mysql-multi-ddl"]
+    found = names(lint_sql(tmp_path / "pg", sql, dialect="postgres"))
+    assert found == ["missing-lock-timeout", "index-without-concurrently", "column-type-change"]
+
+
+def test_old_postgres_versions(tmp_path: Path) -> None:
+    constant = "SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int DEFAULT 0;"
+    assert names(lint_sql(tmp_path, constant, pg_version=10)) == ["volatile-default"]
+    assert names(lint_sql(tmp_path, constant, pg_version=11)) == []
+    enum = "ALTER TYPE mood ADD VALUE 'meh';"
+    assert names(lint_sql(tmp_path, enum, pg_version=11)) == ["concurrently-in-transaction"]
+    assert names(lint_sql(tmp_path, enum, pg_version=12)) == []
+
+
+def test_set_local_lock_timeout_does_not_count_outside_a_transaction(tmp_path: Path) -> None:
+    sql = "-- sqlmig:no-transaction\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t DROP COLUMN a;"
+    found = lint_sql(tmp_path, sql, down="", ignore=["drop-column"])
+    assert [(f.rule, f.line) for f in found] == [("missing-lock-timeout", 3)]

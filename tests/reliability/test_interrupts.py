@@ -1,0 +1,80 @@
+"""Scenarios 11 and 10: Ctrl-C mid-migration, and readers that never wait for the lock.
+
+11. SIGINT (Ctrl-C) while a statement runs: the statement is cancelled, the transaction rolled
+    back, the lock released at once, exit 130 within a few
+    seconds; every version is then applied exactly once. (SIGTERM, also as PID 1, is
+    tests/containers/test_signals.py.)
+10. `status`, `validate`, `history` and `current` answer promptly while another runner holds
+    the migration lock, sleeping right after taking it or holding an open migration transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sqlmig
+from tests.integration.procs import Runner
+from tests.reliability.harness import (
+    args,
+    assert_exactly_once,
+    fault,
+    ledger_counts,
+    lock_free,
+    slow,
+    wait_in_slow,
+    write_versions,
+)
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def test_ctrl_c_cancels_rolls_back_and_frees_the_lock(ledger_db: str, migrations: Path) -> None:
+    write_versions(migrations, range(1, 4), extra={2: slow(ledger_db, 60)})
+    runner = Runner(*args(ledger_db, migrations, "up"))
+    wait_in_slow(ledger_db, runner, "0002_v2")
+    sent = time.monotonic()
+    os.kill(runner.pid, signal.SIGINT)
+    done = runner.finish(timeout=15)
+    assert done.returncode == 130, done.stderr
+    assert time.monotonic() - sent < 5, f"took {time.monotonic() - sent:.1f} s to stop"
+    assert "rolled back" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    deadline = time.monotonic() + 5  # PostgreSQL: the server drops the lock as the socket closes
+    while not lock_free(ledger_db) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lock_free(ledger_db)
+    assert ledger_counts(ledger_db) == {1: 1}  # 2's ledger row was rolled back with it
+    assert_exactly_once(ledger_db, [1])
+    write_versions(migrations, [2])  # the slow statement is gone; 2 was never applied
+    again = sqlmig(*args(ledger_db, migrations, "--lock-timeout", "5", "up"))
+    assert again.returncode == 0, again.stderr
+    assert_exactly_once(ledger_db, range(1, 4))
+
+
+@pytest.mark.parametrize("holding", ["after_lock:sleep=30", "before_commit:2:hang"])
+def test_readers_never_wait_for_the_migration_lock(
+    ledger_db: str, migrations: Path, holding: str
+) -> None:
+    write_versions(migrations, range(1, 3))
+    assert sqlmig(*args(ledger_db, migrations, "up", "--to", "1")).returncode == 0
+    holder = Runner(*args(ledger_db, migrations, "up"), env=fault(holding))
+    holder.wait_for_stderr("sqlmig-test-fault:", timeout=30)
+    try:
+        for command in (["status"], ["validate"], ["history"], ["current"]):
+            start = time.monotonic()
+            done = sqlmig(
+                *args(ledger_db, migrations, "--lock-timeout", "60", *command), timeout=30
+            )
+            took = time.monotonic() - start
+            assert done.returncode == 0, (command, done.stderr)
+            assert took < 4, f"{command} took {took:.1f} s: it waited for the lock"
+        status = sqlmig(*args(ledger_db, migrations, "status"))
+        assert "0002_v2" in status.stdout and "pending" in status.stdout, status.stdout
+    finally:
+        holder.kill()
+        holder.finish(timeout=10)
+    assert_exactly_once(ledger_db, [1])

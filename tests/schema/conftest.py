@@ -1,0 +1,75 @@
+"""Fixtures of the schema tests: a second empty database of the same kind as db_url."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_URL, _with_db, require_pg
+
+
+@pytest.fixture
+def pg_url_2() -> Iterator[str]:
+    require_pg()
+    import psycopg
+
+    name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_db(PG_URL, name)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def other_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> str:
+    """A second empty database of the same kind as db_url."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'other.db'}"
+    return request.getfixturevalue("pg_url_2")
+
+
+RESET = """DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+END $$;
+CREATE SCHEMA public;"""
+
+
+@pytest.fixture(scope="module")
+def pg_pair_module() -> Iterator[tuple[str, str]]:
+    """Two PostgreSQL databases shared by a module's tests (emptied by `two_dbs` each time)."""
+    require_pg()
+    import psycopg
+
+    names = [f"sqlmig_t_{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_db(PG_URL, names[0]), _with_db(PG_URL, names[1])
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_dbs(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    """Two empty databases of one kind: SQLite files, or the module's PostgreSQL pair emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    import psycopg
+
+    pair = request.getfixturevalue("pg_pair_module")
+    for url in pair:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(RESET)
+    return pair

@@ -1,0 +1,42 @@
+"""Helpers for the schema tests: load SQL straight into a database, take snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmig import config
+from sqlmig.drivers import connect
+from sqlmig.schema import snapshot
+from sqlmig.schema.model import Snapshot
+from sqlmig.urls import parse_url
+
+TABLE = "sqlmig_history"
+
+
+def load(url: str, sql: str) -> None:
+    """Run a script directly (not through sqlmig)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1])
+        try:
+            conn.executescript(sql)
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def snap(url: str, table: str = TABLE) -> Snapshot:
+    driver = connect(parse_url(url), table=table)
+    try:
+        return snapshot(driver, table=table)
+    finally:
+        driver.close()
+
+
+def cfg(url: str | None, folder: Path, **flags: object) -> config.Config:
+    return config.load({"url": url, "dir": str(folder), **flags}, environ={}, cwd=folder)

@@ -1,0 +1,113 @@
+"""(current, desired) schema pairs for `sqlmig diff`: each must turn into the other both ways."""
+
+AUTHORS = "CREATE TABLE authors (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n"
+BOOKS = (
+    "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, "
+    "author_id INTEGER REFERENCES authors (id), price NUMERIC(10,2){extra});\n"
+)
+BASE = AUTHORS + BOOKS.format(extra="")
+
+
+def books(extra: str) -> str:
+    return AUTHORS + BOOKS.format(extra=extra)
+
+
+PAIRS = [
+    ("add_column", BASE, books(", isbn VARCHAR(13)")),
+    ("add_not_null_with_default", BASE, books(", stock INTEGER NOT NULL DEFAULT 0")),
+    ("add_column_with_check", BASE, books(", pages INTEGER CHECK (pages > 0)")),
+    ("widen_type", BASE, BASE.replace("VARCHAR(100)", "VARCHAR(200)")),
+    ("change_type", BASE, BASE.replace("price NUMERIC(10,2)", "price INTEGER")),
+    ("set_not_null", BASE, BASE.replace("title TEXT NOT NULL", "title TEXT")),
+    ("add_default", BASE, BASE.replace("price NUMERIC(10,2)", "price NUMERIC(10,2) DEFAULT 0")),
+    ("change_default", books(", state TEXT DEFAULT 'new'"), books(", state TEXT DEFAULT 'old'")),
+    ("add_index", BASE, BASE + "CREATE INDEX books_title ON books (title);"),
+    ("index_becomes_unique", BASE + "CREATE INDEX books_title ON books (title);",
+     BASE + "CREATE UNIQUE INDEX books_title ON books (title);"),
+    ("partial_index", BASE + "CREATE INDEX books_price ON books (price);",
+     BASE + "CREATE INDEX books_price ON books (price) WHERE price > 0;"),
+    ("expression_index", BASE, BASE + "CREATE INDEX authors_lower ON authors (lower(name));"),
+    ("multi_column_desc_index", BASE,
+     BASE + "CREATE INDEX books_author_title ON books (author_id, title DESC);"),
+    ("add_unique_constraint", BASE, books(", UNIQUE (title, author_id)")),
+    ("add_check_constraint", BASE, books(", CONSTRAINT positive CHECK (price >= 0)")),
+    ("change_check_constraint", books(", CONSTRAINT positive CHECK (price >= 0)"),
+     books(", CONSTRAINT positive CHECK (price > 0)")),
+    ("drop_foreign_key", BASE, BASE.replace(" REFERENCES authors (id)", "")),
+    ("foreign_key_action", BASE,
+     BASE.replace("REFERENCES authors (id)", "REFERENCES authors (id) ON DELETE CASCADE")),
+    ("new_referencing_table", BASE, BASE + "CREATE TABLE reviews (id INTEGER PRIMARY KEY, "
+     "book_id INTEGER NOT NULL REFERENCES books (id) ON DELETE CASCADE, body TEXT);\n"
+     "CREATE INDEX reviews_book ON reviews (book_id);"),
+    ("drop_tables_that_reference_each_other", BASE, ""),
+    ("add_view", BASE, BASE + "CREATE VIEW titles AS SELECT id, title FROM books;"),
+    ("change_view_under_a_view",
+     BASE + "CREATE VIEW titles AS SELECT id, title FROM books;\n"
+     "CREATE VIEW short AS SELECT title FROM titles WHERE id < 10;",
+     BASE + "CREATE VIEW titles AS SELECT id, title, price FROM books;\n"
+     "CREATE VIEW short AS SELECT title FROM titles WHERE id < 10;"),
+    ("change_column_under_a_view", BASE + "CREATE VIEW prices AS SELECT id, price FROM books;",
+     BASE.replace("price NUMERIC(10,2)", "price NUMERIC(12,2)")
+     + "CREATE VIEW prices AS SELECT id, price FROM books;"),
+    ("rename_looks_like_drop_and_add", books(", isbn VARCHAR(13)"), books(", isbn13 VARCHAR(13)")),
+    ("rename_table_looks_like_drop_and_create", BASE + "CREATE TABLE tags (id INTEGER, t TEXT);",
+     BASE + "CREATE TABLE labels (id INTEGER, t TEXT);"),
+    ("add_primary_key", BASE + "CREATE TABLE tags (id INTEGER NOT NULL, t TEXT);",
+     BASE + "CREATE TABLE tags (id INTEGER NOT NULL PRIMARY KEY, t TEXT);"),
+    ("composite_primary_key", BASE + "CREATE TABLE loans (book_id INTEGER NOT NULL, "
+     "reader TEXT NOT NULL, PRIMARY KEY (book_id));",
+     BASE + "CREATE TABLE loans (book_id INTEGER NOT NULL, reader TEXT NOT NULL, "
+     "PRIMARY KEY (book_id, reader));"),
+    ("from_empty", "", BASE + "CREATE INDEX books_title ON books (title);\n"
+     "CREATE VIEW titles AS SELECT id, title FROM books;"),
+    ("many_changes_at_once", BASE + "CREATE INDEX books_title ON books (title);",
+     "CREATE TABLE authors (id INTEGER PRIMARY KEY, name VARCHAR(120) NOT NULL, born DATE);\n"
+     "CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, "
+     "author_id INTEGER REFERENCES authors (id) ON DELETE SET NULL, price NUMERIC(10,2), "
+     "UNIQUE (title));\nCREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);\n"
+     "CREATE INDEX books_price ON books (price) WHERE price IS NOT NULL;\n"
+     "CREATE VIEW cheap AS SELECT id, title FROM books WHERE price < 10;"),
+    ("boolean_and_date_columns", BASE, books(", available BOOLEAN DEFAULT TRUE, "
+     "published DATE DEFAULT CURRENT_DATE")),
+]  # fmt: skip
+
+# Kinds of objects only one database has.
+ONLY = {
+    "postgres": [
+        ("enum_gets_a_label", "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
+         "CREATE TABLE t (id int PRIMARY KEY, m mood);",
+         "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n"
+         "CREATE TABLE t (id int PRIMARY KEY, m mood);"),
+        ("identity_sequence_schema", BASE,
+         BASE + "CREATE SCHEMA audit;\nCREATE SEQUENCE audit.seq START 10;\n"
+         "CREATE TABLE audit.log (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+         "n bigint DEFAULT nextval('audit.seq'), at timestamptz DEFAULT now());"),
+        ("function_and_trigger", BASE,
+         BASE + "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
+         "$$ BEGIN NEW.title := trim(NEW.title); RETURN NEW; END $$;\n"
+         "CREATE TRIGGER books_touch BEFORE INSERT ON books FOR EACH ROW "
+         "EXECUTE FUNCTION touch();"),
+        ("materialized_view_and_its_index", BASE + "CREATE MATERIALIZED VIEW counts AS "
+         "SELECT author_id, count(*) AS n FROM books GROUP BY author_id;\n"
+         "CREATE INDEX counts_n ON counts (n);",
+         BASE.replace("price NUMERIC(10,2)", "price NUMERIC(12,2)")
+         + "CREATE MATERIALIZED VIEW counts AS "
+         "SELECT author_id, count(*) AS n FROM books GROUP BY author_id;\n"
+         "CREATE UNIQUE INDEX counts_n ON counts (author_id);"),
+        ("serial_and_identity_changes", "CREATE TABLE t (id serial PRIMARY KEY, n int);",
+         "CREATE TABLE t (id serial PRIMARY KEY, n int GENERATED BY DEFAULT AS IDENTITY);"),
+    ],
+    "sqlite": [
+        ("rebuild_keeps_triggers", BASE + "CREATE TABLE log (msg TEXT);\n"
+         "CREATE TRIGGER books_log AFTER INSERT ON books BEGIN "
+         "INSERT INTO log VALUES (NEW.title); END;",
+         BASE.replace("price NUMERIC(10,2)", "price REAL") + "CREATE TABLE log (msg TEXT);\n"
+         "CREATE TRIGGER books_log AFTER INSERT ON books BEGIN "
+         "INSERT INTO log VALUES (NEW.title); END;"),
+        ("autoincrement_and_without_rowid", BASE,
+         BASE + "CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);\n"
+         "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;"),
+        ("generated_columns", BASE, books(", cents INTEGER GENERATED ALWAYS AS (price * 100) "
+         "STORED, upper_title TEXT AS (upper(title))")),
+    ],
+}  # fmt: skip

@@ -1,0 +1,75 @@
+"""`sqlmig schema dump` and `sqlmig status --schema` as a user runs them; `status` alone does
+not load the schema package."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, sqlmig
+
+from .helpers import load
+from .schemas import RICH
+
+EXAMPLES = str(ROOT / "migrations")
+
+
+def test_dump_is_the_same_bytes_every_time(db_url: str, tmp_path: Path) -> None:
+    load(db_url, RICH["sqlite" if db_url.startswith("sqlite") else "postgres"])
+    first = sqlmig("--url", db_url, "schema", "dump", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("-- schema dumped by sqlmig")
+    assert "CREATE TABLE" in first.stdout and "CREATE VIEW" in first.stdout
+    out = tmp_path / "schema.sql"
+    wrote = sqlmig("--url", db_url, "schema", "dump", "-o", str(out), cwd=tmp_path)
+    assert wrote.returncode == 0, wrote.stderr
+    assert out.read_text("utf-8") == first.stdout
+    model = sqlmig("--url", db_url, "schema", "dump", "--json", cwd=tmp_path)
+    tables = json.loads(model.stdout)["entries"][0]["tables"]
+    assert {t["name"] for t in tables} >= {"authors", "books"}
+
+
+def test_dump_leaves_the_history_out(sqlite_url: str, tmp_path: Path) -> None:
+    assert sqlmig("--url", sqlite_url, "--dir", EXAMPLES, "up", cwd=tmp_path).returncode == 0
+    dumped = sqlmig("--url", sqlite_url, "schema", "dump", cwd=tmp_path).stdout
+    assert "sqlmig_history" not in dumped
+    assert dumped.count("CREATE TABLE") == 3
+
+
+def test_status_schema_names_what_was_changed_by_hand(db_url: str, tmp_path: Path) -> None:
+    args = ("--url", db_url, "--dir", EXAMPLES)
+    assert sqlmig(*args, "up", cwd=tmp_path).returncode == 0
+    clean = sqlmig(*args, "status", "--schema", "--exit-code", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "schema: matches what the 5 applied migration(s) build" in clean.stdout
+    load(
+        db_url,
+        "CREATE INDEX by_hand ON books (title);\n"
+        "DROP INDEX books_author_id_idx;\n"
+        "ALTER TABLE users ADD COLUMN nickname TEXT;\n",
+    )
+    drifted = sqlmig(*args, "status", "--schema", "--exit-code", cwd=tmp_path)
+    assert drifted.returncode == 4, drifted.stdout + drifted.stderr
+    assert drifted.stdout.splitlines() == [
+        "column users.nickname was added outside the migrations",
+        "index books_author_id_idx was removed outside the migrations",
+        "index by_hand was added outside the migrations",
+        "schema: 3 difference(s) from what the 5 applied migration(s) build",
+    ]
+    assert sqlmig(*args, "status", "--schema", cwd=tmp_path).returncode == 0
+
+
+def test_plain_status_does_not_import_the_schema_package(sqlite_url: str, tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['sqlmig', '--url', {sqlite_url!r}, '--dir', {EXAMPLES!r}, 'status']\n"
+        "from sqlmig import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', 'sqlmig.schema' in sys.modules, 'sqlglot' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)  # fmt: skip
+    assert "pending" in proc.stdout, proc.stderr
+    assert "LOADED False False" in proc.stdout

@@ -1,0 +1,119 @@
+"""`sqlmig diff`: for 30+ (current, desired) pairs, on PostgreSQL and SQLite, the generated up
+turns current into desired exactly, and the generated down turns it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqlmig.schema import diffgen
+from sqlmig.schema.build import builder
+from sqlmig.schema.compare import VERIFY, compare, describe
+from tests.conftest import sqlmig, write
+
+from .helpers import TABLE, load, snap
+from .pairs import BASE, ONLY, PAIRS
+
+CASES = [(name, cur, want, None) for name, cur, want in PAIRS] + [
+    (name, cur, want, dialect) for dialect, pairs in ONLY.items() for name, cur, want in pairs
+]
+
+
+def _dialect(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgres"
+
+
+def test_there_are_at_least_thirty_pairs() -> None:
+    assert len(PAIRS) >= 30
+
+
+@pytest.mark.parametrize(("name", "current", "desired", "only"), CASES, ids=[c[0] for c in CASES])
+def test_generated_up_and_down(
+    two_dbs: tuple[str, str], name: str, current: str, desired: str, only: str | None
+) -> None:
+    db_url, other_url = two_dbs
+    if only and only != _dialect(db_url):
+        pytest.skip(f"{only} only")
+    load(db_url, current or "SELECT 1;")
+    load(other_url, desired or "SELECT 1;")
+    have, want = snap(db_url), snap(other_url)
+    assert compare(have, want), "the pair must differ"
+    up, down = diffgen.generate(have, want), diffgen.generate(want, have)
+    with builder(db_url, TABLE) as b:
+        b.run_sql(diffgen.render(up, title="up"), "up")
+        assert describe(compare(want, b.snapshot()), VERIFY) == []
+        b.run_sql(diffgen.render(down, title="down"), "down")
+        assert describe(compare(have, b.snapshot()), VERIFY) == []
+
+
+def test_drops_and_renames_are_marked_for_review() -> None:
+    from .pairs import books
+
+    stmts = _generate_sqlite(books(", isbn VARCHAR(13)"), books(", isbn13 VARCHAR(13)"))
+    text = diffgen.render(stmts, title="up")
+    assert "-- sqlmig:review drops column books.isbn and its data" in text
+    assert text.splitlines()[1].startswith("-- sqlmig:review")
+
+
+def _generate_sqlite(current: str, desired: str) -> list[diffgen.Stmt]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        a, b = f"sqlite:///{folder}/a.db", f"sqlite:///{folder}/b.db"
+        load(a, current)
+        load(b, desired)
+        return diffgen.generate(snap(a), snap(b))
+
+
+def test_postgres_rename_is_flagged_with_the_rename_to_write(pg_url: str, pg_url_2: str) -> None:
+    from .pairs import books
+
+    load(pg_url, books(", isbn VARCHAR(13)"))
+    load(pg_url_2, books(", isbn13 VARCHAR(13)"))
+    text = diffgen.render(diffgen.generate(snap(pg_url), snap(pg_url_2)), title="up")
+    assert 'RENAME COLUMN "isbn" TO "isbn13" instead' in text
+    assert text.index('ADD COLUMN "isbn13"') < text.index('DROP COLUMN "isbn"')
+
+
+def test_sqlite_rebuild_keeps_the_rows(sqlite_url: str, tmp_path: Path) -> None:
+    from tests.conftest import query
+
+    load(sqlite_url, BASE + "INSERT INTO authors VALUES (1, 'Le Guin');"
+         "INSERT INTO books VALUES (7, 'Earthsea', 1, 9.5);")  # fmt: skip
+    other = f"sqlite:///{tmp_path / 'want.db'}"
+    load(other, BASE.replace("price NUMERIC(10,2)", "price REAL NOT NULL DEFAULT 0"))
+    stmts = diffgen.generate(snap(sqlite_url), snap(other))
+    text = diffgen.render(stmts, title="up")
+    assert 'CREATE TABLE "_sqlmig_new_books"' in text and 'RENAME TO "books"' in text
+    with builder(sqlite_url, TABLE) as b:
+        b.run_sql(text, "up")
+    assert query(sqlite_url, "SELECT id, title, author_id, price FROM books") == [
+        (7, "Earthsea", 1, 9.5)
+    ]
+
+
+def test_cli_check_and_write(db_url: str, migrations: Path, tmp_path: Path) -> None:
+    write(migrations, "0001_authors", "CREATE TABLE authors (id INTEGER PRIMARY KEY);",
+          "DROP TABLE authors;")  # fmt: skip
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT);\n"
+                      "CREATE INDEX authors_name ON authors (name);\n")  # fmt: skip
+    args = ("--url", db_url, "--dir", str(migrations))
+    check = sqlmig(*args, "diff", "--check", str(schema), cwd=tmp_path)
+    assert check.returncode == 1, check.stderr
+    assert "column authors.name is only in schema.sql" in check.stdout
+    assert "index authors_name is only in schema.sql" in check.stdout
+    assert sorted(p.name for p in migrations.iterdir()) == [
+        "0001_authors.down.sql", "0001_authors.up.sql"
+    ]  # fmt: skip
+
+    made = sqlmig(*args, "diff", str(schema), "--name", "add_name", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert (migrations / "0002_add_name.up.sql").is_file()
+    assert sqlmig(*args, "diff", "--check", str(schema), cwd=tmp_path).returncode == 0
+    verified = sqlmig(*args, "verify", cwd=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    applied = sqlmig(*args, "up", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stderr
+    assert sqlmig(*args, "status", "--schema", "--exit-code", cwd=tmp_path).returncode == 0

@@ -1,0 +1,138 @@
+"""Snapshots: a rich schema survives dump -> load -> snapshot; equal schemas compare equal
+however they are written; a real difference is named; history tables are left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlmig.drivers import connect
+from sqlmig.schema import snapshot
+from sqlmig.schema.compare import VERIFY, compare, describe
+from sqlmig.schema.dump import dump
+from sqlmig.urls import parse_url
+
+from .helpers import load, snap
+from .schemas import KINDS, RICH
+
+
+def _dialect(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgres"
+
+
+def test_rich_schema_round_trips_through_its_dump(db_url: str, other_url: str) -> None:
+    dialect = _dialect(db_url)
+    load(db_url, RICH[dialect])
+    first = snap(db_url)
+    assert first.notes == ()
+    assert {i.kind for i in first.items().values()} == KINDS[dialect]
+    text = dump(first)
+    assert dump(snap(db_url)) == text  # same database, same bytes
+
+    load(other_url, text)
+    second = snap(other_url)
+    assert describe(compare(first, second), VERIFY) == []
+    assert second == first
+    assert dump(second) == text
+
+
+def test_spellings_that_mean_the_same_compare_equal(db_url: str, other_url: str) -> None:
+    load(
+        db_url,
+        "CREATE TABLE t (a int4 NOT NULL, b varchar(20), c timestamp DEFAULT now(), "
+        "d bool, CHECK (a>0));\nCREATE INDEX t_b ON t (b) WHERE a>1;"
+        if _dialect(db_url) == "postgres"
+        else "CREATE TABLE t (a int4 NOT NULL, b varchar (20), c timestamp DEFAULT "
+        "current_timestamp, d bool, CHECK (a>0));\nCREATE INDEX t_b ON t (b) WHERE a>1;",
+    )
+    load(
+        other_url,
+        'CREATE TABLE "t" (\n  "a"   INTEGER NOT NULL,\n  b CHARACTER VARYING(20),\n'
+        "  c TIMESTAMP DEFAULT CURRENT_TIMESTAMP,\n  d BOOLEAN,\n  CHECK (a > 0)\n);\n"
+        "create index t_b on t (b) where a > 1;",
+    )
+    assert describe(compare(snap(db_url), snap(other_url)), VERIFY) == []
+
+
+CHANGES = [
+    ("ALTER TABLE books ADD COLUMN isbn text", "column books.isbn still exists"),
+    ("DROP INDEX books_author_idx", "index books_author_idx missing"),
+    ("DROP VIEW cheap_titles", "view cheap_titles missing"),
+    ("DROP TRIGGER authors_touch{on}", "trigger authors.authors_touch missing"),
+    ("CREATE INDEX extra_idx ON authors (age)", "index extra_idx still exists"),
+    ("CREATE TABLE stray (x int)", "table stray still exists"),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), CHANGES, ids=[c[1] for c in CHANGES])
+def test_a_real_difference_is_named(db_url: str, sql: str, expected: str) -> None:
+    dialect = _dialect(db_url)
+    load(db_url, RICH[dialect])
+    before = snap(db_url)
+    load(db_url, sql.format(on=" ON authors" if dialect == "postgres" else ""))
+    assert describe(compare(before, snap(db_url)), VERIFY) == [expected]
+
+
+def test_attribute_changes_are_named_with_before_and_after(pg_url: str) -> None:
+    load(pg_url, RICH["postgres"])
+    before = snap(pg_url)
+    load(
+        pg_url,
+        "ALTER TABLE authors ALTER COLUMN age TYPE bigint;"
+        "ALTER TABLE loans DROP CONSTRAINT loans_book_id_fkey;"
+        "ALTER TABLE loans ADD FOREIGN KEY (book_id) REFERENCES books (id) ON DELETE CASCADE;"
+        "CREATE OR REPLACE FUNCTION add(a integer, b integer) RETURNS integer LANGUAGE sql "
+        "IMMUTABLE AS 'SELECT a + b + 0';"
+        "ALTER TYPE mood ADD VALUE 'angry';",
+    )
+    found = describe(compare(before, snap(pg_url)), VERIFY)
+    assert found[0] == "column authors.age differs: type 'integer' -> 'bigint'"
+    fk = "foreign key loans.loans_book_id_fkey differs: on_delete 'RESTRICT' -> 'CASCADE'"
+    assert fk in found
+    function = "function add(a integer, b integer) differs: definition "
+    assert any(f.startswith(function) and "+ 0" in f for f in found)
+    assert "type mood differs: labels (sad, ok, happy) -> (sad, ok, happy, angry)" in found
+    assert len(found) == 4
+
+
+def test_history_tables_are_left_out(db_url: str, migrations) -> None:
+    from sqlmig.history import History
+    from sqlmig.migrator import Migrator
+
+    from .helpers import cfg
+
+    (migrations / "0001_t.up.sql").write_text("CREATE TABLE t (id int);")
+    Migrator(cfg(db_url, migrations)).up()
+    driver = connect(parse_url(db_url), table="other_history")
+    try:
+        History(driver, "other_history").ensure()
+    finally:
+        driver.close()
+    names = {t.name for t in snap(db_url).tables}
+    assert names == {"t", "other_history", "other_history_log"}
+    assert {t.name for t in snap(db_url, "other_history").tables} == {
+        "t", "sqlmig_history", "sqlmig_history_log"
+    }  # fmt: skip
+
+
+def test_postgres_snapshot_uses_a_bounded_number_of_queries(pg_url: str) -> None:
+    tables = "".join(
+        f"CREATE TABLE t{i} (id int PRIMARY KEY, ref int REFERENCES t{max(i - 1, 0)} (id), "
+        f"v text UNIQUE CHECK (v <> ''));\nCREATE INDEX t{i}_v ON t{i} (lower(v));\n"
+        for i in range(60)
+    )
+    load(pg_url, tables)
+    driver = connect(parse_url(pg_url), table="sqlmig_history")
+    calls: list[str] = []
+    real = driver.query
+
+    def counting(sql: str, params=()):  # the real driver, counted
+        calls.append(sql)
+        return real(sql, params)
+
+    driver.query = counting  # type: ignore[method-assign]
+    try:
+        snap60 = snapshot(driver, table="sqlmig_history")
+    finally:
+        driver.close()
+    assert len(snap60.tables) == 60 and len(snap60.indexes) == 60
+    assert len(calls) <= 10, calls

@@ -1,0 +1,75 @@
+"""`sqlmig transpile` in a real process: files written, refusals listed, overrides, --check."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import PG_URL, require_pg, sqlmig, write
+
+USERS = "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE);\n"
+
+
+def test_writes_the_set_keeping_names(migrations: Path, tmp_path: Path) -> None:
+    write(migrations, "0001_users", USERS, "DROP TABLE users;\n")
+    write(migrations, "0002_note", "COMMENT ON TABLE users IS 'people';\n")
+    out = tmp_path / "lite"
+    done = sqlmig("transpile", "--to", "sqlite", "-d", str(migrations), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["0001_users.down.sql", "0001_users.up.sql", "0002_note.up.sql"]
+    db = sqlite3.connect(tmp_path / "x.db")
+    db.executescript((out / "0001_users.up.sql").read_text())
+    db.execute("INSERT INTO users (email) VALUES ('a')")
+    assert db.execute("SELECT id FROM users").fetchall() == [(1,)]
+
+
+def test_refusals_exit_1_and_write_nothing(migrations: Path, tmp_path: Path) -> None:
+    write(migrations, "0001_users", USERS)
+    write(migrations, "0002_fn", "SELECT 1;\n\nDO $$ BEGIN END $$;\n")
+    write(migrations, "0003_ext", "CREATE EXTENSION pgcrypto;\n")
+    out = tmp_path / "my"
+    done = sqlmig("transpile", "--to", "mysql", "-d", str(migrations), "-o", str(out))
+    assert done.returncode == 1
+    text = done.stdout + done.stderr
+    assert "0002_fn.up.sql:3: DO blocks" in text
+    assert "0003_ext.up.sql:1: extensions are PostgreSQL-only" in text
+    assert not out.exists()
+
+
+def test_a_hand_written_override_wins(migrations: Path, tmp_path: Path) -> None:
+    write(
+        migrations, "0001_fn", "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;\n"
+    )
+    (migrations / "0001_fn.sqlite.up.sql").write_text("CREATE TABLE hand (id INTEGER);\n")
+    out = tmp_path / "lite"
+    done = sqlmig("transpile", "--to", "sqlite", "-d", str(migrations), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert (out / "0001_fn.up.sql").read_text() == "CREATE TABLE hand (id INTEGER);\n"
+    # the generic folder still runs as usual: the override is not a migration of its own
+    done = sqlmig("status", "-d", str(migrations), "-u", f"sqlite:///{tmp_path / 's.db'}")
+    assert done.returncode == 0, done.stderr
+
+
+def test_check_reports_a_difference_the_types_do_not_explain(
+    migrations: Path, tmp_path: Path
+) -> None:
+    require_pg()
+    write(migrations, "0001_users", USERS)
+    args = ("transpile", "--to", "sqlite", "-d", str(migrations), "--check", "--source-url", PG_URL)
+    assert sqlmig(*args).returncode == 0
+    # an override that forgets NOT NULL: --check must say so
+    bad = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(200) UNIQUE);\n"
+    (migrations / "0001_users.sqlite.up.sql").write_text(bad)
+    done = sqlmig(*args)
+    assert done.returncode == 1
+    assert "0001_users: table users" in done.stdout + done.stderr
+
+
+def test_check_on_mysql_builds_the_example_set(tmp_path: Path, mysql_url: str) -> None:
+    require_pg()
+    examples = Path(__file__).resolve().parents[2] / "migrations"
+    args = ("transpile", "--to", "mysql", "-d", str(examples), "--check", "--source-url", PG_URL)
+    done = sqlmig(*args, "--target-url", mysql_url, "-o", str(tmp_path / "my"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "build the same schema on mysql" in done.stdout

@@ -1,0 +1,69 @@
+"""`source_dialect = "postgres"`: `up` on SQLite/MySQL runs the files transpiled, records the
+source files' checksums, and refuses before running anything it cannot translate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmig.files import checksum
+from tests.conftest import query, sqlmig, write
+
+USERS = (
+    "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE,\n"
+    "  balance numeric(12,2) NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now());\n"
+    "CREATE INDEX CONCURRENTLY users_created ON users (created_at DESC NULLS LAST);\n"
+)
+
+
+def _config(tmp_path: Path, migrations: Path) -> Path:
+    (tmp_path / "sqlmig.toml").write_text(
+        f'source_dialect = "postgres"\ndir = "{migrations}"\n', "utf-8"
+    )
+    return tmp_path
+
+
+def test_up_runs_postgres_files_on_sqlite(migrations: Path, tmp_path: Path) -> None:
+    write(migrations, "0001_users", USERS, "DROP TABLE users;\n")
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    done = sqlmig("up", "-u", url, cwd=_config(tmp_path, migrations))
+    assert done.returncode == 0, done.stderr
+    query_sql = "INSERT INTO users (email, balance) VALUES ('a', 12.34) RETURNING id, balance"
+    assert query(url, query_sql) == [(1, 12.34)]
+    source = (migrations / "0001_users.up.sql").read_bytes()
+    assert query(url, "SELECT checksum FROM sqlmig_history") == [(checksum(source),)]
+    done = sqlmig("validate", "-u", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sqlmig("down", "-u", url, cwd=tmp_path).returncode == 0
+
+
+def test_up_runs_postgres_files_on_mysql(migrations: Path, tmp_path: Path, mysql_url: str) -> None:
+    write(migrations, "0001_users", USERS, "DROP INDEX users_created;\nDROP TABLE users;\n")
+    done = sqlmig("up", "-u", mysql_url, cwd=_config(tmp_path, migrations))
+    assert done.returncode == 0, done.stderr
+    sql = (
+        "SELECT COLUMN_NAME, COLUMN_TYPE, EXTRA FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'users' ORDER BY 1"
+    )
+    cols = query(mysql_url, sql)
+    assert ("balance", "decimal(12,2)", "") in cols
+    assert ("id", "bigint(20)", "auto_increment") in cols
+    assert sqlmig("down", "-u", mysql_url, cwd=tmp_path).returncode == 0
+
+
+def test_an_untranslatable_pending_file_stops_up_before_anything_runs(
+    migrations: Path, tmp_path: Path
+) -> None:
+    write(migrations, "0001_users", USERS)
+    write(migrations, "0002_ext", "CREATE EXTENSION pgcrypto;\n")
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    done = sqlmig("up", "-u", url, cwd=_config(tmp_path, migrations))
+    assert done.returncode == 2
+    assert "0002_ext.up.sql:1: extensions are PostgreSQL-only" in done.stderr
+    assert query(url, "SELECT name FROM sqlite_master WHERE name = 'users'") == []
+
+
+def test_same_dialect_runs_the_files_as_written(migrations: Path, tmp_path: Path) -> None:
+    write(migrations, "0001_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    (tmp_path / "sqlmig.toml").write_text(f'source_dialect = "sqlite"\ndir = "{migrations}"\n')
+    assert sqlmig("up", "-u", url, cwd=tmp_path).returncode == 0

@@ -1,0 +1,162 @@
+"""scaffold: `init` (folder and config file) and `new` (the next numbered file pair)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from sqlmig.config import load
+from sqlmig.errors import MigrationFileError, UsageError
+from sqlmig.files import discover
+from sqlmig.scaffold import CONFIG_TEMPLATE, init, new, slugify
+
+NOW = datetime(2026, 11, 21, 9, 30, 0, tzinfo=timezone.utc)
+
+
+def touch(folder: Path, *names: str) -> None:
+    for name in names:
+        (folder / name).write_text("SELECT 1;\n", "utf-8")
+
+
+def sql_names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.sql"))
+
+
+# --- slugify ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Add Users!", "add_users"),
+        ("add_users", "add_users"),
+        ("  create   orders table ", "create_orders_table"),
+        ("v2-Index", "v2_index"),
+        ("__x__", "x"),
+        ("Crème brûlée", "cr_me_br_l_e"),
+        ("42", "42"),
+    ],
+)
+def test_slugify(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+@pytest.mark.parametrize("name", ["!!!", "", "   ", "___", "éé"])
+def test_slugify_refuses_names_without_letters_or_digits(name: str) -> None:
+    with pytest.raises(UsageError) as info:
+        slugify(name)
+    assert info.value.message == f"cannot make a file name from {name!r}"
+    assert info.value.exit_code == 2
+
+
+# --- new --------------------------------------------------------------------------------------
+
+
+def test_first_migration_is_0001(tmp_path: Path) -> None:
+    result = new(tmp_path, "Add Users!", timestamp=False)
+    assert result.current == "0001_add_users"
+    assert sql_names(tmp_path) == ["0001_add_users.down.sql", "0001_add_users.up.sql"]
+    assert result.messages == [
+        f"created {tmp_path / '0001_add_users.up.sql'}",
+        f"created {tmp_path / '0001_add_users.down.sql'}",
+    ]
+
+
+def test_created_files_are_valid_and_transactional(tmp_path: Path) -> None:
+    new(tmp_path, "init", timestamp=False)
+    [m] = discover(tmp_path)
+    assert m.label == "0001_init"
+    assert m.up.transactional is True
+    assert m.down is not None
+    assert m.up.text == (
+        "-- 0001_init: up\n"
+        "-- Make `-- sqlmig:no-transaction` the first line to run this file outside a "
+        "transaction.\n\n"
+    )
+    assert m.down.text == "-- 0001_init: down (undo everything the up file does)\n\n"
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        (["0009_a.up.sql"], "0010_next"),
+        (["0001_a.up.sql", "0002_b.up.sql"], "0003_next"),
+        (["001_a.up.sql"], "002_next"),
+        (["9_a.up.sql"], "10_next"),
+        (["9999_a.up.sql"], "10000_next"),
+        (["000041_a.up.sql"], "000042_next"),
+        (["0002_a.up.sql", "0010_b.up.sql"], "0011_next"),
+    ],
+)
+def test_next_number_keeps_the_padding(tmp_path: Path, existing: list[str], expected: str) -> None:
+    touch(tmp_path, *existing)
+    assert new(tmp_path, "next", timestamp=False).current == expected
+    assert (tmp_path / f"{expected}.up.sql").is_file()
+    assert (tmp_path / f"{expected}.down.sql").is_file()
+
+
+def test_timestamp_version(tmp_path: Path) -> None:
+    touch(tmp_path, "0001_a.up.sql")
+    assert new(tmp_path, "late", timestamp=True, now=NOW).current == "20261121093000_late"
+
+
+def test_timestamp_version_never_goes_backwards(tmp_path: Path) -> None:
+    touch(tmp_path, "20261121093000_a.up.sql")
+    assert new(tmp_path, "b", timestamp=True, now=NOW).current == "20261121093001_b"
+
+
+def test_numbered_after_timestamps_keeps_counting(tmp_path: Path) -> None:
+    touch(tmp_path, "20261121093000_a.up.sql")
+    assert new(tmp_path, "b", timestamp=False).current == "20261121093001_b"
+
+
+def test_new_refuses_a_broken_folder(tmp_path: Path) -> None:
+    touch(tmp_path, "0001_a.up.sql", "0002_oops.sql")
+    with pytest.raises(MigrationFileError):
+        new(tmp_path, "next", timestamp=False)
+    assert sql_names(tmp_path) == ["0001_a.up.sql", "0002_oops.sql"]
+
+
+def test_new_refuses_a_bad_name_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        new(tmp_path, "!!!", timestamp=False)
+    assert sql_names(tmp_path) == []
+
+
+def test_new_in_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(MigrationFileError):
+        new(tmp_path / "missing", "x", timestamp=False)
+
+
+# --- init -------------------------------------------------------------------------------------
+
+
+def test_init_creates_folder_and_config(tmp_path: Path) -> None:
+    folder, config = tmp_path / "db" / "migrations", tmp_path / "sqlmig.toml"
+    result = init(folder, config)
+    assert folder.is_dir()
+    assert config.read_text("utf-8") == CONFIG_TEMPLATE.format(dir=folder.as_posix())
+    assert result.messages == [f"created {folder}/", f"created {config}"]
+
+
+def test_init_keeps_an_existing_config_and_folder(tmp_path: Path) -> None:
+    folder, config = tmp_path / "migrations", tmp_path / "sqlmig.toml"
+    folder.mkdir()
+    touch(folder, "0001_a.up.sql")
+    config.write_text('url = "postgresql://app@db/app"\n', "utf-8")
+    result = init(folder, config)
+    assert config.read_text("utf-8") == 'url = "postgresql://app@db/app"\n'
+    assert sql_names(folder) == ["0001_a.up.sql"]
+    assert result.messages == [f"kept the existing {config}"]
+
+
+def test_init_config_loads_back_to_the_same_folder(tmp_path: Path) -> None:
+    folder, config = tmp_path / "migrations", tmp_path / "sqlmig.toml"
+    init(folder, config)
+    cfg = load({}, environ={}, cwd=tmp_path)
+    assert cfg.config_file == config
+    assert cfg.dir == folder
+    assert cfg.url == "sqlite:///app.db"
+    assert (cfg.table, cfg.lock_timeout, cfg.allow_out_of_order) == ("sqlmig_history", 60.0, False)
