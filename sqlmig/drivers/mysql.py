@@ -27,6 +27,7 @@ from ..sqltext import Statement, split_mysql
 from ..urls import DatabaseUrl, scrub
 from .base import MissingTable, ScriptError, TransactionEnded
 
+MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
 HOLDER = (
@@ -92,11 +93,8 @@ class MysqlDriver:
             conn.close()
 
     def _lock_name(self, conn: Any) -> str:
-        """database/table, hashed when longer than MySQL's 64-character limit for lock names."""
         database = _fetch(conn, "SELECT DATABASE()")[0][0] or ""
-        table = self.table if "." in self.table else f"{database}.{self.table}"
-        name = f"sqlmig/{table}"
-        return name if len(name) <= 64 else "sqlmig/" + hashlib.sha256(name.encode()).hexdigest()
+        return lock_name(database, self.table)
 
     def _acquire(
         self, conn: Any, name: str, timeout: float, on_wait: Callable[[str], None] | None
@@ -284,3 +282,12 @@ def _wrap(exc: Exception, raw_url: str) -> ConnectError | HistoryError:
             hint="check the server and the network; then run sqlmig status",
         )
     return HistoryError(f"MySQL error: {message}")
+
+
+def lock_name(database: str, table: str) -> str:
+    """`sqlmig/database.table` for GET_LOCK, hashed when longer than MAX_LOCK_NAME."""
+    qualified = table if "." in table else f"{database}.{table}"
+    name = f"sqlmig/{qualified}"
+    if len(name) <= MAX_LOCK_NAME:
+        return name
+    return "sqlmig/" + hashlib.sha256(name.encode()).hexdigest()[: MAX_LOCK_NAME - len("sqlmig/")]

@@ -155,3 +155,36 @@ def test_kill_9_leaves_a_running_row_and_up_exits_5(mysql_url: str, migrations: 
     after = run(mysql_url, migrations, "--lock-timeout", "10", "up")
     assert after.returncode == 5, after.stderr
     assert "running" in after.stderr
+
+
+def test_lock_names_fit_mysqls_limit_and_stay_distinct() -> None:
+    from sqlmig.drivers.mysql import MAX_LOCK_NAME, lock_name
+
+    assert lock_name("app", "sqlmig_history") == "sqlmig/app.sqlmig_history"
+    long_names = {lock_name("d" * 64, f"history_{i}_" + "t" * 50) for i in range(50)}
+    assert len(long_names) == 50
+    assert max(len(n) for n in long_names) <= MAX_LOCK_NAME
+
+
+def test_lock_with_a_long_history_table_name(mysql_url: str, migrations: Path) -> None:
+    table = "deployment_history_" + "x" * 40  # with the database name, past 64 characters
+    write(migrations, "0001_slow", "CREATE TABLE slow (x INT);\nSELECT SLEEP(20);\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", "--url", mysql_url, "--dir", str(migrations)]
+        + ["--table", table, "up"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not sleeping(mysql_url)[0][0]:
+            assert time.monotonic() < deadline and holder.poll() is None, holder.stderr
+            time.sleep(0.1)
+        waiting = run(mysql_url, migrations, "--table", table, "--lock-timeout", "1", "up")
+        assert waiting.returncode == 3, waiting.stderr
+        assert "held by connection" in waiting.stderr
+    finally:
+        holder.kill()
+        holder.wait()
