@@ -101,10 +101,10 @@ def sleeping(url: str) -> list[tuple]:
     )
 
 
-def start_slow(url: str, folder: Path) -> subprocess.Popen[str]:
+def start_slow(url: str, folder: Path, *options: str) -> subprocess.Popen[str]:
     write(folder, "0001_slow", "CREATE TABLE slow (x INT);\nSELECT SLEEP(20);\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sqlmig", "--url", url, "--dir", str(folder), "up"],
+        [sys.executable, "-m", "sqlmig", "--url", url, "--dir", str(folder), *options, "up"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -168,20 +168,8 @@ def test_lock_names_fit_mysqls_limit_and_stay_distinct() -> None:
 
 def test_lock_with_a_long_history_table_name(mysql_url: str, migrations: Path) -> None:
     table = "deployment_history_" + "x" * 40  # with the database name, past 64 characters
-    write(migrations, "0001_slow", "CREATE TABLE slow (x INT);\nSELECT SLEEP(20);\n")
-    holder = subprocess.Popen(
-        [sys.executable, "-m", "sqlmig", "--url", mysql_url, "--dir", str(migrations)]
-        + ["--table", table, "up"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    holder = start_slow(mysql_url, migrations, "--table", table)
     try:
-        deadline = time.monotonic() + 15
-        while not sleeping(mysql_url)[0][0]:
-            assert time.monotonic() < deadline and holder.poll() is None, holder.stderr
-            time.sleep(0.1)
         waiting = run(mysql_url, migrations, "--table", table, "--lock-timeout", "1", "up")
         assert waiting.returncode == 3, waiting.stderr
         assert "held by connection" in waiting.stderr
