@@ -276,6 +276,15 @@ Retries = Annotated[
         show_default=False,
     ),
 ]
+ScratchUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--scratch-url",
+        help="An EMPTY database to build schemas in. Default: a temporary SQLite file, or a "
+        "temporary PostgreSQL database created and dropped on the --url server.",
+        show_default=False,
+    ),
+]
 
 
 def _lock_flags(ctx: typer.Context, lock_timeout: str | None, retries: int | None) -> None:
@@ -360,6 +369,15 @@ def up(
         bool,
         typer.Option("--lint", help="First run `sqlmig lint`; apply nothing if it finds errors."),
     ] = False,
+    check_schema: Annotated[
+        bool,
+        typer.Option(
+            "--check-schema",
+            help="First compare the live schema with what the applied migrations build (as "
+            "`status --schema`); apply nothing (exit 4) if it was changed by hand.",
+        ),
+    ] = False,
+    scratch_url: ScratchUrl = None,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
 ) -> None:
@@ -372,6 +390,7 @@ def up(
         ctx,
         lambda cfg, n: (
             _lint_first(cfg, lint)
+            or _schema_first(cfg, check_schema, scratch_url)
             or _migrator(cfg, n).up(
                 to=to,
                 steps=steps,
@@ -563,15 +582,6 @@ def baseline(
 
 # -- schema snapshots (sqlmig.schema is imported only by these commands) ----------------------
 
-ScratchUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--scratch-url",
-        help="An EMPTY database to build schemas in. Default: a temporary SQLite file, or a "
-        "temporary PostgreSQL database created and dropped on the --url server.",
-        show_default=False,
-    ),
-]
 schema_app = typer.Typer(
     help="Read the database's schema from its catalogs.\n\n"
     "Example: sqlmig schema dump -o schema.sql",
@@ -633,6 +643,14 @@ def _lint_first(cfg: config.Config, enabled: bool) -> None:
         from .lint.commands import require_clean
 
         require_clean(cfg)
+
+
+def _schema_first(cfg: config.Config, enabled: bool, scratch_url: str | None) -> None:
+    """`up --check-schema`: DriftError (exit 4) before anything is applied, on schema drift."""
+    if enabled:
+        from .schema.commands import require_no_drift
+
+        require_no_drift(cfg, scratch_url=scratch_url)
 
 
 @app.command()

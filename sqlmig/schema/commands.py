@@ -90,6 +90,30 @@ def _fresh(config: Config, scratch_url: str | None) -> Callable[[], Iterator[Bui
 
 def drift(config: Config, *, scratch_url: str | None) -> Result:
     """Compare the live schema with what its applied migrations build on a scratch database."""
+    found, applied = _schema_drift(config, scratch_url)
+    summary = (
+        f"schema: {len(found)} difference(s) from what the {applied} applied migration(s) build"
+        if found
+        else f"schema: matches what the {applied} applied migration(s) build"
+    )
+    return Result("schema drift", ok=not found, messages=[*found, summary])
+
+
+def require_no_drift(config: Config, *, scratch_url: str | None) -> None:
+    """`up --check-schema`: DriftError (exit 4) before anything is applied, on schema drift."""
+    found, applied = _schema_drift(config, scratch_url)
+    if found:
+        raise DriftError(
+            f"the live schema differs from what the {applied} applied migration(s) build; "
+            "nothing was applied:\n  " + "\n  ".join(found),
+            hint="bring the change made by hand into a migration (or undo it), then run "
+            "sqlmig up again; sqlmig status --schema lists the differences",
+        )
+
+
+def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], int]:
+    """What differs between the live schema and its applied migrations built on a scratch
+    database, and how many migrations are applied."""
     live, applied = live_snapshot(config)
     files = {m.version: m for m in discover(config.dir)}
     missing = [v for v in applied if v not in files]
@@ -104,14 +128,7 @@ def drift(config: Config, *, scratch_url: str | None) -> Result:
     ):
         b.up_all([files[v] for v in applied])
         expected = b.snapshot()
-    found = describe(compare(expected, live), DRIFT)
-    summary = (
-        f"schema: {len(found)} difference(s) from what the {len(applied)} applied migration(s) "
-        "build"
-        if found
-        else f"schema: matches what the {len(applied)} applied migration(s) build"
-    )
-    return Result("schema drift", ok=not found, messages=[*found, summary])
+    return describe(compare(expected, live), DRIFT), len(applied)
 
 
 def diff(

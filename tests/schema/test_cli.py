@@ -61,6 +61,26 @@ def test_status_schema_names_what_was_changed_by_hand(db_url: str, tmp_path: Pat
     assert sqlmig(*args, "status", "--schema", cwd=tmp_path).returncode == 0
 
 
+def test_up_check_schema_refuses_a_database_changed_by_hand(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name in ("0001_create_authors", "0002_create_books"):
+        for kind in ("up", "down"):
+            source = Path(EXAMPLES) / f"{name}.{kind}.sql"
+            (folder / source.name).write_bytes(source.read_bytes())
+    args = ("--url", db_url, "--dir", str(folder))
+    first = sqlmig(*args, "up", "--to", "1", "--check-schema", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    load(db_url, "CREATE INDEX by_hand ON authors (name);\n")
+    refused = sqlmig(*args, "up", "--check-schema", cwd=tmp_path)
+    assert refused.returncode == 4, refused.stdout + refused.stderr
+    assert "index by_hand was added outside the migrations" in refused.stderr
+    assert "nothing was applied" in refused.stderr
+    assert sqlmig(*args, "current", cwd=tmp_path).stdout.strip() == "0001_create_authors"
+    applied = sqlmig(*args, "up", cwd=tmp_path)  # without the flag, as before
+    assert applied.returncode == 0, applied.stderr
+
+
 def test_plain_status_does_not_import_the_schema_package(sqlite_url: str, tmp_path: Path) -> None:
     code = (
         "import sys\n"
