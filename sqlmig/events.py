@@ -18,6 +18,8 @@ MIGRATION_APPLIED = "migration_applied"
 MIGRATION_FAILED = "migration_failed"
 REVERT_STARTED = "revert_started"
 MIGRATION_REVERTED = "migration_reverted"
+CHECK_STARTED = "check_started"  # verify
+MIGRATION_CHECKED = "migration_checked"
 ERROR = "error"
 
 

@@ -1,4 +1,6 @@
-"""The terminal's progress line during `up`: count, current file, elapsed. Never in logs or JSON."""
+"""The terminal's progress line during `up` and `verify`: count, current file, elapsed.
+
+Never in logs or JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ import time
 from typing import TextIO
 
 from .events import (
+    CHECK_STARTED,
     MIGRATION_APPLIED,
+    MIGRATION_CHECKED,
     MIGRATION_FAILED,
     MIGRATION_REVERTED,
     MIGRATION_STARTED,
@@ -53,9 +57,14 @@ class ProgressLine:
         if event.kind == PLAN:
             self.total, self.done = int(event.fields.get("pending", 0)), 0
             self.started = time.monotonic()
-        elif event.kind in (MIGRATION_STARTED, REVERT_STARTED):
+        elif event.kind in (MIGRATION_STARTED, REVERT_STARTED, CHECK_STARTED):
             self.current = str(event.fields.get("label", ""))
-        elif event.kind in (MIGRATION_APPLIED, MIGRATION_REVERTED, MIGRATION_FAILED):
+        elif event.kind in (
+            MIGRATION_APPLIED,
+            MIGRATION_REVERTED,
+            MIGRATION_FAILED,
+            MIGRATION_CHECKED,
+        ):
             self.done, self.current = self.done + 1, ""
 
     def line(self) -> str:

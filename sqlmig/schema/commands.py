@@ -10,6 +10,7 @@ from pathlib import Path
 from ..config import Config
 from ..drivers import connect
 from ..errors import DriftError, SqlmigError, UsageError
+from ..events import Notify
 from ..files import discover
 from ..history import APPLIED, History
 from ..results import Result
@@ -20,8 +21,6 @@ from .compare import DRIFT, compare, describe
 from .dump import dump
 from .model import Snapshot
 from .scratch import scratch
-
-Notify = Callable[[str], None]
 
 
 def live_snapshot(config: Config) -> tuple[Snapshot, list[int]]:

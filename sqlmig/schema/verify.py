@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 
 from ..errors import SqlmigError
+from ..events import CHECK_STARTED, MIGRATION_CHECKED, PLAN, Event, Notify
 from ..files import Migration
 from .build import Builder
 from .compare import REPEAT, VERIFY, compare, describe
@@ -76,7 +77,7 @@ def run(
     files: list[Migration],
     *,
     start: int | None,
-    notify: Callable[[str], None],
+    notify: Notify,
 ) -> tuple[list[Problem], list[str]]:
     """Check every migration from `start` on; return the problems and notes.
 
@@ -86,6 +87,8 @@ def run(
     problems: list[Problem] = []
     notes: list[str] = []
     position = 0
+    count = len([m for m in files if start is None or m.version >= start])
+    notify(Event(PLAN, f"{count} to check", {"pending": count}, "debug"))
     while position < len(files):
         with fresh() as b:
             for m in files[:position]:
@@ -101,7 +104,7 @@ def _walk(
     start: int | None,
     problems: list[Problem],
     notes: list[str],
-    notify: Callable[[str], None],
+    notify: Notify,
 ) -> int:
     """Check files from `position`; return where a fresh database must resume (or the end)."""
     last = None
@@ -110,12 +113,15 @@ def _walk(
         if start is not None and m.version < start:
             b.up(m)
             continue
+        notify(Event(CHECK_STARTED, f"checking {m.label}", {"label": m.label}, "debug"))
         outcome = check(b, m, last)
         last = outcome.last
         problems += outcome.problems
         if m.down is None:
             notes.append(f"{m.label}: no down file (irreversible); only its up was checked")
-        notify(f"{'FAIL' if outcome.problems else 'ok'}   {m.label}")
+        ok = not outcome.problems
+        fields = {"label": m.label, "ok": ok}
+        notify(Event(MIGRATION_CHECKED, f"{'ok' if ok else 'FAIL'}   {m.label}", fields))
         if outcome.stop:
             rest = [x.label for x in files[i + 1 :]]
             if rest:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlmig.events import MIGRATION_CHECKED, Event
 from sqlmig.schema.commands import verify
 from tests.conftest import ROOT, sqlmig, write
 
 from .helpers import cfg
+
+
+def checked(events: list[Event]) -> list[str]:
+    """The `ok/FAIL  label` line of every migration_checked event, in order."""
+    return [e.message for e in events if e.kind == MIGRATION_CHECKED]
+
 
 # Twenty migrations whose downs are right, valid on both databases.
 CORRECT = [
@@ -91,8 +98,9 @@ def test_the_example_migrations_pass(db_url: str) -> None:
 
 def test_twenty_correct_migrations_pass(db_url: str, migrations: Path) -> None:
     _write(migrations, CORRECT)
-    seen: list[str] = []
-    result = verify(cfg(db_url, migrations), scratch_url=None, start=None, notify=seen.append)
+    events: list[Event] = []
+    result = verify(cfg(db_url, migrations), scratch_url=None, start=None, notify=events.append)
+    seen = checked(events)
     assert result.ok, result.messages
     assert len(seen) == 20 and all(line.startswith("ok ") for line in seen)
 
@@ -180,8 +188,9 @@ def test_a_failing_down_is_named_and_checking_goes_on(sqlite_url: str, migration
     write(migrations, "0001_a", "CREATE TABLE a (id int);", "DROP TABLE no_such_table;")
     write(migrations, "0002_b", "CREATE TABLE b (id int);", "DROP TABLE b;")
     write(migrations, "0003_c", "CREATE TABLE c (id int);", "SELECT 1;")
-    seen: list[str] = []
-    result = verify(cfg(sqlite_url, migrations), scratch_url=None, start=None, notify=seen.append)
+    events: list[Event] = []
+    result = verify(cfg(sqlite_url, migrations), scratch_url=None, start=None, notify=events.append)
+    seen = checked(events)
     assert [(e["migration"], e["problem"]) for e in result.entries] == [
         ("0001_a", "down failed"),
         ("0003_c", "down does not restore the schema"),
