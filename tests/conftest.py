@@ -77,11 +77,16 @@ def pytest_report_header() -> list[str]:
     return lines
 
 
+def skip_or_fail(reason: str) -> None:
+    """Skip locally when the machine lacks what a test needs; under CI=true, fail instead."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing prerequisite is a failure, not a skip)")
+    pytest.skip(reason)
+
+
 def require_mysql() -> None:
     if _MYSQL_PROBLEM:
-        if IN_CI:
-            pytest.fail(f"{_MYSQL_PROBLEM} (CI=true: a missing server is a failure, not a skip)")
-        pytest.skip(_MYSQL_PROBLEM)
+        skip_or_fail(_MYSQL_PROBLEM)
 
 
 @pytest.fixture
@@ -109,9 +114,7 @@ def any_url(request: pytest.FixtureRequest) -> str:
 
 def require_pg() -> None:
     if _PG_PROBLEM:
-        if IN_CI:
-            pytest.fail(f"{_PG_PROBLEM} (CI=true: a missing server is a failure, not a skip)")
-        pytest.skip(_PG_PROBLEM)
+        skip_or_fail(_PG_PROBLEM)
 
 
 def _with_db(url: str, dbname: str) -> str:

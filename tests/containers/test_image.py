@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, query
+from tests.conftest import ROOT, query, skip_or_fail
 
 DOCKERFILE = ROOT / "Dockerfile"
 
@@ -88,7 +88,7 @@ def _drop_privileges() -> list[str]:
         return []  # already not root
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root without setpriv: cannot test as a non-root user")
+        skip_or_fail("running as root without setpriv: cannot test as a non-root user")
     return [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
 
 

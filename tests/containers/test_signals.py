@@ -14,9 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import query, sqlmig, write
+from tests.conftest import query, skip_or_fail, sqlmig, write
 from tests.integration.procs import Runner, sqlite_busy_statement, wait_until
 
 SLOW_S = 60  # far longer than the test waits: only a cancel can end it in time
@@ -104,9 +102,10 @@ def _pid_namespaces_work() -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.skipif(not _pid_namespaces_work(), reason="needs unshare --pid (root in a VM/host)")
 def test_sigterm_to_pid_1_of_a_pid_namespace(pg_url: str, migrations: Path) -> None:
     """As PID 1 (a container's entrypoint) a signal without a handler is ignored: sqlmig has one."""
+    if not _pid_namespaces_work():
+        skip_or_fail("needs unshare --pid (root in a VM or on a host)")
     _layout(migrations)
     write(migrations, "0002_slow", "CREATE TABLE half (id int);\n" + _slow(pg_url))
     runner = Runner("--url", pg_url, "--dir", str(migrations), "up")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlmig
+from tests.conftest import skip_or_fail, sqlmig
 from tests.containers.proxy import free_port
 from tests.integration.procs import Runner
 
@@ -32,7 +32,7 @@ def standby() -> Iterator[tuple[str, Path]]:
     """(URL, data dir) of a fresh cluster running as a standby on its own port."""
     initdb = shutil.which("initdb") or str(BIN / "initdb")
     if not Path(initdb).exists() or (os.geteuid() == 0 and not shutil.which("runuser")):
-        pytest.skip("needs PostgreSQL's initdb and pg_ctl (and runuser when run as root)")
+        skip_or_fail("needs PostgreSQL's initdb and pg_ctl (and runuser when run as root)")
     root = Path(tempfile.mkdtemp(prefix="sqlmig-standby-"))
     data = root / "data"
     if os.geteuid() == 0:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, PG_URL, require_pg
+from tests.conftest import PG_URL, require_pg, skip_or_fail
 from tests.reliability.harness import create_ledger
 from tests.reliability.proxy import Proxy
 
@@ -53,17 +53,11 @@ def proxy() -> Iterator[Proxy]:
         p.close()
 
 
-def _need(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: a missing PgBouncer is a failure, not a skip)")
-    pytest.skip(reason)
-
-
 def _install_pgbouncer() -> None:
     if os.path.exists(PGBOUNCER):
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        _need("pgbouncer is not installed (apt-get install pgbouncer) and this is not root")
+        skip_or_fail("pgbouncer is not installed (apt-get install pgbouncer) and this is not root")
     done = subprocess.run(
         ["apt-get", "install", "-y", "-q", "pgbouncer"],
         capture_output=True,
@@ -72,7 +66,7 @@ def _install_pgbouncer() -> None:
         timeout=300,
     )
     if done.returncode != 0 or not os.path.exists(PGBOUNCER):
-        _need(f"apt-get install pgbouncer failed: {done.stderr[-500:]}")
+        skip_or_fail(f"apt-get install pgbouncer failed: {done.stderr[-500:]}")
 
 
 def _free_port() -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import ROOT, sqlmig
+from tests.conftest import ROOT, skip_or_fail, sqlmig
 from tests.integration.procs import clean_env
 from tests.reliability.harness import (
     args,
@@ -43,7 +43,7 @@ def without_dac(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return command
     if not shutil.which("setpriv"):
-        pytest.skip("root, and no setpriv to drop CAP_DAC_OVERRIDE: file modes cannot bite")
+        skip_or_fail("root, and no setpriv to drop CAP_DAC_OVERRIDE: file modes cannot bite")
     caps = "-dac_override,-dac_read_search"
     return ["setpriv", "--inh-caps", caps, "--bounding-set", caps, *command]
 

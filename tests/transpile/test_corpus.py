@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from tests.conftest import _MYSQL_PROBLEM, MYSQL_URL, PG_URL, require_pg
+from tests.conftest import _MYSQL_PROBLEM, MYSQL_URL, PG_URL, require_mysql, require_pg
 
 from .harness import load, run_all, table
 
@@ -31,7 +31,7 @@ def test_corpus_is_large_enough() -> None:
 @pytest.mark.parametrize("target", ["sqlite", "mysql"])
 def test_sqlmig_is_never_silently_wrong(tallies: dict, target: str) -> None:
     if (target, "sqlmig") not in tallies:
-        pytest.skip(_MYSQL_PROBLEM or "no MySQL")
+        require_mysql()
     results = tallies[(target, "sqlmig")].results
     bad = [f"{r.case}: {r.verdict}: {r.detail}" for r in results
            if r.verdict in ("wrong", "invalid")]  # fmt: skip
@@ -43,6 +43,6 @@ def test_sqlmig_is_never_silently_wrong(tallies: dict, target: str) -> None:
 @pytest.mark.parametrize("target", ["sqlite", "mysql"])
 def test_plain_sqlglot_is_measured_on_the_same_corpus(tallies: dict, target: str) -> None:
     if (target, "sqlglot") not in tallies:
-        pytest.skip(_MYSQL_PROBLEM or "no MySQL")
+        require_mysql()
     # the reason this package exists: plain transpilation is often wrong without an error
     assert tallies[(target, "sqlglot")].count("wrong") > 0
