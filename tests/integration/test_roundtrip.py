@@ -125,6 +125,26 @@ def test_runtime_error_is_located_by_line(pg_url: str, migrations: Path) -> None
     assert "0001_div.up.sql:4:1: division by zero" in caught.value.message
 
 
+def test_server_detail_and_hint_reach_the_message(pg_url: str, migrations: Path) -> None:
+    write(
+        migrations,
+        "0001_dup",
+        "CREATE TABLE t (x int UNIQUE);\nINSERT INTO t VALUES (1);\n\nINSERT INTO t VALUES (1);\n",
+    )
+    write(migrations, "0002_fn", "SELECT 1;\n  SELECT no_such_fn(1, 2);\n")
+    with pytest.raises(MigrationFailed) as dup:
+        migrator(pg_url, migrations).up()
+    assert "0001_dup.up.sql:4:1: duplicate key value" in dup.value.message
+    assert "detail: Key (x)=(1) already exists." in dup.value.message
+    write(migrations, "0001_dup", "CREATE TABLE t (x int UNIQUE);\n")
+    with pytest.raises(MigrationFailed) as fn:
+        migrator(pg_url, migrations).up()
+    assert "0002_fn.up.sql:2:10: function no_such_fn(integer, integer) does not exist" in (
+        fn.value.message
+    )
+    assert "server hint: No function matches" in fn.value.message
+
+
 def test_single_transaction_is_all_or_nothing(db_url: str, migrations: Path) -> None:
     library(migrations)
     write(migrations, "0004_bad", "INSERT INTO authors (id) VALUES (1);")  # NOT NULL name
