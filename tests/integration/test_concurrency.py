@@ -200,6 +200,7 @@ def test_lock_timeout_exits_3_and_names_the_holder(
     if is_pg(db_url):
         # the backend's pid, then the lock connection's application_name with the OS pid
         assert f"(sqlmig-lock {holder.pid}@" in waiter.stderr, waiter.stderr
+        assert ", from " in waiter.stderr and ", since 20" in waiter.stderr, waiter.stderr
     else:
         assert f"pid {holder.pid} (" in waiter.stderr, waiter.stderr
     assert "applying" not in waiter.stderr
