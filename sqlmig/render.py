@@ -46,11 +46,19 @@ def _status(result: Result) -> list[str]:
     if not result.rows:
         return ["no migrations found"]
     width = max(len(r.label) for r in result.rows)
-    lines = [f"{r.state:<8} {r.label:<{width}}  {r.applied_at or ''}" for r in result.rows]
+    lines = [
+        f"{r.state:<8} {r.label:<{width}}  {r.applied_at or ''}{_by_and_duration(r)}".rstrip()
+        for r in result.rows
+    ]
     lines += [f"  {r.label}: {r.detail}" for r in result.rows if r.detail]
     pending = sum(r.state == "pending" for r in result.rows)
     lines.append(f"current: {result.current or 'none'}; pending: {pending}")
     return lines
+
+
+def _by_and_duration(row: StatusRow) -> str:
+    ms = "" if row.duration_ms is None else f"  {row.duration_ms} ms"
+    return f"  {row.applied_by}{ms}" if row.applied_by else ms
 
 
 def _status_table(rows: list[StatusRow], out: TextIO) -> None:
