@@ -1,0 +1,179 @@
+"""The typer app, its global options, and `main`: the console script's entry point."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .. import __version__
+from ..errors import SqlmigError
+from .runner import Options, Terminated, fail
+
+app = typer.Typer(
+    help="Plain-SQL database migrations.\n\n"
+    "Example: sqlmig --url postgresql://app@localhost/app up",
+    pretty_exceptions_show_locals=False,  # locals hold URLs with passwords
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"sqlmig {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            "-u",
+            help="Database URL (env SQLMIG_URL, then DATABASE_URL).",
+            show_default=False,
+        ),
+    ] = None,
+    dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            "-d",
+            help="Migrations folder (env SQLMIG_DIR). Default: ./migrations.",
+            show_default=False,
+        ),
+    ] = None,
+    table: Annotated[
+        str | None,
+        typer.Option(
+            "--table",
+            help="History table, maybe schema.table (env SQLMIG_TABLE). Default: sqlmig_history.",
+            show_default=False,
+        ),
+    ] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Config file (env SQLMIG_CONFIG). Default: ./sqlmig.toml, else tool.sqlmig "
+            "in ./pyproject.toml.",
+            show_default=False,
+        ),
+    ] = None,
+    lock_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--lock-timeout",
+            help="Seconds to wait for the migration lock (env SQLMIG_LOCK_TIMEOUT). Default: 60.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only results and errors.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print tracebacks of unexpected errors.")
+    ] = False,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format",
+            help="Progress and errors on stderr as `text` or `json` (one object per line; env "
+            "SQLMIG_LOG_FORMAT). Default: text.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Plain-SQL database migrations: numbered NNNN_name.up.sql / .down.sql files."""
+    flags = {
+        "url": url,
+        "dir": str(dir) if dir else None,
+        "table": table,
+        "config": str(config_file) if config_file else None,
+        "lock_timeout": lock_timeout,
+        "log_format": log_format,
+    }
+    ctx.obj = Options(flags, as_json, quiet, verbose)
+
+
+GLOBAL_VALUE_OPTIONS = {
+    *("--url", "-u", "--dir", "-d", "--table", "--config", "--lock-timeout", "--log-format")
+}
+GLOBAL_FLAGS = {"--json", "--quiet", "-q", "--verbose", "-v"}
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let global options follow the command too (`sqlmig status --json`): move them before it."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):  # skip global options given first
+        i += 2 if argv[i] in GLOBAL_VALUE_OPTIONS else 1
+    if i >= len(argv):
+        return argv
+    head, command, rest = argv[:i], argv[i], argv[i + 1 :]
+    moved: list[str] = []
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if arg == "--":
+            kept += rest[j:]
+            break
+        name = arg.split("=", 1)[0]
+        if arg in GLOBAL_FLAGS:
+            moved.append(arg)
+        elif name in GLOBAL_VALUE_OPTIONS:
+            takes_next = "=" not in arg and j + 1 < len(rest)
+            moved += rest[j : j + 2] if takes_next else [arg]
+            j += 1 if takes_next else 0
+        else:
+            kept.append(arg)
+        j += 1
+    return [*head, *moved, command, *kept]
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
+def main() -> None:
+    import signal
+
+    # As PID 1 in a container the default SIGTERM action is ignored: handle it explicitly.
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    args = hoist_global_options(sys.argv[1:])
+    try:
+        code = app(args=args, prog_name="sqlmig", standalone_mode=False)
+    except Exception as exc:
+        if not (hasattr(exc, "exit_code") and hasattr(exc, "format_message")):
+            raise
+        code = _option_error(exc, as_json="--json" in args)  # the option parser's usage error
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _option_error(exc: Any, *, as_json: bool) -> int:
+    """An error from typer's option parser, shown as text or, with --json, as a JSON document."""
+    if as_json:
+        fail(UsageFailure(exc.format_message(), hint="see `sqlmig --help`"), None, True)
+    else:
+        exc.show()
+    return int(exc.exit_code)
+
+
+class UsageFailure(SqlmigError):
+    exit_code = 2
+    kind = "usage"

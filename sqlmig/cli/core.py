@@ -1,0 +1,319 @@
+"""The migration commands: init, new, up, wait, down, redo, status, current, history,
+validate, repair, baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .. import config
+from ..results import Result
+from .app import app
+from .options import AllowDrift, DryRun, Retries, ScratchUrl, StatementLockTimeout, lock_flags
+from .runner import migrator, run
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the migrations folder and a commented sqlmig.toml.
+
+    Example: sqlmig init && sqlmig new create_users
+    """
+    from .. import scaffold
+
+    def action(cfg: config.Config, _n: Any) -> Result:
+        return scaffold.init(cfg.dir, cfg.config_file or Path("sqlmig.toml"))
+
+    run(ctx, action)
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="What the migration does, e.g. add_users.")],
+    timestamp: Annotated[
+        bool,
+        typer.Option(
+            "--timestamp",
+            help="Version by UTC date and time (YYYYMMDDHHMMSS) instead of the next number.",
+        ),
+    ] = False,
+) -> None:
+    """Create the next numbered NNNN_name.up.sql / .down.sql pair.
+
+    Example: sqlmig new add_isbn_to_books
+    """
+    from .. import scaffold
+
+    run(ctx, lambda cfg, _n: scaffold.new(cfg.dir, name, timestamp=timestamp))
+
+
+@app.command()
+def up(
+    ctx: typer.Context,
+    to: Annotated[
+        int | None,
+        typer.Option("--to", help="Apply pending migrations up to and including this version."),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", min=1, help="Apply at most this many.")
+    ] = None,
+    dry_run: DryRun = False,
+    single_transaction: Annotated[
+        bool,
+        typer.Option(
+            "--single-transaction",
+            help="Apply all pending migrations in one transaction: all or none.",
+        ),
+    ] = False,
+    allow_drift: AllowDrift = False,
+    allow_out_of_order: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-out-of-order/--no-allow-out-of-order",
+            help="Apply pending files numbered below the newest applied one.",
+            show_default=False,
+        ),
+    ] = None,
+    wait_s: Annotated[
+        float | None,
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="First wait up to SECONDS for the database to accept connections "
+            "(as `sqlmig wait`).",
+            show_default=False,
+        ),
+    ] = None,
+    lint: Annotated[
+        bool,
+        typer.Option("--lint", help="First run `sqlmig lint`; apply nothing if it finds errors."),
+    ] = False,
+    check_schema: Annotated[
+        bool,
+        typer.Option(
+            "--check-schema",
+            help="First compare the live schema with what the applied migrations build (as "
+            "`status --schema`); apply nothing (exit 4) if it was changed by hand.",
+        ),
+    ] = False,
+    scratch_url: ScratchUrl = None,
+    statement_lock_timeout: StatementLockTimeout = None,
+    retries: Retries = None,
+) -> None:
+    """Apply pending migrations in order, each in its own transaction.
+
+    Example: sqlmig up --steps 1
+    """
+    lock_flags(ctx, statement_lock_timeout, retries)
+    run(
+        ctx,
+        lambda cfg, n: (
+            _lint_first(cfg, lint)
+            or _schema_first(cfg, check_schema, scratch_url)
+            or migrator(cfg, n).up(
+                to=to,
+                steps=steps,
+                dry_run=dry_run,
+                single_transaction=single_transaction,
+                allow_drift=allow_drift,
+                allow_out_of_order=allow_out_of_order,
+                wait=wait_s,
+            )
+        ),
+    )
+
+
+@app.command()
+def wait(
+    ctx: typer.Context,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0, help="Give up (exit 6) after this many seconds.")
+    ] = 60.0,
+    allow_standby: Annotated[
+        bool,
+        typer.Option(
+            "--allow-standby", help="PostgreSQL: a server in recovery (a standby) counts as ready."
+        ),
+    ] = False,
+) -> None:
+    """Wait until the database accepts connections (PostgreSQL: and is not in recovery).
+
+    Retries with back-off, one line per attempt on stderr; exit 0 when ready, 6 on timeout.
+
+    Example: sqlmig wait --timeout 30 && sqlmig up
+    """
+    from ..wait import wait_for  # not through Migrator: a container start skips its imports
+
+    run(
+        ctx,
+        lambda cfg, n: wait_for(
+            cfg, timeout=timeout, allow_standby=allow_standby, notify=n or (lambda _e: None)
+        ),
+    )
+
+
+@app.command()
+def down(
+    ctx: typer.Context,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            "--steps",
+            min=1,
+            help="Revert this many (newest first). Default: 1.",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        int | None, typer.Option("--to", help="Revert every migration newer than this version.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Revert every applied migration.")] = False,
+    dry_run: DryRun = False,
+    allow_drift: AllowDrift = False,
+    statement_lock_timeout: StatementLockTimeout = None,
+    retries: Retries = None,
+) -> None:
+    """Revert the newest applied migration (or more), using its down file.
+
+    Example: sqlmig down --steps 2
+    """
+    lock_flags(ctx, statement_lock_timeout, retries)
+    run(
+        ctx,
+        lambda cfg, n: migrator(cfg, n).down(
+            steps=steps, to=to, all_=all_, dry_run=dry_run, allow_drift=allow_drift
+        ),
+    )
+
+
+@app.command()
+def redo(
+    ctx: typer.Context,
+    allow_drift: AllowDrift = False,
+    statement_lock_timeout: StatementLockTimeout = None,
+    retries: Retries = None,
+) -> None:
+    """Revert the newest applied migration and apply it again.
+
+    Example: sqlmig redo
+    """
+    lock_flags(ctx, statement_lock_timeout, retries)
+    run(ctx, lambda cfg, n: migrator(cfg, n).redo(allow_drift=allow_drift))
+
+
+def _status_code(result: Result) -> int:
+    states = {r.state for r in result.rows}
+    if states & {"failed", "running"}:
+        return 5
+    if states & {"edited", "missing", "renamed"}:
+        return 4
+    return 8 if "pending" in states else 0
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code",
+            help="Exit 8 while migrations are pending (4 on drift, 5 on a failed state).",
+        ),
+    ] = False,
+    schema: Annotated[
+        bool,
+        typer.Option(
+            "--schema",
+            help="Instead, compare the live schema with what the applied migrations build on a "
+            "scratch database: objects added, removed or changed by hand (exit 4 with "
+            "--exit-code).",
+        ),
+    ] = False,
+    scratch_url: ScratchUrl = None,
+) -> None:
+    """Show every migration: applied, pending, edited, missing, failed or running.
+
+    Example: sqlmig status --exit-code
+    """
+    if schema:
+        from ..schema.commands import drift
+
+        run(
+            ctx,
+            lambda cfg, n: drift(cfg, scratch_url=scratch_url),
+            exit_code=(lambda result: 0 if result.ok else 4) if exit_code else None,
+        )
+        return
+    run(
+        ctx,
+        lambda cfg, n: migrator(cfg, n).status(),
+        exit_code=_status_code if exit_code else None,
+    )
+
+
+@app.command()
+def current(ctx: typer.Context) -> None:
+    """Print the newest applied migration.
+
+    Example: sqlmig current
+    """
+    run(ctx, lambda cfg, n: migrator(cfg, n).current())
+
+
+@app.command()
+def history(ctx: typer.Context) -> None:
+    """Show the audit log: every up, down, baseline and repair, by whom, when, how long.
+
+    Example: sqlmig --json history
+    """
+    run(ctx, lambda cfg, n: migrator(cfg, n).history())
+
+
+@app.command()
+def validate(ctx: typer.Context) -> None:
+    """Check that files and history agree (names, order, checksums); exit 4 on drift.
+
+    Example: sqlmig validate
+    """
+    run(ctx, lambda cfg, n: migrator(cfg, n).validate())
+
+
+@app.command()
+def repair(ctx: typer.Context) -> None:
+    """After review: re-record checksums of edited files and clear failed/running states.
+
+    Example: sqlmig repair
+    """
+    run(ctx, lambda cfg, n: migrator(cfg, n).repair())
+
+
+@app.command()
+def baseline(
+    ctx: typer.Context,
+    version: Annotated[int, typer.Argument(help="The newest migration already in the database.")],
+) -> None:
+    """Record every migration up to VERSION as applied without running it.
+
+    Example: sqlmig baseline 12
+    """
+    run(ctx, lambda cfg, n: migrator(cfg, n).baseline(version))
+
+
+def _lint_first(cfg: config.Config, enabled: bool) -> None:
+    """`up --lint`: LintFailed (exit 1) before anything is applied, when lint finds errors."""
+    if enabled:
+        from ..lint.commands import require_clean
+
+        require_clean(cfg)
+
+
+def _schema_first(cfg: config.Config, enabled: bool, scratch_url: str | None) -> None:
+    """`up --check-schema`: DriftError (exit 4) before anything is applied, on schema drift."""
+    if enabled:
+        from ..schema.commands import require_no_drift
+
+        require_no_drift(cfg, scratch_url=scratch_url)

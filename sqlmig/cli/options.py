@@ -1,0 +1,51 @@
+"""Options that several commands share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+AllowDrift = Annotated[
+    bool,
+    typer.Option("--allow-drift", help="Run even if applied files were edited or are missing."),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Print the plan and its SQL; change nothing.")
+]
+StatementLockTimeout = Annotated[
+    str | None,
+    typer.Option(
+        "--statement-lock-timeout",
+        metavar="DURATION",
+        help="PostgreSQL: a statement that waits longer than this for a table lock fails (and "
+        "its migration is rolled back) instead of stalling every later query, e.g. 2s or "
+        "500ms (env SQLMIG_STATEMENT_LOCK_TIMEOUT). Default: off.",
+        show_default=False,
+    ),
+]
+Retries = Annotated[
+    int | None,
+    typer.Option(
+        "--retries",
+        min=0,
+        max=100,
+        help="Try a migration that hit --statement-lock-timeout again this many times, waiting "
+        "1, 2, 4 ... s in between (env SQLMIG_RETRIES). Default: 0.",
+        show_default=False,
+    ),
+]
+ScratchUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--scratch-url",
+        help="An EMPTY database to build schemas in. Default: a temporary SQLite file, or a "
+        "temporary PostgreSQL database created and dropped on the --url server.",
+        show_default=False,
+    ),
+]
+
+
+def lock_flags(ctx: typer.Context, lock_timeout: str | None, retries: int | None) -> None:
+    """Command options that are also settings: they join the flags that config.load reads."""
+    ctx.obj.flags.update(statement_lock_timeout=lock_timeout, retries=retries)

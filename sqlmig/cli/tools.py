@@ -1,0 +1,221 @@
+"""The schema, verify, lint, diff and transpile commands; their packages (and sqlglot) are
+imported only when one of them runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import app
+from .options import ScratchUrl
+from .runner import run
+
+# -- schema snapshots (sqlmig.schema is imported only by these commands) ----------------------
+
+schema_app = typer.Typer(
+    help="Read the database's schema from its catalogs.\n\n"
+    "Example: sqlmig schema dump -o schema.sql",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("dump")
+def schema_dump(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+) -> None:
+    """Print the schema as deterministic DDL (sorted, one block per object); --json: the model.
+
+    The history tables are left out. Same database, same bytes.
+
+    Example: sqlmig schema dump -o schema.sql
+    """
+    from ..schema.commands import dump_schema
+
+    as_json = ctx.obj.as_json
+    run(ctx, lambda cfg, n: dump_schema(cfg, output=output, as_json=as_json))
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    scratch_url: ScratchUrl = None,
+    from_: Annotated[
+        int | None, typer.Option("--from", help="Check migrations from this version on.")
+    ] = None,
+) -> None:
+    """Check on a scratch database that every down undoes its up and every up can run again.
+
+    For each migration: snapshot, up, snapshot, down, snapshot, up. Exit 1 on any problem.
+
+    Example: sqlmig verify
+    """
+    from ..schema.commands import verify as run_verify
+
+    run(
+        ctx,
+        lambda cfg, n: run_verify(cfg, scratch_url=scratch_url, start=from_, notify=n),
+        exit_code=lambda result: 0 if result.ok else 1,
+    )
+
+
+@app.command()
+def lint(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to lint. Default: the migrations folder."),
+    ] = None,
+    dialect: Annotated[
+        str | None,
+        typer.Option(
+            "--dialect",
+            help="postgres, sqlite or mysql. Default: `dialect` in sqlmig.toml, else the URL's "
+            "scheme, else postgres.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text, json, github (annotations) or sarif (2.1.0).")
+    ] = "text",
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Only these rules (code, name or code prefix); repeatable."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these rules (code, name or code prefix); repeatable."),
+    ] = None,
+    pg_version: Annotated[
+        int | None,
+        typer.Option("--pg-version", help="Target PostgreSQL major version. Default: 17."),
+    ] = None,
+    explain: Annotated[
+        str | None,
+        typer.Option("--explain", metavar="RULE", help="Explain a rule (or `all`) and exit."),
+    ] = None,
+) -> None:
+    """Find dangerous and broken statements in migration files; exit 1 on any error.
+
+    Example: sqlmig lint --dialect postgres --format github migrations/
+    """
+    from ..lint import commands as lint_commands
+
+    if explain:
+        run(ctx, lambda cfg, n: lint_commands.explain_result(explain))
+        return
+    run(
+        ctx,
+        lambda cfg, n: lint_commands.lint_result(
+            lint_commands.lint(
+                cfg,
+                paths=paths or (),
+                dialect=dialect,
+                select=_split_names(select),
+                ignore=_split_names(ignore),
+                pg_version=pg_version,
+            ),
+            fmt,
+            as_json=ctx.obj.as_json,
+        ),
+        exit_code=lambda result: 0 if result.ok else 1,
+    )
+
+
+def _split_names(values: list[str] | None) -> list[str]:
+    """`--select a,b --select c` -> [a, b, c]."""
+    return [name for value in values or [] for name in value.split(",") if name.strip()]
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    desired: Annotated[
+        Path, typer.Argument(help="The schema you want, as SQL. Default: ./schema.sql.")
+    ] = Path("schema.sql"),
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 if the migrations do not build it."),
+    ] = False,
+    name: Annotated[
+        str, typer.Option("--name", help="Name of the migration to write.")
+    ] = "schema_diff",
+    scratch_url: ScratchUrl = None,
+) -> None:
+    """Write the next migration pair that turns what the migrations build into schema.sql.
+
+    Both schemas are built on scratch databases; the generated up and down are tried there too.
+    Statements that may lose data are marked `-- sqlmig:review`.
+
+    Example: sqlmig diff schema.sql --check
+    """
+    from ..schema.commands import diff as run_diff
+
+    run(
+        ctx,
+        lambda cfg, n: run_diff(
+            cfg, desired=desired, check=check, name=name, scratch_url=scratch_url
+        ),
+        exit_code=lambda result: 0 if result.ok else 1,
+    )
+
+
+@app.command()
+def transpile(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="Target dialect: sqlite, mysql or postgres.")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Migration folders. Default: the migrations folder."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Dialect the files are written in. Default: postgres."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Folder to write to. Default: print to stdout."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Build both sets on scratch databases and compare them."),
+    ] = False,
+    source_url: Annotated[
+        str | None,
+        typer.Option("--source-url", help="--check: PostgreSQL server for the source scratch."),
+    ] = None,
+    target_url: Annotated[
+        str | None,
+        typer.Option("--target-url", help="--check: an empty target database (MySQL: required)."),
+    ] = None,
+) -> None:
+    """Write the migrations in another dialect, file by file; exit 1 listing every statement
+    that has no faithful translation (nothing is written then).
+
+    A hand-written NNNN_name.<dialect>.up.sql beside a file is used instead of translating it.
+
+    Example: sqlmig transpile --to sqlite -o migrations_sqlite
+    """
+    from ..transpile.command import run as run_transpile
+
+    run(
+        ctx,
+        lambda cfg, n: run_transpile(
+            cfg,
+            target=to,
+            source=source,
+            paths=paths or (),
+            out_dir=out_dir,
+            check=check,
+            source_url=source_url,
+            target_url=target_url,
+        ),
+        exit_code=lambda result: 0 if result.ok else 1,
+    )
