@@ -25,8 +25,25 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
         if target == "sqlite" and _needs_rebuild(action):
             out += rebuild.statements(table, _mutation(action, table), target, catalog)
             continue
+        if isinstance(action, exp.Drop) and (action.kind or "").upper() == "COLUMN":
+            out += _drop_indexes_of(table, action.args["tables"][0].name, target, catalog)
         out += [f"{head} {a}" for a in _action(action, table, target, catalog, node)]
     return Out(tuple(out))
+
+
+def _drop_indexes_of(table: str, column: str, target: str, catalog: Catalog) -> list[str]:
+    """PostgreSQL drops every index that uses a dropped column; the targets would keep a
+    narrower one (MySQL) or fail (SQLite): they are dropped first."""
+    out = []
+    for name, src in sorted(catalog.index_sources.items()):
+        if catalog.indexes.get(name, ("",))[0] != table:
+            continue
+        if any(c.name == column for c in src.find_all(exp.Column)):
+            catalog.indexes.pop(name)
+            catalog.index_sources.pop(name)
+            on = f" ON {quote(table, target)}" if target == "mysql" else ""
+            out.append(f"DROP INDEX {quote(name, target)}{on}")
+    return out
 
 
 def _needs_rebuild(a: exp.Expression) -> bool:
@@ -145,13 +162,14 @@ def _sqlite_add_ok(a: exp.ColumnDef, st: ColumnState, key: columns.Key) -> None:
 
 
 def _drop_column(a: exp.Drop, table: str, target: str, catalog: Catalog) -> list[str]:
-    if a.args.get("cascade"):
-        raise Refuse("DROP COLUMN ... CASCADE also drops dependent objects")
     name = a.args["tables"][0].name
+    if a.args.get("cascade"):
+        _cascade_drops_nothing(table, catalog)
     for index, (t, cols) in catalog.indexes.items():
-        if t == table and name in cols and (len(cols) > 1 or target == "sqlite"):
+        if t == table and name in cols:  # one these migrations did not make as CREATE INDEX
             raise Refuse(f"PostgreSQL drops index {index} with column {name}; {target} would "
                          "keep it or fail: drop the index first")  # fmt: skip
+    _not_in_table_constraint(table, name, catalog)
     known = catalog.column(table, name) is not None
     if a.args.get("exists") and target == "sqlite" and not known:
         raise Refuse("SQLite has no DROP COLUMN IF EXISTS, and these migrations did not create "
@@ -165,6 +183,29 @@ def _drop_column(a: exp.Drop, table: str, target: str, catalog: Catalog) -> list
         schema.set("expressions", kept)
     exists = "IF EXISTS " if a.args.get("exists") and target == "mysql" else ""
     return [f"DROP COLUMN {exists}{_q(name, target)}"]
+
+
+def _cascade_drops_nothing(table: str, catalog: Catalog) -> None:
+    others = rebuild.readers_of(table, catalog) + rebuild.referrers_of(table, catalog)
+    if table not in catalog.sources or others:
+        raise Refuse("DROP COLUMN ... CASCADE also drops dependent objects (views, foreign keys "
+                     f"{', '.join(others) or 'these migrations may not have created'}); the "
+                     "target would not")  # fmt: skip
+
+
+def _not_in_table_constraint(table: str, name: str, catalog: Catalog) -> None:
+    """PostgreSQL drops a multi-column key or check with one of its columns; MySQL would keep it
+    on the remaining columns (a different key) and SQLite would fail."""
+    src = catalog.sources.get(table)
+    for e in src.this.expressions if src is not None else []:
+        if isinstance(e, exp.ColumnDef):  # another column's CHECK may read this one
+            parts = [] if e.name == name else list(e.find_all(exp.CheckColumnConstraint))
+        else:
+            parts = [e]
+        if any(c.name == name and c is not p.args.get("this") for p in parts
+               for c in p.find_all(exp.Column, exp.Identifier)):  # fmt: skip
+            raise Refuse(f"column {name} is part of a table constraint of {table}, which "
+                         "PostgreSQL drops with it: drop the constraint first")  # fmt: skip
 
 
 def _alter_column(a: exp.AlterColumn, table: str, target: str, catalog: Catalog) -> list[str]:
@@ -216,7 +257,10 @@ def _add_constraint(a: exp.AddConstraint, table: str, target: str, catalog: Cata
         raise Refuse(REBUILD.format(what="add a constraint"))
     # NOT VALID is dropped: MySQL checks existing rows, so this fails loudly where PostgreSQL
     # would have deferred the check - never silently weaker.
-    return [f"ADD {tables.table_constraint(e, target, catalog, table)}" for e in a.expressions]
+    out = [f"ADD {tables.table_constraint(e, target, catalog, table)}" for e in a.expressions]
+    if table in catalog.sources:  # the source follows, so later statements see the new keys
+        _mutation(a, table)(catalog.sources[table])
+    return out
 
 
 def _drop_constraint(a: exp.Drop, table: str, target: str, catalog: Catalog) -> list[str]:
@@ -234,6 +278,11 @@ def _drop_constraint(a: exp.Drop, table: str, target: str, catalog: Catalog) -> 
         raise Refuse(f"constraint {name} was not created by these migrations with that name, so "
                      "its MySQL kind (key, foreign key, check) is unknown")  # fmt: skip
     catalog.constraints.pop(name)
+    if table in catalog.sources:  # the source follows, so later statements see the keys left
+        try:
+            rebuild.drop_constraint(catalog.sources[table], table, name)
+        except Refuse:
+            catalog.sources.pop(table)  # unknown from here on: what needs it is refused
     verb = verbs[kind]
     out = [verb if kind == "PrimaryKey" else f"{verb} {_q(name, target)}"]
     if kind == "ForeignKey" and name not in catalog.indexes:

@@ -13,8 +13,11 @@ from .core import Refuse, quote
 KEPT = (
     exp.NotNullColumnConstraint, exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint,
     exp.CheckColumnConstraint, exp.DefaultColumnConstraint, exp.GeneratedAsIdentityColumnConstraint,
-    exp.ComputedColumnConstraint, exp.Reference,
+    exp.ComputedColumnConstraint, exp.Reference, exp.CollateColumnConstraint,
 )  # fmt: skip
+# Byte (code point) order: what SQLite's default BINARY and the utf8mb4_bin every text column
+# gets on MySQL already compare by.
+BYTE_COLLATIONS = ("c", "posix")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Key:
     primary: bool = False
     unique: bool = False
     in_pk: bool = False  # part of a (maybe multi-column) primary key
+    leads_pk: bool = False  # the first column of a multi-column primary key
 
 
 def state(col: exp.ColumnDef) -> ColumnState:
@@ -86,9 +90,10 @@ def _auto(col: exp.ColumnDef, dtype: exp.DataType, target: str, key: Key) -> lis
          if isinstance(c.args.get("kind"), exp.GeneratedAsIdentityColumnConstraint)),
         None,
     )  # fmt: skip
-    if ident is not None and any(ident.args.get(k) for k in ("start", "increment", "minvalue",
+    if ident is not None and any(ident.args.get(k) for k in ("increment", "minvalue",
                                                               "maxvalue", "cycle")):  # fmt: skip
         raise Refuse(f"identity options on {col.name} have no verified {target} equivalent")
+    start_of(col)
     if target == "sqlite":
         if not key.primary:
             raise Refuse(
@@ -96,9 +101,23 @@ def _auto(col: exp.ColumnDef, dtype: exp.DataType, target: str, key: Key) -> lis
                 "SQLite only auto-assigns an INTEGER PRIMARY KEY"
             )
         return ["INTEGER PRIMARY KEY AUTOINCREMENT"]
-    if not (key.primary or key.unique):
-        raise Refuse(f"{col.name} auto-increments without a key: MySQL requires one")
+    # InnoDB needs the counter to lead some key; it counts for the whole table, as PostgreSQL
+    if not (key.primary or key.unique or key.leads_pk):
+        raise Refuse(f"{col.name} auto-increments without a key it leads: MySQL requires one")
     return [types.target_type(types.base(dtype), target, Catalog()), "NOT NULL AUTO_INCREMENT"]
+
+
+def start_of(col: exp.ColumnDef) -> int | None:
+    """An identity's START WITH (a first value of at least 1, which both targets can set)."""
+    for c in col.constraints:
+        kind = c.args.get("kind")
+        if isinstance(kind, exp.GeneratedAsIdentityColumnConstraint) and kind.args.get("start"):
+            start = kind.args["start"]
+            if not (isinstance(start, exp.Literal) and start.name.isdigit() and int(start.name)):
+                raise Refuse(f"identity START WITH {start.sql('postgres')} on {col.name} has no "
+                             "verified equivalent (a first value of at least 1 has)")  # fmt: skip
+            return int(start.name)
+    return None
 
 
 def _constraint(
@@ -110,6 +129,8 @@ def _constraint(
                      f"has no verified {target} equivalent")  # fmt: skip
     if isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
         return []
+    if isinstance(kind, exp.CollateColumnConstraint):
+        return _collate(kind, col, dtype, target)
     if isinstance(kind, exp.PrimaryKeyColumnConstraint):
         pg_name(catalog, table, (), "pkey", "PrimaryKey")
         return [] if auto and target == "sqlite" else ["PRIMARY KEY"]
@@ -129,23 +150,32 @@ def _constraint(
     if isinstance(kind, exp.DefaultColumnConstraint):
         return ["DEFAULT " + types.default(kind.this, dtype, target)]
     if isinstance(kind, exp.CheckColumnConstraint):
-        safe.check(kind.this, target, f"the check on {col.name}")
+        body = safe.checked(kind.this, target, f"the check on {col.name}")
         if target == "mysql":  # MariaDB forgets a column's own CHECK on MODIFY COLUMN
             name = pg_name(catalog, table, (col.name,), "check", "CheckColumnConstraint")
-            extra.append(f"{name}CHECK ({_gen(kind.this, target)})")
+            extra.append(f"{name}CHECK ({_gen(body, target)})")
             return []
-        return [f"CHECK ({_gen(kind.this, target)})"]
+        return [f"CHECK ({_gen(body, target)})"]
     if isinstance(kind, exp.ComputedColumnConstraint):
         safe.check(kind.this, target, f"generated column {col.name}")
         return [f"GENERATED ALWAYS AS ({_gen(kind.this, target)}) STORED"]
     return _reference(kind, col, target, extra, catalog, table)
 
 
+def _collate(
+    kind: exp.CollateColumnConstraint, col: exp.ColumnDef, dtype: exp.DataType, target: str
+) -> list[str]:
+    if kind.this.name.lower() not in BYTE_COLLATIONS or dtype.this not in types.TEXTS:
+        raise Refuse(f"collation {kind.this.name} of {col.name} has no verified {target} "
+                     "equivalent (only \"C\" on a text column: byte order)")  # fmt: skip
+    return ["COLLATE BINARY"] if target == "sqlite" else []
+
+
 def _reference(
     ref: exp.Reference, col: exp.ColumnDef, target: str, extra: list[str], catalog: Catalog,
     table: str,
 ) -> list[str]:  # fmt: skip
-    clause = reference(ref, target)
+    clause = reference(ref, target, catalog)
     if target == "mysql":  # MySQL parses and silently ignores a column-level REFERENCES
         name = pg_name(catalog, table, (col.name,), "fkey", "ForeignKey")
         extra.append(f"{name}FOREIGN KEY ({quote(col.name, target)}) {clause}")
@@ -166,7 +196,7 @@ def pg_name(catalog: Catalog, table: str, cols: tuple[str, ...], suffix: str, ki
     return f"CONSTRAINT {quote(name, 'mysql')} "
 
 
-def reference(ref: exp.Reference, target: str) -> str:
+def reference(ref: exp.Reference, target: str, catalog: Catalog) -> str:
     """`REFERENCES t (c) ON DELETE ...`, refusing what the target cannot keep."""
     options = [str(o).upper() for o in ref.args.get("options") or []]
     if target == "mysql" and any("DEFERRABLE" in o and "NOT DEFERRABLE" not in o for o in options):
@@ -175,12 +205,26 @@ def reference(ref: exp.Reference, target: str) -> str:
         raise Refuse("MATCH options of a foreign key have no verified equivalent")
     schema = ref.this
     table = schema.this if isinstance(schema, exp.Schema) else schema
-    cols = schema.expressions if isinstance(schema, exp.Schema) else []
-    if not cols:
-        raise Refuse("a foreign key without its referenced columns: name them explicitly")
-    names = ", ".join(quote(c.name, target) for c in cols)
+    cols = [c.name for c in schema.expressions] if isinstance(schema, exp.Schema) else []
+    if not cols:  # PostgreSQL references the primary key; MySQL needs its columns named
+        cols = primary_key(catalog, table.name)
+    names = ", ".join(quote(c, target) for c in cols)
     text = f"REFERENCES {_table(table, target)} ({names})"
     return " ".join([text, *options])
+
+
+def primary_key(catalog: Catalog, table: str) -> list[str]:
+    """The primary key columns of a table these migrations created, or a refusal."""
+    src = catalog.sources.get(table)
+    for e in src.this.expressions if src is not None else []:
+        inner = e.expressions[0] if isinstance(e, exp.Constraint) and e.expressions else e
+        if isinstance(inner, exp.PrimaryKey):
+            return [c.name for c in inner.expressions]
+        kinds = [k.args.get("kind") for k in getattr(e, "constraints", None) or []]
+        if any(isinstance(k, exp.PrimaryKeyColumnConstraint) for k in kinds):
+            return [e.name]
+    raise Refuse(f"a foreign key to {table} without its referenced columns, and these migrations "
+                 "did not create a primary key on it: name the columns")  # fmt: skip
 
 
 def _table(table: exp.Expression, target: str) -> str:

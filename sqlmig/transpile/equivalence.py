@@ -40,7 +40,7 @@ RELAX = {
     "mysql": {"timestamptz": "timestamp", "json": "text"},  # MariaDB's JSON is LONGTEXT
 }
 _PARAM = re.compile(r"^(numeric|decimal|character varying|varchar|enum)\((.*)\)$")
-_CAST = re.compile(r"::[a-z ]+(\([0-9, ]*\))?$")
+_CAST = re.compile(r"::[a-z_][a-z0-9_ ]*(\([0-9, ]*\))?$")
 
 
 def type_class(snap: Snapshot, name: str) -> str:
@@ -61,7 +61,7 @@ def relax(cls: str, target: str) -> str:
     return RELAX.get(target, {}).get(key, cls)
 
 
-def default(text: str | None, cls: str) -> str | None:
+def default(text: str | None, cls: str, dialect: str | None = None) -> str | None:
     """One spelling per meaning: now() = CURRENT_TIMESTAMP(6), 'x'::text = 'x', true = 1."""
     if text is None or text.upper() == "NULL":
         return None
@@ -84,8 +84,32 @@ def default(text: str | None, cls: str) -> str | None:
         try:
             return format(Decimal(low.strip("'")).normalize(), "f")
         except InvalidOperation:
-            return t
-    return t
+            return _expression(t, dialect)
+    return _expression(t, dialect) if not _STRING.fullmatch(t) else t
+
+
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def _expression(text: str, dialect: str | None) -> str:
+    """An expression default in one spelling: MySQL's lcase('X') and PostgreSQL's
+    lower('X'::text) are both LOWER('X'); outer parentheses and casts of literals are dropped."""
+    if dialect is None:
+        return text
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        node = sqlglot.parse_one(text, read=dialect)
+    except SqlglotError:
+        return text
+    for cast in list(node.find_all(exp.Cast)):
+        if isinstance(cast.this, exp.Literal) and cast is not node:
+            cast.replace(cast.this)
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return "expr:" + node.sql("postgres")
 
 
 def _auto(c: Column) -> bool:
@@ -98,7 +122,7 @@ def column(snap: Snapshot, c: Column, target: str, pk: tuple[str, ...]) -> tuple
     if auto:
         cls = "autoint" if target == "sqlite" else f"autoint:{cls}"
     nullable = c.nullable and not auto and (c.name not in pk)
-    return (c.name, cls, nullable, None if auto else default(c.default, cls),
+    return (c.name, cls, nullable, None if auto else default(c.default, cls, snap.dialect),
             c.generated is not None, c.stored)  # fmt: skip
 
 

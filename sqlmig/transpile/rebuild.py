@@ -53,6 +53,7 @@ def statements(
         create,
         f"INSERT INTO {quote(PREFIX + table, target)} ({cols}) SELECT {cols} "
         f"FROM {quote(table, target)}",
+        *_keep_counter(table, new_src, target),
         f"DROP TABLE {quote(table, target)}",
         f"ALTER TABLE {quote(PREFIX + table, target)} RENAME TO {quote(table, target)}",
     ]
@@ -63,16 +64,41 @@ def statements(
     return out
 
 
+def _keep_counter(table: str, new_src: exp.Create, target: str) -> list[str]:
+    """The new table's AUTOINCREMENT counter takes the old one's (not max(id) of the rows, which
+    is less once rows were deleted); the rename carries it over to the table's name."""
+    from .columns import state
+
+    if not any(state(c).auto for c in _defs(new_src)):
+        return []
+    seq = quote("sqlite_sequence", target)
+    old, new = types.literal(table), types.literal(PREFIX + table)
+    return [
+        f"DELETE FROM {seq} WHERE name = {new}",
+        f"INSERT INTO {seq} (name, seq) SELECT {new}, seq FROM {seq} WHERE name = {old}",
+    ]
+
+
 def _check_dependents(table: str, catalog: Catalog) -> None:
-    readers = sorted(v for v, reads in catalog.views.items() if table in reads)
+    readers = readers_of(table, catalog)
     if readers:
         raise Refuse(f"rebuilding {table} on SQLite would break view(s) {', '.join(readers)}: "
                      "drop and re-create them around this change")  # fmt: skip
-    for other, node in catalog.sources.items():
-        if other != table and any(r.find(exp.Table).name == table
-                                  for r in node.find_all(exp.Reference)):  # fmt: skip
-            raise Refuse(f"{other} has a foreign key to {table}: rebuilding {table} on SQLite is "
-                         "not verified with such references yet: write an override")  # fmt: skip
+    for other in referrers_of(table, catalog):
+        raise Refuse(f"{other} has a foreign key to {table}: rebuilding {table} on SQLite is "
+                     "not verified with such references yet: write an override")  # fmt: skip
+
+
+def readers_of(name: str, catalog: Catalog) -> list[str]:
+    """The views (these migrations created) that read table or view `name`."""
+    return sorted(v for v, reads in catalog.views.items() if name in reads and v != name)
+
+
+def referrers_of(table: str, catalog: Catalog) -> list[str]:
+    """The other tables (these migrations created) with a foreign key to `table`."""
+    return sorted(other for other, node in catalog.sources.items()
+                  if other != table and any(r.find(exp.Table).name == table
+                                            for r in node.find_all(exp.Reference)))  # fmt: skip
 
 
 def _defs(node: exp.Create) -> list[exp.ColumnDef]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from . import columns, safe
+from . import columns, derived, safe, types
 from .catalog import Catalog
 from .core import Out, Refuse, generate, quote
 
@@ -24,10 +24,11 @@ def create_table(node: exp.Create, target: str, catalog: Catalog) -> Out:
     schema = node.this
     if not isinstance(schema, exp.Schema) or node.expression is not None:
         raise Refuse("CREATE TABLE AS / LIKE has no verified translation")
+    derived.expand_like(schema, catalog)
     props = node.args.get("properties")
     # UNLOGGED only gives up crash safety in PostgreSQL: the target table is simply durable
     if props is not None and not all(
-        isinstance(p, exp.UnloggedProperty) for p in props.expressions
+        isinstance(p, (exp.UnloggedProperty, exp.TemporaryProperty)) for p in props.expressions
     ):
         words = " ".join(
             type(p).__name__.removesuffix("Property").upper() for p in props.expressions
@@ -44,7 +45,10 @@ def create_table(node: exp.Create, target: str, catalog: Catalog) -> Out:
     for c in cols:
         key = columns.inline_key(c)
         key = columns.Key(
-            key.primary or pk == [c.name], key.unique or (c.name,) in uniques, c.name in pk
+            key.primary or pk == [c.name],
+            key.unique or (c.name,) in uniques,
+            c.name in pk,
+            pk[:1] == [c.name],
         )
         text, more = columns.translate(c, target, catalog, key, table=name)
         defs.append(text)
@@ -55,7 +59,19 @@ def create_table(node: exp.Create, target: str, catalog: Catalog) -> Out:
             defs.append(table_constraint(r, target, catalog, name))
     body = ",\n  ".join(defs + extra)
     exists = "IF NOT EXISTS " if node.args.get("exists") else ""
-    return Out((f"CREATE TABLE {exists}{quote(name, target)} (\n  {body}\n)",))
+    temp = "TEMPORARY " if props is not None and props.find(exp.TemporaryProperty) else ""
+    create = f"CREATE {temp}TABLE {exists}{quote(name, target)} (\n  {body}\n)"
+    start = next((s for s in map(columns.start_of, cols) if s is not None), None)
+    if start is None:
+        return Out((create,))
+    if target == "mysql":
+        return Out((f"{create} AUTO_INCREMENT = {start}",))
+    if exists or temp:  # a second sqlite_sequence row, or one in the wrong schema
+        raise Refuse("identity START WITH on a TEMPORARY or IF NOT EXISTS table has no verified "
+                     "SQLite equivalent")  # fmt: skip
+    # SQLite's AUTOINCREMENT continues after the larger of this and the greatest id
+    counter = f"INSERT INTO sqlite_sequence (name, seq) VALUES ({types.literal(name)}, {start - 1})"
+    return Out((create, counter))
 
 
 def _table_pk(rest: list[exp.Expression]) -> list[str]:
@@ -110,12 +126,12 @@ def _clause(inner: exp.Expression, target: str, catalog: Catalog, table: str) ->
             raise Refuse(f"UNIQUE NULLS NOT DISTINCT has no {target} equivalent")
         return f"UNIQUE ({_keys(inner.this.expressions, target, catalog, table)})"
     if isinstance(inner, exp.CheckColumnConstraint):
-        safe.check(inner.this, target, "the check constraint")
-        return f"CHECK ({generate(inner.this, target)})"
+        body = safe.checked(inner.this, target, "the check constraint")
+        return f"CHECK ({generate(body, target)})"
     if isinstance(inner, exp.ForeignKey):
         cols = ", ".join(quote(e.name, target) for e in inner.expressions)
         ref = inner.args.get("reference")
-        return f"FOREIGN KEY ({cols}) {columns.reference(ref, target)}"
+        return f"FOREIGN KEY ({cols}) {columns.reference(ref, target, catalog)}"
     raise Refuse(f"constraint {inner.sql('postgres')[:40]} has no verified {target} equivalent")
 
 

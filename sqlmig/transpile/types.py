@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from . import defaults
 from .catalog import Catalog
 from .core import Refuse
 
@@ -29,6 +30,7 @@ SIMPLE = {
         T.VARBINARY: "LONGBLOB",
     },
 }  # fmt: skip
+TEXTS = {T.TEXT, T.VARCHAR}
 UNBOUNDED_MYSQL = {T.TEXT, T.JSON, T.JSONB, T.VARBINARY}  # MySQL cannot index these
 
 
@@ -37,10 +39,15 @@ def base(dtype: exp.DataType) -> exp.DataType:
     return exp.DataType.build(AUTO[dtype.this]) if dtype.this in AUTO else dtype
 
 
-def enum_labels(dtype: exp.DataType, catalog: Catalog) -> tuple[str, ...] | None:
+def enum_name(dtype: exp.DataType) -> str | None:
     if dtype.this == T.USERDEFINED:
-        return catalog.enums.get(str(dtype.args.get("kind", "")).split(".")[-1])
+        return str(dtype.args.get("kind", "")).split(".")[-1]
     return None
+
+
+def enum_labels(dtype: exp.DataType, catalog: Catalog) -> tuple[str, ...] | None:
+    name = enum_name(dtype)
+    return None if name is None else catalog.enums.get(name)
 
 
 def target_type(dtype: exp.DataType, target: str, catalog: Catalog) -> str:
@@ -86,6 +93,7 @@ def is_unbounded(dtype: exp.DataType) -> bool:
 NOW = ("now", "transaction_timestamp", "current_timestamp", "localtimestamp", "statement_timestamp")
 UUIDS = ("gen_random_uuid", "uuid_generate_v4")
 TIMESTAMPS = {T.TIMESTAMPTZ, T.TIMESTAMP}
+EXPRESSIONS = (exp.Add, exp.Sub, exp.Mul, exp.Lower, exp.Upper, exp.DPipe)
 
 
 def default(node: exp.Expression, dtype: exp.DataType, target: str) -> str:
@@ -107,6 +115,8 @@ def default(node: exp.Expression, dtype: exp.DataType, target: str) -> str:
         return "CURRENT_DATE" if target == "sqlite" else "(CURRENT_DATE)"
     if name in UUIDS and target == "mysql":
         return "(UUID())"
+    if isinstance(node, EXPRESSIONS):
+        return defaults.expression(node, base(dtype), target)
     raise Refuse(f"default {node.sql('postgres')} has no verified {target} equivalent")
 
 

@@ -1165,3 +1165,20 @@ ALTER TABLE r6 ADD CONSTRAINT r6_total_positive CHECK (total > 0);
 -- probe
 INSERT INTO r6 (total) VALUES (1.5);
 INSERT INTO r6 (state, total) VALUES ('done', -1);
+
+-- case: enum_add_value_in_use
+CREATE TYPE job_state AS ENUM ('new', 'done');
+CREATE TABLE jobs (id integer PRIMARY KEY, state job_state NOT NULL DEFAULT 'new');
+INSERT INTO jobs (id) VALUES (1);
+ALTER TYPE job_state ADD VALUE 'failed' BEFORE 'done';
+-- probe
+INSERT INTO jobs (id, state) VALUES (2, 'failed');
+INSERT INTO jobs (id, state) VALUES (3, 'lost');
+
+-- case: rebuild_keeps_id_counter
+CREATE TABLE r7 (id serial PRIMARY KEY, v integer);
+INSERT INTO r7 (v) VALUES (1), (2);
+DELETE FROM r7 WHERE v = 2;
+ALTER TABLE r7 ALTER COLUMN v SET NOT NULL;
+-- probe
+INSERT INTO r7 (v) VALUES (3);
