@@ -66,6 +66,16 @@ def test_check_reports_a_difference_the_types_do_not_explain(
     assert "0001_users: table users" in done.stdout + done.stderr
 
 
+def test_check_on_sqlite_builds_the_example_set(tmp_path: Path) -> None:
+    require_pg()
+    examples = Path(__file__).resolve().parents[2] / "migrations"
+    args = ("transpile", "--to", "sqlite", "-d", str(examples), "--check", "--source-url", PG_URL)
+    done = sqlmig(*args, "-o", str(tmp_path / "lite"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "build the same schema on sqlite" in done.stdout
+    assert len(list((tmp_path / "lite").glob("*.up.sql"))) == 5
+
+
 def test_check_on_mysql_builds_the_example_set(tmp_path: Path, mysql_url: str) -> None:
     require_pg()
     examples = Path(__file__).resolve().parents[2] / "migrations"

@@ -3,7 +3,10 @@ source files' checksums, and refuses before running anything it cannot translate
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from sqlmig.files import checksum
 from tests.conftest import query, sqlmig, write
@@ -34,6 +37,24 @@ def test_up_runs_postgres_files_on_sqlite(migrations: Path, tmp_path: Path) -> N
     done = sqlmig("validate", "-u", url, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sqlmig("down", "-u", url, cwd=tmp_path).returncode == 0
+
+
+def test_the_example_set_runs_on_sqlite_through_source_dialect(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "migrations"
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    cwd = _config(tmp_path, examples)
+    for args in (["up"], ["down", "--steps", "2"], ["up"], ["validate"]):
+        done = sqlmig(*args, "-u", url, cwd=cwd)
+        assert done.returncode == 0, (args, done.stderr)
+    rows = query(url, "SELECT version, checksum FROM sqlmig_history ORDER BY version")
+    sources = sorted(examples.glob("*.up.sql"))
+    assert rows == [(i + 1, checksum(f.read_bytes())) for i, f in enumerate(sources)]
+    # as on PostgreSQL, `id INTEGER PRIMARY KEY` is a plain key there, not SQLite's rowid alias
+    with sqlite3.connect(tmp_path / "app.db") as conn:
+        conn.execute("INSERT INTO authors (id, name, age) VALUES (1, 'Le Guin', 88)")
+        with pytest.raises(sqlite3.IntegrityError, match=r"NOT NULL constraint failed"):
+            conn.execute("INSERT INTO authors (name) VALUES ('no id')")
+    assert query(url, "SELECT name FROM authors") == [("Le Guin",)]
 
 
 def test_up_runs_postgres_files_on_mysql(migrations: Path, tmp_path: Path, mysql_url: str) -> None:
