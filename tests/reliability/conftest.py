@@ -1,4 +1,5 @@
-"""Fixtures of the reliability suite: a ledger in every test database, the TCP proxy, PgBouncer.
+"""Fixtures of the reliability suite: a ledger in every test database, the TCP proxy, PgBouncer,
+and MariaDB users with a limited privilege or a password.
 
 PgBouncer comes from the Debian package. When it is missing it is installed with apt-get if
 this runs as root; otherwise its tests are skipped with the reason - except under CI=true, where
@@ -13,12 +14,15 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.conftest import PG_URL, require_pg, skip_or_fail
+from tests.conftest import PG_URL, _mysql_admin, _with_db, require_pg, skip_or_fail
 from tests.reliability.harness import create_ledger
 from tests.reliability.proxy import Proxy
 
@@ -34,9 +38,103 @@ def ledger_db(db_url: str) -> str:
 
 
 @pytest.fixture
+def ledger_any(any_url: str) -> str:
+    """any_url (SQLite, PostgreSQL and MySQL/MariaDB) with an empty `ledger` table."""
+    create_ledger(any_url)
+    return any_url
+
+
+@pytest.fixture
+def ledger_mysql(mysql_url: str) -> str:
+    create_ledger(mysql_url)
+    return mysql_url
+
+
+@pytest.fixture
 def ledger_pg(pg_url: str) -> str:
     create_ledger(pg_url)
     return pg_url
+
+
+@pytest.fixture
+def sibling_db(ledger_any: str, tmp_path: Path) -> Iterator[str]:
+    """A second database (with a ledger) of ledger_any's kind, on the same server; dropped after."""
+    name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
+    if ledger_any.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'sibling.db'}"
+        create_ledger(url)
+        yield url
+        return
+    if ledger_any.startswith("mysql"):
+        create, drop = f"CREATE DATABASE `{name}`", f"DROP DATABASE IF EXISTS `{name}`"
+        url = f"{ledger_any.rsplit('/', 1)[0]}/{name}"
+    else:
+        create, drop = f'CREATE DATABASE "{name}"', f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        url = _with_db(PG_URL, name)
+    _admin(ledger_any, create)
+    try:
+        create_ledger(url)
+        yield url
+    finally:
+        _admin(ledger_any, drop)
+
+
+def _admin(url: str, sql: str) -> None:
+    """Run `sql` as the administrator of url's server, outside any database."""
+    if url.startswith("mysql"):
+        conn = _mysql_admin()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(sql)
+
+
+@pytest.fixture
+def mysql_user(mysql_url: str) -> Iterator[Callable[..., str]]:
+    """make(password, *grants) -> a URL of mysql_url's database as a new user with that
+    password and only those grants ("SELECT ON {db}.ledger"). The users are dropped after."""
+    parts = urlsplit(mysql_url)
+    database = parts.path.lstrip("/")
+    made: list[str] = []
+
+    def make(password: str, *grants: str) -> str:
+        user = f"sqlmig_u_{uuid.uuid4().hex[:8]}"
+        sql = [f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s"]  # %% for the parameter
+        sql += [f"GRANT {g.format(db=f'`{database}`')} TO '{user}'@'%'" for g in grants]
+        conn = _mysql_admin()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql[0], (password,))
+                made.append(user)
+                for grant in sql[1:]:
+                    cur.execute(grant)
+        finally:
+            conn.close()
+        secret = quote(password, safe="")
+        return f"mysql://{user}:{secret}@{parts.hostname}:{parts.port or 3306}/{database}"
+
+    try:
+        yield make
+    finally:
+        conn = _mysql_admin()
+        try:
+            with conn.cursor() as cur:
+                for user in made:
+                    cur.execute(
+                        "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s", (user,)
+                    )
+                    for (ident,) in cur.fetchall():
+                        with suppress(Exception):  # it may have ended meanwhile
+                            cur.execute(f"KILL {int(ident)}")
+                    cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+        finally:
+            conn.close()
 
 
 @pytest.fixture

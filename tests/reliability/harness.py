@@ -22,8 +22,27 @@ PG_SLEEPING = (
 )
 
 
+MYSQL_SLEEPING = (
+    "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() "
+    "AND INFO LIKE 'SELECT SLEEP(%' AND ID <> CONNECTION_ID()"
+)
+
+
 def is_pg(url: str) -> bool:
     return url.startswith("postgres")
+
+
+def is_mysql(url: str) -> bool:
+    return url.startswith("mysql")
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def atomic(url: str) -> bool:
+    """Whether a migration and its history row commit together (not on MySQL: DDL commits)."""
+    return not is_mysql(url)
 
 
 def create_ledger(url: str) -> None:
@@ -33,6 +52,8 @@ def create_ledger(url: str) -> None:
 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE ledger (version int NOT NULL)")
+    elif is_mysql(url):
+        query(url, "CREATE TABLE ledger (version int NOT NULL)")
     else:
         import sqlite3
 
@@ -64,9 +85,18 @@ def write_versions(
 
 
 def slow(url: str, seconds: float) -> str:
+    if is_mysql(url):
+        return f"SELECT SLEEP({seconds:g});\n"
     return (
         f"SELECT pg_sleep({seconds:g});\n" if is_pg(url) else sqlite_busy_statement(seconds) + ";\n"
     )
+
+
+def sleeping(url: str) -> int:
+    """Statements of slow() running on url's server now (PostgreSQL and MySQL; SQLite: 0)."""
+    if not (is_pg(url) or is_mysql(url)):
+        return 0
+    return int(query(url, PG_SLEEPING if is_pg(url) else MYSQL_SLEEPING)[0][0])
 
 
 def ledger_counts(url: str) -> dict[int, int]:
@@ -76,11 +106,16 @@ def ledger_counts(url: str) -> dict[int, int]:
 
 def history_rows(url: str, table: str = "sqlmig_history") -> dict[int, str]:
     """version -> status; {} when the history table does not exist."""
-    exists = (
-        query(url, f"SELECT to_regclass('{table}') IS NOT NULL")[0][0]
-        if is_pg(url)
-        else query(url, f"SELECT count(*) FROM sqlite_master WHERE name = '{table}'")[0][0]
-    )
+    if is_pg(url):
+        exists = query(url, f"SELECT to_regclass('{table}') IS NOT NULL")[0][0]
+    elif is_mysql(url):
+        exists = query(
+            url,
+            "SELECT count(*) FROM information_schema.TABLES "
+            f"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}'",
+        )[0][0]
+    else:
+        exists = query(url, f"SELECT count(*) FROM sqlite_master WHERE name = '{table}'")[0][0]
     if not exists:
         return {}
     return {int(v): s for v, s in query(url, f"SELECT version, status FROM {table}")}
@@ -108,11 +143,19 @@ def advisory_locks(url: str) -> int:
 def wait_in_slow(url: str, runner: Runner, label: str) -> None:
     """Return once `runner` is inside the slow statement of `label`."""
     runner.wait_for_stderr(f"applying {label}", timeout=30)
-    if is_pg(url):
-        wait_until(lambda: query(url, PG_SLEEPING)[0][0] >= 1, 20, "pg_sleep", alive=runner)
+    if is_pg(url) or is_mysql(url):
+        wait_until(lambda: sleeping(url) >= 1, 20, "the slow statement", alive=runner)
     else:
         time.sleep(0.5)
     assert runner.running(), runner.stderr
+
+
+def secret_free(text: str, password: str) -> None:
+    """`password` is nowhere in `text`: not raw, not percent-encoded (either way)."""
+    from urllib.parse import quote
+
+    for spelling in {password, quote(password, safe=""), quote(password)}:
+        assert spelling not in text, f"password {spelling!r} printed:\n{text}"
 
 
 def fault(spec: str) -> dict[str, str]:
@@ -141,5 +184,15 @@ def flock_free(path: str) -> bool:
         os.close(fd)
 
 
+def mysql_lock_free(url: str, table: str = "sqlmig_history") -> bool:
+    """Whether sqlmig's GET_LOCK lock for url's database and `table` is free now."""
+    from sqlmig.drivers.mysql import lock_name
+
+    name = lock_name(url.rsplit("/", 1)[1], table)
+    return query(url, f"SELECT IS_FREE_LOCK('{name}')")[0][0] == 1
+
+
 def lock_free(url: str) -> bool:
+    if is_mysql(url):
+        return mysql_lock_free(url)
     return advisory_locks(url) == 0 if is_pg(url) else flock_free(sqlite_path(url))

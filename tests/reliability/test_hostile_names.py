@@ -1,10 +1,13 @@
 """Scenario 18: hostile history-table names and URLs.
 
-Table names holding quotes, semicolons, `--`, LIKE wildcards or 64+ bytes are quoted as
-identifiers (or refused with exit 2 when the database would truncate them); a sentinel table
-and its row stay untouched and no other object appears. A password holding @ : / % is decoded
-and checked for real in tests/reliability/test_pgbouncer.py; here, URLs that cannot be parsed
-are refused without printing the password.
+Table names holding quotes, backticks, semicolons, `--`, LIKE wildcards or 64+ bytes are quoted
+as identifiers (or refused with exit 2 when the database would truncate or reject them), on
+SQLite, PostgreSQL and MariaDB; a sentinel table and its row stay untouched and no other object
+appears (MariaDB runs the names that are hostile to its quoting: backticks, quotes, `%` for
+PyMySQL's placeholders, multi-byte characters). A password holding @ : / % is decoded and
+checked for real in tests/reliability/test_pgbouncer.py (PostgreSQL) and
+tests/reliability/test_mysql_passwords.py (MariaDB); here, URLs that cannot be parsed are
+refused without printing the password.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import query, sqlmig
-from tests.reliability.harness import args, create_ledger, is_pg, write_versions
+from tests.reliability.harness import (
+    args,
+    create_ledger,
+    history_rows,
+    is_mysql,
+    is_pg,
+    write_versions,
+)
 
 pytestmark = pytest.mark.timeout(60)
 NAMES = [
@@ -22,15 +32,30 @@ NAMES = [
     "semi;colon",
     "dash--dash",
     "x'); DROP TABLE victim; --",
+    "back`tick`; DROP TABLE victim; -- x",
     "hist_%",
     "Mixed Case",
     "dot_in_schema.tbl%_",
     "é" * 20,
 ]
+MYSQL_NAMES = [
+    "x'); DROP TABLE victim; --",
+    "back`tick`; DROP TABLE victim; -- x",
+    "hist_%",
+    "é" * 20,
+]
+# backticks quote names on MySQL and SQLite (which accepts them too); not on PostgreSQL
+CASES = [("sqlite", n) for n in NAMES] + [("pg", n) for n in NAMES if "`" not in n]
+CASES += [("mysql", n) for n in MYSQL_NAMES]
 
 
 def _objects(url: str) -> set[str]:
-    if is_pg(url):
+    if is_mysql(url):
+        sql = (
+            "SELECT CONCAT('db.', TABLE_NAME) FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE()"
+        )
+    elif is_pg(url):
         sql = (
             "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
             "ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
@@ -49,6 +74,9 @@ def _prepare(url: str) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE victim (id int); INSERT INTO victim VALUES (42)")
             conn.execute("CREATE SCHEMA dot_in_schema")
+    elif is_mysql(url):
+        query(url, "CREATE TABLE victim (id int)")
+        query(url, "INSERT INTO victim VALUES (42)")
     else:
         import sqlite3
 
@@ -57,50 +85,74 @@ def _prepare(url: str) -> None:
         conn.close()
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_hostile_table_name_is_quoted(db_url: str, migrations: Path, name: str) -> None:
-    if "." in name and not is_pg(db_url):
-        pytest.skip("SQLite has no schemas (an attached database would be needed)")
-    _prepare(db_url)
+@pytest.mark.parametrize(("kind", "name"), CASES)
+def test_hostile_table_name_is_quoted(
+    request: pytest.FixtureRequest, migrations: Path, kind: str, name: str
+) -> None:
+    url = request.getfixturevalue(f"{kind}_url")
+    if "." in name and not is_pg(url):
+        pytest.skip("no schemas on SQLite (an attached database) or MySQL (another database)")
+    _prepare(url)
     write_versions(migrations, range(1, 3))
-    before = _objects(db_url)
+    before = _objects(url)
     for command in (["up"], ["status"], ["history"], ["validate"], ["down"], ["redo"]):
-        done = sqlmig(*args(db_url, migrations, "--table", name, *command))
+        done = sqlmig(*args(url, migrations, "--table", name, *command))
         assert done.returncode == 0, (command, done.stderr)
     schema, _, table = name.rpartition(".")
-    schema = schema or ("public" if is_pg(db_url) else "main")
-    expected = {f"{schema}.{table}", f"{schema}.{table}_log"}
-    expected.add("public.t_1" if is_pg(db_url) else "main.t_1")
-    if is_pg(db_url):  # the log's identity column
+    default = "public" if is_pg(url) else "db" if is_mysql(url) else "main"
+    schema = schema or default
+    expected = {f"{schema}.{table}", f"{schema}.{table}_log", f"{default}.t_1"}
+    if is_pg(url):  # the log's identity column
         expected.add(f"{schema}.{table}_log_id_seq")
-    assert _objects(db_url) - before == expected
-    assert query(db_url, "SELECT id FROM victim") == [(42,)]
-    assert query(db_url, "SELECT version FROM ledger") == [(1,)]  # 2 reverted, 1 redone
+    assert _objects(url) - before == expected
+    assert query(url, "SELECT id FROM victim") == [(42,)]
+    assert query(url, "SELECT version FROM ledger") == [(1,)]  # 2 reverted, 1 redone
 
 
 def test_tables_differing_only_by_like_wildcards_are_separate(
-    db_url: str, migrations: Path
+    any_url: str, migrations: Path
 ) -> None:
-    _prepare(db_url)
+    _prepare(any_url)
     write_versions(migrations, [1])
-    assert sqlmig(*args(db_url, migrations, "--table", "hist_x", "up")).returncode == 0
-    status = sqlmig(*args(db_url, migrations, "--table", "hist_%", "status"))
+    assert sqlmig(*args(any_url, migrations, "--table", "hist_x", "up")).returncode == 0
+    status = sqlmig(*args(any_url, migrations, "--table", "hist_%", "status"))
     assert status.returncode == 0 and "pending" in status.stdout, status.stdout
 
 
-@pytest.mark.parametrize("length", [60, 64, 200])
-def test_long_table_names(pg_url: str, migrations: Path, length: int) -> None:
-    """PostgreSQL truncates names at 63 bytes: sqlmig refuses what would be truncated."""
+@pytest.mark.parametrize(
+    ("kind", "length"),
+    [("pg", n) for n in (59, 60, 64, 200)] + [("mysql", n) for n in (60, 61, 200)],
+)
+def test_long_table_names(
+    request: pytest.FixtureRequest, migrations: Path, kind: str, length: int
+) -> None:
+    """PostgreSQL truncates names at 63 bytes, MySQL refuses more than 64 characters: sqlmig
+    refuses a history table whose log table's name would not fit, before it changes anything."""
+    url = request.getfixturevalue(f"{kind}_url")
     write_versions(migrations, [1])
-    create_ledger(pg_url)
+    create_ledger(url)
     name = "h" * length
-    done = sqlmig(*args(pg_url, migrations, "--table", name, "up"))
-    if length + len("_log") <= 63:
+    done = sqlmig(*args(url, migrations, "--table", name, "up"))
+    if length + len("_log") <= (63 if kind == "pg" else 64):
         assert done.returncode == 0, done.stderr
+        assert history_rows(url, name) == {1: "applied"}
         return
     assert done.returncode == 2, done.stderr
     assert "too long" in done.stderr
-    assert query(pg_url, "SELECT count(*) FROM ledger")[0][0] == 0
+    assert query(url, "SELECT count(*) FROM ledger")[0][0] == 0
+    assert _objects(url) == {"db.ledger" if kind == "mysql" else "public.ledger"}
+
+
+def test_mysql_refuses_a_name_with_a_trailing_space(mysql_url: str, migrations: Path) -> None:
+    """MySQL rejects such names: a clean error, and nothing was created."""
+    _prepare(mysql_url)
+    write_versions(migrations, [1])
+    before = _objects(mysql_url)
+    done = sqlmig(*args(mysql_url, migrations, "--table", "hist; -- ", "up"))
+    assert done.returncode == 1, done.stderr
+    assert "Incorrect table name" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert _objects(mysql_url) == before
+    assert query(mysql_url, "SELECT count(*) FROM ledger") == [(0,)]
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from tests.reliability.harness import (
     args,
     assert_exactly_once,
     history_rows,
+    secret_free,
     write_versions,
 )
 
@@ -37,11 +38,6 @@ def _bounced(port: int, url: str, password: str = BOUNCER_PASSWORD) -> str:
     )
 
 
-def _secret_free(text: str, password: str) -> None:
-    for spelling in {password, quote(password, safe=""), quote(password)}:
-        assert spelling not in text, f"password {spelling!r} printed:\n{text}"
-
-
 @pytest.mark.parametrize("command", [["up"], ["down"], ["redo"], ["baseline", "1"], ["repair"]])
 def test_locking_commands_refuse_a_transaction_pooler(
     ledger_pg: str, migrations: Path, pgbouncer: int, command: list[str]
@@ -51,7 +47,7 @@ def test_locking_commands_refuse_a_transaction_pooler(
     done = sqlmig(*args(url, migrations, *command))
     assert done.returncode == 2, done.stderr
     assert "connection pooler" in done.stderr and "pool_mode" in done.stderr, done.stderr
-    _secret_free(done.stdout + done.stderr, BOUNCER_PASSWORD)
+    secret_free(done.stdout + done.stderr, BOUNCER_PASSWORD)
     assert advisory_locks(ledger_pg) == 0  # nothing orphaned on any server connection
     assert history_rows(ledger_pg) == {}
     assert_exactly_once(ledger_pg, [])
@@ -83,7 +79,7 @@ def test_read_only_commands_work_through_the_pooler_with_a_hostile_password(
     for command in (["status"], ["validate"], ["history"], ["current"]):
         done = sqlmig(*args(url, migrations, *command))
         assert done.returncode == 0, (command, done.stderr)
-        _secret_free(done.stdout + done.stderr, BOUNCER_PASSWORD)
+        secret_free(done.stdout + done.stderr, BOUNCER_PASSWORD)
     status = sqlmig(*args(url, migrations, "status"))
     assert "pending" in status.stdout and "0001_v1" in status.stdout
 
@@ -100,7 +96,7 @@ def test_wrong_password_is_exit_6_and_never_printed(
     done = sqlmig(*args(_bounced(pgbouncer, pg_url, wrong), migrations, *command))
     assert done.returncode == 6, done.stderr
     assert "password authentication failed" in done.stderr, done.stderr
-    _secret_free(done.stdout + done.stderr, wrong)
+    secret_free(done.stdout + done.stderr, wrong)
     json_done = sqlmig(*args(_bounced(pgbouncer, pg_url, wrong), migrations, "--json", *command))
     assert json_done.returncode == 6
-    _secret_free(json_done.stdout + json_done.stderr, wrong)
+    secret_free(json_done.stdout + json_done.stderr, wrong)

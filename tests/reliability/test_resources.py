@@ -1,6 +1,7 @@
 """Scenario 17: full disk, read-only file, no CREATE privilege, a busy SQLite database.
 
-Each is a clean error (no traceback) that leaves the history as it was, and a history that
+A user without CREATE privilege, or who may not read the history, also on MariaDB. Each is a
+clean error (no traceback) that leaves the history as it was, and a history that
 cannot be read is an error, never "nothing applied" (which would run every migration again).
 
 Full disk: a 1 MiB tmpfs mounted for the test when running as root (else the test falls back to
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -193,3 +194,34 @@ def test_sqlite_busy_is_an_error_not_nothing_applied(sqlite_url: str, migrations
     assert ledger_counts(sqlite_url) == {1: 1}
     assert sqlmig(*args(sqlite_url, migrations, "up")).returncode == 0
     assert_exactly_once(sqlite_url, [1, 2])
+
+
+def test_mysql_user_without_create_privilege(
+    ledger_mysql: str, mysql_user: Callable[..., str], migrations: Path
+) -> None:
+    """May read and write the database's rows, but not create tables."""
+    limited = mysql_user("", "SELECT, INSERT, UPDATE, DELETE ON {db}.*")
+    write_versions(migrations, range(1, 3))
+    done = sqlmig(*args(limited, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "CREATE command denied" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert history_rows(ledger_mysql) == {}
+    assert_exactly_once(ledger_mysql, [])
+
+
+def test_unreadable_mysql_history_is_an_error_not_nothing_applied(
+    ledger_mysql: str, mysql_user: Callable[..., str], migrations: Path
+) -> None:
+    """MySQL hides tables one may not read from information_schema: sqlmig must not mistake
+    that for "no history table"."""
+    write_versions(migrations, range(1, 3))
+    assert sqlmig(*args(ledger_mysql, migrations, "up", "--to", "1")).returncode == 0
+    limited = mysql_user("", "SELECT, INSERT ON {db}.ledger")
+    for command in (["up"], ["status"], ["validate"], ["history"], ["down"]):
+        done = sqlmig(*args(limited, migrations, *command))
+        assert done.returncode == 1, (command, done.stderr)
+        assert "command denied" in done.stderr and "sqlmig_history" in done.stderr, done.stderr
+        assert "pending" not in done.stdout and "Traceback" not in done.stderr
+    assert history_rows(ledger_mysql) == {1: "applied"}
+    assert_exactly_once(ledger_mysql, [1])
