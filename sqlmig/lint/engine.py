@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -200,6 +202,15 @@ def finding(ctx: FileContext, rule: Rule, hit: Hit, index: int | None) -> Findin
 def display(path: Path) -> str:
     """The path relative to the working directory when it is inside it (as users typed it)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return _display(path, os.getcwd())
+    except OSError:  # the working directory was removed
+        return str(path)
+
+
+@functools.lru_cache(maxsize=256)
+def _display(path: Path, cwd: str) -> str:
+    # once per file, not per finding: resolve() is a system call per path component
+    try:
+        return str(path.resolve().relative_to(Path(cwd).resolve()))
     except (ValueError, OSError):
         return str(path)

@@ -75,3 +75,14 @@ def test_sarif_has_the_required_2_1_0_structure(report) -> None:  # type: ignore
         region = physical["region"]
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
     assert [r["level"] for r in run["results"]] == ["error", "warning"]
+
+
+def test_paths_follow_the_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The display path is cached per file, but not across a change of working directory."""
+    (tmp_path / "m").mkdir()
+    path = write(tmp_path / "m", "0001_isbn.up.sql", SQL)
+    seen = []
+    for cwd in (tmp_path, tmp_path / "m"):
+        monkeypatch.chdir(cwd)
+        seen.append(lint_paths([path], select=["D207"]).findings[0].path)
+    assert seen == ["m/0001_isbn.up.sql", "0001_isbn.up.sql"]
