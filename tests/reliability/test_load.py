@@ -78,7 +78,8 @@ def test_create_index_concurrently_while_six_runners_wait(ledger_pg: str, migrat
     )
     write_versions(migrations, [3])
     assert sqlmig(*args(ledger_pg, migrations, "up", "--to", "1")).returncode == 0
-    holder = Runner(*args(ledger_pg, migrations, "up"), env=fault("before_migration:2:sleep=1.5"))
+    # the holder waits before the index build long enough for all six to reach the lock
+    holder = Runner(*args(ledger_pg, migrations, "up"), env=fault("before_migration:2:sleep=5"))
     holder.wait_for_stderr("sqlmig-test-fault: before_migration:2", timeout=30)
     waiters = [Runner(*args(ledger_pg, migrations, "--lock-timeout", "60", "up")) for _ in range(6)]
     seen: list[int] = []
@@ -90,6 +91,8 @@ def test_create_index_concurrently_while_six_runners_wait(ledger_pg: str, migrat
     assert [r.returncode for r in results] == [0] * 7, [r.stderr for r in results]
     assert results[0].seconds < 60, "the index build waited for the waiters: a deadlock"
     assert "applied 0002_index" in results[0].stderr
+    waited = [r for r in results[1:] if "waiting for the migration lock" in r.stderr]
+    assert len(waited) == 6, "not every runner met the lock: the scenario did not happen"
     assert max(seen) == 0, f"a session sat idle in transaction ({len(seen)} samples)"
     valid = query(
         ledger_pg,
