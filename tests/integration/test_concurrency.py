@@ -190,12 +190,12 @@ def test_lock_timeout_exits_3_and_names_the_holder(
     wait_in_slow_statement(db_url, holder, "0001_slow")
 
     start = time.monotonic()
-    waiter = sqlmig(*args, "--lock-timeout", "2", "up", timeout=20)
+    waiter = sqlmig(*args, "--lock-timeout", "3", "up", timeout=20)
     took = time.monotonic() - start
     assert holder.running(), "the holder ended before the waiter gave up: no lock was contended"
 
     assert waiter.returncode == 3, waiter.stderr
-    assert 2 <= took <= 8, f"gave up after {took:.1f} s, not about 2 s"
+    assert 3 <= took <= 9, f"gave up after {took:.1f} s, not about 3 s"
     assert "pid " in waiter.stderr
     if is_pg(db_url):
         # the backend's pid, then the lock connection's application_name with the OS pid
