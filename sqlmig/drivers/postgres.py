@@ -323,7 +323,7 @@ def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psyco
         extra["application_name"] = f"{role} {os.getpid()}@{socket.gethostname()}"[:63]
     # A peer that vanished without a FIN or RST (a black-holed network) is found in about a
     # minute instead of the kernel's default two hours; the URL's own settings win.
-    extra.update({k: v for k, v in KEEPALIVES.items() if k not in params})
+    extra.update(_keepalives(params))
     try:
         return psycopg.connect(url.raw, **extra)
     except psycopg.Error as exc:
@@ -332,6 +332,29 @@ def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psyco
             hint="check that the server is running and the URL is right "
             "(--url, SQLMIG_URL or DATABASE_URL)",
         ) from None
+
+
+def _keepalives(params: dict[str, Any]) -> dict[str, Any]:
+    """KEEPALIVES where the URL does not set them, and a tcp_user_timeout to match.
+
+    Keepalive probes only test a connection that has nothing unacknowledged: a query or COMMIT
+    sent into a black hole is retransmitted instead, for ~15 minutes on Linux (tcp_retries2).
+    TCP_USER_TIMEOUT (ms; ignored where the OS lacks it) ends both cases after the same silence
+    the keepalives allow: idle + interval * count seconds.
+    """
+    extra = {k: v for k, v in KEEPALIVES.items() if k not in params}
+    if "tcp_user_timeout" in params or str(params.get("keepalives", "1")).strip() == "0":
+        return extra
+    effective = {**KEEPALIVES, **params}
+    try:
+        seconds = int(effective["keepalives_idle"]) + int(effective["keepalives_interval"]) * int(
+            effective["keepalives_count"]
+        )
+    except (TypeError, ValueError):  # libpq reports a malformed value itself
+        return extra
+    if seconds > 0:
+        extra["tcp_user_timeout"] = seconds * 1000
+    return extra
 
 
 def _holder(conn: psycopg.Connection, key: int) -> str:

@@ -6,6 +6,9 @@ connections open but lets nothing through either way (a cable pulled), and `cut_
 ends the one connection whose client sends `pattern` (e.g. b"COMMIT"), either before the
 message reaches the server or after the server's reply to it, which the client then never sees.
 Threads only; every socket is closed by `close()`, so nothing outlives the test.
+
+By default it listens on 127.0.0.1; given a `listener` (e.g. one that tests/reliability/netns.py
+opened inside a network namespace) it accepts there instead.
 """
 
 from __future__ import annotations
@@ -42,12 +45,13 @@ class _Pair:
 
 
 class Proxy:
-    """Forwards 127.0.0.1:<port> to `upstream` until told to misbehave."""
+    """Forwards <host>:<port> (127.0.0.1 unless given a listener) to `upstream` until told to
+    misbehave."""
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
+    def __init__(self, upstream: tuple[str, int], listener: socket.socket | None = None) -> None:
         self.upstream = upstream
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
+        self._listener = listener or socket.create_server(("127.0.0.1", 0))
+        self.host, self.port = self._listener.getsockname()[:2]
         self._pairs: list[_Pair] = []
         self._lock = threading.Lock()
         self._blackhole = threading.Event()
@@ -56,7 +60,7 @@ class Proxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def url(self, dbname: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+        return f"postgresql://postgres@{self.host}:{self.port}/{dbname}"
 
     # -- faults ---------------------------------------------------------------------------
 
