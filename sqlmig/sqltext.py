@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -56,6 +55,8 @@ def _statement(text: str, start: int, end: int, lines: LineIndex) -> Statement |
 
 def split_sqlite(text: str) -> list[Statement]:
     """Split with SQLite's own notion of a complete statement (triggers' BEGIN...END included)."""
+    import sqlite3  # here, not at the top: `up` on PostgreSQL never needs it
+
     lines = LineIndex(text)
     out: list[Statement] = []
     start = 0

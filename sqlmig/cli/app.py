@@ -1,7 +1,5 @@
 """The typer app, its global options, and `main`: the console script's entry point."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any

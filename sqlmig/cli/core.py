@@ -1,8 +1,6 @@
 """The migration commands: init, new, up, wait, down, redo, status, current, history,
 validate, repair, baseline."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

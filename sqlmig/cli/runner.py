@@ -1,7 +1,5 @@
 """Run one command: build the Config, call the library, render; errors become exit codes."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -1,8 +1,6 @@
 """The schema, verify, lint, diff and transpile commands; their packages (and sqlglot) are
 imported only when one of them runs."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
