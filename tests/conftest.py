@@ -194,6 +194,24 @@ def query(url: str, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def execute(url: str, script: str) -> None:
+    """Change a SQLite or PostgreSQL test database directly, without sqlmig (a user fixing it by
+    hand): run a script of one or more statements, committed at once."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        try:
+            conn.executescript(script)
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(script)
+
+
 def sqlmig(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import sqlmig
+from tests.conftest import execute, sqlmig
+
+__all__ = ["execute"]  # the tests here import it from this module too
 
 # Nothing listens on port 1: any attempt to connect fails at once (exit 6), so a command that
 # exits 2 with this URL proves that it stopped before connecting. No password: sqlmig scrubs a
@@ -75,23 +77,6 @@ def describe(proc: subprocess.CompletedProcess[str]) -> str:
         f"{' '.join(map(str, proc.args))}\nexit {proc.returncode}\n"
         f"--- stdout\n{proc.stdout}--- stderr\n{proc.stderr}"
     )
-
-
-def execute(url: str, sql: str) -> None:
-    """Change a test database directly (a user fixing it by hand), committed at once."""
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
-        try:
-            conn.executescript(sql)
-        finally:
-            conn.close()
-        return
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _clean_env(extra: dict[str, str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 from sqlmig import config
 from sqlmig.errors import DriftError, FailedStateError, MigrationFailed, UsageError
 from sqlmig.migrator import Migrator
-from tests.conftest import query, write
+from tests.conftest import execute, query, write
 
 LIBRARY = [
     (
@@ -251,25 +251,11 @@ def test_baseline_adopts_an_existing_database(db_url: str, migrations: Path) -> 
     m_hist = history(db_url)
     assert m_hist == []
     for _label, up, _down in LIBRARY[:2]:  # the schema exists, made by hand
-        query_exec(db_url, up)
+        execute(db_url, up)
     result = m.baseline(2)
     assert [s.version for s in result.steps] == [1, 2]
     assert [s.version for s in m.up().steps] == [3]
     assert events(db_url)[-3:] == [(1, "baseline", "ok"), (2, "baseline", "ok"), (3, "up", "ok")]
-
-
-def query_exec(url: str, script: str) -> None:
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        conn = sqlite3.connect(url.split("///", 1)[1])
-        conn.executescript(script)
-        conn.close()
-        return
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(script)
 
 
 def test_no_transaction_failure_needs_repair(db_url: str, migrations: Path) -> None:
@@ -287,7 +273,7 @@ def test_no_transaction_failure_needs_repair(db_url: str, migrations: Path) -> N
     with pytest.raises(FailedStateError):
         m.up()
     assert m.repair().messages[0].startswith("cleared the failed state of 1")
-    query_exec(db_url, "DROP TABLE nt")
+    execute(db_url, "DROP TABLE nt")
     write(migrations, "0001_nt", "-- sqlmig:no-transaction\nCREATE TABLE nt (x INTEGER);\n")
     assert [s.version for s in m.up().steps] == [1]
     assert query(db_url, "SELECT status, statements_done FROM sqlmig_history") == [("applied", 1)]

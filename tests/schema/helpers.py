@@ -13,23 +13,6 @@ from sqlmig.urls import parse_url
 TABLE = "sqlmig_history"
 
 
-def load(url: str, sql: str) -> None:
-    """Run a script directly (not through sqlmig)."""
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        conn = sqlite3.connect(url.split("///", 1)[1])
-        try:
-            conn.executescript(sql)
-        finally:
-            conn.close()
-        return
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def snap(url: str, table: str = TABLE) -> Snapshot:
     driver = connect(parse_url(url), table=table)
     try:

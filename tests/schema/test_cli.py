@@ -8,16 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, sqlmig
+from tests.conftest import ROOT, execute, sqlmig
 
-from .helpers import load
 from .schemas import RICH
 
 EXAMPLES = str(ROOT / "migrations")
 
 
 def test_dump_is_the_same_bytes_every_time(db_url: str, tmp_path: Path) -> None:
-    load(db_url, RICH["sqlite" if db_url.startswith("sqlite") else "postgres"])
+    execute(db_url, RICH["sqlite" if db_url.startswith("sqlite") else "postgres"])
     first = sqlmig("--url", db_url, "schema", "dump", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("-- schema dumped by sqlmig")
@@ -44,7 +43,7 @@ def test_status_schema_names_what_was_changed_by_hand(db_url: str, tmp_path: Pat
     clean = sqlmig(*args, "status", "--schema", "--exit-code", cwd=tmp_path)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "schema: matches what the 5 applied migration(s) build" in clean.stdout
-    load(
+    execute(
         db_url,
         "CREATE INDEX by_hand ON books (title);\n"
         "DROP INDEX books_author_id_idx;\n"
@@ -71,7 +70,7 @@ def test_up_check_schema_refuses_a_database_changed_by_hand(db_url: str, tmp_pat
     args = ("--url", db_url, "--dir", str(folder))
     first = sqlmig(*args, "up", "--to", "1", "--check-schema", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    load(db_url, "CREATE INDEX by_hand ON authors (name);\n")
+    execute(db_url, "CREATE INDEX by_hand ON authors (name);\n")
     refused = sqlmig(*args, "up", "--check-schema", cwd=tmp_path)
     assert refused.returncode == 4, refused.stdout + refused.stderr
     assert "index by_hand was added outside the migrations" in refused.stderr

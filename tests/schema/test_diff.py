@@ -10,9 +10,9 @@ import pytest
 from sqlmig.schema import diffgen
 from sqlmig.schema.build import builder
 from sqlmig.schema.compare import VERIFY, compare, describe
-from tests.conftest import sqlmig, write
+from tests.conftest import execute, sqlmig, write
 
-from .helpers import TABLE, load, snap
+from .helpers import TABLE, snap
 from .pairs import BASE, ONLY, PAIRS
 
 CASES = [(name, cur, want, None) for name, cur, want in PAIRS] + [
@@ -35,8 +35,8 @@ def test_generated_up_and_down(
     db_url, other_url = two_dbs
     if only and only != _dialect(db_url):
         pytest.skip(f"{only} only")
-    load(db_url, current or "SELECT 1;")
-    load(other_url, desired or "SELECT 1;")
+    execute(db_url, current or "SELECT 1;")
+    execute(other_url, desired or "SELECT 1;")
     have, want = snap(db_url), snap(other_url)
     assert compare(have, want), "the pair must differ"
     up, down = diffgen.generate(have, want), diffgen.generate(want, have)
@@ -61,16 +61,16 @@ def _generate_sqlite(current: str, desired: str) -> list[diffgen.Stmt]:
 
     with tempfile.TemporaryDirectory() as folder:
         a, b = f"sqlite:///{folder}/a.db", f"sqlite:///{folder}/b.db"
-        load(a, current)
-        load(b, desired)
+        execute(a, current)
+        execute(b, desired)
         return diffgen.generate(snap(a), snap(b))
 
 
 def test_postgres_rename_is_flagged_with_the_rename_to_write(pg_url: str, pg_url_2: str) -> None:
     from .pairs import books
 
-    load(pg_url, books(", isbn VARCHAR(13)"))
-    load(pg_url_2, books(", isbn13 VARCHAR(13)"))
+    execute(pg_url, books(", isbn VARCHAR(13)"))
+    execute(pg_url_2, books(", isbn13 VARCHAR(13)"))
     text = diffgen.render(diffgen.generate(snap(pg_url), snap(pg_url_2)), title="up")
     assert 'RENAME COLUMN "isbn" TO "isbn13" instead' in text
     assert text.index('ADD COLUMN "isbn13"') < text.index('DROP COLUMN "isbn"')
@@ -79,10 +79,10 @@ def test_postgres_rename_is_flagged_with_the_rename_to_write(pg_url: str, pg_url
 def test_sqlite_rebuild_keeps_the_rows(sqlite_url: str, tmp_path: Path) -> None:
     from tests.conftest import query
 
-    load(sqlite_url, BASE + "INSERT INTO authors VALUES (1, 'Le Guin');"
+    execute(sqlite_url, BASE + "INSERT INTO authors VALUES (1, 'Le Guin');"
          "INSERT INTO books VALUES (7, 'Earthsea', 1, 9.5);")  # fmt: skip
     other = f"sqlite:///{tmp_path / 'want.db'}"
-    load(other, BASE.replace("price NUMERIC(10,2)", "price REAL NOT NULL DEFAULT 0"))
+    execute(other, BASE.replace("price NUMERIC(10,2)", "price REAL NOT NULL DEFAULT 0"))
     stmts = diffgen.generate(snap(sqlite_url), snap(other))
     text = diffgen.render(stmts, title="up")
     assert 'CREATE TABLE "_sqlmig_new_books"' in text and 'RENAME TO "books"' in text

@@ -10,8 +10,9 @@ from sqlmig.schema import snapshot
 from sqlmig.schema.compare import VERIFY, compare, describe
 from sqlmig.schema.dump import dump
 from sqlmig.urls import parse_url
+from tests.conftest import execute
 
-from .helpers import load, snap
+from .helpers import snap
 from .schemas import KINDS, RICH
 
 
@@ -21,14 +22,14 @@ def _dialect(url: str) -> str:
 
 def test_rich_schema_round_trips_through_its_dump(db_url: str, other_url: str) -> None:
     dialect = _dialect(db_url)
-    load(db_url, RICH[dialect])
+    execute(db_url, RICH[dialect])
     first = snap(db_url)
     assert first.notes == ()
     assert {i.kind for i in first.items().values()} == KINDS[dialect]
     text = dump(first)
     assert dump(snap(db_url)) == text  # same database, same bytes
 
-    load(other_url, text)
+    execute(other_url, text)
     second = snap(other_url)
     assert describe(compare(first, second), VERIFY) == []
     assert second == first
@@ -36,7 +37,7 @@ def test_rich_schema_round_trips_through_its_dump(db_url: str, other_url: str) -
 
 
 def test_spellings_that_mean_the_same_compare_equal(db_url: str, other_url: str) -> None:
-    load(
+    execute(
         db_url,
         "CREATE TABLE t (a int4 NOT NULL, b varchar(20), c timestamp DEFAULT now(), "
         "d bool, CHECK (a>0));\nCREATE INDEX t_b ON t (b) WHERE a>1;"
@@ -44,7 +45,7 @@ def test_spellings_that_mean_the_same_compare_equal(db_url: str, other_url: str)
         else "CREATE TABLE t (a int4 NOT NULL, b varchar (20), c timestamp DEFAULT "
         "current_timestamp, d bool, CHECK (a>0));\nCREATE INDEX t_b ON t (b) WHERE a>1;",
     )
-    load(
+    execute(
         other_url,
         'CREATE TABLE "t" (\n  "a"   INTEGER NOT NULL,\n  b CHARACTER VARYING(20),\n'
         "  c TIMESTAMP DEFAULT CURRENT_TIMESTAMP,\n  d BOOLEAN,\n  CHECK (a > 0)\n);\n"
@@ -66,16 +67,16 @@ CHANGES = [
 @pytest.mark.parametrize(("sql", "expected"), CHANGES, ids=[c[1] for c in CHANGES])
 def test_a_real_difference_is_named(db_url: str, sql: str, expected: str) -> None:
     dialect = _dialect(db_url)
-    load(db_url, RICH[dialect])
+    execute(db_url, RICH[dialect])
     before = snap(db_url)
-    load(db_url, sql.format(on=" ON authors" if dialect == "postgres" else ""))
+    execute(db_url, sql.format(on=" ON authors" if dialect == "postgres" else ""))
     assert describe(compare(before, snap(db_url)), VERIFY) == [expected]
 
 
 def test_attribute_changes_are_named_with_before_and_after(pg_url: str) -> None:
-    load(pg_url, RICH["postgres"])
+    execute(pg_url, RICH["postgres"])
     before = snap(pg_url)
-    load(
+    execute(
         pg_url,
         "ALTER TABLE authors ALTER COLUMN age TYPE bigint;"
         "ALTER TABLE loans DROP CONSTRAINT loans_book_id_fkey;"
@@ -120,7 +121,7 @@ def test_postgres_snapshot_uses_a_bounded_number_of_queries(pg_url: str) -> None
         f"v text UNIQUE CHECK (v <> ''));\nCREATE INDEX t{i}_v ON t{i} (lower(v));\n"
         for i in range(60)
     )
-    load(pg_url, tables)
+    execute(pg_url, tables)
     driver = connect(parse_url(pg_url), table="sqlmig_history")
     calls: list[str] = []
     real = driver.query

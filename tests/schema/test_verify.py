@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmig.events import MIGRATION_CHECKED, Event
 from sqlmig.schema.commands import verify
-from tests.conftest import ROOT, sqlmig, write
+from tests.conftest import ROOT, execute, sqlmig, write
 
 from .helpers import cfg
 
@@ -146,9 +146,7 @@ def test_cli_exit_codes_and_report(db_url: str, migrations: Path, tmp_path: Path
 
 
 def test_a_scratch_url_that_is_not_empty_is_refused(sqlite_url: str, tmp_path: Path) -> None:
-    from tests.schema.helpers import load
-
-    load(sqlite_url, "CREATE TABLE precious (id int);")
+    execute(sqlite_url, "CREATE TABLE precious (id int);")
     proc = sqlmig("--dir", str(ROOT / "migrations"), "verify", "--scratch-url", sqlite_url,
                   cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 2
