@@ -15,7 +15,7 @@ from .errors import UsageError
 from .events import LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
 from .files import Migration, SqlFile, discover
-from .history import APPLIED, AppliedRow, History, actor
+from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
 from .steps import Runner
 from .urls import parse_url
@@ -214,9 +214,11 @@ class Migrator:
 
     def status(self) -> Result:
         files = self.files()
-        with self.session(locked=False) as (_driver, history):
+        with self.session(locked=False) as (driver, history):
             rows = history.read() or []
-        return Result("status", rows=_status_rows(files, rows), current=_current(rows, files))
+            busy = _live_run(driver, rows)
+        status_rows = _status_rows(files, rows, busy)
+        return Result("status", rows=status_rows, current=_current(rows, files))
 
     def current(self) -> Result:
         files = self.files()
@@ -231,14 +233,17 @@ class Migrator:
 
     def validate(self) -> Result:
         files = self.files()
-        with self.session(locked=False) as (_driver, history):
+        with self.session(locked=False) as (driver, history):
             rows = history.read() or []
-        plan.check_failed(rows)
+            busy = _live_run(driver, rows)
+        live = [r for r in rows if busy and r.status == RUNNING]
+        plan.check_failed([r for r in rows if r not in live])
         drifted = plan.drift(files, rows)
         if drifted:
             raise plan.drift_error(drifted)
         early = plan.out_of_order(plan.pending(files, rows), rows)
-        notes = [
+        notes = [f"{r.version} ({r.name}) is being applied now by {busy}" for r in live]
+        notes += [
             f"{m.label} is pending but numbered below the newest applied migration" for m in early
         ]
         return Result(
@@ -362,7 +367,20 @@ def _current(rows: list[AppliedRow], files: list[Migration] | dict[int, Migratio
     return _label(newest.version, newest.name, known)
 
 
-def _status_rows(files: list[Migration], rows: list[AppliedRow]) -> list[StatusRow]:
+APPLYING = "applying"  # a `running` row while its run still holds the lock
+
+
+def _live_run(driver: Driver, rows: list[AppliedRow]) -> str | None:
+    """Who is applying a `running` row now (the lock's holder), or None: no row is running, or
+    nobody holds the lock, so a crash left it."""
+    if not any(r.status == RUNNING for r in rows):
+        return None
+    return driver.lock_holder()
+
+
+def _status_rows(
+    files: list[Migration], rows: list[AppliedRow], busy: str | None = None
+) -> list[StatusRow]:
     drifted = {d.version: d for d in plan.drift(files, rows)}
     recorded = {r.version: r for r in rows}
     known = plan.by_version(files)
@@ -377,6 +395,8 @@ def _status_rows(files: list[Migration], rows: list[AppliedRow]) -> list[StatusR
         if state == APPLIED and version in drifted:
             state = drifted[version].kind
         detail = drifted[version].describe() if version in drifted else row.error
+        if state == RUNNING and busy:
+            state, detail = APPLYING, f"being applied now by {busy}"
         label = _label(version, row.name, known)
         out.append(
             StatusRow(

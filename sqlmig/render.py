@@ -65,7 +65,7 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
     from rich.console import Console  # imported only for a terminal
     from rich.table import Table
 
-    colours = {"applied": "green", "pending": "yellow"}
+    colours = {"applied": "green", "pending": "yellow", "applying": "yellow"}
     table = Table("migration", "state", "applied at (UTC)", "by", "ms")
     for r in rows:
         colour = colours.get(r.state, "red")

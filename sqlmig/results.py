@@ -24,7 +24,7 @@ class StatusRow:
     version: int
     name: str
     label: str
-    state: str  # applied | pending | edited | missing | renamed | failed | running
+    state: str  # applied | pending | applying | edited | missing | renamed | failed | running
     applied_at: str | None = None
     applied_by: str | None = None
     duration_ms: int | None = None

@@ -209,7 +209,7 @@ def _status_code(result: Result) -> int:
         return 5
     if states & {"edited", "missing", "renamed"}:
         return 4
-    return 8 if "pending" in states else 0
+    return 8 if states & {"pending", "applying"} else 0
 
 
 @app.command()

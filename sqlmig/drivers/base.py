@@ -11,6 +11,8 @@ How to add a driver (the conformance suite in tests/integration/test_conformance
    PostgreSQL standby), ConnectError when it cannot be reached.
 3. `lock(timeout)` is a context manager: exclusive for database + history table, across processes,
    released when the process dies; LockTimeout (exit 3) naming the holder when not had in time.
+   `lock_holder()` says who holds it now (None when free), without waiting or taking it, so
+   that `status` and `validate` can tell a `running` row of a live run from a crash's remnant.
 4. `query` reads rows; `execute` runs one statement at once (autocommit).
 5. `begin` / `run_script` / `record` / `commit` / `rollback` make one atomic unit: the file's
    statements and the history changes commit together or not at all. A driver may defer sending
@@ -83,6 +85,8 @@ class Driver(Protocol):
     def lock(
         self, timeout: float, on_wait: Callable[[str], None] | None = None
     ) -> AbstractContextManager[None]: ...
+
+    def lock_holder(self) -> str | None: ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 

@@ -92,6 +92,14 @@ class MysqlDriver:
         finally:
             conn.close()
 
+    def lock_holder(self) -> str | None:
+        """Who holds the migration lock now, or None: without waiting for it or taking it."""
+        with self._errors():
+            name = self._lock_name(self.conn)
+            if _fetch(self.conn, "SELECT IS_USED_LOCK(%s)", (name,))[0][0] is None:
+                return None
+            return _holder(self.conn, name)
+
     def _lock_name(self, conn: Any) -> str:
         database = _fetch(conn, "SELECT DATABASE()")[0][0] or ""
         return lock_name(database, self.table)

@@ -169,6 +169,15 @@ class PostgresDriver:
             got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]  # type: ignore[index]
         return key
 
+    def lock_holder(self) -> str | None:
+        """Who holds the migration lock now, or None: without waiting for it or taking it."""
+        try:
+            key = self.conn.execute(f"SELECT {self._key()}", (self.table,)).fetchone()[0]  # type: ignore[index]
+            row = self.conn.execute(HOLDER, (key,)).fetchone()
+        except psycopg.Error as exc:
+            raise _wrap(exc, self.url.raw) from None
+        return None if row is None else _describe_holder(row)
+
     def _key(self) -> str:
         return KEY.format(table=QUALIFIED if "." in self.table else UNQUALIFIED)
 
@@ -361,6 +370,10 @@ def _holder(conn: psycopg.Connection, key: int) -> str:
     row = conn.execute(HOLDER, (key,)).fetchone()
     if row is None:
         return "another session (it may have just finished)"
+    return _describe_holder(row)
+
+
+def _describe_holder(row: tuple[Any, ...]) -> str:
     pid, app, addr, user, since = row
     where = addr or "local socket"
     return f"pid {pid} ({app or 'no application_name'}, user {user}, from {where}, since {since})"

@@ -82,6 +82,19 @@ class SqliteDriver:
         finally:
             os.close(fd)  # releases the flock
 
+    def lock_holder(self) -> str | None:
+        """Who holds the migration lock now, or None: without waiting for it or taking it."""
+        if self.path == ":memory:":
+            return None
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # fails only while a run holds it
+            return None
+        except BlockingIOError:
+            return _flock_holder(fd)
+        finally:
+            os.close(fd)  # releases the shared lock at once
+
     @contextmanager
     def _errors(self) -> Iterator[None]:
         try:

@@ -130,6 +130,21 @@ def test_lock_is_exclusive_and_names_the_holder(driver: Driver, db_url: str) -> 
         other.close()
 
 
+def test_lock_holder_sees_the_lock_without_taking_it(driver: Driver, db_url: str) -> None:
+    other = connect(parse_url(db_url), table=TABLE)
+    try:
+        assert other.lock_holder() is None
+        with driver.lock(5):
+            holder = other.lock_holder()
+            assert holder and "another" not in holder, holder  # names the holder
+            assert other.lock_holder() == holder  # looking took nothing
+        assert other.lock_holder() is None
+        with other.lock(1):  # nor did it keep anything
+            pass
+    finally:
+        other.close()
+
+
 @pytest.mark.parametrize("server", ["pg_url", "mysql_url"])
 def test_locks_for_different_tables_are_independent(
     server: str, request: pytest.FixtureRequest

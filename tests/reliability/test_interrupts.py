@@ -18,14 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sqlmig
+from tests.conftest import sqlmig, write
 from tests.integration.procs import Runner
 from tests.reliability.harness import (
     args,
     assert_exactly_once,
     atomic,
     fault,
+    is_pg,
     ledger_counts,
+    ledger_sql,
     lock_free,
     slow,
     wait_in_slow,
@@ -82,14 +84,54 @@ def test_readers_never_wait_for_the_migration_lock(
             start = time.monotonic()
             done = sqlmig(*args(url, migrations, "--lock-timeout", "60", *command), timeout=30)
             took = time.monotonic() - start
-            # validate reports a `running` row as a partial state (exit 5), without waiting
-            expected = 5 if running and command == ["validate"] else 0
-            assert done.returncode == expected, (command, done.stderr)
+            # a `running` row whose run still holds the lock is no partial state: no exit 5
+            assert done.returncode == 0, (command, done.stderr)
             assert took < 4, f"{command} took {took:.1f} s: it waited for the lock"
-        status = sqlmig(*args(url, migrations, "status"))
-        state = "running" if running else "pending"
-        assert "0002_v2" in status.stdout and state in status.stdout, status.stdout
+        status = sqlmig(*args(url, migrations, "status", "--exit-code"))
+        assert status.returncode == 8, status.stdout + status.stderr
+        state = "applying" if running else "pending "
+        assert f"{state} 0002_v2" in status.stdout, status.stdout
+        if running:
+            assert "0002_v2: being applied now by " in status.stdout, status.stdout
     finally:
         holder.kill()
         holder.finish(timeout=10)
     assert_exactly_once(url, [1])
+    if running:  # the run died: now its `running` row is a partial state that needs repair
+        deadline = time.monotonic() + 5
+        while not lock_free(url) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = sqlmig(*args(url, migrations, "validate"))
+        assert after.returncode == 5, after.stdout + after.stderr
+        assert "running  0002_v2" in sqlmig(*args(url, migrations, "status")).stdout
+
+
+def test_a_live_no_transaction_run_is_applying_until_it_dies(
+    ledger_db: str, migrations: Path
+) -> None:
+    """A `-- sqlmig:no-transaction` file shows a `running` row while it runs: readers report it as
+    being applied (the lock is held), and as a partial state only once its run is gone."""
+    url = ledger_db
+    write_versions(migrations, [1])
+    write(migrations, "0002_nt", "-- sqlmig:no-transaction\n" + ledger_sql(2))
+    holder = Runner(*args(url, migrations, "up"), env=fault("after_statement:1:hang"))
+    holder.wait_for_stderr("sqlmig-test-fault:", timeout=30)
+    try:
+        status = sqlmig(*args(url, migrations, "status", "--exit-code"))
+        assert status.returncode == 8, status.stdout + status.stderr
+        assert "applying 0002_nt" in status.stdout
+        holder_named = f"(sqlmig-lock {holder.pid}@" if is_pg(url) else f"by pid {holder.pid} ("
+        assert holder_named in status.stdout, status.stdout
+        valid = sqlmig(*args(url, migrations, "validate"))
+        assert valid.returncode == 0, valid.stdout + valid.stderr
+        assert "2 (nt) is being applied now by" in valid.stdout
+    finally:
+        holder.kill()
+        holder.finish(timeout=10)
+    deadline = time.monotonic() + 5
+    while not lock_free(url) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = sqlmig(*args(url, migrations, "status", "--exit-code"))
+    assert after.returncode == 5, after.stdout + after.stderr
+    assert "running  0002_nt" in after.stdout
+    assert sqlmig(*args(url, migrations, "validate")).returncode == 5
