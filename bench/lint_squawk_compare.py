@@ -31,6 +31,7 @@ SHARED = {
         "require-concurrent-index-deletion",
     },
     "concurrently-in-transaction": {"ban-concurrent-index-creation-in-transaction"},
+    "reindex-without-concurrently": {"require-concurrent-reindex"},
     # squawk's constraint-missing-not-valid also covers VALIDATE in the adding transaction
     "constraint-without-not-valid + validate-in-same-transaction": {
         "constraint-missing-not-valid",

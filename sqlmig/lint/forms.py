@@ -30,7 +30,7 @@ FORMS = {
     "comment-on-constraint": rf"COMMENT\s+ON\s+CONSTRAINT\s+{_N}\s+ON\s+(?:DOMAIN\s+)?{NAME}"
     rf"\s+IS\s+(?:{_STR}|NULL)",
     "cluster": rf"CLUSTER(?:\s+VERBOSE)?(?:\s+{NAME}(?:\s+USING\s+{_N})?)?",
-    "reindex": rf"REINDEX\s+(?:\(\s*\w+(?:\s+\w+)?\s*\)\s+)?(?:INDEX|TABLE|SCHEMA)\s+"
+    "reindex": rf"REINDEX\s+(?:\(\s*\w+(?:\s+\w+)?\s*\)\s+)?(?P<what>INDEX|TABLE|SCHEMA)\s+"
     rf"(?P<concurrently>CONCURRENTLY\s+)?{NAME}",
 }
 _COMPILED = {name: re.compile(rf"\s*{body}\s*;?\s*", re.I | re.S) for name, body in FORMS.items()}

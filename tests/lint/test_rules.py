@@ -138,6 +138,8 @@ CASES = [
      "CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);"),
     ("mysql-column-references", "mysql", "ALTER TABLE t ADD COLUMN a int REFERENCES u (id);",
      "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id);"),
+    ("reindex-without-concurrently", "postgres", "REINDEX (VERBOSE) SCHEMA public;",
+     "-- sqlmig:no-transaction\nREINDEX (VERBOSE) SCHEMA CONCURRENTLY public;"),
     ("sqlite-unsupported-alter", "sqlite", "ALTER TABLE t DROP CONSTRAINT c;",
      "ALTER TABLE t RENAME COLUMN a TO b;"),
     ("sqlite-unsupported-alter", "sqlite", "ALTER TABLE t ADD CONSTRAINT c UNIQUE (a);",
@@ -168,6 +170,9 @@ def test_old_postgres_versions(tmp_path: Path) -> None:
     enum = "ALTER TYPE mood ADD VALUE 'meh';"
     assert names(lint_sql(tmp_path, enum, pg_version=11)) == ["concurrently-in-transaction"]
     assert names(lint_sql(tmp_path, enum, pg_version=12)) == []
+    reindex = "REINDEX TABLE t;"  # no CONCURRENTLY before 12: nothing better to suggest
+    assert names(lint_sql(tmp_path, reindex, pg_version=11)) == []
+    assert names(lint_sql(tmp_path, reindex, pg_version=12)) == ["reindex-without-concurrently"]
 
 
 def test_set_local_lock_timeout_does_not_count_outside_a_transaction(tmp_path: Path) -> None:

@@ -129,6 +129,30 @@ def concurrently_in_transaction(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         )
 
 
+@rule(
+    "P110",
+    "reindex-without-concurrently",
+    "error",
+    help=f"use REINDEX ... CONCURRENTLY (PostgreSQL 12+), alone in a file marked `{NO_TX}`",
+    dialects=PG,
+    on=("REINDEX",),
+)
+def reindex_without_concurrently(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
+    """REINDEX without CONCURRENTLY: it blocks writes to the table until every index is rebuilt,
+    and REINDEX INDEX also blocks the reads that would use that index.
+
+    Bad:
+        REINDEX INDEX books_title_idx;
+    Good:
+        -- sqlmig:no-transaction
+        REINDEX INDEX CONCURRENTLY books_title_idx;
+    """
+    known = form(stmt.sql)
+    if ctx.pg_version >= 12 and known and known[0] == "reindex" and not known[1]["concurrently"]:
+        what = known[1]["what"].upper()
+        yield Hit(f"REINDEX {what} without CONCURRENTLY blocks writes until it finishes")
+
+
 def locks_existing_table(stmt: Stmt, ctx: FileContext) -> bool:
     """Does the statement take a table lock that queues behind long transactions?"""
 

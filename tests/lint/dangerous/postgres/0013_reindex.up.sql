@@ -1,0 +1,2 @@
+-- Rebuild the bloated indexes of orders.
+REINDEX TABLE orders;  -- expect: P110
