@@ -79,6 +79,9 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "200-mb": (_sparse, "MB"),
     "directory": (_directory, "directory"),
     "unreadable": (_unreadable, "cannot read"),
+    # other scripts' digits: int() reads these as 2, a user sees no version (issue 10, item 10)
+    "arabic-indic-version": (_bytes("\u0660\u0660\u0660\u0662_b.up.sql", b"SELECT 1;\n"), "not a"),
+    "fullwidth-version": (_bytes("\uff10\uff10\uff10\uff12_b.up.sql", b"SELECT 1;\n"), "not a"),
 }
 
 

@@ -103,6 +103,29 @@ def test_bad_sql_file_names_are_errors_naming_the_file(tmp_path: Path, name: str
     assert error.hint == NAMING_HINT
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0661_b.up.sql",  # Arabic-Indic one: int() reads it as 1
+        "\u0660\u0660\u0660\u0662_b.up.sql",  # Arabic-Indic 0002
+        "\uff10\uff10\uff10\uff12_b.up.sql",  # fullwidth 0002
+        "000\u0662_b.up.sql",  # ASCII digits, then an Arabic-Indic two
+        "\u096a_b.up.sql",  # Devanagari four
+        "\U0001d7d0_b.up.sql",  # mathematical bold two
+        "\u0661_good.down.sql",  # a down file "for" 0001_good
+        "\u0661_good.mysql.up.sql",  # an override "beside" 0001_good
+    ],
+)
+def test_versions_are_ascii_digits_only(tmp_path: Path, name: str) -> None:
+    """Other scripts' digits are digits to \\d and int(), not to a user comparing file names:
+    a file that looks like no version at all must not run as version 1 or 2."""
+    put(tmp_path, "0001_good.up.sql")
+    bad = put(tmp_path, name)
+    error = file_error(tmp_path)
+    assert error.message == f"{bad}: not a migration file name"
+    assert error.hint == NAMING_HINT
+
+
 def test_uppercase_sql_extension_is_not_silently_skipped(tmp_path: Path) -> None:
     """`0002_b.up.SQL` is a *.sql file on case-insensitive file systems (macOS, Windows).
 
