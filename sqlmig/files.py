@@ -9,10 +9,11 @@ from pathlib import Path
 
 from .errors import MigrationFileError
 
-FILENAME = re.compile(r"^(?P<version>\d+)_(?P<slug>[a-z0-9_]+)\.(?P<direction>up|down)\.sql$")
+# [0-9], not \d: \d and int() take any script's digits (Arabic-Indic, fullwidth) as a version.
+FILENAME = re.compile(r"^(?P<version>[0-9]+)_(?P<slug>[a-z0-9_]+)\.(?P<direction>up|down)\.sql$")
 # A hand-written file for one dialect, used by `transpile` instead of translating the generic one.
 OVERRIDE = re.compile(
-    r"^(?P<version>\d+)_(?P<slug>[a-z0-9_]+)\.(?P<dialect>sqlite|mysql|postgres)"
+    r"^(?P<version>[0-9]+)_(?P<slug>[a-z0-9_]+)\.(?P<dialect>sqlite|mysql|postgres)"
     r"\.(?P<direction>up|down)\.sql$"
 )
 MAX_VERSION = 2**63 - 1
