@@ -4,25 +4,67 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from .sqlscan import ClientCommandError, Copy, Meta, SplitError, scan_postgres
+
+__all__ = [
+    "SPLITTERS",
+    "Chunk",
+    "ClientCommandError",
+    "CopyBlock",
+    "LineIndex",
+    "SplitError",
+    "Statement",
+    "client_commands",
+    "line_col",
+    "postgres_parts",
+    "split_mysql",
+    "split_postgres",
+    "split_sqlite",
+    "statement_offset",
+]
 
 # white space and comments before a statement (# is MySQL's line comment)
 _LEADING_NOISE = re.compile(r"(?:\s+|(?:--|#)[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
-
-
-class SplitError(ValueError):
-    """The text cannot be split into statements (an unterminated string, comment or quote)."""
+# psql meta-commands pg_dump writes (17.6+, 16.10+, 15.14+, ...) around a dump: no-ops here
+PSQL_NO_OPS = ("\\restrict", "\\unrestrict")
+_COPY_WORD = re.compile("[cC][oO][pP][yY]")
 
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement and where it starts in the file (0-based offset, 1-based line and col)."""
+    """A statement and where it starts in the file (0-based offset, 1-based line and col).
+
+    `copy_data` is set for a PostgreSQL `COPY ... FROM stdin` statement: the data lines that
+    follow it in the file (up to the `\\.` line, exclusive), to be sent with the COPY protocol.
+    """
 
     text: str
     offset: int
     line: int
     col: int
+    copy_data: str | None = None
+    start: int | None = None  # where text begins in the file (before its leading comments)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of ordinary SQL, to be sent as one simple query; text is text[offset:...]."""
+
+    text: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class CopyBlock:
+    """`COPY ... FROM stdin` (statement, from its first word to its ';') and its data (the lines
+    after it up to the `\\.` line, exclusive), at their offsets in the file."""
+
+    statement: str
+    offset: int
+    data: str
+    data_offset: int
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -50,7 +92,7 @@ def _statement(text: str, start: int, end: int, lines: LineIndex) -> Statement |
     if body[first:].strip().strip(";").strip() == "":
         return None
     line, col = lines.line_col(start + first)
-    return Statement(text=body, offset=start + first, line=line, col=col)
+    return Statement(text=body, offset=start + first, line=line, col=col, start=start)
 
 
 def split_sqlite(text: str) -> list[Statement]:
@@ -75,79 +117,145 @@ def split_sqlite(text: str) -> list[Statement]:
 
 
 def split_postgres(text: str) -> list[Statement]:
-    """Split with sqlglot's tokenizer: strings, names, comments and $tag$ bodies stay whole;
-    a SQL-standard function body (BEGIN ATOMIC ... END) is one statement.
+    """Split as psql and the server do: strings, names, comments and $tag$ bodies stay whole;
+    a SQL-standard function body (BEGIN ATOMIC ... END) is one statement; the data lines of a
+    `COPY ... FROM stdin` go with that statement (Statement.copy_data), never read as SQL; the
+    `\\restrict` / `\\unrestrict` lines pg_dump writes are skipped.
 
-    Raises SplitError when the text cannot be tokenized (an unterminated string or comment).
+    Raises SplitError when the text cannot be split (an unterminated string or comment), and
+    ClientCommandError (a SplitError) for any other psql meta-command (`\\connect`, `\\i`, ...).
     """
-    return _split_tokens(text, "postgres", _postgres_depth)
-
-
-def split_mysql(text: str) -> list[Statement]:
-    """Split MySQL/MariaDB text: backquoted names, backslash escapes and # comments stay whole;
-    the BEGIN ... END body of a trigger, procedure, function or event is one statement."""
-    return _split_tokens(text, "mysql", _mysql_depth)
-
-
-def _split_tokens(text: str, dialect: str, depth_change: DepthRule) -> list[Statement]:
-    import sqlglot
-    from sqlglot.errors import TokenError
-
-    try:
-        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
-    except TokenError as exc:
-        raise SplitError(str(exc)) from None
-    lines = LineIndex(text)
     out: list[Statement] = []
-    start = 0
-    depth = 0  # inside a compound body, where ';' does not end the statement
-    first = 0  # index of the statement's first token
-    for i, tok in enumerate(tokens):
-        if tok.token_type.name == "SEMICOLON" and depth == 0:
-            stmt = _statement(text, start, tok.end + 1, lines)
-            if stmt:
-                out.append(stmt)
-            start, first = tok.end + 1, i + 1
+    line, at = 1, 0  # lines counted as we go: no index of every line of a large file
+    for ev in scan_postgres(text):
+        if isinstance(ev, Meta):
+            _check_meta(text, ev)
             continue
-        depth = max(depth + depth_change(tokens, i, first, depth), 0)
-    tail = _statement(text, start, len(text), lines)
-    if tail:
-        out.append(tail)
+        line += text.count("\n", at, ev.first)
+        at = ev.first
+        col = ev.first - (text.rfind("\n", 0, ev.first) + 1) + 1
+        data = text[ev.data : ev.data_end] if isinstance(ev, Copy) else None
+        out.append(Statement(text[ev.start : ev.end], ev.first, line, col, data, ev.start))
     return out
 
 
-DepthRule = Callable[[list, int, int, int], int]
+def statement_offset(text: str, index: int) -> int | None:
+    """The offset of the first word of the index-th statement (0-based) of PostgreSQL text, as
+    the server counts them (empty statements skipped): what turns "statement 3 of the query
+    failed" into a place in the file. Streams: no statement is copied, memory stays flat.
+
+    None when the text has fewer statements or cannot be split before the index-th one.
+    Meta-commands are passed over, not reported: call it on a Chunk's text.
+    """
+    if index < 0:
+        return None
+    seen = 0
+    try:
+        for ev in scan_postgres(text):
+            if isinstance(ev, Meta):
+                continue
+            if seen == index:
+                return ev.first
+            seen += 1
+    except SplitError:
+        return None
+    return None
 
 
-def _postgres_depth(tokens: list, i: int, _first: int, depth: int) -> int:
-    kind = tokens[i].token_type.name
-    if kind == "BEGIN" and _next_word(tokens, i) == "ATOMIC":
-        return 1
-    if depth and kind == "CASE":
-        return 1
-    return -1 if depth and kind == "END" else 0
+def postgres_parts(text: str) -> list[Chunk | CopyBlock]:
+    """The file as psql runs it: runs of SQL (Chunk, each sent as one simple query) and COPY
+    ... FROM stdin blocks (CopyBlock, sent with the COPY protocol), in file order. pg_dump's
+    `\\restrict` / `\\unrestrict` lines are skipped; a Chunk holding no statement is left out.
+
+    A text with no backslash and no COPY is one Chunk of the whole text, found without
+    scanning it in Python. Raises SplitError (unterminated string or comment, text after
+    `COPY ... FROM stdin;` on its line) and ClientCommandError for other meta-commands.
+    """
+    if "\\" not in text and _COPY_WORD.search(text) is None:
+        return [Chunk(text, 0)]
+    parts: list[Chunk | CopyBlock] = []
+    start, statements = 0, 0
+    for ev in scan_postgres(text):
+        if isinstance(ev, Meta):
+            _check_meta(text, ev)
+            cut, resume = ev.seg, ev.after
+        elif isinstance(ev, Copy):
+            cut, resume = ev.start, ev.after
+        else:
+            statements += 1
+            continue
+        if statements:
+            parts.append(Chunk(text[start:cut], start))
+        if isinstance(ev, Copy):
+            parts.append(_copy_block(text, ev))
+        start, statements = resume, 0
+    if statements:
+        parts.append(Chunk(text[start:], start))
+    return parts
 
 
-def _mysql_depth(tokens: list, i: int, first: int, depth: int) -> int:
-    kind = tokens[i].token_type.name
-    in_create = tokens[first].token_type.name == "CREATE"
-    if kind == "BEGIN" and in_create and _next_word(tokens, i) not in ("WORK", "TRANSACTION"):
-        return 1
-    if depth and kind == "CASE":
-        return 1
-    if depth and kind == "END":
-        # END IF / END LOOP / END WHILE / END REPEAT close blocks that were not counted
-        return 0 if _next_word(tokens, i) in ("IF", "LOOP", "WHILE", "REPEAT") else -1
-    return 0
+def _copy_block(text: str, ev: Copy) -> CopyBlock:
+    return CopyBlock(text[ev.first : ev.end], ev.first, text[ev.data : ev.data_end], ev.data)
 
 
-def _next_word(tokens: list, i: int) -> str:
-    """The next token's text if it is a word (not a string or quoted name)."""
-    if i + 1 >= len(tokens):
-        return ""
-    tok = tokens[i + 1]
-    is_word = tok.token_type.name not in ("STRING", "IDENTIFIER", "NUMBER", "SEMICOLON")
-    return tok.text.upper() if is_word else ""
+def _check_meta(text: str, ev: Meta) -> None:
+    if not (ev.boundary and ev.name in PSQL_NO_OPS):
+        raise ClientCommandError(_line(text, ev.at), text[ev.at : ev.end].strip(), "psql")
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def client_commands(text: str, dialect: str) -> list[tuple[int, str]]:
+    """Every client command in the text as (1-based line, command): psql meta-commands other
+    than pg_dump's `\\restrict` / `\\unrestrict` (postgres), mysql client commands such as
+    `source`, `\\.` or `\\G` (mysql; DELIMITER is honoured, not reported), sqlite3 shell
+    dot-commands (sqlite). A caller refuses the file by file:line before anything runs.
+
+    Raises SplitError when the text cannot be scanned (an unterminated string or comment).
+    """
+    if dialect == "postgres":
+        return [
+            (_line(text, ev.at), text[ev.at : ev.end].strip())
+            for ev in scan_postgres(text)
+            if isinstance(ev, Meta) and not (ev.boundary and ev.name in PSQL_NO_OPS)
+        ]
+    if dialect == "mysql":
+        from .mysqlscan import mysql_client_commands
+
+        return mysql_client_commands(text)
+    if dialect == "sqlite":
+        return [
+            (s.line, text[s.offset :].split("\n", 1)[0].strip())
+            for s in split_sqlite(text)
+            if s.col == 1 and text.startswith(".", s.offset)
+        ]
+    raise ValueError(f"unknown dialect {dialect!r}")
+
+
+def split_mysql(text: str) -> list[Statement]:
+    """Split MySQL/MariaDB text as the mysql client does: quotes (backquotes, backslash
+    escapes) and comments stay whole; `DELIMITER x` lines set the delimiter (and are not
+    statements), a statement's text leaves out a delimiter other than ';'; executable comments
+    (`/*!40101 SET NAMES utf8mb4 */`) are statements. With the ';' delimiter, the BEGIN ... END
+    body of a trigger, procedure, function or event is one statement.
+
+    Raises SplitError (an unterminated string or comment, a DELIMITER without a delimiter) and
+    ClientCommandError for a mysql client command (`source f.sql`, `\\.`, `\\G`, ...).
+    """
+    from .mysqlscan import MyCommand, command_error, scan_mysql
+
+    out: list[Statement] = []
+    line, at = 1, 0
+    for ev in scan_mysql(text):
+        if isinstance(ev, MyCommand):
+            raise command_error(text, ev)
+        line += text.count("\n", at, ev.first)
+        at = ev.first
+        col = ev.first - (text.rfind("\n", 0, ev.first) + 1) + 1
+        out.append(Statement(text[ev.start : ev.end], ev.first, line, col, start=ev.start))
+    return out
 
 
 SPLITTERS = {"sqlite": split_sqlite, "postgres": split_postgres, "mysql": split_mysql}

@@ -1,4 +1,9 @@
-"""sqltext: statement splitting for SQLite and PostgreSQL, with exact texts and positions."""
+"""sqltext: statement splitting for SQLite, PostgreSQL and MySQL, with exact texts and positions.
+
+PostgreSQL's COPY data, psql meta-commands and statement_offset, and MySQL's DELIMITER, compound
+statements and client commands have their own modules: test_sqltext_postgres.py and
+test_sqltext_mysql.py.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sqlmig.sqltext import SplitError, Statement, line_col, split_postgres, split_sqlite
+from sqlmig.sqltext import (
+    SplitError,
+    Statement,
+    line_col,
+    split_mysql,
+    split_postgres,
+    split_sqlite,
+    statement_offset,
+)
 
 Splitter = Callable[[str], list[Statement]]
-BOTH = pytest.mark.parametrize("split", [split_sqlite, split_postgres], ids=["sqlite", "postgres"])
+BOTH = pytest.mark.parametrize(
+    "split", [split_sqlite, split_postgres, split_mysql], ids=["sqlite", "postgres", "mysql"]
+)
 
 
 def shape(statements: list[Statement]) -> list[tuple[str, int, int]]:
@@ -260,9 +275,14 @@ def test_join_then_split_round_trips(
     assert [s.text.removesuffix(";").strip() for s in found] == [
         (prefix + body).strip() for prefix, body in statements
     ]
-    for s, (_prefix, body) in zip(found, statements, strict=True):
+    for i, (s, (_prefix, body)) in enumerate(zip(found, statements, strict=True)):
         assert text[s.offset :].startswith(body)
         assert (s.line, s.col) == line_col(text, s.offset)
+        assert s.start is not None and text[s.start :].startswith(s.text)
+        if split is split_postgres:
+            assert statement_offset(text, i) == s.offset
+    if split is split_postgres:
+        assert statement_offset(text, len(found)) is None
     if split is split_sqlite:
         for s in found:
             piece = s.text if s.text.endswith(";") else s.text + ";"
@@ -278,13 +298,32 @@ def test_sqlite_splitter_never_raises(text: str) -> None:
         assert 0 <= s.offset < len(text)
 
 
+@pytest.mark.parametrize("split", [split_postgres, split_mysql], ids=["postgres", "mysql"])
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet=st.characters(blacklist_characters="\x00")))
-def test_postgres_splitter_raises_nothing_but_split_error(text: str) -> None:
+def test_splitter_raises_nothing_but_split_error(split: Splitter, text: str) -> None:
     try:
-        statements = split_postgres(text)
+        statements = split(text)
     except SplitError:
         return
     for s in statements:
         assert s.text in text
         assert 0 <= s.offset < len(text)
+        assert s.start is not None and text[s.start :].startswith(s.text)
+
+
+_SQLISH = st.lists(
+    st.sampled_from([*"ab ;'\"$-/*\\\nE(){}:.", "begin atomic ", "case ", "end", "$q$", "copy"])
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_SQLISH)
+def test_statement_offset_agrees_with_split_postgres(text: str) -> None:
+    """Streaming and splitting see the same statements, also in odd text (backslashes are
+    meta-commands to split_postgres, passed over by statement_offset)."""
+    try:
+        offsets = [s.offset for s in split_postgres(text)]
+    except SplitError:
+        return
+    assert [statement_offset(text, i) for i in range(len(offsets) + 1)] == [*offsets, None]
