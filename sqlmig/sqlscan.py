@@ -89,6 +89,7 @@ _CONTINUE = re.compile(r"(?:[ \t\f\v]|--[^\n\r]*)*[\n\r](?:[ \t\n\r\f\v]+|--[^\n
 _DOLLAR = re.compile(f"\\$(?:[{_IDENT_START}][{_IDENT_START}0-9]*)?\\$")  # no '$' in a tag
 _COMMENT_MARK = re.compile(r"/\*|\*/")
 _NOISE = re.compile(r"(?:[ \t\n\r\f\v]+|--[^\n\r]*|/\*(?:[^*/]|\*(?!/)|/(?!\*))*\*/)*")
+_AS_BEFORE = re.compile(f"(?<![{_IDENT_CONT}])[aA][sS][ \t\n\r\f\v]*$")
 _WORD = re.compile(f"[{_IDENT_START}][{_IDENT_CONT}]*")
 _META_NAME = re.compile(r"\\(?:[A-Za-z]+|.?)")
 _COPY_TOKEN = re.compile(
@@ -248,6 +249,8 @@ class PostgresScanner:
             return end
         if start and text[start - 1] == ".":
             return end  # t.end is a column
+        if word == "end" and _AS_BEFORE.search(text, max(0, start - 40), start):
+            return end  # SELECT 1 AS end names a column
         if word == "begin":
             after = skip_noise(text, end, len(text))
             m = _WORD.match(text, after)

@@ -4,8 +4,11 @@ Each text is split by sqlmig; the statement list must be exactly the expected on
 checked against an independent oracle: `sqlite3.complete_statement` (every piece complete, no
 shorter prefix of it complete at a `;`) and SQLite itself running the file; for PostgreSQL, the
 real server parser through pglast (libpg_query): the same number of statements, each piece one
-statement that deparses exactly as the server's own split does. (The property-based tests, that
-splitting loses nothing and never crashes, are tests/unit/test_sqltext.py.)
+statement that deparses exactly as the server's own split does, starting where the server's
+statement starts. A property test generates valid statements (every kind of quote and comment,
+string continuations, BEGIN ATOMIC bodies) and checks the same against the server's parser.
+(The property-based tests, that splitting loses nothing and never crashes, are
+tests/unit/test_sqltext.py.)
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sqlmig.sqltext import split_postgres, split_sqlite
+from sqlmig.sqltext import split_postgres, split_sqlite, statement_offset
 
 pglast = pytest.importorskip("pglast", reason="pglast is a test dependency: pip install -e .[dev]")
 from pglast.stream import RawStream  # noqa: E402
@@ -51,6 +56,33 @@ POSTGRES = {
         3,
     ),
     "empty-statements": (";;\nSELECT 1;;;\n;SELECT 2;\n", 2),
+    # an E'' string continued on the next line keeps its backslash escapes
+    "e-string-continuation": ("SELECT E'a\\'' \n '\\';b';\nSELECT 2;", 2),
+    "names-with-backslashes": ('SELECT 1 AS "a\\"; SELECT 2 AS "b;\\";', 2),
+    "dollar-in-names": ("SELECT 1 AS a$$; SELECT $$x;$$ AS b$c;", 2),
+    "bit-hex-unicode-strings": (
+        "SELECT B'101', X'ff', U&'d\\0061t;a', N'x;'; SELECT U&\"a;\";",
+        2,
+    ),
+    "unicode-dollar-tag": ("SELECT $é$;$é$; SELECT 2;", 2),
+    "comment-slash-star-slash": ("SELECT 1 /* a /*/ b; */ c; */; SELECT 2;", 2),
+    "atomic-case-in-parens": (
+        "CREATE FUNCTION h(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC "
+        "SELECT (CASE WHEN a > 0 THEN 1 END); END; SELECT 2;",
+        2,
+    ),
+    "atomic-end-as-a-name": (
+        "CREATE FUNCTION k() RETURNS int LANGUAGE sql BEGIN ATOMIC "
+        "SELECT t.end FROM (SELECT 1 AS end) t; END; SELECT 3;",
+        2,
+    ),
+    "procedure-atomic": (
+        "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); "
+        "INSERT INTO t VALUES (2); END;\nCALL p();",
+        2,
+    ),
+    "comment-ends-at-cr": ("SELECT 1 -- c;\r;\nSELECT 2;", 2),
+    "dashes-and-slashes": ("SELECT 1 --2\n+ 3; SELECT 4/2-- x;\n;SELECT 5 */* c */ 1;", 3),
 }
 
 SQLITE = {
@@ -87,6 +119,71 @@ def test_postgres_corpus_matches_the_server_parser(name: str) -> None:
     for ours, server in zip(pieces, theirs, strict=True):
         assert _deparse(ours) == _deparse(server), (ours, server)
     assert "".join(pieces).count(";") <= text.count(";")  # nothing invented
+    assert [s.offset for s in split_postgres(text)] == _server_starts(text)
+
+
+def _server_starts(text: str) -> list[int]:
+    return [s.start for s in pglast.split(text, with_parser=True, only_slices=True)]
+
+
+# --- generated valid statements ------------------------------------------------------------------
+
+_CHARS = st.lists(st.sampled_from(list("ab ;'\"$-/*\\\nxé€E")), max_size=10).map("".join)
+
+
+def _std(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _e(s: str) -> str:
+    return "E'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _dollar(tag: str, s: str) -> str:
+    return f"${tag}${s.replace('$', '')}${tag}$"
+
+
+def _name(s: str) -> str:
+    return '"' + (s or "x").replace('"', '""') + '"'
+
+
+_LITERAL = st.one_of(
+    _CHARS.map(_std),
+    _CHARS.map(_e),
+    st.tuples(st.sampled_from(["", "q", "fn", "é"]), _CHARS).map(lambda p: _dollar(*p)),
+    st.tuples(_CHARS, _CHARS).map(lambda p: f"{_std(p[0])}\n  {_std(p[1])}"),
+    st.tuples(_CHARS, _CHARS).map(lambda p: f"{_e(p[0])} -- c\n {_e(p[1])[1:]}"),
+    st.just("$1"),
+    st.just("/* a /* nested; */ b */ 2"),
+)
+_EXPR = st.tuples(_LITERAL, st.one_of(st.just(""), _CHARS.map(lambda s: " AS " + _name(s))))
+_SELECT = st.lists(_EXPR, min_size=1, max_size=3).map(
+    lambda es: "SELECT " + ", ".join(e + a for e, a in es)
+)
+_ATOMIC = st.lists(_SELECT, min_size=1, max_size=3).map(
+    lambda ss: (
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC "
+        + " ".join(s + ";" for s in ss)
+        + " SELECT CASE WHEN true THEN 1 ELSE 2 END; END"
+    )
+)
+_NOISE = st.one_of(
+    st.sampled_from(["", "\n", ";", " ;\n"]),
+    _CHARS.map(lambda s: "/* " + s.replace("*/", "").replace("/*", "") + " */"),
+    _CHARS.map(lambda s: "-- " + s.replace("\n", " ") + "\n"),
+)
+_TEXT = st.lists(st.tuples(_NOISE, st.one_of(_SELECT, _SELECT, _ATOMIC)), min_size=1, max_size=5)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=_TEXT)
+def test_generated_statements_start_where_the_server_parser_starts_them(
+    pieces: list[tuple[str, str]],
+) -> None:
+    text = ";".join(noise + statement for noise, statement in pieces)
+    starts = _server_starts(text)
+    assert [s.offset for s in split_postgres(text)] == starts
+    assert [statement_offset(text, i) for i in range(len(starts) + 1)] == [*starts, None]
 
 
 @pytest.mark.parametrize("name", list(SQLITE))
