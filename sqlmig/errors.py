@@ -69,3 +69,10 @@ class HistoryError(SqlmigError):
 
     exit_code = 1
     kind = "history"
+
+
+class LockLost(SqlmigError):
+    """The migration lock's connection ended mid-run: nothing more was committed."""
+
+    exit_code = 3
+    kind = "lock_lost"

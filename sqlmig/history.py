@@ -48,6 +48,10 @@ CREATE_LOG = """CREATE TABLE IF NOT EXISTS {log} (
 )"""
 
 APPLIED, RUNNING, FAILED = "applied", "running", "failed"
+UNRESOLVED = {
+    "postgres": "current_schema() is NULL (search_path names no schema that exists yet)",
+    "mysql": "the URL names no database",
+}
 
 
 @dataclass(frozen=True)
@@ -123,8 +127,14 @@ class History:
     def __init__(self, driver: Driver, table: str) -> None:
         self.driver = driver
         parts = split_table(table, driver.MAX_IDENTIFIER_BYTES)
+        self.schema = driver.quote(parts[0]) if len(parts) == 2 else None
+        # Always qualified, with the schema (or database) resolved when sqlmig connected: a
+        # migration that changes search_path or the current database cannot move the history.
+        self.home = parts[0] if len(parts) == 2 else getattr(driver, "home", None)
+        self.unresolved = self.home is None
+        if self.home is not None and len(parts) == 1:
+            parts = (self.home, parts[0])
         quoted = [driver.quote(p) for p in parts]
-        self.schema = quoted[0] if len(parts) == 2 else None
         self.table = ".".join(quoted)
         self.log = ".".join([*quoted[:-1], driver.quote(parts[-1] + "_log")])
         self.p = driver.PARAM
@@ -138,6 +148,13 @@ class History:
 
     def ensure(self) -> None:
         """Create the tables (and schema) if they are missing. Callers hold the lock."""
+        if self.unresolved:
+            raise UsageError(
+                f"no schema or database to keep the history table {self.table} in: "
+                f"{UNRESOLVED.get(self.driver.dialect, 'none is selected')}",
+                hint="name it with --table SCHEMA.TABLE (PostgreSQL) or put the database in "
+                "the URL (MySQL: mysql://user@host/DATABASE)",
+            )
         if self.schema:
             self.driver.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
         self.driver.execute(self._sql(CREATE_TABLE))
@@ -145,6 +162,8 @@ class History:
 
     def read(self) -> list[AppliedRow] | None:
         """Every row, oldest version first; None when the table does not exist yet."""
+        if self.unresolved:
+            return None  # no schema to hold it: it cannot exist
         try:
             rows = self.driver.query(f"SELECT {COLUMNS} FROM {self.table} ORDER BY version")
         except MissingTable:

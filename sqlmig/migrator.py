@@ -11,7 +11,7 @@ from . import plan
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
-from .errors import UsageError
+from .errors import SqlmigError, UsageError
 from .events import LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
 from .files import Migration, SqlFile, discover
@@ -217,8 +217,10 @@ class Migrator:
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
             busy = _live_run(driver, rows)
+            invalid = driver.invalid_indexes()
         status_rows = _status_rows(files, rows, busy)
-        return Result("status", rows=status_rows, current=_current(rows, files))
+        notes = [_invalid_note(invalid)] if invalid else []
+        return Result("status", rows=status_rows, current=_current(rows, files), messages=notes)
 
     def current(self) -> Result:
         files = self.files()
@@ -236,11 +238,18 @@ class Migrator:
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
             busy = _live_run(driver, rows)
+            invalid = driver.invalid_indexes()
         live = [r for r in rows if busy and r.status == RUNNING]
         plan.check_failed([r for r in rows if r not in live])
         drifted = plan.drift(files, rows)
         if drifted:
             raise plan.drift_error(drifted)
+        if invalid:
+            raise SqlmigError(
+                _invalid_note(invalid),
+                hint="drop each with DROP INDEX CONCURRENTLY and build it again (the migration "
+                "that made it, run again, would skip it with IF NOT EXISTS)",
+            )
         early = plan.out_of_order(plan.pending(files, rows), rows)
         notes = [f"{r.version} ({r.name}) is being applied now by {busy}" for r in live]
         notes += [
@@ -368,6 +377,14 @@ def _current(rows: list[AppliedRow], files: list[Migration] | dict[int, Migratio
 
 
 APPLYING = "applying"  # a `running` row while its run still holds the lock
+
+
+def _invalid_note(names: list[str]) -> str:
+    """What a failed CREATE INDEX CONCURRENTLY leaves behind: the index exists, unused."""
+    return (
+        f"INVALID index(es) in the database (a failed CREATE INDEX CONCURRENTLY leaves one; "
+        f"queries do not use it): {', '.join(names)}"
+    )
 
 
 def _live_run(driver: Driver, rows: list[AppliedRow]) -> str | None:

@@ -16,6 +16,8 @@ def emit(result: Result, *, as_json: bool, out: TextIO | None = None) -> None:
         return
     if result.command == "status" and out.isatty():
         _status_table(result.rows, out)
+        for line in result.messages:
+            out.write(line + "\n")
         return
     for line in text_lines(result):
         out.write(line + "\n")
@@ -53,7 +55,7 @@ def _status(result: Result) -> list[str]:
     lines += [f"  {r.label}: {r.detail}" for r in result.rows if r.detail]
     pending = sum(r.state == "pending" for r in result.rows)
     lines.append(f"current: {result.current or 'none'}; pending: {pending}")
-    return lines
+    return lines + result.messages
 
 
 def _by_and_duration(row: StatusRow) -> str:

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .drivers.base import CommitLost, Driver, ScriptError, TransactionEnded
-from .errors import ConnectError, MigrationFailed, MigrationFileError, SqlmigError, UsageError
+from .errors import (
+    ConnectError,
+    LockLost,
+    MigrationFailed,
+    MigrationFileError,
+    SqlmigError,
+    UsageError,
+)
 from .events import (
     MIGRATION_APPLIED,
     MIGRATION_FAILED,
@@ -24,9 +31,11 @@ from .files import Migration, SqlFile
 from .history import APPLIED, FAILED, RUNNING, AppliedRow, History, now
 from .plan import DownStep
 from .results import Step
-from .sqltext import SplitError, Statement, line_col
+from .sqltext import _LEADING_NOISE, SplitError, Statement, line_col
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+# a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
+LOCK_TIMEOUTS = (LOCK_NOT_AVAILABLE, "1205")
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,7 @@ class Runner:
         self.notify = notify
         self.faults = faults
         self.retries = retries
+        self.committed_early: list[str] = []
 
     # -- up -------------------------------------------------------------------------------------
 
@@ -152,7 +162,7 @@ class Runner:
                 hint="apply without --single-transaction",
             )
         steps: list[Step] = []
-        self.driver.begin()
+        self.driver.begin(checking=True)
         current = todo[0]
         try:
             for current in todo:
@@ -165,14 +175,45 @@ class Runner:
         except BaseException as exc:
             self.driver.rollback()
             target = Target(current.version, current.name, current.label, current.up, "up")
+            if isinstance(exc, TransactionEnded) and exc.committed:
+                # the file's COMMIT committed the files before it too: record them as applied
+                self._record_committed(todo[: todo.index(current)], steps)
             error = self._failure(target, exc)
-            if isinstance(error, MigrationFailed):
+            if isinstance(error, MigrationFailed) and not isinstance(exc, TransactionEnded):
                 error.message += f"\n(--single-transaction: none of the {len(todo)} migrations ran)"
+            elif isinstance(error, MigrationFailed) and self.committed_early:
+                error.message += (
+                    f"\n(--single-transaction: its COMMIT also committed "
+                    f"{', '.join(self.committed_early)}, now recorded as applied)"
+                )
             raise error from None
         for step in steps:  # logged for collectors; a terminal gets the one line below
             self.notify(_event(MIGRATION_APPLIED, "", step, level="debug"))
         self.notify(Event("committed", f"applied {len(steps)} migration(s) in one transaction"))
         return steps
+
+    def _record_committed(self, done: list[Migration], steps: list[Step]) -> None:
+        """Record migrations that a later file's own COMMIT committed (--single-transaction)."""
+        if not done:
+            return
+        took = {s.version: s.duration_ms or 0 for s in steps}
+        recorded = {r.version for r in self.history.read() or []}  # SQLite: already committed
+        writes = []
+        for m in (m for m in done if m.version not in recorded):
+            down = m.down
+            row = AppliedRow(
+                m.version, m.name, m.up.checksum, down.text if down else None,
+                down.checksum if down else None, APPLIED, now(), self.by, took.get(m.version),
+                None, None,
+            )  # fmt: skip
+            ms = took.get(m.version, 0)
+            writes += [
+                self.history.insert(row),
+                self._event("up", m.version, m.name, m.up.checksum, ms),
+            ]
+        if writes:
+            self.driver.write(*writes, reset=True)
+        self.committed_early = [m.label for m in done]
 
     def record_up(self, m: Migration, ms: int, *, event: str = "up") -> None:
         """Queue the history row and log event of an applied migration."""
@@ -201,15 +242,16 @@ class Runner:
             m.version, m.name, m.up.checksum, down.text if down else None,
             down.checksum if down else None, RUNNING, now(), self.by, None, 0, None,
         )  # fmt: skip
-        self.driver.execute(*self.history.insert(row))
+        self.driver.write(self.history.insert(row))
         self._run_statements(target, statements)
         ms = _ms(start)
-        self.driver.execute(
-            *self.history.set_status(
+        self.driver.write(
+            self.history.set_status(
                 m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
-            )
+            ),
+            self._event("up", m.version, m.name, m.up.checksum, ms),
+            reset=True,
         )
-        self.driver.execute(*self._event("up", m.version, m.name, m.up.checksum, ms))
         self.notify(_applied(target, ms))
         return Step(m.version, m.name, m.label, "up", ms, transactional=False)
 
@@ -225,14 +267,15 @@ class Runner:
             self._retrying(target, lambda: self._revert_once(s, target, start))
         else:
             statements = _split(self.driver, s.sql)
-            self.driver.execute(
-                *self.history.set_status(
+            self.driver.write(
+                self.history.set_status(
                     row.version, RUNNING, duration_ms=None, statements_done=0, error="reverting"
                 )
             )
             self._run_statements(target, statements)
-            self.driver.execute(*self.history.delete(row.version))
-            self.driver.execute(*self._down_event(row, _ms(start)))
+            self.driver.write(
+                self.history.delete(row.version), self._down_event(row, _ms(start)), reset=True
+            )
         ms = _ms(start)
         self.notify(
             _event(MIGRATION_REVERTED, f"reverted {s.label} ({ms} ms)", target, duration_ms=ms)
@@ -270,45 +313,123 @@ class Runner:
         )
 
     def _run_statements(self, t: Target, statements: list[Statement]) -> None:
-        """Run each statement in autocommit, counting progress in the history row."""
+        """Run each statement in autocommit, counting progress in the history row.
+
+        A file may open a transaction of its own (BEGIN ... COMMIT): its statements count as
+        done only when it ends, and one never ended is rolled back and reported.
+        """
+        opened: int | None = None  # index of the statement that began the file's transaction
         for i, stmt in enumerate(statements):
             try:
-                self.driver.run_statement(stmt.text)
+                self._statement(t, stmt, inside=opened is not None)
             except ScriptError as exc:
-                error = f"{_where(t.sql, stmt.offset + (exc.offset or 0))}: {exc.message}"
-                self.driver.execute(
-                    *self.history.set_status(
-                        t.version, FAILED, duration_ms=None, statements_done=i, error=error
-                    )
-                )
-                self._log_failure(t, error)
-                raise MigrationFailed(
-                    f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
-                    f"outside a transaction:\n{error}" + _extra(exc),
-                    hint=f"{i} statement(s) ran and stay applied; fix the database by hand, then "
-                    "run `sqlmig repair`",
-                ) from None
-            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say where it stopped, if we still can
-                error = f"{_where(t.sql, stmt.offset)}: interrupted during statement {i + 1}"
-                with suppress(Exception):
-                    self.driver.execute(
-                        *self.history.set_status(
-                            t.version, FAILED, duration_ms=None, statements_done=i, error=error
-                        )
-                    )
-                self._log_failure(t, error)
+                raise self._statement_failed(t, statements, i, exc, opened) from None
+            except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say where it stopped
+                exc.note = self._interrupted(t, statements, i, opened)  # type: ignore[attr-defined]
                 raise
-            self.driver.execute(
-                *self.history.set_status(
-                    t.version, RUNNING, duration_ms=None, statements_done=i + 1, error=None
+            if self.driver.in_transaction():
+                opened = i if opened is None else opened
+                continue
+            opened = None
+            try:
+                self.driver.write(
+                    self.history.set_status(
+                        t.version, RUNNING, duration_ms=None, statements_done=i + 1, error=None
+                    )
                 )
-            )
+            except LockLost as exc:
+                exc.message += (
+                    f"\n{t.label} ({t.direction}): {i + 1} of {len(statements)} statement(s) ran "
+                    "and stay applied; its history row still says running"
+                )
+                exc.hint = (
+                    "check the database, then `sqlmig repair` (clears the running row) and "
+                    "finish the migration by hand or run it again"
+                )
+                raise
             self.faults.hit("after_statement", i + 1)
+        if opened is not None:
+            raise self._never_ended(t, statements, opened)
+
+    def _statement(self, t: Target, stmt: Statement, *, inside: bool) -> None:
+        """One statement; a lock timeout (nothing changed) is retried like a transactional file,
+        unless it ran inside the file's own transaction."""
+        for n in range(self.retries + 1):
+            try:
+                self.driver.run_statement(stmt.text)
+                return
+            except ScriptError as exc:
+                if exc.sqlstate not in LOCK_TIMEOUTS or inside or n == self.retries:
+                    raise
+                delay = min(2.0**n, 30.0)
+                message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
+                self.notify(_event("migration_retry", message, t, level="warning", attempt=n + 1))
+                time.sleep(delay)
+
+    def _statement_failed(
+        self,
+        t: Target,
+        statements: list[Statement],
+        i: int,
+        exc: ScriptError,
+        opened: int | None,
+    ) -> MigrationFailed:
+        """Record a failed statement and say exactly what stays applied."""
+        stmt = statements[i]
+        if opened is not None or self.driver.in_transaction():
+            self.driver.rollback()
+        stayed = i if opened is None else opened
+        error = f"{_where(t.sql, _file_offset(stmt, exc.offset))}: {exc.message}"
+        self._mark_failed(t, stayed, error)
+        left = self.driver.invalid_indexes()
+        return MigrationFailed(
+            f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
+            f"outside a transaction:\n{error}" + _extra(exc),
+            hint=_what_stays(stayed, opened, i, left),
+        )
+
+    def _interrupted(
+        self, t: Target, statements: list[Statement], i: int, opened: int | None
+    ) -> str:
+        stayed = i if opened is None else opened
+        error = (
+            f"{_where(t.sql, statements[i].offset)}: interrupted during statement {i + 1}; "
+            f"{stayed} statement(s) ran and stay applied"
+        )
+        with suppress(Exception):
+            if self.driver.in_transaction():
+                self.driver.rollback()
+            self._mark_failed(t, stayed, error)
+        return f"interrupted: {t.label} ({t.direction}) stopped at {error}"
+
+    def _never_ended(self, t: Target, statements: list[Statement], opened: int) -> MigrationFailed:
+        self.driver.rollback()
+        error = (
+            f"{_where(t.sql, statements[opened].offset)}: the file began a transaction here "
+            "and never ended it (no COMMIT); sqlmig rolled it back"
+        )
+        self._mark_failed(t, opened, error)
+        return MigrationFailed(
+            f"{t.label} ({t.direction}) did not finish: {error}",
+            hint=f"{opened} statement(s) before it ran and stay applied; statements "
+            f"{opened + 1} to {len(statements)} were rolled back. End the transaction in the "
+            "file (COMMIT), fix the database if needed, then run `sqlmig repair`",
+        )
+
+    def _mark_failed(self, t: Target, done: int, error: str) -> None:
+        self.driver.write(
+            self.history.set_status(
+                t.version, FAILED, duration_ms=None, statements_done=done, error=error
+            )
+        )
+        self._log_failure(t, error)
 
     def _failure(self, t: Target, exc: BaseException) -> BaseException:
         """Turn an exception during a transactional step into the error to raise."""
         if isinstance(exc, TransactionEnded):
             return self._ended(t)
+        if isinstance(exc, KeyboardInterrupt):
+            exc.note = f"interrupted; {t.label} ({t.direction}) was rolled back"  # type: ignore[attr-defined]
         if not isinstance(exc, ScriptError):
             reason = exc.message if isinstance(exc, SqlmigError) else type(exc).__name__
             self.notify(_event(MIGRATION_FAILED, "", t, level="error", error=reason))
@@ -336,12 +457,13 @@ class Runner:
                 t.version, t.name, t.sql.checksum, None, None, FAILED, now(), self.by,
                 None, None, error,
             )  # fmt: skip
-            self.driver.execute(*self.history.insert(row))
+            self.driver.write(self.history.insert(row), reset=True)
         else:
-            self.driver.execute(
-                *self.history.set_status(
+            self.driver.write(
+                self.history.set_status(
                     t.version, FAILED, duration_ms=None, statements_done=None, error=error
-                )
+                ),
+                reset=True,
             )
         self._log_failure(t, error)
         return MigrationFailed(
@@ -353,8 +475,8 @@ class Runner:
     def _log_failure(self, t: Target, detail: str) -> None:
         self.notify(_event(MIGRATION_FAILED, f"{t.label} failed", t, level="error", error=detail))
         with suppress(Exception):  # the log is best effort; the failure itself is raised
-            self.driver.execute(
-                *self.history.event(
+            self.driver.write(
+                self.history.event(
                     t.direction,
                     version=t.version,
                     name=t.name,
@@ -410,6 +532,31 @@ def _where(sql: SqlFile, offset: int | None) -> str:
         return str(sql.path)
     line, col = line_col(sql.text, min(offset, len(sql.text)))
     return f"{sql.path}:{line}:{col}"
+
+
+def _file_offset(stmt: Statement, offset: int | None) -> int:
+    """A driver's offset inside the statement's text (which begins with the comments before
+    the statement) as an offset in the file."""
+    if offset is None:
+        return stmt.offset
+    leading = _LEADING_NOISE.match(stmt.text)
+    return stmt.offset - (leading.end() if leading else 0) + offset
+
+
+def _what_stays(stayed: int, opened: int | None, failed: int, left: list[str]) -> str:
+    said = f"{stayed} statement(s) ran and stay applied"
+    if opened is not None:
+        said += (
+            f"; statements {opened + 1} to {failed + 1} ran in the file's own transaction and "
+            "were rolled back"
+        )
+    if left:
+        drops = "; ".join(f"DROP INDEX CONCURRENTLY {name}" for name in left)
+        said += (
+            f"; the database has INVALID index(es) {', '.join(left)} (a failed CREATE INDEX "
+            f"CONCURRENTLY leaves one; IF NOT EXISTS would then skip it): {drops}"
+        )
+    return said + "; fix the database by hand, then run `sqlmig repair`"
 
 
 def _extra(exc: ScriptError) -> str:

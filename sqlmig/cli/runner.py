@@ -45,7 +45,7 @@ def run(
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         fail(
             SqlmigError(
-                "interrupted; the migration in progress was rolled back",
+                getattr(exc, "note", None) or "interrupted",
                 hint="run `sqlmig status` to see where the database stands",
             ),
             url,

@@ -69,7 +69,14 @@ class CommitLost(ConnectError):
 
 
 class TransactionEnded(Exception):
-    """The migration's own SQL ended sqlmig's transaction (COMMIT/ROLLBACK/END in the file)."""
+    """The migration's own SQL ended sqlmig's transaction (COMMIT/ROLLBACK/END in the file).
+
+    `committed`: whether what ran before it in the transaction was committed (True), rolled
+    back (False), or cannot be told (None)."""
+
+    def __init__(self, committed: bool | None = None) -> None:
+        super().__init__("the file ended sqlmig's transaction")
+        self.committed = committed
 
 
 class Driver(Protocol):

@@ -22,12 +22,14 @@ try:
 except ModuleNotFoundError:  # the optional extra is not installed
     pymysql = None  # type: ignore[assignment]
 
-from ..errors import ConnectError, HistoryError, LockTimeout, UsageError
+from ..errors import ConnectError, HistoryError, LockLost, LockTimeout, UsageError
 from ..sqltext import Statement, split_mysql
 from ..urls import DatabaseUrl, scrub
 from .base import MissingTable, ScriptError, TransactionEnded
 
 MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
+IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
+COM_RESET_CONNECTION = 0x1F
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
 HOLDER = (
@@ -47,20 +49,29 @@ class MysqlDriver:
     MAX_IDENTIFIER_BYTES: ClassVar[int] = 64
     ATOMIC_DDL: ClassVar[bool] = False
 
-    def __init__(self, conn: Any, url: DatabaseUrl, table: str) -> None:
+    def __init__(self, conn: Any, url: DatabaseUrl, table: str, own: str) -> None:
         self.conn = conn
         self.url = url
         self.table = table
+        self.own = own  # sqlmig's own session settings, set again after every reset
+        # the database the URL selected: the history's, whatever USE a migration runs
+        self.home: str | None = _fetch(conn, "SELECT DATABASE()")[0][0]
+        self._lock: tuple[str, int] | None = None  # (GET_LOCK name, the lock connection's id)
 
     @classmethod
     def connect(
         cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
     ) -> MysqlDriver:
         conn = _connect(url)
+        own = f"SET NAMES {conn.charset}, autocommit = 1"
         if statement_lock_timeout is not None:  # bounds waits for metadata (DDL) locks
-            seconds = max(1, math.ceil(statement_lock_timeout))
-            _fetch(conn, f"SET SESSION lock_wait_timeout = {seconds}")
-        return cls(conn, url, table)
+            own += f", lock_wait_timeout = {max(1, math.ceil(statement_lock_timeout))}"
+        try:
+            _fetch(conn, own)
+            return cls(conn, url, table, own)
+        except pymysql.Error as exc:
+            conn.close()
+            raise _wrap(exc, url.raw) from None
 
     @classmethod
     def probe(cls, url: DatabaseUrl, *, timeout: float) -> str | None:
@@ -84,25 +95,42 @@ class MysqlDriver:
         """GET_LOCK on a dedicated connection: freed by the server when that connection ends."""
         conn = _connect(self.url)
         try:
-            name = self._lock_name(conn)
+            name = self._lock_name()
+            # the lock connection idles for the whole run: the server must not end it
+            _fetch(conn, f"SET SESSION wait_timeout = {IDLE_FOREVER}, "
+                         f"interactive_timeout = {IDLE_FOREVER}")  # fmt: skip
             self._acquire(conn, name, timeout, on_wait)
+            self._lock = (name, int(conn.thread_id()))
             yield
             with suppress(pymysql.Error):
                 _fetch(conn, "SELECT RELEASE_LOCK(%s)", (name,))
         finally:
+            self._lock = None
             conn.close()
 
     def lock_holder(self) -> str | None:
         """Who holds the migration lock now, or None: without waiting for it or taking it."""
         with self._errors():
-            name = self._lock_name(self.conn)
+            name = self._lock_name()
             if _fetch(self.conn, "SELECT IS_USED_LOCK(%s)", (name,))[0][0] is None:
                 return None
             return _holder(self.conn, name)
 
-    def _lock_name(self, conn: Any) -> str:
-        database = _fetch(conn, "SELECT DATABASE()")[0][0] or ""
-        return lock_name(database, self.table)
+    def _lock_name(self) -> str:
+        return lock_name(self.home or "", self.table)
+
+    def _prove_lock(self) -> None:
+        """Before a history write: the lock is still held by the lock connection."""
+        if self._lock is None:
+            return
+        name, ident = self._lock
+        holder = _fetch(self.conn, "SELECT IS_USED_LOCK(%s)", (name,))[0][0]
+        if holder != ident:
+            raise LockLost(
+                f"the migration lock was lost: its connection to MySQL (id {ident}) ended or "
+                f"let go (now held by {holder or 'nobody'}); nothing more was recorded",
+                hint="run `sqlmig status`; another runner may now hold the lock",
+            )
 
     def _acquire(
         self, conn: Any, name: str, timeout: float, on_wait: Callable[[str], None] | None
@@ -140,7 +168,10 @@ class MysqlDriver:
         with self._errors():
             _fetch(self.conn, sql, tuple(params) or None)
 
-    def begin(self, *, durable: bool = True) -> None:
+    def still_ours(self) -> bool:
+        return self.in_transaction()
+
+    def begin(self, *, durable: bool = True, checking: bool = False) -> None:
         self.execute("START TRANSACTION")
 
     def run_script(self, text: str) -> None:
@@ -152,13 +183,50 @@ class MysqlDriver:
                 exc.offset = stmt.offset
                 raise
             if not self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
-                raise TransactionEnded()
+                raise TransactionEnded(committed=None)
 
     def record(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.execute(sql, params)
+        """A history write: it must change exactly one row."""
+        with self._errors(), self.conn.cursor() as cur:
+            changed = cur.execute(sql, tuple(params) or None)
+        if changed != 1:
+            raise HistoryError(
+                f"a history write changed {changed} rows instead of 1",
+                hint="another process changed the history table during the run; "
+                "run `sqlmig status`",
+            )
 
     def commit(self) -> None:
+        with self._errors():
+            self._prove_lock()
         self.execute("COMMIT")
+
+    def write(self, *writes: tuple[str, Sequence[Any]], reset: bool = False) -> None:
+        """History writes outside a transaction, behind the lock proof, each checked; reset=True
+        first returns the session to the state the run started with."""
+        with self._errors():
+            if reset:
+                self._reset()
+            self._prove_lock()
+        for sql, params in writes:
+            self.record(sql, params)
+        if not self.conn.get_autocommit():  # the file turned autocommit off: commit ours
+            self.execute("COMMIT")
+
+    def _reset(self) -> None:
+        """COM_RESET_CONNECTION (session variables, user variables, temporary tables, an open
+        transaction, autocommit), then sqlmig's own settings and the URL's database again."""
+        self.conn._execute_command(COM_RESET_CONNECTION, b"")  # PyMySQL has no public call
+        self.conn._read_ok_packet()
+        _fetch(self.conn, self.own)
+        if self.home is not None:
+            self.conn.select_db(self.home)
+
+    def in_transaction(self) -> bool:
+        return bool(self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
+
+    def invalid_indexes(self) -> list[str]:
+        return []  # an index build that fails leaves nothing behind
 
     def rollback(self) -> None:
         with suppress(pymysql.Error):
@@ -179,14 +247,6 @@ class MysqlDriver:
 
     def run_statement(self, text: str) -> None:
         self._run(text)
-        if self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
-            with suppress(pymysql.Error):
-                _fetch(self.conn, "ROLLBACK")
-            raise ScriptError(
-                "the statement opened a transaction and left it open (BEGIN or START TRANSACTION "
-                "without COMMIT); sqlmig rolled it back",
-                offset=0,
-            )
 
     def _run(self, text: str) -> None:
         try:
@@ -197,7 +257,7 @@ class MysqlDriver:
         except pymysql.Error as exc:
             if _code(exc) in CONNECTION_LOST:
                 raise _wrap(exc, self.url.raw) from None
-            raise ScriptError(_message(exc), offset=0, sqlstate=str(_code(exc))) from None
+            raise ScriptError(_message(exc), sqlstate=str(_code(exc))) from None
 
     def _kill_query(self) -> None:
         """End the running statement from a new connection, which then replaces the old one:

@@ -14,25 +14,17 @@ from typing import Any, ClassVar
 import psycopg
 from psycopg import errors as pgerrors
 from psycopg import generators
+from psycopg._encodings import pg2pyenc
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import ExecStatus, TransactionStatus
 
-from ..errors import ConnectError, HistoryError, LockTimeout, UsageError
+from ..errors import ConnectError, HistoryError, LockLost, UsageError
 from ..sqltext import SplitError, Statement, split_postgres
 from ..urls import DatabaseUrl, scrub
+from . import pg_lock, pg_session
 from .base import CommitLost, MissingTable, ScriptError, TransactionEnded
+from .pg_session import LockProof
 
-# The lock key: database + schema-qualified history table, hashed by the server
-# (hashtextextended, PostgreSQL 11+). An unqualified table lives in current_schema(), so
-# "sqlmig_history" and "public.sqlmig_history" take the same lock.
-KEY = "hashtextextended(current_database() || '/' || {table}, 0)"
-QUALIFIED = "%s"
-UNQUALIFIED = "current_schema() || '.' || %s"
-HOLDER = """SELECT a.pid, a.application_name, a.client_addr::text, a.usename, a.backend_start
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND ((l.classid::bigint << 32) | l.objid::bigint) = %s"""
 IN_RECOVERY = "the server is in recovery (a standby, or still starting up)"
 KEEPALIVES = {
     "keepalives": 1,
@@ -40,29 +32,28 @@ KEEPALIVES = {
     "keepalives_interval": 10,
     "keepalives_count": 3,
 }
-CONNECTION_LOST = ("08000", "08003", "08006", "57P01", "57P02", "57P03")
-# The BEGIN prefix marks sqlmig's transaction; the COMMIT message checks the mark is still there,
-# so a file that ran COMMIT; ... BEGIN; (a new transaction, no longer ours) is caught before the
-# history rows could be committed with only half of it.
-TX_MARK = "SET LOCAL sqlmig.tx = 'open'"
-# ... and asks for the transaction's id: when the file fails after its own COMMIT, the id's
-# status ("committed") tells that a part of it stays applied although the rest rolled back.
-TX_ID = "SELECT txid_current()"
-# For every migration of a run but the last: its commit need not wait for the disk, because the
-# last one's does, and the server's log is flushed in order (1000 fsyncs become one).
-ASYNC_COMMIT = "SET LOCAL synchronous_commit = off"
-TX_ENDED = "SQM01"
-TX_CHECK = (
-    "DO $sqlmig$BEGIN IF current_setting('sqlmig.tx', true) IS DISTINCT FROM 'open' THEN "
-    f"RAISE EXCEPTION USING ERRCODE = '{TX_ENDED}', MESSAGE = 'sqlmig transaction ended'; "
-    "END IF; END$sqlmig$"
+# ... and the server ending an idle session (57P05, 25P03): it closes the connection
+CONNECTION_LOST = ("08000", "08003", "08006", "57P01", "57P02", "57P03", "57P05", "25P03")
+# Sent with the first script of a migration: BEGIN, and the transaction's id, which the guard
+# at COMMIT compares (a file that ran COMMIT; ... BEGIN; is in another transaction by then) and
+# which tells, when the file fails after its own COMMIT, that a part of it stays applied.
+BEGIN = ("BEGIN", "SELECT pg_catalog.txid_current()")
+XID_RESULT = 1
+ENCODING_ERRORS = ("22P05", "22021")
+# Where an unqualified history table is, resolved once at connect: the schema on search_path
+# that has it (as a query would find it), else current_schema() (where CREATE puts it).
+HOME = (
+    "SELECT coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(%s))), "
+    "pg_catalog.current_schema())"
 )
-POOLER = (
-    "sqlmig is connected through a connection pooler (PgBouncer or similar): the server "
-    "session is pid {server}, not the pid {announced} the connection announced. Behind "
-    "pool_mode = transaction (or statement) the session advisory lock that keeps two runners "
-    "apart would be taken on one server connection and released on another, or left behind"
-)
+INVALID_INDEXES = (
+    "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
+    "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE NOT i.indisvalid ORDER BY 1"
+)  # untranslatable character, bad byte sequence
 
 
 class PostgresDriver:
@@ -82,16 +73,21 @@ class PostgresDriver:
         conn: psycopg.Connection,
         url: DatabaseUrl,
         table: str,
-        statement_lock_timeout: float | None = None,
+        *,
+        home: str | None,
+        own: dict[str, str],
     ) -> None:
         self.conn = conn
         self.url = url
         self.table = table
-        self.statement_lock_timeout = statement_lock_timeout
-        self._pending: list[str] = []
+        self.home = home  # current_schema() at connect: where an unqualified history table is
+        self.own = own  # sqlmig's own session settings, restored after every migration
+        self._prefix: list[str] = []
+        self._writes: list[str] = []
+        self._durable = True
         self._xid: int | None = None  # the id of the migration's transaction, once known
-        self._results: list[Any] = []
-        self._mogrifier = psycopg.ClientCursor(conn)
+        self._checking = False
+        self._proof: LockProof | None = None
         self._lost_pid: int | None = None
 
     @classmethod
@@ -99,14 +95,19 @@ class PostgresDriver:
         cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
     ) -> PostgresDriver:
         conn = _connect(url, "sqlmig")
+        lock_timeout = None
         if statement_lock_timeout:  # a session setting: it also bounds no-transaction files
-            ms = f"{max(1, round(statement_lock_timeout * 1000))}ms"
-            try:
-                conn.execute("SELECT set_config('lock_timeout', %s, false)", (ms,))
-            except psycopg.Error as exc:
-                conn.close()
-                raise _wrap(exc, url.raw) from None
-        return cls(conn, url, table, statement_lock_timeout)
+            lock_timeout = f"{max(1, round(statement_lock_timeout * 1000))}ms"
+        try:
+            own = pg_session.own_settings(
+                lock_timeout=lock_timeout, server_version=conn.info.server_version
+            )
+            row = conn.execute(HOME, (table,)).fetchone()
+            conn.execute(pg_session.apply(own))
+        except psycopg.Error as exc:
+            conn.close()
+            raise _wrap(exc, url.raw) from None
+        return cls(conn, url, table, home=row[0] if row else None, own=own)
 
     @classmethod
     def probe(cls, url: DatabaseUrl, *, timeout: float) -> str | None:
@@ -123,63 +124,32 @@ class PostgresDriver:
     def quote(self, name: str) -> str:
         return psycopg.sql.Identifier(name).as_string(self.conn)
 
+    def lock_name(self) -> str:
+        """The schema-qualified history table, as hashed into the lock key."""
+        return self.table if "." in self.table else f"{self.home or ''}.{self.table}"
+
     @contextmanager
     def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-        """A session advisory lock on a dedicated connection, polled until `timeout`."""
+        """A session advisory lock on a dedicated connection, polled until `timeout`; proven
+        held by the guard at every history commit (see pg_session)."""
         conn = _connect(self.url, "sqlmig-lock")
         try:
-            key = self._acquire(conn, timeout, on_wait)
+            self._proof = pg_lock.acquire(conn, self.lock_name(), timeout, on_wait)
             yield
-            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", (self._proof.key,))
         except psycopg.Error as exc:
             raise _wrap(exc, self.url.raw) from None
         finally:
+            self._proof = None
             conn.close()  # also releases the lock if the unlock was never reached
-
-    def _acquire(
-        self, conn: psycopg.Connection, timeout: float, on_wait: Callable[[str], None] | None
-    ) -> int:
-        deadline = time.monotonic() + timeout
-        announced = conn.info.backend_pid
-        key, got, server = conn.execute(  # type: ignore[misc]
-            "SELECT k, CASE WHEN pg_backend_pid() = %s THEN pg_try_advisory_lock(k) END, "
-            f"pg_backend_pid() FROM (SELECT {self._key()} AS k) s",
-            (announced, self.table),
-        ).fetchone()
-        if got is None:  # never locked: nothing is left behind on a pooled server connection
-            raise UsageError(
-                POOLER.format(server=server, announced=announced),
-                hint="point sqlmig's --url at PostgreSQL itself, not at the pooler (PgBouncer's "
-                "pool_mode = transaction cannot keep a session lock)",
-            )
-        delay, told = 0.02, False
-        while not got:
-            holder = _holder(conn, key)
-            if not told and on_wait:
-                on_wait(f"waiting for the migration lock, held by {holder}")
-                told = True
-            if time.monotonic() >= deadline:
-                raise LockTimeout(
-                    f"the migration lock is held by {holder}; gave up after {timeout:g} s",
-                    hint="wait for that run to finish, raise --lock-timeout, or, if that session "
-                    "is stuck, end it with SELECT pg_terminate_backend(<pid>)",
-                )
-            time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
-            delay = min(delay * 1.5, 0.25)
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]  # type: ignore[index]
-        return key
 
     def lock_holder(self) -> str | None:
         """Who holds the migration lock now, or None: without waiting for it or taking it."""
         try:
-            key = self.conn.execute(f"SELECT {self._key()}", (self.table,)).fetchone()[0]  # type: ignore[index]
-            row = self.conn.execute(HOLDER, (key,)).fetchone()
+            row = pg_lock.holder_row(self.conn, self.lock_name())
         except psycopg.Error as exc:
             raise _wrap(exc, self.url.raw) from None
-        return None if row is None else _describe_holder(row)
-
-    def _key(self) -> str:
-        return KEY.format(table=QUALIFIED if "." in self.table else UNQUALIFIED)
+        return None if row is None else pg_lock.describe(row)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -198,45 +168,67 @@ class PostgresDriver:
         with self._errors():
             self.conn.execute(sql, params or None)  # type: ignore[arg-type]
 
-    def begin(self, *, durable: bool = True) -> None:
-        # sent with the first script: no round trip of its own
-        self._pending = ["BEGIN", TX_MARK, TX_ID] + ([] if durable else [ASYNC_COMMIT])
-        self._xid = None
+    # -- a migration in one transaction ---------------------------------------------------------
+
+    def begin(self, *, durable: bool = True, checking: bool = False) -> None:
+        """Open the migration's transaction (sent with the first script: no round trip of its
+        own). checking=True: after every script, ask the server whether the transaction is
+        still the same one (--single-transaction, where a file's COMMIT; BEGIN must be found
+        at the file that ran it; otherwise the guard at COMMIT finds it)."""
+        self._prefix, self._writes, self._durable, self._xid = list(BEGIN), [], durable, None
+        self._checking = checking
 
     def run_script(self, text: str) -> None:
         """Send the file's text as one simple query: several statements in one message."""
-        prefix = "".join(s + ";\n" for s in self._pending)
-        before = len(self._pending)
-        self._pending = []
+        prefix = "".join(s + ";\n" for s in self._prefix)
+        sent_begin, self._prefix = bool(prefix), []
         try:
-            done, error = self._simple_query(prefix + text)
+            done, error, results = self._simple_query(prefix + text)
         except psycopg.Error as exc:
             raise _wrap(exc, self.url.raw) from None
-        if before and done > 2:
-            self._xid = int(self._results[2].get_value(0, 0) or 0) or None
+        if sent_begin and done > XID_RESULT:
+            self._xid = int(results[XID_RESULT].get_value(0, 0) or 0) or None
         if error is not None:
             if _lost(error):
                 raise _wrap(error, self.url.raw)
             if self._committed_by_file():
-                raise TransactionEnded()
-            raise _script_error(error, len(prefix), text, done - before)
+                raise TransactionEnded(committed=True)
+            skipped = len(BEGIN) if sent_begin else 0
+            raise _script_error(error, len(prefix), text, done - skipped, self._server_encoding())
+        if not self.still_ours():
+            raise TransactionEnded(committed=self._xid_status() == "committed")
+
+    def still_ours(self) -> bool:
+        """Whether sqlmig's transaction is still open (a file may have run COMMIT; BEGIN)."""
         if self.conn.info.transaction_status != TransactionStatus.INTRANS:
-            raise TransactionEnded()
+            return False
+        if self._xid is None or not self._checking:
+            return True
+        row = self.conn.execute("SELECT pg_catalog.txid_current()").fetchone()
+        return row is not None and int(row[0]) == self._xid
 
-    def _simple_query(self, query: str) -> tuple[int, psycopg.Error | None]:
-        """Run a multi-statement query; return how many statements succeeded and the error.
+    def _xid_status(self) -> str | None:
+        if self._xid is None:
+            return None
+        with contextlib.suppress(psycopg.Error):
+            if self.conn.info.transaction_status != TransactionStatus.IDLE:
+                self.conn.execute("ROLLBACK")
+            row = self.conn.execute("SELECT pg_catalog.txid_status(%s)", (self._xid,)).fetchone()
+            return None if row is None else row[0]
+        return None
 
-        The count is what locates a run-time error (which has no position) in the file.
-        """
+    def _simple_query(self, query: str) -> tuple[int, psycopg.Error | None, list[Any]]:
+        """Run a multi-statement query; return how many statements succeeded, the error, and
+        the results. The count is what locates a run-time error (which has no position)."""
         pgconn = self.conn.pgconn
+        encoding = self.conn.info.encoding
         with self.conn.lock:
-            pgconn.send_query(query.encode(self.conn.info.encoding))
+            pgconn.send_query(query.encode(encoding, errors="surrogateescape"))
             results = self.conn.wait(generators.execute(pgconn))
-        self._results = results
         for i, res in enumerate(results):
             if res.status == ExecStatus.FATAL_ERROR:
-                return i, pgerrors.error_from_result(res, encoding=self.conn.info.encoding)
-        return len(results), None
+                return i, pgerrors.error_from_result(res, encoding=encoding), results
+        return len(results), None, results
 
     def _committed_by_file(self) -> bool:
         """After a failed script: did the file's own COMMIT commit sqlmig's transaction?"""
@@ -244,31 +236,96 @@ class PostgresDriver:
             return False
         with contextlib.suppress(psycopg.Error):
             self.conn.execute("ROLLBACK")
-            row = self.conn.execute("SELECT txid_status(%s)", (self._xid,)).fetchone()
+            row = self.conn.execute("SELECT pg_catalog.txid_status(%s)", (self._xid,)).fetchone()
             return row is not None and row[0] == "committed"
         return False
 
     def record(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """Queue a history change; it goes to the server with COMMIT."""
-        self._pending.append(self._mogrifier.mogrify(sql, params))
+        """Queue a history change; it goes to the server with COMMIT, behind the guards."""
+        self._writes.append(pg_session.bind(sql, params))
 
     def commit(self) -> None:
-        message = ";\n".join([*self._pending, TX_CHECK, "COMMIT"])
-        self._pending = []
+        """COMMIT behind the guards: the transaction is still sqlmig's, the lock is still held,
+        every history write changed its row; then the session is reset for the next file."""
+        writes, self._writes = self._writes, []
+        text = pg_session.message(
+            *self._prefix,
+            *pg_session.RESET_AUTH,
+            pg_session.settings(own=self.own, durable=self._durable),
+            pg_session.guarded(writes, proof=self._proof, xid=self._xid),
+            *pg_session.RESET_OBJECTS,
+            "COMMIT",
+        )
+        self._prefix = []
+        self._send_own(text, commit=True)
+
+    def write(self, *writes: tuple[str, Sequence[Any]], reset: bool = False) -> None:
+        """History writes outside a migration's transaction (no-transaction files): in a short
+        transaction of their own, behind the lock guard. reset=True also returns the session to
+        the state the run started with (after the file's last statement)."""
+        auth = pg_session.RESET_AUTH if reset else pg_session.LOCAL_AUTH
+        text = pg_session.message(
+            pg_session.OWN_TX,
+            *auth,
+            pg_session.settings(own=self.own if reset else None, durable=True),
+            pg_session.guarded([pg_session.bind(*w) for w in writes], proof=self._proof, xid=None),
+            *(pg_session.RESET_OBJECTS if reset else ()),
+            "COMMIT",
+        )
+        self._send_own(text, commit=False)
+
+    def _send_own(self, text: str, *, commit: bool) -> None:
         pid = self.conn.info.backend_pid
+        self._utf8()
         try:
-            self.conn.execute(message)
+            _done, error, _results = self._simple_query(text)
         except psycopg.Error as exc:
-            if exc.sqlstate == TX_ENDED:
-                raise TransactionEnded() from None
-            if _lost(exc):
-                self._lost_pid = pid
-                raise CommitLost(
-                    f"lost the connection to PostgreSQL after COMMIT was sent: "
-                    f"{scrub(str(exc).strip(), self.url.raw)}",
-                    hint="run `sqlmig status` to see whether it was committed",
-                ) from None
+            error = exc
+        if error is None:
+            return
+        if _lost(error):
+            if not commit:
+                raise _wrap(error, self.url.raw)
+            self._lost_pid = pid
+            raise CommitLost(
+                "lost the connection to PostgreSQL after COMMIT was sent: "
+                f"{scrub(str(error).strip(), self.url.raw)}",
+                hint="run `sqlmig status` to see whether it was committed",
+            )
+        self.rollback()
+        raise self._guard_error(error) from None
+
+    def _guard_error(self, error: psycopg.Error) -> Exception:
+        if error.sqlstate == pg_session.TX_ENDED:
+            return TransactionEnded()
+        if error.sqlstate == pg_session.LOCK_LOST:
+            return LockLost(
+                "the migration lock was lost: its connection to PostgreSQL ended (a server "
+                "timeout, a pooler, or pg_terminate_backend); nothing more was committed",
+                hint="run `sqlmig status`; another runner may now hold the lock",
+            )
+        return _wrap(error, self.url.raw)
+
+    def _utf8(self) -> None:
+        """sqlmig's own messages go in UTF-8, whatever client_encoding a file set."""
+        if self.conn.info.encoding != "utf-8":
+            with contextlib.suppress(psycopg.Error):
+                self.conn.execute("SET client_encoding = 'UTF8'")
+
+    def _server_encoding(self) -> str | None:
+        return self.conn.info.parameter_status("server_encoding")
+
+    def invalid_indexes(self) -> list[str]:
+        """INVALID indexes in the database: what a failed CREATE INDEX CONCURRENTLY leaves."""
+        try:
+            rows = self.conn.execute(INVALID_INDEXES).fetchall()
+        except psycopg.Error as exc:
             raise _wrap(exc, self.url.raw) from None
+        return [r[0] for r in rows]
+
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the migration connection (one a file began)."""
+        return self.conn.info.transaction_status != TransactionStatus.IDLE
 
     def settle(self) -> None:
         """After CommitLost: reconnect, and end the old session if the server still has it, so
@@ -276,7 +333,6 @@ class PostgresDriver:
         with contextlib.suppress(psycopg.Error):
             self.conn.close()
         self.conn = _connect(self.url, "sqlmig")
-        self._mogrifier = psycopg.ClientCursor(self.conn)
         deadline = time.monotonic() + 30
         with self._errors():
             while self._lost_pid and time.monotonic() < deadline:
@@ -295,7 +351,7 @@ class PostgresDriver:
             )
 
     def rollback(self) -> None:
-        self._pending = []
+        self._prefix, self._writes = [], []
         if self.conn.closed or self.conn.info.transaction_status == TransactionStatus.IDLE:
             return
         with contextlib.suppress(psycopg.Error):  # a lost connection: the server rolls back
@@ -306,11 +362,14 @@ class PostgresDriver:
 
     def run_statement(self, text: str) -> None:
         try:
-            self.conn.execute(text)
+            _done, error, _results = self._simple_query(text)
         except psycopg.Error as exc:
-            if _lost(exc):
-                raise _wrap(exc, self.url.raw) from None
-            raise _script_error(exc, 0, text, 0) from None
+            error = exc
+        if error is None:
+            return
+        if _lost(error):
+            raise _wrap(error, self.url.raw) from None
+        raise _script_error(error, 0, text, 0, self._server_encoding()) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -325,7 +384,14 @@ def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psyco
             hint="percent-encode special characters (@ is %40, : is %3A, / is %2F) in the "
             "user name and password",
         ) from None
-    extra: dict[str, Any] = {"autocommit": True}
+    # UTF-8 whatever the server or the URL says (files are UTF-8; the server converts or names
+    # the character it cannot store); no server-side prepared statements, which the reset
+    # between migrations (DEALLOCATE ALL) would pull from under psycopg
+    extra: dict[str, Any] = {
+        "autocommit": True,
+        "client_encoding": "UTF8",
+        "prepare_threshold": None,
+    }
     if "connect_timeout" not in params:
         extra["connect_timeout"] = connect_timeout
     if "application_name" not in params:
@@ -366,19 +432,6 @@ def _keepalives(params: dict[str, Any]) -> dict[str, Any]:
     return extra
 
 
-def _holder(conn: psycopg.Connection, key: int) -> str:
-    row = conn.execute(HOLDER, (key,)).fetchone()
-    if row is None:
-        return "another session (it may have just finished)"
-    return _describe_holder(row)
-
-
-def _describe_holder(row: tuple[Any, ...]) -> str:
-    pid, app, addr, user, since = row
-    where = addr or "local socket"
-    return f"pid {pid} ({app or 'no application_name'}, user {user}, from {where}, since {since})"
-
-
 def _lost(exc: psycopg.Error) -> bool:
     return isinstance(exc, psycopg.OperationalError) and (
         exc.sqlstate is None or exc.sqlstate in CONNECTION_LOST
@@ -395,12 +448,40 @@ def _wrap(exc: psycopg.Error, raw_url: str) -> ConnectError | HistoryError:
     return HistoryError(f"PostgreSQL error: {message}", hint=exc.diag.message_hint)
 
 
+def _unencodable(text: str, server_encoding: str) -> int | None:
+    """The offset of the first character the server's encoding cannot hold, if any."""
+    try:
+        codec = pg2pyenc(server_encoding.encode())
+    except (KeyError, psycopg.NotSupportedError):
+        return None
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError as exc:
+        return exc.start
+    except LookupError:
+        return None
+    return None
+
+
 def _script_error(
-    exc: psycopg.Error, prefix_len: int, text: str = "", index: int = -1
+    exc: psycopg.Error,
+    prefix_len: int,
+    text: str = "",
+    index: int = -1,
+    server_encoding: str | None = None,
 ) -> ScriptError:
     diag = exc.diag
     position = diag.statement_position
     offset = int(position) - 1 - prefix_len if position else None
+    if exc.sqlstate in ENCODING_ERRORS and server_encoding:
+        bad = _unencodable(text, server_encoding)
+        if bad is not None:
+            return ScriptError(
+                f"the character {text[bad]!r} cannot be stored in this database, whose "
+                f"encoding is {server_encoding} ({diag.message_primary or exc})",
+                offset=bad,
+                sqlstate=exc.sqlstate,
+            )
     if offset is None and index >= 0:
         try:  # error path only: sqlglot is imported here, never on a successful `up`
             statements = split_postgres(text)

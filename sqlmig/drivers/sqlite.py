@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from ..errors import ConnectError, HistoryError, LockTimeout
-from ..sqltext import Statement, split_sqlite
+from ..sqltext import _LEADING_NOISE, Statement, split_sqlite
 from ..urls import DatabaseUrl
 from .base import MissingTable, ScriptError, TransactionEnded
 
@@ -28,11 +28,15 @@ class SqliteDriver:
     PARAM: ClassVar[str] = "?"
     MAX_IDENTIFIER_BYTES: ClassVar[int] = 255
     ATOMIC_DDL: ClassVar[bool] = True  # DDL rolls back with the transaction
+    # The history lives in the main database: a TEMP table of the same name, or an attached
+    # database, cannot take its place.
+    home: ClassVar[str] = "main"
 
     def __init__(self, conn: sqlite3.Connection, url: DatabaseUrl, path: str) -> None:
         self.conn = conn
         self.url = url
         self.path = path
+        self._pragmas = _read_pragmas(conn)  # the session the run started with
 
     @classmethod
     def connect(
@@ -114,7 +118,10 @@ class SqliteDriver:
         with self._errors():
             self.conn.execute(sql, params)
 
-    def begin(self, *, durable: bool = True) -> None:
+    def still_ours(self) -> bool:
+        return self.conn.in_transaction  # run_script stops at the statement that ended it
+
+    def begin(self, *, durable: bool = True, checking: bool = False) -> None:
         with self._errors():
             self.conn.execute("BEGIN IMMEDIATE")
 
@@ -128,13 +135,54 @@ class SqliteDriver:
                     str(exc), offset=stmt.offset, sqlstate=getattr(exc, "sqlite_errorname", None)
                 ) from None
             if not self.conn.in_transaction:
-                raise TransactionEnded(stmt.offset)
+                words = stmt.text[_noise(stmt.text) :].split(None, 1)
+                raise TransactionEnded(committed=bool(words) and words[0].upper() != "ROLLBACK")
 
-    record = execute
+    def record(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A history write inside the migration's transaction: it must change one row."""
+        with self._errors():
+            changed = self.conn.execute(sql, params).rowcount
+        if changed != 1:
+            raise HistoryError(
+                f"a history write changed {changed} rows instead of 1 in {self.path}",
+                hint="another process changed the history table during the run; "
+                "run `sqlmig status`",
+            )
 
     def commit(self) -> None:
         with self._errors():
             self.conn.execute("COMMIT")
+        self._reset()
+
+    def write(self, *writes: tuple[str, Sequence[Any]], reset: bool = False) -> None:
+        """History writes outside a migration's transaction, each checked; reset=True first
+        returns the session to the state the run started with (after a file's last statement)."""
+        if reset:
+            self._reset()
+        for sql, params in writes:
+            self.record(sql, params)
+
+    def _reset(self) -> None:
+        """Pragmas back to their values at connect; attached databases and temporary objects
+        (which live as long as the connection) gone, as in a new connection."""
+        with self._errors():
+            for name, value in self._pragmas.items():
+                self.conn.execute(f"PRAGMA {name} = {value}")
+            for (schema,) in self.conn.execute(
+                "SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')"
+            ).fetchall():
+                self.conn.execute("DETACH DATABASE " + self.quote(schema))
+            for kind, name in self.conn.execute(
+                "SELECT type, name FROM temp.sqlite_master WHERE type IN "
+                "('view', 'trigger', 'table') ORDER BY type = 'table'"
+            ).fetchall():
+                self.conn.execute(f"DROP {kind} IF EXISTS temp.{self.quote(name)}")
+
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def invalid_indexes(self) -> list[str]:
+        return []  # SQLite builds an index in one statement: it exists whole or not at all
 
     def rollback(self) -> None:
         if self.conn.in_transaction:
@@ -149,9 +197,7 @@ class SqliteDriver:
             with _interruptible(self.conn):
                 self.conn.execute(text)
         except sqlite3.Error as exc:
-            raise ScriptError(
-                str(exc), offset=0, sqlstate=getattr(exc, "sqlite_errorname", None)
-            ) from None
+            raise ScriptError(str(exc), sqlstate=getattr(exc, "sqlite_errorname", None)) from None
 
     def settle(self) -> None:
         """Nothing to settle: a local file has no lost connections (commit never raises
@@ -159,6 +205,35 @@ class SqliteDriver:
 
     def close(self) -> None:
         self.conn.close()
+
+
+# Pragmas a migration may set that change how later SQL behaves; restored after each file.
+# (busy_timeout belongs to the lock; journal_mode is a property of the file, not the session.)
+PRAGMAS = (
+    "foreign_keys",
+    "recursive_triggers",
+    "legacy_alter_table",
+    "ignore_check_constraints",
+    "automatic_index",
+    "reverse_unordered_selects",
+    "trusted_schema",
+    "query_only",
+    "cell_size_check",
+    "secure_delete",
+    "synchronous",
+    "temp_store",
+    "writable_schema",
+    "cache_size",
+)
+
+
+def _read_pragmas(conn: sqlite3.Connection) -> dict[str, int]:
+    values: dict[str, int] = {}
+    for name in PRAGMAS:
+        row = conn.execute(f"PRAGMA {name}").fetchone()
+        if row is not None and isinstance(row[0], int):
+            values[name] = row[0]
+    return values
 
 
 @contextmanager
@@ -196,6 +271,12 @@ def _interruptible(conn: sqlite3.Connection) -> Iterator[None]:
         conn.set_progress_handler(None, 0)
         sqlite3.enable_callback_tracebacks(False)
         sys.unraisablehook, sys.excepthook = hooks
+
+
+def _noise(text: str) -> int:
+    """Where the statement proper starts, after white space and comments."""
+    match = _LEADING_NOISE.match(text)
+    return match.end() if match else 0
 
 
 def _tick() -> int:

@@ -37,7 +37,8 @@ def test_script_and_records_commit_together(driver: Driver, db_url: str) -> None
     driver.execute("CREATE TABLE a (x INTEGER)")
     driver.begin()
     driver.run_script("INSERT INTO a VALUES (1);\nINSERT INTO a VALUES (2);\n")
-    driver.record(f"INSERT INTO marks VALUES ({p})", (7,))
+    # record() is for sqlmig's own writes, which always name the schema (or database)
+    driver.record(f"INSERT INTO {driver.quote(driver.home)}.marks VALUES ({p})", (7,))
     driver.commit()
     assert query(db_url, "SELECT x FROM a ORDER BY x") == [(1,), (2,)]
     assert query(db_url, "SELECT v FROM marks") == [(7,)]
@@ -48,7 +49,7 @@ def test_rollback_discards_script_and_records(driver: Driver, db_url: str) -> No
     driver.execute("CREATE TABLE b (x INTEGER)")
     driver.begin()
     driver.run_script("INSERT INTO b VALUES (1); INSERT INTO b VALUES (2);")
-    driver.record(f"INSERT INTO marks VALUES ({driver.PARAM})", (1,))
+    driver.record(f"INSERT INTO {driver.quote(driver.home)}.marks VALUES ({driver.PARAM})", (1,))
     driver.rollback()
     assert query(db_url, "SELECT count(*) FROM marks") == [(0,)]
     assert query(db_url, "SELECT count(*) FROM b") == [(0,)]

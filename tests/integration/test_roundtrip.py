@@ -337,14 +337,23 @@ def test_schema_qualified_table_on_postgres(pg_url: str, migrations: Path) -> No
 
 
 def test_only_the_last_commit_of_a_run_waits_for_the_disk(pg_url: str, migrations: Path) -> None:
-    """Earlier commits skip the fsync; the last one's flush covers them (the log is ordered)."""
-    write(migrations, "0001_ledger", "CREATE TABLE sync_seen (v int, setting text);")
+    """Earlier commits skip the fsync; the last one's flush covers them (the log is ordered).
+
+    The setting applies at COMMIT only (the file itself runs with the session's own), so a
+    deferred constraint trigger, which fires during COMMIT, is what sees it."""
+    write(
+        migrations,
+        "0001_ledger",
+        "CREATE TABLE sync_seen (v int, setting text);\n"
+        "CREATE TABLE probe (v int);\n"
+        "CREATE FUNCTION seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "INSERT INTO public.sync_seen VALUES (NEW.v, current_setting('synchronous_commit')); "
+        "RETURN NULL; END $$;\n"
+        "CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON probe DEFERRABLE INITIALLY "
+        "DEFERRED FOR EACH ROW EXECUTE FUNCTION public.seen();\n",
+    )
     for v in (2, 3, 4):
-        write(
-            migrations,
-            f"000{v}_x",
-            f"INSERT INTO sync_seen VALUES ({v}, current_setting('synchronous_commit'));",
-        )
+        write(migrations, f"000{v}_x", f"INSERT INTO probe VALUES ({v});")
     migrator(pg_url, migrations).up()
     assert query(pg_url, "SELECT v, setting FROM sync_seen ORDER BY v") == [
         (2, "off"),

@@ -1,0 +1,201 @@
+"""Transactions a file opens or ends itself, and messages that must be true.
+
+- A no-transaction file that BEGINs and never COMMITs: rolled back, recorded as failed, and
+  said so (not "applied" with the row left `running`).
+- BEGIN ... failing statement ... COMMIT in a no-transaction file: the real error is shown and
+  the statements of the file's transaction are said to be rolled back.
+- --single-transaction on PostgreSQL: a plain error leaves nothing (exit 1, not 5); a first
+  statement that returns text is fine; a file's own COMMIT is found, and what it committed is
+  recorded.
+- RESET ALL in a transactional file is not mistaken for the file's own COMMIT.
+- A failed CREATE INDEX CONCURRENTLY: the INVALID index is named, with the statement to drop
+  it; status and validate report it.
+- --retries applies to no-transaction statements; error positions in such files are exact.
+- A LATIN1 database and a character it cannot store: file:line, not an internal error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_URL, _with_db, execute, query, sqlmig, write
+from tests.reliability.harness import args, history_rows, is_mysql, ledger_counts
+
+pytestmark = pytest.mark.timeout(90)
+NO_TX = "-- sqlmig:no-transaction\n"
+
+
+def _begin(url: str) -> str:
+    return "START TRANSACTION;\n" if is_mysql(url) else "BEGIN;\n"
+
+
+def test_a_transaction_the_file_never_ends_is_rolled_back_and_said(
+    ledger_any: str, migrations: Path
+) -> None:
+    url = ledger_any
+    body = "INSERT INTO ledger VALUES (1);\n" + _begin(url) + "INSERT INTO ledger VALUES (2);\n"
+    write(migrations, "0001_open", NO_TX + body)
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "never ended it" in done.stderr and "0001_open.up.sql:3:1" in done.stderr, done.stderr
+    assert "1 statement(s) before it ran and stay applied" in done.stderr, done.stderr
+    assert ledger_counts(url) == {1: 1}  # the first INSERT stays; the second rolled back
+    assert history_rows(url) == {1: "failed"}
+
+
+def test_the_real_error_inside_the_files_transaction_is_shown(
+    ledger_any: str, migrations: Path
+) -> None:
+    url = ledger_any
+    body = (
+        _begin(url) + "INSERT INTO ledger VALUES (1);\n"
+        "INSERT INTO no_such_table VALUES (1);\nCOMMIT;\n"
+    )
+    write(migrations, "0001_tx", NO_TX + body)
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "no_such_table" in done.stderr and "0001_tx.up.sql:4:" in done.stderr, done.stderr
+    assert "were rolled back" in done.stderr and "0 statement(s) ran" in done.stderr
+    assert ledger_counts(url) == {}
+    assert history_rows(url) == {1: "failed"}
+
+
+def test_a_transaction_the_file_ends_itself_counts_as_done(
+    ledger_any: str, migrations: Path
+) -> None:
+    url = ledger_any
+    body = _begin(url) + "INSERT INTO ledger VALUES (1);\nCOMMIT;\nINSERT INTO ledger VALUES (2);\n"
+    write(migrations, "0001_tx", NO_TX + body)
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode == 0, done.stderr
+    assert ledger_counts(url) == {1: 1, 2: 1}
+    assert history_rows(url) == {1: "applied"}
+
+
+def test_single_transaction_plain_error_leaves_nothing(ledger_db: str, migrations: Path) -> None:
+    url = ledger_db
+    write(migrations, "0001_a", "SELECT 'text first';\nINSERT INTO ledger VALUES (1);\n")
+    write(migrations, "0002_b", "SELECT 'text';\nINSERT INTO ledger VALUES (2);\n")
+    write(migrations, "0003_c", "INSERT INTO ledger VALUES (3);\nINSERT INTO nope VALUES (1);\n")
+    done = sqlmig(*args(url, migrations, "up", "--single-transaction"))
+    assert done.returncode == 1, done.stderr
+    assert "none of the 3 migrations ran" in done.stderr, done.stderr
+    assert ledger_counts(url) == {} and history_rows(url) == {}
+    (migrations / "0003_c.up.sql").write_text("INSERT INTO ledger VALUES (3);\n")
+    ok = sqlmig(*args(url, migrations, "up", "--single-transaction"))
+    assert ok.returncode == 0, ok.stderr
+    assert history_rows(url) == {1: "applied", 2: "applied", 3: "applied"}
+
+
+def test_single_transaction_finds_a_files_own_commit(ledger_db: str, migrations: Path) -> None:
+    url = ledger_db
+    write(migrations, "0001_a", "INSERT INTO ledger VALUES (1);\n")
+    write(migrations, "0002_b", "INSERT INTO ledger VALUES (2);\nCOMMIT;\nBEGIN;\n")
+    write(migrations, "0003_c", "INSERT INTO ledger VALUES (3);\n")
+    done = sqlmig(*args(url, migrations, "up", "--single-transaction"))
+    assert done.returncode == 1, done.stderr
+    assert "0002_b" in done.stderr and "COMMIT" in done.stderr, done.stderr
+    assert ledger_counts(url) == {1: 1, 2: 1}  # what the file's COMMIT committed, and no more
+    assert history_rows(url) == {1: "applied", 2: "failed"}
+
+
+def test_reset_all_in_a_file_is_not_its_own_commit(pg_url: str, migrations: Path) -> None:
+    write(
+        migrations, "0001_reset", "CREATE TABLE r (a int);\nRESET ALL;\nINSERT INTO r VALUES (1);\n"
+    )
+    write(migrations, "0002_next", "INSERT INTO r VALUES (2);\n")
+    done = sqlmig(*args(pg_url, migrations, "up"))
+    assert done.returncode == 0, done.stderr
+    assert query(pg_url, "SELECT count(*) FROM r") == [(2,)]
+
+
+def test_a_failed_concurrent_index_build_is_named(pg_url: str, migrations: Path) -> None:
+    write(migrations, "0001_dups", "CREATE TABLE d (a int);\nINSERT INTO d VALUES (1), (1);\n")
+    write(
+        migrations,
+        "0002_ix",
+        NO_TX + "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS d_a ON d (a);\n",
+    )
+    done = sqlmig(*args(pg_url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "INVALID index(es) public.d_a" in done.stderr, done.stderr
+    assert "DROP INDEX CONCURRENTLY public.d_a" in done.stderr
+    # the way the hint of a failed row leads: repair, then up again; IF NOT EXISTS skips it
+    assert sqlmig(*args(pg_url, migrations, "repair")).returncode == 0
+    assert sqlmig(*args(pg_url, migrations, "up")).returncode == 0
+    status = sqlmig(*args(pg_url, migrations, "status"))
+    assert "INVALID index(es)" in status.stdout and "public.d_a" in status.stdout, status.stdout
+    validate = sqlmig(*args(pg_url, migrations, "validate"))
+    assert validate.returncode == 1 and "public.d_a" in validate.stderr, validate.stderr
+
+
+def test_error_positions_in_no_transaction_files_are_exact(
+    ledger_any: str, migrations: Path
+) -> None:
+    url = ledger_any
+    body = (
+        NO_TX
+        + "-- a comment\n-- another\nINSERT INTO ledger VALUES (1);\n"
+        + "/* a block\n comment */\n\nINSERT INTO ledger VALUES (1, 2, 3);\n"
+    )
+    write(migrations, "0001_pos", body)
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "0001_pos.up.sql:8:" in done.stderr, done.stderr
+
+
+def test_retries_apply_to_no_transaction_statements(ledger_pg: str, migrations: Path) -> None:
+    url = ledger_pg
+    write(migrations, "0001_add", NO_TX + "ALTER TABLE ledger ADD COLUMN note text;\n")
+    import psycopg
+
+    holder = psycopg.connect(url)
+    holder.execute("LOCK TABLE ledger IN ACCESS SHARE MODE")  # blocks the ALTER
+    release = threading.Timer(1.5, holder.rollback)
+    release.start()
+    try:
+        done = sqlmig(
+            *args(url, migrations, "up", "--statement-lock-timeout", "0.5", "--retries", "3")
+        )
+    finally:
+        release.join()
+        holder.close()
+    assert done.returncode == 0, done.stderr
+    assert "retry 1 of 3" in done.stderr, done.stderr
+
+
+@pytest.fixture
+def latin1_url() -> object:
+    import psycopg
+
+    from tests.conftest import require_pg
+
+    require_pg()
+    name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(
+            f"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0"
+        )
+    try:
+        yield _with_db(PG_URL, name)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_character_the_database_cannot_store_is_named(latin1_url: str, migrations: Path) -> None:
+    write(migrations, "0001_ok", "CREATE TABLE t (a text);\nINSERT INTO t VALUES ('café');\n")
+    write(migrations, "0002_euro", "-- costs in €\nINSERT INTO t VALUES ('x');\n")
+    done = sqlmig(*args(latin1_url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "internal error" not in done.stderr
+    assert "0002_euro.up.sql:1:" in done.stderr and "LATIN1" in done.stderr, done.stderr
+    assert query(latin1_url, "SELECT a FROM t") == [("café",)]
+    execute(latin1_url, "SELECT 1")
+    time.sleep(0)
