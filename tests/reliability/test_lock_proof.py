@@ -23,8 +23,8 @@ from tests.reliability.harness import (
     history_rows,
     ledger_counts,
     ledger_sql,
-    slow,
     sleeping,
+    slow,
     wait_in_slow,
     write_versions,
 )
