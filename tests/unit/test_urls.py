@@ -102,6 +102,73 @@ def test_scrub_without_url_leaves_text() -> None:
     assert scrub("password s3cret", "") == "password s3cret"
 
 
+# --- issue 10, item 9: every form of a password, through the one redact() ---------------------
+
+
+def test_every_piece_of_a_password_with_an_unencoded_at_is_hidden() -> None:
+    """libpq splits user:password@host at the FIRST @, redact() at the last: with u:Head@Tail@h
+    libpq's password is "Head" and its host "Tail@h", which its error then names."""
+    url = "postgresql://u:Head@Tail@127.0.0.1:1/db"
+    message = f"cannot connect to {url}: failed to resolve host 'Tail@127.0.0.1'"
+    assert redact(message, url) == (
+        "cannot connect to postgresql://u:***@127.0.0.1:1/db: "
+        "failed to resolve host '***@127.0.0.1'"
+    )
+
+
+def test_the_passwords_of_every_url_in_play_are_removed() -> None:
+    """The live URL and a scratch URL: both passwords go, wherever they stand."""
+    live, scratch = "postgresql://a:Live-pw@h/d", "postgresql://b@h/s?password=Scratch-pw"
+    assert redact("denied (Live-pw, Scratch-pw)", live, scratch) == "denied (***, ***)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgresql://bob@db/app?password=s3cret", "postgresql://bob@db/app?password=***"),
+        (
+            "ready: postgresql://bob@db/app?sslmode=require&password=s3cret&application_name=x "
+            "(1 attempt(s), 0.1 s)",
+            "ready: postgresql://bob@db/app?sslmode=require&password=***&application_name=x "
+            "(1 attempt(s), 0.1 s)",
+        ),
+        ("mysql://root@db/app?PASSWORD=s3cret", "mysql://root@db/app?PASSWORD=***"),
+        ("sqlite:///app.db?password=s3cret", "sqlite:///app.db?password=***"),
+        ("host=db user=bob password=s3cret dbname=app", "host=db user=bob password=*** dbname=app"),
+        ("host=db password = 's3 cr\\'et' dbname=app", "host=db password = *** dbname=app"),
+        ("host=db sslpassword=s3cret", "host=db sslpassword=***"),
+        ("a@b:c@d password=p1 then postgresql://u:p2@h/d", "a@b:c@d password=*** then "
+         "postgresql://u:***@h/d"),
+    ],
+)  # fmt: skip
+def test_password_parameters_are_hidden_without_knowing_the_url(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_a_parsed_url_hides_its_password_parameter() -> None:
+    url = parse_url("postgresql://bob@db/app?password=s3cret")
+    assert url.redacted == "postgresql://bob@db/app?password=***"
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("host=db password=s3cret", "s3cret"),
+        ("host=db password='s3 cret'", "s3 cret"),
+        ("postgresql://u@db/app?password=s3%40cret", "s3@cret"),
+        ("postgresql://u:Head@Tail@db/app", "Tail"),
+    ],
+)
+def test_secrets_of_every_form(url: str, secret: str) -> None:
+    assert secret in secrets_of(url)
+
+
+def test_a_hint_keeps_its_example_urls() -> None:
+    url = "postgresql://bob:s3cret@db/app"
+    hint = "use postgresql://user:password@host/db, not s3cret"
+    assert redact(hint, url, hint=True) == "use postgresql://user:password@host/db, not ***"
+
+
 # --- parse_url --------------------------------------------------------------------------------
 
 
