@@ -12,6 +12,8 @@ block: a misread can keep a statement whole, never swallow the rest of the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
 
 ROUTINES = {"PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"}
 # words between CREATE and the routine's kind: OR REPLACE, DEFINER = user@host, AGGREGATE
@@ -29,41 +31,43 @@ _HEAD = re.compile(
     r"|(?P<str>'(?:[^'\\]|\\[\s\S])*'|\"(?:[^\"\\]|\\[\s\S])*\"|`[^`]*`)"
     r"|(?P<word>[A-Za-z0-9_$\x80-\U0010ffff]+)|(?P<p>[^\s])"
 )
+# the statements compound_head looks at: CREATE, BEGIN, IF, ..., a label, an executable comment
+_MAYBE = re.compile(
+    r"(?i:create|begin|if|case|loop|while|repeat|for)\b|/\*|[A-Za-z0-9_$\x80-\U0010ffff]+\s*:(?!=)"
+)
 _FOR_LOOP = re.compile(r"\s+[A-Za-z_][A-Za-z0-9_$]*\s+IN\b", re.I)
 
 
-def _head_tokens(text: str, pos: int, limit: int = 24) -> list[str]:
-    """The first tokens from pos, upper-cased, comments skipped, strings as "str"."""
-    out: list[str] = []
+def _head_tokens(text: str, pos: int) -> Iterator[str]:
+    """The tokens from pos, upper-cased, comments skipped, strings as "str"."""
     for m in _HEAD.finditer(text, pos):
         if m.lastgroup == "str":
-            out.append("str")
+            yield "str"
         elif m.lastgroup:
-            out.append(m.group().upper())
-        if len(out) >= limit or (out and out[-1] == ";"):
-            break
-    return out
+            yield m.group().upper()
 
 
 def compound_head(text: str, first: int) -> bool | None:
     """None unless the statement at `first` is a compound one; else whether its first token
     stands where a statement starts (True for BEGIN NOT ATOMIC, IF, a label; False for CREATE
     PROCEDURE ..., whose body comes after its header)."""
+    if not _MAYBE.match(text, first):
+        return None  # most statements: decided without tokens
     toks = _head_tokens(text, first)
-    if not toks:
-        return None
-    if toks[0] == "CREATE":
-        return False if _creates_routine(toks[1:]) else None
-    if toks[0] == "BEGIN":
-        return True if toks[1:3] == ["NOT", "ATOMIC"] else None
-    if toks[0] in COMPOUND_STARTS or toks[1:2] == [":"]:
+    head = next(toks, "")
+    if head == "CREATE":
+        return False if _creates_routine(toks) else None
+    second = next(toks, "")
+    if head == "BEGIN":
+        return True if (second, next(toks, "")) == ("NOT", "ATOMIC") else None
+    if head in COMPOUND_STARTS or second == ":":
         return True
     return None
 
 
-def _creates_routine(toks: list[str]) -> bool:
+def _creates_routine(toks: Iterator[str]) -> bool:
     after_eq = False
-    for tok in toks:
+    for tok in islice(toks, 24):
         if tok in ROUTINES:
             return True
         if tok in CREATE_PREFIX or tok == "str" or after_eq:
