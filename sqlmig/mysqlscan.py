@@ -47,6 +47,11 @@ NAMED = {
     "rehash": False, "resetconnection": False, "sandbox": False, "source": True, "status": False,
     "system": True, "tee": True, "warnings": False,
 }  # fmt: skip
+# a named command could be in a text only where one of these words (or a leading ?) is
+_MAYBE_NAMED = re.compile(
+    "(?i)(?<![A-Za-z0-9_$])(?:" + "|".join(w for w in NAMED if w != "?") + ")(?![A-Za-z0-9_$])"
+    r"|(?m:^)[ \t]*\?|[;$/][ \t]*\?"
+)
 _STRINGS = (
     r"(?P<str>'[^'\\]*(?:\\[\s\S][^'\\]*)*'"
     r"|\"[^\"\\]*(?:\\[\s\S][^\"\\]*)*\"|`[^`]*`)"
@@ -198,6 +203,8 @@ def scan_mysql(text: str) -> Iterator[MyEvent]:
 
 
 def mysql_client_commands(text: str) -> list[tuple[int, str]]:
+    if "\\" not in text and _MAYBE_NAMED.search(text) is None:
+        return []  # no command can be there: decided without scanning in Python
     return [
         (line_of(text, ev.at), text[ev.at : ev.end].strip())
         for ev in scan_mysql(text)
