@@ -35,6 +35,7 @@ _HEAD = re.compile(
 _MAYBE = re.compile(
     r"(?i:create|begin|if|case|loop|while|repeat|for)\b|/\*|[A-Za-z0-9_$\x80-\U0010ffff]+\s*:(?!=)"
 )
+_CALL = re.compile(r"\s*\(")
 _FOR_LOOP = re.compile(r"\s+[A-Za-z_][A-Za-z0-9_$]*\s+IN\b", re.I)
 
 
@@ -148,7 +149,7 @@ class Blocks:
         if word in ("LOOP", "WHILE"):
             return word.lower()
         if word == "REPEAT":
-            return None if text[end:].lstrip()[:1] == "(" else "repeat"
+            return None if _CALL.match(text, end) else "repeat"
         if word == "IF":
             return "if" if self.at_start else None
         if word == "FOR" and _FOR_LOOP.match(text, end):

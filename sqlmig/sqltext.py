@@ -85,6 +85,24 @@ class LineIndex:
         return i + 1, offset - self.starts[i] + 1
 
 
+class _Lines:
+    """Line and column of increasing offsets, counted as they come: neither an index of every
+    line of a large file nor a scan back to the start of a long line for each statement."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos, self.line, self.line_start = 0, 1, 0
+
+    def at(self, offset: int) -> tuple[int, int]:
+        text = self.text
+        newlines = text.count("\n", self.pos, offset)
+        if newlines:
+            self.line += newlines
+            self.line_start = text.rfind("\n", self.pos, offset) + 1
+        self.pos = offset
+        return self.line, offset - self.line_start + 1
+
+
 def _statement(text: str, start: int, end: int, lines: LineIndex) -> Statement | None:
     """The statement in text[start:end], or None when it holds only comments and ';'."""
     body = text[start:end]
@@ -126,14 +144,12 @@ def split_postgres(text: str) -> list[Statement]:
     ClientCommandError (a SplitError) for any other psql meta-command (`\\connect`, `\\i`, ...).
     """
     out: list[Statement] = []
-    line, at = 1, 0  # lines counted as we go: no index of every line of a large file
+    lines = _Lines(text)
     for ev in scan_postgres(text):
         if isinstance(ev, Meta):
             _check_meta(text, ev)
             continue
-        line += text.count("\n", at, ev.first)
-        at = ev.first
-        col = ev.first - (text.rfind("\n", 0, ev.first) + 1) + 1
+        line, col = lines.at(ev.first)
         data = text[ev.data : ev.data_end] if isinstance(ev, Copy) else None
         out.append(Statement(text[ev.start : ev.end], ev.first, line, col, data, ev.start))
     return out
@@ -203,6 +219,11 @@ def _check_meta(text: str, ev: Meta) -> None:
         raise ClientCommandError(_line(text, ev.at), text[ev.at : ev.end].strip(), "psql")
 
 
+def _eol(text: str, offset: int) -> int:
+    end = text.find("\n", offset)
+    return len(text) if end < 0 else end
+
+
 def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
@@ -227,7 +248,7 @@ def client_commands(text: str, dialect: str) -> list[tuple[int, str]]:
         return mysql_client_commands(text)
     if dialect == "sqlite":
         return [
-            (s.line, text[s.offset :].split("\n", 1)[0].strip())
+            (s.line, text[s.offset : _eol(text, s.offset)].strip())
             for s in split_sqlite(text)
             if s.col == 1 and text.startswith(".", s.offset)
         ]
@@ -247,13 +268,11 @@ def split_mysql(text: str) -> list[Statement]:
     from .mysqlscan import MyCommand, command_error, scan_mysql
 
     out: list[Statement] = []
-    line, at = 1, 0
+    lines = _Lines(text)
     for ev in scan_mysql(text):
         if isinstance(ev, MyCommand):
             raise command_error(text, ev)
-        line += text.count("\n", at, ev.first)
-        at = ev.first
-        col = ev.first - (text.rfind("\n", 0, ev.first) + 1) + 1
+        line, col = lines.at(ev.first)
         out.append(Statement(text[ev.start : ev.end], ev.first, line, col, start=ev.start))
     return out
 
