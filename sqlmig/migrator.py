@@ -112,6 +112,7 @@ class Migrator:
                     current=_current(rows or [], files),
                     steps=[_planned(m.version, m.name, m.label, "up", m.up, dry_run) for m in todo],
                 )
+            plan.refuse_client_commands([m.up for m in todo], driver.dialect)
             if rows is None:
                 history.ensure()
             self.notify(Event(PLAN, f"{len(todo)} to apply", {"pending": len(todo)}, "debug"))
@@ -178,6 +179,7 @@ class Migrator:
                         for s in todo
                     ],
                 )
+            plan.refuse_client_commands([s.sql for s in todo], driver.dialect)
             runner = self._runner(driver, history)
             done = [runner.revert(s) for s in todo]
             left = [r for r in rows if r.version not in {s.version for s in done}]

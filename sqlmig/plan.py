@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DriftError, FailedStateError, UsageError
+from .errors import DriftError, FailedStateError, MigrationFileError, UsageError
 from .files import Migration, SqlFile, directives
 from .history import APPLIED, AppliedRow
 
@@ -139,3 +139,36 @@ def down_step(row: AppliedRow, m: Migration | None, *, allow_drift: bool) -> Dow
         f"{label} is irreversible: it has no down file and none was stored",
         hint=f"write {label}.down.sql, or revert by hand and use `sqlmig repair`",
     )
+
+
+# Cheap signs that a file may hold a client command: only such files are scanned in full.
+_MAYBE_CLIENT = {
+    "postgres": lambda text: "\\" in text,
+    "mysql": lambda text: "\\" in text or "source" in text.lower(),
+    "sqlite": lambda text: text.startswith(".") or "\n." in text,
+}
+
+
+def refuse_client_commands(sqls: list[SqlFile], dialect: str) -> None:
+    """Stop before anything runs when a file holds a command for a database's own client
+    (psql's \\connect or \\i, mysql's source, sqlite3's .read): sqlmig cannot run those."""
+    from .sqltext import SplitError, client_commands
+
+    maybe = _MAYBE_CLIENT.get(dialect, lambda _text: False)
+    for sql in sqls:
+        if not maybe(sql.text):
+            continue
+        try:
+            found = client_commands(sql.text, dialect)
+        except SplitError:
+            continue  # the driver reports an unsplittable file by itself, by file and reason
+        if found:
+            line, command = found[0]
+            raise MigrationFileError(
+                f"{sql.path}:{line}: {command!r} is a command of the database's own client "
+                "(psql, mysql, sqlite3), not SQL; sqlmig sends statements to the server and "
+                "cannot run it; nothing was run",
+                hint="replace it with SQL (e.g. SET search_path instead of \\connect, the "
+                "included file's statements instead of \\i or source), or run this file with "
+                "the client and record it with `sqlmig baseline`",
+            )

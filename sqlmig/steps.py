@@ -356,7 +356,10 @@ class Runner:
         unless it ran inside the file's own transaction."""
         for n in range(self.retries + 1):
             try:
-                self.driver.run_statement(stmt.text)
+                if stmt.copy_data is None:
+                    self.driver.run_statement(stmt.text)
+                else:  # pg_dump's COPY ... FROM stdin and its data (PostgreSQL only)
+                    self.driver.run_statement(stmt.text, copy_data=stmt.copy_data)  # type: ignore[call-arg]
                 return
             except ScriptError as exc:
                 if exc.sqlstate not in LOCK_TIMEOUTS or inside or n == self.retries:
@@ -539,6 +542,8 @@ def _file_offset(stmt: Statement, offset: int | None) -> int:
     the statement) as an offset in the file."""
     if offset is None:
         return stmt.offset
+    if stmt.start is not None:
+        return stmt.start + offset
     leading = _LEADING_NOISE.match(stmt.text)
     return stmt.offset - (leading.end() if leading else 0) + offset
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,12 @@ from .base import MissingTable, ScriptError, TransactionEnded
 MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
 COM_RESET_CONNECTION = 0x1F
+# the statements that take or release LOCK TABLES, after any leading comments
+LOCKING = re.compile(
+    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*"
+    r"(LOCK\s+TABLES?|UNLOCK\s+TABLES?|START\s+TRANSACTION|BEGIN)\b",
+    re.I | re.S,
+)
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
 HOLDER = (
@@ -57,6 +64,7 @@ class MysqlDriver:
         # the database the URL selected: the history's, whatever USE a migration runs
         self.home: str | None = _fetch(conn, "SELECT DATABASE()")[0][0]
         self._lock: tuple[str, int] | None = None  # (GET_LOCK name, the lock connection's id)
+        self._tables_locked = False
 
     @classmethod
     def connect(
@@ -218,12 +226,17 @@ class MysqlDriver:
         transaction, autocommit), then sqlmig's own settings and the URL's database again."""
         self.conn._execute_command(COM_RESET_CONNECTION, b"")  # PyMySQL has no public call
         self.conn._read_ok_packet()
+        self._tables_locked = False
         _fetch(self.conn, self.own)
         if self.home is not None:
             self.conn.select_db(self.home)
 
     def in_transaction(self) -> bool:
-        return bool(self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
+        """A transaction the file opened, or tables it locked (mysqldump's LOCK TABLES ...
+        UNLOCK TABLES): history writes wait until it ends, since the server refuses writes to
+        tables not named in LOCK TABLES."""
+        in_trans = self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS
+        return bool(in_trans) or self._tables_locked
 
     def invalid_indexes(self) -> list[str]:
         return []  # an index build that fails leaves nothing behind
@@ -247,6 +260,9 @@ class MysqlDriver:
 
     def run_statement(self, text: str) -> None:
         self._run(text)
+        words = LOCKING.match(text)
+        if words:  # LOCK TABLES holds until UNLOCK TABLES or START TRANSACTION
+            self._tables_locked = words.group(1).upper().startswith("LOCK")
 
     def _run(self, text: str) -> None:
         try:

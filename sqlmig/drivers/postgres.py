@@ -19,7 +19,15 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import ExecStatus, TransactionStatus
 
 from ..errors import ConnectError, HistoryError, LockLost, UsageError
-from ..sqltext import SplitError, Statement, split_postgres
+from ..sqltext import (
+    _LEADING_NOISE,
+    CopyBlock,
+    SplitError,
+    Statement,
+    postgres_parts,
+    split_postgres,
+    statement_offset,
+)
 from ..urls import DatabaseUrl, scrub
 from . import pg_lock, pg_session
 from .base import CommitLost, MissingTable, ScriptError, TransactionEnded
@@ -179,7 +187,22 @@ class PostgresDriver:
         self._checking = checking
 
     def run_script(self, text: str) -> None:
-        """Send the file's text as one simple query: several statements in one message."""
+        """Send the file's text as one simple query: several statements in one message. A
+        pg_dump file's COPY ... FROM stdin blocks go with the COPY protocol, as psql sends them."""
+        try:
+            parts = postgres_parts(text)
+        except SplitError as exc:
+            raise ScriptError(str(exc)) from None
+        for part in parts:
+            if isinstance(part, CopyBlock):
+                self._copy(part.statement, part.data, part.offset)
+            else:
+                self._chunk(part.text, part.offset)
+        if not self.still_ours():
+            raise TransactionEnded(committed=self._xid_status() == "committed")
+
+    def _chunk(self, text: str, at: int) -> None:
+        """One run of SQL as one simple query, with the pending BEGIN in front of it."""
         prefix = "".join(s + ";\n" for s in self._prefix)
         sent_begin, self._prefix = bool(prefix), []
         try:
@@ -194,9 +217,27 @@ class PostgresDriver:
             if self._committed_by_file():
                 raise TransactionEnded(committed=True)
             skipped = len(BEGIN) if sent_begin else 0
-            raise _script_error(error, len(prefix), text, done - skipped, self._server_encoding())
-        if not self.still_ours():
+            failure = _script_error(
+                error, len(prefix), text, done - skipped, self._server_encoding()
+            )
+            failure.offset = None if failure.offset is None else failure.offset + at
+            raise failure
+        if self.conn.info.transaction_status != TransactionStatus.INTRANS:
             raise TransactionEnded(committed=self._xid_status() == "committed")
+
+    def _copy(self, statement: str, data: str, at: int) -> None:
+        """COPY ... FROM stdin with the data lines that follow it in the file."""
+        if self._prefix:
+            self._chunk("SELECT 1", at)  # BEGIN first (a file may start with COPY)
+        try:
+            with self.conn.cursor() as cur, cur.copy(statement) as copy:
+                copy.write(data)
+        except psycopg.Error as exc:
+            if _lost(exc):
+                raise _wrap(exc, self.url.raw) from None
+            failure = _script_error(exc, 0, statement, 0, self._server_encoding())
+            failure.offset = at + (failure.offset or 0)
+            raise failure from None
 
     def still_ours(self) -> bool:
         """Whether sqlmig's transaction is still open (a file may have run COMMIT; BEGIN)."""
@@ -360,7 +401,17 @@ class PostgresDriver:
     def split(self, text: str) -> list[Statement]:
         return split_postgres(text)
 
-    def run_statement(self, text: str) -> None:
+    def run_statement(self, text: str, copy_data: str | None = None) -> None:
+        if copy_data is not None:
+            statement = text[_noise(text) :].rstrip().rstrip(";")
+            try:
+                with self.conn.cursor() as cur, cur.copy(statement) as copy:
+                    copy.write(copy_data)
+            except psycopg.Error as exc:
+                if _lost(exc):
+                    raise _wrap(exc, self.url.raw) from None
+                raise _script_error(exc, 0, text, 0, self._server_encoding()) from None
+            return
         try:
             _done, error, _results = self._simple_query(text)
         except psycopg.Error as exc:
@@ -448,6 +499,11 @@ def _wrap(exc: psycopg.Error, raw_url: str) -> ConnectError | HistoryError:
     return HistoryError(f"PostgreSQL error: {message}", hint=exc.diag.message_hint)
 
 
+def _noise(text: str) -> int:
+    match = _LEADING_NOISE.match(text)
+    return match.end() if match else 0
+
+
 def _unencodable(text: str, server_encoding: str) -> int | None:
     """The offset of the first character the server's encoding cannot hold, if any."""
     try:
@@ -482,12 +538,8 @@ def _script_error(
                 offset=bad,
                 sqlstate=exc.sqlstate,
             )
-    if offset is None and index >= 0:
-        try:  # error path only: sqlglot is imported here, never on a successful `up`
-            statements = split_postgres(text)
-        except SplitError:
-            statements = []
-        offset = statements[index].offset if index < len(statements) else None
+    if offset is None and index >= 0:  # a run-time error: the index-th statement failed
+        offset = statement_offset(text, index)
     message = diag.message_primary or str(exc).strip()
     if diag.context and "PL/pgSQL" in diag.context:
         message += f" ({diag.context.strip()})"
