@@ -19,7 +19,10 @@ def texts(sql: str) -> list[str]:
 @pytest.mark.parametrize("delimiter", ["$$", "//", ";;", "!"])
 def test_delimiter_lines_set_the_delimiter_and_are_not_sent(delimiter: str) -> None:
     body = "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT ';'; END"
-    sql = f"SELECT 0;\nDELIMITER {delimiter}\n{body}{delimiter}\nSELECT 2{delimiter}\nDELIMITER ;\nSELECT 3;"
+    sql = (
+        f"SELECT 0;\nDELIMITER {delimiter}\n{body}{delimiter}\nSELECT 2{delimiter}\n"
+        "DELIMITER ;\nSELECT 3;"
+    )
     found = split_mysql(sql)
     assert [s.text.strip() for s in found] == ["SELECT 0;", body, "SELECT 2", "SELECT 3;"]
     assert [s.line for s in found] == [1, 3, 4, 6]
@@ -46,7 +49,7 @@ def test_delimiter_without_a_usable_delimiter_is_a_split_error(line: str) -> Non
         split_mysql(f"SELECT 1;\n{line} \nSELECT 2;")
 
 
-# --- executable comments ---------------------------------------------------------------------------
+# --- executable comments -------------------------------------------------------------------
 
 
 def test_executable_comments_are_statements_plain_comments_are_not() -> None:
@@ -144,7 +147,7 @@ def test_an_unclosed_block_keeps_the_rest_together_rather_than_cutting_mid_body(
     assert len(split_mysql(sql)) == 1
 
 
-# --- client commands -------------------------------------------------------------------------------
+# --- client commands -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
