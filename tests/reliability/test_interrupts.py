@@ -135,3 +135,23 @@ def test_a_live_no_transaction_run_is_applying_until_it_dies(
     assert after.returncode == 5, after.stdout + after.stderr
     assert "running  0002_nt" in after.stdout
     assert sqlmig(*args(url, migrations, "validate")).returncode == 5
+
+
+@pytest.mark.parametrize("kind", ["pg", "mysql"])
+def test_ctrl_c_between_statements_says_what_stays(
+    kind: str, request: pytest.FixtureRequest, migrations: Path
+) -> None:
+    """A no-transaction file (PostgreSQL) or any file (MariaDB) runs statement by statement:
+    after Ctrl-C the message must not say "rolled back" for statements that stay applied."""
+    url = request.getfixturevalue(f"ledger_{kind}")
+    no_tx = "" if kind == "mysql" else "-- sqlmig:no-transaction\n"
+    write(migrations, "0001_steps", no_tx + ledger_sql(1) + slow(url, 60))
+    runner = Runner(*args(url, migrations, "up"))
+    wait_in_slow(url, runner, "0001_steps")
+    os.kill(runner.pid, signal.SIGINT)
+    done = runner.finish(timeout=15)
+    assert done.returncode == 130, done.stderr
+    assert "rolled back" not in done.stderr, done.stderr
+    assert "2 statement(s) ran and stay applied" in done.stderr, done.stderr
+    assert "0001_steps.up.sql" in done.stderr and "statement 3" in done.stderr, done.stderr
+    assert ledger_counts(url) == {1: 1}
