@@ -144,7 +144,7 @@ def down_step(row: AppliedRow, m: Migration | None, *, allow_drift: bool) -> Dow
 # Cheap signs that a file may hold a client command: only such files are scanned in full.
 _MAYBE_CLIENT = {
     "postgres": lambda text: "\\" in text,
-    "mysql": lambda text: "\\" in text or "source" in text.lower(),
+    "mysql": lambda _text: True,  # client_commands has its own cheap pre-check
     "sqlite": lambda text: text.startswith(".") or "\n." in text,
 }
 
