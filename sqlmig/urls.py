@@ -1,4 +1,7 @@
-"""Database URLs: parse them into a driver name and parts, and redact passwords before printing."""
+"""Database URLs: parse them into a driver name and parts, and redact passwords before printing.
+
+redact() is the one function that makes text fit to print: every output path goes through it.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ SCHEMES = {
 
 # A URL inside free text: a scheme, then everything up to white space or a quote.
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
-_PASSWORD_PARAM = re.compile(r"\bpassword\s*=\s*'?([^&\s']+)", re.I)
+# password= (or sslpassword=) in a URL's query string or a libpq keyword string, whose value
+# may be 'quoted, with \' inside'.
+_PASSWORD_PARAM = re.compile(r"\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s'\"]+)", re.I)
 _TYPO_PASSWORD = re.compile(r":([^:@/\s]+)@")
 _URL_TOKEN = re.compile(r"[a-z][a-z0-9+.-]*://[^\s\"'<>]+", re.I)
 
@@ -33,7 +38,7 @@ class DatabaseUrl:
 
     @property
     def redacted(self) -> str:
-        return redact(self.raw)
+        return redact(self.raw, self.raw)
 
     @property
     def sqlite_path(self) -> str:
@@ -94,7 +99,7 @@ def _port_error(message: str, raw: str) -> str:
     return re.sub(
         r"'([^']*)'",
         lambda m: "'***'" if m.group(1) and m.group(1) in userinfo else m.group(0),
-        scrub(message, raw),
+        redact(message, raw),
     )
 
 
@@ -113,8 +118,29 @@ def _password_span(url: str) -> tuple[int, int] | None:
     return (colon + 1, at) if colon >= 0 else None
 
 
-def redact(text: str) -> str:
-    """A URL, or any text holding URLs, with every password replaced by ***."""
+def redact(text: str, *urls: str | None, hint: bool = False) -> str:
+    """`text` fit to print: the one function that every output of sqlmig goes through.
+
+    Every password written in it - user:password@ in a URL, password= in a URL's query or in a
+    libpq keyword string - becomes ***, and so does every spelling of every password of `urls`
+    (the URLs in play), wherever it stands except inside a longer word, so that a short or
+    common one ("p", "postgres") does not garble paths and the scheme of every message.
+    hint=True keeps the example URLs of a hint as written, removing only the real passwords.
+    """
+    if not hint:
+        text = _PASSWORD_PARAM.sub(lambda m: m.group(1) + "***", _redact_urls(text))
+    for url in urls:
+        for secret in secrets_of(url) if url else ():
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
+    return text
+
+
+# The older name of redact(), still used by the drivers; the same function, not a second one.
+scrub = redact
+
+
+def _redact_urls(text: str) -> str:
+    """A URL, or any text holding URLs, with the user:password@ passwords replaced by ***."""
     if _SCHEME.match(text) and len(_SCHEME.findall(text)) == 1 and "\n" not in text:
         return _redact_one(text)  # one URL, maybe with raw spaces in its password
     return _URL_TOKEN.sub(lambda m: _redact_one(m.group(0)), text)
@@ -129,9 +155,14 @@ def _redact_one(url: str) -> str:
 
 def secrets_of(url: str) -> list[str]:
     """Every spelling of every password the value may hold: user:password@ in a URL (also in a
-    mistyped one), ?password= in its query, password= in a libpq connection string."""
+    mistyped one), ?password= in its query, password= in a libpq connection string.
+
+    An unencoded @ in user:password@ makes pieces: libpq splits at the first @, not the last,
+    and names the rest of the password as part of the host in its error ("Tail@host").
+    """
     found = [url[a:b] for a, b in [_password_span(url) or (0, 0)] if b > a]
-    found += _PASSWORD_PARAM.findall(url)
+    found += found[0].split("@") if found else []
+    found += [_unquoted(value) for _, value in _PASSWORD_PARAM.findall(url)]
     if "://" not in url:  # a typo such as postgres:user:pw@host: guard what sits before the @
         found += _TYPO_PASSWORD.findall(url)
     spellings: set[str] = set()
@@ -141,17 +172,8 @@ def secrets_of(url: str) -> list[str]:
     return sorted((s for s in spellings if s), key=len, reverse=True)
 
 
-def scrub(text: str, url: str | None, *, urls: bool = True) -> str:
-    """Remove the URL's passwords, in every spelling, from text meant for output.
-
-    A password is replaced only where it is not part of a longer word, so that a short or
-    common one ("p", "postgres") does not garble paths and the scheme of every message.
-    urls=False keeps example URLs (in hints) as written, removing only the real password.
-    """
-    if urls:
-        text = redact(text)
-    if not url:
-        return text
-    for secret in secrets_of(url):
-        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
-    return text
+def _unquoted(value: str) -> str:
+    """A libpq keyword value without its quotes: 'it\\'s' -> it's."""
+    if len(value) > 1 and value[0] == value[-1] == "'":
+        return re.sub(r"\\(.)", r"\1", value[1:-1])
+    return value

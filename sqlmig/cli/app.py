@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import SqlmigError
-from .runner import Options, Terminated, fail
+from .runner import Options, Redacted, Terminated, fail
 
 app = typer.Typer(
     help="Plain-SQL database migrations.\n\n"
@@ -164,11 +164,14 @@ def main() -> None:
 
 
 def _option_error(exc: Any, *, as_json: bool) -> int:
-    """An error from typer's option parser, shown as text or, with --json, as a JSON document."""
+    """An error from typer's option parser, shown as text or, with --json, as a JSON document.
+
+    It quotes what it could not parse: a URL typed where a command or a number belongs.
+    """
     if as_json:
-        fail(UsageFailure(exc.format_message(), hint="see `sqlmig --help`"), None, True)
+        fail(UsageFailure(exc.format_message(), hint="see `sqlmig --help`"), (), True)
     else:
-        exc.show()
+        exc.show(file=Redacted(sys.stderr))
     return int(exc.exit_code)
 
 

@@ -1,16 +1,17 @@
 """Run one command: build the Config, call the library, render; errors become exit codes."""
 
+import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 
 from .. import config
 from ..errors import SqlmigError
 from ..results import Result
-from ..urls import scrub
+from ..urls import redact
 
 
 @dataclass
@@ -33,14 +34,14 @@ def run(
 ) -> None:
     """Build the Config, run `action(config, notify)`, render; map errors to exit codes."""
     opts: Options = ctx.obj
-    url: str | None = opts.flags.get("url")
+    urls = in_play(ctx)
     log_json = _log_json(opts.flags)
     try:
         cfg = config.load(opts.flags)
-        url = cfg.url
-        result = _call(action, cfg, opts)
+        urls.append(cfg.url)
+        result = _call(action, cfg, opts, urls)
     except SqlmigError as exc:
-        fail(exc, url, opts.as_json, log_json=log_json)
+        fail(exc, urls, opts.as_json, log_json=log_json)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
         fail(
@@ -48,35 +49,68 @@ def run(
                 getattr(exc, "note", None) or "interrupted",
                 hint="run `sqlmig status` to see where the database stands",
             ),
-            url,
+            urls,
             opts.as_json,
             log_json=log_json,
         )
         raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
     except Exception as exc:  # a bug: still never print the password
-        message = scrub(f"internal error: {type(exc).__name__}: {exc}", url)
+        message = redact(f"internal error: {type(exc).__name__}: {exc}", *urls)
         if opts.verbose:
             import traceback
 
-            message += "\n" + scrub("".join(traceback.format_exc()), url)
+            message += "\n" + redact("".join(traceback.format_exc()), *urls)
         fail(
             SqlmigError(message, hint="please report this with the command you ran"),
-            url,
+            urls,
             opts.as_json,
             log_json=log_json,
         )
         raise typer.Exit(1) from None
     from ..render import emit
 
-    emit(result, as_json=opts.as_json)
+    emit(result, as_json=opts.as_json, out=Redacted(sys.stdout))
     code = exit_code(result) if exit_code else 0
     if code:
         raise typer.Exit(code)
 
 
-def _call(action: Callable[..., Result], cfg: config.Config, opts: Options) -> Result:
+def in_play(ctx: typer.Context) -> list[str | None]:
+    """The URLs whose passwords no output may show: --url, and the command's own --scratch-url,
+    --source-url and --target-url (the configured URL joins them once it is known)."""
+    given = [v for k, v in ctx.params.items() if k.endswith("_url") and isinstance(v, str)]
+    return [ctx.obj.flags.get("url"), *given]
+
+
+class Redacted(io.TextIOBase):
+    """A stream that writes through redact(): stdout, where results go.
+
+    Only passwords written as such (user:password@, password=) are replaced here, not every
+    word equal to one: schema dump, up --dry-run and transpile print SQL, which the removal of
+    a weak password ("postgres") wherever it stands would corrupt. Results never hold one.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(redact(text))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return self._out.isatty()
+
+    def fileno(self) -> int:
+        return self._out.fileno()
+
+
+def _call(
+    action: Callable[..., Result], cfg: config.Config, opts: Options, urls: Sequence[str | None]
+) -> Result:
     """Run the action with the events sink that suits stderr; the sink is closed on any exit."""
-    notify = _sink(cfg, opts)
+    notify = _sink(cfg, opts, urls)
     try:
         return action(cfg, notify)
     finally:
@@ -84,12 +118,12 @@ def _call(action: Callable[..., Result], cfg: config.Config, opts: Options) -> R
             notify.close()
 
 
-def _sink(cfg: config.Config, opts: Options) -> Any:
+def _sink(cfg: config.Config, opts: Options, urls: Sequence[str | None]) -> Any:
     """JSON lines, a terminal's progress line, or plain lines for logs and pipes; or nothing."""
     from .. import events
 
     def clean(text: str) -> str:
-        return scrub(text, cfg.url)
+        return redact(text, *urls)
 
     if cfg.log_format == "json":
         return None if opts.quiet else events.json_sink(clean=clean)
@@ -110,14 +144,18 @@ def _log_json(flags: dict[str, Any]) -> bool:
         return False
 
 
-def fail(exc: SqlmigError, url: str | None, as_json: bool, *, log_json: bool = False) -> None:
-    message = scrub(exc.message, url)
-    hint = scrub(exc.hint, url, urls=False) if exc.hint else None
+def fail(
+    exc: SqlmigError, urls: Sequence[str | None], as_json: bool, *, log_json: bool = False
+) -> None:
+    """The error on stderr (and as JSON lines with --log-format json), or on stdout as the
+    --json document; with the passwords of `urls`, the URLs in play, removed."""
+    message = redact(exc.message, *urls)
+    hint = redact(exc.hint, *urls, hint=True) if exc.hint else None
     if log_json:
         from ..events import ERROR, Event, json_sink
 
         fields = {"kind": exc.kind, "exit_code": exc.exit_code, "hint": hint}
-        json_sink(clean=lambda text: scrub(text, url))(Event(ERROR, message, fields, "error"))
+        json_sink(clean=lambda text: redact(text, *urls))(Event(ERROR, message, fields, "error"))
         if not as_json:
             return
     if as_json:
