@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,12 +30,6 @@ from .base import MissingTable, ScriptError, TransactionEnded
 MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
 COM_RESET_CONNECTION = 0x1F
-# the statements that take or release LOCK TABLES, after any leading comments
-LOCKING = re.compile(
-    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*"
-    r"(LOCK\s+TABLES?|UNLOCK\s+TABLES?|START\s+TRANSACTION|BEGIN)\b",
-    re.I | re.S,
-)
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
 HOLDER = (
@@ -64,7 +57,7 @@ class MysqlDriver:
         # the database the URL selected: the history's, whatever USE a migration runs
         self.home: str | None = _fetch(conn, "SELECT DATABASE()")[0][0]
         self._lock: tuple[str, int] | None = None  # (GET_LOCK name, the lock connection's id)
-        self._tables_locked = False
+        self._lock_conn: Any = None  # sqlmig's own writes go here: no file ever runs on it
 
     @classmethod
     def connect(
@@ -109,11 +102,12 @@ class MysqlDriver:
                          f"interactive_timeout = {IDLE_FOREVER}")  # fmt: skip
             self._acquire(conn, name, timeout, on_wait)
             self._lock = (name, int(conn.thread_id()))
+            self._lock_conn = conn
             yield
             with suppress(pymysql.Error):
                 _fetch(conn, "SELECT RELEASE_LOCK(%s)", (name,))
         finally:
-            self._lock = None
+            self._lock, self._lock_conn = None, None
             conn.close()
 
     def lock_holder(self) -> str | None:
@@ -210,33 +204,59 @@ class MysqlDriver:
         self.execute("COMMIT")
 
     def write(self, *writes: tuple[str, Sequence[Any]], reset: bool = False) -> None:
-        """History writes outside a transaction, behind the lock proof, each checked; reset=True
-        first returns the session to the state the run started with."""
-        with self._errors():
-            if reset:
+        """History writes outside a transaction, each checked. While the lock is held they go
+        through the lock's own connection, where no migration ever ran: a file's LOCK TABLES,
+        read-only session, SET NAMES or autocommit cannot touch them, and the lock is proven
+        in the same statement. reset=True first returns the migration connection to the
+        state the run started with."""
+        if reset:
+            with self._errors():
                 self._reset()
-            self._prove_lock()
+        if self._lock_conn is None:
+            for sql, params in writes:
+                self.record(sql, params)
+            return
         for sql, params in writes:
-            self.record(sql, params)
-        if not self.conn.get_autocommit():  # the file turned autocommit off: commit ours
-            self.execute("COMMIT")
+            self._write_on_lock(sql, params)
+
+    def _write_on_lock(self, sql: str, params: Sequence[Any]) -> None:
+        name, ident = self._lock  # type: ignore[misc]
+        try:
+            with self._lock_conn.cursor() as cur:
+                cur.execute("SELECT IS_USED_LOCK(%s)", (name,))
+                holder = cur.fetchone()[0]
+                changed = cur.execute(sql, tuple(params) or None) if holder == ident else None
+        except pymysql.Error as exc:
+            if _code(exc) in CONNECTION_LOST:
+                holder, changed = None, None
+            else:
+                raise _wrap(exc, self.url.raw) from None
+        if holder != ident:
+            raise LockLost(
+                f"the migration lock was lost: its connection to MySQL (id {ident}) ended or "
+                f"let go (now held by {holder or 'nobody'}); nothing more was recorded",
+                hint="run `sqlmig status`; another runner may now hold the lock",
+            )
+        if changed != 1:
+            raise HistoryError(
+                f"a history write changed {changed} rows instead of 1",
+                hint="another process changed the history table during the run; "
+                "run `sqlmig status`",
+            )
 
     def _reset(self) -> None:
         """COM_RESET_CONNECTION (session variables, user variables, temporary tables, an open
         transaction, autocommit), then sqlmig's own settings and the URL's database again."""
         self.conn._execute_command(COM_RESET_CONNECTION, b"")  # PyMySQL has no public call
         self.conn._read_ok_packet()
-        self._tables_locked = False
         _fetch(self.conn, self.own)
         if self.home is not None:
             self.conn.select_db(self.home)
 
     def in_transaction(self) -> bool:
-        """A transaction the file opened, or tables it locked (mysqldump's LOCK TABLES ...
-        UNLOCK TABLES): history writes wait until it ends, since the server refuses writes to
-        tables not named in LOCK TABLES."""
-        in_trans = self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS
-        return bool(in_trans) or self._tables_locked
+        """A transaction the file opened (LOCK TABLES is no transaction: statements under it
+        commit as they run, and sqlmig's writes go through another connection)."""
+        return bool(self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
 
     def invalid_indexes(self) -> list[str]:
         return []  # an index build that fails leaves nothing behind
@@ -260,9 +280,6 @@ class MysqlDriver:
 
     def run_statement(self, text: str) -> None:
         self._run(text)
-        words = LOCKING.match(text)
-        if words:  # LOCK TABLES holds until UNLOCK TABLES or START TRANSACTION
-            self._tables_locked = words.group(1).upper().startswith("LOCK")
 
     def _run(self, text: str) -> None:
         try:

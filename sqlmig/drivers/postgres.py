@@ -51,9 +51,16 @@ ENCODING_ERRORS = ("22P05", "22021")
 # Where an unqualified history table is, resolved once at connect: the schema on search_path
 # that has it (as a query would find it), else current_schema() (where CREATE puts it).
 HOME = (
-    "SELECT coalesce((SELECT n.nspname FROM pg_catalog.pg_class c "
+    "SELECT coalesce("
+    "(SELECT n.nspname FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(%s))), "
+    "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(%(t)s))), "
+    # not on search_path (a migration ran ALTER DATABASE/ROLE ... SET search_path): the one
+    # schema that has it, never a new empty history beside the real one
+    "(SELECT min(n.nspname) FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relname = %(t)s AND c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' "
+    "AND n.nspname <> 'information_schema' HAVING count(*) = 1), "
     "pg_catalog.current_schema())"
 )
 INVALID_INDEXES = (
@@ -110,7 +117,7 @@ class PostgresDriver:
             own = pg_session.own_settings(
                 lock_timeout=lock_timeout, server_version=conn.info.server_version
             )
-            row = conn.execute(HOME, (table,)).fetchone()
+            row = conn.execute(HOME, {"t": table}).fetchone()
             conn.execute(pg_session.apply(own))
         except psycopg.Error as exc:
             conn.close()

@@ -159,8 +159,16 @@ class SqliteDriver:
         returns the session to the state the run started with (after a file's last statement)."""
         if reset:
             self._reset()
-        for sql, params in writes:
-            self.record(sql, params)
+        with self._errors():  # a file's PRAGMA query_only must not stop sqlmig's own writes
+            query_only = self.conn.execute("PRAGMA query_only").fetchone()[0]
+            if query_only:
+                self.conn.execute("PRAGMA query_only = 0")
+        try:
+            for sql, params in writes:
+                self.record(sql, params)
+        finally:
+            if query_only:
+                self.conn.execute("PRAGMA query_only = 1")
 
     def _reset(self) -> None:
         """Pragmas back to their values at connect; attached databases and temporary objects
