@@ -165,7 +165,7 @@ def refuse_client_commands(sqls: list[SqlFile], dialect: str) -> None:
         if found:
             line, command = found[0]
             raise MigrationFileError(
-                f"{sql.path}:{line}: {command!r} is a command of the database's own client "
+                f"{sql.path}:{line}: `{command}` is a command of the database's own client "
                 "(psql, mysql, sqlite3), not SQL; sqlmig sends statements to the server and "
                 "cannot run it; nothing was run",
                 hint="replace it with SQL (e.g. SET search_path instead of \\connect, the "
