@@ -226,6 +226,16 @@ class History:
             (checksum, down_sql, down_checksum, version),
         )
 
+    def confirm(self, version: int, status: str, checksum: str) -> tuple[str, tuple[Any, ...]]:
+        """A check, sent with the writes it follows: the row is there as written (a trigger or
+        rule a migration put on the history table may have changed or removed it)."""
+        p = self.p
+        return (
+            f"SELECT version FROM {self._table} WHERE version = {p} AND status = {p} "
+            f"AND checksum = {p}",
+            (version, status, checksum),
+        )
+
     def delete(self, version: int) -> tuple[str, tuple[Any, ...]]:
         return f"DELETE FROM {self._table} WHERE version = {self.p}", (version,)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -210,6 +211,7 @@ class Runner:
             writes += [
                 self.history.insert(row),
                 self._event("up", m.version, m.name, m.up.checksum, ms),
+                self.history.confirm(m.version, APPLIED, m.up.checksum),
             ]
         if writes:
             self.driver.write(*writes, reset=True)
@@ -224,6 +226,7 @@ class Runner:
         )  # fmt: skip
         self.driver.record(*self.history.insert(row))
         self.driver.record(*self._event(event, m.version, m.name, m.up.checksum, ms))
+        self.driver.record(*self.history.confirm(m.version, APPLIED, m.up.checksum))
 
     def _apply_statements(self, m: Migration, target: Target) -> Step:
         """A no-transaction file: a `running` row first, then each statement in autocommit."""
@@ -250,6 +253,7 @@ class Runner:
                 m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
             ),
             self._event("up", m.version, m.name, m.up.checksum, ms),
+            self.history.confirm(m.version, APPLIED, m.up.checksum),
             reset=True,
         )
         self.notify(_applied(target, ms))
@@ -316,40 +320,53 @@ class Runner:
         """Run each statement in autocommit, counting progress in the history row.
 
         A file may open a transaction of its own (BEGIN ... COMMIT): its statements count as
-        done only when it ends, and one never ended is rolled back and reported.
+        done only when it ends, and one never ended is rolled back and reported. `done` is how
+        many statements are committed; `opened` the index of the statement that began the
+        transaction open now (a COMMIT AND CHAIN ends one and begins the next at once).
         """
-        opened: int | None = None  # index of the statement that began the file's transaction
+        opened: int | None = None
+        done = 0
         for i, stmt in enumerate(statements):
             try:
                 self._statement(t, stmt, inside=opened is not None)
             except ScriptError as exc:
-                raise self._statement_failed(t, statements, i, exc, opened) from None
+                stayed = i if opened is None else done
+                raise self._statement_failed(t, statements, i, exc, opened, stayed) from None
             except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say where it stopped
-                exc.note = self._interrupted(t, statements, i, opened)  # type: ignore[attr-defined]
+                stayed = i if opened is None else done
+                exc.note = self._interrupted(t, statements, i, stayed)  # type: ignore[attr-defined]
                 raise
             if self.driver.in_transaction():
-                opened = i if opened is None else opened
+                chain = _CHAIN.match(stmt.text, _noise(stmt.text))
+                if opened is None:
+                    opened, done = i, i
+                elif chain:  # the file's transaction ended here, and a new one began
+                    opened, done = i, (i + 1 if chain.group(1).upper() != "ROLLBACK" else done)
                 continue
-            opened = None
-            try:
-                self.driver.write(
-                    self.history.set_status(
-                        t.version, RUNNING, duration_ms=None, statements_done=i + 1, error=None
-                    )
-                )
-            except LockLost as exc:
-                exc.message += (
-                    f"\n{t.label} ({t.direction}): {i + 1} of {len(statements)} statement(s) ran "
-                    "and stay applied; its history row still says running"
-                )
-                exc.hint = (
-                    "check the database, then `sqlmig repair` (clears the running row) and "
-                    "finish the migration by hand or run it again"
-                )
-                raise
+            opened, done = None, i + 1
+            self._progress(t, statements, done)
             self.faults.hit("after_statement", i + 1)
         if opened is not None:
-            raise self._never_ended(t, statements, opened)
+            raise self._never_ended(t, statements, opened, done)
+
+    def _progress(self, t: Target, statements: list[Statement], done: int) -> None:
+        """Count a statement as done in the history row, behind the lock proof."""
+        try:
+            self.driver.write(
+                self.history.set_status(
+                    t.version, RUNNING, duration_ms=None, statements_done=done, error=None
+                )
+            )
+        except LockLost as exc:
+            exc.message += (
+                f"\n{t.label} ({t.direction}): {done} of {len(statements)} statement(s) ran "
+                "and stay applied; its history row still says running"
+            )
+            exc.hint = (
+                "check the database, then `sqlmig repair` (clears the running row) and "
+                "finish the migration by hand or run it again"
+            )
+            raise
 
     def _statement(self, t: Target, stmt: Statement, *, inside: bool) -> None:
         """One statement; a lock timeout (nothing changed) is retried like a transactional file,
@@ -376,25 +393,22 @@ class Runner:
         i: int,
         exc: ScriptError,
         opened: int | None,
+        stayed: int,
     ) -> MigrationFailed:
         """Record a failed statement and say exactly what stays applied."""
         stmt = statements[i]
         if opened is not None or self.driver.in_transaction():
             self.driver.rollback()
-        stayed = i if opened is None else opened
         error = f"{_where(t.sql, _file_offset(stmt, exc.offset))}: {exc.message}"
         self._mark_failed(t, stayed, error)
         left = self.driver.invalid_indexes()
         return MigrationFailed(
             f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
             f"outside a transaction:\n{error}" + _extra(exc),
-            hint=_what_stays(stayed, opened, i, left),
+            hint=_what_stays(stayed, None if opened is None else stayed, i, left),
         )
 
-    def _interrupted(
-        self, t: Target, statements: list[Statement], i: int, opened: int | None
-    ) -> str:
-        stayed = i if opened is None else opened
+    def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:
         error = (
             f"{_where(t.sql, statements[i].offset)}: interrupted during statement {i + 1}; "
             f"{stayed} statement(s) ran and stay applied"
@@ -405,17 +419,19 @@ class Runner:
             self._mark_failed(t, stayed, error)
         return f"interrupted: {t.label} ({t.direction}) stopped at {error}"
 
-    def _never_ended(self, t: Target, statements: list[Statement], opened: int) -> MigrationFailed:
+    def _never_ended(
+        self, t: Target, statements: list[Statement], opened: int, done: int
+    ) -> MigrationFailed:
         self.driver.rollback()
         error = (
             f"{_where(t.sql, statements[opened].offset)}: the file began a transaction here "
             "and never ended it (no COMMIT); sqlmig rolled it back"
         )
-        self._mark_failed(t, opened, error)
+        self._mark_failed(t, done, error)
         return MigrationFailed(
             f"{t.label} ({t.direction}) did not finish: {error}",
-            hint=f"{opened} statement(s) before it ran and stay applied; statements "
-            f"{opened + 1} to {len(statements)} were rolled back. End the transaction in the "
+            hint=f"{done} statement(s) before it ran and stay applied; statements "
+            f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
             "file (COMMIT), fix the database if needed, then run `sqlmig repair`",
         )
 
@@ -535,6 +551,17 @@ def _where(sql: SqlFile, offset: int | None) -> str:
         return str(sql.path)
     line, col = line_col(sql.text, min(offset, len(sql.text)))
     return f"{sql.path}:{line}:{col}"
+
+
+# COMMIT AND CHAIN / ROLLBACK AND CHAIN end the file's transaction and begin the next at once
+_CHAIN = re.compile(
+    r"(COMMIT|END|ROLLBACK|ABORT)\b(?:\s+(?:WORK|TRANSACTION))?\s+AND\s+CHAIN\b", re.I
+)
+
+
+def _noise(text: str) -> int:
+    match = _LEADING_NOISE.match(text)
+    return match.end() if match else 0
 
 
 def _file_offset(stmt: Statement, offset: int | None) -> int:

@@ -68,6 +68,15 @@ class CommitLost(ConnectError):
     """The connection dropped after COMMIT was sent: committed or not, only the history knows."""
 
 
+def write_missed(found: int | None, where: str = "") -> HistoryError:
+    """A history write or check matched another number of rows than the one it must."""
+    return HistoryError(
+        f"a history write or check matched {found} rows instead of 1{where}: a trigger, a rule "
+        "or another process changed the history table during the run",
+        hint="run `sqlmig status`; look for triggers or rules on the history table",
+    )
+
+
 class TransactionEnded(Exception):
     """The migration's own SQL ended sqlmig's transaction (COMMIT/ROLLBACK/END in the file).
 

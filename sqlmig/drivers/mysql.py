@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # the optional extra is not installed
 from ..errors import ConnectError, HistoryError, LockLost, LockTimeout, UsageError
 from ..sqltext import Statement, split_mysql
 from ..urls import DatabaseUrl, scrub
-from .base import MissingTable, ScriptError, TransactionEnded
+from .base import MissingTable, ScriptError, TransactionEnded, write_missed
 
 MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
@@ -192,11 +192,7 @@ class MysqlDriver:
         with self._errors(), self.conn.cursor() as cur:
             changed = cur.execute(sql, tuple(params) or None)
         if changed != 1:
-            raise HistoryError(
-                f"a history write changed {changed} rows instead of 1",
-                hint="another process changed the history table during the run; "
-                "run `sqlmig status`",
-            )
+            raise write_missed(changed)
 
     def commit(self) -> None:
         with self._errors():
@@ -238,11 +234,7 @@ class MysqlDriver:
                 hint="run `sqlmig status`; another runner may now hold the lock",
             )
         if changed != 1:
-            raise HistoryError(
-                f"a history write changed {changed} rows instead of 1",
-                hint="another process changed the history table during the run; "
-                "run `sqlmig status`",
-            )
+            raise write_missed(changed)
 
     def _reset(self) -> None:
         """COM_RESET_CONNECTION (session variables, user variables, temporary tables, an open

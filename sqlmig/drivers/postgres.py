@@ -30,7 +30,7 @@ from ..sqltext import (
 )
 from ..urls import DatabaseUrl, scrub
 from . import pg_lock, pg_session
-from .base import CommitLost, MissingTable, ScriptError, TransactionEnded
+from .base import CommitLost, MissingTable, ScriptError, TransactionEnded, write_missed
 from .pg_session import LockProof
 
 IN_RECOVERY = "the server is in recovery (a standby, or still starting up)"
@@ -346,6 +346,8 @@ class PostgresDriver:
     def _guard_error(self, error: psycopg.Error) -> Exception:
         if error.sqlstate == pg_session.TX_ENDED:
             return TransactionEnded()
+        if error.sqlstate == pg_session.WRITE_MISSED:
+            return write_missed(_rows_in(error))
         if error.sqlstate == pg_session.LOCK_LOST:
             return LockLost(
                 "the migration lock was lost: its connection to PostgreSQL ended (a server "
@@ -504,6 +506,12 @@ def _wrap(exc: psycopg.Error, raw_url: str) -> ConnectError | HistoryError:
             hint="check the server and the network; then run sqlmig status",
         )
     return HistoryError(f"PostgreSQL error: {message}", hint=exc.diag.message_hint)
+
+
+def _rows_in(error: psycopg.Error) -> int | None:
+    """The row count in the guard's message ("history write 2 changed 0 rows")."""
+    words = (error.diag.message_primary or "").split()
+    return int(words[-2]) if len(words) > 2 and words[-2].isdigit() else None
 
 
 def _noise(text: str) -> int:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from ..errors import ConnectError, HistoryError, LockTimeout
 from ..sqltext import _LEADING_NOISE, Statement, split_sqlite
 from ..urls import DatabaseUrl
-from .base import MissingTable, ScriptError, TransactionEnded
+from .base import MissingTable, ScriptError, TransactionEnded, write_missed
 
 
 class SqliteDriver:
@@ -141,13 +141,10 @@ class SqliteDriver:
     def record(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A history write inside the migration's transaction: it must change one row."""
         with self._errors():
-            changed = self.conn.execute(sql, params).rowcount
+            cur = self.conn.execute(sql, params)
+            changed = cur.rowcount if cur.description is None else len(cur.fetchall())
         if changed != 1:
-            raise HistoryError(
-                f"a history write changed {changed} rows instead of 1 in {self.path}",
-                hint="another process changed the history table during the run; "
-                "run `sqlmig status`",
-            )
+            raise write_missed(changed, f" in {self.path}")
 
     def commit(self) -> None:
         with self._errors():

@@ -199,3 +199,58 @@ def test_a_character_the_database_cannot_store_is_named(latin1_url: str, migrati
     assert query(latin1_url, "SELECT a FROM t") == [("café",)]
     execute(latin1_url, "SELECT 1")
     time.sleep(0)
+
+
+@pytest.mark.parametrize("kind", ["pg", "mysql"])  # SQLite has no COMMIT AND CHAIN
+def test_commit_and_chain_counts_what_it_committed(
+    kind: str, request: pytest.FixtureRequest, migrations: Path
+) -> None:
+    """COMMIT AND CHAIN ends the file's transaction and opens the next at once: what it
+    committed stays applied and is counted, what came after it is rolled back."""
+    url = request.getfixturevalue(f"ledger_{kind}")
+    body = (
+        _begin(url) + "INSERT INTO ledger VALUES (1);\nCOMMIT AND CHAIN;\n"
+        "INSERT INTO ledger VALUES (2);\n"
+    )
+    write(migrations, "0001_chain", NO_TX + body)
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert ledger_counts(url) == {1: 1}
+    assert "3 statement(s) before it ran and stay applied" in done.stderr, done.stderr
+    assert "0001_chain.up.sql:4:1" in done.stderr, done.stderr  # where the open one began
+    assert history_rows(url) == {1: "failed"}
+
+
+def _sabotage(url: str) -> str:
+    """A trigger a migration puts on the history table, deleting each row sqlmig inserts."""
+    if url.startswith("sqlite"):
+        return (
+            "CREATE TRIGGER eat AFTER INSERT ON sqlmig_history BEGIN "
+            "DELETE FROM sqlmig_history WHERE version = NEW.version; END;\n"
+        )
+    return (
+        "CREATE FUNCTION eat() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "DELETE FROM public.sqlmig_history WHERE version = NEW.version; RETURN NULL; END $$;\n"
+        "CREATE TRIGGER eat AFTER INSERT ON public.sqlmig_history "
+        "FOR EACH ROW EXECUTE FUNCTION eat();\n"
+    )
+
+
+@pytest.mark.parametrize("no_tx", [False, True], ids=["transaction", "no-transaction"])
+def test_a_trigger_that_eats_history_rows_is_no_success(
+    ledger_db: str, migrations: Path, no_tx: bool
+) -> None:
+    url = ledger_db
+    write(migrations, "0001_first", "INSERT INTO ledger VALUES (1);\n")
+    assert sqlmig(*args(url, migrations, "up")).returncode == 0
+    head = NO_TX if no_tx else ""
+    write(migrations, "0002_eat", head + _sabotage(url) + "INSERT INTO ledger VALUES (2);\n")
+    write(migrations, "0003_next", head + "INSERT INTO ledger VALUES (3);\n")
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode != 0, done.stderr  # never "applied" while nothing is recorded
+    assert "matched 0 rows instead of 1" in done.stderr, done.stderr
+    if no_tx:  # 0002's own row was written before its trigger existed; 0003's is eaten
+        assert "applied 0002_eat" in done.stderr and "applied 0003" not in done.stderr
+    else:  # in a transaction 0002 rolled back whole: trigger, ledger row and all
+        assert ledger_counts(url) == {1: 1}
+        assert history_rows(url) == {1: "applied"}
