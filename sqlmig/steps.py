@@ -12,6 +12,7 @@ from typing import Any
 from .drivers.base import CommitLost, Driver, ScriptError, TransactionEnded
 from .errors import (
     ConnectError,
+    HistoryError,
     LockLost,
     MigrationFailed,
     MigrationFileError,
@@ -455,6 +456,8 @@ class Runner:
             # logged (where the connection still works) for the audit trail; being a durable
             # write, it also makes the run's earlier non-durable commits durable
             self._log_failure(t, f"interrupted: {reason}")
+            if type(exc) is HistoryError:  # recording it failed: the step rolled back with it
+                exc.message = f"{t.label} ({t.direction}) was rolled back: {exc.message}"
             return exc
         error = f"{_where(t.sql, exc.offset)}: {exc.message}"
         self._log_failure(t, error)

@@ -354,7 +354,13 @@ class PostgresDriver:
                 "timeout, a pooler, or pg_terminate_backend); nothing more was committed",
                 hint="run `sqlmig status`; another runner may now hold the lock",
             )
-        return _wrap(error, self.url.raw)
+        if _lost(error):
+            return _wrap(error, self.url.raw)
+        return HistoryError(  # the server's words only: the statement is sqlmig's, not the file's
+            f"PostgreSQL refused sqlmig's own history statements: {error.diag.message_primary}",
+            hint="the migration may have left its transaction read-only, or changed the history "
+            "table (a trigger, a rule, a permission); nothing of it was committed",
+        )
 
     def _utf8(self) -> None:
         """sqlmig's own messages go in UTF-8, whatever client_encoding a file set."""

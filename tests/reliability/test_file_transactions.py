@@ -254,3 +254,12 @@ def test_a_trigger_that_eats_history_rows_is_no_success(
     else:  # in a transaction 0002 rolled back whole: trigger, ledger row and all
         assert ledger_counts(url) == {1: 1}
         assert history_rows(url) == {1: "applied"}
+
+
+def test_a_read_only_transaction_left_by_a_file_is_named(pg_url: str, migrations: Path) -> None:
+    write(migrations, "0001_ro", "CREATE TABLE ro (a int);\nSET transaction_read_only = on;\n")
+    done = sqlmig(*args(pg_url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "0001_ro (up) was rolled back" in done.stderr, done.stderr
+    assert "read-only" in done.stderr and "INSERT INTO" not in done.stderr, done.stderr
+    assert query(pg_url, "SELECT to_regclass('public.ro') IS NULL") == [(True,)]
