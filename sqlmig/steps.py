@@ -1,24 +1,13 @@
-"""Running one migration step on an open connection: in a transaction, or statement by statement."""
+"""Running one migration step on an open connection: in a transaction, or statement by statement
+(stepwise.py)."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any
 
 from .drivers.base import CommitLost, Driver, ScriptError, TransactionEnded
-from .errors import (
-    ConnectError,
-    HistoryError,
-    LockLost,
-    MigrationFailed,
-    MigrationFileError,
-    SqlmigError,
-    UsageError,
-)
+from .errors import ConnectError, HistoryError, MigrationFailed, SqlmigError, UsageError
 from .events import (
     MIGRATION_APPLIED,
     MIGRATION_FAILED,
@@ -30,32 +19,24 @@ from .events import (
 )
 from .faults import NONE, Faults
 from .files import Migration, SqlFile
-from .history import APPLIED, FAILED, RUNNING, AppliedRow, History, now
+from .history import APPLIED, FAILED, AppliedRow, History, now
 from .plan import DownStep
 from .results import Step
-from .sqltext import _LEADING_NOISE, SplitError, Statement, line_col
-
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
-# a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
-LOCK_TIMEOUTS = (LOCK_NOT_AVAILABLE, "1205")
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a step works on: the version, its names, and the SQL that runs."""
-
-    version: int
-    name: str
-    label: str
-    sql: SqlFile
-    direction: str  # "up" | "down"
+from .step_base import (
+    LOCK_NOT_AVAILABLE,
+    StepBase,
+    Target,
+    applied_event,
+    event_of,
+    extra,
+    lock_timeout_failure,
+    ms_since,
+    where,
+)
+from .stepwise import Stepwise
 
 
-def _ms(start: float) -> int:
-    return int((time.perf_counter() - start) * 1000)
-
-
-class Runner:
+class Runner(StepBase):
     """Applies and reverts migrations through one driver; the caller holds the lock."""
 
     def __init__(
@@ -68,15 +49,11 @@ class Runner:
         faults: Faults = NONE,
         retries: int = 0,
     ) -> None:
-        self.driver = driver
-        self.history = history
-        self.by = by
-        self.notify = notify
-        self.faults = faults
-        self.retries = retries
+        super().__init__(driver, history, by=by, notify=notify, faults=faults, retries=retries)
+        self.stepwise = Stepwise(
+            driver, history, by=by, notify=notify, faults=faults, retries=retries
+        )
         self.committed_early: list[str] = []
-
-    # -- up -------------------------------------------------------------------------------------
 
     def apply(self, m: Migration, *, durable: bool = True) -> Step:
         """Apply one migration: its SQL and its history row commit together.
@@ -87,20 +64,20 @@ class Runner:
         target = Target(m.version, m.name, m.label, m.up, "up")
         self.faults.hit("before_migration", m.version)
         if not self._atomic(m.up):
-            step = self._apply_statements(m, target)
+            step = self.stepwise.apply(m, target)
         else:
             step = self._retrying(target, lambda: self._apply_once(m, target, durable))
         self.faults.hit("after_migration", m.version)
         return step
 
     def _apply_once(self, m: Migration, target: Target, durable: bool) -> Step:
-        self.notify(_event(MIGRATION_STARTED, f"applying {m.label}", target))
+        self.notify(event_of(MIGRATION_STARTED, f"applying {m.label}", target))
         start = time.perf_counter()
         self.driver.begin(durable=durable)
         try:
             self.driver.run_script(m.up.text)
             self.faults.hit("before_history", m.version)
-            self.record_up(m, _ms(start))
+            self.record_up(m, ms_since(start))
             self.faults.hit("before_commit", m.version)
             self.driver.commit()
         except CommitLost as exc:
@@ -108,8 +85,8 @@ class Runner:
         except BaseException as exc:
             self.driver.rollback()
             raise self._failure(target, exc) from None
-        step = Step(m.version, m.name, m.label, "up", _ms(start))
-        self.notify(_applied(target, step.duration_ms))
+        step = Step(m.version, m.name, m.label, "up", ms_since(start))
+        self.notify(applied_event(target, step.duration_ms))
         return step
 
     def _retrying(self, t: Target, attempt: Callable[[], Step]) -> Step:
@@ -123,7 +100,7 @@ class Runner:
                     raise
                 delay = min(2.0**n, 30.0)
                 message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
-                self.notify(_event("migration_retry", message, t, level="warning", attempt=n + 1))
+                self.notify(event_of("migration_retry", message, t, level="warning", attempt=n + 1))
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -168,11 +145,13 @@ class Runner:
         current = todo[0]
         try:
             for current in todo:
-                self.notify(_event(MIGRATION_STARTED, f"applying {current.label}", current))
+                self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
                 self.driver.run_script(current.up.text)
-                self.record_up(current, _ms(start))
-                steps.append(Step(current.version, current.name, current.label, "up", _ms(start)))
+                self.record_up(current, ms_since(start))
+                steps.append(
+                    Step(current.version, current.name, current.label, "up", ms_since(start))
+                )
             self.driver.commit()
         except BaseException as exc:
             self.driver.rollback()
@@ -190,7 +169,7 @@ class Runner:
                 )
             raise error from None
         for step in steps:  # logged for collectors; a terminal gets the one line below
-            self.notify(_event(MIGRATION_APPLIED, "", step, level="debug"))
+            self.notify(event_of(MIGRATION_APPLIED, "", step, level="debug"))
         self.notify(Event("committed", f"applied {len(steps)} migration(s) in one transaction"))
         return steps
 
@@ -211,7 +190,7 @@ class Runner:
             ms = took.get(m.version, 0)
             writes += [
                 self.history.insert(row),
-                self._event("up", m.version, m.name, m.up.checksum, ms),
+                self.history_event("up", m.version, m.name, m.up.checksum, ms),
                 self.history.confirm(m.version, APPLIED, m.up.checksum),
             ]
         if writes:
@@ -226,64 +205,22 @@ class Runner:
             down.checksum if down else None, APPLIED, now(), self.by, ms, None, None,
         )  # fmt: skip
         self.driver.record(*self.history.insert(row))
-        self.driver.record(*self._event(event, m.version, m.name, m.up.checksum, ms))
+        self.driver.record(*self.history_event(event, m.version, m.name, m.up.checksum, ms))
         self.driver.record(*self.history.confirm(m.version, APPLIED, m.up.checksum))
-
-    def _apply_statements(self, m: Migration, target: Target) -> Step:
-        """A no-transaction file: a `running` row first, then each statement in autocommit."""
-        statements = _split(self.driver, m.up)
-        self.notify(
-            _event(
-                MIGRATION_STARTED,
-                f"applying {m.label} ({len(statements)} statements, no transaction)",
-                target,
-                statements=len(statements),
-            )
-        )
-        start = time.perf_counter()
-        down = m.down
-        row = AppliedRow(
-            m.version, m.name, m.up.checksum, down.text if down else None,
-            down.checksum if down else None, RUNNING, now(), self.by, None, 0, None,
-        )  # fmt: skip
-        self.driver.write(self.history.insert(row))
-        self._run_statements(target, statements)
-        ms = _ms(start)
-        self.driver.write(
-            self.history.set_status(
-                m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
-            ),
-            self._event("up", m.version, m.name, m.up.checksum, ms),
-            self.history.confirm(m.version, APPLIED, m.up.checksum),
-            reset=True,
-        )
-        self.notify(_applied(target, ms))
-        return Step(m.version, m.name, m.label, "up", ms, transactional=False)
-
-    # -- down -----------------------------------------------------------------------------------
 
     def revert(self, s: DownStep) -> Step:
         """Revert one migration: its down SQL and the removal of its row commit together."""
         row = s.row
         target = Target(row.version, row.name, s.label, s.sql, "down")
-        self.notify(_event(REVERT_STARTED, f"reverting {s.label}", target))
+        self.notify(event_of(REVERT_STARTED, f"reverting {s.label}", target))
         start = time.perf_counter()
         if self._atomic(s.sql):
             self._retrying(target, lambda: self._revert_once(s, target, start))
         else:
-            statements = _split(self.driver, s.sql)
-            self.driver.write(
-                self.history.set_status(
-                    row.version, RUNNING, duration_ms=None, statements_done=0, error="reverting"
-                )
-            )
-            self._run_statements(target, statements)
-            self.driver.write(
-                self.history.delete(row.version), self._down_event(row, _ms(start)), reset=True
-            )
-        ms = _ms(start)
+            self.stepwise.revert(s, target, start)
+        ms = ms_since(start)
         self.notify(
-            _event(MIGRATION_REVERTED, f"reverted {s.label} ({ms} ms)", target, duration_ms=ms)
+            event_of(MIGRATION_REVERTED, f"reverted {s.label} ({ms} ms)", target, duration_ms=ms)
         )
         return Step(row.version, row.name, s.label, "down", ms, s.sql.transactional)
 
@@ -293,7 +230,7 @@ class Runner:
             self.driver.run_script(s.sql.text)
             self.faults.hit("before_history", s.row.version)
             self.driver.record(*self.history.delete(s.row.version))
-            self.driver.record(*self._down_event(s.row, _ms(start)))
+            self.driver.record(*self._down_event(s.row, ms_since(start)))
             self.faults.hit("before_commit", s.row.version)
             self.driver.commit()
         except CommitLost as exc:
@@ -301,148 +238,14 @@ class Runner:
         except BaseException as exc:
             self.driver.rollback()
             raise self._failure(target, exc) from None
-        return Step(s.row.version, s.row.name, s.label, "down", _ms(start))
+        return Step(s.row.version, s.row.name, s.label, "down", ms_since(start))
 
     def _down_event(self, row: AppliedRow, ms: int) -> tuple:
-        return self._event("down", row.version, row.name, row.checksum, ms)
+        return self.history_event("down", row.version, row.name, row.checksum, ms)
 
     def _atomic(self, sql: SqlFile) -> bool:
         """Whether the file runs in one transaction: not where DDL commits by itself (MySQL)."""
         return sql.transactional and self.driver.ATOMIC_DDL
-
-    # -- shared ---------------------------------------------------------------------------------
-
-    def _event(self, event: str, version: int, name: str, checksum: str | None, ms: int) -> tuple:
-        return self.history.event(
-            event, version=version, name=name, checksum=checksum, duration_ms=ms, by=self.by
-        )
-
-    def _run_statements(self, t: Target, statements: list[Statement]) -> None:
-        """Run each statement in autocommit, counting progress in the history row.
-
-        A file may open a transaction of its own (BEGIN ... COMMIT): its statements count as
-        done only when it ends, and one never ended is rolled back and reported. `done` is how
-        many statements are committed; `opened` the index of the statement that began the
-        transaction open now (a COMMIT AND CHAIN ends one and begins the next at once).
-        """
-        opened: int | None = None
-        done = 0
-        for i, stmt in enumerate(statements):
-            try:
-                self._statement(t, stmt, inside=opened is not None)
-            except ScriptError as exc:
-                stayed = i if opened is None else done
-                raise self._statement_failed(t, statements, i, exc, opened, stayed) from None
-            except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say where it stopped
-                stayed = i if opened is None else done
-                exc.note = self._interrupted(t, statements, i, stayed)  # type: ignore[attr-defined]
-                raise
-            if self.driver.in_transaction():
-                chain = _CHAIN.match(stmt.text, _noise(stmt.text))
-                if opened is None:
-                    opened, done = i, i
-                elif chain:  # the file's transaction ended here, and a new one began
-                    opened, done = i, (i + 1 if chain.group(1).upper() != "ROLLBACK" else done)
-                continue
-            opened, done = None, i + 1
-            self._progress(t, statements, done)
-            self.faults.hit("after_statement", i + 1)
-        if opened is not None:
-            raise self._never_ended(t, statements, opened, done)
-
-    def _progress(self, t: Target, statements: list[Statement], done: int) -> None:
-        """Count a statement as done in the history row, behind the lock proof."""
-        try:
-            self.driver.write(
-                self.history.set_status(
-                    t.version, RUNNING, duration_ms=None, statements_done=done, error=None
-                )
-            )
-        except LockLost as exc:
-            exc.message += (
-                f"\n{t.label} ({t.direction}): {done} of {len(statements)} statement(s) ran "
-                "and stay applied; its history row still says running"
-            )
-            exc.hint = (
-                "check the database, then `sqlmig repair` (clears the running row) and "
-                "finish the migration by hand or run it again"
-            )
-            raise
-
-    def _statement(self, t: Target, stmt: Statement, *, inside: bool) -> None:
-        """One statement; a lock timeout (nothing changed) is retried like a transactional file,
-        unless it ran inside the file's own transaction."""
-        for n in range(self.retries + 1):
-            try:
-                if stmt.copy_data is None:
-                    self.driver.run_statement(stmt.text)
-                else:  # pg_dump's COPY ... FROM stdin and its data (PostgreSQL only)
-                    self.driver.run_statement(stmt.text, copy_data=stmt.copy_data)  # type: ignore[call-arg]
-                return
-            except ScriptError as exc:
-                if exc.sqlstate not in LOCK_TIMEOUTS or inside or n == self.retries:
-                    raise
-                delay = min(2.0**n, 30.0)
-                message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
-                self.notify(_event("migration_retry", message, t, level="warning", attempt=n + 1))
-                time.sleep(delay)
-
-    def _statement_failed(
-        self,
-        t: Target,
-        statements: list[Statement],
-        i: int,
-        exc: ScriptError,
-        opened: int | None,
-        stayed: int,
-    ) -> MigrationFailed:
-        """Record a failed statement and say exactly what stays applied."""
-        stmt = statements[i]
-        if opened is not None or self.driver.in_transaction():
-            self.driver.rollback()
-        error = f"{_where(t.sql, _file_offset(stmt, exc.offset))}: {exc.message}"
-        self._mark_failed(t, stayed, error)
-        left = self.driver.invalid_indexes()
-        return MigrationFailed(
-            f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
-            f"outside a transaction:\n{error}" + _extra(exc),
-            hint=_what_stays(stayed, None if opened is None else stayed, i, left),
-        )
-
-    def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:
-        error = (
-            f"{_where(t.sql, statements[i].offset)}: interrupted during statement {i + 1}; "
-            f"{stayed} statement(s) ran and stay applied"
-        )
-        with suppress(Exception):
-            if self.driver.in_transaction():
-                self.driver.rollback()
-            self._mark_failed(t, stayed, error)
-        return f"interrupted: {t.label} ({t.direction}) stopped at {error}"
-
-    def _never_ended(
-        self, t: Target, statements: list[Statement], opened: int, done: int
-    ) -> MigrationFailed:
-        self.driver.rollback()
-        error = (
-            f"{_where(t.sql, statements[opened].offset)}: the file began a transaction here "
-            "and never ended it (no COMMIT); sqlmig rolled it back"
-        )
-        self._mark_failed(t, done, error)
-        return MigrationFailed(
-            f"{t.label} ({t.direction}) did not finish: {error}",
-            hint=f"{done} statement(s) before it ran and stay applied; statements "
-            f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
-            "file (COMMIT), fix the database if needed, then run `sqlmig repair`",
-        )
-
-    def _mark_failed(self, t: Target, done: int, error: str) -> None:
-        self.driver.write(
-            self.history.set_status(
-                t.version, FAILED, duration_ms=None, statements_done=done, error=error
-            )
-        )
-        self._log_failure(t, error)
 
     def _failure(self, t: Target, exc: BaseException) -> BaseException:
         """Turn an exception during a transactional step into the error to raise."""
@@ -452,19 +255,19 @@ class Runner:
             exc.note = f"interrupted; {t.label} ({t.direction}) was rolled back"  # type: ignore[attr-defined]
         if not isinstance(exc, ScriptError):
             reason = exc.message if isinstance(exc, SqlmigError) else type(exc).__name__
-            self.notify(_event(MIGRATION_FAILED, "", t, level="error", error=reason))
+            self.notify(event_of(MIGRATION_FAILED, "", t, level="error", error=reason))
             # logged (where the connection still works) for the audit trail; being a durable
             # write, it also makes the run's earlier non-durable commits durable
-            self._log_failure(t, f"interrupted: {reason}")
+            self.log_failure(t, f"interrupted: {reason}")
             if type(exc) is HistoryError:  # recording it failed: the step rolled back with it
                 exc.message = f"{t.label} ({t.direction}) was rolled back: {exc.message}"
             return exc
-        error = f"{_where(t.sql, exc.offset)}: {exc.message}"
-        self._log_failure(t, error)
+        error = f"{where(t.sql, exc.offset)}: {exc.message}"
+        self.log_failure(t, error)
         if exc.sqlstate == LOCK_NOT_AVAILABLE:
-            return _lock_timeout_failure(t, error)
+            return lock_timeout_failure(t, error)
         return MigrationFailed(
-            f"{t.label} ({t.direction}) failed and was rolled back:\n{error}" + _extra(exc),
+            f"{t.label} ({t.direction}) failed and was rolled back:\n{error}" + extra(exc),
             hint="fix the file and run the command again; nothing of it was applied",
         )
 
@@ -487,116 +290,9 @@ class Runner:
                 ),
                 reset=True,
             )
-        self._log_failure(t, error)
+        self.log_failure(t, error)
         return MigrationFailed(
             f"{t.label} ({t.direction}): {error}",
             hint="remove transaction control from the file (sqlmig wraps it in a transaction), "
             "check the database, then `sqlmig repair`",
         )
-
-    def _log_failure(self, t: Target, detail: str) -> None:
-        self.notify(_event(MIGRATION_FAILED, f"{t.label} failed", t, level="error", error=detail))
-        with suppress(Exception):  # the log is best effort; the failure itself is raised
-            self.driver.write(
-                self.history.event(
-                    t.direction,
-                    version=t.version,
-                    name=t.name,
-                    checksum=t.sql.checksum,
-                    duration_ms=None,
-                    outcome="failed",
-                    detail=detail,
-                    by=self.by,
-                )
-            )
-
-
-def _lock_timeout_failure(t: Target, error: str) -> MigrationFailed:
-    """A statement waited longer than statement_lock_timeout for a table lock: rolled back."""
-    failure = MigrationFailed(
-        f"{t.label} ({t.direction}) gave up waiting for a table lock (statement_lock_timeout) and "
-        f"was rolled back:\n{error}",
-        hint="another session holds a conflicting lock (a long query or an open transaction; see "
-        "pg_stat_activity); run again when it is gone, pass --retries N, or raise "
-        "--statement-lock-timeout",
-    )
-    failure.lock_timeout = True  # type: ignore[attr-defined]
-    return failure
-
-
-def _event(kind: str, message: str, of: Target | Migration | Step, **fields: Any) -> Event:
-    """An event about one migration; `level` may be among the keywords."""
-    level = fields.pop("level", "info")
-    about = {"version": of.version, "name": of.name, "label": of.label}
-    if isinstance(of, Target | Step):
-        about["direction"] = of.direction
-    message = message or f"{kind.replace('_', ' ')}: {of.label}"
-    return Event(kind, message, {**about, **fields}, level)
-
-
-def _applied(t: Target, ms: int | None) -> Event:
-    return _event(MIGRATION_APPLIED, f"applied {t.label} ({ms} ms)", t, duration_ms=ms)
-
-
-def _split(driver: Driver, sql: SqlFile) -> list[Statement]:
-    """The statements of a no-transaction file, or an error naming it before anything runs."""
-    try:
-        return driver.split(sql.text)
-    except SplitError as exc:
-        raise MigrationFileError(
-            f"{sql.path}: cannot split into statements: {exc}",
-            hint="look for an unterminated string, quoted name, comment or $$ body",
-        ) from None
-
-
-def _where(sql: SqlFile, offset: int | None) -> str:
-    if offset is None:
-        return str(sql.path)
-    line, col = line_col(sql.text, min(offset, len(sql.text)))
-    return f"{sql.path}:{line}:{col}"
-
-
-# COMMIT AND CHAIN / ROLLBACK AND CHAIN end the file's transaction and begin the next at once
-_CHAIN = re.compile(
-    r"(COMMIT|END|ROLLBACK|ABORT)\b(?:\s+(?:WORK|TRANSACTION))?\s+AND\s+CHAIN\b", re.I
-)
-
-
-def _noise(text: str) -> int:
-    match = _LEADING_NOISE.match(text)
-    return match.end() if match else 0
-
-
-def _file_offset(stmt: Statement, offset: int | None) -> int:
-    """A driver's offset inside the statement's text (which begins with the comments before
-    the statement) as an offset in the file."""
-    if offset is None:
-        return stmt.offset
-    if stmt.start is not None:
-        return stmt.start + offset
-    leading = _LEADING_NOISE.match(stmt.text)
-    return stmt.offset - (leading.end() if leading else 0) + offset
-
-
-def _what_stays(stayed: int, opened: int | None, failed: int, left: list[str]) -> str:
-    said = f"{stayed} statement(s) ran and stay applied"
-    if opened is not None:
-        said += (
-            f"; statements {opened + 1} to {failed + 1} ran in the file's own transaction and "
-            "were rolled back"
-        )
-    if left:
-        drops = "; ".join(f"DROP INDEX CONCURRENTLY {name}" for name in left)
-        said += (
-            f"; the database has INVALID index(es) {', '.join(left)} (a failed CREATE INDEX "
-            f"CONCURRENTLY leaves one; IF NOT EXISTS would then skip it): {drops}"
-        )
-    return said + "; fix the database by hand, then run `sqlmig repair`"
-
-
-def _extra(exc: ScriptError) -> str:
-    parts = [
-        f"\n  detail: {exc.detail}" if exc.detail else "",
-        f"\n  server hint: {exc.hint}" if exc.hint else "",
-    ]
-    return "".join(parts)

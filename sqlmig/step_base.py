@@ -1,0 +1,180 @@
+"""What every step shares: the target, the events, where in a file, the failure log."""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from .drivers.base import Driver, ScriptError
+from .errors import MigrationFailed, MigrationFileError
+from .events import MIGRATION_APPLIED, MIGRATION_FAILED, Event, Notify
+from .faults import NONE, Faults
+from .files import Migration, SqlFile
+from .history import FAILED, History
+from .results import Step
+from .sqltext import _LEADING_NOISE, SplitError, Statement, line_col
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+# a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
+LOCK_TIMEOUTS = (LOCK_NOT_AVAILABLE, "1205")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a step works on: the version, its names, and the SQL that runs."""
+
+    version: int
+    name: str
+    label: str
+    sql: SqlFile
+    direction: str  # "up" | "down"
+
+
+class StepBase:
+    """The driver, history and settings a step works with (the caller holds the lock)."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        history: History,
+        *,
+        by: str,
+        notify: Notify,
+        faults: Faults = NONE,
+        retries: int = 0,
+    ) -> None:
+        self.driver = driver
+        self.history = history
+        self.by = by
+        self.notify = notify
+        self.faults = faults
+        self.retries = retries
+
+    def history_event(
+        self, event: str, version: int, name: str, checksum: str | None, ms: int
+    ) -> tuple:
+        return self.history.event(
+            event, version=version, name=name, checksum=checksum, duration_ms=ms, by=self.by
+        )
+
+    def mark_failed(self, t: Target, done: int, error: str) -> None:
+        self.driver.write(
+            self.history.set_status(
+                t.version, FAILED, duration_ms=None, statements_done=done, error=error
+            )
+        )
+        self.log_failure(t, error)
+
+    def log_failure(self, t: Target, detail: str) -> None:
+        self.notify(event_of(MIGRATION_FAILED, f"{t.label} failed", t, level="error", error=detail))
+        with suppress(Exception):  # the log is best effort; the failure itself is raised
+            self.driver.write(
+                self.history.event(
+                    t.direction,
+                    version=t.version,
+                    name=t.name,
+                    checksum=t.sql.checksum,
+                    duration_ms=None,
+                    outcome="failed",
+                    detail=detail,
+                    by=self.by,
+                )
+            )
+
+
+def ms_since(start: float) -> int:
+    return int((time.perf_counter() - start) * 1000)
+
+
+def lock_timeout_failure(t: Target, error: str) -> MigrationFailed:
+    """A statement waited longer than statement_lock_timeout for a table lock: rolled back."""
+    failure = MigrationFailed(
+        f"{t.label} ({t.direction}) gave up waiting for a table lock (statement_lock_timeout) and "
+        f"was rolled back:\n{error}",
+        hint="another session holds a conflicting lock (a long query or an open transaction; see "
+        "pg_stat_activity); run again when it is gone, pass --retries N, or raise "
+        "--statement-lock-timeout",
+    )
+    failure.lock_timeout = True  # type: ignore[attr-defined]
+    return failure
+
+
+def event_of(kind: str, message: str, of: Target | Migration | Step, **fields: Any) -> Event:
+    """An event about one migration; `level` may be among the keywords."""
+    level = fields.pop("level", "info")
+    about = {"version": of.version, "name": of.name, "label": of.label}
+    if isinstance(of, Target | Step):
+        about["direction"] = of.direction
+    message = message or f"{kind.replace('_', ' ')}: {of.label}"
+    return Event(kind, message, {**about, **fields}, level)
+
+
+def applied_event(t: Target, ms: int | None) -> Event:
+    return event_of(MIGRATION_APPLIED, f"applied {t.label} ({ms} ms)", t, duration_ms=ms)
+
+
+def split(driver: Driver, sql: SqlFile) -> list[Statement]:
+    """The statements of a no-transaction file, or an error naming it before anything runs."""
+    try:
+        return driver.split(sql.text)
+    except SplitError as exc:
+        raise MigrationFileError(
+            f"{sql.path}: cannot split into statements: {exc}",
+            hint="look for an unterminated string, quoted name, comment or $$ body",
+        ) from None
+
+
+def where(sql: SqlFile, offset: int | None) -> str:
+    if offset is None:
+        return str(sql.path)
+    line, col = line_col(sql.text, min(offset, len(sql.text)))
+    return f"{sql.path}:{line}:{col}"
+
+
+# COMMIT AND CHAIN / ROLLBACK AND CHAIN end the file's transaction and begin the next at once
+CHAIN = re.compile(
+    r"(COMMIT|END|ROLLBACK|ABORT)\b(?:\s+(?:WORK|TRANSACTION))?\s+AND\s+CHAIN\b", re.I
+)
+
+
+def noise(text: str) -> int:
+    match = _LEADING_NOISE.match(text)
+    return match.end() if match else 0
+
+
+def file_offset(stmt: Statement, offset: int | None) -> int:
+    """A driver's offset inside the statement's text (which begins with the comments before
+    the statement) as an offset in the file."""
+    if offset is None:
+        return stmt.offset
+    if stmt.start is not None:
+        return stmt.start + offset
+    leading = _LEADING_NOISE.match(stmt.text)
+    return stmt.offset - (leading.end() if leading else 0) + offset
+
+
+def what_stays(stayed: int, opened: int | None, failed: int, left: list[str]) -> str:
+    said = f"{stayed} statement(s) ran and stay applied"
+    if opened is not None:
+        said += (
+            f"; statements {opened + 1} to {failed + 1} ran in the file's own transaction and "
+            "were rolled back"
+        )
+    if left:
+        drops = "; ".join(f"DROP INDEX CONCURRENTLY {name}" for name in left)
+        said += (
+            f"; the database has INVALID index(es) {', '.join(left)} (a failed CREATE INDEX "
+            f"CONCURRENTLY leaves one; IF NOT EXISTS would then skip it): {drops}"
+        )
+    return said + "; fix the database by hand, then run `sqlmig repair`"
+
+
+def extra(exc: ScriptError) -> str:
+    parts = [
+        f"\n  detail: {exc.detail}" if exc.detail else "",
+        f"\n  server hint: {exc.hint}" if exc.hint else "",
+    ]
+    return "".join(parts)

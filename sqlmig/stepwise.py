@@ -1,0 +1,198 @@
+"""A file run statement by statement in autocommit: `-- sqlmig:no-transaction` files, and every
+file on MySQL, where DDL commits by itself. A `running` row counts the statements done."""
+
+from __future__ import annotations
+
+import time
+from contextlib import suppress
+
+from .drivers.base import ScriptError
+from .errors import LockLost, MigrationFailed
+from .events import MIGRATION_STARTED
+from .files import Migration
+from .history import APPLIED, RUNNING, AppliedRow, now
+from .plan import DownStep
+from .results import Step
+from .sqltext import Statement
+from .step_base import (
+    CHAIN,
+    LOCK_TIMEOUTS,
+    StepBase,
+    Target,
+    applied_event,
+    event_of,
+    extra,
+    file_offset,
+    ms_since,
+    noise,
+    split,
+    what_stays,
+    where,
+)
+
+
+class Stepwise(StepBase):
+    """Applies or reverts one file statement by statement."""
+
+    def apply(self, m: Migration, target: Target) -> Step:
+        """A no-transaction file: a `running` row first, then each statement in autocommit."""
+        statements = split(self.driver, m.up)
+        self.notify(
+            event_of(
+                MIGRATION_STARTED,
+                f"applying {m.label} ({len(statements)} statements, no transaction)",
+                target,
+                statements=len(statements),
+            )
+        )
+        start = time.perf_counter()
+        down = m.down
+        row = AppliedRow(
+            m.version, m.name, m.up.checksum, down.text if down else None,
+            down.checksum if down else None, RUNNING, now(), self.by, None, 0, None,
+        )  # fmt: skip
+        self.driver.write(self.history.insert(row))
+        self.run(target, statements)
+        ms = ms_since(start)
+        self.driver.write(
+            self.history.set_status(
+                m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
+            ),
+            self.history_event("up", m.version, m.name, m.up.checksum, ms),
+            self.history.confirm(m.version, APPLIED, m.up.checksum),
+            reset=True,
+        )
+        self.notify(applied_event(target, ms))
+        return Step(m.version, m.name, m.label, "up", ms, transactional=False)
+
+    def revert(self, s: DownStep, target: Target, start: float) -> None:
+        """A down file statement by statement: the row says `running` until it is removed."""
+        row = s.row
+        statements = split(self.driver, s.sql)
+        self.driver.write(
+            self.history.set_status(
+                row.version, RUNNING, duration_ms=None, statements_done=0, error="reverting"
+            )
+        )
+        self.run(target, statements)
+        down = self.history_event("down", row.version, row.name, row.checksum, ms_since(start))
+        self.driver.write(self.history.delete(row.version), down, reset=True)
+
+    def run(self, t: Target, statements: list[Statement]) -> None:
+        """Run each statement in autocommit, counting progress in the history row.
+
+        A file may open a transaction of its own (BEGIN ... COMMIT): its statements count as
+        done only when it ends, and one never ended is rolled back and reported. `done` is how
+        many statements are committed; `opened` the index of the statement that began the
+        transaction open now (a COMMIT AND CHAIN ends one and begins the next at once).
+        """
+        opened: int | None = None
+        done = 0
+        for i, stmt in enumerate(statements):
+            try:
+                self._statement(t, stmt, inside=opened is not None)
+            except ScriptError as exc:
+                stayed = i if opened is None else done
+                raise self._statement_failed(t, statements, i, exc, opened, stayed) from None
+            except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say where it stopped
+                stayed = i if opened is None else done
+                exc.note = self._interrupted(t, statements, i, stayed)  # type: ignore[attr-defined]
+                raise
+            if self.driver.in_transaction():
+                chain = CHAIN.match(stmt.text, noise(stmt.text))
+                if opened is None:
+                    opened, done = i, i
+                elif chain:  # the file's transaction ended here, and a new one began
+                    opened, done = i, (i + 1 if chain.group(1).upper() != "ROLLBACK" else done)
+                continue
+            opened, done = None, i + 1
+            self._progress(t, statements, done)
+            self.faults.hit("after_statement", i + 1)
+        if opened is not None:
+            raise self._never_ended(t, statements, opened, done)
+
+    def _progress(self, t: Target, statements: list[Statement], done: int) -> None:
+        """Count a statement as done in the history row, behind the lock proof."""
+        try:
+            self.driver.write(
+                self.history.set_status(
+                    t.version, RUNNING, duration_ms=None, statements_done=done, error=None
+                )
+            )
+        except LockLost as exc:
+            exc.message += (
+                f"\n{t.label} ({t.direction}): {done} of {len(statements)} statement(s) ran "
+                "and stay applied; its history row still says running"
+            )
+            exc.hint = (
+                "check the database, then `sqlmig repair` (clears the running row) and "
+                "finish the migration by hand or run it again"
+            )
+            raise
+
+    def _statement(self, t: Target, stmt: Statement, *, inside: bool) -> None:
+        """One statement; a lock timeout (nothing changed) is retried like a transactional file,
+        unless it ran inside the file's own transaction."""
+        for n in range(self.retries + 1):
+            try:
+                if stmt.copy_data is None:
+                    self.driver.run_statement(stmt.text)
+                else:  # pg_dump's COPY ... FROM stdin and its data (PostgreSQL only)
+                    self.driver.run_statement(stmt.text, copy_data=stmt.copy_data)  # type: ignore[call-arg]
+                return
+            except ScriptError as exc:
+                if exc.sqlstate not in LOCK_TIMEOUTS or inside or n == self.retries:
+                    raise
+                delay = min(2.0**n, 30.0)
+                message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
+                self.notify(event_of("migration_retry", message, t, level="warning", attempt=n + 1))
+                time.sleep(delay)
+
+    def _statement_failed(
+        self,
+        t: Target,
+        statements: list[Statement],
+        i: int,
+        exc: ScriptError,
+        opened: int | None,
+        stayed: int,
+    ) -> MigrationFailed:
+        """Record a failed statement and say exactly what stays applied."""
+        stmt = statements[i]
+        if opened is not None or self.driver.in_transaction():
+            self.driver.rollback()
+        error = f"{where(t.sql, file_offset(stmt, exc.offset))}: {exc.message}"
+        self.mark_failed(t, stayed, error)
+        left = self.driver.invalid_indexes()
+        return MigrationFailed(
+            f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
+            f"outside a transaction:\n{error}" + extra(exc),
+            hint=what_stays(stayed, None if opened is None else stayed, i, left),
+        )
+
+    def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:
+        error = (
+            f"{where(t.sql, statements[i].offset)}: interrupted during statement {i + 1}; "
+            f"{stayed} statement(s) ran and stay applied"
+        )
+        with suppress(Exception):
+            if self.driver.in_transaction():
+                self.driver.rollback()
+            self.mark_failed(t, stayed, error)
+        return f"interrupted: {t.label} ({t.direction}) stopped at {error}"
+
+    def _never_ended(
+        self, t: Target, statements: list[Statement], opened: int, done: int
+    ) -> MigrationFailed:
+        self.driver.rollback()
+        error = (
+            f"{where(t.sql, statements[opened].offset)}: the file began a transaction here "
+            "and never ended it (no COMMIT); sqlmig rolled it back"
+        )
+        self.mark_failed(t, done, error)
+        return MigrationFailed(
+            f"{t.label} ({t.direction}) did not finish: {error}",
+            hint=f"{done} statement(s) before it ran and stay applied; statements "
+            f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
+            "file (COMMIT), fix the database if needed, then run `sqlmig repair`",
+        )
