@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,40 +12,29 @@ from typing import Any, ClassVar
 import psycopg
 from psycopg import errors as pgerrors
 from psycopg import generators
-from psycopg._encodings import pg2pyenc
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import ExecStatus, TransactionStatus
 
-from ..errors import ConnectError, HistoryError, LockLost, UsageError
+from ..errors import ConnectError, HistoryError, LockLost
 from ..sqltext import (
-    _LEADING_NOISE,
     CopyBlock,
     SplitError,
     Statement,
     postgres_parts,
     split_postgres,
-    statement_offset,
 )
 from ..urls import DatabaseUrl, scrub
 from . import pg_lock, pg_session
 from .base import CommitLost, MissingTable, ScriptError, TransactionEnded, write_missed
+from .pg_connect import _connect
+from .pg_errors import _lost, _noise, _rows_in, _script_error, _wrap
 from .pg_session import LockProof
 
 IN_RECOVERY = "the server is in recovery (a standby, or still starting up)"
-KEEPALIVES = {
-    "keepalives": 1,
-    "keepalives_idle": 30,
-    "keepalives_interval": 10,
-    "keepalives_count": 3,
-}
-# ... and the server ending an idle session (57P05, 25P03): it closes the connection
-CONNECTION_LOST = ("08000", "08003", "08006", "57P01", "57P02", "57P03", "57P05", "25P03")
 # Sent with the first script of a migration: BEGIN, and the transaction's id, which the guard
 # at COMMIT compares (a file that ran COMMIT; ... BEGIN; is in another transaction by then) and
 # which tells, when the file fails after its own COMMIT, that a part of it stays applied.
 BEGIN = ("BEGIN", "SELECT pg_catalog.txid_current()")
 XID_RESULT = 1
-ENCODING_ERRORS = ("22P05", "22021")
 # Where an unqualified history table is, resolved once at connect: the schema on search_path
 # that has it (as a query would find it), else current_schema() (where CREATE puts it).
 HOME = (
@@ -439,135 +426,3 @@ class PostgresDriver:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psycopg.Connection:
-    try:
-        params = conninfo_to_dict(url.raw)
-    except psycopg.Error as exc:  # nothing was contacted: a usage error, not exit 6
-        raise UsageError(
-            f"malformed PostgreSQL URL {url.redacted}: {scrub(str(exc), url.raw)}",
-            hint="percent-encode special characters (@ is %40, : is %3A, / is %2F) in the "
-            "user name and password",
-        ) from None
-    # UTF-8 whatever the server or the URL says (files are UTF-8; the server converts or names
-    # the character it cannot store); no server-side prepared statements, which the reset
-    # between migrations (DEALLOCATE ALL) would pull from under psycopg
-    extra: dict[str, Any] = {
-        "autocommit": True,
-        "client_encoding": "UTF8",
-        "prepare_threshold": None,
-    }
-    if "connect_timeout" not in params:
-        extra["connect_timeout"] = connect_timeout
-    if "application_name" not in params:
-        extra["application_name"] = f"{role} {os.getpid()}@{socket.gethostname()}"[:63]
-    # A peer that vanished without a FIN or RST (a black-holed network) is found in about a
-    # minute instead of the kernel's default two hours; the URL's own settings win.
-    extra.update(_keepalives(params))
-    try:
-        return psycopg.connect(url.raw, **extra)
-    except psycopg.Error as exc:
-        raise ConnectError(
-            f"cannot connect to {url.redacted}: {scrub(str(exc).strip(), url.raw)}",
-            hint="check that the server is running and the URL is right "
-            "(--url, SQLMIG_URL or DATABASE_URL)",
-        ) from None
-
-
-def _keepalives(params: dict[str, Any]) -> dict[str, Any]:
-    """KEEPALIVES where the URL does not set them, and a tcp_user_timeout to match.
-
-    Keepalive probes only test a connection that has nothing unacknowledged: a query or COMMIT
-    sent into a black hole is retransmitted instead, for ~15 minutes on Linux (tcp_retries2).
-    TCP_USER_TIMEOUT (ms; ignored where the OS lacks it) ends both cases after the same silence
-    the keepalives allow: idle + interval * count seconds.
-    """
-    extra = {k: v for k, v in KEEPALIVES.items() if k not in params}
-    if "tcp_user_timeout" in params or str(params.get("keepalives", "1")).strip() == "0":
-        return extra
-    effective = {**KEEPALIVES, **params}
-    try:
-        seconds = int(effective["keepalives_idle"]) + int(effective["keepalives_interval"]) * int(
-            effective["keepalives_count"]
-        )
-    except (TypeError, ValueError):  # libpq reports a malformed value itself
-        return extra
-    if seconds > 0:
-        extra["tcp_user_timeout"] = seconds * 1000
-    return extra
-
-
-def _lost(exc: psycopg.Error) -> bool:
-    return isinstance(exc, psycopg.OperationalError) and (
-        exc.sqlstate is None or exc.sqlstate in CONNECTION_LOST
-    )
-
-
-def _wrap(exc: psycopg.Error, raw_url: str) -> ConnectError | HistoryError:
-    message = scrub(str(exc).strip(), raw_url)
-    if _lost(exc):
-        return ConnectError(
-            f"lost the connection to PostgreSQL: {message}",
-            hint="check the server and the network; then run sqlmig status",
-        )
-    return HistoryError(f"PostgreSQL error: {message}", hint=exc.diag.message_hint)
-
-
-def _rows_in(error: psycopg.Error) -> int | None:
-    """The row count in the guard's message ("history write 2 changed 0 rows")."""
-    words = (error.diag.message_primary or "").split()
-    return int(words[-2]) if len(words) > 2 and words[-2].isdigit() else None
-
-
-def _noise(text: str) -> int:
-    match = _LEADING_NOISE.match(text)
-    return match.end() if match else 0
-
-
-def _unencodable(text: str, server_encoding: str) -> int | None:
-    """The offset of the first character the server's encoding cannot hold, if any."""
-    try:
-        codec = pg2pyenc(server_encoding.encode())
-    except (KeyError, psycopg.NotSupportedError):
-        return None
-    try:
-        text.encode(codec)
-    except UnicodeEncodeError as exc:
-        return exc.start
-    except LookupError:
-        return None
-    return None
-
-
-def _script_error(
-    exc: psycopg.Error,
-    prefix_len: int,
-    text: str = "",
-    index: int = -1,
-    server_encoding: str | None = None,
-) -> ScriptError:
-    diag = exc.diag
-    position = diag.statement_position
-    offset = int(position) - 1 - prefix_len if position else None
-    if exc.sqlstate in ENCODING_ERRORS and server_encoding:
-        bad = _unencodable(text, server_encoding)
-        if bad is not None:
-            return ScriptError(
-                f"the character {text[bad]!r} cannot be stored in this database, whose "
-                f"encoding is {server_encoding} ({diag.message_primary or exc})",
-                offset=bad,
-                sqlstate=exc.sqlstate,
-            )
-    if offset is None and index >= 0:  # a run-time error: the index-th statement failed
-        offset = statement_offset(text, index)
-    message = diag.message_primary or str(exc).strip()
-    if diag.context and "PL/pgSQL" in diag.context:
-        message += f" ({diag.context.strip()})"
-    return ScriptError(
-        message,
-        offset=offset if offset is None or offset >= 0 else None,
-        detail=diag.message_detail,
-        hint=diag.message_hint,
-        sqlstate=exc.sqlstate,
-    )

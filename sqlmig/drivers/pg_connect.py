@@ -1,0 +1,77 @@
+"""Connecting to PostgreSQL: sqlmig's connection parameters, keepalives, a redacted error."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from ..errors import ConnectError, UsageError
+from ..urls import DatabaseUrl, scrub
+
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psycopg.Connection:
+    try:
+        params = conninfo_to_dict(url.raw)
+    except psycopg.Error as exc:  # nothing was contacted: a usage error, not exit 6
+        raise UsageError(
+            f"malformed PostgreSQL URL {url.redacted}: {scrub(str(exc), url.raw)}",
+            hint="percent-encode special characters (@ is %40, : is %3A, / is %2F) in the "
+            "user name and password",
+        ) from None
+    # UTF-8 whatever the server or the URL says (files are UTF-8; the server converts or names
+    # the character it cannot store); no server-side prepared statements, which the reset
+    # between migrations (DEALLOCATE ALL) would pull from under psycopg
+    extra: dict[str, Any] = {
+        "autocommit": True,
+        "client_encoding": "UTF8",
+        "prepare_threshold": None,
+    }
+    if "connect_timeout" not in params:
+        extra["connect_timeout"] = connect_timeout
+    if "application_name" not in params:
+        extra["application_name"] = f"{role} {os.getpid()}@{socket.gethostname()}"[:63]
+    # A peer that vanished without a FIN or RST (a black-holed network) is found in about a
+    # minute instead of the kernel's default two hours; the URL's own settings win.
+    extra.update(_keepalives(params))
+    try:
+        return psycopg.connect(url.raw, **extra)
+    except psycopg.Error as exc:
+        raise ConnectError(
+            f"cannot connect to {url.redacted}: {scrub(str(exc).strip(), url.raw)}",
+            hint="check that the server is running and the URL is right "
+            "(--url, SQLMIG_URL or DATABASE_URL)",
+        ) from None
+
+
+def _keepalives(params: dict[str, Any]) -> dict[str, Any]:
+    """KEEPALIVES where the URL does not set them, and a tcp_user_timeout to match.
+
+    Keepalive probes only test a connection that has nothing unacknowledged: a query or COMMIT
+    sent into a black hole is retransmitted instead, for ~15 minutes on Linux (tcp_retries2).
+    TCP_USER_TIMEOUT (ms; ignored where the OS lacks it) ends both cases after the same silence
+    the keepalives allow: idle + interval * count seconds.
+    """
+    extra = {k: v for k, v in KEEPALIVES.items() if k not in params}
+    if "tcp_user_timeout" in params or str(params.get("keepalives", "1")).strip() == "0":
+        return extra
+    effective = {**KEEPALIVES, **params}
+    try:
+        seconds = int(effective["keepalives_idle"]) + int(effective["keepalives_interval"]) * int(
+            effective["keepalives_count"]
+        )
+    except (TypeError, ValueError):  # libpq reports a malformed value itself
+        return extra
+    if seconds > 0:
+        extra["tcp_user_timeout"] = seconds * 1000
+    return extra
