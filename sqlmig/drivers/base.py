@@ -27,6 +27,25 @@ How to add a driver (the conformance suite in tests/integration/test_conformance
    reconnects and waits until the old session is gone, so the history shows the outcome.
 8. Database errors outside a script become SqlmigErrors: MissingTable when the history table is
    not there, ConnectError (exit 6) when the connection is lost, HistoryError (exit 1) otherwise.
+
+The file cannot break the promises (tests/reliability/test_session_isolation.py and
+test_lock_proof.py check each driver):
+9. `home` is resolved once at connect: the schema or database an unqualified history table
+   lives in (None when there is none: History then asks for a qualified --table). sqlmig's
+   own statements always name it; the lock's identity comes from it, never from session state
+   a migration can change.
+10. The lock is proven at every history commit and write: `commit` and `write` fail with
+    LockLost (exit 3) when the lock's connection no longer holds it, and nothing more commits.
+    The lock's connection keeps the server's idle timeouts from ending it.
+11. `record` inside a transaction and `write(*writes, reset=)` outside one (no-transaction
+    files) check that every history write changed, and every check (History.confirm) found,
+    exactly one row. `commit` and `write(reset=True)` return the session to the state the run
+    started with (settings, role, search_path or current database, autocommit, pragmas,
+    temporary objects), and restore sqlmig's own settings.
+12. `in_transaction()` says whether a transaction the file began is open (its statements count
+    when it ends); `still_ours()` whether sqlmig's transaction is still the one it began (a
+    file's COMMIT; BEGIN); TransactionEnded carries whether what ran before was committed.
+13. `invalid_indexes()` names indexes a failed build left behind (PostgreSQL's CONCURRENTLY).
 """
 
 from __future__ import annotations
@@ -108,11 +127,21 @@ class Driver(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
-    def begin(self, *, durable: bool = True) -> None: ...
+    home: str | None
+
+    def begin(self, *, durable: bool = True, checking: bool = False) -> None: ...
 
     def run_script(self, text: str) -> None: ...
 
     def record(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def write(self, *writes: tuple[str, Sequence[Any]], reset: bool = False) -> None: ...
+
+    def in_transaction(self) -> bool: ...
+
+    def still_ours(self) -> bool: ...
+
+    def invalid_indexes(self) -> list[str]: ...
 
     def commit(self) -> None: ...
 

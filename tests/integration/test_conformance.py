@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 
 import pytest
 
@@ -183,3 +183,44 @@ def test_qualified_and_unqualified_names_of_one_table_share_the_lock(pg_url: str
     finally:
         plain.close()
         qualified.close()
+
+
+def test_home_is_resolved_at_connect(driver: Driver) -> None:
+    """Where an unqualified history table lives, fixed before any migration runs."""
+    assert driver.home, driver.home
+
+
+@pytest.mark.parametrize("locked", [False, True], ids=["unlocked", "locked"])
+def test_every_history_write_and_check_must_match_one_row(
+    driver: Driver, db_url: str, locked: bool
+) -> None:
+    from sqlmig.errors import HistoryError
+
+    marks = f"{driver.quote(driver.home)}.marks"  # type: ignore[arg-type]
+    p = driver.PARAM
+    driver.execute(f"CREATE TABLE {marks} (v INTEGER)")
+    with driver.lock(5) if locked else nullcontext():
+        driver.write((f"INSERT INTO {marks} VALUES ({p})", (1,)))
+        driver.write((f"SELECT v FROM {marks} WHERE v = {p}", (1,)))  # a check finding its row
+        for missed in (
+            (f"UPDATE {marks} SET v = 2 WHERE v = {p}", (99,)),
+            (f"SELECT v FROM {marks} WHERE v = {p}", (99,)),
+        ):
+            with pytest.raises(HistoryError, match="matched 0 rows instead of 1"):
+                driver.write(missed)
+        driver.begin()
+        driver.run_script("SELECT 1;")
+        with pytest.raises(HistoryError, match="matched 0 rows instead of 1"):
+            driver.record(f"DELETE FROM {marks} WHERE v = {p}", (99,))
+            driver.commit()  # PostgreSQL checks the queued writes here
+        driver.rollback()
+    assert query(db_url, "SELECT v FROM marks") == [(1,)]
+
+
+def test_in_transaction_follows_the_files_own_transaction(driver: Driver) -> None:
+    begin = "START TRANSACTION" if driver.dialect == "mysql" else "BEGIN"
+    assert not driver.in_transaction()
+    driver.run_statement(begin)
+    assert driver.in_transaction()
+    driver.run_statement("COMMIT")
+    assert not driver.in_transaction()
