@@ -33,12 +33,6 @@ def _wrap(exc: psycopg.Error, raw_url: str) -> ConnectError | HistoryError:
     return HistoryError(f"PostgreSQL error: {message}", hint=exc.diag.message_hint)
 
 
-def _rows_in(error: psycopg.Error) -> int | None:
-    """The row count in the guard's message ("history write 2 changed 0 rows")."""
-    words = (error.diag.message_primary or "").split()
-    return int(words[-2]) if len(words) > 2 and words[-2].isdigit() else None
-
-
 def _noise(text: str) -> int:
     match = _LEADING_NOISE.match(text)
     return match.end() if match else 0

@@ -26,7 +26,7 @@ from ..urls import DatabaseUrl, scrub
 from . import pg_lock, pg_session
 from .base import CommitLost, MissingTable, ScriptError, TransactionEnded, write_missed
 from .pg_connect import _connect
-from .pg_errors import _lost, _noise, _rows_in, _script_error, _wrap
+from .pg_errors import _lost, _noise, _script_error, _wrap
 from .pg_session import LockProof
 
 IN_RECOVERY = "the server is in recovery (a standby, or still starting up)"
@@ -331,11 +331,13 @@ class PostgresDriver:
         raise self._guard_error(error) from None
 
     def _guard_error(self, error: psycopg.Error) -> Exception:
-        if error.sqlstate == pg_session.TX_ENDED:
+        failed = pg_session.guard_failure(error.diag.message_primary or "")
+        kind, number = failed if failed else (None, None)
+        if kind == pg_session.TX_ENDED:
             return TransactionEnded()
-        if error.sqlstate == pg_session.WRITE_MISSED:
-            return write_missed(_rows_in(error))
-        if error.sqlstate == pg_session.LOCK_LOST:
+        if kind == pg_session.WRITE_MISSED:
+            return write_missed(number)
+        if kind == pg_session.LOCK_LOST:
             return LockLost(
                 "the migration lock was lost: its connection to PostgreSQL ended (a server "
                 "timeout, a pooler, or pg_terminate_backend); nothing more was committed",
