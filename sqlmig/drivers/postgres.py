@@ -224,14 +224,20 @@ class PostgresDriver:
         if self._prefix:
             self._chunk("SELECT 1", at)  # BEGIN first (a file may start with COPY)
         try:
+            self._copy_in(statement, data)
+        except ScriptError as failure:
+            failure.offset = at + (failure.offset or 0)
+            raise
+
+    def _copy_in(self, statement: str, data: str) -> None:
+        """Send one COPY ... FROM stdin and its data with the COPY protocol."""
+        try:
             with self.conn.cursor() as cur, cur.copy(statement) as copy:
                 copy.write(data)
         except psycopg.Error as exc:
             if _lost(exc):
                 raise _wrap(exc, self.url.raw) from None
-            failure = _script_error(exc, 0, statement, 0, self._server_encoding())
-            failure.offset = at + (failure.offset or 0)
-            raise failure from None
+            raise _script_error(exc, 0, statement, 0, self._server_encoding()) from None
 
     def still_ours(self) -> bool:
         """Whether sqlmig's transaction is still open (a file may have run COMMIT; BEGIN)."""
@@ -406,15 +412,13 @@ class PostgresDriver:
         return split_postgres(text)
 
     def run_statement(self, text: str, copy_data: str | None = None) -> None:
-        if copy_data is not None:
-            statement = text[_noise(text) :].rstrip().rstrip(";")
+        if copy_data is not None:  # pg_dump's COPY ... FROM stdin, with its data lines
+            leading = _noise(text)
             try:
-                with self.conn.cursor() as cur, cur.copy(statement) as copy:
-                    copy.write(copy_data)
-            except psycopg.Error as exc:
-                if _lost(exc):
-                    raise _wrap(exc, self.url.raw) from None
-                raise _script_error(exc, 0, text, 0, self._server_encoding()) from None
+                self._copy_in(text[leading:].rstrip().rstrip(";"), copy_data)
+            except ScriptError as failure:
+                failure.offset = leading + (failure.offset or 0)
+                raise
             return
         try:
             _done, error, _results = self._simple_query(text)
