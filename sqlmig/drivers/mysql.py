@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,8 @@ from .base import MissingTable, ScriptError, TransactionEnded, write_missed
 MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
 COM_RESET_CONNECTION = 0x1F
+PARSE_ERROR = 1064
+NEAR = re.compile(r"near '(.*)' at line (\d+)$", re.S)
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
 HOLDER = (
@@ -282,7 +285,9 @@ class MysqlDriver:
         except pymysql.Error as exc:
             if _code(exc) in CONNECTION_LOST:
                 raise _wrap(exc, self.url.raw) from None
-            raise ScriptError(_message(exc), sqlstate=str(_code(exc))) from None
+            message = _message(exc)
+            offset = _syntax_offset(text, message) if _code(exc) == PARSE_ERROR else None
+            raise ScriptError(message, offset=offset, sqlstate=str(_code(exc))) from None
 
     def _kill_query(self) -> None:
         """End the running statement from a new connection, which then replaces the old one:
@@ -297,6 +302,22 @@ class MysqlDriver:
     def close(self) -> None:
         with suppress(Exception):
             self.conn.close()
+
+
+def _syntax_offset(text: str, message: str) -> int | None:
+    """Where in the statement a syntax error is: the server says "near '<text>' at line N",
+    N counted from the start of what was sent."""
+    found = NEAR.search(message)
+    if not found:
+        return None
+    line_start = 0
+    for _ in range(int(found.group(2)) - 1):
+        line_start = text.find("\n", line_start) + 1
+        if line_start == 0:
+            return None
+    near = found.group(1)[:40]
+    at = text.find(near, line_start) if near else -1
+    return at if at >= 0 else line_start
 
 
 def _fetch(conn: Any, sql: str, params: tuple[Any, ...] | None = None) -> list[tuple[Any, ...]]:

@@ -176,3 +176,17 @@ def test_lock_with_a_long_history_table_name(mysql_url: str, migrations: Path) -
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_syntax_error_is_placed_on_its_line_in_the_file(mysql_url: str, migrations: Path) -> None:
+    """MariaDB counts "at line N" from the start of the statement: sqlmig turns it into the
+    file's own line and column."""
+    write(
+        migrations,
+        "0001_bad",
+        "CREATE TABLE ok (a INT);\n\n-- a comment\nCREATE TABLE bad (\n  a INT,\n"
+        "  b INT DEFAULT DEFAULT 1\n);\n",
+    )
+    failed = run(mysql_url, migrations, "up")
+    assert failed.returncode == 1, failed.stderr
+    assert "0001_bad.up.sql:6:25" in failed.stderr, failed.stderr  # near "1", says the server
