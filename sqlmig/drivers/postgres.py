@@ -14,7 +14,7 @@ from psycopg import errors as pgerrors
 from psycopg import generators
 from psycopg.pq import ExecStatus, TransactionStatus
 
-from ..errors import ConnectError, HistoryError, LockLost
+from ..errors import ConnectError, HistoryError, LockLost, UsageError
 from ..sqltext import (
     CopyBlock,
     SplitError,
@@ -36,19 +36,17 @@ IN_RECOVERY = "the server is in recovery (a standby, or still starting up)"
 BEGIN = ("BEGIN", "SELECT pg_catalog.txid_current()")
 XID_RESULT = 1
 # Where an unqualified history table is, resolved once at connect: the schema on search_path
-# that has it (as a query would find it), else current_schema() (where CREATE puts it).
+# that has it (as a query would find it), else current_schema() (where CREATE puts it); and the
+# other schemas that have a table of that name, off search_path (see _home).
 HOME = (
-    "SELECT coalesce("
-    "(SELECT n.nspname FROM pg_catalog.pg_class c "
+    "SELECT (SELECT n.nspname FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(%(t)s))), "
-    # not on search_path (a migration ran ALTER DATABASE/ROLE ... SET search_path): the one
-    # schema that has it, never a new empty history beside the real one
-    "(SELECT min(n.nspname) FROM pg_catalog.pg_class c "
+    "pg_catalog.current_schema(), "
+    "(SELECT pg_catalog.array_agg(n.nspname::text ORDER BY n.nspname) FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relname = %(t)s AND c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' "
-    "AND n.nspname <> 'information_schema' HAVING count(*) = 1), "
-    "pg_catalog.current_schema())"
+    "AND n.nspname <> 'information_schema')"
 )
 INVALID_INDEXES = (
     "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
@@ -56,6 +54,26 @@ INVALID_INDEXES = (
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE NOT i.indisvalid ORDER BY 1"
 )  # untranslatable character, bad byte sequence
+
+
+def _home(
+    table: str, on_path: str | None, current: str | None, found: list[str] | None
+) -> str | None:
+    """The schema of an unqualified history table. Off search_path, a table of that name in
+    another schema is neither adopted (it may be another project's history) nor ignored (a
+    migration may have changed search_path, and a new empty history would apply everything
+    again): the user names the table."""
+    if on_path or not found:
+        return on_path or current
+    names = ", ".join(f"{schema}.{table}" for schema in found)
+    raise UsageError(
+        f"no {table} on search_path (current schema: {current or 'none'}), but {names} "
+        "exists: sqlmig neither adopts a history it does not find on search_path nor starts a "
+        "second one beside it",
+        hint=f"name the table: --table {found[0]}.{table} to use that history, or --table "
+        f"{current or 'SCHEMA'}.{table} to start a new one there (or put its schema back on "
+        "search_path)",
+    )
 
 
 class PostgresDriver:
@@ -106,10 +124,14 @@ class PostgresDriver:
             )
             row = conn.execute(HOME, {"t": table}).fetchone()
             conn.execute(pg_session.apply(own))
+            home = _home(table, *row) if row and "." not in table else None
         except psycopg.Error as exc:
             conn.close()
             raise _wrap(exc, url.raw) from None
-        return cls(conn, url, table, home=row[0] if row else None, own=own)
+        except UsageError:
+            conn.close()
+            raise
+        return cls(conn, url, table, home=home, own=own)
 
     @classmethod
     def probe(cls, url: DatabaseUrl, *, timeout: float) -> str | None:

@@ -140,3 +140,43 @@ def test_no_current_schema_is_a_clear_usage_error(pg_url: str, migrations: Path)
     assert "--table" in done.stderr
     ok = sqlmig(*args(pg_url, migrations, "--table", "public.sqlmig_history", "up"))
     assert ok.returncode == 0, ok.stderr
+
+
+def _public_ledger(url: str) -> list[tuple]:
+    return query(url, "SELECT version FROM public.ledger ORDER BY version")
+
+
+def test_a_history_off_search_path_is_neither_adopted_nor_doubled(
+    ledger_pg: str, migrations: Path
+) -> None:
+    """A migration moves the database's search_path away from the history's schema: the next
+    run must not start an empty history (and apply everything again); another project's
+    history in another schema must not be taken for this one's either."""
+    url = ledger_pg
+    write(
+        migrations,
+        "0001_move",
+        "CREATE SCHEMA app;\n"
+        f'ALTER DATABASE "{_database(url)}" SET search_path = app;\n'
+        + ledger_sql(1).replace("ledger", "public.ledger").replace("t_1", "public.t_1"),
+    )
+    assert sqlmig(*args(url, migrations, "up")).returncode == 0
+    write(migrations, "0002_next", "INSERT INTO public.ledger VALUES (2);\n")
+    again = sqlmig(*args(url, migrations, "up"))
+    assert again.returncode == 2, again.stderr
+    assert "public.sqlmig_history" in again.stderr and "--table" in again.stderr, again.stderr
+    assert _public_ledger(url) == [(1,)]
+    named = sqlmig(*args(url, migrations, "--table", "public.sqlmig_history", "up"))
+    assert named.returncode == 0, named.stderr
+    assert _public_ledger(url) == [(1,), (2,)]
+
+
+def test_another_schemas_history_is_not_taken_for_this_one(pg_url: str, migrations: Path) -> None:
+    write(migrations, "0001_accounts", "CREATE TABLE accounts (id int);\n")
+    execute(pg_url, "CREATE SCHEMA tenant_a")
+    tenant = sqlmig(*args(pg_url, migrations, "--table", "tenant_a.sqlmig_history", "up"))
+    assert tenant.returncode == 0, tenant.stderr
+    execute(pg_url, "DROP TABLE public.accounts")  # the tenant's run made it in public too
+    plain = sqlmig(*args(pg_url, migrations, "up"))
+    assert plain.returncode == 2 and "tenant_a.sqlmig_history" in plain.stderr, plain.stderr
+    assert query(pg_url, "SELECT to_regclass('public.sqlmig_history') IS NULL") == [(True,)]
