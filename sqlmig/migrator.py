@@ -17,6 +17,7 @@ from .faults import Faults
 from .files import Migration, SqlFile, discover
 from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
+from .step_base import REVERTING
 from .steps import Runner
 from .urls import parse_url
 
@@ -281,6 +282,8 @@ class Migrator:
     def _repair_row(
         self, driver: Driver, history: History, row: AppliedRow, m: Migration | None
     ) -> list[str]:
+        if row.status != APPLIED and (row.error or "").startswith(REVERTING.strip()):
+            return self._repair_down(driver, history, row)
         if row.status != APPLIED:
             driver.record(*history.delete(row.version))
             driver.record(
@@ -320,6 +323,33 @@ class Migrator:
             )
         )
         return [f"re-recorded the checksums of {m.label}"]
+
+    def _repair_down(self, driver: Driver, history: History, row: AppliedRow) -> list[str]:
+        """A down that failed or was interrupted: its up is applied, so the row goes back to
+        applied (making it pending would apply the up a second time)."""
+        ran = row.statements_done or 0
+        driver.record(
+            *history.set_status(
+                row.version, APPLIED, duration_ms=row.duration_ms, statements_done=None,
+                error=None,
+            )
+        )  # fmt: skip
+        driver.record(
+            *history.event(
+                "repair",
+                version=row.version,
+                name=row.name,
+                checksum=row.checksum,
+                duration_ms=None,
+                detail=f"a down that did not finish ({ran} statement(s) ran): applied again",
+                by=self.by,
+            )
+        )
+        return [
+            f"{row.version} ({row.name}): its down did not finish ({ran} statement(s) of it "
+            "ran); marked applied again, since its up is applied. If those statements changed "
+            "anything, undo them by hand or run `sqlmig down` again"
+        ]
 
     def baseline(self, version: int) -> Result:
         files = [m for m in self.files() if m.version <= version]

@@ -17,6 +17,8 @@ from .history import FAILED, History
 from .results import Step
 from .sqltext import _LEADING_NOISE, SplitError, Statement, line_col
 
+# how the error of a failed or interrupted down starts in the history row (see repair)
+REVERTING = "reverting: "
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 # a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
 LOCK_TIMEOUTS = (LOCK_NOT_AVAILABLE, "1205")
@@ -61,9 +63,12 @@ class StepBase:
         )
 
     def mark_failed(self, t: Target, done: int, error: str) -> None:
+        """A failed row; a down's says so (REVERTING), so that `repair` puts it back to applied
+        (its up stays applied) instead of making it pending, to be applied a second time."""
+        stored = f"{REVERTING}{error}" if t.direction == "down" else error
         self.driver.write(
             self.history.set_status(
-                t.version, FAILED, duration_ms=None, statements_done=done, error=error
+                t.version, FAILED, duration_ms=None, statements_done=done, error=stored
             )
         )
         self.log_failure(t, error)
@@ -156,7 +161,9 @@ def file_offset(stmt: Statement, offset: int | None) -> int:
     return stmt.offset - (leading.end() if leading else 0) + offset
 
 
-def what_stays(stayed: int, opened: int | None, failed: int, left: list[str]) -> str:
+def what_stays(
+    stayed: int, opened: int | None, failed: int, left: list[str], direction: str = "up"
+) -> str:
     said = f"{stayed} statement(s) ran and stay applied"
     if opened is not None:
         said += (
@@ -168,6 +175,11 @@ def what_stays(stayed: int, opened: int | None, failed: int, left: list[str]) ->
         said += (
             f"; the database has INVALID index(es) {', '.join(left)} (a failed CREATE INDEX "
             f"CONCURRENTLY leaves one; IF NOT EXISTS would then skip it): {drops}"
+        )
+    if direction == "down":
+        return said + (
+            "; undo or finish them by hand, then `sqlmig repair` marks the migration applied "
+            "again (its up stays applied) and `down` can run again"
         )
     return said + "; fix the database by hand, then run `sqlmig repair`"
 

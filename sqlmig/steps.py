@@ -24,6 +24,7 @@ from .plan import DownStep
 from .results import Step
 from .step_base import (
     LOCK_NOT_AVAILABLE,
+    REVERTING,
     StepBase,
     Target,
     applied_event,
@@ -286,10 +287,11 @@ class Runner(StepBase):
         else:
             self.driver.write(
                 self.history.set_status(
-                    t.version, FAILED, duration_ms=None, statements_done=None, error=error
+                    t.version, FAILED, duration_ms=None, statements_done=None,
+                    error=REVERTING + error,
                 ),
                 reset=True,
-            )
+            )  # fmt: skip
         self.log_failure(t, error)
         return MigrationFailed(
             f"{t.label} ({t.direction}): {error}",

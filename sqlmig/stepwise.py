@@ -17,6 +17,7 @@ from .sqltext import Statement
 from .step_base import (
     CHAIN,
     LOCK_TIMEOUTS,
+    REVERTING,
     StepBase,
     Target,
     applied_event,
@@ -71,7 +72,7 @@ class Stepwise(StepBase):
         statements = split(self.driver, s.sql)
         self.driver.write(
             self.history.set_status(
-                row.version, RUNNING, duration_ms=None, statements_done=0, error="reverting"
+                row.version, RUNNING, duration_ms=None, statements_done=0, error=REVERTING
             )
         )
         self.run(target, statements)
@@ -116,7 +117,11 @@ class Stepwise(StepBase):
         try:
             self.driver.write(
                 self.history.set_status(
-                    t.version, RUNNING, duration_ms=None, statements_done=done, error=None
+                    t.version,
+                    RUNNING,
+                    duration_ms=None,
+                    statements_done=done,
+                    error=REVERTING if t.direction == "down" else None,
                 )
             )
         except LockLost as exc:
@@ -167,7 +172,7 @@ class Stepwise(StepBase):
         return MigrationFailed(
             f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
             f"outside a transaction:\n{error}" + extra(exc),
-            hint=what_stays(stayed, None if opened is None else stayed, i, left),
+            hint=what_stays(stayed, None if opened is None else stayed, i, left, t.direction),
         )
 
     def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:

@@ -263,3 +263,29 @@ def test_a_read_only_transaction_left_by_a_file_is_named(pg_url: str, migrations
     assert "0001_ro (up) was rolled back" in done.stderr, done.stderr
     assert "read-only" in done.stderr and "INSERT INTO" not in done.stderr, done.stderr
     assert query(pg_url, "SELECT to_regclass('public.ro') IS NULL") == [(True,)]
+
+
+def test_repair_after_a_failed_down_keeps_the_migration_applied(
+    ledger_any: str, migrations: Path
+) -> None:
+    """A statement-by-statement down that fails, then `repair` as its hint says: the up is
+    still applied, so the row goes back to applied; the next `up` must not apply it again."""
+    url = ledger_any
+    head = "" if is_mysql(url) else NO_TX
+    write(
+        migrations,
+        "0001_once",
+        "INSERT INTO ledger VALUES (1);\n",
+        head + "DELETE FROM no_such_table;\nDELETE FROM ledger WHERE version = 1;\n",
+    )
+    assert sqlmig(*args(url, migrations, "up")).returncode == 0
+    down = sqlmig(*args(url, migrations, "down"))
+    assert down.returncode == 1, down.stderr
+    assert "repair` marks the migration applied again" in down.stderr, down.stderr
+    repaired = sqlmig(*args(url, migrations, "repair"))
+    assert repaired.returncode == 0, repaired.stderr
+    assert "marked applied again" in repaired.stdout, repaired.stdout
+    assert history_rows(url) == {1: "applied"}
+    again = sqlmig(*args(url, migrations, "up"))
+    assert again.returncode == 0 and "applying" not in again.stderr, again.stderr
+    assert ledger_counts(url) == {1: 1}
