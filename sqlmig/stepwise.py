@@ -4,10 +4,11 @@ file on MySQL, where DDL commits by itself. A `running` row counts the statement
 from __future__ import annotations
 
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 from .drivers.base import ScriptError
-from .errors import LockLost, MigrationFailed
+from .errors import HistoryError, LockLost, MigrationFailed
 from .events import MIGRATION_STARTED
 from .files import Migration
 from .history import APPLIED, RUNNING, AppliedRow, now
@@ -55,14 +56,15 @@ class Stepwise(StepBase):
         self.driver.write(self.history.insert(row))
         self.run(target, statements)
         ms = ms_since(start)
-        self.driver.write(
-            self.history.set_status(
-                m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
-            ),
-            self.history_event("up", m.version, m.name, m.up.checksum, ms),
-            self.history.confirm(m.version, APPLIED, m.up.checksum),
-            reset=True,
-        )
+        with self._saying_what_stays(target, len(statements), len(statements)):
+            self.driver.write(
+                self.history.set_status(
+                    m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
+                ),
+                self.history_event("up", m.version, m.name, m.up.checksum, ms),
+                self.history.confirm(m.version, APPLIED, m.up.checksum),
+                reset=True,
+            )
         self.notify(applied_event(target, ms))
         return Step(m.version, m.name, m.label, "up", ms, transactional=False)
 
@@ -77,7 +79,8 @@ class Stepwise(StepBase):
         )
         self.run(target, statements)
         down = self.history_event("down", row.version, row.name, row.checksum, ms_since(start))
-        self.driver.write(self.history.delete(row.version), down, reset=True)
+        with self._saying_what_stays(target, len(statements), len(statements)):
+            self.driver.write(self.history.delete(row.version), down, reset=True)
 
     def run(self, t: Target, statements: list[Statement]) -> None:
         """Run each statement in autocommit, counting progress in the history row.
@@ -114,7 +117,7 @@ class Stepwise(StepBase):
 
     def _progress(self, t: Target, statements: list[Statement], done: int) -> None:
         """Count a statement as done in the history row, behind the lock proof."""
-        try:
+        with self._saying_what_stays(t, done, len(statements)):
             self.driver.write(
                 self.history.set_status(
                     t.version,
@@ -124,14 +127,21 @@ class Stepwise(StepBase):
                     error=REVERTING if t.direction == "down" else None,
                 )
             )
-        except LockLost as exc:
+
+    @contextmanager
+    def _saying_what_stays(self, t: Target, done: int, total: int) -> Iterator[None]:
+        """A history write that failed after statements ran (the lock was lost, or the file
+        dropped, renamed or revoked the history table): say what stays applied."""
+        try:
+            yield
+        except (LockLost, HistoryError) as exc:
             exc.message += (
-                f"\n{t.label} ({t.direction}): {done} of {len(statements)} statement(s) ran "
-                "and stay applied; its history row still says running"
+                f"\n{t.label} ({t.direction}): {done} of {total} statement(s) ran and stay "
+                "applied; its history row could not be updated and may still say running"
             )
             exc.hint = (
-                "check the database, then `sqlmig repair` (clears the running row) and "
-                "finish the migration by hand or run it again"
+                "check the database and the history table, then `sqlmig repair` (clears the "
+                "running row) and finish the migration by hand or run it again"
             )
             raise
 

@@ -356,9 +356,9 @@ class PostgresDriver:
                 hint="run `sqlmig status` to see whether it was committed",
             )
         self.rollback()
-        raise self._guard_error(error) from None
+        raise self._guard_error(error, commit=commit) from None
 
-    def _guard_error(self, error: psycopg.Error) -> Exception:
+    def _guard_error(self, error: psycopg.Error, *, commit: bool = True) -> Exception:
         failed = pg_session.guard_failure(error.diag.message_primary or "")
         kind, number = failed if failed else (None, None)
         if kind == pg_session.TX_ENDED:
@@ -376,7 +376,8 @@ class PostgresDriver:
         return HistoryError(  # the server's words only: the statement is sqlmig's, not the file's
             f"PostgreSQL refused sqlmig's own history statements: {error.diag.message_primary}",
             hint="the migration may have left its transaction read-only, or changed the history "
-            "table (a trigger, a rule, a permission); nothing of it was committed",
+            "table (a trigger, a rule, a permission)"
+            + ("; nothing of it was committed" if commit else ""),
         )
 
     def _utf8(self) -> None:

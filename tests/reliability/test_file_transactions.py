@@ -289,3 +289,21 @@ def test_repair_after_a_failed_down_keeps_the_migration_applied(
     again = sqlmig(*args(url, migrations, "up"))
     assert again.returncode == 0 and "applying" not in again.stderr, again.stderr
     assert ledger_counts(url) == {1: 1}
+
+
+@pytest.mark.parametrize("kind", ["pg", "mysql"])
+def test_a_file_that_breaks_the_history_table_hears_what_stays(
+    kind: str, request: pytest.FixtureRequest, migrations: Path
+) -> None:
+    url = request.getfixturevalue(f"ledger_{kind}")
+    head = "" if kind == "mysql" else NO_TX
+    write(
+        migrations,
+        "0001_break",
+        head + "INSERT INTO ledger VALUES (1);\nDROP TABLE sqlmig_history_log;\n",
+    )
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode == 1, done.stderr
+    assert "2 of 2 statement(s) ran and stay applied" in done.stderr, done.stderr
+    assert "nothing of it was committed" not in done.stderr, done.stderr
+    assert ledger_counts(url) == {1: 1}
