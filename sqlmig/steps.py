@@ -148,6 +148,8 @@ class Runner(StepBase):
             for current in todo:
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
+                if current is not todo[0]:
+                    self.driver.between()  # each file starts in the run's session
                 self.driver.run_script(current.up.text)
                 self.record_up(current, ms_since(start))
                 steps.append(

@@ -42,9 +42,11 @@ test_lock_proof.py check each driver):
     exactly one row. `commit` and `write(reset=True)` return the session to the state the run
     started with (settings, role, search_path or current database, autocommit, pragmas,
     temporary objects), and restore sqlmig's own settings.
-12. `in_transaction()` says whether a transaction the file began is open (its statements count
-    when it ends); `still_ours()` whether sqlmig's transaction is still the one it began (a
-    file's COMMIT; BEGIN); TransactionEnded carries whether what ran before was committed.
+12. `between()` (--single-transaction) returns the session to the run's start inside the one
+    transaction, before the next file. `in_transaction()` says whether a transaction the file
+    began is open (its statements count when it ends); `still_ours()` whether sqlmig's
+    transaction is still the one it began (a file's COMMIT; BEGIN); TransactionEnded carries
+    whether what ran before was committed.
 13. `invalid_indexes()` names indexes a failed build left behind (PostgreSQL's CONCURRENTLY).
 """
 
@@ -140,6 +142,8 @@ class Driver(Protocol):
     def in_transaction(self) -> bool: ...
 
     def still_ours(self) -> bool: ...
+
+    def between(self) -> None: ...
 
     def invalid_indexes(self) -> list[str]: ...
 

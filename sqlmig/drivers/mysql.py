@@ -173,6 +173,9 @@ class MysqlDriver:
         with self._errors():
             _fetch(self.conn, sql, tuple(params) or None)
 
+    def between(self) -> None:
+        """Never called: no file runs in one transaction with another where DDL commits."""
+
     def still_ours(self) -> bool:
         return self.in_transaction()
 

@@ -219,8 +219,9 @@ class PostgresDriver:
 
     def _chunk(self, text: str, at: int) -> None:
         """One run of SQL as one simple query, with the pending BEGIN in front of it."""
-        prefix = "".join(s + ";\n" for s in self._prefix)
-        sent_begin, self._prefix = bool(prefix), []
+        sent, self._prefix = self._prefix, []
+        prefix = "".join(s + ";\n" for s in sent)
+        sent_begin = sent[:1] == ["BEGIN"]
         try:
             done, error, results = self._simple_query(prefix + text)
         except psycopg.Error as exc:
@@ -232,9 +233,8 @@ class PostgresDriver:
                 raise _wrap(error, self.url.raw)
             if self._committed_by_file():
                 raise TransactionEnded(committed=True)
-            skipped = len(BEGIN) if sent_begin else 0
             failure = _script_error(
-                error, len(prefix), text, done - skipped, self._server_encoding()
+                error, len(prefix), text, done - len(sent), self._server_encoding()
             )
             failure.offset = None if failure.offset is None else failure.offset + at
             raise failure
@@ -260,6 +260,15 @@ class PostgresDriver:
             if _lost(exc):
                 raise _wrap(exc, self.url.raw) from None
             raise _script_error(exc, 0, statement, 0, self._server_encoding()) from None
+
+    def between(self) -> None:
+        """--single-transaction: the next file starts in the session the run started with
+        (the reset goes out with its first statements, inside the one transaction)."""
+        self._prefix = [
+            *pg_session.RESET_AUTH,
+            pg_session.apply(self.own),
+            *pg_session.RESET_OBJECTS,
+        ]
 
     def still_ours(self) -> bool:
         """Whether sqlmig's transaction is still open (a file may have run COMMIT; BEGIN)."""

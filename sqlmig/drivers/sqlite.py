@@ -167,15 +167,23 @@ class SqliteDriver:
             if query_only:
                 self.conn.execute("PRAGMA query_only = 1")
 
-    def _reset(self) -> None:
+    def between(self) -> None:
+        """--single-transaction: the next file starts in the session the run started with
+        (no database can be attached inside a transaction, so none to detach)."""
+        self._reset(detach=False)
+
+    def _reset(self, *, detach: bool = True) -> None:
         """Pragmas back to their values at connect; attached databases and temporary objects
         (which live as long as the connection) gone, as in a new connection."""
         with self._errors():
+            # only those that differ: some (synchronous) refuse any change inside a transaction
             for name, value in self._pragmas.items():
-                self.conn.execute(f"PRAGMA {name} = {value}")
-            for (schema,) in self.conn.execute(
+                if self.conn.execute(f"PRAGMA {name}").fetchone()[0] != value:
+                    self.conn.execute(f"PRAGMA {name} = {value}")
+            attached = self.conn.execute(
                 "SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')"
-            ).fetchall():
+            ).fetchall()
+            for (schema,) in attached if detach else ():
                 self.conn.execute("DETACH DATABASE " + self.quote(schema))
             for kind, name in self.conn.execute(
                 "SELECT type, name FROM temp.sqlite_master WHERE type IN "

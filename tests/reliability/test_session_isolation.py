@@ -146,9 +146,11 @@ def _up(url: str, folder: Path, **kw: object) -> None:
 
 
 def _files(folder: Path, changes: list[str], pool: dict[str, str], probe: str, **fmt: str) -> int:
-    """One migration per change: the probe of the session it starts in, then the change."""
+    """One migration per change: the probe of the session it starts in, then the change.
+    Every second file runs without a transaction, unless fmt says single="1"."""
+    single = fmt.pop("single", "")
     for n, key in enumerate(changes, start=1):
-        no_tx = "-- sqlmig:no-transaction\n" if n % 2 == 0 else ""
+        no_tx = "-- sqlmig:no-transaction\n" if n % 2 == 0 and not single else ""
         write(folder, f"{n:04d}_m{n}", no_tx + probe.format(n=n) + pool[key].format(**fmt))
     n = len(changes) + 1  # a last probe sees what the last change left
     write(folder, f"{n:04d}_m{n}", probe.format(n=n))
@@ -184,16 +186,25 @@ def _outcome(url: str, n: int) -> dict[str, object]:
 
 
 def _same_either_way(
-    make: Callable[[], Iterator[str]], tmp: Path, changes: list[str], pool: dict, probe: str
+    make: Callable[[], Iterator[str]],
+    tmp: Path,
+    changes: list[str],
+    pool: dict,
+    probe: str,
+    *,
+    single: bool = False,
 ) -> None:
+    """The files applied in one `up` (with single: `up --single-transaction`) and one per `up`
+    give the same probes, places and history."""
     folder = tmp / uuid.uuid4().hex[:8]
     folder.mkdir()
     together_gen, apart_gen = make(), make()
     together, apart = next(together_gen), next(apart_gen)
     try:
         other = (together.rsplit("/", 1)[1] + "_o") if together.startswith("mysql") else ""
-        n = _files(folder, changes, pool, probe, other=other)
-        _up(together, folder)  # (both runs' files name the same sibling database)
+        n = _files(folder, changes, pool, probe, other=other, single="1" if single else "")
+        # (both runs' files name the same sibling database)
+        _up(together, folder, single_transaction=single)
         for _ in range(n):
             _up(apart, folder, steps=1)
         assert _outcome(together, n) == _outcome(apart, n), changes
@@ -251,3 +262,29 @@ def test_mysql_sequences_give_the_same_result_in_one_up_or_many(
 ) -> None:
     require_mysql()
     _same_either_way(_mysql_db, tmp_path, changes, MYSQL_CHANGES, MYSQL_PROBE)
+
+
+# --single-transaction: one transaction for every file, still each file in the run's session
+SINGLE_PG = sorted(k for k in PG_CHANGES if k not in ("read only default", "advisory lock"))
+
+
+@pytest.mark.parametrize("change", SINGLE_PG)
+def test_postgres_single_transaction_files_start_in_the_runs_session(
+    change: str, tmp_path: Path
+) -> None:
+    require_pg()
+    _same_either_way(_pg_db, tmp_path, [change, change], PG_CHANGES, PG_PROBE, single=True)
+
+
+@pytest.mark.parametrize("change", sorted(k for k in SQLITE_CHANGES if k != "attach"))
+def test_sqlite_single_transaction_files_start_in_the_runs_session(
+    change: str, tmp_path: Path
+) -> None:
+    _same_either_way(
+        lambda: _sqlite_db(tmp_path),
+        tmp_path,
+        [change, change],
+        SQLITE_CHANGES,
+        SQLITE_PROBE,
+        single=True,
+    )
