@@ -32,6 +32,11 @@ MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
 COM_RESET_CONNECTION = 0x1F
 PARSE_ERROR = 1064
+XA = re.compile(
+    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*XA\s+(START|BEGIN|END|PREPARE|COMMIT|ROLLBACK)\s+"
+    r"([^;]*?)(?:\s+(?:JOIN|RESUME|SUSPEND|ONE\s+PHASE))?\s*;?\s*$",
+    re.I | re.S,
+)
 NEAR = re.compile(r"near '(.*)' at line (\d+)$", re.S)
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
@@ -60,6 +65,7 @@ class MysqlDriver:
         # the database the URL selected: the history's, whatever USE a migration runs
         self.home: str | None = _fetch(conn, "SELECT DATABASE()")[0][0]
         self._lock: tuple[str, int] | None = None  # (GET_LOCK name, the lock connection's id)
+        self._xa: str | None = None  # the xid of an XA branch the file began and left open
         self._lock_conn: Any = None  # sqlmig's own writes go here: no file ever runs on it
 
     @classmethod
@@ -254,12 +260,21 @@ class MysqlDriver:
     def in_transaction(self) -> bool:
         """A transaction the file opened (LOCK TABLES is no transaction: statements under it
         commit as they run, and sqlmig's writes go through another connection)."""
-        return bool(self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
+        in_trans = self.conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS
+        return bool(in_trans) or self._xa is not None
 
     def invalid_indexes(self) -> list[str]:
         return []  # an index build that fails leaves nothing behind
 
     def rollback(self) -> None:
+        """Roll back what the file left open, an XA branch it began included (ROLLBACK does
+        not end one, and a prepared one would keep its locks after sqlmig exits)."""
+        if self._xa is not None:
+            with suppress(pymysql.Error):
+                _fetch(self.conn, f"XA END {self._xa}")
+            with suppress(pymysql.Error):
+                _fetch(self.conn, f"XA ROLLBACK {self._xa}")
+            self._xa = None
         with suppress(pymysql.Error):
             _fetch(self.conn, "ROLLBACK")
 
@@ -278,6 +293,11 @@ class MysqlDriver:
 
     def run_statement(self, text: str) -> None:
         self._run(text)
+        xa = XA.match(text)
+        if xa:  # the file's own XA branch: open from START until COMMIT or ROLLBACK
+            verb, xid = xa.group(1).upper(), xa.group(2).strip()
+            self._xa = xid if verb in ("START", "BEGIN") else self._xa
+            self._xa = None if verb in ("COMMIT", "ROLLBACK") else self._xa
 
     def _run(self, text: str) -> None:
         try:

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -307,3 +308,24 @@ def test_a_file_that_breaks_the_history_table_hears_what_stays(
     assert "2 of 2 statement(s) ran and stay applied" in done.stderr, done.stderr
     assert "nothing of it was committed" not in done.stderr, done.stderr
     assert ledger_counts(url) == {1: 1}
+
+
+def test_an_xa_branch_the_file_leaves_prepared_is_rolled_back(
+    ledger_mysql: str, migrations: Path
+) -> None:
+    """ROLLBACK does not end an XA branch: left prepared it would keep its locks (and could be
+    committed later) while sqlmig said it was rolled back."""
+    url = ledger_mysql
+    xid = f"'sqlmig_t_{uuid.uuid4().hex[:8]}'"
+    body = f"XA START {xid};\nINSERT INTO ledger VALUES (1);\nXA END {xid};\nXA PREPARE {xid};\n"
+    write(migrations, "0001_xa", body)
+    done = sqlmig(*args(url, migrations, "up"))
+    try:
+        assert done.returncode == 1, done.stderr
+        assert "never ended it" in done.stderr and "rolled it back" in done.stderr, done.stderr
+        prepared = [r for r in query(url, "XA RECOVER") if xid.strip("'") in str(r)]
+        assert prepared == [], prepared
+        assert ledger_counts(url) == {}
+    finally:
+        with contextlib.suppress(Exception):
+            query(url, f"XA ROLLBACK {xid}")
