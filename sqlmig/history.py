@@ -236,6 +236,22 @@ class History:
             (version, status, checksum),
         )
 
+    def confirm_status(self, version: int, status: str) -> tuple[str, tuple[Any, ...]]:
+        """A check: the row has the status just written (a trigger may have forced another)."""
+        p = self.p
+        return (
+            f"SELECT version FROM {self._table} WHERE version = {p} AND status = {p}",
+            (version, status),
+        )
+
+    def confirm_gone(self, version: int) -> tuple[str, tuple[Any, ...]]:
+        """A check: one row (the count, 0) when the row is gone, none when something put it
+        back (a trigger on the history table)."""
+        return (
+            f"SELECT COUNT(*) FROM {self._table} WHERE version = {self.p} HAVING COUNT(*) = 0",
+            (version,),
+        )
+
     def delete(self, version: int) -> tuple[str, tuple[Any, ...]]:
         return f"DELETE FROM {self._table} WHERE version = {self.p}", (version,)
 

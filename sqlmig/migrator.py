@@ -269,10 +269,21 @@ class Migrator:
         notes: list[str] = []
         with self.session(locked=True) as (driver, history):
             rows = history.read() or []
+            # which direction failed, from the log's structured `event` (up / down), never
+            # from an error text a folder's name could imitate
+            failed_as = {e.version: e.event for e in history.read_log() if e.outcome == "failed"}
             driver.begin()
             try:
                 for row in rows:
-                    notes += self._repair_row(driver, history, row, files.get(row.version))
+                    down = failed_as.get(row.version) == "down" or (
+                        row.status == RUNNING and row.error == REVERTING
+                    )
+                    m = files.get(row.version)
+                    notes += (
+                        self._repair_down(driver, history, row, m)
+                        if down and row.status != APPLIED
+                        else self._repair_row(driver, history, row, m)
+                    )
                 driver.commit()
             except BaseException:
                 driver.rollback()
@@ -282,10 +293,9 @@ class Migrator:
     def _repair_row(
         self, driver: Driver, history: History, row: AppliedRow, m: Migration | None
     ) -> list[str]:
-        if row.status != APPLIED and (row.error or "").startswith(REVERTING.strip()):
-            return self._repair_down(driver, history, row)
         if row.status != APPLIED:
             driver.record(*history.delete(row.version))
+            driver.record(*history.confirm_gone(row.version))
             driver.record(
                 *history.event(
                     "repair",
@@ -324,16 +334,37 @@ class Migrator:
         )
         return [f"re-recorded the checksums of {m.label}"]
 
-    def _repair_down(self, driver: Driver, history: History, row: AppliedRow) -> list[str]:
-        """A down that failed or was interrupted: its up is applied, so the row goes back to
-        applied (making it pending would apply the up a second time)."""
+    def _repair_down(
+        self, driver: Driver, history: History, row: AppliedRow, m: Migration | None
+    ) -> list[str]:
+        """A down that failed or was interrupted. Its up is applied: unless every statement of
+        the down ran, the row goes back to applied (making it pending would apply the up a
+        second time); when all of them ran, the down is done and the row goes."""
         ran = row.statements_done or 0
-        driver.record(
-            *history.set_status(
-                row.version, APPLIED, duration_ms=row.duration_ms, statements_done=None,
-                error=None,
+        total = _count_statements(driver, row.down_sql or (m.down.text if m and m.down else ""))
+        if total and ran >= total:
+            driver.record(*history.delete(row.version))
+            driver.record(*history.confirm_gone(row.version))
+            detail = f"a down whose {ran} statement(s) all ran: pending again"
+            note = (
+                f"{row.version} ({row.name}): all {total} statement(s) of its down ran before "
+                "it stopped; the migration is pending again"
             )
-        )  # fmt: skip
+        else:
+            driver.record(
+                *history.set_status(
+                    row.version, APPLIED, duration_ms=row.duration_ms, statements_done=None,
+                    error=None,
+                )
+            )  # fmt: skip
+            driver.record(*history.confirm_status(row.version, APPLIED))
+            detail = f"a down that did not finish ({ran} of {total or '?'} ran): applied again"
+            note = (
+                f"{row.version} ({row.name}): its down did not finish ({ran} of "
+                f"{total or '?'} statement(s) ran); marked applied again, since its up is "
+                "applied. If those statements changed anything, undo them by hand or run "
+                "`sqlmig down` again"
+            )
         driver.record(
             *history.event(
                 "repair",
@@ -341,15 +372,11 @@ class Migrator:
                 name=row.name,
                 checksum=row.checksum,
                 duration_ms=None,
-                detail=f"a down that did not finish ({ran} statement(s) ran): applied again",
+                detail=detail,
                 by=self.by,
             )
         )
-        return [
-            f"{row.version} ({row.name}): its down did not finish ({ran} statement(s) of it "
-            "ran); marked applied again, since its up is applied. If those statements changed "
-            "anything, undo them by hand or run `sqlmig down` again"
-        ]
+        return [note]
 
     def baseline(self, version: int) -> Result:
         files = [m for m in self.files() if m.version <= version]
@@ -377,6 +404,16 @@ class Migrator:
                 raise
         steps = [Step(m.version, m.name, m.label, "baseline") for m in files]
         return Result("baseline", steps=steps, current=files[-1].label)
+
+
+def _count_statements(driver: Driver, sql: str) -> int:
+    """How many statements a down file has, as it is run statement by statement (0: unknown)."""
+    from .sqltext import SplitError
+
+    try:
+        return len(driver.split(sql))
+    except SplitError:
+        return 0
 
 
 def _lock_acquired(start: float, waited: list[str]) -> Event:

@@ -69,7 +69,8 @@ class StepBase:
         self.driver.write(
             self.history.set_status(
                 t.version, FAILED, duration_ms=None, statements_done=done, error=stored
-            )
+            ),
+            self.history.confirm_status(t.version, FAILED),
         )
         self.log_failure(t, error)
 

@@ -148,10 +148,10 @@ class Runner(StepBase):
             for current in todo:
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
-                if current is not todo[0]:
-                    self.driver.between()  # each file starts in the run's session
                 self.driver.run_script(current.up.text)
                 self.record_up(current, ms_since(start))
+                if current is not todo[-1]:
+                    self.driver.between()  # the next file starts in the run's session
                 steps.append(
                     Step(current.version, current.name, current.label, "up", ms_since(start))
                 )
@@ -233,6 +233,7 @@ class Runner(StepBase):
             self.driver.run_script(s.sql.text)
             self.faults.hit("before_history", s.row.version)
             self.driver.record(*self.history.delete(s.row.version))
+            self.driver.record(*self.history.confirm_gone(s.row.version))
             self.driver.record(*self._down_event(s.row, ms_since(start)))
             self.faults.hit("before_commit", s.row.version)
             self.driver.commit()

@@ -53,7 +53,7 @@ class Stepwise(StepBase):
             m.version, m.name, m.up.checksum, down.text if down else None,
             down.checksum if down else None, RUNNING, now(), self.by, None, 0, None,
         )  # fmt: skip
-        self.driver.write(self.history.insert(row))
+        self.driver.write(self.history.insert(row), self.history.confirm_status(m.version, RUNNING))
         self.run(target, statements)
         ms = ms_since(start)
         with self._saying_what_stays(target, len(statements), len(statements)):
@@ -75,12 +75,18 @@ class Stepwise(StepBase):
         self.driver.write(
             self.history.set_status(
                 row.version, RUNNING, duration_ms=None, statements_done=0, error=REVERTING
-            )
+            ),
+            self.history.confirm_status(row.version, RUNNING),
         )
         self.run(target, statements)
         down = self.history_event("down", row.version, row.name, row.checksum, ms_since(start))
         with self._saying_what_stays(target, len(statements), len(statements)):
-            self.driver.write(self.history.delete(row.version), down, reset=True)
+            self.driver.write(
+                self.history.delete(row.version),
+                down,
+                self.history.confirm_gone(row.version),
+                reset=True,
+            )
 
     def run(self, t: Target, statements: list[Statement]) -> None:
         """Run each statement in autocommit, counting progress in the history row.
@@ -125,7 +131,8 @@ class Stepwise(StepBase):
                     duration_ms=None,
                     statements_done=done,
                     error=REVERTING if t.direction == "down" else None,
-                )
+                ),
+                self.history.confirm_status(t.version, RUNNING),
             )
 
     @contextmanager
@@ -140,8 +147,9 @@ class Stepwise(StepBase):
                 "applied; its history row could not be updated and may still say running"
             )
             exc.hint = (
-                "check the database and the history table, then `sqlmig repair` (clears the "
-                "running row) and finish the migration by hand or run it again"
+                "check the database and the history table, then `sqlmig repair` (an up's row "
+                "is cleared, to run it again once its statements are undone; a down's goes back "
+                "to applied, or is cleared when all of the down ran)"
             )
             raise
 

@@ -33,10 +33,11 @@ IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
 COM_RESET_CONNECTION = 0x1F
 PARSE_ERROR = 1064
 XA = re.compile(
-    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*XA\s+(START|BEGIN|END|PREPARE|COMMIT|ROLLBACK)\s+"
-    r"([^;]*?)(?:\s+(?:JOIN|RESUME|SUSPEND|ONE\s+PHASE))?\s*;?\s*$",
+    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*XA(?:\s+|/\*.*?\*/)+"
+    r"(START|BEGIN|END|PREPARE|COMMIT|ROLLBACK)\b(.*)$",
     re.I | re.S,
 )
+XA_TAIL = re.compile(r"(?:\s+(?:JOIN|RESUME|SUSPEND|FOR\s+MIGRATE|ONE\s+PHASE))*\s*;?\s*$", re.I)
 NEAR = re.compile(r"near '(.*)' at line (\d+)$", re.S)
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
@@ -224,29 +225,42 @@ class MysqlDriver:
             for sql, params in writes:
                 self.record(sql, params)
             return
-        for sql, params in writes:
-            self._write_on_lock(sql, params)
+        self._writes_on_lock(writes)
 
-    def _write_on_lock(self, sql: str, params: Sequence[Any]) -> None:
+    def _writes_on_lock(self, writes: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """One transaction on the lock connection: the lock proven first, then every write and
+        check; a check that fails (a trigger changed the row) leaves none of them."""
         name, ident = self._lock  # type: ignore[misc]
+        conn = self._lock_conn
+        holder: Any = None
         try:
-            with self._lock_conn.cursor() as cur:
-                cur.execute("SELECT IS_USED_LOCK(%s)", (name,))
-                holder = cur.fetchone()[0]
-                changed = cur.execute(sql, tuple(params) or None) if holder == ident else None
+            _fetch(conn, "START TRANSACTION")
+            holder = _fetch(conn, "SELECT IS_USED_LOCK(%s)", (name,))[0][0]
+            if holder == ident:
+                for sql, params in writes:
+                    with conn.cursor() as cur:
+                        changed = cur.execute(sql, tuple(params) or None)
+                    if changed != 1:
+                        raise write_missed(changed)
+                _fetch(conn, "COMMIT")
         except pymysql.Error as exc:
-            if _code(exc) in CONNECTION_LOST:
-                holder, changed = None, None
-            else:
+            with suppress(pymysql.Error):
+                _fetch(conn, "ROLLBACK")
+            if _code(exc) not in CONNECTION_LOST:
                 raise _wrap(exc, self.url.raw) from None
+            holder = None
+        except HistoryError:
+            with suppress(pymysql.Error):
+                _fetch(conn, "ROLLBACK")
+            raise
         if holder != ident:
+            with suppress(pymysql.Error):
+                _fetch(conn, "ROLLBACK")
             raise LockLost(
                 f"the migration lock was lost: its connection to MySQL (id {ident}) ended or "
                 f"let go (now held by {holder or 'nobody'}); nothing more was recorded",
                 hint="run `sqlmig status`; another runner may now hold the lock",
             )
-        if changed != 1:
-            raise write_missed(changed)
 
     def _reset(self) -> None:
         """COM_RESET_CONNECTION (session variables, user variables, temporary tables, an open
@@ -295,7 +309,7 @@ class MysqlDriver:
         self._run(text)
         xa = XA.match(text)
         if xa:  # the file's own XA branch: open from START until COMMIT or ROLLBACK
-            verb, xid = xa.group(1).upper(), xa.group(2).strip()
+            verb, xid = xa.group(1).upper(), XA_TAIL.sub("", xa.group(2)).strip()
             self._xa = xid if verb in ("START", "BEGIN") else self._xa
             self._xa = None if verb in ("COMMIT", "ROLLBACK") else self._xa
 

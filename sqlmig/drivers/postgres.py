@@ -41,7 +41,8 @@ XID_RESULT = 1
 HOME = (
     "SELECT (SELECT n.nspname FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(%(t)s))), "
+    "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(%(t)s)) "
+    "AND c.relkind IN ('r', 'p')), "
     "pg_catalog.current_schema(), "
     "(SELECT pg_catalog.array_agg(n.nspname::text ORDER BY n.nspname) FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -262,13 +263,23 @@ class PostgresDriver:
             raise _script_error(exc, 0, statement, 0, self._server_encoding()) from None
 
     def between(self) -> None:
-        """--single-transaction: the next file starts in the session the run started with
-        (the reset goes out with its first statements, inside the one transaction)."""
-        self._prefix = [
+        """--single-transaction, after a file: its deferred constraints are checked now (so a
+        violation is the file's, as it would be at its own COMMIT), and the next file starts in
+        the session the run started with, inside the one transaction."""
+        text = pg_session.message(
+            "SET CONSTRAINTS ALL IMMEDIATE",
             *pg_session.RESET_AUTH,
             pg_session.apply(self.own),
             *pg_session.RESET_OBJECTS,
-        ]
+        )
+        try:
+            _done, error, _results = self._simple_query(text)
+        except psycopg.Error as exc:
+            error = exc
+        if error is not None:
+            if _lost(error):
+                raise _wrap(error, self.url.raw)
+            raise _script_error(error, 0, "", -1, self._server_encoding())
 
     def still_ours(self) -> bool:
         """Whether sqlmig's transaction is still open (a file may have run COMMIT; BEGIN)."""
@@ -370,6 +381,9 @@ class PostgresDriver:
     def _guard_error(self, error: psycopg.Error, *, commit: bool = True) -> Exception:
         failed = pg_session.guard_failure(error.diag.message_primary or "")
         kind, number = failed if failed else (None, None)
+        if kind is None and commit and (error.sqlstate or "").startswith("23"):
+            # a deferred constraint of the file's, checked at COMMIT: the file's failure
+            return _script_error(error, 0, "", -1, self._server_encoding())
         if kind == pg_session.TX_ENDED:
             return TransactionEnded()
         if kind == pg_session.WRITE_MISSED:

@@ -160,9 +160,18 @@ class SqliteDriver:
             query_only = self.conn.execute("PRAGMA query_only").fetchone()[0]
             if query_only:
                 self.conn.execute("PRAGMA query_only = 0")
+        own = not self.conn.in_transaction  # one transaction: a failed check leaves nothing
         try:
+            if own:
+                self.execute("BEGIN IMMEDIATE")
             for sql, params in writes:
                 self.record(sql, params)
+            if own:
+                self.execute("COMMIT")
+        except BaseException:
+            if own and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
         finally:
             if query_only:
                 self.conn.execute("PRAGMA query_only = 1")

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PG_URL, _with_db, execute, query, sqlmig, write
-from tests.reliability.harness import args, history_rows, is_mysql, ledger_counts
+from tests.reliability.harness import args, fault, history_rows, is_mysql, ledger_counts
 
 pytestmark = pytest.mark.timeout(90)
 NO_TX = "-- sqlmig:no-transaction\n"
@@ -310,22 +310,153 @@ def test_a_file_that_breaks_the_history_table_hears_what_stays(
     assert ledger_counts(url) == {1: 1}
 
 
+@pytest.mark.parametrize("form", ["plain", "semicolon", "comment", "gtrid-bqual"])
 def test_an_xa_branch_the_file_leaves_prepared_is_rolled_back(
-    ledger_mysql: str, migrations: Path
+    ledger_mysql: str, migrations: Path, form: str
 ) -> None:
     """ROLLBACK does not end an XA branch: left prepared it would keep its locks (and could be
     committed later) while sqlmig said it was rolled back."""
     url = ledger_mysql
-    xid = f"'sqlmig_t_{uuid.uuid4().hex[:8]}'"
-    body = f"XA START {xid};\nINSERT INTO ledger VALUES (1);\nXA END {xid};\nXA PREPARE {xid};\n"
+    tag = f"sqlmig_t_{uuid.uuid4().hex[:8]}"
+    xid = {
+        "plain": f"'{tag}'",
+        "semicolon": f"'{tag};1'",
+        "comment": f"'{tag}'",
+        "gtrid-bqual": f"'{tag}','b',7",
+    }[form]
+    start = "XA /* a comment */ START" if form == "comment" else "XA START"
+    body = f"{start} {xid};\nINSERT INTO ledger VALUES (1);\nXA END {xid};\nXA PREPARE {xid};\n"
     write(migrations, "0001_xa", body)
     done = sqlmig(*args(url, migrations, "up"))
     try:
         assert done.returncode == 1, done.stderr
         assert "never ended it" in done.stderr and "rolled it back" in done.stderr, done.stderr
-        prepared = [r for r in query(url, "XA RECOVER") if xid.strip("'") in str(r)]
+        prepared = [r for r in query(url, "XA RECOVER") if tag in str(r)]
         assert prepared == [], prepared
         assert ledger_counts(url) == {}
     finally:
         with contextlib.suppress(Exception):
             query(url, f"XA ROLLBACK {xid}")
+
+
+def _history_trigger(url: str, kind: str) -> str:
+    """A migration putting a trigger on the history table: `reinsert` puts a deleted row
+    back; `force` makes every written row say applied."""
+    if url.startswith("sqlite"):
+        if kind == "reinsert":
+            return (
+                "CREATE TRIGGER back AFTER DELETE ON sqlmig_history BEGIN INSERT INTO "
+                "sqlmig_history SELECT OLD.version, OLD.name, OLD.checksum, OLD.down_sql, "
+                "OLD.down_checksum, OLD.status, OLD.applied_at, OLD.applied_by, "
+                "OLD.duration_ms, OLD.statements_done, OLD.error; END;\n"
+            )
+        raise ValueError(kind)
+    if url.startswith("mysql"):
+        return (
+            "CREATE TRIGGER f1 BEFORE INSERT ON sqlmig_history FOR EACH ROW "
+            "SET NEW.status = 'applied';\n"
+            "CREATE TRIGGER f2 BEFORE UPDATE ON sqlmig_history FOR EACH ROW "
+            "SET NEW.status = 'applied';\n"
+        )
+    if kind == "reinsert":
+        body = "INSERT INTO public.sqlmig_history SELECT OLD.*; RETURN NULL;"
+        when = "AFTER DELETE"
+    else:
+        body = "NEW.status := 'applied'; RETURN NEW;"
+        when = "BEFORE INSERT OR UPDATE"
+    return (
+        f"CREATE FUNCTION hist_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} END $$;\n"
+        f"CREATE TRIGGER hist_trg {when} ON public.sqlmig_history FOR EACH ROW "
+        "EXECUTE FUNCTION hist_trg();\n"
+    )
+
+
+def test_a_trigger_that_puts_the_row_back_makes_down_fail(ledger_db: str, migrations: Path) -> None:
+    url = ledger_db
+    write(migrations, "0001_trg", _history_trigger(url, "reinsert"))
+    write(migrations, "0002_t", "CREATE TABLE t2 (a int);\n", "DROP TABLE t2;\n")
+    assert sqlmig(*args(url, migrations, "up")).returncode == 0
+    down = sqlmig(*args(url, migrations, "down"))
+    assert down.returncode == 1 and "matched 0 rows instead of 1" in down.stderr, down.stderr
+    assert history_rows(url) == {1: "applied", 2: "applied"}  # true: the down rolled back
+    assert query(url, "SELECT count(*) FROM t2") == [(0,)]
+
+
+@pytest.mark.parametrize("kind", ["pg", "mysql"])
+def test_a_trigger_that_forces_applied_never_passes_for_it(
+    kind: str, request: pytest.FixtureRequest, migrations: Path
+) -> None:
+    url = request.getfixturevalue(f"ledger_{kind}")
+    write(migrations, "0001_trg", _history_trigger(url, "force"))
+    head = "" if kind == "mysql" else NO_TX
+    write(
+        migrations,
+        "0002_half",
+        head + "INSERT INTO ledger VALUES (2);\nINSERT INTO nope VALUES (1);\n",
+    )
+    done = sqlmig(*args(url, migrations, "up"))
+    assert done.returncode != 0 and "matched 0 rows instead of 1" in done.stderr, done.stderr
+    again = sqlmig(*args(url, migrations, "up"))
+    assert again.returncode != 0, again.stderr  # never "nothing to apply" over a false row
+    assert history_rows(url).get(2) != "applied"
+
+
+@pytest.mark.parametrize("kind", ["pg", "mysql"])
+def test_repair_after_a_down_that_ran_whole_makes_it_pending(
+    kind: str, request: pytest.FixtureRequest, migrations: Path
+) -> None:
+    """Killed after the down's last statement, before its history row went: the down is done,
+    so repair makes the migration pending (not applied, which would be false)."""
+    url = request.getfixturevalue(f"ledger_{kind}")
+    head = "" if kind == "mysql" else NO_TX
+    write(
+        migrations,
+        "0001_two",
+        "CREATE TABLE t1a (a int);\nCREATE TABLE t1b (a int);\n",
+        head + "DROP TABLE t1a;\nDROP TABLE t1b;\n",
+    )
+    assert sqlmig(*args(url, migrations, "up")).returncode == 0
+    killed = sqlmig(*args(url, migrations, "down"), env=fault("after_statement:2:crash"))
+    assert killed.returncode != 0
+    repaired = sqlmig(*args(url, migrations, "repair"))
+    assert repaired.returncode == 0 and "pending again" in repaired.stdout, repaired.stdout
+    assert history_rows(url) == {}
+    assert sqlmig(*args(url, migrations, "up")).returncode == 0
+    assert history_rows(url) == {1: "applied"}
+
+
+def test_a_folder_named_like_the_down_marker_fools_no_repair(
+    ledger_pg: str, tmp_path: Path
+) -> None:
+    url = ledger_pg
+    folder = tmp_path / "reverting: mig"
+    folder.mkdir()
+    write(
+        folder,
+        "0001_half",
+        NO_TX + "INSERT INTO ledger VALUES (1);\nINSERT INTO nope VALUES (1);\n",
+    )
+    failed = sqlmig("--url", url, "--dir", "reverting: mig", "up", cwd=tmp_path)
+    assert failed.returncode == 1, failed.stderr
+    repaired = sqlmig("--url", url, "--dir", "reverting: mig", "repair", cwd=tmp_path)
+    assert "pending again" in repaired.stdout, repaired.stdout  # an up's row is cleared
+    assert history_rows(url) == {}
+
+
+def test_single_transaction_checks_deferred_constraints_per_file(
+    pg_url: str, migrations: Path
+) -> None:
+    write(
+        migrations,
+        "0001_tables",
+        "CREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE child (p int REFERENCES "
+        "parent DEFERRABLE INITIALLY IMMEDIATE);\n",
+    )
+    write(migrations, "0002_defer", "SET CONSTRAINTS ALL DEFERRED;\n")
+    write(migrations, "0003_orphan", "INSERT INTO child VALUES (1);\n")
+    write(migrations, "0004_fix", "INSERT INTO parent VALUES (1);\n")
+    plain = sqlmig(*args(pg_url, migrations, "up", "--steps", "3"))
+    assert plain.returncode == 1 and "0003_orphan" in plain.stderr, plain.stderr
+    assert "foreign key" in plain.stderr and "history" not in plain.stderr, plain.stderr
+    single = sqlmig(*args(pg_url, migrations, "up", "--single-transaction"))
+    assert single.returncode == 1 and "0003_orphan" in single.stderr, single.stderr

@@ -180,3 +180,17 @@ def test_another_schemas_history_is_not_taken_for_this_one(pg_url: str, migratio
     plain = sqlmig(*args(pg_url, migrations, "up"))
     assert plain.returncode == 2 and "tenant_a.sqlmig_history" in plain.stderr, plain.stderr
     assert query(pg_url, "SELECT to_regclass('public.sqlmig_history') IS NULL") == [(True,)]
+
+
+def test_a_view_named_like_the_history_is_not_the_history(pg_url: str, migrations: Path) -> None:
+    """A migration makes the "$user" schema and a view named sqlmig_history in it: the view,
+    first on search_path, is no history table (nor the lock's name)."""
+    write(
+        migrations,
+        "0001_view",
+        "CREATE SCHEMA postgres;\nCREATE VIEW postgres.sqlmig_history AS "
+        "SELECT * FROM public.sqlmig_history;\n",
+    )
+    assert sqlmig(*args(pg_url, migrations, "up")).returncode == 0
+    status = sqlmig(*args(pg_url, migrations, "status"))
+    assert status.returncode == 2 and "public.sqlmig_history" in status.stderr, status.stderr
