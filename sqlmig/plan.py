@@ -86,7 +86,8 @@ def check_failed(rows: list[AppliedRow]) -> None:
         raise FailedStateError(
             f"the database is in a partial state; nothing was run:\n  {lines}",
             hint="check those migrations' objects by hand, then run `sqlmig repair` to clear "
-            "the state (the migration becomes pending again)",
+            "the state (an up that did not finish becomes pending again; a down that did not "
+            "finish goes back to applied)",
         )
 
 
