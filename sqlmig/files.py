@@ -24,6 +24,7 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 DIRECTIVE = re.compile(r"^--\s*sqlmig:\s*(?P<name>[a-z-]+)(?P<args>[^\n]*)$", re.I)
 # The leading comment block: white space, -- lines and /* */ blocks before the first statement.
 LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+LATE_NO_TRANSACTION = re.compile(r"^[ \t]*--[ \t]*sqlmig:[ \t]*no-transaction\b", re.I | re.M)
 # Directives read by `up`/`down`; the lint ones are parsed by lint, but known here so a typo fails.
 KNOWN_DIRECTIVES = {"no-transaction", "ignore", "ignore-file", "review"}
 NAMING_HINT = (
@@ -124,11 +125,28 @@ def read_sql_file(path: Path) -> SqlFile:
             hint="migration files must be plain UTF-8 text",
         )
     text = text.replace("\r\n", "\n")
+    _refuse_late_no_transaction(text, path)
     return SqlFile(
         path=path,
         text=text,
         checksum=checksum(data),
         transactional="no-transaction" not in directives(text, path),
+    )
+
+
+def _refuse_late_no_transaction(text: str, path: Path) -> None:
+    """`-- sqlmig:no-transaction` after the first statement would be ignored: the file would
+    run in a transaction its author asked not to have (CREATE INDEX CONCURRENTLY then fails)."""
+    start = LEADING_COMMENTS.match(text).end()  # type: ignore[union-attr]
+    late = LATE_NO_TRANSACTION.search(text, start)
+    if late is None:
+        return
+    line = text.count("\n", 0, late.start()) + 1
+    raise MigrationFileError(
+        f"{path}:{line}: `-- sqlmig:no-transaction` comes after the first statement, where "
+        "it would be ignored",
+        hint="move it to the top of the file, before any SQL (directives are read only from "
+        "the file's leading comments)",
     )
 
 

@@ -288,8 +288,9 @@ def test_directive_in_crlf_file_with_bom(tmp_path: Path) -> None:
     assert read(tmp_path, "\ufeff-- sqlmig:no-transaction\r\nSELECT 1;\r\n") is False
 
 
-def test_directive_after_the_first_statement_is_ignored(tmp_path: Path) -> None:
-    assert read(tmp_path, "SELECT 1;\n-- sqlmig:no-transaction\nSELECT 2;\n") is True
+def test_no_transaction_after_the_first_statement_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(MigrationFileError, match="after the first statement"):
+        read(tmp_path, "SELECT 1;\n-- sqlmig:no-transaction\nSELECT 2;\n")
 
 
 def test_unknown_directive_after_the_first_statement_is_not_checked(tmp_path: Path) -> None:
@@ -373,3 +374,25 @@ def test_an_unknown_dialect_is_still_a_bad_name(tmp_path: Path) -> None:
     put(tmp_path, "0001_init.up.sql")
     put(tmp_path, "0001_init.oracle.up.sql")
     assert "not a migration file name" in file_error(tmp_path).message
+
+
+def test_a_no_transaction_directive_after_the_first_statement_is_refused(tmp_path: Path) -> None:
+    """Issue 11 item 8: it used to be ignored silently, running the file in a transaction."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "0001_ix.up.sql").write_text(
+        "-- builds an index\nSET lock_timeout = '1s';\n-- sqlmig:no-transaction\n"
+        "CREATE INDEX CONCURRENTLY i ON t (a);\n",
+        "utf-8",
+    )
+    with pytest.raises(MigrationFileError, match=r"0001_ix.up.sql:3: .*after the first"):
+        discover(folder)
+
+
+def test_lint_directives_may_stand_anywhere(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "0001_ix.up.sql").write_text(
+        "CREATE TABLE t (a int);\n-- sqlmig:ignore P101\nCREATE INDEX i ON t (a);\n", "utf-8"
+    )
+    assert [m.version for m in discover(folder)] == [1]
