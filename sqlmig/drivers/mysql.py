@@ -372,10 +372,17 @@ def _connect(url: DatabaseUrl, connect_timeout: int | None = None) -> Any:
     try:
         return pymysql.connect(**options)
     except pymysql.Error as exc:
+        database = options.get("database")
+        hint = (
+            f"the server is up, but has no database {database!r}: create it (CREATE DATABASE "
+            "in the mysql client), or fix the URL's database name"
+            if _code(exc) == UNKNOWN_DATABASE
+            else "check that the server is running and the URL is right "
+            "(--url, SQLMIG_URL or DATABASE_URL)"
+        )
         raise ConnectError(
             f"cannot connect to {url.redacted}: {scrub(_message(exc), url.raw)}",
-            hint="check that the server is running and the URL is right "
-            "(--url, SQLMIG_URL or DATABASE_URL)",
+            hint=scrub(hint, url.raw),
         ) from None
     except (OSError, ValueError) as exc:
         raise ConnectError(

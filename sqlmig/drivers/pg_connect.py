@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from typing import Any
 
@@ -12,6 +13,8 @@ from psycopg.conninfo import conninfo_to_dict
 from ..errors import ConnectError, UsageError
 from ..urls import DatabaseUrl, scrub
 
+# libpq's words (no sqlstate reaches the client at connect) for a database that is not there
+MISSING_DATABASE = re.compile(r'FATAL:\s+database "((?:[^"]|"")*)" does not exist')
 KEEPALIVES = {
     "keepalives": 1,
     "keepalives_idle": 30,
@@ -47,10 +50,18 @@ def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psyco
     try:
         return psycopg.connect(url.raw, **extra)
     except psycopg.Error as exc:
+        text = str(exc).strip()
+        missing = MISSING_DATABASE.search(text)
+        hint = (
+            f"the server is up, but has no database {missing.group(1)!r}: create it "
+            f"(createdb {missing.group(1)}, or CREATE DATABASE in psql), or fix the URL's "
+            "database name"
+            if missing
+            else "check that the server is running and the URL is right "
+            "(--url, SQLMIG_URL or DATABASE_URL)"
+        )
         raise ConnectError(
-            f"cannot connect to {url.redacted}: {scrub(str(exc).strip(), url.raw)}",
-            hint="check that the server is running and the URL is right "
-            "(--url, SQLMIG_URL or DATABASE_URL)",
+            f"cannot connect to {url.redacted}: {scrub(text, url.raw)}", hint=scrub(hint, url.raw)
         ) from None
 
 
