@@ -296,17 +296,7 @@ class Migrator:
         if row.status != APPLIED:
             driver.record(*history.delete(row.version))
             driver.record(*history.confirm_gone(row.version))
-            driver.record(
-                *history.event(
-                    "repair",
-                    version=row.version,
-                    name=row.name,
-                    checksum=row.checksum,
-                    duration_ms=None,
-                    detail=f"cleared {row.status} state",
-                    by=self.by,
-                )
-            )
+            driver.record(*self._repair_event(history, row, f"cleared {row.status} state"))
             return [
                 f"cleared the {row.status} state of {row.version} ({row.name}); it is pending again"
             ]
@@ -321,17 +311,8 @@ class Migrator:
                 row.version, m.up.checksum, down.text if down else row.down_sql, down_sum
             )
         )
-        driver.record(
-            *history.event(
-                "repair",
-                version=row.version,
-                name=row.name,
-                checksum=m.up.checksum,
-                duration_ms=None,
-                detail=f"checksum {row.checksum} -> {m.up.checksum}",
-                by=self.by,
-            )
-        )
+        detail = f"checksum {row.checksum} -> {m.up.checksum}"
+        driver.record(*self._repair_event(history, row, detail, m.up.checksum))
         return [f"re-recorded the checksums of {m.label}"]
 
     def _repair_down(
@@ -365,18 +346,22 @@ class Migrator:
                 "applied. If those statements changed anything, undo them by hand or run "
                 "`sqlmig down` again"
             )
-        driver.record(
-            *history.event(
-                "repair",
-                version=row.version,
-                name=row.name,
-                checksum=row.checksum,
-                duration_ms=None,
-                detail=detail,
-                by=self.by,
-            )
-        )
+        driver.record(*self._repair_event(history, row, detail))
         return [note]
+
+    def _repair_event(
+        self, history: History, row: AppliedRow, detail: str, checksum: str | None = None
+    ) -> tuple:
+        """The log entry of one repaired row."""
+        return history.event(
+            "repair",
+            version=row.version,
+            name=row.name,
+            checksum=checksum or row.checksum,
+            duration_ms=None,
+            detail=detail,
+            by=self.by,
+        )
 
     def baseline(self, version: int) -> Result:
         files = [m for m in self.files() if m.version <= version]

@@ -18,6 +18,7 @@ __all__ = [
     "Statement",
     "client_commands",
     "line_col",
+    "noise_end",
     "postgres_parts",
     "split_mysql",
     "split_postgres",
@@ -67,6 +68,11 @@ class CopyBlock:
     data_offset: int
 
 
+def noise_end(text: str) -> int:
+    """Where a statement's text proper starts, after the white space and comments before it."""
+    return _LEADING_NOISE.match(text).end()  # type: ignore[union-attr]
+
+
 def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
     line = text.count("\n", 0, offset) + 1
@@ -106,7 +112,7 @@ class _Lines:
 def _statement(text: str, start: int, end: int, lines: LineIndex) -> Statement | None:
     """The statement in text[start:end], or None when it holds only comments and ';'."""
     body = text[start:end]
-    first = _LEADING_NOISE.match(body).end()  # type: ignore[union-attr]
+    first = noise_end(body)
     if body[first:].strip().strip(";").strip() == "":
         return None
     line, col = lines.line_col(start + first)

@@ -15,7 +15,7 @@ from .faults import NONE, Faults
 from .files import Migration, SqlFile
 from .history import FAILED, History
 from .results import Step
-from .sqltext import _LEADING_NOISE, SplitError, Statement, line_col
+from .sqltext import SplitError, Statement, line_col, noise_end
 
 # how the error of a failed or interrupted down starts in the history row (see repair)
 REVERTING = "reverting: "
@@ -146,11 +146,6 @@ CHAIN = re.compile(
 )
 
 
-def noise(text: str) -> int:
-    match = _LEADING_NOISE.match(text)
-    return match.end() if match else 0
-
-
 def file_offset(stmt: Statement, offset: int | None) -> int:
     """A driver's offset inside the statement's text (which begins with the comments before
     the statement) as an offset in the file."""
@@ -158,8 +153,7 @@ def file_offset(stmt: Statement, offset: int | None) -> int:
         return stmt.offset
     if stmt.start is not None:
         return stmt.start + offset
-    leading = _LEADING_NOISE.match(stmt.text)
-    return stmt.offset - (leading.end() if leading else 0) + offset
+    return stmt.offset - noise_end(stmt.text) + offset
 
 
 def what_stays(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cached_property
 
-from .drivers.base import CommitLost, Driver, ScriptError, TransactionEnded
+from .drivers.base import CommitLost, ScriptError, TransactionEnded
 from .errors import ConnectError, HistoryError, MigrationFailed, SqlmigError, UsageError
 from .events import (
     MIGRATION_APPLIED,
@@ -15,11 +16,9 @@ from .events import (
     MIGRATION_STARTED,
     REVERT_STARTED,
     Event,
-    Notify,
 )
-from .faults import NONE, Faults
 from .files import Migration, SqlFile
-from .history import APPLIED, FAILED, AppliedRow, History, now
+from .history import APPLIED, FAILED, AppliedRow, now
 from .plan import DownStep
 from .results import Step
 from .step_base import (
@@ -40,21 +39,19 @@ from .stepwise import Stepwise
 class Runner(StepBase):
     """Applies and reverts migrations through one driver; the caller holds the lock."""
 
-    def __init__(
-        self,
-        driver: Driver,
-        history: History,
-        *,
-        by: str,
-        notify: Notify,
-        faults: Faults = NONE,
-        retries: int = 0,
-    ) -> None:
-        super().__init__(driver, history, by=by, notify=notify, faults=faults, retries=retries)
-        self.stepwise = Stepwise(
-            driver, history, by=by, notify=notify, faults=faults, retries=retries
+    committed_early: tuple[str, ...] = ()  # files a later file's own COMMIT committed
+
+    @cached_property
+    def stepwise(self) -> Stepwise:
+        """The statement-by-statement path, on the same driver, history and settings."""
+        return Stepwise(
+            self.driver,
+            self.history,
+            by=self.by,
+            notify=self.notify,
+            faults=self.faults,
+            retries=self.retries,
         )
-        self.committed_early: list[str] = []
 
     def apply(self, m: Migration, *, durable: bool = True) -> Step:
         """Apply one migration: its SQL and its history row commit together.
@@ -198,7 +195,7 @@ class Runner(StepBase):
             ]
         if writes:
             self.driver.write(*writes, reset=True)
-        self.committed_early = [m.label for m in done]
+        self.committed_early = tuple(m.label for m in done)
 
     def record_up(self, m: Migration, ms: int, *, event: str = "up") -> None:
         """Queue the history row and log event of an applied migration."""

@@ -14,7 +14,7 @@ from .files import Migration
 from .history import APPLIED, RUNNING, AppliedRow, now
 from .plan import DownStep
 from .results import Step
-from .sqltext import Statement
+from .sqltext import Statement, noise_end
 from .step_base import (
     CHAIN,
     LOCK_TIMEOUTS,
@@ -26,7 +26,6 @@ from .step_base import (
     extra,
     file_offset,
     ms_since,
-    noise,
     split,
     what_stays,
     where,
@@ -109,7 +108,7 @@ class Stepwise(StepBase):
                 exc.note = self._interrupted(t, statements, i, stayed)  # type: ignore[attr-defined]
                 raise
             if self.driver.in_transaction():
-                chain = CHAIN.match(stmt.text, noise(stmt.text))
+                chain = CHAIN.match(stmt.text, noise_end(stmt.text))
                 if opened is None:
                     opened, done = i, i
                 elif chain:  # the file's transaction ended here, and a new one began

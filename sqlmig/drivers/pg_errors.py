@@ -7,7 +7,7 @@ import psycopg
 from psycopg._encodings import pg2pyenc
 
 from ..errors import ConnectError, HistoryError
-from ..sqltext import _LEADING_NOISE, statement_offset
+from ..sqltext import statement_offset
 from ..urls import scrub
 from .base import ScriptError
 
@@ -31,11 +31,6 @@ def _wrap(exc: psycopg.Error, raw_url: str) -> ConnectError | HistoryError:
             hint="check the server and the network; then run sqlmig status",
         )
     return HistoryError(f"PostgreSQL error: {message}", hint=exc.diag.message_hint)
-
-
-def _noise(text: str) -> int:
-    match = _LEADING_NOISE.match(text)
-    return match.end() if match else 0
 
 
 def _unencodable(text: str, server_encoding: str) -> int | None:

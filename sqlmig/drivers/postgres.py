@@ -19,6 +19,7 @@ from ..sqltext import (
     CopyBlock,
     SplitError,
     Statement,
+    noise_end,
     postgres_parts,
     split_postgres,
 )
@@ -26,7 +27,7 @@ from ..urls import DatabaseUrl, scrub
 from . import pg_lock, pg_session
 from .base import CommitLost, MissingTable, ScriptError, TransactionEnded, write_missed
 from .pg_connect import _connect
-from .pg_errors import _lost, _noise, _script_error, _wrap
+from .pg_errors import _lost, _script_error, _wrap
 from .pg_session import LockProof
 
 IN_RECOVERY = "the server is in recovery (a standby, or still starting up)"
@@ -459,7 +460,7 @@ class PostgresDriver:
 
     def run_statement(self, text: str, copy_data: str | None = None) -> None:
         if copy_data is not None:  # pg_dump's COPY ... FROM stdin, with its data lines
-            leading = _noise(text)
+            leading = noise_end(text)
             try:
                 self._copy_in(text[leading:].rstrip().rstrip(";"), copy_data)
             except ScriptError as failure:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from ..errors import ConnectError, HistoryError, LockTimeout
-from ..sqltext import _LEADING_NOISE, Statement, split_sqlite
+from ..sqltext import Statement, noise_end, split_sqlite
 from ..urls import DatabaseUrl
 from .base import MissingTable, ScriptError, TransactionEnded, write_missed
 
@@ -135,7 +135,7 @@ class SqliteDriver:
                     str(exc), offset=stmt.offset, sqlstate=getattr(exc, "sqlite_errorname", None)
                 ) from None
             if not self.conn.in_transaction:
-                words = stmt.text[_noise(stmt.text) :].split(None, 1)
+                words = stmt.text[noise_end(stmt.text) :].split(None, 1)
                 raise TransactionEnded(committed=bool(words) and words[0].upper() != "ROLLBACK")
 
     def record(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -293,12 +293,6 @@ def _interruptible(conn: sqlite3.Connection) -> Iterator[None]:
         conn.set_progress_handler(None, 0)
         sqlite3.enable_callback_tracebacks(False)
         sys.unraisablehook, sys.excepthook = hooks
-
-
-def _noise(text: str) -> int:
-    """Where the statement proper starts, after white space and comments."""
-    match = _LEADING_NOISE.match(text)
-    return match.end() if match else 0
 
 
 def _tick() -> int:
