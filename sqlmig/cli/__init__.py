@@ -6,7 +6,7 @@ commands; tools.py the schema, lint, diff and transpile commands, which import t
 (and sqlglot) only when they run.
 """
 
-from . import core, tools  # noqa: F401 - importing them registers their commands on the app
+from . import admin, core, tools  # noqa: F401 - importing them registers their commands on the app
 from .app import app, main
 
 __all__ = ["app", "main"]
