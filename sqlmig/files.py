@@ -170,9 +170,40 @@ def _classify(folder: Path) -> dict[tuple[str, str, str], Path]:
         if match is None and OVERRIDE.match(path.name):
             continue  # a per-dialect override: read by _overrides, not a migration of its own
         if match is None:
-            raise MigrationFileError(f"{path}: not a migration file name", hint=NAMING_HINT)
+            raise _not_a_migration(path)
         found[(match["version"], match["slug"], match["direction"])] = path
     return found
+
+
+def _not_a_migration(path: Path) -> MigrationFileError:
+    from .layouts import describe_file, rename  # only on this error path
+
+    better = rename(path)
+    if better is not None:
+        return MigrationFileError(
+            f"{path}: not a migration file name: after the version, sqlmig's names take only "
+            "lowercase letters, digits and underscores",
+            hint=f"rename it {better} (and its pair the same way)",
+        )
+    looks = describe_file(path)
+    if looks is None:
+        return MigrationFileError(f"{path}: not a migration file name", hint=NAMING_HINT)
+    return MigrationFileError(
+        f"{path}: not a migration file name; it looks like {looks}",
+        hint="sqlmig does not read that layout: " + NAMING_HINT,
+    )
+
+
+def _refuse_other_layout(folder: Path) -> None:
+    """A folder with no sqlmig migration but another tool's subfolders is not an empty one."""
+    from .layouts import describe_folders
+
+    looks = describe_folders(folder)
+    if looks is not None:
+        raise MigrationFileError(
+            f"migrations folder {folder} has no sqlmig migration; it looks like {looks}",
+            hint="sqlmig does not read that layout: " + NAMING_HINT,
+        )
 
 
 def discover(folder: Path) -> list[Migration]:
@@ -183,6 +214,8 @@ def discover(folder: Path) -> list[Migration]:
             hint="run `sqlmig init`, or point --dir / SQLMIG_DIR at your migrations",
         )
     files = _classify(folder)
+    if not files:
+        _refuse_other_layout(folder)
     overrides = _overrides(folder, files)
     by_version: dict[int, Migration] = {}
     for (vtext, slug, direction), path in files.items():

@@ -118,11 +118,26 @@ def _lint_files(
     return findings
 
 
+def _other_layout(folder: Path) -> list[Path]:
+    """A folder with no .sql file: fine when empty, an error when it holds another tool's
+    folder-per-migration layout, which would otherwise pass as "0 files, no problems"."""
+    from ..layouts import describe_folders
+
+    looks = describe_folders(folder)
+    if looks is not None:
+        raise UsageError(
+            f"{folder} holds no .sql file; it looks like {looks}",
+            hint=f"pass the files themselves: sqlmig lint {folder}/*/*.sql",
+        )
+    return []
+
+
 def _files(paths: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
+            out += found or _other_layout(path)
         elif path.is_file():
             out.append(path)
         else:

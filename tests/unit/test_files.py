@@ -81,13 +81,9 @@ def test_non_sql_files_and_subfolders_are_ignored(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "0001_AddUsers.up.sql",  # uppercase slug
-        "0001_add-users.up.sql",  # hyphen
         "0001.up.sql",  # no slug
         "0001_.up.sql",  # empty slug
         "0001_a.UP.sql",  # uppercase direction
-        "0001_a.sql",  # no direction
-        "1_x.sql",
         "foo.sql",
         "v1_a.up.sql",  # version not digits
         "0001_a.sideways.sql",
@@ -101,6 +97,25 @@ def test_bad_sql_file_names_are_errors_naming_the_file(tmp_path: Path, name: str
     error = file_error(tmp_path)
     assert error.message == f"{bad}: not a migration file name"
     assert error.hint == NAMING_HINT
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("0001_AddUsers.up.sql", "rename it 0001_addusers.up.sql"),  # uppercase slug
+        ("0001_add-users.up.sql", "rename it 0001_add_users.up.sql"),  # hyphen
+        ("0001_a.sql", "does not read that layout"),  # no direction: sqlx, knex
+        ("1_x.sql", "does not read that layout"),
+    ],
+)
+def test_names_close_to_sqlmig_or_another_tool_say_what_to_do(
+    tmp_path: Path, name: str, hint: str
+) -> None:
+    put(tmp_path, "0001_good.up.sql")
+    bad = put(tmp_path, name)
+    error = file_error(tmp_path)
+    assert error.message.startswith(f"{bad}: not a migration file name")
+    assert hint in (error.hint or ""), error.hint
 
 
 @pytest.mark.parametrize(

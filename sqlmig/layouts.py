@@ -1,0 +1,71 @@
+"""Recognise other tools' migration layouts, so that a folder sqlmig cannot read is named as
+what it is (a Flyway, dbmate, goose, diesel, Prisma or golang-migrate folder), never read as
+empty."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+FLYWAY = re.compile(r"^[VUR][0-9][0-9A-Za-z._]*__.+\.sql$", re.I)
+POPX = re.compile(
+    r"^[0-9]+_.+\.(postgres|cockroach|mysql|sqlite3?)(\.autocommit)?\.(up|down)\.sql$"
+)
+TITLED = re.compile(r"^(?P<version>[0-9]+)_(?P<title>.+)\.(?P<direction>up|down)\.sql$")
+# name pattern -> what a file of that name is (checked in order; the first match wins)
+BY_NAME = (
+    (FLYWAY, "a Flyway migration (V<version>__<description>.sql)"),
+    (POPX, "a popx (ory) migration (<version>_<name>.<dialect>.up.sql)"),
+)
+# text markers -> the tool whose single-file migrations use them
+BY_TEXT = (
+    (re.compile(r"^--\s*migrate:(up|down)\b", re.M), "a dbmate migration (-- migrate:up/down)"),
+    (re.compile(r"^--\s*\+goose\s+(Up|Down)\b", re.M | re.I), "a goose migration (-- +goose Up)"),
+)
+ONE_FILE = re.compile(r"^[0-9]+[_-][^.]+\.sql$")
+HEAD_BYTES = 64 * 1024
+
+
+def rename(path: Path) -> str | None:
+    """The sqlmig name for a golang-migrate style name whose title sqlmig's names do not take
+    (`0002_1.7.0_schema.up.sql` -> `0002_1_7_0_schema.up.sql`)."""
+    match = TITLED.match(path.name)
+    if match is None or POPX.match(path.name) or re.search(r"\.(up|down)$", match["title"], re.I):
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "_", match["title"].lower()).strip("_")
+    return f"{match['version']}_{slug}.{match['direction']}.sql" if slug else None
+
+
+def describe_file(path: Path) -> str | None:
+    """What another tool's file named like `path` (or holding its markers) is, if recognised."""
+    for pattern, what in BY_NAME:
+        if pattern.match(path.name):
+            return what
+    head = _head(path)
+    for pattern, what in BY_TEXT:
+        if pattern.search(head):
+            return what
+    if ONE_FILE.match(path.name):
+        return "one file per migration, with no up/down in its name (sqlx, knex and others)"
+    return None
+
+
+def describe_folders(folder: Path) -> str | None:
+    """A layout of one folder per migration (diesel's up.sql/down.sql, Prisma's migration.sql)."""
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for sub in subfolders:
+        if (sub / "migration.sql").is_file():
+            return f"a Prisma folder (a subfolder per migration holding migration.sql: {sub.name}/)"
+        if (sub / "up.sql").is_file() or (sub / "down.sql").is_file():
+            return (
+                f"a diesel folder (a subfolder per migration holding up.sql/down.sql: {sub.name}/)"
+            )
+    return None
+
+
+def _head(path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            return f.read(HEAD_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return ""

@@ -1,0 +1,68 @@
+"""Another tool's migration folder is named as what it is, never read as empty (issue 13, item 3):
+`up` said "nothing to apply", `status` "no migrations found" and `lint` "0 files" on a diesel
+folder, all with exit 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqlmig.errors import MigrationFileError
+from sqlmig.files import discover
+from tests.conftest import sqlmig
+
+LAYOUTS = {
+    "diesel": ({"2019-02-26-002946_create_user/up.sql": "CREATE TABLE u (id INT);\n",
+                "2019-02-26-002946_create_user/down.sql": "DROP TABLE u;\n"}, "a diesel folder"),
+    "prisma": ({"20240101000000_init/migration.sql": "CREATE TABLE u (id INT);\n",
+                "migration_lock.toml": 'provider = "postgresql"\n'}, "a Prisma folder"),
+    "flyway": ({"V1.2__init.sql": "CREATE TABLE u (id INT);\n"}, "a Flyway migration"),
+    "dbmate": ({"20240101000000_init.sql": "-- migrate:up\nCREATE TABLE u (id INT);\n\n"
+                "-- migrate:down\nDROP TABLE u;\n"}, "a dbmate migration"),
+    "goose": ({"00001_init.sql": "-- +goose Up\nCREATE TABLE u (id INT);\n"}, "a goose migration"),
+    "sqlx": ({"20220101000000_init.sql": "CREATE TABLE u (id INT);\n"}, "one file per migration"),
+}  # fmt: skip
+
+
+def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / "migrations" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    return tmp_path / "migrations"
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_another_layout_is_named(layout: str, tmp_path: Path) -> None:
+    files, words = LAYOUTS[layout]
+    with pytest.raises(MigrationFileError) as caught:
+        discover(_folder(tmp_path, files))
+    assert words in caught.value.message, caught.value.message
+    assert caught.value.hint and "NNNN_slug.up.sql" in caught.value.hint
+
+
+def test_a_golang_migrate_title_gets_the_name_to_give(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"0002_1.7.0_schema.up.sql": "SELECT 1;\n"})
+    with pytest.raises(MigrationFileError) as caught:
+        discover(folder)
+    assert "rename it 0002_1_7_0_schema.up.sql" in (caught.value.hint or "")
+
+
+def test_sqlmig_files_beside_other_folders_are_read(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"0001_a.up.sql": "SELECT 1;\n", "archive/up.sql": "SELECT 1;\n"})
+    assert [m.label for m in discover(folder)] == ["0001_a"]
+
+
+def test_an_empty_folder_is_an_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "migrations").mkdir()
+    assert discover(tmp_path / "migrations") == []
+
+
+@pytest.mark.parametrize("command", [("status",), ("up",), ("up", "--dry-run"), ("lint",)])
+def test_no_command_exits_0_on_a_diesel_folder(command: tuple[str, ...], tmp_path: Path) -> None:
+    folder = _folder(tmp_path, LAYOUTS["diesel"][0])
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    done = sqlmig("--url", url, "--dir", str(folder), *command)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "a diesel folder" in done.stderr
