@@ -24,6 +24,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "table": ("SQLMIG_TABLE", str),
     "lock_timeout": ("SQLMIG_LOCK_TIMEOUT", float),
     "allow_out_of_order": ("SQLMIG_ALLOW_OUT_OF_ORDER", "bool"),
+    "allow_non_empty": ("SQLMIG_ALLOW_NON_EMPTY", "bool"),
     # `sqlmig lint`: the SQL dialect (default: from the URL) and which rules run
     "dialect": ("SQLMIG_DIALECT", str),
     "lint_select": ("SQLMIG_LINT_SELECT", "names"),
@@ -52,6 +53,7 @@ class Config:
     table: str = DEFAULT_TABLE
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     allow_out_of_order: bool = False
+    allow_non_empty: bool = False  # `up` on tables with no sqlmig history (else exit 7)
     dialect: str | None = None  # lint: postgres | sqlite | mysql; None = from the URL
     lint_select: tuple[str, ...] = ()
     lint_ignore: tuple[str, ...] = ()
@@ -151,6 +153,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         table=values.get("table", DEFAULT_TABLE),
         lock_timeout=lock_timeout,
         allow_out_of_order=bool(values.get("allow_out_of_order", False)),
+        allow_non_empty=bool(values.get("allow_non_empty", False)),
         dialect=values.get("dialect") or None,
         lint_select=tuple(values.get("lint_select", ())),
         lint_ignore=tuple(values.get("lint_ignore", ())),

@@ -76,3 +76,10 @@ class LockLost(SqlmigError):
 
     exit_code = 3
     kind = "lock_lost"
+
+
+class NotEmptyError(SqlmigError):
+    """`up` on a database that holds tables but no sqlmig history: it would run blind."""
+
+    exit_code = 7
+    kind = "not_empty"

@@ -135,6 +135,7 @@ class History:
         if self.home is not None and len(parts) == 1:
             parts = (self.home, parts[0])
         quoted = [driver.quote(p) for p in parts]
+        self.names = (parts[-1], parts[-1] + "_log")  # unquoted: the history and its log
         self.table = ".".join(quoted)
         self.log = ".".join([*quoted[:-1], driver.quote(parts[-1] + "_log")])
         self.p = driver.PARAM

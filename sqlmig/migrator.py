@@ -91,6 +91,7 @@ class Migrator:
         allow_drift: bool = False,
         allow_out_of_order: bool | None = None,
         wait: float | None = None,
+        allow_non_empty: bool = False,
     ) -> Result:
         files = self.files()
         ooo = self.config.allow_out_of_order if allow_out_of_order is None else allow_out_of_order
@@ -106,6 +107,8 @@ class Migrator:
                 allow_drift=allow_drift,
                 allow_out_of_order=ooo,
             )
+            if rows is None and todo and not (allow_non_empty or self.config.allow_non_empty):
+                self._refuse_not_empty(driver, history)
             if dry_run or not todo:
                 return Result(
                     "up",
@@ -125,6 +128,14 @@ class Migrator:
                 else [runner.apply(m, durable=m is todo[-1]) for m in todo]
             )
             return Result("up", steps=done, current=todo[-1].label)
+
+    def _refuse_not_empty(self, driver: Driver, history: History) -> None:
+        """No history yet: the database must hold nothing but what sqlmig may create."""
+        if history.home is None:
+            return  # no schema to look in: History.ensure says so
+        found = [t for t in driver.tables(history.home) if t not in history.names]
+        where = f"{driver.url.redacted} ({history.home})"
+        plan.refuse_not_empty(where, found)
 
     def _plan_up(
         self,

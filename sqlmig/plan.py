@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DriftError, FailedStateError, MigrationFileError, UsageError
+from .errors import DriftError, FailedStateError, MigrationFileError, NotEmptyError, UsageError
 from .files import Migration, SqlFile, directives
 from .history import APPLIED, AppliedRow
 
@@ -173,3 +173,46 @@ def refuse_client_commands(sqls: list[SqlFile], dialect: str) -> None:
                 "included file's statements instead of \\i or source), or run this file with "
                 "the client and record it with `sqlmig baseline`",
             )
+
+
+# History tables of other migration tools, by table name: how a user arriving from one is told.
+OTHER_TOOLS = {
+    "schema_migrations": "golang-migrate, dbmate or Rails",
+    "goose_db_version": "goose",
+    "flyway_schema_history": "Flyway",
+    "__diesel_schema_migrations": "diesel",
+    "_prisma_migrations": "Prisma",
+    "schema_migration": "popx (ory)",
+    "alembic_version": "Alembic",
+    "django_migrations": "Django",
+    "knex_migrations": "knex",
+    "typeorm_migrations": "TypeORM",
+    "migrations": "TypeORM or another tool",
+    "databasechangelog": "Liquibase",
+    "seaql_migrations": "SeaORM",
+    "_sqlx_migrations": "sqlx",
+    "__efmigrationshistory": "Entity Framework",
+}
+SHOWN_TABLES = 8
+
+
+def refuse_not_empty(where: str, tables: list[str]) -> None:
+    """`up` with no history on a database that already has tables: name them and the ways on.
+
+    Running 0001 there would fail on "already exists" at best, and at worst apply half of a
+    migration set on top of a schema nobody recorded.
+    """
+    if not tables:
+        return
+    shown = ", ".join(tables[:SHOWN_TABLES]) + (
+        f" and {len(tables) - SHOWN_TABLES} more" if len(tables) > SHOWN_TABLES else ""
+    )
+    tools = [f"{t} ({OTHER_TOOLS[t.lower()]})" for t in tables if t.lower() in OTHER_TOOLS]
+    other = f"; another tool's history: {', '.join(tools)}" if tools else ""
+    what = "table or view" if len(tables) == 1 else "tables or views"
+    raise NotEmptyError(
+        f"{where} has {len(tables)} {what} but no sqlmig history: {shown}{other}",
+        hint="if these migrations built them, record them as applied without running them: "
+        "`sqlmig baseline V` (V = the newest one the database has); to run the migrations on "
+        "top of them anyway, pass `up --allow-non-empty`",
+    )

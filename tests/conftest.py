@@ -215,18 +215,30 @@ def execute(url: str, script: str) -> None:
         conn.execute(script)
 
 
+# Set on purpose by a fixture for the sqlmig processes its test starts (tests/reliability: the
+# witness `ledger` table exists before the first `up`); every other SQLMIG_* is left out.
+KEPT_ENV = ("SQLMIG_ALLOW_NON_EMPTY",)
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a sqlmig process: no SQLMIG_* or DATABASE_URL of the machine's."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("SQLMIG_") or k in KEPT_ENV) and k != "DATABASE_URL"
+    }
+    return {**base, **(extra or {})}
+
+
 def sqlmig(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a fresh OS process (`python -m sqlmig`)."""
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_") and k != "DATABASE_URL"
-    }
     return subprocess.run(
         [sys.executable, "-m", "sqlmig", *args],
         capture_output=True,
         text=True,
-        env={**base, **(env or {})},
+        env=clean_env(env),
         cwd=cwd or ROOT,
         timeout=timeout,
     )

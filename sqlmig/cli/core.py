@@ -101,6 +101,14 @@ def up(
     scratch_url: ScratchUrl = None,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
+    allow_non_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-non-empty",
+            help="Run even when the database has tables but no sqlmig history (else exit 7; "
+            "env SQLMIG_ALLOW_NON_EMPTY).",
+        ),
+    ] = False,
 ) -> None:
     """Apply pending migrations in order, each in its own transaction.
 
@@ -120,6 +128,7 @@ def up(
                 allow_drift=allow_drift,
                 allow_out_of_order=allow_out_of_order,
                 wait=wait_s,
+                allow_non_empty=allow_non_empty,
             )
         ),
     )

@@ -280,6 +280,11 @@ class MysqlDriver:
     def invalid_indexes(self) -> list[str]:
         return []  # an index build that fails leaves nothing behind
 
+    def tables(self, schema: str) -> list[str]:
+        """Tables and views in the database `schema`."""
+        sql = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY 1"
+        return [r[0] for r in self.query(sql, (schema,))]
+
     def rollback(self) -> None:
         """Roll back what the file left open, an XA branch it began included (ROLLBACK does
         not end one, and a prepared one would keep its locks after sqlmig exits)."""

@@ -50,6 +50,13 @@ HOME = (
     "WHERE c.relname = %(t)s AND c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' "
     "AND n.nspname <> 'information_schema')"
 )
+USER_TABLES = """SELECT c.relname FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass
+    AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+ORDER BY 1"""
 INVALID_INDEXES = (
     "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
     "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
@@ -420,6 +427,11 @@ class PostgresDriver:
         except psycopg.Error as exc:
             raise _wrap(exc, self.url.raw) from None
         return [r[0] for r in rows]
+
+    def tables(self, schema: str) -> list[str]:
+        """Tables, views and sequences in `schema`, not those an extension made (PostGIS's
+        spatial_ref_sys), nor a serial column's own sequence."""
+        return [r[0] for r in self.query(USER_TABLES, (schema,))]
 
     def in_transaction(self) -> bool:
         """Whether a transaction is open on the migration connection (one a file began)."""

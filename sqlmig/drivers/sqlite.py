@@ -206,6 +206,14 @@ class SqliteDriver:
     def invalid_indexes(self) -> list[str]:
         return []  # SQLite builds an index in one statement: it exists whole or not at all
 
+    def tables(self, schema: str) -> list[str]:
+        """Tables and views in the main database (SQLite's own sqlite_* tables left out)."""
+        sql = (
+            "SELECT name FROM main.sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1"
+        )
+        return [r[0] for r in self.query(sql)]
+
     def rollback(self) -> None:
         if self.conn.in_transaction:
             with self._errors():

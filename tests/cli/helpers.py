@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import execute, sqlmig
+from tests.conftest import clean_env, execute, sqlmig
 
 __all__ = ["execute"]  # the tests here import it from this module too
 
@@ -80,10 +79,7 @@ def describe(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def _clean_env(extra: dict[str, str]) -> dict[str, str]:
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_") and k != "DATABASE_URL"
-    }
-    return {**base, **extra}
+    return clean_env(extra)
 
 
 @dataclass

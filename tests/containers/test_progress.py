@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, write
+from tests.conftest import ROOT, clean_env, write
 from tests.integration.procs import sqlite_busy_statement
 
 PROGRESS = re.compile(r"\r\x1b\[K\[(\d+)/(\d+)\] (\S*)  (\d+\.\d) s")
@@ -24,7 +24,7 @@ def _up_on_a_terminal(
     """Run `sqlmig up` (or `command`) with stderr on a pseudo-terminal (stdout a pipe); return
     its exit code, stdout and everything the terminal got."""
     leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
+    env = clean_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sqlmig", "--url", url, "--dir", str(migrations), *extra, command],
         stdout=subprocess.PIPE,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import query, skip_or_fail, sqlmig, write
+from tests.conftest import clean_env, query, skip_or_fail, sqlmig, write
 from tests.integration.procs import Runner, sqlite_busy_statement, wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -166,4 +166,4 @@ def test_sigterm_to_pid_1_of_a_pid_namespace(pg_url: str, migrations: Path) -> N
 
 
 def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
+    return clean_env()

@@ -25,6 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
+from tests import conftest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY = "sqlmig-test: ready"
 
@@ -41,10 +43,7 @@ sqlmig.cli.main()
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment `tests.conftest.sqlmig` uses: no SQLMIG_* or DATABASE_URL leaking in."""
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_") and k != "DATABASE_URL"
-    }
-    return {**base, **(extra or {})}
+    return conftest.clean_env(extra)
 
 
 @dataclass(frozen=True)

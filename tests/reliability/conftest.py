@@ -30,6 +30,14 @@ PGBOUNCER = "/usr/sbin/pgbouncer"
 BOUNCER_PASSWORD = "Sentinel@:/%pw-7Q"  # what pgbouncer's md5 auth checks (scenario 18, 19)
 
 
+@pytest.fixture(autouse=True)
+def _ledger_is_not_a_migration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The witness `ledger` table exists before the first `up`, made by no migration: the
+    sqlmig processes of this suite run as a user with such a table would run them, with
+    SQLMIG_ALLOW_NON_EMPTY=1 (else `up` refuses to run blind, exit 7: tests/cli/test_not_empty)."""
+    monkeypatch.setenv("SQLMIG_ALLOW_NON_EMPTY", "1")
+
+
 @pytest.fixture
 def ledger_db(db_url: str) -> str:
     """db_url (SQLite and PostgreSQL) with an empty `ledger` table."""

@@ -1,0 +1,103 @@
+"""`up` never runs blind (issue 13, item 5): a database with tables but no sqlmig history is
+refused with exit 7 before anything is created, naming what it holds and the ways on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import query, sqlmig, write
+
+
+def _run_sql(url: str, sql: str) -> None:
+    """Change the test database by hand, as another tool or a person would."""
+    if url.startswith("mysql"):
+        from tests.conftest import _mysql_admin
+
+        conn = _mysql_admin()
+        with conn.cursor() as cur:
+            cur.execute(f"USE `{url.rsplit('/', 1)[1]}`")
+            for statement in sql.split(";"):
+                if statement.strip():
+                    cur.execute(statement)
+        conn.close()
+        return
+    from tests.conftest import execute
+
+    execute(url, sql)
+
+
+def _tables(url: str) -> set[str]:
+    if url.startswith("sqlite"):
+        return {r[0] for r in query(url, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    where = "table_schema = DATABASE()" if url.startswith("mysql") else "table_schema = 'public'"
+    return {
+        r[0] for r in query(url, f"SELECT table_name FROM information_schema.tables WHERE {where}")
+    }
+
+
+def test_a_database_with_tables_and_no_history_is_refused(any_url: str, migrations: Path) -> None:
+    write(migrations, "0001_users", "CREATE TABLE users (id INT);\n")
+    _run_sql(any_url, "CREATE TABLE legacy (x INT); CREATE TABLE goose_db_version (id INT)")
+    for extra in ((), ("--dry-run",)):
+        done = sqlmig("--url", any_url, "--dir", str(migrations), "up", *extra)
+        assert done.returncode == 7, done.stderr
+        assert (
+            "has 2 tables or views but no sqlmig history: goose_db_version, legacy" in done.stderr
+        )
+        assert "goose_db_version (goose)" in done.stderr
+        assert "sqlmig baseline V" in done.stderr and "--allow-non-empty" in done.stderr
+    assert _tables(any_url) == {"legacy", "goose_db_version"}  # not even the history table
+
+    as_json = sqlmig("--url", any_url, "--dir", str(migrations), "--json", "up")
+    assert json.loads(as_json.stdout)["error"]["kind"] == "not_empty"
+
+    forced = sqlmig("--url", any_url, "--dir", str(migrations), "up", "--allow-non-empty")
+    assert forced.returncode == 0, forced.stderr
+    assert "users" in _tables(any_url)
+    # from now on sqlmig keeps the history: later runs are not refused
+    write(migrations, "0002_more", "CREATE TABLE more (id INT);\n")
+    again = sqlmig("--url", any_url, "--dir", str(migrations), "up")
+    assert again.returncode == 0, again.stderr
+
+
+def test_baseline_is_the_way_to_adopt_it(any_url: str, migrations: Path) -> None:
+    write(migrations, "0001_users", "CREATE TABLE users (id INT);\n")
+    write(migrations, "0002_posts", "CREATE TABLE posts (id INT);\n")
+    _run_sql(any_url, "CREATE TABLE users (id INT)")
+    assert sqlmig("--url", any_url, "--dir", str(migrations), "up").returncode == 7
+    base = sqlmig("--url", any_url, "--dir", str(migrations), "baseline", "1")
+    assert base.returncode == 0, base.stderr
+    done = sqlmig("--url", any_url, "--dir", str(migrations), "up")
+    assert done.returncode == 0, done.stderr
+    assert {"users", "posts"} <= _tables(any_url)
+
+
+def test_an_empty_database_and_nothing_pending_are_not_refused(
+    any_url: str, migrations: Path
+) -> None:
+    # nothing to apply: nothing runs, so nothing is refused
+    _run_sql(any_url, "CREATE TABLE legacy (x INT)")
+    idle = sqlmig("--url", any_url, "--dir", str(migrations), "up")
+    assert idle.returncode == 0, idle.stderr
+
+
+def test_postgres_counts_only_the_history_schema_and_what_users_made(
+    pg_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_users", "CREATE TABLE users (id INT);\n")
+    # an extension's own objects, another schema's tables: not this migration set's business
+    _run_sql(
+        pg_url,
+        "CREATE EXTENSION pg_buffercache; CREATE SCHEMA other; CREATE TABLE other.x (id INT)",
+    )
+    done = sqlmig("--url", pg_url, "--dir", str(migrations), "up")
+    assert done.returncode == 0, done.stderr
+    # a serial column's sequence is not counted beside its table
+    fresh = migrations.parent / "fresh"
+    fresh.mkdir()
+    write(fresh, "0001_a", "CREATE TABLE a (id INT);\n")
+    _run_sql(pg_url, "CREATE SCHEMA app; CREATE TABLE app.t (id SERIAL PRIMARY KEY)")
+    refused = sqlmig("--url", pg_url, "--dir", str(fresh), "--table", "app.hist", "up")
+    assert refused.returncode == 7, refused.stderr
+    assert "has 1 table or view but no sqlmig history: t" in refused.stderr
