@@ -309,7 +309,8 @@ def test_down_step_of_an_irreversible_migration() -> None:
         "0003_three is irreversible: it has no down file and none was stored"
     )
     assert info.value.hint == (
-        "write 0003_three.down.sql, or revert by hand and use `sqlmig repair`"
+        "write 0003_three.down.sql (`down` then runs it), or revert it by hand and record "
+        "that with `sqlmig mark 3 --pending --reason TEXT`"
     )
 
 
