@@ -288,19 +288,21 @@ class Migrator:
         from .repairs import Marker, apply
 
         files = plan.by_version(self.files())
+        direction = "applied" if applied else "pending"
         with self.session(locked=True) as (driver, history):
             rows = history.read()
             fixes = Marker(history, self.by, reason).plan(
                 versions, rows or [], files, applied=applied
             )
-            if rows is None and any(f.writes for f in fixes):
+            steps = [
+                Step(f.version, *_names(f.version, rows or [], files), direction)
+                for f in fixes
+                if f.writes
+            ]
+            if rows is None and steps:
                 history.ensure()
             apply(driver, fixes)
             rows = history.read() or []
-        direction = "applied" if applied else "pending"
-        steps = [
-            Step(f.version, *_names(f.version, rows, files), direction) for f in fixes if f.writes
-        ]
         return Result(
             "mark", steps=steps, current=_current(rows, files), messages=[f.done for f in fixes]
         )
