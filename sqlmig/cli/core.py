@@ -290,8 +290,9 @@ def repair(
 ) -> None:
     """After review: record edited and renamed files as they are now; settle failed/running rows.
 
-    Exit 4 when drift it does not settle remains (a missing file, other content under a new
-    name). Example: sqlmig repair --dry-run && sqlmig repair
+    Exit 4 when drift it cannot settle remains: a missing file, other content under a new name.
+
+    Example: sqlmig repair --dry-run && sqlmig repair
     """
     run(
         ctx,
