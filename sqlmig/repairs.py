@@ -274,9 +274,13 @@ class Marker:
                 ),
             )
         was = f" (it was {row.status})" if row else ""
+        # with no down file on disk, the down SQL stored with a stopped row is kept
+        down_sql, down_sum = (m.down.text, m.down.checksum) if m.down else (None, None)
+        if m.down is None and row is not None:
+            down_sql, down_sum = row.down_sql, row.down_checksum
         new = AppliedRow(
-            v, m.name, m.up.checksum, m.down.text if m.down else None,
-            m.down.checksum if m.down else None, APPLIED, now(), self.by, None, None, None,
+            v, m.name, m.up.checksum, down_sql, down_sum, APPLIED, now(), self.by, None, None,
+            None,
         )  # fmt: skip
         gone = (self.history.delete(v), self.history.confirm_gone(v)) if row else ()
         return Fix(

@@ -284,3 +284,20 @@ def test_mark_takes_the_lock_and_repair_dry_run_does_not(db_url: str, migrations
     assert str(holder.proc.pid) in contender.stderr
     assert rows(db_url) == [(1, "slow", "applied"), (2, "a", "applied")]  # by the holder's up
     assert [e[1] for e in log(db_url)] == ["up", "up"]
+
+
+def test_mark_applied_keeps_the_stored_down_sql_when_the_down_file_is_gone(
+    any_url: str, migrations: Path
+) -> None:
+    down = "-- sqlmig:no-transaction\nDROP TABLE b;\nDROP TABLE nope;\n"
+    write(migrations, "0001_ab", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n", down)
+    cli = Cli(any_url, migrations)
+    expect(cli, 0, "up")
+    expect(cli, 1, "down")  # stops after DROP TABLE b
+    (migrations / "0001_ab.down.sql").unlink()  # an older build, without the down file
+    by_hand(any_url, "CREATE TABLE b (id int)")  # undo what ran of the down
+    expect(cli, 0, "mark", "1", "--applied", "--reason", "undid the down by hand")
+    assert rows(any_url) == [(1, "ab", "applied")]
+    stored = query(any_url, "SELECT down_sql FROM sqlmig_history WHERE version = 1")
+    assert stored == [(down,)]
+    expect(cli, 0, "validate")
