@@ -6,7 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.helpers import SLOW_SQL, Cli, describe, execute, holding_lock, kind_of
+from tests.cli.helpers import (
+    SLOW_SQL,
+    Cli,
+    describe,
+    execute,
+    holding_lock,
+    kind_of,
+    run_many,
+)
 from tests.conftest import query, write
 
 
@@ -301,3 +309,15 @@ def test_mark_applied_keeps_the_stored_down_sql_when_the_down_file_is_gone(
     stored = query(any_url, "SELECT down_sql FROM sqlmig_history WHERE version = 1")
     assert stored == [(down,)]
     expect(cli, 0, "validate")
+
+
+def test_runners_marking_at_once_mark_exactly_once(any_url: str, migrations: Path) -> None:
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
+    cli = Cli(any_url, migrations)
+    expect(cli, 0, "up")
+    procs = run_many([(cli, ("mark", "1", "--pending", "--lock-timeout", "60"))] * 4)
+    assert [p.returncode for p in procs] == [0] * 4, [describe(p) for p in procs]
+    said = [p.stdout for p in procs]
+    assert sum("marked 0001_a pending" in out for out in said) == 1, said
+    assert sum("already pending; nothing changed" in out for out in said) == 3, said
+    assert [e[1] for e in log(any_url)] == ["up", "mark"]
