@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .drivers.base import Driver
@@ -63,10 +63,14 @@ class Repairer:
             down = failed_as.get(row.version) == "down" or (
                 row.status == RUNNING and row.error == REVERTING
             )
-            if row.status != APPLIED:
-                fixes.append(self._down(row, m) if down else self._clear(row))
-            else:
+            if row.status == APPLIED:
                 fixes.append(self._rerecord(row, m))
+            elif not down:
+                fixes.append(self._clear(row))
+            else:
+                fixes.append(self._down(row, m))
+                if not _all_ran(self.driver, row, m):  # applied again: then as any applied row
+                    fixes.append(self._rerecord(replace(row, status=APPLIED), m))
         return [f for f in fixes if f is not None]
 
     def _event(self, row: AppliedRow, detail: str, checksum: str | None = None) -> Write:
@@ -100,11 +104,8 @@ class Repairer:
         """A down that failed or was interrupted. Its up is applied: unless every statement of
         the down ran, the row goes back to applied (making it pending would apply the up a
         second time); when all of them ran, the down is done and the row goes."""
-        ran = row.statements_done or 0
-        total = _count_statements(
-            self.driver, row.down_sql or (m.down.text if m and m.down else "")
-        )
-        if total and ran >= total:
+        ran, total = row.statements_done or 0, _down_statements(self.driver, row, m)
+        if _all_ran(self.driver, row, m):
             return Fix(
                 row.version,
                 done=f"{row.version} ({row.name}): all {total} statement(s) of its down ran "
@@ -194,14 +195,21 @@ def _left(row: AppliedRow, said: str) -> Fix:
     return Fix(row.version, done=said, todo=said, left=True)
 
 
-def _count_statements(driver: Driver, sql: str) -> int:
-    """How many statements a down file has, as it is run statement by statement (0: unknown)."""
+def _down_statements(driver: Driver, row: AppliedRow, m: Migration | None) -> int:
+    """How many statements a row's down SQL has, as it is run statement by statement (0:
+    unknown): the SQL stored with the row, else the down file."""
     from .sqltext import SplitError
 
     try:
-        return len(driver.split(sql))
+        return len(driver.split(row.down_sql or (m.down.text if m and m.down else "")))
     except SplitError:
         return 0
+
+
+def _all_ran(driver: Driver, row: AppliedRow, m: Migration | None) -> bool:
+    """Whether every statement of a stopped down ran (its count is known)."""
+    total = _down_statements(driver, row, m)
+    return bool(total) and (row.statements_done or 0) >= total
 
 
 # -- mark -------------------------------------------------------------------------------------

@@ -321,3 +321,27 @@ def test_runners_marking_at_once_mark_exactly_once(any_url: str, migrations: Pat
     assert sum("marked 0001_a pending" in out for out in said) == 1, said
     assert sum("already pending; nothing changed" in out for out in said) == 3, said
     assert [e[1] for e in log(any_url)] == ["up", "mark"]
+
+
+def test_one_repair_settles_a_stopped_down_of_a_renamed_file(
+    any_url: str, migrations: Path
+) -> None:
+    """A down that stopped goes back to applied, and then is recorded as its file is now, like
+    any applied row: one repair leaves nothing for a second one."""
+    down = "-- sqlmig:no-transaction\nDROP TABLE nope;\nDROP TABLE a;\n"
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n", down)
+    cli = Cli(any_url, migrations)
+    expect(cli, 0, "up")
+    expect(cli, 1, "down")  # stops at its first statement: nothing of it ran
+    rename(migrations, "0001_a", "0001_create_a")
+    fixed = "DROP TABLE a;\n"
+    (migrations / "0001_create_a.down.sql").write_text(fixed, "utf-8")
+
+    out = expect(cli, 0, "repair")
+    assert "marked applied again" in out
+    assert "re-recorded 0001_create_a: name a -> create_a; down SQL sha256:" in out
+    assert rows(any_url) == [(1, "create_a", "applied")]
+    assert "nothing to repair" in expect(cli, 0, "repair")
+    expect(cli, 0, "validate")
+    expect(cli, 0, "down")
+    assert not has_table(any_url, "a")
