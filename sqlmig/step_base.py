@@ -18,7 +18,6 @@ from .plan import settle_hint
 from .results import Step
 from .sqltext import SplitError, Statement, line_col, noise_end
 
-__all__ = ["REVERTING"]  # imported from here by steps, stepwise and migrator
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 # a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
 LOCK_TIMEOUTS = (LOCK_NOT_AVAILABLE, "1205")
