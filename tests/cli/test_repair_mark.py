@@ -345,3 +345,18 @@ def test_one_repair_settles_a_stopped_down_of_a_renamed_file(
     expect(cli, 0, "validate")
     expect(cli, 0, "down")
     assert not has_table(any_url, "a")
+
+
+def test_marking_an_older_version_pending_says_up_needs_out_of_order(
+    sqlite_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    write(migrations, "0002_b", "CREATE TABLE b (id int);\n")
+    cli = Cli(sqlite_url, migrations)
+    expect(cli, 0, "up")
+    by_hand(sqlite_url, "DROP TABLE a")
+    said = expect(cli, 0, "mark", "1", "--pending")
+    assert "`up` runs it again with --allow-out-of-order" in said
+    assert "numbered below the newest applied" in expect(cli, 2, "up")
+    expect(cli, 0, "up", "--allow-out-of-order")
+    assert has_table(sqlite_url, "a")
