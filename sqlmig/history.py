@@ -48,6 +48,8 @@ CREATE_LOG = """CREATE TABLE IF NOT EXISTS {log} (
 )"""
 
 APPLIED, RUNNING, FAILED = "applied", "running", "failed"
+# how the error of a failed or interrupted down starts in the history row (see repair)
+REVERTING = "reverting: "
 UNRESOLVED = {
     "postgres": "current_schema() is NULL (search_path names no schema that exists yet)",
     "mysql": "the URL names no database",
@@ -73,7 +75,7 @@ class AppliedRow:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """A row of the event log: every up, down, baseline and repair."""
+    """A row of the event log: every up, down, baseline, repair and mark."""
 
     id: int
     version: int | None
@@ -218,13 +220,20 @@ class History:
         )
 
     def set_checksums(
-        self, version: int, checksum: str, down_sql: str | None, down_checksum: str | None
+        self,
+        version: int,
+        checksum: str,
+        down_sql: str | None,
+        down_checksum: str | None,
+        *,
+        name: str,
     ) -> tuple[str, tuple[Any, ...]]:
+        """Record a file as it is now (repair): its name, checksum and down SQL."""
         p = self.p
         return (
-            f"UPDATE {self._table} SET checksum = {p}, down_sql = {p}, down_checksum = {p} "
-            f"WHERE version = {p}",
-            (checksum, down_sql, down_checksum, version),
+            f"UPDATE {self._table} SET name = {p}, checksum = {p}, down_sql = {p}, "
+            f"down_checksum = {p} WHERE version = {p}",
+            (name, checksum, down_sql, down_checksum, version),
         )
 
     def confirm(self, version: int, status: str, checksum: str) -> tuple[str, tuple[Any, ...]]:

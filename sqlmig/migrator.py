@@ -17,7 +17,6 @@ from .faults import Faults
 from .files import Migration, SqlFile, discover
 from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
-from .step_base import REVERTING
 from .steps import Runner
 from .urls import parse_url
 
@@ -255,9 +254,9 @@ class Migrator:
             invalid = driver.invalid_indexes()
         live = [r for r in rows if busy and r.status == RUNNING]
         plan.check_failed([r for r in rows if r not in live])
-        drifted = plan.drift(files, rows)
+        drifted = plan.drift(files, rows) + plan.down_drift(files, rows)
         if drifted:
-            raise plan.drift_error(drifted)
+            raise plan.drift_error(drifted, allow_drift=False)
         if invalid:
             raise SqlmigError(
                 _invalid_note(invalid),
@@ -275,103 +274,48 @@ class Migrator:
 
     # -- repair / baseline ------------------------------------------------------------------
 
-    def repair(self) -> Result:
+    def repair(self, *, dry_run: bool = False) -> Result:
+        """After review: record edited and renamed files as they are now, settle stopped rows.
+        A dry run takes no lock and changes nothing; it says what repair would do."""
+        from .repairs import Repairer, apply
+
         files = plan.by_version(self.files())
-        notes: list[str] = []
-        with self.session(locked=True) as (driver, history):
+        with self.session(locked=not dry_run) as (driver, history):
             rows = history.read() or []
-            # which direction failed, from the log's structured `event` (up / down), never
-            # from an error text a folder's name could imitate
-            failed_as = {e.version: e.event for e in history.read_log() if e.outcome == "failed"}
-            driver.begin()
-            try:
-                for row in rows:
-                    down = failed_as.get(row.version) == "down" or (
-                        row.status == RUNNING and row.error == REVERTING
-                    )
-                    m = files.get(row.version)
-                    notes += (
-                        self._repair_down(driver, history, row, m)
-                        if down and row.status != APPLIED
-                        else self._repair_row(driver, history, row, m)
-                    )
-                driver.commit()
-            except BaseException:
-                driver.rollback()
-                raise
-        return Result("repair", messages=notes or ["nothing to repair"])
+            fixes = Repairer(driver, history, self.by).plan(rows, files)
+            notes = [f.todo if dry_run else f.done for f in fixes]
+            busy = _live_run(driver, rows) if dry_run else None
+            if busy:
+                notes.append(f"a run by {busy} holds the migration lock now: its `running` row "
+                             "is in progress, and repair waits for the lock")  # fmt: skip
+            if not dry_run:
+                apply(driver, fixes)
+        ok = not any(f.left for f in fixes)
+        return Result("repair", ok=ok, dry_run=dry_run, messages=notes or ["nothing to repair"])
 
-    def _repair_row(
-        self, driver: Driver, history: History, row: AppliedRow, m: Migration | None
-    ) -> list[str]:
-        if row.status != APPLIED:
-            driver.record(*history.delete(row.version))
-            driver.record(*history.confirm_gone(row.version))
-            driver.record(*self._repair_event(history, row, f"cleared {row.status} state"))
-            return [
-                f"cleared the {row.status} state of {row.version} ({row.name}); it is pending again"
+    def mark(self, versions: list[int], *, applied: bool, reason: str | None = None) -> Result:
+        """Record that migrations were applied (`applied`) or reverted by hand, without
+        running anything; under the lock, in the audit log with who and why."""
+        from .repairs import Marker, apply
+
+        files = plan.by_version(self.files())
+        direction = "applied" if applied else "pending"
+        with self.session(locked=True) as (driver, history):
+            rows = history.read()
+            fixes = Marker(history, self.by, reason).plan(
+                versions, rows or [], files, applied=applied
+            )
+            steps = [
+                Step(f.version, *_names(f.version, rows or [], files), direction)
+                for f in fixes
+                if f.writes
             ]
-        if m is None:
-            return [f"{row.version} ({row.name}) has no file; left as it is"]
-        down = m.down
-        down_sum = down.checksum if down else row.down_checksum
-        if m.up.checksum == row.checksum and down_sum == row.down_checksum:
-            return []
-        driver.record(
-            *history.set_checksums(
-                row.version, m.up.checksum, down.text if down else row.down_sql, down_sum
-            )
-        )
-        detail = f"checksum {row.checksum} -> {m.up.checksum}"
-        driver.record(*self._repair_event(history, row, detail, m.up.checksum))
-        return [f"re-recorded the checksums of {m.label}"]
-
-    def _repair_down(
-        self, driver: Driver, history: History, row: AppliedRow, m: Migration | None
-    ) -> list[str]:
-        """A down that failed or was interrupted. Its up is applied: unless every statement of
-        the down ran, the row goes back to applied (making it pending would apply the up a
-        second time); when all of them ran, the down is done and the row goes."""
-        ran = row.statements_done or 0
-        total = _count_statements(driver, row.down_sql or (m.down.text if m and m.down else ""))
-        if total and ran >= total:
-            driver.record(*history.delete(row.version))
-            driver.record(*history.confirm_gone(row.version))
-            detail = f"a down whose {ran} statement(s) all ran: pending again"
-            note = (
-                f"{row.version} ({row.name}): all {total} statement(s) of its down ran before "
-                "it stopped; the migration is pending again"
-            )
-        else:
-            driver.record(
-                *history.set_status(
-                    row.version, APPLIED, duration_ms=row.duration_ms, statements_done=None,
-                    error=None,
-                )
-            )  # fmt: skip
-            driver.record(*history.confirm_status(row.version, APPLIED))
-            detail = f"a down that did not finish ({ran} of {total or '?'} ran): applied again"
-            note = (
-                f"{row.version} ({row.name}): its down did not finish ({ran} of "
-                f"{total or '?'} statement(s) ran); marked applied again, since its up is "
-                "applied. If those statements changed anything, undo them by hand or run "
-                "`sqlmig down` again"
-            )
-        driver.record(*self._repair_event(history, row, detail))
-        return [note]
-
-    def _repair_event(
-        self, history: History, row: AppliedRow, detail: str, checksum: str | None = None
-    ) -> tuple:
-        """The log entry of one repaired row."""
-        return history.event(
-            "repair",
-            version=row.version,
-            name=row.name,
-            checksum=checksum or row.checksum,
-            duration_ms=None,
-            detail=detail,
-            by=self.by,
+            if rows is None and steps:
+                history.ensure()
+            apply(driver, fixes)
+            rows = history.read() or []
+        return Result(
+            "mark", steps=steps, current=_current(rows, files), messages=[f.done for f in fixes]
         )
 
     def baseline(self, version: int) -> Result:
@@ -402,16 +346,6 @@ class Migrator:
         return Result("baseline", steps=steps, current=files[-1].label)
 
 
-def _count_statements(driver: Driver, sql: str) -> int:
-    """How many statements a down file has, as it is run statement by statement (0: unknown)."""
-    from .sqltext import SplitError
-
-    try:
-        return len(driver.split(sql))
-    except SplitError:
-        return 0
-
-
 def _lock_acquired(start: float, waited: list[str]) -> Event:
     """Said when the lock had to be waited for; logged as debug otherwise."""
     ms = int((time.perf_counter() - start) * 1000)
@@ -425,6 +359,15 @@ def _planned(
     return Step(
         version, name, label, direction, None, sql.transactional, sql.text if with_sql else None
     )
+
+
+def _names(version: int, rows: list[AppliedRow], files: dict[int, Migration]) -> tuple[str, str]:
+    """The name and label of a version, from its file or else its row."""
+    m = files.get(version)
+    if m is not None:
+        return m.name, m.label
+    name = next((r.name for r in rows if r.version == version), "")
+    return name, f"{version}_{name}"
 
 
 def _label(version: int, name: str, files: dict[int, Migration]) -> str:
@@ -463,7 +406,8 @@ def _live_run(driver: Driver, rows: list[AppliedRow]) -> str | None:
 def _status_rows(
     files: list[Migration], rows: list[AppliedRow], busy: str | None = None
 ) -> list[StatusRow]:
-    drifted = {d.version: d for d in plan.drift(files, rows)}
+    # an edited up file says more than an edited down file of the same migration
+    drifted = {d.version: d for d in plan.down_drift(files, rows) + plan.drift(files, rows)}
     recorded = {r.version: r for r in rows}
     known = plan.by_version(files)
     out: list[StatusRow] = []

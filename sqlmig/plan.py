@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import DriftError, FailedStateError, MigrationFileError, NotEmptyError, UsageError
 from .files import Migration, SqlFile, directives
-from .history import APPLIED, AppliedRow
+from .history import APPLIED, REVERTING, AppliedRow
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Drift:
 
     version: int
     name: str
-    kind: str  # "edited" | "renamed" | "missing"
+    kind: str  # "edited" | "renamed" | "missing" | "edited_down"
     recorded: str
     on_disk: str | None
     path: Path | None
@@ -25,10 +25,25 @@ class Drift:
         if self.kind == "missing":
             return f"{self.version} ({self.name}) is applied but its file is missing"
         if self.kind == "renamed":
-            return f"{self.path} was applied under the name {self.name!r}"
+            said = f"{self.path} was applied under the name {self.name!r}"
+            if self.on_disk != self.recorded:
+                said += f" and holds other content (recorded {self.recorded}, now {self.on_disk})"
+            return said
+        if self.kind == "edited_down":
+            return (
+                f"{self.path} was edited after {self.version} ({self.name}) was applied "
+                f"(down SQL stored {self.recorded}, file now {self.on_disk})"
+            )
         return (
             f"{self.path} was edited after it was applied "
             f"(recorded {self.recorded}, now {self.on_disk})"
+        )
+
+    @property
+    def repairable(self) -> bool:
+        """Whether `sqlmig repair` settles it: an edit, or a new name for the same content."""
+        return self.kind in ("edited", "edited_down") or (
+            self.kind == "renamed" and self.on_disk == self.recorded
         )
 
 
@@ -63,14 +78,54 @@ def drift(files: list[Migration], rows: list[AppliedRow]) -> list[Drift]:
     return found
 
 
-def drift_error(found: list[Drift]) -> DriftError:
+def down_drift(files: list[Migration], rows: list[AppliedRow]) -> list[Drift]:
+    """Applied migrations whose down file differs from the down SQL stored when they were
+    applied (what `down` refuses to run). A down file added or removed since is not drift:
+    `down` runs the added file, or the stored copy."""
+    known = by_version(files)
+    found: list[Drift] = []
+    for row in rows:
+        m = known.get(row.version)
+        down = m.down if m else None
+        if row.status == APPLIED and down and row.down_checksum not in (None, down.checksum):
+            found.append(
+                Drift(
+                    row.version, row.name, "edited_down", row.down_checksum or "",
+                    down.checksum, down.path,
+                )
+            )  # fmt: skip
+    return found
+
+
+# The next step for each kind of drift, said once per kind found.
+_NEXT = {
+    "edited": "restore an edited file, or after review run `sqlmig repair` to record it as it "
+    "is now (change a live schema with a new migration: `sqlmig new NAME`)",
+    "renamed": "`sqlmig repair` records the new name of a renamed file (or rename it back)",
+    "reused": "a file under an applied version with another name and other content is not "
+    "repaired: if it is another migration, renumber it and restore the applied one's file; if "
+    "it is the same one renamed and edited, rename it back and `sqlmig repair` the edit",
+    "missing": "restore a missing file, or, if its migration was reverted by hand, record that "
+    "with `sqlmig mark VERSION --pending`",
+    "edited_down": "restore an edited down file, or after review run `sqlmig repair` to store "
+    "it as the SQL `down` runs",
+}
+
+
+def _next_step(d: Drift) -> str:
+    return "reused" if d.kind == "renamed" and not d.repairable else d.kind
+
+
+def drift_error(found: list[Drift], *, allow_drift: bool = True) -> DriftError:
+    """`allow_drift`: the command has --allow-drift (up, redo), so the hint names it."""
     lines = "\n  ".join(d.describe() for d in found)
+    steps = list(dict.fromkeys(_NEXT[_next_step(d)] for d in found))
+    if allow_drift:
+        steps.append("--allow-drift skips this check")
     return DriftError(
         f"{len(found)} applied migration(s) no longer match their files; nothing was run:\n"
         f"  {lines}",
-        hint="restore the original files, or after review run `sqlmig repair` to accept the "
-        "edits; change a live schema with a new migration (`sqlmig new NAME`). "
-        "--allow-drift skips this check.",
+        hint="; ".join(steps),
     )
 
 
@@ -79,16 +134,42 @@ def describe_row(row: AppliedRow) -> str:
     return f"{text}: {row.error}" if row.error else text
 
 
+def settle_hint(direction: str, version: int | str = "VERSION") -> str:
+    """What to do after a migration stopped midway: undo it and repair, or finish it and mark."""
+    if direction == "down":
+        return (
+            "undo what ran of the down by hand and run `sqlmig repair` (the migration is "
+            "applied again and `down` can run again), or finish the down by hand and record "
+            f"that with `sqlmig mark {version} --pending`"
+        )
+    return (
+        "undo what ran by hand and run `sqlmig repair` (the migration becomes pending and "
+        f"`up` runs it again), or finish it by hand and record that with `sqlmig mark "
+        f"{version} --applied`"
+    )
+
+
 def check_failed(rows: list[AppliedRow]) -> None:
     bad = [r for r in rows if r.status != APPLIED]
     if bad:
         lines = "\n  ".join(describe_row(r) for r in bad)
         raise FailedStateError(
             f"the database is in a partial state; nothing was run:\n  {lines}",
-            hint="check those migrations' objects by hand, then run `sqlmig repair` to clear "
-            "the state (an up that did not finish becomes pending again; a down that did not "
-            "finish goes back to applied)",
+            hint="check those migrations' objects by hand; then " + _settle_rows(bad),
         )
+
+
+def _settle_rows(bad: list[AppliedRow]) -> str:
+    """The next step for each stopped row: an up's and a down's differ."""
+    downs = {r.version for r in bad if (r.error or "").startswith(REVERTING)}
+    if len(bad) == 1:
+        return settle_hint("down" if downs else "up", bad[0].version)
+    said = [
+        f"for {r.version} ({r.name}): "
+        + settle_hint("down" if r.version in downs else "up", r.version)
+        for r in bad
+    ]
+    return "; ".join(said) + ". `sqlmig repair --dry-run` shows what repair would do"
 
 
 def pending(files: list[Migration], rows: list[AppliedRow]) -> list[Migration]:
@@ -129,7 +210,8 @@ def down_step(row: AppliedRow, m: Migration | None, *, allow_drift: bool) -> Dow
             raise DriftError(
                 f"{on_disk.path} differs from the down SQL stored when {label} was applied "
                 f"(stored {row.down_checksum}, now {on_disk.checksum}); nothing was run",
-                hint="restore the file, or pass --allow-drift to run the file on disk",
+                hint="restore the file; or, after review, run `sqlmig repair` to store the file as "
+                "the down SQL, or pass --allow-drift to run the file on disk this once",
             )
         return DownStep(row, label, on_disk)
     if row.down_sql is not None:
@@ -138,7 +220,8 @@ def down_step(row: AppliedRow, m: Migration | None, *, allow_drift: bool) -> Dow
         return DownStep(row, label, SqlFile(where, row.down_sql, row.down_checksum or "", tx))
     raise UsageError(
         f"{label} is irreversible: it has no down file and none was stored",
-        hint=f"write {label}.down.sql, or revert by hand and use `sqlmig repair`",
+        hint=f"write {label}.down.sql (`down` then runs it), or revert it by hand and record "
+        f"that with `sqlmig mark {row.version} --pending --reason TEXT`",
     )
 
 

@@ -48,8 +48,9 @@ def _status(result: Result) -> list[str]:
     if not result.rows:
         return ["no migrations found"]
     width = max(len(r.label) for r in result.rows)
+    w = max(8, *(len(r.state) for r in result.rows))  # edited_down is wider than the rest
     lines = [
-        f"{r.state:<8} {r.label:<{width}}  {r.applied_at or ''}{_by_and_duration(r)}".rstrip()
+        f"{r.state:<{w}} {r.label:<{width}}  {r.applied_at or ''}{_by_and_duration(r)}".rstrip()
         for r in result.rows
     ]
     lines += [f"  {r.label}: {r.detail}" for r in result.rows if r.detail]

@@ -13,12 +13,11 @@ from .errors import MigrationFailed, MigrationFileError
 from .events import MIGRATION_APPLIED, MIGRATION_FAILED, Event, Notify
 from .faults import NONE, Faults
 from .files import Migration, SqlFile
-from .history import FAILED, History
+from .history import FAILED, REVERTING, History
+from .plan import settle_hint
 from .results import Step
 from .sqltext import SplitError, Statement, line_col, noise_end
 
-# how the error of a failed or interrupted down starts in the history row (see repair)
-REVERTING = "reverting: "
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 # a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
 LOCK_TIMEOUTS = (LOCK_NOT_AVAILABLE, "1205")
@@ -157,7 +156,12 @@ def file_offset(stmt: Statement, offset: int | None) -> int:
 
 
 def what_stays(
-    stayed: int, opened: int | None, failed: int, left: list[str], direction: str = "up"
+    stayed: int,
+    opened: int | None,
+    failed: int,
+    left: list[str],
+    direction: str = "up",
+    version: int | str = "VERSION",
 ) -> str:
     said = f"{stayed} statement(s) ran and stay applied"
     if opened is not None:
@@ -171,12 +175,7 @@ def what_stays(
             f"; the database has INVALID index(es) {', '.join(left)} (a failed CREATE INDEX "
             f"CONCURRENTLY leaves one; IF NOT EXISTS would then skip it): {drops}"
         )
-    if direction == "down":
-        return said + (
-            "; undo or finish them by hand, then `sqlmig repair` marks the migration applied "
-            "again (its up stays applied) and `down` can run again"
-        )
-    return said + "; fix the database by hand, then run `sqlmig repair`"
+    return f"{said}; {settle_hint(direction, version)}"
 
 
 def extra(exc: ScriptError) -> str:

@@ -19,7 +19,7 @@ from .events import (
 )
 from .files import Migration, SqlFile
 from .history import APPLIED, FAILED, AppliedRow, now
-from .plan import DownStep
+from .plan import DownStep, settle_hint
 from .results import Step
 from .step_base import (
     LOCK_NOT_AVAILABLE,
@@ -295,6 +295,6 @@ class Runner(StepBase):
         self.log_failure(t, error)
         return MigrationFailed(
             f"{t.label} ({t.direction}): {error}",
-            hint="remove transaction control from the file (sqlmig wraps it in a transaction), "
-            "check the database, then `sqlmig repair`",
+            hint="remove transaction control from the file (sqlmig wraps it in a transaction) "
+            f"and check the database; then {settle_hint(t.direction, t.version)}",
         )

@@ -12,7 +12,7 @@ from .errors import HistoryError, LockLost, MigrationFailed
 from .events import MIGRATION_STARTED
 from .files import Migration
 from .history import APPLIED, RUNNING, AppliedRow, now
-from .plan import DownStep
+from .plan import DownStep, settle_hint
 from .results import Step
 from .sqltext import Statement, noise_end
 from .step_base import (
@@ -145,10 +145,11 @@ class Stepwise(StepBase):
                 f"\n{t.label} ({t.direction}): {done} of {total} statement(s) ran and stay "
                 "applied; its history row could not be updated and may still say running"
             )
-            exc.hint = (
-                "check the database and the history table, then `sqlmig repair` (an up's row "
-                "is cleared, to run it again once its statements are undone; a down's goes back "
-                "to applied, or is cleared when all of the down ran)"
+            exc.hint = "check the database and the history table; then " + (
+                settle_hint(t.direction, t.version)
+                if done < total
+                else f"record that all of it ran with `sqlmig mark {t.version} "
+                f"--{'applied' if t.direction == 'up' else 'pending'}`"
             )
             raise
 
@@ -189,7 +190,9 @@ class Stepwise(StepBase):
         return MigrationFailed(
             f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
             f"outside a transaction:\n{error}" + extra(exc),
-            hint=what_stays(stayed, None if opened is None else stayed, i, left, t.direction),
+            hint=what_stays(
+                stayed, None if opened is None else stayed, i, left, t.direction, t.version
+            ),
         )
 
     def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:
@@ -216,5 +219,5 @@ class Stepwise(StepBase):
             f"{t.label} ({t.direction}) did not finish: {error}",
             hint=f"{done} statement(s) before it ran and stay applied; statements "
             f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
-            "file (COMMIT), fix the database if needed, then run `sqlmig repair`",
+            f"file (COMMIT); then {settle_hint(t.direction, t.version)}",
         )

@@ -1,5 +1,5 @@
 """The migration commands: init, new, up, wait, down, redo, status, current, history,
-validate, repair, baseline."""
+validate, repair, mark, baseline."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -216,7 +216,7 @@ def _status_code(result: Result) -> int:
     states = {r.state for r in result.rows}
     if states & {"failed", "running"}:
         return 5
-    if states & {"edited", "missing", "renamed"}:
+    if states & {"edited", "missing", "renamed", "edited_down"}:
         return 4
     return 8 if states & {"pending", "applying"} else 0
 
@@ -290,12 +290,51 @@ def validate(ctx: typer.Context) -> None:
 
 
 @app.command()
-def repair(ctx: typer.Context) -> None:
-    """After review: re-record checksums of edited files and clear failed/running states.
+def repair(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="List what repair would change; change nothing."),
+    ] = False,
+) -> None:
+    """After review: record edited and renamed files as they are now; settle failed/running rows.
 
-    Example: sqlmig repair
+    Exit 4 when drift it cannot settle remains: a missing file, other content under a new name.
+
+    Example: sqlmig repair --dry-run && sqlmig repair
     """
-    run(ctx, lambda cfg, n: migrator(cfg, n).repair())
+    run(
+        ctx,
+        lambda cfg, n: migrator(cfg, n).repair(dry_run=dry_run),
+        exit_code=lambda result: 0 if result.ok else 4,
+    )
+
+
+@app.command()
+def mark(
+    ctx: typer.Context,
+    versions: Annotated[list[int], typer.Argument(help="The version(s) to mark.")],
+    applied: Annotated[
+        bool | None,
+        typer.Option(
+            "--applied/--pending",
+            help="Record as applied (run by hand, not by sqlmig) or as pending (reverted by "
+            "hand). One of them is required.",
+            show_default=False,
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why, kept in the audit log (`sqlmig history`)."),
+    ] = None,
+) -> None:
+    """Record that migrations were applied or reverted by hand, running nothing.
+
+    Example: sqlmig mark 7 --pending --reason "reverted by hand: irreversible"
+    """
+    if applied is None:
+        raise typer.BadParameter("pass --applied or --pending", param_hint="'--applied/--pending'")
+    run(ctx, lambda cfg, n: migrator(cfg, n).mark(versions, applied=applied, reason=reason))
 
 
 @app.command()

@@ -35,6 +35,8 @@ COMMANDS: list[tuple[str, ...]] = [
     ("history",),
     ("validate",),
     ("repair",),
+    ("repair", "--dry-run"),
+    ("mark", "1", "--applied", "--reason", "r"),
     ("baseline", "1"),
 ]
 MODES: list[tuple[str, ...]] = [(), ("--json",), ("--verbose",), ("--json", "--verbose")]
@@ -115,7 +117,9 @@ def test_no_output_leaks_the_password_against_a_real_server(
     procs.append(cli("up"))
     run(5, "up")
     run(5, "status", "--exit-code")
+    run(0, "repair", "--dry-run")
     run(0, "repair")
+    run(0, "mark", "1", "--applied", "--reason", "r")
     execute(pg_url, "DROP TABLE b")
     (migrations / "0002_broken.up.sql").unlink()
 

@@ -38,7 +38,10 @@ def _bounced(port: int, url: str, password: str = BOUNCER_PASSWORD) -> str:
     )
 
 
-@pytest.mark.parametrize("command", [["up"], ["down"], ["redo"], ["baseline", "1"], ["repair"]])
+@pytest.mark.parametrize(
+    "command",
+    [["up"], ["down"], ["redo"], ["baseline", "1"], ["repair"], ["mark", "1", "--applied"]],
+)
 def test_locking_commands_refuse_a_transaction_pooler(
     ledger_pg: str, migrations: Path, pgbouncer: int, command: list[str]
 ) -> None:
@@ -76,7 +79,7 @@ def test_read_only_commands_work_through_the_pooler_with_a_hostile_password(
     write_versions(migrations, range(1, 3))
     assert sqlmig(*args(ledger_pg, migrations, "up", "--to", "1")).returncode == 0
     url = _bounced(pgbouncer, ledger_pg)
-    for command in (["status"], ["validate"], ["history"], ["current"]):
+    for command in (["status"], ["validate"], ["history"], ["current"], ["repair", "--dry-run"]):
         done = sqlmig(*args(url, migrations, *command))
         assert done.returncode == 0, (command, done.stderr)
         secret_free(done.stdout + done.stderr, BOUNCER_PASSWORD)

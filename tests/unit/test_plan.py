@@ -203,6 +203,32 @@ def test_drift_error() -> None:
     assert "--allow-drift" in error.hint
 
 
+def test_drift_error_says_each_kind_next_step_once() -> None:
+    renamed = row(M1, name="old_name")
+    reused = row(M2, name="other", checksum="sha256:other")
+    found = plan.drift(FILES, [renamed, reused, row(version=7, name="gone")])
+    assert [d.kind for d in found] == ["renamed", "renamed", "missing"]
+    assert [d.repairable for d in found] == [True, False, False]
+    hint = plan.drift_error(found, allow_drift=False).hint or ""
+    assert "`sqlmig repair` records the new name of a renamed file" in hint
+    assert "renumber it" in hint
+    assert "`sqlmig mark VERSION --pending`" in hint
+    assert "--allow-drift" not in hint  # validate has no such option
+    assert "holds other content" in found[1].describe()
+
+
+def test_down_drift_is_an_edited_down_file_only() -> None:
+    rows = [
+        row(M1, down_checksum="sha256:stored"),  # its down file was edited since
+        row(M2, down_sql=None, down_checksum=None),  # a down file added since: not drift
+        row(M3, down_checksum="sha256:stored", status=FAILED),  # a failed state, not drift
+    ]
+    found = plan.down_drift(FILES, rows)
+    assert [(d.version, d.kind, d.recorded) for d in found] == [(1, "edited_down", "sha256:stored")]
+    assert plan.drift(FILES, rows[:1]) == []  # not an edited up file
+    assert "restore an edited down file" in (plan.drift_error(found).hint or "")
+
+
 # --- check_failed -----------------------------------------------------------------------------
 
 
@@ -227,6 +253,18 @@ def test_check_failed_describes_each_bad_row() -> None:
     )
     assert info.value.hint is not None
     assert "sqlmig repair" in info.value.hint
+    assert "for 2 (two): undo what ran by hand" in info.value.hint
+    assert "`sqlmig mark 3 --applied`" in info.value.hint
+
+
+def test_check_failed_says_a_stopped_down_goes_back_to_applied_or_is_marked_pending() -> None:
+    stopped = row(M2, status=FAILED, error="reverting: boom")
+    with pytest.raises(FailedStateError) as info:
+        plan.check_failed([stopped])
+    assert info.value.hint == (
+        "check those migrations' objects by hand; then " + plan.settle_hint("down", 2)
+    )
+    assert "`sqlmig mark 2 --pending`" in info.value.hint
 
 
 # --- down_step --------------------------------------------------------------------------------
@@ -309,7 +347,8 @@ def test_down_step_of_an_irreversible_migration() -> None:
         "0003_three is irreversible: it has no down file and none was stored"
     )
     assert info.value.hint == (
-        "write 0003_three.down.sql, or revert by hand and use `sqlmig repair`"
+        "write 0003_three.down.sql (`down` then runs it), or revert it by hand and record "
+        "that with `sqlmig mark 3 --pending --reason TEXT`"
     )
 
 
