@@ -19,6 +19,7 @@ from .events import (
 )
 from .files import Migration, SqlFile
 from .history import APPLIED, FAILED, AppliedRow, now
+from .orphans import failure as orphan_failure
 from .plan import DownStep
 from .results import Step
 from .step_base import (
@@ -51,6 +52,7 @@ class Runner(StepBase):
             notify=self.notify,
             faults=self.faults,
             retries=self.retries,
+            orphans=self.orphans,
         )
 
     def apply(self, m: Migration, *, durable: bool = True) -> Step:
@@ -71,9 +73,11 @@ class Runner(StepBase):
     def _apply_once(self, m: Migration, target: Target, durable: bool) -> Step:
         self.notify(event_of(MIGRATION_STARTED, f"applying {m.label}", target))
         start = time.perf_counter()
+        self.orphans.before()
         self.driver.begin(durable=durable)
         try:
             self.driver.run_script(m.up.text)
+            self._check_orphans()
             self.faults.hit("before_history", m.version)
             self.record_up(m, ms_since(start))
             self.faults.hit("before_commit", m.version)
@@ -139,6 +143,7 @@ class Runner(StepBase):
                 hint="apply without --single-transaction",
             )
         steps: list[Step] = []
+        self.orphans.before()
         self.driver.begin(checking=True)
         current = todo[0]
         try:
@@ -146,6 +151,7 @@ class Runner(StepBase):
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
                 self.driver.run_script(current.up.text)
+                self._check_orphans()  # each file's own: as when they run one per transaction
                 self.record_up(current, ms_since(start))
                 if current is not todo[-1]:
                     self.driver.between()  # the next file starts in the run's session
@@ -225,9 +231,11 @@ class Runner(StepBase):
         return Step(row.version, row.name, s.label, "down", ms, s.sql.transactional)
 
     def _revert_once(self, s: DownStep, target: Target, start: float) -> Step:
+        self.orphans.before()
         self.driver.begin()
         try:
             self.driver.run_script(s.sql.text)
+            self._check_orphans()
             self.faults.hit("before_history", s.row.version)
             self.driver.record(*self.history.delete(s.row.version))
             self.driver.record(*self.history.confirm_gone(s.row.version))
@@ -240,6 +248,13 @@ class Runner(StepBase):
             self.driver.rollback()
             raise self._failure(target, exc) from None
         return Step(s.row.version, s.row.name, s.label, "down", ms_since(start))
+
+    def _check_orphans(self) -> None:
+        """Fail the step, like the statement that broke the key would elsewhere, when it left
+        rows without a parent that were not there before it (SQLite)."""
+        found = self.orphans.after()
+        if found:
+            raise ScriptError(orphan_failure(found), sqlstate="SQLITE_CONSTRAINT_FOREIGNKEY")
 
     def _down_event(self, row: AppliedRow, ms: int) -> tuple:
         return self.history_event("down", row.version, row.name, row.checksum, ms)

@@ -12,6 +12,7 @@ from .errors import HistoryError, LockLost, MigrationFailed
 from .events import MIGRATION_STARTED
 from .files import Migration
 from .history import APPLIED, RUNNING, AppliedRow, now
+from .orphans import failure as orphan_failure
 from .plan import DownStep
 from .results import Step
 from .sqltext import Statement, noise_end
@@ -47,6 +48,7 @@ class Stepwise(StepBase):
             )
         )
         start = time.perf_counter()
+        self.orphans.before()
         down = m.down
         row = AppliedRow(
             m.version, m.name, m.up.checksum, down.text if down else None,
@@ -54,6 +56,7 @@ class Stepwise(StepBase):
         )  # fmt: skip
         self.driver.write(self.history.insert(row), self.history.confirm_status(m.version, RUNNING))
         self.run(target, statements)
+        self._check_orphans(target, len(statements))
         ms = ms_since(start)
         with self._saying_what_stays(target, len(statements), len(statements)):
             self.driver.write(
@@ -71,6 +74,7 @@ class Stepwise(StepBase):
         """A down file statement by statement: the row says `running` until it is removed."""
         row = s.row
         statements = split(self.driver, s.sql)
+        self.orphans.before()
         self.driver.write(
             self.history.set_status(
                 row.version, RUNNING, duration_ms=None, statements_done=0, error=REVERTING
@@ -78,6 +82,7 @@ class Stepwise(StepBase):
             self.history.confirm_status(row.version, RUNNING),
         )
         self.run(target, statements)
+        self._check_orphans(target, len(statements))
         down = self.history_event("down", row.version, row.name, row.checksum, ms_since(start))
         with self._saying_what_stays(target, len(statements), len(statements)):
             self.driver.write(
@@ -119,6 +124,20 @@ class Stepwise(StepBase):
             self.faults.hit("after_statement", i + 1)
         if opened is not None:
             raise self._never_ended(t, statements, opened, done)
+
+    def _check_orphans(self, t: Target, total: int) -> None:
+        """After the last statement, before the row says done: rows left without a parent that
+        were not there before (SQLite) fail the file; its statements stay applied."""
+        found = self.orphans.after()
+        if not found:
+            return
+        error = f"{t.sql.path}: {orphan_failure(found)}"
+        self.mark_failed(t, total, error)
+        raise MigrationFailed(
+            f"{t.label} ({t.direction}) left rows without a parent, outside a transaction:\n"
+            f"{error}",
+            hint=what_stays(total, None, total - 1, [], t.direction),
+        )
 
     def _progress(self, t: Target, statements: list[Statement], done: int) -> None:
         """Count a statement as done in the history row, behind the lock proof."""

@@ -48,12 +48,16 @@ test_lock_proof.py check each driver):
     transaction is still the one it began (a file's COMMIT; BEGIN); TransactionEnded carries
     whether what ran before was committed.
 13. `invalid_indexes()` names indexes a failed build left behind (PostgreSQL's CONCURRENTLY).
+14. `orphans()` lists the rows whose foreign key points at no parent row, grouped by table and
+    parent, where the database does not enforce foreign keys while migrating (SQLite, whose
+    `foreign_keys` pragma is off); [] where every statement enforces them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from ..errors import ConnectError, HistoryError
@@ -109,6 +113,17 @@ class TransactionEnded(Exception):
         self.committed = committed
 
 
+@dataclass(frozen=True)
+class Orphans:
+    """Rows of `table` whose foreign key points at no row of `parent` (`parent` holds SQLite's
+    error when the key cannot be checked at all: a "foreign key mismatch")."""
+
+    table: str
+    parent: str
+    count: int
+    rowids: tuple[int | None, ...] = ()  # the first few; None for a WITHOUT ROWID table
+
+
 class Driver(Protocol):
     dialect: ClassVar[str]
     TYPES: ClassVar[dict[str, str]]
@@ -146,6 +161,8 @@ class Driver(Protocol):
     def between(self) -> None: ...
 
     def invalid_indexes(self) -> list[str]: ...
+
+    def orphans(self) -> list[Orphans]: ...
 
     def commit(self) -> None: ...
 

@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # the optional extra is not installed
 from ..errors import ConnectError, HistoryError, LockLost, LockTimeout, UsageError
 from ..sqltext import Statement, split_mysql
 from ..urls import DatabaseUrl, scrub
-from .base import MissingTable, ScriptError, TransactionEnded, write_missed
+from .base import MissingTable, Orphans, ScriptError, TransactionEnded, write_missed
 
 MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
@@ -279,6 +279,9 @@ class MysqlDriver:
 
     def invalid_indexes(self) -> list[str]:
         return []  # an index build that fails leaves nothing behind
+
+    def orphans(self) -> list[Orphans]:
+        return []  # foreign keys are enforced (unless a file turns foreign_key_checks off)
 
     def rollback(self) -> None:
         """Roll back what the file left open, an XA branch it began included (ROLLBACK does

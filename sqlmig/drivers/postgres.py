@@ -25,7 +25,14 @@ from ..sqltext import (
 )
 from ..urls import DatabaseUrl, scrub
 from . import pg_lock, pg_session
-from .base import CommitLost, MissingTable, ScriptError, TransactionEnded, write_missed
+from .base import (
+    CommitLost,
+    MissingTable,
+    Orphans,
+    ScriptError,
+    TransactionEnded,
+    write_missed,
+)
 from .pg_connect import _connect
 from .pg_errors import _lost, _script_error, _wrap
 from .pg_session import LockProof
@@ -420,6 +427,9 @@ class PostgresDriver:
         except psycopg.Error as exc:
             raise _wrap(exc, self.url.raw) from None
         return [r[0] for r in rows]
+
+    def orphans(self) -> list[Orphans]:
+        return []  # every statement checks foreign keys (deferred ones at COMMIT)
 
     def in_transaction(self) -> bool:
         """Whether a transaction is open on the migration connection (one a file began)."""

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from ..errors import ConnectError, HistoryError, LockTimeout
 from ..sqltext import Statement, noise_end, split_sqlite
 from ..urls import DatabaseUrl
-from .base import MissingTable, ScriptError, TransactionEnded, write_missed
+from .base import MissingTable, Orphans, ScriptError, TransactionEnded, write_missed
 
 
 class SqliteDriver:
@@ -206,6 +206,30 @@ class SqliteDriver:
     def invalid_indexes(self) -> list[str]:
         return []  # SQLite builds an index in one statement: it exists whole or not at all
 
+    def orphans(self) -> list[Orphans]:
+        """PRAGMA foreign_key_check of the main database, counted by table and parent inside
+        SQLite (a legacy database's million orphans never cross into Python). A key SQLite
+        cannot check ("foreign key mismatch") fails the whole pragma: then table by table."""
+        try:
+            return self._orphans("NULL")
+        except sqlite3.OperationalError as exc:
+            if "foreign key mismatch" not in str(exc):
+                raise HistoryError(f"SQLite error on {self.path}: {exc}") from None
+        found: list[Orphans] = []
+        for (table,) in self.query(FK_TABLES):
+            try:
+                found += self._orphans("?", table)
+            except sqlite3.OperationalError as exc:
+                found.append(Orphans(table, str(exc), 1))
+        return found
+
+    def _orphans(self, which: str, *params: str) -> list[Orphans]:
+        rows = self.conn.execute(ORPHANS.format(which=which), params).fetchall()
+        grouped: dict[tuple[str, str], list[Any]] = {}
+        for table, parent, count, rowid in rows:
+            grouped.setdefault((table, parent), [count]).append(rowid)
+        return [Orphans(t, p, v[0], tuple(v[1:])) for (t, p), v in grouped.items()]
+
     def rollback(self) -> None:
         if self.conn.in_transaction:
             with self._errors():
@@ -228,6 +252,16 @@ class SqliteDriver:
     def close(self) -> None:
         self.conn.close()
 
+
+# Rows without a parent, by child table and parent: how many, and the first rowids of each.
+ORPHANS = """SELECT "table", parent, n, rowid FROM (
+  SELECT "table", parent, rowid, count(*) OVER (PARTITION BY "table", parent) AS n,
+         row_number() OVER (PARTITION BY "table", parent ORDER BY rowid) AS i
+  FROM pragma_foreign_key_check({which}, 'main')) WHERE i <= 5 ORDER BY "table", parent, rowid"""
+FK_TABLES = (
+    "SELECT name FROM main.sqlite_master m WHERE type = 'table' "
+    "AND EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name, 'main')) ORDER BY name"
+)
 
 # Pragmas a migration may set that change how later SQL behaves; restored after each file.
 # (busy_timeout belongs to the lock; journal_mode is a property of the file, not the session.)

@@ -1,0 +1,58 @@
+"""Foreign keys SQLite does not enforce while migrating: rows a migration left without a parent."""
+
+from __future__ import annotations
+
+from .drivers.base import Driver, Orphans
+
+
+class OrphanCheck:
+    """Compares the database's orphans after each migration with those before it: only new ones
+    fail the migration, so a legacy database that already holds some is never blocked by them."""
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+        self.known: dict[tuple[str, str], int] | None = None
+
+    def before(self) -> None:
+        """Count the orphans before the run's first migration (later ones: after the last)."""
+        if self.known is None:
+            self.known = _counts(self.driver.orphans())
+
+    def after(self) -> str | None:
+        """The new orphans since `before` (None: none), described; else remembered as known."""
+        found = self.driver.orphans()
+        known = self.known or {}
+        new = [o for o in found if o.count > known.get((o.table, o.parent), 0)]
+        if new:
+            return "; ".join(_describe(o, known.get((o.table, o.parent), 0)) for o in new)
+        self.known = _counts(found)
+        return None
+
+
+def _counts(found: list[Orphans]) -> dict[tuple[str, str], int]:
+    return {(o.table, o.parent): o.count for o in found}
+
+
+def _describe(o: Orphans, before: int) -> str:
+    if not o.rowids:  # SQLite could not check this key at all
+        return f'table "{o.table}": {o.parent}'
+    more = ", ..." if o.count > len(o.rowids) else ""
+    rows = (
+        f"rowid {', '.join(str(r) for r in o.rowids)}{more}"
+        if None not in o.rowids
+        else "(WITHOUT ROWID)"
+    )
+    was = f" ({before} of them were there before this migration)" if before else ""
+    return (
+        f'table "{o.table}" {rows}: {o.count} row(s) whose foreign key points at no row of '
+        f'"{o.parent}"{was}'
+    )
+
+
+def failure(found: str) -> str:
+    """The error of a migration that left orphans, after the file's name."""
+    return (
+        f"FOREIGN KEY constraint failed: {found} (PRAGMA foreign_key_check after the "
+        "migration's last statement; SQLite does not check foreign keys while migrating, "
+        "PostgreSQL and MySQL would refuse the statement)"
+    )
