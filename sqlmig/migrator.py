@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from . import plan
 from .config import Config
@@ -219,11 +219,18 @@ class Migrator:
         files = self.files()
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
-            busy = _live_run(driver, rows)
+            busy = _live_run(driver, rows, pending=bool(plan.pending(files, rows)))
             invalid = driver.invalid_indexes()
-        status_rows = _status_rows(files, rows, busy)
+        status_rows = _in_flight(_status_rows(files, rows, busy), busy)
         notes = [_invalid_note(invalid)] if invalid else []
-        return Result("status", rows=status_rows, current=_current(rows, files), messages=notes)
+        notes += [_run_note(status_rows, busy)] if busy else []
+        return Result(
+            "status",
+            rows=status_rows,
+            current=_current(rows, files),
+            messages=notes,
+            lock_holder=busy,
+        )
 
     def current(self) -> Result:
         files = self.files()
@@ -441,12 +448,35 @@ def _invalid_note(names: list[str]) -> str:
     )
 
 
-def _live_run(driver: Driver, rows: list[AppliedRow]) -> str | None:
-    """Who is applying a `running` row now (the lock's holder), or None: no row is running, or
-    nobody holds the lock, so a crash left it."""
-    if not any(r.status == RUNNING for r in rows):
+def _live_run(driver: Driver, rows: list[AppliedRow], *, pending: bool = False) -> str | None:
+    """Who holds the lock now, asked when it matters: a `running` row (being applied by that
+    holder, else a crash's remnant) or, for status, a pending migration (a transactional one
+    in flight is invisible until it commits). None: nobody, or not asked."""
+    if not pending and not any(r.status == RUNNING for r in rows):
         return None
     return driver.lock_holder()
+
+
+def _in_flight(rows: list[StatusRow], busy: str | None) -> list[StatusRow]:
+    """While a run holds the lock and no row of it says `applying`, the next pending migration
+    is the one `up` would be applying: said so on its row (it stays pending until it commits)."""
+    if not busy or any(r.state == APPLYING for r in rows):
+        return rows
+    nxt = next((r for r in rows if r.state == "pending"), None)
+    detail = f"may be being applied now (in one transaction, not yet committed) by {busy}"
+    return [replace(r, detail=detail) if r is nxt else r for r in rows]
+
+
+def _run_note(rows: list[StatusRow], busy: str) -> str:
+    """What status says while another run holds the migration lock."""
+    pending = sum(r.state == "pending" for r in rows)
+    if not pending:
+        return f"a run is in progress: the migration lock is held by {busy}"
+    return (
+        f"a run is in progress: the migration lock is held by {busy}; {pending} pending "
+        "migration(s) may be being applied by it (a migration in a transaction shows as "
+        "applied only once it commits)"
+    )
 
 
 def _status_rows(

@@ -376,10 +376,23 @@ def _flock_holder(fd: int) -> str:
                 fields = line.split()
                 if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
                     pid = fields[4]
-                    return f"pid {pid} ({_cmdline(pid)})"
+                    return f"pid {pid} ({_cmdline(pid)}){_since(pid)}"
     except OSError:
         pass
     return "another process"
+
+
+def _since(pid: str) -> str:
+    """When the process started, from /proc (Linux): its start in clock ticks after boot."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return ""
+    started = time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    return time.strftime(", since %Y-%m-%d %H:%M:%S UTC", time.gmtime(started))
 
 
 def _cmdline(pid: str) -> str:
