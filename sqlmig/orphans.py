@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from .drivers.base import Driver, Orphans
+from .files import SqlFile, directives
+
+NO_CHECK = "no-foreign-key-check"
 
 
 class OrphanCheck:
@@ -12,6 +15,7 @@ class OrphanCheck:
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
         self.known: dict[tuple[str, str], int] | None = None
+        self._last: dict[tuple[str, str], int] = {}
 
     def before(self) -> None:
         """Count the orphans before the run's first migration (later ones: after the last)."""
@@ -22,11 +26,16 @@ class OrphanCheck:
         """The new orphans since `before` (None: none), described; else remembered as known."""
         found = self.driver.orphans()
         known = self.known or {}
+        self._last = _counts(found)
         new = [o for o in found if o.count > known.get((o.table, o.parent), 0)]
         if new:
             return "; ".join(_describe(o, known.get((o.table, o.parent), 0)) for o in new)
-        self.known = _counts(found)
+        self.known = self._last
         return None
+
+    def accept(self) -> None:
+        """The orphans `after` found are wanted (`-- sqlmig:no-foreign-key-check`): known now."""
+        self.known = self._last
 
 
 def _counts(found: list[Orphans]) -> dict[tuple[str, str], int]:
@@ -34,8 +43,8 @@ def _counts(found: list[Orphans]) -> dict[tuple[str, str], int]:
 
 
 def _describe(o: Orphans, before: int) -> str:
-    if not o.rowids:  # SQLite could not check this key at all
-        return f'table "{o.table}": {o.parent}'
+    if o.problem:  # SQLite could not check this key at all
+        return f'table "{o.table}": {o.problem}'
     more = ", ..." if o.count > len(o.rowids) else ""
     rows = (
         f"rowid {', '.join(str(r) for r in o.rowids)}{more}"
@@ -56,3 +65,8 @@ def failure(found: str) -> str:
         "migration's last statement; SQLite does not check foreign keys while migrating, "
         "PostgreSQL and MySQL would refuse the statement)"
     )
+
+
+def checked(sql: SqlFile) -> bool:
+    """Whether the file's orphans fail it: not with `-- sqlmig:no-foreign-key-check`."""
+    return NO_CHECK not in directives(sql.text, sql.path)

@@ -12,6 +12,7 @@ from .errors import HistoryError, LockLost, MigrationFailed
 from .events import MIGRATION_STARTED
 from .files import Migration
 from .history import APPLIED, RUNNING, AppliedRow, now
+from .orphans import checked
 from .orphans import failure as orphan_failure
 from .plan import DownStep
 from .results import Step
@@ -130,6 +131,9 @@ class Stepwise(StepBase):
         were not there before (SQLite) fail the file; its statements stay applied."""
         found = self.orphans.after()
         if not found:
+            return
+        if not checked(t.sql):
+            self.orphans.accept()
             return
         error = f"{t.sql.path}: {orphan_failure(found)}"
         self.mark_failed(t, total, error)

@@ -115,13 +115,14 @@ class TransactionEnded(Exception):
 
 @dataclass(frozen=True)
 class Orphans:
-    """Rows of `table` whose foreign key points at no row of `parent` (`parent` holds SQLite's
-    error when the key cannot be checked at all: a "foreign key mismatch")."""
+    """Rows of `table` whose foreign key points at no row of `parent`; or, with `problem`, a
+    key of `table` that cannot be checked at all (SQLite's "foreign key mismatch")."""
 
     table: str
     parent: str
     count: int
     rowids: tuple[int | None, ...] = ()  # the first few; None for a WITHOUT ROWID table
+    problem: str | None = None
 
 
 class Driver(Protocol):

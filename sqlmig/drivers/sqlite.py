@@ -220,7 +220,7 @@ class SqliteDriver:
             try:
                 found += self._orphans("?", table)
             except sqlite3.OperationalError as exc:
-                found.append(Orphans(table, str(exc), 1))
+                found.append(Orphans(table, "", 1, problem=str(exc)))
         return found
 
     def _orphans(self, which: str, *params: str) -> list[Orphans]:

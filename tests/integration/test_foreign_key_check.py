@@ -157,3 +157,37 @@ def test_a_down_that_orphans_rows_is_rolled_back(sqlite_url: str, migrations: Pa
     assert "0002_parent (down) failed and was rolled back" in proc.stderr
     assert "0002_parent.down.sql: FOREIGN KEY constraint failed" in proc.stderr
     assert applied(sqlite_url) == [1, 2] and query(sqlite_url, "SELECT id FROM p") == [(5,)]
+
+
+def test_a_file_may_say_its_orphans_are_wanted(sqlite_url: str, migrations: Path) -> None:
+    write(migrations, "0001_tables", PARENT_CHILD)
+    cli = Cli(sqlite_url, migrations)
+    cli.ok("up")
+    execute(sqlite_url, "INSERT INTO c VALUES (1, 99)")  # a legacy orphan
+    write(migrations, "0002_rename", "ALTER TABLE c RENAME TO children;\n")
+    proc = cli("up")  # the same row, under a new name: counted as new
+    assert proc.returncode == 1 and 'table "children" rowid 1' in proc.stderr, describe(proc)
+    write(
+        migrations,
+        "0002_rename",
+        "-- legacy orphans move along\n-- sqlmig:no-foreign-key-check\n"
+        "ALTER TABLE c RENAME TO children;\n",
+    )
+    cli.ok("up")
+    write(migrations, "0003_next", "CREATE TABLE next_t (id INTEGER PRIMARY KEY);\n")
+    cli.ok("up")  # what 0002 left is known to the files after it
+    write(migrations, "0004_more", "INSERT INTO children VALUES (2, 98);\n")
+    proc = cli("up")
+    assert proc.returncode == 1 and "1 of them were there before" in proc.stderr, describe(proc)
+
+
+def test_renaming_the_parent_of_a_legacy_mismatch_does_not_block(
+    sqlite_url: str, migrations: Path
+) -> None:
+    execute(
+        sqlite_url,
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, v INTEGER);"
+        "CREATE TABLE m (id INTEGER PRIMARY KEY, pv INTEGER REFERENCES p (v));",
+    )
+    write(migrations, "0001_rename", "ALTER TABLE p RENAME TO parents;\n")
+    Cli(sqlite_url, migrations).ok("up")
