@@ -18,9 +18,9 @@ class OrphanCheck:
         self._last: dict[tuple[str, str], int] = {}
 
     def before(self) -> None:
-        """Count the orphans before the run's first migration (later ones: after the last)."""
-        if self.known is None:
-            self.known = _counts(self.driver.orphans())
+        """Count the orphans before a migration (SQLite answers from its last count when
+        nothing changed since: right after the previous migration's check, it is free)."""
+        self.known = _counts(self.driver.orphans())
 
     def after(self) -> str | None:
         """The new orphans since `before` (None: none), described; else remembered as known."""
@@ -29,8 +29,12 @@ class OrphanCheck:
         self._last = _counts(found)
         new = [o for o in found if o.count > known.get((o.table, o.parent), 0)]
         if new:
-            return "; ".join(_describe(o, known.get((o.table, o.parent), 0)) for o in new)
-        self.known = self._last
+            sampled = {(o.table, o.parent): o for o in self.driver.orphans(rowids=True)}
+            return "; ".join(
+                _describe(sampled.get((o.table, o.parent), o), known.get((o.table, o.parent), 0))
+                for o in new
+            )
+        self.known = self._last  # --single-transaction: the next file is compared with this
         return None
 
     def accept(self) -> None:

@@ -74,9 +74,9 @@ class Runner(StepBase):
     def _apply_once(self, m: Migration, target: Target, durable: bool) -> Step:
         self.notify(event_of(MIGRATION_STARTED, f"applying {m.label}", target))
         start = time.perf_counter()
-        self.orphans.before()
         self.driver.begin(durable=durable)
         try:
+            self.orphans.before()  # inside the transaction: no other writer in between
             self.driver.run_script(m.up.text)
             self._check_orphans(m.up)
             self.faults.hit("before_history", m.version)
@@ -144,10 +144,10 @@ class Runner(StepBase):
                 hint="apply without --single-transaction",
             )
         steps: list[Step] = []
-        self.orphans.before()
         self.driver.begin(checking=True)
         current = todo[0]
         try:
+            self.orphans.before()
             for current in todo:
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
@@ -234,9 +234,9 @@ class Runner(StepBase):
         return Step(row.version, row.name, s.label, "down", ms, s.sql.transactional)
 
     def _revert_once(self, s: DownStep, target: Target, start: float) -> Step:
-        self.orphans.before()
         self.driver.begin()
         try:
+            self.orphans.before()
             self.driver.run_script(s.sql.text)
             self._check_orphans(s.sql)
             self.faults.hit("before_history", s.row.version)

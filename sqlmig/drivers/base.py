@@ -48,9 +48,10 @@ test_lock_proof.py check each driver):
     transaction is still the one it began (a file's COMMIT; BEGIN); TransactionEnded carries
     whether what ran before was committed.
 13. `invalid_indexes()` names indexes a failed build left behind (PostgreSQL's CONCURRENTLY).
-14. `orphans()` lists the rows whose foreign key points at no parent row, grouped by table and
-    parent, where the database does not enforce foreign keys while migrating (SQLite, whose
-    `foreign_keys` pragma is off); [] where every statement enforces them.
+14. `orphans()` counts the rows whose foreign key points at no parent row, by child and parent
+    table, where the database does not enforce foreign keys while migrating (SQLite, whose
+    `foreign_keys` pragma is off), with the lowest rowid (`rowids=True`: the first five);
+    [] where every statement enforces them.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class Driver(Protocol):
 
     def invalid_indexes(self) -> list[str]: ...
 
-    def orphans(self) -> list[Orphans]: ...
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]: ...
 
     def commit(self) -> None: ...
 

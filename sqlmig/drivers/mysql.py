@@ -280,7 +280,7 @@ class MysqlDriver:
     def invalid_indexes(self) -> list[str]:
         return []  # an index build that fails leaves nothing behind
 
-    def orphans(self) -> list[Orphans]:
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]:
         return []  # foreign keys are enforced (unless a file turns foreign_key_checks off)
 
     def rollback(self) -> None:

@@ -428,7 +428,7 @@ class PostgresDriver:
             raise _wrap(exc, self.url.raw) from None
         return [r[0] for r in rows]
 
-    def orphans(self) -> list[Orphans]:
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]:
         return []  # every statement checks foreign keys (deferred ones at COMMIT)
 
     def in_transaction(self) -> bool:

@@ -10,11 +10,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl
 
-from ..errors import ConnectError, HistoryError, LockTimeout
+from ..errors import ConnectError, HistoryError, LockTimeout, UsageError
 from ..sqltext import Statement, noise_end, split_sqlite
 from ..urls import DatabaseUrl
 from .base import MissingTable, Orphans, ScriptError, TransactionEnded, write_missed
+from .sqlite_fk import ForeignKeyCheck
 
 
 class SqliteDriver:
@@ -37,12 +39,15 @@ class SqliteDriver:
         self.url = url
         self.path = path
         self._pragmas = _read_pragmas(conn)  # the session the run started with
+        self._fk = ForeignKeyCheck(conn)
+        self._fk_check = _fk_check(url)
 
     @classmethod
     def connect(
         cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
     ) -> SqliteDriver:
         path = url.sqlite_path
+        _fk_check(url)  # a bad option is a usage error, before anything is opened
         try:
             # isolation_level=None: sqlite3 never opens or commits a transaction behind our back
             conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
@@ -141,8 +146,10 @@ class SqliteDriver:
     def record(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A history write inside the migration's transaction: it must change one row."""
         with self._errors():
+            before = self.conn.total_changes
             cur = self.conn.execute(sql, params)
             changed = cur.rowcount if cur.description is None else len(cur.fetchall())
+            self._fk.own += self.conn.total_changes - before  # no foreign keys in the history
         if changed != 1:
             raise write_missed(changed, f" in {self.path}")
 
@@ -206,31 +213,18 @@ class SqliteDriver:
     def invalid_indexes(self) -> list[str]:
         return []  # SQLite builds an index in one statement: it exists whole or not at all
 
-    def orphans(self) -> list[Orphans]:
-        """PRAGMA foreign_key_check of the main database, counted by table and parent inside
-        SQLite (a legacy database's million orphans never cross into Python). A key SQLite
-        cannot check ("foreign key mismatch") fails the whole pragma: then table by table."""
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]:
+        """PRAGMA foreign_key_check of the main database (see sqlite_fk); none with the URL's
+        ?foreign_key_check=off (a database too large to scan after each migration)."""
+        if not self._fk_check:
+            return []
         try:
-            return self._orphans("NULL")
-        except sqlite3.OperationalError as exc:
-            if "foreign key mismatch" not in str(exc):
-                raise HistoryError(f"SQLite error on {self.path}: {exc}") from None
-        found: list[Orphans] = []
-        for (table,) in self.query(FK_TABLES):
-            try:
-                found += self._orphans("?", table)
-            except sqlite3.OperationalError as exc:
-                found.append(Orphans(table, "", 1, problem=str(exc)))
-        return found
-
-    def _orphans(self, which: str, *params: str) -> list[Orphans]:
-        rows = self.conn.execute(ORPHANS.format(which=which), params).fetchall()
-        grouped: dict[tuple[str, str], list[Any]] = {}
-        for table, parent, count, rowid in rows:
-            grouped.setdefault((table, parent), [count]).append(rowid)
-        return [Orphans(t, p, v[0], tuple(v[1:])) for (t, p), v in grouped.items()]
+            return self._fk.orphans(rowids=rowids)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"SQLite error on {self.path}: {exc}", hint=_hint(exc)) from None
 
     def rollback(self) -> None:
+        self._fk = ForeignKeyCheck(self.conn)  # its last answer may be one rolled back
         if self.conn.in_transaction:
             with self._errors():
                 self.conn.execute("ROLLBACK")
@@ -253,16 +247,6 @@ class SqliteDriver:
         self.conn.close()
 
 
-# Rows without a parent, by child table and parent: how many, and the first rowids of each.
-ORPHANS = """SELECT "table", parent, n, rowid FROM (
-  SELECT "table", parent, rowid, count(*) OVER (PARTITION BY "table", parent) AS n,
-         row_number() OVER (PARTITION BY "table", parent ORDER BY rowid) AS i
-  FROM pragma_foreign_key_check({which}, 'main')) WHERE i <= 5 ORDER BY "table", parent, rowid"""
-FK_TABLES = (
-    "SELECT name FROM main.sqlite_master m WHERE type = 'table' "
-    "AND EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name, 'main')) ORDER BY name"
-)
-
 # Pragmas a migration may set that change how later SQL behaves; restored after each file.
 # (busy_timeout belongs to the lock; journal_mode is a property of the file, not the session.)
 PRAGMAS = (
@@ -281,6 +265,18 @@ PRAGMAS = (
     "writable_schema",
     "cache_size",
 )
+
+
+def _fk_check(url: DatabaseUrl) -> bool:
+    """The URL's ?foreign_key_check=on|off (on by default)."""
+    query = dict(parse_qsl(url.raw.partition("?")[2]))
+    value = query.get("foreign_key_check", "on").lower()
+    if value not in ("on", "off"):
+        raise UsageError(
+            f"foreign_key_check={value!r} in the SQLite URL {url.redacted}",
+            hint="use ?foreign_key_check=on (the default) or ?foreign_key_check=off",
+        )
+    return value == "on"
 
 
 def _read_pragmas(conn: sqlite3.Connection) -> dict[str, int]:

@@ -191,3 +191,12 @@ def test_renaming_the_parent_of_a_legacy_mismatch_does_not_block(
     )
     write(migrations, "0001_rename", "ALTER TABLE p RENAME TO parents;\n")
     Cli(sqlite_url, migrations).ok("up")
+
+
+def test_the_url_can_turn_the_check_off(sqlite_url: str, migrations: Path) -> None:
+    """For a database too large to scan after each migration: the URL's own option."""
+    write(migrations, "0001_orphan", PARENT_CHILD + ORPHAN)
+    bad = Cli(sqlite_url + "?foreign_key_check=maybe", migrations)("up")
+    assert bad.returncode == 2 and "foreign_key_check='maybe'" in bad.stderr, describe(bad)
+    Cli(sqlite_url + "?foreign_key_check=off", migrations).ok("up")
+    assert applied(sqlite_url) == [1]
