@@ -6,6 +6,7 @@ from .drivers.base import Driver, Orphans
 from .files import SqlFile, directives
 
 NO_CHECK = "no-foreign-key-check"
+SHOWN = 5  # child/parent pairs named in a message
 
 
 class OrphanCheck:
@@ -30,10 +31,12 @@ class OrphanCheck:
         new = [o for o in found if o.count > known.get((o.table, o.parent), 0)]
         if new:
             sampled = {(o.table, o.parent): o for o in self.driver.orphans(rowids=True)}
-            return "; ".join(
+            said = [
                 _describe(sampled.get((o.table, o.parent), o), known.get((o.table, o.parent), 0))
-                for o in new
-            )
+                for o in new[:SHOWN]
+            ]
+            more = f"; and in {len(new) - SHOWN} more table(s)" if len(new) > SHOWN else ""
+            return "; ".join(said) + more
         self.known = self._last  # --single-transaction: the next file is compared with this
         return None
 
@@ -48,7 +51,7 @@ def _counts(found: list[Orphans]) -> dict[tuple[str, str], int]:
 
 def _describe(o: Orphans, before: int) -> str:
     if o.problem:  # SQLite could not check this key at all
-        return f'table "{o.table}": {o.problem}'
+        return f"table {_name(o.table)}: {o.problem}"
     more = ", ..." if o.count > len(o.rowids) else ""
     rows = (
         f"rowid {', '.join(str(r) for r in o.rowids)}{more}"
@@ -57,9 +60,15 @@ def _describe(o: Orphans, before: int) -> str:
     )
     was = f" ({before} of them were there before this migration)" if before else ""
     return (
-        f'table "{o.table}" {rows}: {o.count} row(s) whose foreign key points at no row of '
-        f'"{o.parent}"{was}'
+        f"table {_name(o.table)} {rows}: {o.count} row(s) whose foreign key points at no row "
+        f"of {_name(o.parent)}{was}"
     )
+
+
+def _name(name: str) -> str:
+    """A table's name as SQL quotes it, control characters escaped (one line per message)."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    return '"' + shown.replace('"', '""') + '"'
 
 
 def failure(found: str) -> str:

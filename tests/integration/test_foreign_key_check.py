@@ -6,10 +6,13 @@ file, inside its transaction, and fails it on orphans that were not there before
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli.helpers import Cli, describe, execute
 from tests.conftest import query, write
+from tests.integration.procs import clean_env
 
 PARENT_CHILD = (
     "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
@@ -200,3 +203,29 @@ def test_the_url_can_turn_the_check_off(sqlite_url: str, migrations: Path) -> No
     assert bad.returncode == 2 and "foreign_key_check='maybe'" in bad.stderr, describe(bad)
     Cli(sqlite_url + "?foreign_key_check=off", migrations).ok("up")
     assert applied(sqlite_url) == [1]
+
+
+def test_orphans_another_writer_adds_between_migrations_are_not_blamed_on_the_next(
+    sqlite_url: str, migrations: Path
+) -> None:
+    """Each migration is compared with the database as it was when it began (in its own
+    transaction), not as it was when the run began."""
+    write(migrations, "0001_tables", PARENT_CHILD)
+    write(migrations, "0002_other", "INSERT INTO p VALUES (1);\n")
+    cli = Cli(sqlite_url, migrations)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", *cli.argv("up")],
+        cwd=cli.cwd,
+        env={**clean_env(), "SQLMIG_TEST_FAULT": "before_migration:2:sleep=5"},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("sqlmig-test-fault: before_migration"):
+            break
+    execute(sqlite_url, "INSERT INTO c VALUES (1, 99)")  # an application with foreign_keys off
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    assert applied(sqlite_url) == [1, 2]
