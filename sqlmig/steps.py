@@ -152,9 +152,8 @@ class Runner(StepBase):
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
                 self.driver.run_script(current.up.text)
-                self._check_orphans(
-                    current.up
-                )  # each file's own: as when they run one per transaction
+                # each file's orphans are its own, as when the files run one transaction each
+                self._check_orphans(current.up)
                 self.record_up(current, ms_since(start))
                 if current is not todo[-1]:
                     self.driver.between()  # the next file starts in the run's session
