@@ -13,6 +13,8 @@ How to add a driver (the conformance suite in tests/integration/test_conformance
    released when the process dies; LockTimeout (exit 3) naming the holder when not had in time.
    `lock_holder()` says who holds it now (None when free), without waiting or taking it, so
    that `status` and `validate` can tell a `running` row of a live run from a crash's remnant.
+   `in_flight()` says, where the server shows it, since when and what SQL the holder's
+   migration transaction runs (None elsewhere), so that `status` can name the file in flight.
 4. `query` reads rows; `execute` runs one statement at once (autocommit).
 5. `begin` / `run_script` / `record` / `commit` / `rollback` make one atomic unit: the file's
    statements and the history changes commit together or not at all. A driver may defer sending
@@ -141,6 +143,8 @@ class Driver(Protocol):
     ) -> AbstractContextManager[None]: ...
 
     def lock_holder(self) -> str | None: ...
+
+    def in_flight(self) -> tuple[str, str] | None: ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 

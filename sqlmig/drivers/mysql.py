@@ -280,6 +280,9 @@ class MysqlDriver:
     def invalid_indexes(self) -> list[str]:
         return []  # an index build that fails leaves nothing behind
 
+    def in_flight(self) -> tuple[str, str] | None:
+        return None  # every file has a `running` row: status knows it
+
     def orphans(self, *, rowids: bool = False) -> list[Orphans]:
         return []  # foreign keys are enforced (unless a file turns foreign_key_checks off)
 

@@ -184,6 +184,14 @@ class PostgresDriver:
             raise _wrap(exc, self.url.raw) from None
         return None if row is None else pg_lock.describe(row)
 
+    def in_flight(self) -> tuple[str, str] | None:
+        """What the lock holder's migration connection runs in its open transaction: (since
+        when, its current SQL as the server shows it); None when that cannot be told."""
+        try:
+            return pg_lock.in_flight(self.conn, self.lock_name())
+        except psycopg.Error as exc:
+            raise _wrap(exc, self.url.raw) from None
+
     @contextmanager
     def _errors(self) -> Iterator[None]:
         try:

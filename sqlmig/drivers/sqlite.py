@@ -213,6 +213,9 @@ class SqliteDriver:
     def invalid_indexes(self) -> list[str]:
         return []  # SQLite builds an index in one statement: it exists whole or not at all
 
+    def in_flight(self) -> tuple[str, str] | None:
+        return None  # another connection's statements cannot be seen
+
     def orphans(self, *, rowids: bool = False) -> list[Orphans]:
         """PRAGMA foreign_key_check of the main database (see sqlite_fk); none with the URL's
         ?foreign_key_check=off (a database too large to scan after each migration)."""
