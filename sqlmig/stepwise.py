@@ -140,7 +140,7 @@ class Stepwise(StepBase):
         raise MigrationFailed(
             f"{t.label} ({t.direction}) left rows without a parent, outside a transaction:\n"
             f"{error}",
-            hint=what_stays(total, None, total - 1, [], t.direction),
+            hint=_orphans_hint(total, t.direction),
         )
 
     def _progress(self, t: Target, statements: list[Statement], done: int) -> None:
@@ -241,3 +241,19 @@ class Stepwise(StepBase):
             f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
             "file (COMMIT), fix the database if needed, then run `sqlmig repair`",
         )
+
+
+def _orphans_hint(total: int, direction: str) -> str:
+    """What to do after a no-transaction file whose every statement ran left orphans: `repair`
+    then treats a down as done and an up as not applied (see Migrator.repair)."""
+    fix = "give those rows a parent or delete them, then `sqlmig repair`"
+    if direction == "down":
+        return (
+            f"all {total} statement(s) of the down ran and stay applied; {fix}, which records "
+            "the down as done (the migration is pending again)"
+        )
+    return (
+        f"all {total} statement(s) ran and stay applied; {fix}, which makes the migration "
+        "pending again (`up` runs the file again); if the orphans are wanted, say so in the "
+        "file with -- sqlmig:no-foreign-key-check"
+    )

@@ -122,7 +122,7 @@ def test_no_transaction_file_is_marked_failed_with_what_stays(
     proc = cli("up")
     assert proc.returncode == 1, describe(proc)
     assert "0002_orphan.up.sql: FOREIGN KEY constraint failed" in proc.stderr
-    assert "2 statement(s) ran and stay applied" in proc.stderr
+    assert "all 2 statement(s) ran and stay applied" in proc.stderr
     assert query(
         sqlite_url, "SELECT status, statements_done FROM sqlmig_history WHERE version = 2"
     ) == [("failed", 2)]
@@ -229,3 +229,22 @@ def test_orphans_another_writer_adds_between_migrations_are_not_blamed_on_the_ne
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, out + err
     assert applied(sqlite_url) == [1, 2]
+
+
+def test_a_no_transaction_down_that_orphans_rows(sqlite_url: str, migrations: Path) -> None:
+    write(
+        migrations,
+        "0001_tables",
+        PARENT_CHILD + "INSERT INTO p VALUES (1);\nINSERT INTO c VALUES (1, 1);\n",
+        "-- sqlmig:no-transaction\nDELETE FROM p;\n",
+    )
+    cli = Cli(sqlite_url, migrations)
+    cli.ok("up")
+    proc = cli("down")
+    assert proc.returncode == 1, describe(proc)
+    assert "0001_tables.down.sql: FOREIGN KEY constraint failed" in proc.stderr
+    assert "which records the down as done" in proc.stderr
+    assert cli("up").returncode == 5
+    execute(sqlite_url, "DELETE FROM c")
+    cli.ok("repair")
+    assert applied(sqlite_url) == []
