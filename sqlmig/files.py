@@ -26,7 +26,7 @@ DIRECTIVE = re.compile(r"^--\s*sqlmig:\s*(?P<name>[a-z-]+)(?P<args>[^\n]*)$", re
 LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 LATE_NO_TRANSACTION = re.compile(r"^[ \t]*--[ \t]*sqlmig:[ \t]*no-transaction\b", re.I | re.M)
 # Directives read by `up`/`down`; the lint ones are parsed by lint, but known here so a typo fails.
-KNOWN_DIRECTIVES = {"no-transaction", "ignore", "ignore-file", "review"}
+KNOWN_DIRECTIVES = {"no-transaction", "no-foreign-key-check", "ignore", "ignore-file", "review"}
 NAMING_HINT = (
     "name migration files NNNN_slug.up.sql and NNNN_slug.down.sql "
     "(digits, an underscore, lowercase letters, digits and underscores)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from . import plan
 from .config import Config
@@ -229,11 +229,19 @@ class Migrator:
         files = self.files()
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
-            busy = _live_run(driver, rows)
+            busy = _live_run(driver, rows, pending=bool(plan.pending(files, rows)))
+            flight = driver.in_flight() if busy else None
             invalid = driver.invalid_indexes()
-        status_rows = _status_rows(files, rows, busy)
+        status_rows = _in_flight(_status_rows(files, rows, busy), busy, flight, files)
         notes = [_invalid_note(invalid)] if invalid else []
-        return Result("status", rows=status_rows, current=_current(rows, files), messages=notes)
+        notes += [_run_note(status_rows, busy)] if busy else []
+        return Result(
+            "status",
+            rows=status_rows,
+            current=_current(rows, files),
+            messages=notes,
+            lock_holder=busy,
+        )
 
     def current(self) -> Result:
         files = self.files()
@@ -395,12 +403,59 @@ def _invalid_note(names: list[str]) -> str:
     )
 
 
-def _live_run(driver: Driver, rows: list[AppliedRow]) -> str | None:
-    """Who is applying a `running` row now (the lock's holder), or None: no row is running, or
-    nobody holds the lock, so a crash left it."""
-    if not any(r.status == RUNNING for r in rows):
+def _live_run(driver: Driver, rows: list[AppliedRow], *, pending: bool = False) -> str | None:
+    """Who holds the lock now, asked when it matters: a `running` row (being applied by that
+    holder, else a crash's remnant) or, for status, a pending migration (a transactional one
+    in flight is invisible until it commits). None: nobody, or not asked."""
+    if not pending and not any(r.status == RUNNING for r in rows):
         return None
     return driver.lock_holder()
+
+
+def _in_flight(
+    rows: list[StatusRow],
+    busy: str | None,
+    flight: tuple[str, str] | None,
+    files: list[Migration],
+) -> list[StatusRow]:
+    """While a run holds the lock and no row of it says `applying`: the pending migration
+    whose SQL the holder's transaction is running (PostgreSQL shows it) is `applying`; else
+    the next pending one, the one `up` would be applying, says that it may be."""
+    if not busy or any(r.state == APPLYING for r in rows):
+        return rows
+    pending = [r for r in rows if r.state == "pending"]
+    known = plan.by_version(files)
+    running = [r for r in pending if flight and _runs(known.get(r.version), flight[1])]
+    if flight and len(running) == 1:
+        detail = f"being applied now, in a transaction open since {flight[0]}, by {busy}"
+        return [replace(r, state=APPLYING, detail=detail) if r is running[0] else r for r in rows]
+    nxt = pending[0] if pending else None
+    detail = f"may be being applied now (in one transaction, not yet committed) by {busy}"
+    return [replace(r, detail=detail) if r is nxt else r for r in rows]
+
+
+def _runs(m: Migration | None, query: str) -> bool:
+    """Whether the SQL the server shows (truncated at track_activity_query_size) is the file's:
+    its start, up to 200 characters, appears in it."""
+    text = m.up.text.strip()[:200] if m else ""
+    return bool(text) and text in query
+
+
+def _run_note(rows: list[StatusRow], busy: str) -> str:
+    """What status says while another run holds the migration lock."""
+    note = f"a run is in progress: the migration lock is held by {busy}"
+    applying = [r.label for r in rows if r.state == APPLYING]
+    pending = sum(r.state == "pending" for r in rows)
+    if applying:
+        note += f"; it is applying {', '.join(applying)}"
+    if pending and applying:
+        return note + f"; {pending} pending migration(s) may follow in the same run"
+    if pending:
+        return note + (
+            f"; {pending} pending migration(s) may be being applied by it (a migration in a "
+            "transaction shows as applied only once it commits)"
+        )
+    return note
 
 
 def _status_rows(

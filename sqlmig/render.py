@@ -79,7 +79,8 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
     console.print(table)
     for r in rows:
         if r.detail:
-            console.print(f"{r.label}: {r.detail}", style="red", highlight=False, markup=False)
+            style = "yellow" if r.state in ("pending", "applying") else "red"
+            console.print(f"{r.label}: {r.detail}", style=style, highlight=False, markup=False)
 
 
 def _history(result: Result) -> list[str]:

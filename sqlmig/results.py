@@ -43,6 +43,7 @@ class Result:
     entries: list[dict[str, Any]] = field(default_factory=list)
     current: str | None = None
     messages: list[str] = field(default_factory=list)
+    lock_holder: str | None = None  # status: who holds the migration lock (a run in progress)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -14,6 +14,7 @@ from .events import MIGRATION_APPLIED, MIGRATION_FAILED, Event, Notify
 from .faults import NONE, Faults
 from .files import Migration, SqlFile
 from .history import FAILED, REVERTING, History
+from .orphans import OrphanCheck
 from .plan import settle_hint
 from .results import Step
 from .sqltext import SplitError, Statement, line_col, noise_end
@@ -46,6 +47,7 @@ class StepBase:
         notify: Notify,
         faults: Faults = NONE,
         retries: int = 0,
+        orphans: OrphanCheck | None = None,
     ) -> None:
         self.driver = driver
         self.history = history
@@ -53,6 +55,8 @@ class StepBase:
         self.notify = notify
         self.faults = faults
         self.retries = retries
+        # one per run, shared by Runner and its Stepwise: the orphans known before each step
+        self.orphans = orphans or OrphanCheck(driver)
 
     def history_event(
         self, event: str, version: int, name: str, checksum: str | None, ms: int

@@ -19,6 +19,8 @@ from .events import (
 )
 from .files import Migration, SqlFile
 from .history import APPLIED, FAILED, AppliedRow, now
+from .orphans import checked
+from .orphans import failure as orphan_failure
 from .plan import DownStep, settle_hint
 from .results import Step
 from .step_base import (
@@ -51,6 +53,7 @@ class Runner(StepBase):
             notify=self.notify,
             faults=self.faults,
             retries=self.retries,
+            orphans=self.orphans,
         )
 
     def apply(self, m: Migration, *, durable: bool = True) -> Step:
@@ -73,7 +76,9 @@ class Runner(StepBase):
         start = time.perf_counter()
         self.driver.begin(durable=durable)
         try:
+            self.orphans.before()  # inside the transaction: no other writer in between
             self.driver.run_script(m.up.text)
+            self._check_orphans(m.up)
             self.faults.hit("before_history", m.version)
             self.record_up(m, ms_since(start))
             self.faults.hit("before_commit", m.version)
@@ -142,10 +147,13 @@ class Runner(StepBase):
         self.driver.begin(checking=True)
         current = todo[0]
         try:
+            self.orphans.before()
             for current in todo:
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
                 self.driver.run_script(current.up.text)
+                # each file's orphans are its own, as when the files run one transaction each
+                self._check_orphans(current.up)
                 self.record_up(current, ms_since(start))
                 if current is not todo[-1]:
                     self.driver.between()  # the next file starts in the run's session
@@ -227,7 +235,9 @@ class Runner(StepBase):
     def _revert_once(self, s: DownStep, target: Target, start: float) -> Step:
         self.driver.begin()
         try:
+            self.orphans.before()
             self.driver.run_script(s.sql.text)
+            self._check_orphans(s.sql)
             self.faults.hit("before_history", s.row.version)
             self.driver.record(*self.history.delete(s.row.version))
             self.driver.record(*self.history.confirm_gone(s.row.version))
@@ -240,6 +250,15 @@ class Runner(StepBase):
             self.driver.rollback()
             raise self._failure(target, exc) from None
         return Step(s.row.version, s.row.name, s.label, "down", ms_since(start))
+
+    def _check_orphans(self, sql: SqlFile) -> None:
+        """Fail the step, like the statement that broke the key would elsewhere, when it left
+        rows without a parent that were not there before it (SQLite)."""
+        found = self.orphans.after()
+        if found and not checked(sql):
+            self.orphans.accept()
+        elif found:
+            raise ScriptError(orphan_failure(found), sqlstate="SQLITE_CONSTRAINT_FOREIGNKEY")
 
     def _down_event(self, row: AppliedRow, ms: int) -> tuple:
         return self.history_event("down", row.version, row.name, row.checksum, ms)

@@ -12,6 +12,8 @@ from .errors import HistoryError, LockLost, MigrationFailed
 from .events import MIGRATION_STARTED
 from .files import Migration
 from .history import APPLIED, RUNNING, AppliedRow, now
+from .orphans import checked
+from .orphans import failure as orphan_failure
 from .plan import DownStep, settle_hint
 from .results import Step
 from .sqltext import Statement, noise_end
@@ -47,6 +49,7 @@ class Stepwise(StepBase):
             )
         )
         start = time.perf_counter()
+        self.orphans.before()
         down = m.down
         row = AppliedRow(
             m.version, m.name, m.up.checksum, down.text if down else None,
@@ -54,6 +57,7 @@ class Stepwise(StepBase):
         )  # fmt: skip
         self.driver.write(self.history.insert(row), self.history.confirm_status(m.version, RUNNING))
         self.run(target, statements)
+        self._check_orphans(target, len(statements))
         ms = ms_since(start)
         with self._saying_what_stays(target, len(statements), len(statements)):
             self.driver.write(
@@ -71,6 +75,7 @@ class Stepwise(StepBase):
         """A down file statement by statement: the row says `running` until it is removed."""
         row = s.row
         statements = split(self.driver, s.sql)
+        self.orphans.before()
         self.driver.write(
             self.history.set_status(
                 row.version, RUNNING, duration_ms=None, statements_done=0, error=REVERTING
@@ -78,6 +83,7 @@ class Stepwise(StepBase):
             self.history.confirm_status(row.version, RUNNING),
         )
         self.run(target, statements)
+        self._check_orphans(target, len(statements))
         down = self.history_event("down", row.version, row.name, row.checksum, ms_since(start))
         with self._saying_what_stays(target, len(statements), len(statements)):
             self.driver.write(
@@ -119,6 +125,23 @@ class Stepwise(StepBase):
             self.faults.hit("after_statement", i + 1)
         if opened is not None:
             raise self._never_ended(t, statements, opened, done)
+
+    def _check_orphans(self, t: Target, total: int) -> None:
+        """After the last statement, before the row says done: rows left without a parent that
+        were not there before (SQLite) fail the file; its statements stay applied."""
+        found = self.orphans.after()
+        if not found:
+            return
+        if not checked(t.sql):
+            self.orphans.accept()
+            return
+        error = f"{t.sql.path}: {orphan_failure(found)}"
+        self.mark_failed(t, total, error)
+        raise MigrationFailed(
+            f"{t.label} ({t.direction}) left rows without a parent, outside a transaction:\n"
+            f"{error}",
+            hint=_orphans_hint(total, t.direction, t.version),
+        )
 
     def _progress(self, t: Target, statements: list[Statement], done: int) -> None:
         """Count a statement as done in the history row, behind the lock proof."""
@@ -221,3 +244,19 @@ class Stepwise(StepBase):
             f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
             f"file (COMMIT); then {settle_hint(t.direction, t.version)}",
         )
+
+
+def _orphans_hint(total: int, direction: str, version: int) -> str:
+    """What to do after a no-transaction file whose every statement ran left orphans: the file
+    is done, so fixing the rows and recording it is the way on (repair would run it again)."""
+    fix = "give those rows a parent or delete them"
+    if direction == "down":
+        return (
+            f"all {total} statement(s) of the down ran and stay applied; {fix}, then record the "
+            f"down as done with `sqlmig mark {version} --pending`"
+        )
+    return (
+        f"all {total} statement(s) ran and stay applied; {fix}, then record the migration as "
+        f"applied with `sqlmig mark {version} --applied`; if the orphans are wanted, say so in "
+        "the file with -- sqlmig:no-foreign-key-check"
+    )

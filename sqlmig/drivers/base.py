@@ -13,6 +13,8 @@ How to add a driver (the conformance suite in tests/integration/test_conformance
    released when the process dies; LockTimeout (exit 3) naming the holder when not had in time.
    `lock_holder()` says who holds it now (None when free), without waiting or taking it, so
    that `status` and `validate` can tell a `running` row of a live run from a crash's remnant.
+   `in_flight()` says, where the server shows it, since when and what SQL the holder's
+   migration transaction runs (None elsewhere), so that `status` can name the file in flight.
 4. `query` reads rows; `execute` runs one statement at once (autocommit).
 5. `begin` / `run_script` / `record` / `commit` / `rollback` make one atomic unit: the file's
    statements and the history changes commit together or not at all. A driver may defer sending
@@ -48,12 +50,17 @@ test_lock_proof.py check each driver):
     transaction is still the one it began (a file's COMMIT; BEGIN); TransactionEnded carries
     whether what ran before was committed.
 13. `invalid_indexes()` names indexes a failed build left behind (PostgreSQL's CONCURRENTLY).
+14. `orphans()` counts the rows whose foreign key points at no parent row, by child and parent
+    table, where the database does not enforce foreign keys while migrating (SQLite, whose
+    `foreign_keys` pragma is off), with the lowest rowid (`rowids=True`: the first five);
+    [] where every statement enforces them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from ..errors import ConnectError, HistoryError
@@ -109,6 +116,18 @@ class TransactionEnded(Exception):
         self.committed = committed
 
 
+@dataclass(frozen=True)
+class Orphans:
+    """Rows of `table` whose foreign key points at no row of `parent`; or, with `problem`, a
+    key of `table` that cannot be checked at all (SQLite's "foreign key mismatch")."""
+
+    table: str
+    parent: str
+    count: int
+    rowids: tuple[int | None, ...] = ()  # the first few; None for a WITHOUT ROWID table
+    problem: str | None = None
+
+
 class Driver(Protocol):
     dialect: ClassVar[str]
     TYPES: ClassVar[dict[str, str]]
@@ -124,6 +143,8 @@ class Driver(Protocol):
     ) -> AbstractContextManager[None]: ...
 
     def lock_holder(self) -> str | None: ...
+
+    def in_flight(self) -> tuple[str, str] | None: ...
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -146,6 +167,8 @@ class Driver(Protocol):
     def between(self) -> None: ...
 
     def invalid_indexes(self) -> list[str]: ...
+
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]: ...
 
     def commit(self) -> None: ...
 

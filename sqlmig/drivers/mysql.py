@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # the optional extra is not installed
 from ..errors import ConnectError, HistoryError, LockLost, LockTimeout, UsageError
 from ..sqltext import Statement, split_mysql
 from ..urls import DatabaseUrl, scrub
-from .base import MissingTable, ScriptError, TransactionEnded, write_missed
+from .base import MissingTable, Orphans, ScriptError, TransactionEnded, write_missed
 
 MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
@@ -284,6 +284,12 @@ class MysqlDriver:
         """Tables and views in the database `schema`."""
         sql = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY 1"
         return [r[0] for r in self.query(sql, (schema,))]
+
+    def in_flight(self) -> tuple[str, str] | None:
+        return None  # every file has a `running` row: status knows it
+
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]:
+        return []  # foreign keys are enforced (unless a file turns foreign_key_checks off)
 
     def rollback(self) -> None:
         """Roll back what the file left open, an XA branch it began included (ROLLBACK does

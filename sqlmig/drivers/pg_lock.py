@@ -85,6 +85,23 @@ def holder_row(conn: psycopg.Connection, name: str) -> tuple[Any, ...] | None:
     return conn.execute(HOLDER, (key,)).fetchone()
 
 
+# The lock holder's migration connection: same client process (application_name "sqlmig
+# <pid>@<host>" next to the lock's "sqlmig-lock <pid>@<host>"), with a transaction open.
+IN_FLIGHT = """SELECT m.xact_start::text, m.query FROM pg_catalog.pg_stat_activity m
+WHERE m.datname = pg_catalog.current_database() AND m.application_name = %s
+  AND m.xact_start IS NOT NULL AND m.pid <> %s"""
+
+
+def in_flight(conn: psycopg.Connection, name: str) -> tuple[str, str] | None:
+    """(since when, what SQL) the lock holder's migration transaction runs; None: unknown."""
+    row = holder_row(conn, name)
+    if row is None or not (row[1] or "").startswith("sqlmig-lock "):
+        return None
+    app = "sqlmig " + row[1].removeprefix("sqlmig-lock ")
+    found = conn.execute(IN_FLIGHT, (app, row[0])).fetchall()
+    return (found[0][0], found[0][1] or "") if len(found) == 1 else None
+
+
 def describe_holder(conn: psycopg.Connection, key: int) -> str:
     row = conn.execute(HOLDER, (key,)).fetchone()
     if row is None:

@@ -25,7 +25,14 @@ from ..sqltext import (
 )
 from ..urls import DatabaseUrl, scrub
 from . import pg_lock, pg_session
-from .base import CommitLost, MissingTable, ScriptError, TransactionEnded, write_missed
+from .base import (
+    CommitLost,
+    MissingTable,
+    Orphans,
+    ScriptError,
+    TransactionEnded,
+    write_missed,
+)
 from .pg_connect import _connect
 from .pg_errors import _lost, _script_error, _wrap
 from .pg_session import LockProof
@@ -183,6 +190,14 @@ class PostgresDriver:
         except psycopg.Error as exc:
             raise _wrap(exc, self.url.raw) from None
         return None if row is None else pg_lock.describe(row)
+
+    def in_flight(self) -> tuple[str, str] | None:
+        """What the lock holder's migration connection runs in its open transaction: (since
+        when, its current SQL as the server shows it); None when that cannot be told."""
+        try:
+            return pg_lock.in_flight(self.conn, self.lock_name())
+        except psycopg.Error as exc:
+            raise _wrap(exc, self.url.raw) from None
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -432,6 +447,9 @@ class PostgresDriver:
         """Tables, views and sequences in `schema`, not those an extension made (PostGIS's
         spatial_ref_sys), nor a serial column's own sequence."""
         return [r[0] for r in self.query(USER_TABLES, (schema,))]
+
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]:
+        return []  # every statement checks foreign keys (deferred ones at COMMIT)
 
     def in_transaction(self) -> bool:
         """Whether a transaction is open on the migration connection (one a file began)."""

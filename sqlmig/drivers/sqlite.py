@@ -10,11 +10,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl
 
-from ..errors import ConnectError, HistoryError, LockTimeout
+from ..errors import ConnectError, HistoryError, LockTimeout, UsageError
 from ..sqltext import Statement, noise_end, split_sqlite
 from ..urls import DatabaseUrl
-from .base import MissingTable, ScriptError, TransactionEnded, write_missed
+from .base import MissingTable, Orphans, ScriptError, TransactionEnded, write_missed
+from .sqlite_fk import ForeignKeyCheck
 
 
 class SqliteDriver:
@@ -37,12 +39,15 @@ class SqliteDriver:
         self.url = url
         self.path = path
         self._pragmas = _read_pragmas(conn)  # the session the run started with
+        self._fk = ForeignKeyCheck(conn)
+        self._fk_check = _fk_check(url)
 
     @classmethod
     def connect(
         cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
     ) -> SqliteDriver:
         path = url.sqlite_path
+        _fk_check(url)  # a bad option is a usage error, before anything is opened
         try:
             # isolation_level=None: sqlite3 never opens or commits a transaction behind our back
             conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
@@ -141,8 +146,10 @@ class SqliteDriver:
     def record(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A history write inside the migration's transaction: it must change one row."""
         with self._errors():
+            before = self.conn.total_changes
             cur = self.conn.execute(sql, params)
             changed = cur.rowcount if cur.description is None else len(cur.fetchall())
+            self._fk.own += self.conn.total_changes - before  # no foreign keys in the history
         if changed != 1:
             raise write_missed(changed, f" in {self.path}")
 
@@ -214,7 +221,21 @@ class SqliteDriver:
         )
         return [r[0] for r in self.query(sql)]
 
+    def in_flight(self) -> tuple[str, str] | None:
+        return None  # another connection's statements cannot be seen
+
+    def orphans(self, *, rowids: bool = False) -> list[Orphans]:
+        """PRAGMA foreign_key_check of the main database (see sqlite_fk); none with the URL's
+        ?foreign_key_check=off (a database too large to scan after each migration)."""
+        if not self._fk_check:
+            return []
+        try:
+            return self._fk.orphans(rowids=rowids)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"SQLite error on {self.path}: {exc}", hint=_hint(exc)) from None
+
     def rollback(self) -> None:
+        self._fk = ForeignKeyCheck(self.conn)  # its last answer may be one rolled back
         if self.conn.in_transaction:
             with self._errors():
                 self.conn.execute("ROLLBACK")
@@ -255,6 +276,18 @@ PRAGMAS = (
     "writable_schema",
     "cache_size",
 )
+
+
+def _fk_check(url: DatabaseUrl) -> bool:
+    """The URL's ?foreign_key_check=on|off (on by default)."""
+    query = dict(parse_qsl(url.raw.partition("?")[2]))
+    value = query.get("foreign_key_check", "on").lower()
+    if value not in ("on", "off"):
+        raise UsageError(
+            f"foreign_key_check={value!r} in the SQLite URL {url.redacted}",
+            hint="use ?foreign_key_check=on (the default) or ?foreign_key_check=off",
+        )
+    return value == "on"
 
 
 def _read_pragmas(conn: sqlite3.Connection) -> dict[str, int]:
@@ -350,10 +383,23 @@ def _flock_holder(fd: int) -> str:
                 fields = line.split()
                 if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}"):
                     pid = fields[4]
-                    return f"pid {pid} ({_cmdline(pid)})"
+                    return f"pid {pid} ({_cmdline(pid)}){_since(pid)}"
     except OSError:
         pass
     return "another process"
+
+
+def _since(pid: str) -> str:
+    """When the process started, from /proc (Linux): its start in clock ticks after boot."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return ""
+    started = time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
+    return time.strftime(", since %Y-%m-%d %H:%M:%S UTC", time.gmtime(started))
 
 
 def _cmdline(pid: str) -> str:

@@ -25,11 +25,14 @@ SLOW_SQL = {
     "postgres": "SELECT pg_sleep(4);\n",
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 15000000)\n"
     "SELECT count(*) FROM c;\n",
+    "mysql": "SELECT SLEEP(4);\n",
 }
 
 
 def kind_of(url: str) -> str:
-    """'sqlite' or 'postgres', the key of SLOW_SQL."""
+    """'sqlite', 'mysql' or 'postgres', the key of SLOW_SQL."""
+    if url.startswith(("mysql", "mariadb")):
+        return "mysql"
     return "sqlite" if url.startswith("sqlite") else "postgres"
 
 

@@ -56,6 +56,7 @@ SUCCESS = {
     "entries?": [ENTRY],
     "current?": STR,
     "messages?": [STR],
+    "lock_holder?": STR,
 }
 ERROR = {
     "ok": (bool,),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL, query, require_pg, write
+from tests.conftest import MYSQL_URL, PG_URL, query, require_mysql, require_pg, write
 
 SAMPLE_TESTS = """
 import sqlite3
@@ -24,6 +24,22 @@ def rows(url, sql, params=()):
                 return conn.execute(sql.replace("%s", "?"), params).fetchall()
         finally:
             conn.close()
+    if url.startswith("mysql"):
+        from urllib.parse import urlsplit
+
+        import pymysql
+
+        parts = urlsplit(url)
+        conn = pymysql.connect(
+            host=parts.hostname, port=parts.port, user=parts.username,
+            password=parts.password or "", database=parts.path[1:], autocommit=True,
+        )  # fmt: skip
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                return [tuple(r) for r in cur.fetchall()]
+        finally:
+            conn.close()
     import psycopg
 
     with psycopg.connect(url) as conn:
@@ -35,6 +51,7 @@ def test_the_schema_is_there(sqlmig_url):
     rows(sqlmig_url, "INSERT INTO users VALUES (1, %s, %s)", ("ada", "ada@example.org"))
     assert rows(sqlmig_url, "SELECT name, email FROM users") == [("ada", "ada@example.org")]
     print("URL-USED", sqlmig_url.split(":", 1)[0], file=sys.stderr)
+    print("DB-USED", sqlmig_url.rsplit("/", 1)[1], file=sys.stderr)
 
 
 def test_each_test_gets_a_fresh_database(sqlmig_url):
@@ -98,6 +115,46 @@ def test_postgres_when_a_server_url_is_given(tmp_path: Path, how: str) -> None:
     assert "2 passed" in proc.stdout and "URL-USED postgresql" in proc.stderr
     left = {n for n in _leftover_databases() - before if n.startswith("sqlmig_test_")}
     assert not left, f"temporary databases not dropped: {left}"
+
+
+def _databases(server: str) -> set[str]:
+    if server.startswith("mysql"):
+        return {r[0] for r in query(MYSQL_URL, "SHOW DATABASES")}
+    return _leftover_databases()
+
+
+@pytest.mark.parametrize("kind", ["postgres", "mysql"])
+def test_a_server_url_whose_database_does_not_exist(tmp_path: Path, kind: str) -> None:
+    """The plugin creates its own databases: the URL's only serves to connect, and when the
+    server has none of that name, its maintenance database does (createdb does the same)."""
+    (require_pg if kind == "postgres" else require_mysql)()
+    base = (PG_URL if kind == "postgres" else MYSQL_URL).rsplit("/", 1)[0]
+    server = f"{base}/sqlmig_no_such_database"
+    proc = _pytest(_project(tmp_path), "--sqlmig-url", server)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout and f"URL-USED {server.split(':')[0]}" in proc.stderr
+    used = {line.split()[1] for line in proc.stderr.splitlines() if line.startswith("DB-USED")}
+    assert used and all(n.startswith("sqlmig_test_") for n in used), proc.stderr
+    assert not used & _databases(server), f"test databases not dropped: {used}"
+    assert "sqlmig_no_such_database" not in _databases(server)
+
+
+def test_mysql_with_an_existing_database(tmp_path: Path, mysql_url: str) -> None:
+    proc = _pytest(_project(tmp_path), "--sqlmig-url", mysql_url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout and "URL-USED mysql" in proc.stderr
+    assert query(mysql_url, "SHOW TABLES") == []  # the URL's own database is left alone
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    proc = _pytest(_project(tmp_path), "--sqlmig-url", "postgresql://u:s3cret@127.0.0.1:1/app")
+    assert proc.returncode == 1, proc.stdout
+    assert "sqlmig: the test server: cannot connect to postgresql://u:***@127.0.0.1:1/app" in (
+        proc.stdout
+    )
+    assert "(--sqlmig-url, the ini option sqlmig_url or SQLMIG_TEST_URL)" in proc.stdout
+    assert "Traceback" not in proc.stdout and "psycopg" not in proc.stdout
+    assert "s3cret" not in proc.stdout + proc.stderr and "2 errors" in proc.stdout
 
 
 def test_a_broken_migration_is_reported_as_a_fixture_error(tmp_path: Path) -> None:

@@ -322,7 +322,9 @@ def test_unknown_directive_is_an_error_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(MigrationFileError) as info:
         read(tmp_path, "-- header\n-- sqlmig:no-transactoin\nSELECT 1;\n")
     assert info.value.message == f"{path}: unknown directive '-- sqlmig:no-transactoin'"
-    assert info.value.hint == "known directives: ignore, ignore-file, no-transaction, review"
+    assert info.value.hint == (
+        "known directives: ignore, ignore-file, no-foreign-key-check, no-transaction, review"
+    )
 
 
 def test_a_space_after_the_colon_is_accepted(tmp_path: Path) -> None:
