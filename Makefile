@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench dist clean
+.PHONY: run test lint bench dist screens clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,11 +21,15 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check sqlmig tests bench
-	$(PY) -m ruff format --check sqlmig tests bench
+	$(PY) -m ruff check sqlmig tests bench docs
+	$(PY) -m ruff format --check sqlmig tests bench docs
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+## screens: the README's pictures (docs/screen-*.svg) from `up`, `status` and `lint` on a terminal
+screens: $(STAMP)
+	$(PY) docs/screens.py docs
 
 ## dist: the sdist and the wheel in dist/, checked with `twine check --strict`
 dist: $(STAMP)
