@@ -33,14 +33,14 @@ ALTER TABLE books ALTER COLUMN isbn SET NOT NULL;
 """
 LINT_DEMO_DOWN = "DROP INDEX books_title_idx;\nALTER TABLE books DROP COLUMN price;\n"
 LINT_FILE = "migrations/0006_add_price_to_books.up.sql"
-SCREENS = [
-    ("up", ["up", "--steps", "3"]),
-    ("status", ["status"]),
-    ("lint", ["lint", "--dialect", "postgres", LINT_FILE]),
+SCREENS = [  # name, arguments, the exit code that shows it worked (lint: 1, it found errors)
+    ("up", ["up", "--steps", "3"], 0),
+    ("status", ["status"], 0),
+    ("lint", ["lint", "--dialect", "postgres", LINT_FILE], 1),
 ]
 
 
-def run_on_terminal(args: list[str], cwd: Path) -> str:
+def run_on_terminal(args: list[str], cwd: Path, expect: int = 0) -> str:
     """The bytes a terminal would receive from `sqlmig ARGS` (stdout and stderr interleaved)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, WIDTH, 0, 0))
@@ -68,7 +68,10 @@ def run_on_terminal(args: list[str], cwd: Path) -> str:
             chunks.append(chunk)
         proc.wait(timeout=60)
     os.close(master)
-    return b"".join(chunks).decode("utf-8", "replace")
+    text = b"".join(chunks).decode("utf-8", "replace")
+    if proc.returncode != expect:
+        raise SystemExit(f"sqlmig {' '.join(args)} exited {proc.returncode}:\n{text}")
+    return text
 
 
 def screen(raw: str) -> str:
@@ -101,9 +104,10 @@ def main(out: Path) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory(prefix="sqlmig-screens-") as tmp:
         cwd = project(Path(tmp))
-        for name, args in SCREENS:
+        for name, args, expect in SCREENS:
+            shown = screen(run_on_terminal(args, cwd, expect))
             target = out / f"screen-{name}.svg"
-            target.write_text(svg(args, screen(run_on_terminal(args, cwd)), "sqlmig"), "utf-8")
+            target.write_text(svg(args, shown, "sqlmig"), "utf-8")
             written.append(target)
     return written
 
