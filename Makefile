@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench dist screens clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,16 +16,26 @@ run: $(STAMP)
 	$(VENV)/bin/sqlmig up
 	$(VENV)/bin/sqlmig status
 
-## test: the whole suite against real SQLite and PostgreSQL
+## test: the whole suite against real SQLite, PostgreSQL and MariaDB
 test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check sqlmig tests bench
-	$(PY) -m ruff format --check sqlmig tests bench
+	$(PY) -m ruff check sqlmig tests bench docs
+	$(PY) -m ruff format --check sqlmig tests bench docs
 
 bench: $(STAMP)
 	$(PY) bench/run.py
 
+## screens: the README's pictures (docs/screen-*.svg) from `up`, `status` and `lint` on a terminal
+screens: $(STAMP)
+	$(PY) docs/screens.py docs
+
+## dist: the sdist and the wheel in dist/, checked with `twine check --strict`
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) sqlmig.db *.egg-info
+	rm -rf $(VENV) sqlmig.db *.egg-info build dist

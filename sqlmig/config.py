@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import docs
 from .errors import UsageError
 
 DEFAULT_TABLE = "sqlmig_history"
@@ -237,7 +238,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot read config file {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(
-            f"{path}: invalid TOML: {exc}", hint="fix the file, or see README.md for an example"
+            f"{path}: invalid TOML: {exc}", hint=f"fix the file; {docs.see('Configuration')}"
         ) from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("sqlmig", {})

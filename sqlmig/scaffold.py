@@ -6,13 +6,15 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import docs
 from .errors import UsageError
 from .files import discover
 from .results import Result
 
 CONFIG_TEMPLATE = """\
 # sqlmig configuration. Command-line flags beat environment variables (SQLMIG_URL,
-# DATABASE_URL, SQLMIG_DIR, ...), which beat this file. See README.md for every setting.
+# DATABASE_URL, SQLMIG_DIR, ...), which beat this file. Every setting is explained
+# under 'Configuration' in the sqlmig documentation: {configuration_url}
 
 # The database. Keep real passwords out of this file: use DATABASE_URL or SQLMIG_URL instead.
 # url = "postgresql://app@localhost:5432/app"
@@ -45,8 +47,14 @@ def init(directory: Path, config_file: Path) -> Result:
     if config_file.exists():
         created.append(f"kept the existing {config_file}")
     else:
-        config_file.write_text(CONFIG_TEMPLATE.format(dir=directory.as_posix()), "utf-8")
+        text = CONFIG_TEMPLATE.format(
+            dir=directory.as_posix(), configuration_url=docs.section_url("Configuration")
+        )
+        config_file.write_text(text, "utf-8")
         created.append(f"created {config_file}")
+    created.append(
+        f"next: `sqlmig new NAME` writes a migration; settings: {docs.see('Configuration')}"
+    )
     return Result("init", messages=created)
 
 

@@ -1,5 +1,5 @@
-"""Scratch databases: a temporary SQLite file, or a temporary PostgreSQL database next to the
-live one, created for a check and dropped afterwards."""
+"""Scratch databases: a temporary SQLite file, or a temporary PostgreSQL or MySQL database next
+to the live one, created for a check and dropped afterwards."""
 
 from __future__ import annotations
 
@@ -42,20 +42,32 @@ def _sqlite(_live_url: str) -> Iterator[str]:
 
 @contextmanager
 def _postgres(live_url: str) -> Iterator[str]:
+    with _on_server(live_url, _admin(live_url), drop_suffix=" WITH (FORCE)") as url:
+        yield url
+
+
+@contextmanager
+def _mysql(live_url: str) -> Iterator[str]:
+    with _on_server(live_url, connect(parse_url(live_url), table="sqlmig_history")) as url:
+        yield url
+
+
+@contextmanager
+def _on_server(live_url: str, admin: Driver, *, drop_suffix: str = "") -> Iterator[str]:
     name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
-    admin = _admin(live_url)
     try:
         try:
             admin.execute(f"CREATE DATABASE {admin.quote(name)}")
         except SqlmigError as exc:
             raise UsageError(
                 f"cannot create a scratch database on the server: {exc.message}",
-                hint="grant CREATEDB to this user, or pass --scratch-url to an empty database",
+                hint="grant this user CREATEDB (PostgreSQL) or CREATE (MySQL), "
+                "or pass --scratch-url to an empty database",
             ) from None
         try:
             yield with_database(live_url, name)
         finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)} WITH (FORCE)")
+            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)}{drop_suffix}")
     finally:
         admin.close()
 
@@ -90,4 +102,8 @@ def _require_empty(url: str, table: str) -> None:
         )
 
 
-MAKERS: dict[str, Callable[[str], object]] = {"sqlite": _sqlite, "postgres": _postgres}
+MAKERS: dict[str, Callable[[str], object]] = {
+    "sqlite": _sqlite,
+    "postgres": _postgres,
+    "mysql": _mysql,
+}

@@ -129,7 +129,7 @@ def test_json_of_every_command(db_url: str, tmp_path: Path) -> None:
     folder = project / "migrations"
     doc = parse(sqlmig("--json", "init", cwd=project))
     assert doc["command"] == "init"
-    assert len(doc["messages"]) == 2
+    assert len(doc["messages"]) == 3  # created the folder, the file; where the settings are
     assert folder.is_dir() and (project / "sqlmig.toml").is_file()
 
     cli = Cli(db_url, folder)

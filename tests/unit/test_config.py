@@ -133,7 +133,10 @@ def test_invalid_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "sqlmig.toml", 'url = "sqlite:///x.db\n')
     error = usage_error(NO_FLAGS, {}, tmp_path)
     assert error.message.startswith(f"{path}: invalid TOML: ")
-    assert error.hint == "fix the file, or see README.md for an example"
+    assert error.hint == (
+        "fix the file; see 'Configuration' in the sqlmig documentation: "
+        "https://github.com/sqlmig/sqlmig#configuration"
+    )
 
 
 def test_relative_dir_is_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlmig.config import load
 from sqlmig.errors import MigrationFileError, UsageError
 from sqlmig.files import discover
-from sqlmig.scaffold import CONFIG_TEMPLATE, init, new, slugify
+from sqlmig.scaffold import init, new, slugify
 
 NOW = datetime(2026, 11, 21, 9, 30, 0, tzinfo=timezone.utc)
 
@@ -137,8 +137,10 @@ def test_init_creates_folder_and_config(tmp_path: Path) -> None:
     folder, config = tmp_path / "db" / "migrations", tmp_path / "sqlmig.toml"
     result = init(folder, config)
     assert folder.is_dir()
-    assert config.read_text("utf-8") == CONFIG_TEMPLATE.format(dir=folder.as_posix())
-    assert result.messages == [f"created {folder}/", f"created {config}"]
+    text = config.read_text("utf-8")
+    assert f'dir = "{folder.as_posix()}"' in text
+    assert result.messages[:2] == [f"created {folder}/", f"created {config}"]
+    assert result.messages[2].startswith("next: `sqlmig new NAME` writes a migration")
 
 
 def test_init_keeps_an_existing_config_and_folder(tmp_path: Path) -> None:
@@ -149,7 +151,8 @@ def test_init_keeps_an_existing_config_and_folder(tmp_path: Path) -> None:
     result = init(folder, config)
     assert config.read_text("utf-8") == 'url = "postgresql://app@db/app"\n'
     assert sql_names(folder) == ["0001_a.up.sql"]
-    assert result.messages == [f"kept the existing {config}"]
+    assert result.messages[0] == f"kept the existing {config}"
+    assert len(result.messages) == 2
 
 
 def test_init_config_loads_back_to_the_same_folder(tmp_path: Path) -> None:
@@ -160,3 +163,14 @@ def test_init_config_loads_back_to_the_same_folder(tmp_path: Path) -> None:
     assert cfg.dir == folder
     assert cfg.url == "sqlite:///app.db"
     assert (cfg.table, cfg.lock_timeout, cfg.allow_out_of_order) == ("sqlmig_history", 60.0, False)
+
+
+def test_init_points_to_the_documentation_not_a_readme_file(tmp_path: Path) -> None:
+    """A pip user has no README.md: the config file and the hint name the section and its URL."""
+    folder, config = tmp_path / "migrations", tmp_path / "sqlmig.toml"
+    result = init(folder, config)
+    text = config.read_text("utf-8")
+    url = "https://github.com/sqlmig/sqlmig#configuration"
+    assert "README" not in text and "README" not in " ".join(result.messages)
+    assert f"under 'Configuration' in the sqlmig documentation: {url}\n" in text
+    assert f"see 'Configuration' in the sqlmig documentation: {url}" in result.messages[-1]
