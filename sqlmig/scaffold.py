@@ -14,9 +14,11 @@ CONFIG_TEMPLATE = """\
 # sqlmig configuration. Command-line flags beat environment variables (SQLMIG_URL,
 # DATABASE_URL, SQLMIG_DIR, ...), which beat this file. See README.md for every setting.
 
-# The database. Keep real passwords out of this file: use DATABASE_URL or SQLMIG_URL instead.
+# The database: none is set here, so that a mistyped or unset DATABASE_URL stops sqlmig with an
+# error instead of migrating a new local file. Set DATABASE_URL or SQLMIG_URL (keep passwords
+# out of this file), pass --url, or uncomment one of these:
 # url = "postgresql://app@localhost:5432/app"
-url = "sqlite:///app.db"
+# url = "sqlite:///app.db"
 
 # Where the NNNN_name.up.sql / NNNN_name.down.sql files live (relative to this file).
 dir = "{dir}"
@@ -30,6 +32,10 @@ dir = "{dir}"
 # Apply pending files numbered below the newest applied one (merged branches).
 # allow_out_of_order = false
 """
+NO_URL_YET = (
+    "{config_file} names no database yet: set DATABASE_URL or SQLMIG_URL, pass --url, or "
+    "uncomment a url in it"
+)
 UP_TEMPLATE = (
     "-- {label}: up\n"
     "-- Make `-- sqlmig:no-transaction` the first line to run this file outside a transaction.\n\n"
@@ -47,6 +53,7 @@ def init(directory: Path, config_file: Path) -> Result:
     else:
         config_file.write_text(CONFIG_TEMPLATE.format(dir=directory.as_posix()), "utf-8")
         created.append(f"created {config_file}")
+        created.append(NO_URL_YET.format(config_file=config_file))
     return Result("init", messages=created)
 
 

@@ -215,12 +215,14 @@ def execute(url: str, script: str) -> None:
 def sqlmig(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a fresh OS process (`python -m sqlmig`)."""
+    """Run the real CLI in a fresh OS process (`python -m sqlmig`), with no terminal on stdin
+    (as in CI, even when pytest runs in one: `down` would ask)."""
     base = {
         k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_") and k != "DATABASE_URL"
     }
     return subprocess.run(
         [sys.executable, "-m", "sqlmig", *args],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         env={**base, **(env or {})},

@@ -48,6 +48,10 @@ test_lock_proof.py check each driver):
     transaction is still the one it began (a file's COMMIT; BEGIN); TransactionEnded carries
     whether what ran before was committed.
 13. `invalid_indexes()` names indexes a failed build left behind (PostgreSQL's CONCURRENTLY).
+14. `about()` names the server and its version for the `Database:` line of up/down/redo
+    (`PostgreSQL 15.20`; SQLite: the file's full path). `connect(create=False)` (commands that
+    change nothing) never creates a database: a SQLite file that is not there is opened as an
+    empty in-memory stand-in and `absent` says so (None otherwise).
 """
 
 from __future__ import annotations
@@ -116,8 +120,11 @@ class Driver(Protocol):
     MAX_IDENTIFIER_BYTES: ClassVar[int]
     ATOMIC_DDL: ClassVar[bool]
     url: DatabaseUrl
+    absent: str | None
 
     def quote(self, name: str) -> str: ...
+
+    def about(self) -> str: ...
 
     def lock(
         self, timeout: float, on_wait: Callable[[str], None] | None = None

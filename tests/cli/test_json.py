@@ -128,7 +128,7 @@ def test_json_of_every_command(db_url: str, tmp_path: Path) -> None:
     folder = project / "migrations"
     doc = parse(sqlmig("--json", "init", cwd=project))
     assert doc["command"] == "init"
-    assert len(doc["messages"]) == 2
+    assert len(doc["messages"]) == 3
     assert folder.is_dir() and (project / "sqlmig.toml").is_file()
 
     cli = Cli(db_url, folder)
@@ -186,7 +186,7 @@ def test_json_of_every_command(db_url: str, tmp_path: Path) -> None:
         ("0002_create_b", "up"),
     ]
     assert success(cli, "repair")["messages"] == ["nothing to repair"]
-    success(cli, "down", "--all")
+    success(cli, "down", "--all", "--yes")
     doc = success(cli, "baseline", "2")
     assert [(s["version"], s["direction"]) for s in doc["steps"]] == [
         (1, "baseline"),

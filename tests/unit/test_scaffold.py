@@ -10,7 +10,7 @@ import pytest
 from sqlmig.config import load
 from sqlmig.errors import MigrationFileError, UsageError
 from sqlmig.files import discover
-from sqlmig.scaffold import CONFIG_TEMPLATE, init, new, slugify
+from sqlmig.scaffold import CONFIG_TEMPLATE, NO_URL_YET, init, new, slugify
 
 NOW = datetime(2026, 11, 21, 9, 30, 0, tzinfo=timezone.utc)
 
@@ -138,7 +138,11 @@ def test_init_creates_folder_and_config(tmp_path: Path) -> None:
     result = init(folder, config)
     assert folder.is_dir()
     assert config.read_text("utf-8") == CONFIG_TEMPLATE.format(dir=folder.as_posix())
-    assert result.messages == [f"created {folder}/", f"created {config}"]
+    assert result.messages == [
+        f"created {folder}/",
+        f"created {config}",
+        NO_URL_YET.format(config_file=config),
+    ]
 
 
 def test_init_keeps_an_existing_config_and_folder(tmp_path: Path) -> None:
@@ -158,5 +162,5 @@ def test_init_config_loads_back_to_the_same_folder(tmp_path: Path) -> None:
     cfg = load({}, environ={}, cwd=tmp_path)
     assert cfg.config_file == config
     assert cfg.dir == folder
-    assert cfg.url == "sqlite:///app.db"
+    assert cfg.url is None  # commented out: an unset DATABASE_URL is an error, not a new file
     assert (cfg.table, cfg.lock_timeout, cfg.allow_out_of_order) == ("sqlmig_history", 60.0, False)
