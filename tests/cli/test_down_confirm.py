@@ -89,19 +89,24 @@ def test_all_asks_even_for_one_migration(sqlite_url: str, migrations: Path) -> N
 # --- a real terminal ---------------------------------------------------------------------------
 
 
+def _env() -> dict[str, str]:
+    """The environment without sqlmig's settings, as tests.conftest.sqlmig runs it."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_") and k != "DATABASE_URL"
+    }
+
+
 def _on_a_terminal(cli: Cli, answer: bytes | None, *args: str) -> tuple[int, str, str]:
     """Run `sqlmig ARGS` with stdin and stderr on a pseudo-terminal; once it prints the y/N
     question, type `answer` (None: wait for it to finish without typing). Return the exit code,
     stdout and everything the terminal showed."""
     leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
-    env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "sqlmig", *cli.argv(*args)],
         stdin=follower,
         stdout=subprocess.PIPE,
         stderr=follower,
-        env=env,
+        env=_env(),
         cwd=cli.cwd,
     )
     os.close(follower)
@@ -158,3 +163,25 @@ def test_a_terminal_is_not_asked_for_one_or_with_yes(sqlite_url: str, migrations
     code, _out, shown = _on_a_terminal(cli, None, "down", "--all", "--yes")
     assert code == 0 and "[y/N]" not in shown, shown
     assert _applied(sqlite_url) == []
+
+
+def test_a_terminal_on_stdin_only_is_not_asked(sqlite_url: str, migrations: Path) -> None:
+    """stderr into a file or a pipe: the question would wait there unseen, so it is refused."""
+    cli = _three(migrations, sqlite_url)
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "sqlmig", *cli.argv("down", "--all")],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env=_env(),
+            cwd=cli.cwd,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2, describe(done)
+    assert "stderr is not a terminal" in done.stderr and "--yes" in done.stderr, done.stderr
+    assert _applied(sqlite_url) == [1, 2, 3]
