@@ -176,7 +176,8 @@ def down(
             "--yes",
             "-y",
             help="Revert several migrations (or --all) without asking. Without it sqlmig asks "
-            "y/N on a terminal, and refuses (exit 2) when stdin is not one (scripts, CI).",
+            "y/N on a terminal, and refuses (exit 2) when stdin or stderr is not one (scripts, "
+            "CI).",
         ),
     ] = False,
     dry_run: DryRun = False,
@@ -186,8 +187,9 @@ def down(
 ) -> None:
     """Revert the newest applied migration (or more), using its down file.
 
-    --steps, --to and --all are alternatives: two of them are a usage error (exit 2). Reverting
-    more than one migration, or --all, asks for confirmation first (see --yes).
+    --steps, --to and --all are alternatives: two of them are a usage error (exit 2).
+
+    More than one migration, or --all: asks y/N on a terminal; without one, exit 2 unless --yes.
 
     Example: sqlmig down --steps 2 --yes
     """
