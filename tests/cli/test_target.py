@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from tests.cli.helpers import Cli, describe
-from tests.conftest import sqlmig, write
+from tests.conftest import ROOT, sqlmig, write
 
 PASSWORD = "Tr0ub4dor-pw"
 SERVER = re.compile(
@@ -80,3 +81,16 @@ def test_status_and_other_reads_do_not_print_it(sqlite_url: str, migrations: Pat
     cli = Cli(sqlite_url, migrations)
     for args in (("status",), ("current",), ("history",), ("validate",)):
         assert "Database:" not in cli.ok(*args).stderr
+
+
+def test_make_run_still_works_with_the_repository_config(tmp_path: Path) -> None:
+    """`make run` is `sqlmig up && sqlmig status` beside the repository's own sqlmig.toml, whose
+    url stays set (only `init`'s template leaves it out)."""
+    shutil.copy(ROOT / "sqlmig.toml", tmp_path / "sqlmig.toml")
+    shutil.copytree(ROOT / "migrations", tmp_path / "migrations")
+    up = sqlmig("up", cwd=tmp_path)
+    assert up.returncode == 0, describe(up)
+    assert up.stderr.startswith("Database: sqlite:///sqlmig.db (SQLite 3.")
+    assert f"{tmp_path / 'sqlmig.db'}: a new file)" in up.stderr.splitlines()[0]
+    status = sqlmig("status", cwd=tmp_path)
+    assert status.returncode == 0 and "pending: 0" in status.stdout, describe(status)
