@@ -43,7 +43,9 @@ UP_TEMPLATE = (
 DOWN_TEMPLATE = "-- {label}: down (undo everything the up file does)\n\n"
 
 
-def init(directory: Path, config_file: Path) -> Result:
+def init(directory: Path, config_file: Path, *, url_from: str | None = None) -> Result:
+    """The folder and a config file naming no database; `url_from`: where the URL comes from
+    now (DATABASE_URL, ...), if anywhere."""
     created: list[str] = []
     if not directory.exists():
         directory.mkdir(parents=True)
@@ -53,7 +55,11 @@ def init(directory: Path, config_file: Path) -> Result:
     else:
         config_file.write_text(CONFIG_TEMPLATE.format(dir=directory.as_posix()), "utf-8")
         created.append(f"created {config_file}")
-        created.append(NO_URL_YET.format(config_file=config_file))
+        created.append(
+            f"the database URL comes from {url_from}"
+            if url_from
+            else NO_URL_YET.format(config_file=config_file)
+        )
     return Result("init", messages=created)
 
 

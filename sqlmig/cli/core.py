@@ -22,7 +22,8 @@ def init(ctx: typer.Context) -> None:
     from .. import scaffold
 
     def action(cfg: config.Config, _n: Any) -> Result:
-        return scaffold.init(cfg.dir, cfg.config_file or Path("sqlmig.toml"))
+        url_from = cfg.sources.get("url", "--url") if cfg.url else None
+        return scaffold.init(cfg.dir, cfg.config_file or Path("sqlmig.toml"), url_from=url_from)
 
     run(ctx, action)
 

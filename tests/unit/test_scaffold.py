@@ -145,6 +145,13 @@ def test_init_creates_folder_and_config(tmp_path: Path) -> None:
     ]
 
 
+def test_init_says_where_the_url_comes_from_when_it_is_set(tmp_path: Path) -> None:
+    config = tmp_path / "sqlmig.toml"
+    result = init(tmp_path / "migrations", config, url_from="DATABASE_URL")
+    assert result.messages[-1] == "the database URL comes from DATABASE_URL"
+    assert load({}, environ={}, cwd=tmp_path).url is None  # still none in the file
+
+
 def test_init_keeps_an_existing_config_and_folder(tmp_path: Path) -> None:
     folder, config = tmp_path / "migrations", tmp_path / "sqlmig.toml"
     folder.mkdir()
