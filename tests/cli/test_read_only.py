@@ -43,6 +43,22 @@ def test_a_read_only_command_creates_no_sqlite_file(args: tuple[str, ...], tmp_p
     assert _files(data) == [], f"{' '.join(args)} created {_files(data)}"
 
 
+def test_verify_diff_and_lint_leave_the_target_alone(tmp_path: Path) -> None:
+    """They build on a scratch database (a temporary file), never in the --url one."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
+    (tmp_path / "schema.sql").write_text("CREATE TABLE a (id int);\n", "utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    cli = Cli(f"sqlite:///{data / 'app.db'}", folder)
+    for args in (("verify",), ("diff", "--check", str(tmp_path / "schema.sql")), ("lint",)):
+        done = cli(*args)
+        assert done.returncode in (0, 1), describe(done)  # lint/diff may find something
+        assert "Traceback" not in done.stderr
+        assert _files(data) == [], f"{' '.join(args)} created {_files(data)}"
+
+
 def test_status_lists_everything_pending_and_says_there_is_no_file(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
