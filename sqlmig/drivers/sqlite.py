@@ -59,7 +59,7 @@ class SqliteDriver:
         create: bool = True,
     ) -> SqliteDriver:
         path = url.sqlite_path
-        new = path != ":memory:" and not os.path.exists(path)
+        new = path != ":memory:" and _not_there(path)
         if new and not create and os.path.isdir(os.path.dirname(os.path.abspath(path))):
             # a command that changes nothing must not create the file (a missing folder is
             # still "cannot open", exit 6: `up` could not create it there either)
@@ -259,6 +259,18 @@ class SqliteDriver:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _not_there(path: str) -> bool:
+    """No such file, for certain: a file that cannot be looked at (a folder without search
+    permission) is not "nothing applied" but an error, which opening it then reports."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 # What a command that changes nothing says of a SQLite file that does not exist (it is not made).

@@ -99,6 +99,18 @@ def test_a_missing_folder_is_still_cannot_open(tmp_path: Path) -> None:
     assert not (tmp_path / "not").exists()
 
 
+def test_a_path_that_cannot_be_looked_at_is_an_error_not_nothing_applied(tmp_path: Path) -> None:
+    """Only a file that is certainly not there reads as empty: a symbolic link to itself (like a
+    folder without search permission) is exit 6, never "nothing is applied"."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id int);\n")
+    (tmp_path / "loop.db").symlink_to("loop.db")
+    done = Cli(f"sqlite:///{tmp_path / 'loop.db'}", folder)("status")
+    assert done.returncode == 6, describe(done)
+    assert "nothing is applied" not in done.stdout
+
+
 def test_an_existing_file_is_read_as_before(sqlite_url: str, migrations: Path) -> None:
     write(migrations, "0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
     cli = Cli(sqlite_url, migrations)
