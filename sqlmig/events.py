@@ -10,6 +10,7 @@ from typing import Any, TextIO
 # The stable `kind`s. A log collector keys on these; the message is for humans and may change.
 WAIT_RETRY = "wait_retry"
 DB_READY = "db_ready"
+DATABASE = "database"  # up/down/redo: the target, redacted, and its server, said first
 LOCK_WAITING = "lock_waiting"
 LOCK_ACQUIRED = "lock_acquired"
 PLAN = "plan"

@@ -12,7 +12,7 @@ from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
 from .errors import SqlmigError, UsageError
-from .events import LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
+from .events import DATABASE, LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
 from .files import Migration, SqlFile, discover
 from .history import APPLIED, RUNNING, AppliedRow, History, actor
@@ -42,12 +42,19 @@ class Migrator:
         return found
 
     @contextmanager
-    def session(self, *, locked: bool) -> Iterator[tuple[Driver, History]]:
+    def session(self, *, locked: bool, announce: bool = False) -> Iterator[tuple[Driver, History]]:
+        """Connect (and take the lock). A session without the lock changes nothing, so it
+        creates no SQLite file either. announce: say first which database this is."""
         url = parse_url(self.config.require_url())
         driver = connect(
-            url, table=self.config.table, statement_lock_timeout=self.config.statement_lock_timeout
+            url,
+            table=self.config.table,
+            statement_lock_timeout=self.config.statement_lock_timeout,
+            create=locked,
         )
         try:
+            if announce:
+                self.notify(_database(url.redacted, driver.about()))
             history = History(driver, self.config.table)
             if locked:
                 start, waited = time.perf_counter(), list[str]()
@@ -96,7 +103,7 @@ class Migrator:
         ooo = self.config.allow_out_of_order if allow_out_of_order is None else allow_out_of_order
         if wait is not None:
             self.wait(timeout=wait)
-        with self.session(locked=not dry_run) as (driver, history):
+        with self.session(locked=not dry_run, announce=True) as (driver, history):
             rows = history.read()
             todo = self._plan_up(
                 files,
@@ -114,6 +121,7 @@ class Migrator:
                     dry_run=dry_run,
                     current=_current(rows or [], files),
                     steps=[_planned(m.version, m.name, m.label, "up", m.up, dry_run) for m in todo],
+                    messages=_absent(driver),
                 )
             plan.refuse_client_commands([m.up for m in todo], driver.dialect)
             if rows is None:
@@ -171,9 +179,14 @@ class Migrator:
         all_: bool = False,
         dry_run: bool = False,
         allow_drift: bool = False,
+        confirm: Callable[[list[str], str], bool] | None = None,
     ) -> Result:
+        """Revert the newest applied migration, or those --steps, --to or --all choose. With
+        `confirm`, a revert of more than one migration (or --all) first asks
+        confirm(labels newest first, redacted URL), under the lock; False reverts nothing."""
+        plan.check_down_flags(to=to, steps=steps, all_=all_)
         files = plan.by_version(self.files())
-        with self.session(locked=not dry_run) as (driver, history):
+        with self.session(locked=not dry_run, announce=True) as (driver, history):
             rows = history.read() or []
             plan.check_failed(rows)
             todo = [
@@ -189,8 +202,15 @@ class Migrator:
                         _planned(s.row.version, s.row.name, s.label, "down", s.sql, dry_run)
                         for s in todo
                     ],
+                    messages=_absent(driver),
                 )
             plan.refuse_client_commands([s.sql for s in todo], driver.dialect)
+            labels = [s.label for s in todo]
+            if confirm and (all_ or len(todo) > 1) and not confirm(labels, driver.url.redacted):
+                raise UsageError(
+                    "not confirmed: nothing was reverted",
+                    hint="run it again and answer y, or pass --yes",
+                )
             runner = self._runner(driver, history)
             done = [runner.revert(s) for s in todo]
             left = [r for r in rows if r.version not in {s.version for s in done}]
@@ -199,7 +219,7 @@ class Migrator:
     def redo(self, *, allow_drift: bool = False) -> Result:
         """Revert the newest applied migration and apply it again, under one lock."""
         files = plan.by_version(self.files())
-        with self.session(locked=True) as (driver, history):
+        with self.session(locked=True, announce=True) as (driver, history):
             rows = history.read() or []
             plan.check_failed(rows)
             newest = plan.select_down(rows, to=None, steps=1, all_=False)
@@ -235,6 +255,7 @@ class Migrator:
         status_rows = _in_flight(_status_rows(files, rows, busy), busy, flight, files)
         notes = [_invalid_note(invalid)] if invalid else []
         notes += [_run_note(status_rows, busy)] if busy else []
+        notes += _absent(driver)
         return Result(
             "status",
             rows=status_rows,
@@ -273,6 +294,7 @@ class Migrator:
             )
         early = plan.out_of_order(plan.pending(files, rows), rows)
         notes = [f"{r.version} ({r.name}) is being applied now by {busy}" for r in live]
+        notes += _absent(driver)
         notes += [
             f"{m.label} is pending but numbered below the newest applied migration" for m in early
         ]
@@ -352,6 +374,16 @@ class Migrator:
                 raise
         steps = [Step(m.version, m.name, m.label, "baseline") for m in files]
         return Result("baseline", steps=steps, current=files[-1].label)
+
+
+def _absent(driver: Driver) -> list[str]:
+    """The note of a read-only command on a SQLite file that does not exist (it is not made)."""
+    return [driver.absent] if driver.absent else []
+
+
+def _database(url: str, about: str) -> Event:
+    """`Database: postgresql://app:***@db:5432/app (PostgreSQL 15.20)`, as Flyway says it."""
+    return Event(DATABASE, f"Database: {url} ({about})", {"url": url, "server": about})
 
 
 def _lock_acquired(start: float, waited: list[str]) -> Event:

@@ -190,6 +190,21 @@ def select_up(todo: list[Migration], *, to: int | None, steps: int | None) -> li
     return todo
 
 
+def check_down_flags(*, to: int | None, steps: int | None, all_: bool) -> None:
+    """--steps, --to and --all each choose what `down` reverts: two of them are a usage error,
+    never the most destructive reading."""
+    given = [f"--steps {steps}"] if steps is not None else []
+    given += [f"--to {to}"] if to is not None else []
+    given += ["--all"] if all_ else []
+    if len(given) > 1:
+        both = ", ".join(given[:-1]) + " and " + given[-1]
+        raise UsageError(
+            f"{both} cannot be combined: each chooses which migrations `down` reverts; "
+            "nothing was reverted",
+            hint="pass only one of --steps N, --to V and --all (--dry-run shows what it reverts)",
+        )
+
+
 def select_down(
     rows: list[AppliedRow], *, to: int | None, steps: int | None, all_: bool
 ) -> list[AppliedRow]:

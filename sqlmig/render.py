@@ -37,7 +37,7 @@ def _steps(result: Result) -> list[str]:
         for s in result.steps:
             tx = "" if s.transactional else " [no-transaction]"
             lines += [f"-- {s.direction} {s.label}{tx}", (s.sql or "").rstrip(), ""]
-        return lines
+        return lines + result.messages  # a dry run's notes: no SQLite file there yet
     if not result.steps:
         return [f"nothing to {verb}; database is at {result.current or 'no migration'}"]
     lines = [f"{s.direction:<4} {s.label}  {s.duration_ms or 0} ms" for s in result.steps]
@@ -46,7 +46,7 @@ def _steps(result: Result) -> list[str]:
 
 def _status(result: Result) -> list[str]:
     if not result.rows:
-        return ["no migrations found"]
+        return ["no migrations found", *result.messages]
     width = max(len(r.label) for r in result.rows)
     w = max(8, *(len(r.state) for r in result.rows))  # edited_down is wider than the rest
     lines = [

@@ -16,9 +16,11 @@ CONFIG_TEMPLATE = """\
 # DATABASE_URL, SQLMIG_DIR, ...), which beat this file. Every setting is explained
 # under 'Configuration' in the sqlmig documentation: {configuration_url}
 
-# The database. Keep real passwords out of this file: use DATABASE_URL or SQLMIG_URL instead.
+# The database: none is set here, so that a mistyped or unset DATABASE_URL stops sqlmig with an
+# error instead of migrating a new local file. Set DATABASE_URL or SQLMIG_URL (keep passwords
+# out of this file), pass --url, or uncomment one of these:
 # url = "postgresql://app@localhost:5432/app"
-url = "sqlite:///app.db"
+# url = "sqlite:///app.db"
 
 # Where the NNNN_name.up.sql / NNNN_name.down.sql files live (relative to this file).
 dir = "{dir}"
@@ -32,6 +34,10 @@ dir = "{dir}"
 # Apply pending files numbered below the newest applied one (merged branches).
 # allow_out_of_order = false
 """
+NO_URL_YET = (
+    "{config_file} names no database yet: set DATABASE_URL or SQLMIG_URL, pass --url, or "
+    "uncomment a url in it"
+)
 UP_TEMPLATE = (
     "-- {label}: up\n"
     "-- Make `-- sqlmig:no-transaction` the first line to run this file outside a transaction.\n\n"
@@ -39,7 +45,9 @@ UP_TEMPLATE = (
 DOWN_TEMPLATE = "-- {label}: down (undo everything the up file does)\n\n"
 
 
-def init(directory: Path, config_file: Path) -> Result:
+def init(directory: Path, config_file: Path, *, url_from: str | None = None) -> Result:
+    """The folder and a config file naming no database; `url_from`: where the URL comes from
+    now (DATABASE_URL, ...), if anywhere."""
     created: list[str] = []
     if not directory.exists():
         directory.mkdir(parents=True)
@@ -52,6 +60,11 @@ def init(directory: Path, config_file: Path) -> Result:
         )
         config_file.write_text(text, "utf-8")
         created.append(f"created {config_file}")
+        created.append(
+            f"the database URL comes from {url_from}"
+            if url_from
+            else NO_URL_YET.format(config_file=config_file)
+        )
     created.append(
         f"next: `sqlmig new NAME` writes a migration; settings: {docs.see('Configuration')}"
     )

@@ -233,9 +233,11 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def sqlmig(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a fresh OS process (`python -m sqlmig`)."""
+    """Run the real CLI in a fresh OS process (`python -m sqlmig`), with no terminal on stdin
+    (as in CI, even when pytest runs in one: `down` would ask)."""
     return subprocess.run(
         [sys.executable, "-m", "sqlmig", *args],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         env=clean_env(env),

@@ -22,7 +22,8 @@ def init(ctx: typer.Context) -> None:
     from .. import scaffold
 
     def action(cfg: config.Config, _n: Any) -> Result:
-        return scaffold.init(cfg.dir, cfg.config_file or Path("sqlmig.toml"))
+        url_from = cfg.sources.get("url", "--url") if cfg.url else None
+        return scaffold.init(cfg.dir, cfg.config_file or Path("sqlmig.toml"), url_from=url_from)
 
     run(ctx, action)
 
@@ -179,6 +180,16 @@ def down(
         int | None, typer.Option("--to", help="Revert every migration newer than this version.")
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Revert every applied migration.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Revert several migrations (or --all) without asking. Without it sqlmig asks "
+            "y/N on a terminal, and refuses (exit 2) when stdin or stderr is not one (scripts, "
+            "CI).",
+        ),
+    ] = False,
     dry_run: DryRun = False,
     allow_drift: AllowDrift = False,
     statement_lock_timeout: StatementLockTimeout = None,
@@ -186,13 +197,24 @@ def down(
 ) -> None:
     """Revert the newest applied migration (or more), using its down file.
 
-    Example: sqlmig down --steps 2
+    --steps, --to and --all are alternatives: two of them are a usage error (exit 2).
+
+    More than one migration, or --all: asks y/N on a terminal; without one, exit 2 unless --yes.
+
+    Example: sqlmig down --steps 2 --yes
     """
+    from .confirm import ask
+
     lock_flags(ctx, statement_lock_timeout, retries)
     run(
         ctx,
         lambda cfg, n: migrator(cfg, n).down(
-            steps=steps, to=to, all_=all_, dry_run=dry_run, allow_drift=allow_drift
+            steps=steps,
+            to=to,
+            all_=all_,
+            dry_run=dry_run,
+            allow_drift=allow_drift,
+            confirm=None if yes else ask,
         ),
     )
 

@@ -54,6 +54,10 @@ test_lock_proof.py check each driver):
     table, where the database does not enforce foreign keys while migrating (SQLite, whose
     `foreign_keys` pragma is off), with the lowest rowid (`rowids=True`: the first five);
     [] where every statement enforces them.
+15. `about()` names the server and its version for the `Database:` line of up/down/redo
+    (`PostgreSQL 15.20`; SQLite: the file's full path). `connect(create=False)` (commands that
+    change nothing) never creates a database: a SQLite file that is not there is opened as an
+    empty in-memory stand-in and `absent` says so (None otherwise).
 """
 
 from __future__ import annotations
@@ -135,8 +139,11 @@ class Driver(Protocol):
     MAX_IDENTIFIER_BYTES: ClassVar[int]
     ATOMIC_DDL: ClassVar[bool]
     url: DatabaseUrl
+    absent: str | None
 
     def quote(self, name: str) -> str: ...
+
+    def about(self) -> str: ...
 
     def lock(
         self, timeout: float, on_wait: Callable[[str], None] | None = None

@@ -57,6 +57,7 @@ class MysqlDriver:
     PARAM: ClassVar[str] = "%s"
     MAX_IDENTIFIER_BYTES: ClassVar[int] = 64
     ATOMIC_DDL: ClassVar[bool] = False
+    absent: str | None = None  # a missing database is a ConnectError, never opened
 
     def __init__(self, conn: Any, url: DatabaseUrl, table: str, own: str) -> None:
         self.conn = conn
@@ -71,7 +72,12 @@ class MysqlDriver:
 
     @classmethod
     def connect(
-        cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
+        cls,
+        url: DatabaseUrl,
+        *,
+        table: str,
+        statement_lock_timeout: float | None = None,
+        create: bool = True,  # a server's database is never created (ConnectError names it)
     ) -> MysqlDriver:
         conn = _connect(url)
         own = f"SET NAMES {conn.charset}, autocommit = 1"
@@ -98,6 +104,12 @@ class MysqlDriver:
 
     def quote(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
+
+    def about(self) -> str:
+        """`MariaDB 10.11.19` or `MySQL 8.0.36`, from the server's greeting."""
+        info = str(self.conn.get_server_info()).removeprefix("5.5.5-")  # MariaDB < 11's prefix
+        number = info.split("-", 1)[0]
+        return f"MariaDB {number}" if "mariadb" in info.lower() else f"MySQL {number}"
 
     # -- lock -----------------------------------------------------------------------------------
 

@@ -103,6 +103,7 @@ class PostgresDriver:
     PARAM: ClassVar[str] = "%s"
     MAX_IDENTIFIER_BYTES: ClassVar[int] = 63
     ATOMIC_DDL: ClassVar[bool] = True  # DDL rolls back with the transaction
+    absent: str | None = None  # a missing database is a ConnectError, never opened
 
     def __init__(
         self,
@@ -128,7 +129,12 @@ class PostgresDriver:
 
     @classmethod
     def connect(
-        cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
+        cls,
+        url: DatabaseUrl,
+        *,
+        table: str,
+        statement_lock_timeout: float | None = None,
+        create: bool = True,  # a server's database is never created (ConnectError names it)
     ) -> PostgresDriver:
         conn = _connect(url, "sqlmig")
         lock_timeout = None
@@ -163,6 +169,13 @@ class PostgresDriver:
 
     def quote(self, name: str) -> str:
         return psycopg.sql.Identifier(name).as_string(self.conn)
+
+    def about(self) -> str:
+        """`PostgreSQL 15.20`: the server's version, known from the connection's start-up."""
+        version = self.conn.info.server_version  # 150020; 90624 before 10
+        if version >= 100000:
+            return f"PostgreSQL {version // 10000}.{version % 10000}"
+        return f"PostgreSQL {version // 10000}.{version // 100 % 100}.{version % 100}"
 
     def lock_name(self) -> str:
         """The schema-qualified history table, as hashed into the lock key."""

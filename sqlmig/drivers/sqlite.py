@@ -34,20 +34,43 @@ class SqliteDriver:
     # database, cannot take its place.
     home: ClassVar[str] = "main"
 
-    def __init__(self, conn: sqlite3.Connection, url: DatabaseUrl, path: str) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        url: DatabaseUrl,
+        path: str,
+        *,
+        new: bool = False,
+        absent: str | None = None,
+    ) -> None:
         self.conn = conn
         self.url = url
         self.path = path
+        self.new = new  # the file did not exist: this connection created it
+        # create=False and no such file: `conn` is an empty in-memory stand-in, and this says why
+        self.absent = absent
         self._pragmas = _read_pragmas(conn)  # the session the run started with
         self._fk = ForeignKeyCheck(conn)
         self._fk_check = _fk_check(url)
 
     @classmethod
     def connect(
-        cls, url: DatabaseUrl, *, table: str, statement_lock_timeout: float | None = None
+        cls,
+        url: DatabaseUrl,
+        *,
+        table: str,
+        statement_lock_timeout: float | None = None,
+        create: bool = True,
     ) -> SqliteDriver:
         path = url.sqlite_path
         _fk_check(url)  # a bad option is a usage error, before anything is opened
+        new = path != ":memory:" and _not_there(path)
+        if new and not create and os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            # a command that changes nothing must not create the file (a missing folder is
+            # still "cannot open", exit 6: `up` could not create it there either)
+            stand_in = sqlite3.connect(":memory:", isolation_level=None)
+            where = os.path.abspath(path)
+            return cls(stand_in, url, path, absent=ABSENT.format(where=where))
         try:
             # isolation_level=None: sqlite3 never opens or commits a transaction behind our back
             conn = sqlite3.connect(path, isolation_level=None, timeout=5.0)
@@ -63,16 +86,25 @@ class SqliteDriver:
                 f"cannot open SQLite database {path!r}: {exc}",
                 hint="check that the folder exists and is writable",
             ) from None
-        return cls(conn, url, path)
+        return cls(conn, url, path, new=new)
 
     @classmethod
     def probe(cls, url: DatabaseUrl, *, timeout: float) -> str | None:
-        """One readiness check: the file opens (its folder may be a volume still to come)."""
-        cls.connect(url, table="").close()
+        """One readiness check: the file opens, or its folder (maybe a volume still to come)
+        exists to create it in; a check creates nothing."""
+        cls.connect(url, table="", create=False).close()
         return None
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
+
+    def about(self) -> str:
+        """`SQLite 3.40.1, /full/path.db`, and whether the file is new or not there yet."""
+        if self.path == ":memory:":
+            return f"SQLite {sqlite3.sqlite_version}, in memory"
+        where = os.path.abspath(self.path)
+        state = ": a new file" if self.new else ": no such file yet" if self.absent else ""
+        return f"SQLite {sqlite3.sqlite_version}, {where}{state}"
 
     @contextmanager
     def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -93,7 +125,7 @@ class SqliteDriver:
 
     def lock_holder(self) -> str | None:
         """Who holds the migration lock now, or None: without waiting for it or taking it."""
-        if self.path == ":memory:":
+        if self.path == ":memory:" or self.absent:
             return None
         fd = os.open(self.path, os.O_RDONLY)
         try:
@@ -257,6 +289,21 @@ class SqliteDriver:
     def close(self) -> None:
         self.conn.close()
 
+
+def _not_there(path: str) -> bool:
+    """No such file, for certain: a file that cannot be looked at (a folder without search
+    permission) is not "nothing applied" but an error, which opening it then reports."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+# What a command that changes nothing says of a SQLite file that does not exist (it is not made).
+ABSENT = "there is no SQLite database at {where} yet (`sqlmig up` creates it); nothing is applied"
 
 # Pragmas a migration may set that change how later SQL behaves; restored after each file.
 # (busy_timeout belongs to the lock; journal_mode is a property of the file, not the session.)

@@ -25,7 +25,7 @@ from .scratch import scratch
 
 def live_snapshot(config: Config) -> tuple[Snapshot, list[int]]:
     """The live database's schema, and the versions its history records as applied."""
-    driver = connect(parse_url(config.require_url()), table=config.table)
+    driver = connect(parse_url(config.require_url()), table=config.table, create=False)
     try:
         rows = History(driver, config.table).read() or []
         applied = [r.version for r in rows if r.status == APPLIED]

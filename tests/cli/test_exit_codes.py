@@ -88,7 +88,7 @@ def test_exit_0_for_success_and_nothing_to_do_and_8_while_pending(
     assert versions(db_url) == [1]
     assert not table_exists(db_url, "b")
     expect(cli, 8, "status", "--exit-code")
-    expect(cli, 0, "down", "--all")
+    expect(cli, 0, "down", "--all", "--yes")
     assert versions(db_url) == []
     assert "nothing to revert" in expect(cli, 0, "down")
     expect(cli, 0, "repair")

@@ -129,7 +129,7 @@ def test_json_of_every_command(db_url: str, tmp_path: Path) -> None:
     folder = project / "migrations"
     doc = parse(sqlmig("--json", "init", cwd=project))
     assert doc["command"] == "init"
-    assert len(doc["messages"]) == 3  # created the folder, the file; where the settings are
+    assert len(doc["messages"]) == 4  # the folder, the file, the URL, where settings are
     assert folder.is_dir() and (project / "sqlmig.toml").is_file()
 
     cli = Cli(db_url, folder)
@@ -187,7 +187,7 @@ def test_json_of_every_command(db_url: str, tmp_path: Path) -> None:
         ("0002_create_b", "up"),
     ]
     assert success(cli, "repair")["messages"] == ["nothing to repair"]
-    success(cli, "down", "--all")
+    success(cli, "down", "--all", "--yes")
     doc = success(cli, "baseline", "2")
     assert [(s["version"], s["direction"]) for s in doc["steps"]] == [
         (1, "baseline"),

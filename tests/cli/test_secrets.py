@@ -27,7 +27,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("up", "--single-transaction"),
     ("down",),
     ("down", "--dry-run"),
-    ("down", "--all"),
+    ("down", "--all", "--yes"),
     ("redo",),
     ("status",),
     ("status", "--exit-code"),
@@ -140,7 +140,7 @@ def test_no_output_leaks_the_password_against_a_real_server(
     procs += waiting
 
     run(0, "history")
-    run(0, "down", "--all")
+    run(0, "down", "--all", "--yes")
     procs.append(cli.ok("--json", "--verbose", "baseline", "1"))
     for proc in procs:
         assert_no_secret(proc)

@@ -39,6 +39,7 @@ def test_up_down_and_failure_as_json_events(db_url: str, migrations: Path) -> No
     records = _records(up.stderr)
     kinds = [(r["event"], r.get("version")) for r in records if r["level"] != "debug"]
     assert kinds == [
+        ("database", None),  # the target first, as Flyway's "Database:" line
         ("migration_started", 1),
         ("migration_applied", 1),
         ("migration_started", 2),
@@ -46,6 +47,8 @@ def test_up_down_and_failure_as_json_events(db_url: str, migrations: Path) -> No
         ("error", None),
     ], kinds
     by_kind = {r["event"]: r for r in records}
+    assert by_kind["database"]["url"] == url.replace(PASSWORD, "***")
+    assert by_kind["database"]["server"].startswith(("SQLite 3.", "PostgreSQL "))
     assert by_kind["lock_acquired"]["level"] == "debug"  # always logged; not waited for
     applied = by_kind["migration_applied"]
     assert applied["name"] == "users" and applied["label"] == "0001_users"
@@ -96,6 +99,7 @@ def test_default_text_is_plain_when_stderr_is_not_a_terminal(
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
     assert [ln.split(" (")[0] for ln in lines] == [
+        f"Database: {sqlite_url}",
         "applying 0001_a",
         "applied 0001_a",
         "applying 0002_b",

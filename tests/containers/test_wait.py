@@ -113,4 +113,4 @@ def test_wait_on_sqlite_waits_for_the_folder_to_appear(tmp_path: Path) -> None:
     finally:
         runner.kill()
     assert done.returncode == 0, done.stderr
-    assert (folder / "app.db").exists()
+    assert not (folder / "app.db").exists()  # a check creates nothing: `up` will

@@ -26,7 +26,7 @@ def test_example_migrations_round_trip(mysql_url: str) -> None:
     assert run(mysql_url, examples, "up").returncode == 0
     tables = {r[0] for r in query(mysql_url, "SHOW TABLES")}
     assert {"authors", "books", "users"} <= tables
-    assert run(mysql_url, examples, "down", "--steps", "2").returncode == 0
+    assert run(mysql_url, examples, "down", "--steps", "2", "--yes").returncode == 0
     assert "users" not in {r[0] for r in query(mysql_url, "SHOW TABLES")}
     again = run(mysql_url, examples, "up")
     assert again.returncode == 0, again.stderr

@@ -72,7 +72,7 @@ def test_new_migrations_and_down_on_old_history(old_db: tuple[str, Path]) -> Non
     assert "0001" not in up.stderr and "applied 0004_new" in up.stderr
     assert_exactly_once(url, [1, 2, 3, 4])
     (folder / "0003_third.down.sql").unlink()  # the down SQL stored by 0.1.0 is used instead
-    down = sqlmig(*args(url, folder, "down", "--steps", "2"))
+    down = sqlmig(*args(url, folder, "down", "--steps", "2", "--yes"))
     assert down.returncode == 0, down.stderr
     assert_exactly_once(url, [1, 2])
     log = query(url, "SELECT max(id), count(*) FROM sqlmig_history_log")

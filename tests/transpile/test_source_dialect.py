@@ -43,7 +43,7 @@ def test_the_example_set_runs_on_sqlite_through_source_dialect(tmp_path: Path) -
     examples = Path(__file__).resolve().parents[2] / "migrations"
     url = f"sqlite:///{tmp_path / 'app.db'}"
     cwd = _config(tmp_path, examples)
-    for args in (["up"], ["down", "--steps", "2"], ["up"], ["validate"]):
+    for args in (["up"], ["down", "--steps", "2", "--yes"], ["up"], ["validate"]):
         done = sqlmig(*args, "-u", url, cwd=cwd)
         assert done.returncode == 0, (args, done.stderr)
     rows = query(url, "SELECT version, checksum FROM sqlmig_history ORDER BY version")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from sqlmig import docs
 from sqlmig.config import load
 from sqlmig.errors import MigrationFileError, UsageError
 from sqlmig.files import discover
-from sqlmig.scaffold import init, new, slugify
+from sqlmig.scaffold import CONFIG_TEMPLATE, NO_URL_YET, init, new, slugify
 
 NOW = datetime(2026, 11, 21, 9, 30, 0, tzinfo=timezone.utc)
 
@@ -138,9 +139,22 @@ def test_init_creates_folder_and_config(tmp_path: Path) -> None:
     result = init(folder, config)
     assert folder.is_dir()
     text = config.read_text("utf-8")
-    assert f'dir = "{folder.as_posix()}"' in text
-    assert result.messages[:2] == [f"created {folder}/", f"created {config}"]
-    assert result.messages[2].startswith("next: `sqlmig new NAME` writes a migration")
+    assert text == CONFIG_TEMPLATE.format(
+        dir=folder.as_posix(), configuration_url=docs.section_url("Configuration")
+    )
+    assert result.messages[:3] == [
+        f"created {folder}/",
+        f"created {config}",
+        NO_URL_YET.format(config_file=config),
+    ]
+    assert result.messages[3].startswith("next: `sqlmig new NAME` writes a migration")
+
+
+def test_init_says_where_the_url_comes_from_when_it_is_set(tmp_path: Path) -> None:
+    config = tmp_path / "sqlmig.toml"
+    result = init(tmp_path / "migrations", config, url_from="DATABASE_URL")
+    assert result.messages[-2] == "the database URL comes from DATABASE_URL"
+    assert load({}, environ={}, cwd=tmp_path).url is None  # still none in the file
 
 
 def test_init_keeps_an_existing_config_and_folder(tmp_path: Path) -> None:
@@ -161,7 +175,7 @@ def test_init_config_loads_back_to_the_same_folder(tmp_path: Path) -> None:
     cfg = load({}, environ={}, cwd=tmp_path)
     assert cfg.config_file == config
     assert cfg.dir == folder
-    assert cfg.url == "sqlite:///app.db"
+    assert cfg.url is None  # commented out: an unset DATABASE_URL is an error, not a new file
     assert (cfg.table, cfg.lock_timeout, cfg.allow_out_of_order) == ("sqlmig_history", 60.0, False)
 
 
