@@ -86,7 +86,7 @@ def test_repair_records_the_new_name_of_a_renamed_file(any_url: str, migrations:
     assert "@" in actor
     expect(cli, 0, "validate")
     assert "nothing to repair" in expect(cli, 0, "repair")
-    expect(cli, 0, "down", "--all")
+    expect(cli, 0, "down", "--all", "--yes")
     assert not has_table(any_url, "a")
 
 
@@ -156,7 +156,7 @@ def test_an_edited_down_file_is_reported_and_repaired(any_url: str, migrations: 
     assert stored == [(edited,)]
     expect(cli, 0, "validate")
     expect(cli, 0, "status", "--exit-code")
-    expect(cli, 0, "down", "--all")
+    expect(cli, 0, "down", "--all", "--yes")
     assert has_table(any_url, "a_gone")  # the edited down file ran
     assert not has_table(any_url, "a")
 
@@ -223,7 +223,7 @@ def test_mark_applied_records_a_file_without_running_it(any_url: str, migrations
     assert len(log(any_url)) == 1  # nothing changed, nothing logged
     expect(cli, 0, "up")  # applies 2 only: 1 is recorded
     assert has_table(any_url, "b")
-    expect(cli, 0, "down", "--all")  # 1's stored down SQL runs
+    expect(cli, 0, "down", "--all", "--yes")  # 1's stored down SQL runs
     assert not has_table(any_url, "a")
 
 
