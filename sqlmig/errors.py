@@ -76,3 +76,17 @@ class LockLost(SqlmigError):
 
     exit_code = 3
     kind = "lock_lost"
+
+
+# Every exit status sqlmig gives, for `sqlmig --help` (README.md's table says the same).
+EXIT_CODES = (
+    ("0", "done, or nothing to do"),
+    ("1", "a migration's SQL failed; lint or verify found errors; an unexpected error"),
+    ("2", "usage error, bad configuration, bad migration files"),
+    ("3", "the migration lock was not acquired in time, or was lost"),
+    ("4", "drift: an applied file was edited, renamed or is missing"),
+    ("5", "a failed or partial migration needs `sqlmig repair`"),
+    ("6", "cannot connect to the database"),
+    ("8", "`status --exit-code`: migrations are pending"),
+    ("130, 143", "interrupted by Ctrl-C or SIGTERM"),
+)

@@ -5,16 +5,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from .. import __version__
 from ..errors import SqlmigError
+from .help import SqlmigCommand, SqlmigGroup
 from .runner import Options, Redacted, Terminated, fail
 
 app = typer.Typer(
     help="Plain-SQL database migrations.\n\n"
     "Example: sqlmig --url postgresql://app@localhost/app up",
     pretty_exceptions_show_locals=False,  # locals hold URLs with passwords
-    add_completion=False,
+    add_completion=False,  # see --show-completion below: typer's would detect the shell at start
+    rich_markup_mode=None,  # plain help (help.py): rich's costs ~60 ms at every --help
+    cls=SqlmigGroup,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -34,7 +38,9 @@ def main_options(
         typer.Option(
             "--url",
             "-u",
-            help="Database URL (env SQLMIG_URL, then DATABASE_URL).",
+            metavar="URL",
+            help="Database URL (env SQLMIG_URL, then the file named by SQLMIG_URL_FILE, then "
+            "DATABASE_URL, then url in the config file).",
             show_default=False,
         ),
     ] = None,
@@ -43,6 +49,7 @@ def main_options(
         typer.Option(
             "--dir",
             "-d",
+            metavar="DIR",
             help="Migrations folder (env SQLMIG_DIR). Default: ./migrations.",
             show_default=False,
         ),
@@ -51,6 +58,7 @@ def main_options(
         str | None,
         typer.Option(
             "--table",
+            metavar="TABLE",
             help="History table, maybe schema.table (env SQLMIG_TABLE). Default: sqlmig_history.",
             show_default=False,
         ),
@@ -59,6 +67,7 @@ def main_options(
         Path | None,
         typer.Option(
             "--config",
+            metavar="FILE",
             help="Config file (env SQLMIG_CONFIG). Default: ./sqlmig.toml, else tool.sqlmig "
             "in ./pyproject.toml.",
             show_default=False,
@@ -68,6 +77,7 @@ def main_options(
         float | None,
         typer.Option(
             "--lock-timeout",
+            metavar="SECONDS",
             help="Seconds to wait for the migration lock (env SQLMIG_LOCK_TIMEOUT). Default: 60.",
             show_default=False,
         ),
@@ -85,6 +95,7 @@ def main_options(
         str | None,
         typer.Option(
             "--log-format",
+            metavar="FORMAT",
             help="Progress and errors on stderr as `text` or `json` (one object per line; env "
             "SQLMIG_LOG_FORMAT). Default: text.",
             show_default=False,
@@ -107,6 +118,17 @@ def main_options(
         "log_format": log_format,
     }
     ctx.obj = Options(flags, as_json, quiet, verbose)
+
+
+def plain_help(typer_app: typer.Typer = app) -> typer.Typer:
+    """Give every registered command and group sqlmig's plain help (help.py)."""
+    for info in typer_app.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = SqlmigCommand
+    for group in typer_app.registered_groups:
+        group.typer_instance.info.cls = SqlmigGroup
+        plain_help(group.typer_instance)
+    return typer_app
 
 
 GLOBAL_VALUE_OPTIONS = {
