@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 import apply_postgres
+import help_start
 import noop_postgres
 import noop_sqlite
 import pgadmin
@@ -30,6 +31,7 @@ COMPARISONS: dict[str, Callable[[Context], Outcome]] = {
     noop_postgres.NAME: noop_postgres.run,
     apply_postgres.NAME: apply_postgres.run,
     noop_sqlite.NAME: noop_sqlite.run,
+    help_start.NAME: help_start.run,
 }
 MIN_RUNS = 5
 
