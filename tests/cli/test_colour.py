@@ -1,0 +1,106 @@
+"""Colour on a terminal (a real pty): `error:`, warnings and lint findings; never with NO_COLOR,
+in a pipe, or with --json."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.helpers import SLOW_SQL, Cli, describe, holding_lock, kind_of
+from tests.conftest import write
+
+ESC = "\x1b["
+
+
+def on_a_terminal(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[int, str]:
+    """Run `python -m sqlmig ARGS` with stdout and stderr on one pseudo-terminal: (exit, output)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
+    base = {k: v for k, v in base.items() if k not in ("DATABASE_URL", "NO_COLOR")}
+    base["TERM"] = "xterm"
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        cwd=cwd,
+        env={**base, **(env or {})},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_error_prefix_is_red_on_a_terminal_only(tmp_path: Path) -> None:
+    code, out = on_a_terminal("status", cwd=tmp_path)  # no URL anywhere: exit 2
+    assert code == 2, out
+    assert f"{ESC}1;31merror:{ESC}0m" in out, repr(out)
+    assert f"{ESC}36mhint:{ESC}0m" in out, repr(out)
+
+    code, out = on_a_terminal("status", cwd=tmp_path, env={"NO_COLOR": "1"})
+    assert code == 2 and "error: " in out and ESC not in out, repr(out)
+
+    code, out = on_a_terminal("--json", "status", cwd=tmp_path)
+    assert code == 2 and '"exit_code": 2' in out and ESC not in out, repr(out)
+
+    piped = Cli("", tmp_path / "migrations")("status")
+    assert piped.returncode == 2 and "error: " in piped.stderr, describe(piped)
+    assert ESC not in piped.stderr + piped.stdout
+
+
+def test_a_failed_migration_is_a_red_error_on_every_database(
+    any_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_broken", "CREATE TABLE t (id int);\nSELECT * FROM no_such_table;\n")
+    args = ("--url", any_url, "--dir", str(migrations), "up")
+    code, out = on_a_terminal(*args, cwd=migrations.parent)
+    assert code in (1, 5), out
+    assert f"{ESC}1;31merror:{ESC}0m" in out and "0001_broken" in out, repr(out)
+    code, out = on_a_terminal(*args, cwd=migrations.parent, env={"NO_COLOR": "x"})
+    assert "error: " in out and ESC + "1;31m" not in out, repr(out)
+
+
+def test_lint_findings_are_coloured_by_severity_on_a_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_x.up.sql").write_text("CREATE INDEX i ON t (a);\nDROP TABLE old;\n")
+    args = ("lint", "--dialect", "postgres", str(folder))
+    code, out = on_a_terminal(*args, cwd=tmp_path)
+    assert code == 1, out
+    assert f"{ESC}31mP101 index-without-concurrently{ESC}0m" in out, repr(out)
+    assert f"{ESC}36mhelp:{ESC}0m" in out, repr(out)
+
+    for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        code, out = on_a_terminal(*args, cwd=tmp_path, env=env)
+        assert code == 1 and "P101 index-without-concurrently" in out and ESC not in out, env
+
+    piped = subprocess.run(
+        [sys.executable, "-m", "sqlmig", *args], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert "P101 index-without-concurrently" in piped.stdout and ESC not in piped.stdout
+
+
+def test_a_lock_wait_warning_is_yellow_on_a_terminal(db_url: str, migrations: Path) -> None:
+    write(migrations, "0001_slow", SLOW_SQL[kind_of(db_url)], "SELECT 1;\n")
+    args = ("--url", db_url, "--dir", str(migrations), "up", "--lock-timeout", "1")
+    with holding_lock(Cli(db_url, migrations)):
+        code, out = on_a_terminal(*args, cwd=migrations.parent)
+        plain_code, plain = on_a_terminal(*args, cwd=migrations.parent, env={"NO_COLOR": "1"})
+    assert code == 3 and plain_code == 3, out + plain
+    waiting = [line for line in out.splitlines() if "waiting" in line]
+    assert waiting and waiting[0].lstrip("\r").startswith(f"{ESC}33m"), repr(out)
+    assert f"{ESC}1;31merror:{ESC}0m" in out, repr(out)
+    assert "waiting" in plain and ESC + "33m" not in plain, repr(plain)
