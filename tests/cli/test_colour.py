@@ -3,45 +3,15 @@ in a pipe, or with --json."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.cli.helpers import SLOW_SQL, Cli, describe, holding_lock, kind_of
+from tests.cli.helpers import SLOW_SQL, Cli, describe, holding_lock, kind_of, on_a_terminal
 from tests.conftest import write
 
 ESC = "\x1b["
-
-
-def on_a_terminal(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
-) -> tuple[int, str]:
-    """Run `python -m sqlmig ARGS` with stdout and stderr on one pseudo-terminal: (exit, output)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
-    base = {k: v for k, v in base.items() if k not in ("DATABASE_URL", "NO_COLOR")}
-    base["TERM"] = "xterm"
-    master, slave = os.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sqlmig", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave,
-        stderr=slave,
-        cwd=cwd,
-        env={**base, **(env or {})},
-    )
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_error_prefix_is_red_on_a_terminal_only(tmp_path: Path) -> None:
@@ -96,9 +66,10 @@ def test_lint_findings_are_coloured_by_severity_on_a_terminal(tmp_path: Path) ->
 def test_a_lock_wait_warning_is_yellow_on_a_terminal(db_url: str, migrations: Path) -> None:
     write(migrations, "0001_slow", SLOW_SQL[kind_of(db_url)], "SELECT 1;\n")
     args = ("--url", db_url, "--dir", str(migrations), "up", "--lock-timeout", "1")
-    with holding_lock(Cli(db_url, migrations)):
-        code, out = on_a_terminal(*args, cwd=migrations.parent)
-        plain_code, plain = on_a_terminal(*args, cwd=migrations.parent, env={"NO_COLOR": "1"})
+    envs: list[dict[str, str]] = [{}, {"NO_COLOR": "1"}]
+    with holding_lock(Cli(db_url, migrations)), ThreadPoolExecutor(2) as pool:
+        runs = pool.map(lambda env: on_a_terminal(*args, cwd=migrations.parent, env=env), envs)
+        (code, out), (plain_code, plain) = runs
     assert code == 3 and plain_code == 3, out + plain
     waiting = [line for line in out.splitlines() if "waiting" in line]
     assert waiting and waiting[0].lstrip("\r").startswith(f"{ESC}33m"), repr(out)
