@@ -1,5 +1,6 @@
 """The typer app, its global options, and `main`: the console script's entry point."""
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,6 +10,7 @@ from typer.core import TyperCommand
 
 from .. import __version__
 from ..errors import SqlmigError
+from . import completion
 from .help import SqlmigCommand, SqlmigGroup
 from .runner import Options, Redacted, Terminated, fail
 
@@ -16,7 +18,7 @@ app = typer.Typer(
     help="Plain-SQL database migrations.\n\n"
     "Example: sqlmig --url postgresql://app@localhost/app up",
     pretty_exceptions_show_locals=False,  # locals hold URLs with passwords
-    add_completion=False,  # see --show-completion below: typer's would detect the shell at start
+    add_completion=False,  # typer's detects the shell at every start; ours are below
     rich_markup_mode=None,  # plain help (help.py): rich's costs ~60 ms at every --help
     cls=SqlmigGroup,
     no_args_is_help=True,
@@ -107,6 +109,30 @@ def main_options(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            callback=completion.show,
+            is_eager=True,
+            expose_value=False,
+            help="Print the completion script for SHELL (bash, zsh, fish, powershell) and exit.",
+            show_default=False,
+        ),
+    ] = None,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            callback=completion.install,
+            is_eager=True,
+            expose_value=False,
+            help="Install completion for SHELL in its start-up file and exit.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Plain-SQL database migrations: numbered NNNN_name.up.sql / .down.sql files."""
     flags = {
@@ -132,7 +158,8 @@ def plain_help(typer_app: typer.Typer = app) -> typer.Typer:
 
 
 GLOBAL_VALUE_OPTIONS = {
-    *("--url", "-u", "--dir", "-d", "--table", "--config", "--lock-timeout", "--log-format")
+    *("--url", "-u", "--dir", "-d", "--table", "--config", "--lock-timeout", "--log-format"),
+    *("--show-completion", "--install-completion"),
 }
 GLOBAL_FLAGS = {"--json", "--quiet", "-q", "--verbose", "-v"}
 
@@ -176,6 +203,7 @@ def main() -> None:
     # As PID 1 in a container the default SIGTERM action is ignored: handle it explicitly.
     signal.signal(signal.SIGTERM, _on_sigterm)
     args = hoist_global_options(sys.argv[1:])
+    completion.prepare(os.environ)
     try:
         code = app(args=args, prog_name="sqlmig", standalone_mode=False)
     except Exception as exc:
