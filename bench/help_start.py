@@ -1,7 +1,8 @@
 """help-start: `sqlmig --help`, `sqlmig up --help` and `sqlmig --version` as fresh processes.
 
 Compared with `python -c pass` run by the same interpreter. Target: each at most 100 ms
-(median), and `--help` imports neither rich nor sqlglot.
+(median), and `--help` imports neither rich nor sqlglot. With `--before DIR` the same commands
+also run with the code of another checkout (PYTHONPATH=DIR), interleaved with the others.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ COMMANDS += (("sqlmig --version", ["--version"]),)
 def run(ctx: Context) -> Outcome:
     env = {**ctx.env, "COLUMNS": "80"}
     commands = [Command(label, [ctx.sqlmig, *a], ctx.workdir, env) for label, a in COMMANDS]
+    if ctx.before:  # the same commands with the other checkout's code, interleaved: an A/B
+        old = {**env, "PYTHONPATH": str(ctx.before.resolve())}
+        commands += [Command(f"before: {c.label}", c.argv, ctx.workdir, old) for c in commands]
     commands.append(ctx.command("python -c pass", [ctx.python, "-c", "pass"]))
     samples = interleave(commands, ctx.runs)
     outcome = Outcome(
         NAME, "help and version as fresh processes", samples, baseline=len(samples) - 1
     )
     for s in samples[:-1]:
+        if s.command.label.startswith("before:"):
+            continue
         state = "MET" if s.median_ms <= TARGET_MS else "MISSED"
         verdict = f"{s.median_ms:.1f} ms -> {state}"
         outcome.notes.append(f"target: {s.command.label} <= {TARGET_MS:g} ms (median): {verdict}")
