@@ -131,15 +131,20 @@ def holding_lock(cli: Cli) -> Iterator[Holder]:
 
 
 def on_a_terminal(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    python: tuple[str, ...] = ("-m", "sqlmig"),
 ) -> tuple[int, str]:
-    """Run `python -m sqlmig ARGS` with stdout and stderr on one pseudo-terminal: (exit, output)."""
+    """Run `python -m sqlmig ARGS` (or `python PYTHON ARGS`) with stdout and stderr on one
+    pseudo-terminal: (exit, output)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
     base = {k: v for k, v in base.items() if k not in ("DATABASE_URL", "NO_COLOR")}
     base["TERM"] = "xterm"
     master, slave = os.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sqlmig", *args],
+        [sys.executable, *python, *args],
         stdin=subprocess.DEVNULL,
         stdout=slave,
         stderr=slave,

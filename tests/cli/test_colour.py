@@ -75,3 +75,26 @@ def test_a_lock_wait_warning_is_yellow_on_a_terminal(db_url: str, migrations: Pa
     assert waiting and waiting[0].lstrip("\r").startswith(f"{ESC}33m"), repr(out)
     assert f"{ESC}1;31merror:{ESC}0m" in out, repr(out)
     assert "waiting" in plain and ESC + "33m" not in plain, repr(plain)
+
+
+def test_on_a_terminal_up_and_status_load_neither_rich_nor_sqlglot(
+    sqlite_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_ok", "CREATE TABLE t (id int);")
+    write(migrations, "0002_broken", "SELECT * FROM no_such_table;")
+    code = (
+        "import sys\n"
+        "from sqlmig import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'sqlglot'}))\n"
+    )
+    args = ("--url", sqlite_url, "--dir", str(migrations))
+    _, out = on_a_terminal(*args, "up", cwd=migrations.parent, python=("-c", code))
+    assert f"{ESC}1;31merror:{ESC}0m" in out and "LOADED []" in out, repr(out)
+    _, out = on_a_terminal(*args, "status", "--json", cwd=migrations.parent, python=("-c", code))
+    assert '"state": "pending"' in out and "LOADED []" in out, repr(out)
+
+
+def test_an_empty_no_color_does_not_turn_colour_off(tmp_path: Path) -> None:
+    code, out = on_a_terminal("status", cwd=tmp_path, env={"NO_COLOR": ""})
+    assert code == 2 and f"{ESC}1;31merror:{ESC}0m" in out, repr(out)

@@ -150,7 +150,9 @@ def test_version_answers_without_importing_typer() -> None:
     import subprocess
     import sys
 
+    from sqlmig import __version__
+
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.stdout.splitlines() == ["sqlmig 0.1.0", "False"], proc.stderr
-    assert sqlmig("--version").stdout == "sqlmig 0.1.0\n"
-    assert sqlmig("-q", "--version").stdout == "sqlmig 0.1.0\n"  # not the fast path: same answer
+    assert proc.stdout.splitlines() == [f"sqlmig {__version__}", "False"], proc.stderr
+    assert sqlmig("--version").stdout == f"sqlmig {__version__}\n"
+    assert sqlmig("-q", "--version").stdout == f"sqlmig {__version__}\n"  # through typer: same
