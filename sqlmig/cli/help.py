@@ -26,6 +26,15 @@ class SqlmigCommand(TyperCommand):
         write_params(self, ctx, formatter)
         write_globals(ctx, formatter)
 
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        """`[OPTIONS] NAME`, `[OPTIONS] [PATHS]...`: click's way, not typer's `{name}`."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                shown = names(param)
+                pieces.append(shown if param.required else f"[{shown}]")
+        return pieces
+
 
 class SqlmigGroup(TyperGroup):
     """`sqlmig` and `sqlmig schema`: options, commands in full, and (at the top) exit codes."""
@@ -139,6 +148,8 @@ def describe(param: Parameter) -> str:
     text = " ".join((getattr(param, "help", None) or "").split())
     text, said, default_said = text.partition("Default:")  # the range goes before a default
     text = " ".join(part for part in [text.strip(), bounds(param.type)] if part)
+    if param.required and param.param_type_name == "option":
+        text += " Required."
     if said:
         return f"{text} Default:{default_said}"
     default = param.default

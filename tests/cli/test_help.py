@@ -100,6 +100,7 @@ def test_help_fits_80_columns_with_whole_option_names_and_no_click_jargon(tmp_pa
         assert not too_wide, f"sqlmig {name} --help:\n{screen}"
         for jargon in ("…", "<int", "<str>", "<float>", "<path>", "range>", "<=x", "[default"):
             assert jargon not in screen, f"{jargon!r} in sqlmig {name} --help:\n{screen}"
+        assert "{" not in screen.splitlines()[0], screen  # typer's `{name}` in the usage line
         for record in _records(screen):
             assert record.count("Default:") <= 1, f"sqlmig {name} --help:\n{record}"
         command = group
@@ -110,6 +111,14 @@ def test_help_fits_80_columns_with_whole_option_names_and_no_click_jargon(tmp_pa
                 if opt.startswith("-"):
                     words = screen.replace(",", " ").split()
                     assert opt in words, f"{opt} is cut in sqlmig {name} --help:\n{screen}"
+
+
+def test_required_options_and_arguments_are_marked(tmp_path: Path) -> None:
+    screens = _help_screens(tmp_path)
+    assert "Usage: sqlmig new [OPTIONS] NAME\n" in screens["new"]
+    assert "Usage: sqlmig lint [OPTIONS] [PATHS...]\n" in screens["lint"]
+    to = next(r for r in _records(screens["transpile"]) if r.lstrip().startswith("--to "))
+    assert to.rstrip().endswith("Required."), to
 
 
 def test_every_command_help_shows_the_global_options(tmp_path: Path) -> None:
