@@ -8,8 +8,12 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from typer._click import Context, HelpFormatter, Parameter, types
 from typer.core import TyperCommand, TyperGroup
+
+try:  # typer 0.28 vendors click as typer._click
+    from typer._click import Context, HelpFormatter, Parameter, types
+except ImportError:  # pragma: no cover - older typer depends on click itself
+    from click import Context, HelpFormatter, Parameter, types  # type: ignore[no-redef]
 
 from ..errors import EXIT_CODES
 
@@ -27,7 +31,7 @@ class SqlmigCommand(TyperCommand):
         write_globals(ctx, formatter)
 
     def collect_usage_pieces(self, ctx: Context) -> list[str]:
-        """`[OPTIONS] NAME`, `[OPTIONS] [PATHS]...`: click's way, not typer's `{name}`."""
+        """`[OPTIONS] NAME`, `[OPTIONS] [PATHS...]`: click's way, not typer's `{name}`."""
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
             if param.param_type_name == "argument":
@@ -46,7 +50,8 @@ class SqlmigGroup(TyperGroup):
         write_params(self, ctx, formatter)
         if ctx.parent is not None:
             write_globals(ctx, formatter)
-        rows = [(name, summary(command)) for name, command in self.commands.items()]
+        shown = [(name, command) for name, command in self.commands.items() if not command.hidden]
+        rows = [(name, summary(command)) for name, command in shown]
         if rows:
             write_dl(formatter, "Commands", rows)
 
