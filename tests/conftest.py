@@ -180,10 +180,13 @@ def query(url: str, sql: str) -> list[tuple]:
         finally:
             conn.close()
     if url.startswith("mysql"):
+        from urllib.parse import unquote
+
         conn = _mysql_admin()
         try:
             with conn.cursor() as cur:
-                cur.execute(f"USE `{url.rsplit('/', 1)[1]}`")
+                name = unquote(url.rsplit("/", 1)[1].split("?", 1)[0]).replace("`", "``")
+                cur.execute(f"USE `{name}`")
                 cur.execute(sql)
                 return [tuple(r) for r in cur.fetchall()]
         finally:

@@ -2,9 +2,9 @@
 
 `runner.run` is the only place that catches SqlmigError and turns it into a message and an
 exit code. app.py holds the typer app, its global options and `main`; core.py the migration
-commands; tools.py the schema, lint, diff and transpile commands, which import their packages
-(and sqlglot) only when they run; help.py the plain `--help` text. Nothing is imported until
-it is needed: `sqlmig --version` answers without importing typer.
+commands; admin.py `create`; tools.py the schema, lint, diff and transpile commands, which
+import their packages (and sqlglot) only when they run; help.py the plain `--help` text.
+Nothing is imported until it is needed: `sqlmig --version` answers without importing typer.
 """
 
 import sys
@@ -27,7 +27,7 @@ def _load() -> Any:
     from importlib import import_module
 
     module = import_module(f"{__name__}.app")
-    for name in ("core", "tools"):  # importing them registers their commands
+    for name in ("admin", "core", "tools"):  # importing them registers their commands
         import_module(f"{__name__}.{name}")
     module.plain_help()
     globals()["app"] = module.app  # `sqlmig.cli.app` is the typer app, as before, not the module

@@ -363,10 +363,13 @@ def _fetch(conn: Any, sql: str, params: tuple[Any, ...] | None = None) -> list[t
         return list(cur.fetchall())
 
 
-def _connect(url: DatabaseUrl, connect_timeout: int | None = None) -> Any:
+def _connect(url: DatabaseUrl, connect_timeout: int | None = None, *, server: bool = False) -> Any:
+    """A connection to `url`'s database (`server`: to the server only, no database chosen)."""
     if pymysql is None:
         raise UsageError("MySQL/MariaDB support needs PyMySQL", hint="pip install 'sqlmig[mysql]'")
     options = _options(url)
+    if server:
+        options["database"] = None
     if connect_timeout is not None:
         options["connect_timeout"] = connect_timeout
     try:
@@ -374,8 +377,8 @@ def _connect(url: DatabaseUrl, connect_timeout: int | None = None) -> Any:
     except pymysql.Error as exc:
         database = options.get("database")
         hint = (
-            f"the server is up, but has no database {database!r}: create it (CREATE DATABASE "
-            "in the mysql client), or fix the URL's database name"
+            f"the server is up, but has no database {database!r}: create it (`sqlmig create`, "
+            "or CREATE DATABASE in the mysql client), or fix the URL's database name"
             if _code(exc) == UNKNOWN_DATABASE
             else "check that the server is running and the URL is right "
             "(--url, SQLMIG_URL or DATABASE_URL)"

@@ -14,7 +14,8 @@ from ..errors import ConnectError, UsageError
 from ..urls import DatabaseUrl, scrub
 
 # libpq's words (no sqlstate reaches the client at connect) for a database that is not there
-MISSING_DATABASE = re.compile(r'FATAL:\s+database "((?:[^"]|"")*)" does not exist')
+# (the server quotes the name but does not double a quote inside it: match to the last one)
+MISSING_DATABASE = re.compile(r'FATAL:\s+database "(.*)" does not exist')
 KEEPALIVES = {
     "keepalives": 1,
     "keepalives_idle": 30,
@@ -23,7 +24,10 @@ KEEPALIVES = {
 }
 
 
-def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psycopg.Connection:
+def _connect(
+    url: DatabaseUrl, role: str, *, connect_timeout: int = 10, dbname: str | None = None
+) -> psycopg.Connection:
+    """A connection to `url` (or to its server's database `dbname`) in sqlmig's session."""
     try:
         params = conninfo_to_dict(url.raw)
     except psycopg.Error as exc:  # nothing was contacted: a usage error, not exit 6
@@ -40,6 +44,8 @@ def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psyco
         "client_encoding": "UTF8",
         "prepare_threshold": None,
     }
+    if dbname is not None:
+        extra["dbname"] = dbname
     if "connect_timeout" not in params:
         extra["connect_timeout"] = connect_timeout
     if "application_name" not in params:
@@ -54,7 +60,7 @@ def _connect(url: DatabaseUrl, role: str, *, connect_timeout: int = 10) -> psyco
         missing = MISSING_DATABASE.search(text)
         hint = (
             f"the server is up, but has no database {missing.group(1)!r}: create it "
-            f"(createdb {missing.group(1)}, or CREATE DATABASE in psql), or fix the URL's "
+            "(`sqlmig create`, createdb, or CREATE DATABASE in psql), or fix the URL's "
             "database name"
             if missing
             else "check that the server is running and the URL is right "

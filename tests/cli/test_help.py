@@ -29,7 +29,8 @@ def _commands() -> list[str]:
 
 COMMANDS = _commands()
 CORE = ["init", "new", "up", "down", "redo", "status", "current", "history", "validate"]
-CORE += ["repair", "baseline", "wait", "lint", "verify", "diff", "transpile", "schema dump"]
+CORE += ["repair", "baseline", "wait", "create", "lint", "verify", "diff", "transpile"]
+CORE += ["schema dump"]
 
 
 def test_the_command_list_is_complete() -> None:
