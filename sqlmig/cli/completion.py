@@ -1,6 +1,7 @@
 """Shell completion: `--show-completion SHELL`, `--install-completion SHELL`, and the answers
 to the shell's requests (typer's scripts and protocol, loaded only on these paths)."""
 
+import subprocess
 from collections.abc import Mapping
 
 import typer
@@ -32,7 +33,14 @@ def install(value: str | None) -> None:
         return
     from typer._completion_shared import install as install_script
 
-    shell, path = install_script(shell=_shell(value), prog_name=PROG, complete_var=COMPLETE_VAR)
+    shell = _shell(value)
+    try:
+        shell, path = install_script(shell=shell, prog_name=PROG, complete_var=COMPLETE_VAR)
+    except (OSError, subprocess.SubprocessError) as exc:  # no pwsh on PATH, a read-only home
+        raise typer.BadParameter(
+            f"cannot install completion for {shell}: {exc}; print the script with "
+            f"`sqlmig --show-completion {shell}` and add it to your shell's start-up file"
+        ) from None
     print(f"{shell} completion installed in {path}; it takes effect in a new shell")
     raise typer.Exit()
 

@@ -45,3 +45,11 @@ def test_install_completion_writes_the_script_and_sources_it(tmp_path: Path) -> 
     assert "_SQLMIG_COMPLETE=complete_bash" in script.read_text()
     assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()
     assert "installed in" in proc.stdout
+
+
+def test_install_completion_without_the_shell_is_a_clear_error(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "PATH": str(tmp_path)}  # no powershell/pwsh to ask
+    proc = sqlmig("--install-completion", "pwsh", cwd=tmp_path, env=env)
+    assert proc.returncode == 2, describe(proc)
+    assert "cannot install completion for pwsh" in proc.stderr, describe(proc)
+    assert "--show-completion pwsh" in proc.stderr and "Traceback" not in proc.stderr
