@@ -107,8 +107,8 @@ def _history(result: Result) -> list[str]:
 def _history_cells(e: dict[str, Any]) -> list[str]:
     ms = "" if e.get("duration_ms") is None else f"{e['duration_ms']} ms"
     version = "" if e.get("version") is None else str(e["version"])
-    cells = [e["happened_at"], e["event"], version, e.get("name") or "", e["outcome"]]
-    return [*cells, e["actor"] or "", ms, e.get("detail") or ""]
+    cells = [e["happened_at"], e["event"], version, e.get("name"), e["outcome"], e["actor"]]
+    return [*(str(c or "") for c in cells), ms, str(e.get("detail") or "")]
 
 
 def _history_table(entries: list[dict[str, Any]], out: TextIO) -> None:
