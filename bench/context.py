@@ -28,6 +28,7 @@ class Context:
     sqlmig: str
     env: dict[str, str]
     diagnose: bool = False
+    before: Path | None = None  # another checkout of sqlmig, for an A/B in the same run
 
     def sqlmig_up(self, url: str, folder: Path, *extra: str) -> list[str]:
         """The console script users run: `sqlmig --url URL --dir DIR up [extra]`."""
@@ -64,7 +65,9 @@ def clean_env() -> dict[str, str]:
     }
 
 
-def make_context(runs: int, workdir: Path, *, diagnose: bool) -> Context:
+def make_context(
+    runs: int, workdir: Path, *, diagnose: bool, before: Path | None = None
+) -> Context:
     return Context(
         runs=runs,
         workdir=workdir,
@@ -72,4 +75,5 @@ def make_context(runs: int, workdir: Path, *, diagnose: bool) -> Context:
         sqlmig=sqlmig_script(),
         env=clean_env(),
         diagnose=diagnose,
+        before=before,
     )

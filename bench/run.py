@@ -1,6 +1,7 @@
 """Run sqlmig's benchmarks (`make bench`): each comparison, its table, bench/results/<name>.json.
 
 Usage: .venv/bin/python bench/run.py [--runs N] [--only NAME ...] [--diagnose] [--strict]
+       [--before DIR]
 
 Exit status: 0 when every comparison ran (targets met or not, see the MET/MISSED lines), 1 when a
 run failed or the benchmark could not be set up, 2 with --strict when a target was missed or a
@@ -19,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 import apply_postgres
+import help_start
 import noop_postgres
 import noop_sqlite
 import pgadmin
@@ -30,6 +32,7 @@ COMPARISONS: dict[str, Callable[[Context], Outcome]] = {
     noop_postgres.NAME: noop_postgres.run,
     apply_postgres.NAME: apply_postgres.run,
     noop_sqlite.NAME: noop_sqlite.run,
+    help_start.NAME: help_start.run,
 }
 MIN_RUNS = 5
 
@@ -45,6 +48,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit 2 when a target is missed or a check fails"
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="DIR",
+        help="help-start: also time the code of this checkout (run with PYTHONPATH=DIR)",
     )
     args = parser.parse_args(argv)
     if args.runs < MIN_RUNS:
@@ -88,7 +97,7 @@ def main(argv: list[str]) -> int:
     names = args.only or list(COMPARISONS)
     check_server()
     with tempfile.TemporaryDirectory(prefix="sqlmig-bench-") as tmp:
-        ctx = make_context(args.runs, Path(tmp), diagnose=args.diagnose)
+        ctx = make_context(args.runs, Path(tmp), diagnose=args.diagnose, before=args.before)
         print(f"sqlmig: {ctx.sqlmig} (the console script users run); python: {ctx.python}")
         outcomes = [run_one(name, ctx) for name in names]
     if any(o is None for o in outcomes):

@@ -117,6 +117,18 @@ def log_format(flags: Mapping[str, Any], *, environ: Mapping[str, str] | None = 
     return given.strip().lower()
 
 
+def colour(stream: Any, *, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether to colour what goes to `stream`: a terminal, NO_COLOR unset or empty
+    (https://no-color.org), TERM not `dumb`."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
 def testing_server_url(*, environ: Mapping[str, str] | None = None) -> str | None:
     """SQLMIG_TEST_URL: the PostgreSQL server of the pytest plugin (never SQLMIG_URL, which may
     be a production database)."""

@@ -83,3 +83,18 @@ class NotEmptyError(SqlmigError):
 
     exit_code = 7
     kind = "not_empty"
+
+
+# Every exit status sqlmig gives, for `sqlmig --help` (README.md's table says the same).
+EXIT_CODES = (
+    ("0", "done, or nothing to do"),
+    ("1", "a migration's SQL failed; lint or verify found errors; an unexpected error"),
+    ("2", "usage error, bad configuration, bad migration files"),
+    ("3", "the migration lock was not acquired in time, or was lost"),
+    ("4", "drift: an applied file was edited, renamed or is missing"),
+    ("5", "a failed or partial migration needs `sqlmig repair` or `sqlmig mark`"),
+    ("6", "cannot connect to the database"),
+    ("7", "`up` refused a database with tables but no sqlmig history"),
+    ("8", "`status --exit-code`: migrations are pending"),
+    ("130, 143", "interrupted by Ctrl-C or SIGTERM"),
+)

@@ -47,14 +47,22 @@ def as_event(item: Event | str) -> Event:
     return item if isinstance(item, Event) else Event("message", item)
 
 
-def text_sink(*, clean: Clean, verbose: bool, out: TextIO | None = None) -> Notify:
-    """Plain lines on stderr: the human default, and what a non-terminal gets."""
+def text_sink(
+    *, clean: Clean, verbose: bool, out: TextIO | None = None, colour: bool = False
+) -> Notify:
+    """Plain lines on stderr: the human default, and what a non-terminal gets; with `colour`
+    (a terminal), warnings in yellow."""
 
     def notify(item: Event | str) -> None:
         event = as_event(item)
         if event.level == "error" or (event.level == "debug" and not verbose):
             return
-        print(clean(event.message), file=out or sys.stderr, flush=True)
+        message = clean(event.message)
+        if colour and event.level == "warning":
+            from .colour import YELLOW, paint
+
+            message = paint(message, YELLOW, True)
+        print(message, file=out or sys.stderr, flush=True)
 
     return notify
 

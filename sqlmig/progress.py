@@ -31,9 +31,9 @@ TICK_S = 0.5
 class ProgressLine:
     """A text sink for a terminal that keeps one redrawn status line below the printed lines."""
 
-    def __init__(self, *, clean: Clean, verbose: bool, out: TextIO) -> None:
+    def __init__(self, *, clean: Clean, verbose: bool, out: TextIO, colour: bool = False) -> None:
         self.out = out
-        self.lines = text_sink(clean=clean, verbose=verbose, out=out)
+        self.lines = text_sink(clean=clean, verbose=verbose, out=out, colour=colour)
         self.total = self.done = 0
         self.current = ""
         self.started = time.monotonic()

@@ -16,8 +16,11 @@ def emit(result: Result, *, as_json: bool, out: TextIO | None = None) -> None:
         return
     if result.command == "status" and out.isatty():
         _status_table(result.rows, out)
-        for line in result.messages:
+        for line in [_status_summary(result), *result.messages]:
             out.write(line + "\n")
+        return
+    if result.command == "history" and out.isatty() and result.entries:
+        _history_table(result.entries, out)
         return
     for line in text_lines(result):
         out.write(line + "\n")
@@ -54,9 +57,12 @@ def _status(result: Result) -> list[str]:
         for r in result.rows
     ]
     lines += [f"  {r.label}: {r.detail}" for r in result.rows if r.detail]
+    return [*lines, _status_summary(result), *result.messages]
+
+
+def _status_summary(result: Result) -> str:
     pending = sum(r.state == "pending" for r in result.rows)
-    lines.append(f"current: {result.current or 'none'}; pending: {pending}")
-    return lines + result.messages
+    return f"current: {result.current or 'none'}; pending: {pending}"
 
 
 def _by_and_duration(row: StatusRow) -> str:
@@ -84,18 +90,52 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
 
 
 def _history(result: Result) -> list[str]:
+    """One aligned line per event; version and duration right-aligned, the detail last."""
     if not result.entries:
         return ["no events recorded"]
-    return [_history_line(e) for e in result.entries]
+    rows = [_history_cells(e) for e in result.entries]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    right = {2, 6}  # version, ms
+    lines = []
+    for row in rows:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return lines
 
 
-def _history_line(e: dict[str, Any]) -> str:
-    ms = f" {e['duration_ms']} ms" if e.get("duration_ms") is not None else ""
-    detail = f"  {e['detail']}" if e.get("detail") else ""
-    return (
-        f"{e['happened_at']}  {e['event']:<8} {e.get('version') or '':<14} "
-        f"{e.get('name') or '':<28} {e['outcome']:<7} {e['actor']}{ms}{detail}"
-    )
+def _history_cells(e: dict[str, Any]) -> list[str]:
+    ms = "" if e.get("duration_ms") is None else f"{e['duration_ms']} ms"
+    version = "" if e.get("version") is None else str(e["version"])
+    cells = [e["happened_at"], e["event"], version, e.get("name"), e["outcome"], e["actor"]]
+    return [*(str(c or "") for c in cells), ms, str(e.get("detail") or "")]
+
+
+def _history_table(entries: list[dict[str, Any]], out: TextIO) -> None:
+    from rich.console import Console  # imported only for a terminal
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("at (UTC)", "event", "version", "name", "outcome", "by", "ms")
+    for column in table.columns:
+        column.no_wrap = column.header in ("at (UTC)", "version")
+        column.justify = "right" if column.header in ("version", "ms") else "left"
+    details = []
+    for e in entries:
+        cells = _history_cells(e)
+        cells[0] = cells[0][:19].replace("T", " ")
+        cells[6] = cells[6].removesuffix(" ms")
+        row = [Text(c) for c in cells[:-1]]  # Text: names are not rich markup
+        row[4].stylize("green" if e["outcome"] == "ok" else "red")
+        table.add_row(*row)
+        if cells[-1]:
+            details.append(f"{cells[0]} {e['event']} {cells[2]} {cells[3]}: {cells[-1]}")
+    console = Console(file=out)
+    console.print(table)
+    for line in details:
+        console.print(line, style="red", highlight=False, markup=False)
 
 
 def _current(result: Result) -> list[str]:

@@ -1,20 +1,26 @@
 """The typer app, its global options, and `main`: the console script's entry point."""
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from .. import __version__
 from ..errors import SqlmigError
+from . import completion
+from .help import SqlmigCommand, SqlmigGroup
 from .runner import Options, Redacted, Terminated, fail
 
 app = typer.Typer(
     help="Plain-SQL database migrations.\n\n"
     "Example: sqlmig --url postgresql://app@localhost/app up",
     pretty_exceptions_show_locals=False,  # locals hold URLs with passwords
-    add_completion=False,
+    add_completion=False,  # typer's detects the shell at every start; ours are below
+    rich_markup_mode=None,  # plain help (help.py): rich's costs ~60 ms at every --help
+    cls=SqlmigGroup,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -34,7 +40,9 @@ def main_options(
         typer.Option(
             "--url",
             "-u",
-            help="Database URL (env SQLMIG_URL, then DATABASE_URL).",
+            metavar="URL",
+            help="Database URL (env SQLMIG_URL, then the file named by SQLMIG_URL_FILE, then "
+            "DATABASE_URL, then url in the config file).",
             show_default=False,
         ),
     ] = None,
@@ -43,6 +51,7 @@ def main_options(
         typer.Option(
             "--dir",
             "-d",
+            metavar="DIR",
             help="Migrations folder (env SQLMIG_DIR). Default: ./migrations.",
             show_default=False,
         ),
@@ -51,6 +60,7 @@ def main_options(
         str | None,
         typer.Option(
             "--table",
+            metavar="TABLE",
             help="History table, maybe schema.table (env SQLMIG_TABLE). Default: sqlmig_history.",
             show_default=False,
         ),
@@ -59,6 +69,7 @@ def main_options(
         Path | None,
         typer.Option(
             "--config",
+            metavar="FILE",
             help="Config file (env SQLMIG_CONFIG). Default: ./sqlmig.toml, else tool.sqlmig "
             "in ./pyproject.toml.",
             show_default=False,
@@ -68,6 +79,7 @@ def main_options(
         float | None,
         typer.Option(
             "--lock-timeout",
+            metavar="SECONDS",
             help="Seconds to wait for the migration lock (env SQLMIG_LOCK_TIMEOUT). Default: 60.",
             show_default=False,
         ),
@@ -85,6 +97,7 @@ def main_options(
         str | None,
         typer.Option(
             "--log-format",
+            metavar="FORMAT",
             help="Progress and errors on stderr as `text` or `json` (one object per line; env "
             "SQLMIG_LOG_FORMAT). Default: text.",
             show_default=False,
@@ -96,6 +109,30 @@ def main_options(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            callback=completion.show,
+            is_eager=True,
+            expose_value=False,
+            help="Print the completion script for SHELL (bash, zsh, fish, powershell) and exit.",
+            show_default=False,
+        ),
+    ] = None,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            callback=completion.install,
+            is_eager=True,
+            expose_value=False,
+            help="Install completion for SHELL in its start-up file and exit.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Plain-SQL database migrations: numbered NNNN_name.up.sql / .down.sql files."""
     flags = {
@@ -109,8 +146,20 @@ def main_options(
     ctx.obj = Options(flags, as_json, quiet, verbose)
 
 
+def plain_help(typer_app: typer.Typer = app) -> typer.Typer:
+    """Give every registered command and group sqlmig's plain help (help.py)."""
+    for info in typer_app.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = SqlmigCommand
+    for group in typer_app.registered_groups:
+        group.typer_instance.info.cls = SqlmigGroup
+        plain_help(group.typer_instance)
+    return typer_app
+
+
 GLOBAL_VALUE_OPTIONS = {
-    *("--url", "-u", "--dir", "-d", "--table", "--config", "--lock-timeout", "--log-format")
+    *("--url", "-u", "--dir", "-d", "--table", "--config", "--lock-timeout", "--log-format"),
+    *("--show-completion", "--install-completion"),
 }
 GLOBAL_FLAGS = {"--json", "--quiet", "-q", "--verbose", "-v"}
 
@@ -154,6 +203,7 @@ def main() -> None:
     # As PID 1 in a container the default SIGTERM action is ignored: handle it explicitly.
     signal.signal(signal.SIGTERM, _on_sigterm)
     args = hoist_global_options(sys.argv[1:])
+    completion.prepare(os.environ)
     try:
         code = app(args=args, prog_name="sqlmig", standalone_mode=False)
     except Exception as exc:

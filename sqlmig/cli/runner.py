@@ -132,7 +132,8 @@ def _sink(cfg: config.Config, opts: Options, urls: Sequence[str | None]) -> Any:
     if sys.stderr.isatty():
         from ..progress import ProgressLine
 
-        return ProgressLine(clean=clean, verbose=opts.verbose, out=sys.stderr)
+        colour = config.colour(sys.stderr)
+        return ProgressLine(clean=clean, verbose=opts.verbose, out=sys.stderr, colour=colour)
     return events.text_sink(clean=clean, verbose=opts.verbose)
 
 
@@ -172,9 +173,12 @@ def fail(
         }
         print(json.dumps(doc, indent=2))
         return
-    print(f"error: {message}", file=sys.stderr)
+    from ..colour import BOLD_RED, CYAN, paint
+
+    colour = config.colour(sys.stderr)
+    print(f"{paint('error:', BOLD_RED, colour)} {message}", file=sys.stderr)
     if hint:
-        print(f"hint: {hint}", file=sys.stderr)
+        print(f"{paint('hint:', CYAN, colour)} {hint}", file=sys.stderr)
 
 
 def migrator(cfg: config.Config, notify: Callable[..., None] | None) -> Any:

@@ -122,9 +122,18 @@ def lint(
             ),
             fmt,
             as_json=ctx.obj.as_json,
+            colour=_colour_stdout(),
         ),
         exit_code=lambda result: 0 if result.ok else 1,
     )
+
+
+def _colour_stdout() -> bool:
+    import sys
+
+    from ..config import colour
+
+    return colour(sys.stdout)
 
 
 def _split_names(values: list[str] | None) -> list[str]:

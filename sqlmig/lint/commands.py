@@ -39,12 +39,14 @@ def lint(
     )
 
 
-def lint_result(report: LintReport, fmt: str, *, as_json: bool = False) -> Result:
+def lint_result(
+    report: LintReport, fmt: str, *, as_json: bool = False, colour: bool = False
+) -> Result:
     """The report as a Result: findings as entries, and (unless --json) the rendered output."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", hint="use one of: " + ", ".join(FORMATS))
     entries = [f.as_dict() for f in report.findings]
-    messages = [] if as_json else [render(report, fmt)]
+    messages = [] if as_json else [render(report, fmt, colour=colour)]
     return Result(command="lint", ok=report.ok, entries=entries, messages=messages)
 
 

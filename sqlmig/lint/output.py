@@ -16,9 +16,11 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/sqlmig/sqlmig#linting"
 
 
-def render(report: LintReport, fmt: str) -> str:
-    """The whole output for one format (no trailing newline)."""
-    return {"text": text, "json": as_json, "github": github, "sarif": sarif}[fmt](report)
+def render(report: LintReport, fmt: str, *, colour: bool = False) -> str:
+    """The whole output for one format (no trailing newline); `colour` only for text."""
+    if fmt == "text":
+        return text(report, colour=colour)
+    return {"json": as_json, "github": github, "sarif": sarif}[fmt](report)
 
 
 def summary(report: LintReport) -> str:
@@ -30,11 +32,16 @@ def summary(report: LintReport) -> str:
     )
 
 
-def text(report: LintReport) -> str:
+def text(report: LintReport, *, colour: bool = False) -> str:
+    """`path:line:col: CODE rule: message` and its help; on a terminal the code and rule in red
+    (an error) or yellow (a warning)."""
+    from ..colour import CYAN, RED, YELLOW, paint
+
     lines: list[str] = []
     for f in report.findings:
-        lines.append(f"{f.path}:{f.line}:{f.col}: {f.code} {f.rule}: {f.message}")
-        lines.append(f"  help: {f.help}")
+        rule = paint(f"{f.code} {f.rule}", RED if f.severity == "error" else YELLOW, colour)
+        lines.append(f"{f.path}:{f.line}:{f.col}: {rule}: {f.message}")
+        lines.append(f"  {paint('help:', CYAN, colour)} {f.help}")
     return "\n".join([*lines, summary(report)])
 
 

@@ -127,3 +127,38 @@ def holding_lock(cli: Cli) -> Iterator[Holder]:
             proc.kill()
             out, err = proc.communicate()
         holder.stdout, holder.stderr = out, holder.stderr + err
+
+
+def on_a_terminal(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    python: tuple[str, ...] = ("-m", "sqlmig"),
+) -> tuple[int, str]:
+    """Run `python -m sqlmig ARGS` (or `python PYTHON ARGS`) with stdout and stderr on one
+    pseudo-terminal: (exit, output)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
+    base = {k: v for k, v in base.items() if k not in ("DATABASE_URL", "NO_COLOR")}
+    base["TERM"] = "xterm"
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, *python, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        cwd=cwd,
+        env={**base, **(env or {})},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")

@@ -64,3 +64,106 @@ def test_readme_documents_every_command() -> None:
     text = readme.read_text("utf-8")
     missing = [c for c in COMMANDS if f"`{c}" not in text]
     assert not missing, f"README.md does not mention: {missing}"
+
+
+def _help_screens(tmp_path: Path, columns: str = "80") -> dict[str, str]:
+    """`sqlmig --help` and every command's `--help`, at COLUMNS=80, by command ('' = the top)."""
+    nowhere = Cli("", tmp_path / "no-such-folder", env={"COLUMNS": columns})
+    names = ["", "schema", *COMMANDS]
+    calls = [(nowhere, (*name.split(), "--help")) for name in names]
+    screens = {}
+    for name, proc in zip(names, run_many(calls), strict=True):
+        assert proc.returncode == 0, describe(proc)
+        screens[name] = proc.stdout
+    return screens
+
+
+def _records(screen: str) -> list[str]:
+    """One option's (or command's) block: its term line and the lines that continue it."""
+    records: list[str] = []
+    for line in screen.splitlines():
+        if line.startswith("  ") and not line.startswith("   ") and records:
+            records.append(line)
+        elif line.startswith("   ") and records:
+            records[-1] += "\n" + line
+        else:
+            records.append(line)
+    return records
+
+
+def test_help_fits_80_columns_with_whole_option_names_and_no_click_jargon(tmp_path: Path) -> None:
+    import typer.main
+
+    from sqlmig.cli import app
+
+    group = typer.main.get_command(app)
+    for name, screen in _help_screens(tmp_path).items():
+        too_wide = [line for line in screen.splitlines() if len(line) > 80]
+        assert not too_wide, f"sqlmig {name} --help:\n{screen}"
+        for jargon in ("…", "<int", "<str>", "<float>", "<path>", "range>", "<=x", "[default"):
+            assert jargon not in screen, f"{jargon!r} in sqlmig {name} --help:\n{screen}"
+        assert "{" not in screen.splitlines()[0], screen  # typer's `{name}` in the usage line
+        for record in _records(screen):
+            assert record.count("Default:") <= 1, f"sqlmig {name} --help:\n{record}"
+        command = group
+        for word in name.split():
+            command = command.commands[word]  # type: ignore[attr-defined]
+        for param in command.params:
+            for opt in [*param.opts, *param.secondary_opts]:
+                if opt.startswith("-"):
+                    words = screen.replace(",", " ").split()
+                    assert opt in words, f"{opt} is cut in sqlmig {name} --help:\n{screen}"
+
+
+def test_required_options_and_arguments_are_marked(tmp_path: Path) -> None:
+    screens = _help_screens(tmp_path)
+    assert "Usage: sqlmig new [OPTIONS] NAME\n" in screens["new"]
+    assert "Usage: sqlmig lint [OPTIONS] [PATHS...]\n" in screens["lint"]
+    to = next(r for r in _records(screens["transpile"]) if r.lstrip().startswith("--to "))
+    assert to.rstrip().endswith("Required."), to
+
+
+def test_every_command_help_shows_the_global_options(tmp_path: Path) -> None:
+    for name, screen in _help_screens(tmp_path).items():
+        if name == "":
+            continue
+        assert "Global options (before or after the command):" in screen, screen
+        _, _, shared = screen.partition("Global options")
+        for opt in ("--url", "--dir", "--table", "--config", "--json", "--quiet", "--log-format"):
+            assert opt in shared, f"{opt} missing in sqlmig {name} --help:\n{screen}"
+        assert "SQLMIG_URL_FILE" in shared, screen
+
+
+def test_top_help_ends_with_the_exit_codes_of_the_readme(tmp_path: Path) -> None:
+    from sqlmig.errors import EXIT_CODES
+
+    top = sqlmig("--help", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert top.returncode == 0, describe(top)
+    head, _, codes = top.stdout.partition("\nExit codes:\n")
+    assert "Commands:" in head and codes, top.stdout
+    assert [line.split()[0].rstrip(",") for line in codes.splitlines() if line[2:3] != " "] == [
+        code.split(",")[0] for code, _ in EXIT_CODES
+    ]
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Output and exit codes", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    documented = {row.split("|")[1].strip() for row in rows}
+    assert documented == {code for code, _ in EXIT_CODES}
+
+
+def test_version_answers_without_importing_typer() -> None:
+    code = (
+        "import sys; sys.argv = ['sqlmig', '--version']\n"
+        "from sqlmig.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+        "print('typer' in sys.modules)\n"
+    )
+    import subprocess
+    import sys
+
+    from sqlmig import __version__
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.splitlines() == [f"sqlmig {__version__}", "False"], proc.stderr
+    assert sqlmig("--version").stdout == f"sqlmig {__version__}\n"
+    assert sqlmig("-q", "--version").stdout == f"sqlmig {__version__}\n"  # through typer: same

@@ -6,6 +6,7 @@ import getpass
 import re
 from pathlib import Path
 
+from tests.cli.helpers import on_a_terminal
 from tests.conftest import sqlmig, write
 
 
@@ -21,3 +22,46 @@ def test_status_lines_say_when_by_whom_and_how_long(sqlite_url: str, migrations:
     assert match.group(1).startswith(getpass.getuser() + "@")
     assert lines[1] == "pending  0002_posts"
     assert lines[2] == "current: 0001_users; pending: 1"
+
+
+def test_history_is_an_aligned_table_with_numbers_right_aligned(
+    any_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_users", "CREATE TABLE users (id int);", "DROP TABLE users;")
+    write(migrations, "0010_posts_and_comments", "CREATE TABLE posts (id int);")
+    args = ("--url", any_url, "--dir", str(migrations))
+    assert sqlmig(*args, "up").returncode == 0
+    write(migrations, "0011_broken", "SELECT * FROM no_such_table;")
+    assert sqlmig(*args, "up").returncode in (1, 5)
+    lines = sqlmig(*args, "history").stdout.splitlines()
+    assert len(lines) == 3, lines
+    assert [line.split()[2] for line in lines] == ["1", "10", "11"]
+    version_end = {
+        line.index(v) + len(v) for line, v in zip(lines, ["  1", "10", "11"], strict=True)
+    }
+    assert len(version_end) == 1, lines  # right-aligned: the numbers end in the same column
+    outcome_at = {
+        line.index(" ok ") if " ok " in line else line.index(" failed ") for line in lines
+    }
+    assert len(outcome_at) == 1, lines  # past names of different lengths, one column
+    ms_end = {line.index(" ms") for line in lines[:2]}
+    assert len(ms_end) == 1, lines
+    assert lines[2].split("failed", 1)[1].strip().split("  ", 1)[1].strip(), lines  # the error
+
+
+def test_on_a_terminal_status_keeps_its_summary_and_history_is_a_table(
+    sqlite_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_users", "CREATE TABLE users (id int);", "DROP TABLE users;")
+    write(migrations, "0002_posts", "CREATE TABLE posts (id int);")
+    args = ("--url", sqlite_url, "--dir", str(migrations))
+    assert sqlmig(*args, "up", "--steps", "1").returncode == 0
+    code, out = on_a_terminal(*args, "status", cwd=migrations.parent, env={"NO_COLOR": "1"})
+    assert code == 0 and "migration" in out.splitlines()[1], out  # the table's header
+    assert "current: 0001_users; pending: 1" in out, out
+    code, out = on_a_terminal(*args, "history", cwd=migrations.parent, env={"NO_COLOR": "1"})
+    assert code == 0, out
+    header = next(line for line in out.splitlines() if "at (UTC)" in line)
+    assert "version" in header and "outcome" in header, out
+    row = next(line for line in out.splitlines() if "users" in line)
+    assert "│       1 │" in row, out  # right-aligned under "version"
