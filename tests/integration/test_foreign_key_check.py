@@ -158,7 +158,8 @@ def test_a_down_that_orphans_rows_is_rolled_back(sqlite_url: str, migrations: Pa
     write(migrations, "0003_child", "INSERT INTO c VALUES (1, 5);\n", "SELECT 1;\n")
     cli = Cli(sqlite_url, migrations)
     cli.ok("up")
-    proc = cli("down", "--to", "1", "--yes")  # 0003's down keeps the child; 0002's deletes its parent
+    # 0003's down keeps the child; 0002's deletes its parent
+    proc = cli("down", "--to", "1", "--yes")
     assert proc.returncode == 1, describe(proc)
     assert "0002_parent (down) failed and was rolled back" in proc.stderr
     assert "0002_parent.down.sql: FOREIGN KEY constraint failed" in proc.stderr
