@@ -9,7 +9,15 @@ import typer
 from .. import config
 from ..results import Result
 from .app import app
-from .options import AllowDrift, DryRun, Retries, ScratchUrl, StatementLockTimeout, lock_flags
+from .options import (
+    AllowDrift,
+    DryRun,
+    Retries,
+    ScratchUrl,
+    StatementLockTimeout,
+    lock_flags,
+    seconds,
+)
 from .runner import migrator, run
 
 
@@ -79,9 +87,10 @@ def up(
         float | None,
         typer.Option(
             "--wait",
-            min=0,
-            metavar="SECONDS",
-            help="First wait up to SECONDS for the database to accept connections "
+            parser=seconds,
+            metavar="DURATION",
+            help="First wait up to DURATION (seconds, or e.g. 30s, 2min) for the database to "
+            "accept connections "
             "(as `sqlmig wait`).",
             show_default=False,
         ),
@@ -129,7 +138,13 @@ def up(
 def wait(
     ctx: typer.Context,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0, help="Give up (exit 6) after this many seconds.")
+        float,
+        typer.Option(
+            "--timeout",
+            parser=seconds,
+            metavar="DURATION",
+            help="Give up (exit 6) after this long: seconds, or e.g. 30s, 2min.",
+        ),
     ] = 60.0,
     allow_standby: Annotated[
         bool,
