@@ -11,7 +11,7 @@ from . import plan
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
-from .errors import SqlmigError, UsageError
+from .errors import MigrationFileError, SqlmigError, UsageError
 from .events import LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
 from .files import Migration, SqlFile, discover
@@ -136,7 +136,7 @@ class Migrator:
         allow_drift: bool,
         allow_out_of_order: bool,
     ) -> list[Migration]:
-        plan.check_failed(rows)
+        plan.check_failed(rows, plan.by_version(files))
         drifted = plan.drift(files, rows)
         if drifted and not allow_drift:
             raise plan.drift_error(drifted)
@@ -165,9 +165,9 @@ class Migrator:
         files = plan.by_version(self.files())
         with self.session(locked=not dry_run) as (driver, history):
             rows = history.read() or []
-            plan.check_failed(rows)
+            plan.check_failed(rows, files)
             todo = [
-                plan.down_step(r, files.get(r.version), allow_drift=allow_drift)
+                plan.down_step(r, files.get(r.version), allow_drift=allow_drift, files=files)
                 for r in plan.select_down(rows, to=to, steps=steps, all_=all_)
             ]
             if dry_run or not todo:
@@ -191,7 +191,7 @@ class Migrator:
         files = plan.by_version(self.files())
         with self.session(locked=True) as (driver, history):
             rows = history.read() or []
-            plan.check_failed(rows)
+            plan.check_failed(rows, files)
             newest = plan.select_down(rows, to=None, steps=1, all_=False)
             if not newest:
                 raise UsageError(
@@ -232,8 +232,15 @@ class Migrator:
         return Result("current", current=_current(rows, files))
 
     def history(self) -> Result:
+        try:
+            known = plan.by_version(self.files())
+        except MigrationFileError:  # the audit log does not depend on the folder
+            known = {}
         with self.session(locked=False) as (_driver, history):
             entries = [asdict(e) for e in history.read_log()]
+        for e in entries:
+            named = e["version"] is not None and e["name"] is not None
+            e["label"] = _label(e["version"], e["name"], known) if named else None
         return Result("history", entries=entries)
 
     def validate(self) -> Result:
@@ -243,7 +250,8 @@ class Migrator:
             busy = _live_run(driver, rows)
             invalid = driver.invalid_indexes()
         live = [r for r in rows if busy and r.status == RUNNING]
-        plan.check_failed([r for r in rows if r not in live])
+        known = plan.by_version(files)
+        plan.check_failed([r for r in rows if r not in live], known)
         drifted = plan.drift(files, rows)
         if drifted:
             raise plan.drift_error(drifted)
@@ -254,7 +262,7 @@ class Migrator:
                 "that made it, run again, would skip it with IF NOT EXISTS)",
             )
         early = plan.out_of_order(plan.pending(files, rows), rows)
-        notes = [f"{r.version} ({r.name}) is being applied now by {busy}" for r in live]
+        notes = [f"{plan.row_label(r, known)} is being applied now by {busy}" for r in live]
         notes += [
             f"{m.label} is pending but numbered below the newest applied migration" for m in early
         ]
@@ -297,11 +305,9 @@ class Migrator:
             driver.record(*history.delete(row.version))
             driver.record(*history.confirm_gone(row.version))
             driver.record(*self._repair_event(history, row, f"cleared {row.status} state"))
-            return [
-                f"cleared the {row.status} state of {row.version} ({row.name}); it is pending again"
-            ]
+            return [f"cleared the {row.status} state of {_row_label(row, m)}; it is pending again"]
         if m is None:
-            return [f"{row.version} ({row.name}) has no file; left as it is"]
+            return [f"{_row_label(row, m)} has no file; left as it is"]
         down = m.down
         down_sum = down.checksum if down else row.down_checksum
         if m.up.checksum == row.checksum and down_sum == row.down_checksum:
@@ -328,7 +334,7 @@ class Migrator:
             driver.record(*history.confirm_gone(row.version))
             detail = f"a down whose {ran} statement(s) all ran: pending again"
             note = (
-                f"{row.version} ({row.name}): all {total} statement(s) of its down ran before "
+                f"{_row_label(row, m)}: all {total} statement(s) of its down ran before "
                 "it stopped; the migration is pending again"
             )
         else:
@@ -341,7 +347,7 @@ class Migrator:
             driver.record(*history.confirm_status(row.version, APPLIED))
             detail = f"a down that did not finish ({ran} of {total or '?'} ran): applied again"
             note = (
-                f"{row.version} ({row.name}): its down did not finish ({ran} of "
+                f"{_row_label(row, m)}: its down did not finish ({ran} of "
                 f"{total or '?'} statement(s) ran); marked applied again, since its up is "
                 "applied. If those statements changed anything, undo them by hand or run "
                 "`sqlmig down` again"
@@ -417,8 +423,11 @@ def _planned(
 
 
 def _label(version: int, name: str, files: dict[int, Migration]) -> str:
-    m = files.get(version)
-    return m.label if m and m.name == name else f"{version}_{name}"
+    return plan.label_of(version, name, files)
+
+
+def _row_label(row: AppliedRow, m: Migration | None) -> str:
+    return plan.label_of(row.version, row.name, {m.version: m} if m else {})
 
 
 def _current(rows: list[AppliedRow], files: list[Migration] | dict[int, Migration]) -> str | None:

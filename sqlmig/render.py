@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from .results import Result, StatusRow
+from .results import NO_MIGRATION, Result, StatusRow
 
 
 def emit(result: Result, *, as_json: bool, out: TextIO | None = None) -> None:
@@ -32,16 +32,16 @@ def _steps(result: Result) -> list[str]:
     verb = {"up": "apply", "down": "revert"}.get(result.command, result.command)
     if result.dry_run:
         if not result.steps:
-            return [f"nothing to {verb} (at {result.current or 'nothing applied'})"]
+            return [f"nothing to {verb} (at {result.current or NO_MIGRATION})"]
         lines = [f"would {verb} {len(result.steps)} migration(s):"]
         for s in result.steps:
             tx = "" if s.transactional else " [no-transaction]"
             lines += [f"-- {s.direction} {s.label}{tx}", (s.sql or "").rstrip(), ""]
         return lines
     if not result.steps:
-        return [f"nothing to {verb}; database is at {result.current or 'no migration'}"]
+        return [f"nothing to {verb}; database is at {result.current or NO_MIGRATION}"]
     lines = [f"{s.direction:<4} {s.label}  {s.duration_ms or 0} ms" for s in result.steps]
-    return [*lines, f"now at {result.current or 'no migration'}"]
+    return [*lines, f"now at {result.current or NO_MIGRATION}"]
 
 
 def _status(result: Result) -> list[str]:
@@ -49,13 +49,21 @@ def _status(result: Result) -> list[str]:
         return ["no migrations found"]
     width = max(len(r.label) for r in result.rows)
     lines = [
-        f"{r.state:<8} {r.label:<{width}}  {r.applied_at or ''}{_by_and_duration(r)}".rstrip()
+        f"{r.state:<8} {r.label:<{width}}  {shown_time(r.applied_at)}{_by_and_duration(r)}".rstrip()
         for r in result.rows
     ]
     lines += [f"  {r.label}: {r.detail}" for r in result.rows if r.detail]
     pending = sum(r.state == "pending" for r in result.rows)
-    lines.append(f"current: {result.current or 'none'}; pending: {pending}")
+    lines.append(f"current: {result.current or NO_MIGRATION}; pending: {pending}")
     return lines + result.messages
+
+
+def shown_time(iso: str | None) -> str:
+    """A stored time as text shows it, the same on every database: `2026-12-03 07:21:09Z`
+    (UTC, to the second; --json keeps the full ISO 8601 value with its offset)."""
+    if not iso:
+        return ""
+    return iso[:19].replace("T", " ") + "Z" if iso[10:11] == "T" else iso
 
 
 def _by_and_duration(row: StatusRow) -> str:
@@ -71,7 +79,7 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
     table = Table("migration", "state", "applied at (UTC)", "by", "ms")
     for r in rows:
         colour = colours.get(r.state, "red")
-        when = (r.applied_at or "")[:19].replace("T", " ")
+        when = shown_time(r.applied_at).removesuffix("Z")
         ms = "" if r.duration_ms is None else str(r.duration_ms)
         table.add_row(r.label, f"[{colour}]{r.state}[/{colour}]", when, r.applied_by or "", ms)
     console = Console(file=out)
@@ -91,13 +99,13 @@ def _history_line(e: dict[str, Any]) -> str:
     ms = f" {e['duration_ms']} ms" if e.get("duration_ms") is not None else ""
     detail = f"  {e['detail']}" if e.get("detail") else ""
     return (
-        f"{e['happened_at']}  {e['event']:<8} {e.get('version') or '':<14} "
-        f"{e.get('name') or '':<28} {e['outcome']:<7} {e['actor']}{ms}{detail}"
+        f"{shown_time(e['happened_at'])}  {e['event']:<8} {e.get('label') or '':<36} "
+        f"{e['outcome']:<7} {e['actor']}{ms}{detail}"
     )
 
 
 def _current(result: Result) -> list[str]:
-    return [result.current or "none"]
+    return [result.current or NO_MIGRATION]
 
 
 def _messages(result: Result) -> list[str]:

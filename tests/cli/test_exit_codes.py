@@ -115,7 +115,7 @@ def test_exit_1_when_sql_fails_and_the_migration_is_rolled_back(
     assert "0002_broken.up.sql:3" in out  # file and line of the failing statement
     assert "no_such_table" in out
     assert not table_exists(db_url, "a")  # all or none
-    assert expect(cli, 0, "current").strip() == "none"
+    assert expect(cli, 0, "current").strip() == "no migration"
 
     out = expect(cli, 1, "up")
     assert "0002_broken.up.sql:3" in out

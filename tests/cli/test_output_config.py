@@ -42,3 +42,37 @@ def test_unknown_setting_gets_did_you_mean(tmp_path: Path) -> None:
     proc = sqlmig("status", cwd=tmp_path)
     assert proc.returncode == 2
     assert "dri: did you mean `dir`?" in proc.stderr
+
+
+def test_one_label_and_one_time_format_on_every_database(any_url: str, migrations: Path) -> None:
+    """`0012_a1` (the version as the files pad it, then the name) for a renamed and a missing
+    file, in status, history and errors; times as `2026-12-03 07:21:09Z` whatever the database
+    returns (PostgreSQL microseconds, MariaDB DATETIME(3), SQLite text); `no migration` for none."""
+    import re
+
+    args = ("--url", any_url, "--dir", str(migrations))
+    write(migrations, "0011_keep", "CREATE TABLE keep (id int);\n", "DROP TABLE keep;\n")
+    write(migrations, "0012_a1", "CREATE TABLE a1 (id int);\n", "DROP TABLE a1;\n")
+    write(migrations, "0013_gone", "CREATE TABLE gone (id int);\n", "DROP TABLE gone;\n")
+    assert sqlmig(*args, "current").stdout == "no migration\n"
+    assert sqlmig(*args, "up").returncode == 0
+    (migrations / "0012_a1.up.sql").rename(migrations / "0012_b2.up.sql")
+    (migrations / "0012_a1.down.sql").rename(migrations / "0012_b2.down.sql")
+    for direction in ("up", "down"):
+        (migrations / f"0013_gone.{direction}.sql").unlink()
+    status = sqlmig(*args, "status").stdout
+    when = r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\dZ"
+    assert re.search(rf"^applied  0011_keep  {when}  ", status, re.M), status
+    assert re.search(rf"^renamed  0012_a1    {when}  ", status, re.M), status
+    assert re.search(rf"^missing  0013_gone  {when}  ", status, re.M), status
+    assert "0013_gone is applied but its file is missing" in status
+    assert not re.search(r"\b1[23] \(|\b1[23]_", status), status  # no 12 (a1), no 12_a1
+    history = sqlmig(*args, "history").stdout.splitlines()
+    assert [line.split()[3] for line in history] == ["0011_keep", "0012_a1", "0013_gone"]
+    assert all(re.match(rf"{when}  up ", line) for line in history), history
+    drift = sqlmig(*args, "up")
+    assert drift.returncode == 4
+    assert "0013_gone is applied but its file is missing" in drift.stderr
+    doc = __import__("json").loads(sqlmig(*args, "--json", "status").stdout)
+    stamps = [r["applied_at"] for r in doc["rows"]]
+    assert all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", s) for s in stamps)
