@@ -181,6 +181,7 @@ class Migrator:
                     ],
                 )
             plan.refuse_client_commands([s.sql for s in todo], driver.dialect)
+            self.notify(Event(PLAN, f"{len(todo)} to revert", {"pending": len(todo)}, "debug"))
             runner = self._runner(driver, history)
             done = [runner.revert(s) for s in todo]
             left = [r for r in rows if r.version not in {s.version for s in done}]
@@ -200,6 +201,7 @@ class Migrator:
             m = files.get(newest[0].version)
             if m is None or (m.up.checksum != newest[0].checksum and not allow_drift):
                 raise plan.drift_error(plan.drift(list(files.values()), newest))
+            self.notify(Event(PLAN, "1 to revert and apply again", {"pending": 2}, "debug"))
             runner = self._runner(driver, history)
             back = runner.revert(plan.down_step(newest[0], m, allow_drift=allow_drift))
             forth = runner.apply(m)

@@ -9,7 +9,11 @@ from typing import Any, TextIO
 from .results import NO_MIGRATION, Result, StatusRow
 
 
-def emit(result: Result, *, as_json: bool, out: TextIO | None = None) -> None:
+def emit(
+    result: Result, *, as_json: bool, out: TextIO | None = None, streamed: bool = False
+) -> None:
+    """streamed: the progress lines already showed each migration applied or reverted, on the
+    same terminal or file as `out`; the result then says only where the database is now."""
     out = out or sys.stdout
     if as_json:
         out.write(json.dumps(result.as_json(), indent=2, default=str) + "\n")
@@ -19,13 +23,19 @@ def emit(result: Result, *, as_json: bool, out: TextIO | None = None) -> None:
         for line in result.messages:
             out.write(line + "\n")
         return
-    for line in text_lines(result):
+    lines = text_lines(result)
+    if streamed and result.command in _TEXT_STEPS and result.steps and not result.dry_run:
+        lines = lines[len(result.steps) :]  # each one was printed as it happened
+    for line in lines:
         out.write(line + "\n")
 
 
 def text_lines(result: Result) -> list[str]:
     render = _TEXT.get(result.command, _messages)
     return render(result)
+
+
+_TEXT_STEPS = ("up", "down", "redo")  # one line per step, then `now at ...`
 
 
 def _steps(result: Result) -> list[str]:

@@ -76,3 +76,76 @@ def test_one_label_and_one_time_format_on_every_database(any_url: str, migration
     doc = __import__("json").loads(sqlmig(*args, "--json", "status").stdout)
     stamps = [r["applied_at"] for r in doc["rows"]]
     assert all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", s) for s in stamps)
+
+
+def _on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run sqlmig with stdout and stderr on one pseudo-terminal, as a user at a shell sees it;
+    return its exit code and the lines the terminal shows (progress-line redraws removed)."""
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", *args], stdout=follower, stderr=follower, env=env, cwd=ROOT
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    code = proc.wait(timeout=60)
+    os.close(leader)
+    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    text = re.sub(r"\r\x1b\[K|\[\d+/\d+\] \S*  \d+\.\d s", "", text)  # the redrawn line
+    return code, text
+
+
+def test_a_terminal_shows_one_line_per_migration(any_url: str, migrations: Path) -> None:
+    """Not `applying X`, `applied X (4 ms)`, then `up X 4 ms`: one line per migration applied or
+    reverted, with its time, then where the database is; the empty one says `0 statements`."""
+    import re
+
+    write(migrations, "0001_users", "CREATE TABLE users (id int);\n", "DROP TABLE users;\n")
+    write(migrations, "0002_posts", "CREATE TABLE posts (id int);\n", "DROP TABLE posts;\n")
+    write(migrations, "0003_later", "-- to do\n/* nothing yet */\n", "-- nothing\n")
+    args = ("--url", any_url, "--dir", str(migrations))
+    code, shown = _on_a_terminal(*args, "up")
+    assert code == 0, shown
+    assert re.fullmatch(
+        r"applied 0001_users \(\d+ ms\)\n"
+        r"applied 0002_posts \(\d+ ms\)\n"
+        r"applied 0003_later \(0 statements: the file holds only comments; \d+ ms\)\n"
+        r"now at 0003_later\n",
+        shown,
+    ), shown
+    code, shown = _on_a_terminal(*args, "down", "--steps", "2")
+    assert code == 0, shown
+    assert re.fullmatch(
+        r"reverted 0003_later \(\d+ ms\)\nreverted 0002_posts \(\d+ ms\)\nnow at 0001_users\n",
+        shown,
+    ), shown
+    code, shown = _on_a_terminal(*args, "redo")
+    assert code == 0, shown
+    assert re.fullmatch(
+        r"reverted 0001_users \(\d+ ms\)\napplied 0001_users \(\d+ ms\)\nnow at 0001_users\n",
+        shown,
+    ), shown
+
+
+def test_piped_output_keeps_the_result_lines(sqlite_url: str, migrations: Path) -> None:
+    """Where stdout and stderr go apart (a CI log and a file), stdout still lists each step."""
+    write(migrations, "0001_users", "CREATE TABLE users (id int);\n")
+    done = sqlmig("--url", sqlite_url, "--dir", str(migrations), "up")
+    assert done.stdout.splitlines()[0].startswith("up   0001_users  ")
+    assert "applied 0001_users (" in done.stderr
