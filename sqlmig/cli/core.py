@@ -46,6 +46,13 @@ def new(
             help="Version by UTC date and time (YYYYMMDDHHMMSS) instead of the next number.",
         ),
     ] = False,
+    allow_mixed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mixed",
+            help="Allow a date version in a numbered folder, or a number in a dated one.",
+        ),
+    ] = False,
 ) -> None:
     """Create the next numbered NNNN_name.up.sql / .down.sql pair.
 
@@ -53,7 +60,12 @@ def new(
     """
     from .. import scaffold
 
-    run(ctx, lambda cfg, _n: scaffold.new(cfg.dir, name, timestamp=timestamp))
+    run(
+        ctx,
+        lambda cfg, n: scaffold.new(
+            cfg.dir, name, timestamp=timestamp, allow_mixed=allow_mixed, notify=n
+        ),
+    )
 
 
 @app.command()

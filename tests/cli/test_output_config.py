@@ -149,3 +149,20 @@ def test_piped_output_keeps_the_result_lines(sqlite_url: str, migrations: Path) 
     done = sqlmig("--url", sqlite_url, "--dir", str(migrations), "up")
     assert done.stdout.splitlines()[0].startswith("up   0001_users  ")
     assert "applied 0001_users (" in done.stderr
+
+
+def test_new_warns_on_a_used_name_and_refuses_to_mix(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    args = ("--dir", str(folder))
+    assert sqlmig(*args, "new", "add_users", cwd=tmp_path).returncode == 0
+    again = sqlmig(*args, "new", "add_users", cwd=tmp_path)
+    assert again.returncode == 0
+    assert "warning: the name 'add_users' is already used by 0001_add_users" in again.stderr
+    mixed = sqlmig(*args, "new", "later", "--timestamp", cwd=tmp_path)
+    assert mixed.returncode == 2
+    assert "numbers its migrations in sequence (newest: 0002_add_users)" in mixed.stderr
+    assert "--allow-mixed" in mixed.stderr
+    ok = sqlmig(*args, "new", "later", "--timestamp", "--allow-mixed", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert len(list(folder.glob("2*_later.up.sql"))) == 1
