@@ -166,3 +166,52 @@ def test_new_warns_on_a_used_name_and_refuses_to_mix(tmp_path: Path) -> None:
     ok = sqlmig(*args, "new", "later", "--timestamp", "--allow-mixed", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert len(list(folder.glob("2*_later.up.sql"))) == 1
+
+
+def test_a_url_typo_gets_a_hint_about_the_typo(pg_url: str, migrations: Path) -> None:
+    """`?sslmode=requir` is a usage error naming the valid values, not `check that the server is
+    running`; an unknown parameter gets did-you-mean, not `percent-encode`; an unencoded @ in
+    the password is named as such."""
+    args = ("--dir", str(migrations))
+    bad_mode = sqlmig("--url", f"{pg_url}?sslmode=requir", *args, "status")
+    assert bad_mode.returncode == 2, bad_mode.stderr
+    assert "the URL's sslmode='requir' is not a valid value" in bad_mode.stderr
+    assert "did you mean `require`?" in bad_mode.stderr
+    assert "percent-encode" not in bad_mode.stderr and "server is running" not in bad_mode.stderr
+    bad_key = sqlmig("--url", f"{pg_url}?sslmod=require", *args, "status")
+    assert bad_key.returncode == 2
+    assert "'sslmod' is not a libpq connection parameter: did you mean `sslmode`?" in (
+        bad_key.stderr
+    )
+    assert "percent-encode" not in bad_key.stderr
+    at_sign = pg_url.replace("postgres@", "postgres:pa@ss@", 1)
+    unencoded = sqlmig("--url", at_sign, *args, "status")
+    assert unencoded.returncode == 6
+    assert "the password has an unencoded @" in unencoded.stderr, unencoded.stderr
+    assert "pa@ss" not in unencoded.stderr
+
+
+def test_transpile_hint_names_the_down_override(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    trigger = "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n"
+    write(folder, "0001_a", "CREATE TABLE t (id int);\n", trigger)
+    proc = sqlmig("--dir", str(folder), "transpile", "--to", "sqlite", cwd=tmp_path)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "override beside the file: 0001_a.sqlite.down.sql" in out, out
+    assert ".sqlite.up.sql" not in out
+
+
+def test_wait_says_each_attempt_in_one_short_line(migrations: Path) -> None:
+    """Not libpq's whole paragraph (`connection to server at ... failed: Connection refused
+    Is the server running on that host and accepting TCP/IP connections?`) on every attempt."""
+    url = "postgresql://sqlmig@127.0.0.1:1/x"
+    proc = sqlmig("--url", url, "--dir", str(migrations), "wait", "--timeout", "1s")
+    assert proc.returncode == 6
+    tries = [line for line in proc.stderr.splitlines() if line.startswith("waiting for ")]
+    assert len(tries) >= 2, proc.stderr
+    for line in tries:
+        assert line.startswith(f"waiting for {url}: Connection refused (attempt "), line
+        assert "Is the server running" not in line and len(line) < 120
+    assert "Is the server running" in proc.stderr.splitlines()[-2]  # the error says it once
