@@ -245,13 +245,20 @@ def find_config(cwd: Path) -> Path | None:
     for folder in (cwd, *cwd.parents):
         for name in ("sqlmig.toml", "pyproject.toml"):
             path = folder / name
-            if path.is_file() and (
-                name == "sqlmig.toml" or "[tool.sqlmig]" in path.read_text("utf-8", "replace")
-            ):
+            if path.is_file() and (name == "sqlmig.toml" or _has_tool_table(path)):
                 return path
         if (folder / ".git").exists():
             return None
     return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    """A pyproject.toml that configures sqlmig; an unreadable one does not (nor stops the
+    search: `_read_file` reports a config file it cannot read, this only looks)."""
+    try:
+        return "[tool.sqlmig]" in pyproject.read_text("utf-8", "replace")
+    except OSError:
+        return False
 
 
 def _read_file(path: Path) -> dict[str, Any]:

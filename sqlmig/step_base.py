@@ -132,7 +132,7 @@ def no_statements(driver: Driver, sql: SqlFile) -> bool:
     runs), so that a long file costs nothing."""
     pos = 0
     while pos < len(sql.text):
-        pos += noise_end(sql.text[pos:])
+        pos = noise_end(sql.text, pos)
         if pos < len(sql.text) and sql.text[pos] != ";":
             return False
         pos += 1
