@@ -157,7 +157,7 @@ def wait(
             metavar="DURATION",
             help="Give up (exit 6) after this long: seconds, or e.g. 30s, 2min.",
         ),
-    ] = 60.0,
+    ] = "60s",  # type: ignore[assignment]  # parsed by `seconds`, like a given value
     allow_standby: Annotated[
         bool,
         typer.Option(
