@@ -16,6 +16,7 @@ from typing import Any
 from .errors import UsageError
 
 DEFAULT_TABLE = "sqlmig_history"
+DEFAULT_DIR = "migrations"
 DEFAULT_LOCK_TIMEOUT = 60.0
 # key in sqlmig.toml -> (environment variable, parser)
 KEYS: dict[str, tuple[str, Any]] = {
@@ -82,8 +83,9 @@ def load(
     if config_path is not None:
         for key, value in _read_file(config_path).items():
             values[key], sources[key] = value, str(config_path)
-        if "dir" in values:  # a relative dir in a config file is relative to that file
-            values["dir"] = str(config_path.parent / values["dir"])
+        # a relative dir in a config file is relative to that file, and so is the default one:
+        # from a subfolder, the migrations are those beside the file found upward
+        values["dir"] = str(config_path.parent / values.get("dir", DEFAULT_DIR))
         if "url" in values:  # and so is a relative SQLite file
             values["url"] = _sqlite_beside(values["url"], config_path.parent)
     if env.get("DATABASE_URL"):

@@ -63,7 +63,7 @@ def test_pyproject_tool_section(tmp_path: Path) -> None:
     cfg = load(NO_FLAGS, environ={}, cwd=tmp_path)
     assert cfg.url == f"sqlite:///{tmp_path}/from_pyproject.db"  # beside the file
     assert cfg.table == "ops.pyproject_history"
-    assert cfg.dir == Path("migrations")
+    assert cfg.dir == tmp_path / "migrations"  # the default folder, beside the config file
     assert cfg.config_file == path
     assert cfg.sources == {"url": str(path), "table": str(path)}
 
@@ -411,3 +411,12 @@ def test_search_stops_at_the_git_root(tmp_path: Path) -> None:
 def test_only_relative_sqlite_files_move_beside_the_config(tmp_path: Path, url: str) -> None:
     write(tmp_path, "sqlmig.toml", f'url = "{url}"\n')
     assert load(NO_FLAGS, environ={}, cwd=tmp_path / ".").url == url
+
+
+def test_default_dir_is_beside_a_config_file_found_upward(tmp_path: Path) -> None:
+    write(tmp_path, "sqlmig.toml", 'url = "sqlite:///app.db"\n')  # no dir: the default one
+    (tmp_path / "src").mkdir()
+    cfg = load(NO_FLAGS, environ={}, cwd=tmp_path / "src")
+    assert cfg.dir == tmp_path / "migrations"
+    by_env = load(NO_FLAGS, environ={"SQLMIG_DIR": "here"}, cwd=tmp_path / "src")
+    assert by_env.dir == Path("here")  # the environment and flags: relative to the working folder
