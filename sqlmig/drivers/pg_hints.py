@@ -6,7 +6,13 @@ import difflib
 import re
 
 # libpq's words for a parameter value it does not know (no sqlstate reaches the client)
-_BAD_VALUE = re.compile(r"invalid (\w+) value: \"([^\"]*)\"|bad value for (\w+): '([^']*)'")
+_BAD_VALUE = (
+    re.compile(r"invalid (?P<key>\w+) value: \"(?P<value>[^\"]*)\""),
+    re.compile(r"bad value for (?P<key>\w+): '(?P<value>[^']*)'"),
+    re.compile(
+        r"invalid integer value \"(?P<value>[^\"]*)\" for connection option \"(?P<key>\w+)\""
+    ),
+)
 _BAD_PARAM = re.compile(r'invalid (?:URI query|connection option) (?:parameter: )?"([^"]*)"')
 _HOST_WITH_AT = re.compile(r"(?:resolve host|translate host name) \"?'?[^\"'\s]*@")
 _NO_SSL = "server does not support SSL, but SSL was required"
@@ -28,13 +34,18 @@ ENCODE_HINT = (
 
 def bad_value(text: str) -> tuple[str, str] | None:
     """(message, hint) when libpq refused the value of a URL parameter (`?sslmode=requir`)."""
-    found = _BAD_VALUE.search(text)
+    found = next((m for m in (p.search(text) for p in _BAD_VALUE) if m), None)
     if found is None:
         return None
-    key, value = found.group(1) or found.group(3), found.group(2) or found.group(4)
+    key, value = found["key"], found["value"]
     choices = CHOICES.get(key)
     if choices is None:
-        return f"the URL's {key}={value!r} is not a valid value", f"fix {key} in the URL"
+        kind = (
+            "a whole number"
+            if "integer" in found.re.pattern or key.endswith(("timeout", "port"))
+            else "a value libpq accepts"
+        )
+        return f"the URL's {key}={value!r} is not a valid value", f"{key} takes {kind}"
     return f"the URL's {key}={value!r} is not a valid value", _one_of(value, choices)
 
 

@@ -184,6 +184,15 @@ def test_a_url_typo_gets_a_hint_about_the_typo(pg_url: str, migrations: Path) ->
         bad_key.stderr
     )
     assert "percent-encode" not in bad_key.stderr
+    for query, hint in [
+        ("sslmode=", "use one of: disable, allow, prefer"),  # empty: no crash, no guess
+        ("port=abc", "port takes a whole number"),
+        ("connect_timeout=soon", "connect_timeout takes a whole number"),
+        ("channel_binding=requre", "did you mean `require`?"),
+    ]:
+        proc = sqlmig("--url", f"{pg_url}?{query}", *args, "status")
+        assert proc.returncode == 2, proc.stderr
+        assert f"hint: {hint}" in proc.stderr, proc.stderr
     at_sign = pg_url.replace("postgres@", "postgres:pa@ss@", 1)
     unencoded = sqlmig("--url", at_sign, *args, "status")
     assert unencoded.returncode == 6
