@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 # libpq's words for a parameter value it does not know (no sqlstate reaches the client)
@@ -54,6 +53,8 @@ def bad_parameter(text: str) -> str:
     found = _BAD_PARAM.search(text)
     if found is None:
         return ENCODE_HINT
+    import difflib
+
     from psycopg import pq
 
     known = [o.keyword.decode() for o in pq.Conninfo.get_defaults()]
@@ -78,6 +79,8 @@ def connect_hint(text: str) -> str | None:
 
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:
+    import difflib  # only on an error: not on every connection
+
     close = difflib.get_close_matches(value.lower(), choices, n=1)
     guess = f"did you mean `{close[0]}`? " if close else ""
     return f"{guess}use one of: {', '.join(choices)}"
