@@ -17,13 +17,14 @@ from . import docs
 from .errors import UsageError
 
 DEFAULT_TABLE = "sqlmig_history"
+DEFAULT_DIR = "migrations"
 DEFAULT_LOCK_TIMEOUT = 60.0
 # key in sqlmig.toml -> (environment variable, parser)
 KEYS: dict[str, tuple[str, Any]] = {
     "url": ("SQLMIG_URL", str),
     "dir": ("SQLMIG_DIR", str),
     "table": ("SQLMIG_TABLE", str),
-    "lock_timeout": ("SQLMIG_LOCK_TIMEOUT", float),
+    "lock_timeout": ("SQLMIG_LOCK_TIMEOUT", "seconds"),
     "allow_out_of_order": ("SQLMIG_ALLOW_OUT_OF_ORDER", "bool"),
     "allow_non_empty": ("SQLMIG_ALLOW_NON_EMPTY", "bool"),
     # `sqlmig lint`: the SQL dialect (default: from the URL) and which rules run
@@ -85,8 +86,11 @@ def load(
     if config_path is not None:
         for key, value in _read_file(config_path).items():
             values[key], sources[key] = value, str(config_path)
-        if "dir" in values:  # a relative dir in a config file is relative to that file
-            values["dir"] = str(config_path.parent / values["dir"])
+        # a relative dir in a config file is relative to that file, and so is the default one:
+        # from a subfolder, the migrations are those beside the file found upward
+        values["dir"] = str(config_path.parent / values.get("dir", DEFAULT_DIR))
+        if "url" in values:  # and so is a relative SQLite file
+            values["url"] = _sqlite_beside(values["url"], config_path.parent)
     if env.get("DATABASE_URL"):
         values["url"], sources["url"] = env["DATABASE_URL"], "DATABASE_URL"
     if env.get("SQLMIG_URL_FILE") and not (flags.get("url") or env.get("SQLMIG_URL")):
@@ -153,13 +157,21 @@ def _read_url_file(name: str, cwd: Path) -> str:
     return text
 
 
+def _sqlite_beside(url: Any, folder: Path) -> Any:
+    """sqlite:///app.db in a config file names app.db beside that file, wherever sqlmig runs."""
+    if not isinstance(url, str) or not url.lower().startswith("sqlite:///"):
+        return url
+    rest = url[len("sqlite:///") :]
+    if not rest or rest.startswith(("/", ":memory:", "?")):  # absolute, in memory, or no file
+        return url
+    return "sqlite:///" + (folder / rest).as_posix()
+
+
 def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, str]) -> Config:
-    lock_timeout = float(values.get("lock_timeout", DEFAULT_LOCK_TIMEOUT))
-    if not 0 <= lock_timeout < 1e9:  # also refuses nan and inf
-        raise UsageError(
-            f"lock_timeout must be 0 or more seconds, got {lock_timeout:g}",
-            hint=f"set by {sources.get('lock_timeout')}",
-        )
+    lock_timeout = parse_seconds(
+        values.get("lock_timeout", DEFAULT_LOCK_TIMEOUT),
+        sources.get("lock_timeout", "lock_timeout"),
+    )
     return Config(
         url=values.get("url") or None,
         dir=Path(values.get("dir", "migrations")),
@@ -191,23 +203,34 @@ def _source_dialect(value: Any) -> str | None:
     return str(value)
 
 
-def parse_duration(value: Any, what: str) -> float | None:
-    """Seconds from 2, 2.5, "2s", "500ms" or "1min"; 0 or "off" = None (not set)."""
+# longest first: "ms" before "s", "min" before "m"
+DURATION_UNITS = (("ms", 0.001), ("min", 60.0), ("s", 1.0), ("m", 60.0), ("h", 3600.0))
+DURATION_HINT = 'a number of seconds or a duration such as "60s", "500ms", "2min" or "1h"'
+
+
+def parse_seconds(value: Any, what: str) -> float:
+    """Seconds from 2, 2.5, "2", "2s", "500ms", "2min"/"2m" or "1h": the one parser of every
+    duration (config file, environment, flags); 0 is 0."""
     text = str(value).strip().lower()
     if isinstance(value, bool) or not text:
-        raise UsageError(f"{what} has a bad value {value!r}", hint='e.g. "2s" or "500ms"')
-    if text in ("off", "0", "none"):
-        return None
-    units = (("ms", 0.001), ("min", 60.0), ("s", 1.0))
-    scale = next((f for u, f in units if text.endswith(u)), 1.0)
-    number = next((text[: -len(u)] for u, _ in units if text.endswith(u)), text)
+        raise UsageError(f"{what} has a bad value {value!r}", hint=DURATION_HINT)
+    unit = next(((u, f) for u, f in DURATION_UNITS if text.endswith(u)), ("", 1.0))
     try:
-        seconds = float(number) * scale
+        seconds = float(text[: len(text) - len(unit[0])].strip()) * unit[1]
     except ValueError:
-        raise UsageError(f"{what} has a bad value {value!r}", hint='e.g. "2s" or "500ms"') from None
+        raise UsageError(f"{what} has a bad value {value!r}", hint=DURATION_HINT) from None
     if not 0 <= seconds < 1e7:  # also refuses nan and inf
-        raise UsageError(f"{what} must be between 0 and 1e7 seconds, got {value!r}")
-    return seconds or None
+        raise UsageError(
+            f"{what} must be between 0 and 1e7 seconds, got {value!r}", hint=DURATION_HINT
+        )
+    return seconds
+
+
+def parse_duration(value: Any, what: str) -> float | None:
+    """parse_seconds for a setting that can be off: 0, "off" or "none" = None (not set)."""
+    if str(value).strip().lower() in ("off", "none"):
+        return None
+    return parse_seconds(value, what) or None
 
 
 def _positive(values: dict[str, Any], key: str, sources: dict[str, str]) -> float | None:
@@ -230,13 +253,30 @@ def _config_path(given: str | None, cwd: Path) -> Path | None:
                 f"config file {given} does not exist", hint="check --config / SQLMIG_CONFIG"
             )
         return path
-    for name in ("sqlmig.toml", "pyproject.toml"):
-        path = cwd / name
-        if path.is_file() and (
-            name == "sqlmig.toml" or "[tool.sqlmig]" in path.read_text("utf-8", "replace")
-        ):
-            return path
+    return find_config(cwd)
+
+
+def find_config(cwd: Path) -> Path | None:
+    """The nearest sqlmig.toml, or pyproject.toml with [tool.sqlmig], in `cwd` or a folder above
+    it, as git finds .git; the search stops at the root of a git work tree (a folder holding
+    .git) or of the file system, so a stray file above a project is never picked up."""
+    for folder in (cwd, *cwd.parents):
+        for name in ("sqlmig.toml", "pyproject.toml"):
+            path = folder / name
+            if path.is_file() and (name == "sqlmig.toml" or _has_tool_table(path)):
+                return path
+        if (folder / ".git").exists():
+            return None
     return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    """A pyproject.toml that configures sqlmig; an unreadable one does not (nor stops the
+    search: `_read_file` reports a config file it cannot read, this only looks)."""
+    try:
+        return "[tool.sqlmig]" in pyproject.read_text("utf-8", "replace")
+    except OSError:
+        return False
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -257,10 +297,21 @@ def _read_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise UsageError(
-            f"{path}: unknown setting(s) {', '.join(unknown)}",
-            hint="known settings: " + ", ".join(KEYS),
+            f"{path}: unknown setting(s) {', '.join(unknown)}", hint=_unknown_hint(unknown)
         )
     return {key: _parse(key, value, KEYS[key][1], str(path)) for key, value in data.items()}
+
+
+def _unknown_hint(unknown: list[str]) -> str:
+    """`did you mean `dir`?` for each near miss, then the known settings."""
+    import difflib
+
+    guesses = []
+    for key in unknown:
+        close = difflib.get_close_matches(key.lower(), KEYS, n=1, cutoff=0.6)
+        if close:
+            guesses.append(f"{key}: did you mean `{close[0]}`?")
+    return "; ".join([*guesses, "known settings: " + ", ".join(KEYS)])
 
 
 def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
@@ -275,6 +326,8 @@ def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
         raise UsageError(f"{source}: {key} must be true or false, got {value!r}")
     if kind == "duration":
         return parse_duration(value, f"{source}: {key}")
+    if kind == "seconds":
+        return parse_seconds(value, f"{source}: {key}")
     if kind == "names":  # a TOML list of strings, or "a,b" in the environment
         items = value if isinstance(value, list) else str(value).split(",")
         if not all(isinstance(item, str) for item in items):

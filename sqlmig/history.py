@@ -103,7 +103,17 @@ def actor() -> str:
 
 
 def _text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    """A stored time as one ISO 8601 form on every database: UTC, milliseconds, +00:00
+    (PostgreSQL returns microseconds, MariaDB a naive DATETIME(3), SQLite the text written)."""
+    when = value
+    if not isinstance(when, datetime):
+        try:
+            when = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)  # not a time sqlmig wrote: shown as it is
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)  # sqlmig writes UTC
+    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def split_table(table: str, max_bytes: int) -> tuple[str, ...]:

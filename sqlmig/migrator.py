@@ -11,7 +11,7 @@ from . import plan
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
-from .errors import SqlmigError, UsageError
+from .errors import MigrationFileError, SqlmigError, UsageError
 from .events import DATABASE, LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
 from .files import Migration, SqlFile, discover
@@ -154,7 +154,7 @@ class Migrator:
         allow_drift: bool,
         allow_out_of_order: bool,
     ) -> list[Migration]:
-        plan.check_failed(rows)
+        plan.check_failed(rows, plan.by_version(files))
         drifted = plan.drift(files, rows)
         if drifted and not allow_drift:
             raise plan.drift_error(drifted)
@@ -188,9 +188,9 @@ class Migrator:
         files = plan.by_version(self.files())
         with self.session(locked=not dry_run, announce=True) as (driver, history):
             rows = history.read() or []
-            plan.check_failed(rows)
+            plan.check_failed(rows, files)
             todo = [
-                plan.down_step(r, files.get(r.version), allow_drift=allow_drift)
+                plan.down_step(r, files.get(r.version), allow_drift=allow_drift, files=files)
                 for r in plan.select_down(rows, to=to, steps=steps, all_=all_)
             ]
             if dry_run or not todo:
@@ -205,6 +205,7 @@ class Migrator:
                     messages=_absent(driver),
                 )
             plan.refuse_client_commands([s.sql for s in todo], driver.dialect)
+            self.notify(Event(PLAN, f"{len(todo)} to revert", {"pending": len(todo)}, "debug"))
             labels = [s.label for s in todo]
             if confirm and (all_ or len(todo) > 1) and not confirm(labels, driver.url.redacted):
                 raise UsageError(
@@ -221,7 +222,7 @@ class Migrator:
         files = plan.by_version(self.files())
         with self.session(locked=True, announce=True) as (driver, history):
             rows = history.read() or []
-            plan.check_failed(rows)
+            plan.check_failed(rows, files)
             newest = plan.select_down(rows, to=None, steps=1, all_=False)
             if not newest:
                 raise UsageError(
@@ -230,6 +231,7 @@ class Migrator:
             m = files.get(newest[0].version)
             if m is None or (m.up.checksum != newest[0].checksum and not allow_drift):
                 raise plan.drift_error(plan.drift(list(files.values()), newest))
+            self.notify(Event(PLAN, "1 to revert and apply again", {"pending": 2}, "debug"))
             runner = self._runner(driver, history)
             back = runner.revert(plan.down_step(newest[0], m, allow_drift=allow_drift))
             forth = runner.apply(m)
@@ -271,8 +273,15 @@ class Migrator:
         return Result("current", current=_current(rows, files))
 
     def history(self) -> Result:
+        try:
+            known = plan.by_version(self.files())
+        except MigrationFileError:  # the audit log does not depend on the folder
+            known = {}
         with self.session(locked=False) as (_driver, history):
             entries = [asdict(e) for e in history.read_log()]
+        for e in entries:
+            named = e["version"] is not None and e["name"] is not None
+            e["label"] = _label(e["version"], e["name"], known) if named else None
         return Result("history", entries=entries)
 
     def validate(self) -> Result:
@@ -282,7 +291,8 @@ class Migrator:
             busy = _live_run(driver, rows)
             invalid = driver.invalid_indexes()
         live = [r for r in rows if busy and r.status == RUNNING]
-        plan.check_failed([r for r in rows if r not in live])
+        known = plan.by_version(files)
+        plan.check_failed([r for r in rows if r not in live], known)
         drifted = plan.drift(files, rows) + plan.down_drift(files, rows)
         if drifted:
             raise plan.drift_error(drifted, allow_drift=False)
@@ -293,7 +303,7 @@ class Migrator:
                 "that made it, run again, would skip it with IF NOT EXISTS)",
             )
         early = plan.out_of_order(plan.pending(files, rows), rows)
-        notes = [f"{r.version} ({r.name}) is being applied now by {busy}" for r in live]
+        notes = [f"{plan.row_label(r, known)} is being applied now by {busy}" for r in live]
         notes += _absent(driver)
         notes += [
             f"{m.label} is pending but numbered below the newest applied migration" for m in early
@@ -407,12 +417,15 @@ def _names(version: int, rows: list[AppliedRow], files: dict[int, Migration]) ->
     if m is not None:
         return m.name, m.label
     name = next((r.name for r in rows if r.version == version), "")
-    return name, f"{version}_{name}"
+    return name, plan.label_of(version, name, files)
 
 
 def _label(version: int, name: str, files: dict[int, Migration]) -> str:
-    m = files.get(version)
-    return m.label if m and m.name == name else f"{version}_{name}"
+    return plan.label_of(version, name, files)
+
+
+def _row_label(row: AppliedRow, m: Migration | None) -> str:
+    return plan.label_of(row.version, row.name, {m.version: m} if m else {})
 
 
 def _current(rows: list[AppliedRow], files: list[Migration] | dict[int, Migration]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +21,11 @@ class Drift:
     recorded: str
     on_disk: str | None
     path: Path | None
+    label: str = ""
 
     def describe(self) -> str:
         if self.kind == "missing":
-            return f"{self.version} ({self.name}) is applied but its file is missing"
+            return f"{self.label} is applied but its file is missing"
         if self.kind == "renamed":
             said = f"{self.path} was applied under the name {self.name!r}"
             if self.on_disk != self.recorded:
@@ -60,13 +62,33 @@ def by_version(files: list[Migration]) -> dict[int, Migration]:
     return {m.version: m for m in files}
 
 
+DEFAULT_WIDTH = 4  # `sqlmig new`'s 0001
+
+
+def label_of(version: int, name: str, files: Mapping[int, Migration]) -> str:
+    """The one way a migration is named in every message: `0003_add_index`, its version as its
+    file writes it (zero padding kept), then its name as recorded. A row whose file is gone is
+    padded like the folder's files (4 digits in an empty folder)."""
+    m = files.get(version)
+    if m is not None:
+        return m.label if m.name == name else f"{m.version_text}_{name}"
+    padded = [len(f.version_text) for f in files.values() if f.version_text.startswith("0")]
+    width = max(padded, default=1 if files else DEFAULT_WIDTH)
+    return f"{str(version).zfill(width)}_{name}"
+
+
+def row_label(row: AppliedRow, files: Mapping[int, Migration]) -> str:
+    return label_of(row.version, row.name, files)
+
+
 def drift(files: list[Migration], rows: list[AppliedRow]) -> list[Drift]:
     known = by_version(files)
     found: list[Drift] = []
     for row in rows:
         m = known.get(row.version)
         if m is None:
-            found.append(Drift(row.version, row.name, "missing", row.checksum, None, None))
+            label = row_label(row, known)
+            found.append(Drift(row.version, row.name, "missing", row.checksum, None, None, label))
         elif m.name != row.name:
             found.append(
                 Drift(row.version, row.name, "renamed", row.checksum, m.up.checksum, m.up.path)
@@ -129,8 +151,9 @@ def drift_error(found: list[Drift], *, allow_drift: bool = True) -> DriftError:
     )
 
 
-def describe_row(row: AppliedRow) -> str:
-    text = f"{row.version} ({row.name}): {row.status}, {row.statements_done or 0} statement(s) done"
+def describe_row(row: AppliedRow, files: Mapping[int, Migration]) -> str:
+    done = row.statements_done or 0
+    text = f"{row_label(row, files)}: {row.status}, {done} statement(s) done"
     return f"{text}: {row.error}" if row.error else text
 
 
@@ -149,10 +172,10 @@ def settle_hint(direction: str, version: int | str = "VERSION") -> str:
     )
 
 
-def check_failed(rows: list[AppliedRow]) -> None:
+def check_failed(rows: list[AppliedRow], files: Mapping[int, Migration]) -> None:
     bad = [r for r in rows if r.status != APPLIED]
     if bad:
-        lines = "\n  ".join(describe_row(r) for r in bad)
+        lines = "\n  ".join(describe_row(r, files) for r in bad)
         raise FailedStateError(
             f"the database is in a partial state; nothing was run:\n  {lines}",
             hint="check those migrations' objects by hand; then " + _settle_rows(bad),
@@ -216,9 +239,15 @@ def select_down(
     return newest_first[: 1 if steps is None else steps]
 
 
-def down_step(row: AppliedRow, m: Migration | None, *, allow_drift: bool) -> DownStep:
+def down_step(
+    row: AppliedRow,
+    m: Migration | None,
+    *,
+    allow_drift: bool,
+    files: Mapping[int, Migration] | None = None,
+) -> DownStep:
     """The SQL that reverts `row`: the down file, or the copy stored when it was applied."""
-    label = m.label if m else f"{row.version}_{row.name}"
+    label = label_of(row.version, row.name, files or ({m.version: m} if m else {}))
     on_disk = m.down if m else None
     if on_disk is not None:
         if row.down_checksum and on_disk.checksum != row.down_checksum and not allow_drift:

@@ -26,6 +26,8 @@ from .events import (
 
 CLEAR = "\r\x1b[K"
 TICK_S = 0.5
+# named by the redrawn line while it runs, then by one printed line once done
+STARTED = (MIGRATION_STARTED, REVERT_STARTED, CHECK_STARTED)
 
 
 class ProgressLine:
@@ -46,7 +48,7 @@ class ProgressLine:
         with self._lock:
             self._clear()
             self._track(event)
-            if not (event.kind == MIGRATION_STARTED and self.total):  # the line names it
+            if not (event.kind in STARTED and self.total):  # the line names it
                 self.lines(event)
             self._draw()
         if self.total and self._ticker is None:
@@ -57,7 +59,7 @@ class ProgressLine:
         if event.kind == PLAN:
             self.total, self.done = int(event.fields.get("pending", 0)), 0
             self.started = time.monotonic()
-        elif event.kind in (MIGRATION_STARTED, REVERT_STARTED, CHECK_STARTED):
+        elif event.kind in STARTED:
             self.current = str(event.fields.get("label", ""))
         elif event.kind in (
             MIGRATION_APPLIED,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+NO_MIGRATION = "no migration"  # where no migration is applied: `now at`, `current`, status
+
 
 @dataclass(frozen=True)
 class Step:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from . import docs
 from .errors import UsageError
-from .files import discover
+from .events import Event, Notify
+from .files import Migration, discover
 from .results import Result
 
 CONFIG_TEMPLATE = """\
@@ -20,7 +21,7 @@ CONFIG_TEMPLATE = """\
 # error instead of migrating a new local file. Set DATABASE_URL or SQLMIG_URL (keep passwords
 # out of this file), pass --url, or uncomment one of these:
 # url = "postgresql://app@localhost:5432/app"
-# url = "sqlite:///app.db"
+# url = "sqlite:///app.db"  (a relative SQLite file, like dir below, is relative to this file)
 
 # Where the NNNN_name.up.sql / NNNN_name.down.sql files live (relative to this file).
 dir = "{dir}"
@@ -28,8 +29,9 @@ dir = "{dir}"
 # The history table; may be schema-qualified ("ops.sqlmig_history").
 # table = "sqlmig_history"
 
-# Seconds to wait for another runner's migration lock before giving up (exit 3).
-# lock_timeout = 60
+# How long to wait for another runner's migration lock before giving up (exit 3):
+# seconds, or a duration such as "60s", "500ms", "2min".
+# lock_timeout = "60s"
 
 # Apply pending files numbered below the newest applied one (merged branches).
 # allow_out_of_order = false
@@ -81,9 +83,25 @@ def slugify(name: str) -> str:
     return slug
 
 
-def new(directory: Path, name: str, *, timestamp: bool, now: datetime | None = None) -> Result:
+def is_timestamp(version_text: str) -> bool:
+    """A date version (`--timestamp` writes YYYYMMDDHHMMSS), not a padded sequence number."""
+    return len(version_text) >= 12 and not version_text.startswith("0")
+
+
+def new(
+    directory: Path,
+    name: str,
+    *,
+    timestamp: bool,
+    allow_mixed: bool = False,
+    now: datetime | None = None,
+    notify: Notify | None = None,
+) -> Result:
     existing = discover(directory)
     slug = slugify(name)
+    if existing and not allow_mixed:
+        _refuse_mixing(existing[-1], timestamp)
+    notes = [_reused(m, slug) for m in existing if m.name == slug]
     if timestamp:
         version = (now or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S")
         if existing and int(version) <= existing[-1].version:
@@ -96,4 +114,35 @@ def new(directory: Path, name: str, *, timestamp: bool, now: datetime | None = N
     up, down = directory / f"{label}.up.sql", directory / f"{label}.down.sql"
     up.write_text(UP_TEMPLATE.format(label=label), "utf-8")
     down.write_text(DOWN_TEMPLATE.format(label=label), "utf-8")
-    return Result("new", current=label, messages=[f"created {up}", f"created {down}"])
+    messages = [f"created {up}", f"created {down}"]
+    for note in notes[-1:]:  # the newest one is enough to say it
+        if notify is None:  # --quiet, --json: the warning stays in the result
+            messages.append(f"warning: {note}")
+        else:
+            notify(Event("name_reused", f"warning: {note}", {"name": slug}, "warning"))
+    return Result("new", current=label, messages=messages)
+
+
+def _reused(m: Migration, slug: str) -> str:
+    return (
+        f"the name {slug!r} is already used by {m.label}; two migrations of one name are hard "
+        "to tell apart in status and history (give this one a name of its own?)"
+    )
+
+
+def _refuse_mixing(newest: Migration, timestamp: bool) -> None:
+    """One folder, one kind of version: a date after 0007 sorts after every number to come,
+    and a number after a date is that date plus one."""
+    if is_timestamp(newest.version_text) == timestamp:
+        return
+    if timestamp:
+        raise UsageError(
+            f"this folder numbers its migrations in sequence (newest: {newest.label}); "
+            "--timestamp would mix in a date version",
+            hint="leave out --timestamp, or pass --allow-mixed to mix them on purpose",
+        )
+    raise UsageError(
+        f"this folder versions its migrations by date (newest: {newest.label}); a sequence "
+        "number would mix the two kinds",
+        hint="pass --timestamp, or --allow-mixed to mix them on purpose",
+    )

@@ -68,9 +68,10 @@ class CopyBlock:
     data_offset: int
 
 
-def noise_end(text: str) -> int:
-    """Where a statement's text proper starts, after the white space and comments before it."""
-    return _LEADING_NOISE.match(text).end()  # type: ignore[union-attr]
+def noise_end(text: str, pos: int = 0) -> int:
+    """Where a statement's text proper starts, after the white space and comments before it
+    (those from `pos` on)."""
+    return _LEADING_NOISE.match(text, pos).end()  # type: ignore[union-attr]
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:

@@ -121,8 +121,28 @@ def event_of(kind: str, message: str, of: Target | Migration | Step, **fields: A
     return Event(kind, message, {**about, **fields}, level)
 
 
-def applied_event(t: Target, ms: int | None) -> Event:
+def applied_event(t: Target, ms: int | None, *, empty: bool = False) -> Event:
+    """`applied 0003_add_index (41 ms)`; a file of comments only says `0 statements`."""
+    if empty:
+        message = f"applied {t.label} (0 statements: the file holds only comments; {ms} ms)"
+        return event_of(MIGRATION_APPLIED, message, t, duration_ms=ms, statements=0)
     return event_of(MIGRATION_APPLIED, f"applied {t.label} ({ms} ms)", t, duration_ms=ms)
+
+
+def no_statements(driver: Driver, sql: SqlFile) -> bool:
+    """A file of comments (and stray `;`) only, such as a `sqlmig new` template never filled
+    in: a cheap look at the text, confirmed by the dialect's own splitter (MySQL's `/*! */`
+    runs), so that a long file costs nothing."""
+    pos = 0
+    while pos < len(sql.text):
+        pos = noise_end(sql.text, pos)
+        if pos < len(sql.text) and sql.text[pos] != ";":
+            return False
+        pos += 1
+    try:
+        return not driver.split(sql.text)
+    except SplitError:
+        return False
 
 
 def split(driver: Driver, sql: SqlFile) -> list[Statement]:

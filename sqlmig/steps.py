@@ -10,7 +10,6 @@ from functools import cached_property
 from .drivers.base import CommitLost, ScriptError, TransactionEnded
 from .errors import ConnectError, HistoryError, MigrationFailed, SqlmigError, UsageError
 from .events import (
-    MIGRATION_APPLIED,
     MIGRATION_FAILED,
     MIGRATION_REVERTED,
     MIGRATION_STARTED,
@@ -33,6 +32,7 @@ from .step_base import (
     extra,
     lock_timeout_failure,
     ms_since,
+    no_statements,
     where,
 )
 from .stepwise import Stepwise
@@ -89,7 +89,7 @@ class Runner(StepBase):
             self.driver.rollback()
             raise self._failure(target, exc) from None
         step = Step(m.version, m.name, m.label, "up", ms_since(start))
-        self.notify(applied_event(target, step.duration_ms))
+        self.notify(applied_event(target, step.duration_ms, empty=no_statements(self.driver, m.up)))
         return step
 
     def _retrying(self, t: Target, attempt: Callable[[], Step]) -> Step:
@@ -176,8 +176,9 @@ class Runner(StepBase):
                     f"{', '.join(self.committed_early)}, now recorded as applied)"
                 )
             raise error from None
-        for step in steps:  # logged for collectors; a terminal gets the one line below
-            self.notify(event_of(MIGRATION_APPLIED, "", step, level="debug"))
+        for step, m in zip(steps, todo, strict=True):  # committed now: a line each, as one by one
+            t = Target(m.version, m.name, m.label, m.up, "up")
+            self.notify(applied_event(t, step.duration_ms, empty=no_statements(self.driver, m.up)))
         self.notify(Event("committed", f"applied {len(steps)} migration(s) in one transaction"))
         return steps
 

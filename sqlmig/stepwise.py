@@ -68,7 +68,7 @@ class Stepwise(StepBase):
                 self.history.confirm(m.version, APPLIED, m.up.checksum),
                 reset=True,
             )
-        self.notify(applied_event(target, ms))
+        self.notify(applied_event(target, ms, empty=not statements))
         return Step(m.version, m.name, m.label, "up", ms, transactional=False)
 
     def revert(self, s: DownStep, target: Target, start: float) -> None:

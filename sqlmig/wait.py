@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from .config import Config
@@ -63,12 +64,25 @@ def _attempt(url: DatabaseUrl, left: float, allow_standby: bool) -> str | None:
 
 
 def _retry(url: DatabaseUrl, attempt: int, elapsed: float, pause: float, reason: str) -> Event:
+    """One short line per attempt; the full reason is in the event's field and the final error."""
     return Event(
         WAIT_RETRY,
-        f"waiting for {url.redacted}: {reason} "
+        f"waiting for {url.redacted}: {short_reason(reason)} "
         f"(attempt {attempt}, {elapsed:.1f} s elapsed, next in {pause:.1f} s)",
         {"attempt": attempt, "elapsed_ms": int(elapsed * 1000), "reason": reason},
     )
+
+
+def short_reason(reason: str) -> str:
+    """The cause in a driver's message: `Connection refused`, not libpq's whole paragraph
+    (`connection failed: connection to server at ... failed: Connection refused Is the server
+    running on that host and accepting TCP/IP connections?`)."""
+    errno = re.search(r"\[Errno -?\d+\] ([^)\]]+)", reason)
+    if errno:
+        return errno.group(1).strip()
+    text = reason.rsplit(" failed: ", 1)[-1]
+    text = re.split(r"\s+Is the server running", text, maxsplit=1)[0]
+    return text.removeprefix("FATAL:").strip() or reason
 
 
 def _ready(url: DatabaseUrl, attempts: int, elapsed: float, notify: Notify) -> Result:

@@ -76,11 +76,12 @@ def main_options(
         ),
     ] = None,
     lock_timeout: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--lock-timeout",
-            metavar="SECONDS",
-            help="Seconds to wait for the migration lock (env SQLMIG_LOCK_TIMEOUT). Default: 60.",
+            metavar="DURATION",
+            help="How long to wait for the migration lock: seconds, or e.g. 60s, 2min (env "
+            "SQLMIG_LOCK_TIMEOUT). Default: 60s.",
             show_default=False,
         ),
     ] = None,

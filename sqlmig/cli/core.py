@@ -9,7 +9,15 @@ import typer
 from .. import config
 from ..results import Result
 from .app import app
-from .options import AllowDrift, DryRun, Retries, ScratchUrl, StatementLockTimeout, lock_flags
+from .options import (
+    AllowDrift,
+    DryRun,
+    Retries,
+    ScratchUrl,
+    StatementLockTimeout,
+    lock_flags,
+    seconds,
+)
 from .runner import migrator, run
 
 
@@ -39,6 +47,13 @@ def new(
             help="Version by UTC date and time (YYYYMMDDHHMMSS) instead of the next number.",
         ),
     ] = False,
+    allow_mixed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mixed",
+            help="Allow a date version in a numbered folder, or a number in a dated one.",
+        ),
+    ] = False,
 ) -> None:
     """Create the next numbered NNNN_name.up.sql / .down.sql pair.
 
@@ -46,7 +61,12 @@ def new(
     """
     from .. import scaffold
 
-    run(ctx, lambda cfg, _n: scaffold.new(cfg.dir, name, timestamp=timestamp))
+    run(
+        ctx,
+        lambda cfg, n: scaffold.new(
+            cfg.dir, name, timestamp=timestamp, allow_mixed=allow_mixed, notify=n
+        ),
+    )
 
 
 @app.command()
@@ -80,9 +100,10 @@ def up(
         float | None,
         typer.Option(
             "--wait",
-            min=0,
-            metavar="SECONDS",
-            help="First wait up to SECONDS for the database to accept connections "
+            parser=seconds,
+            metavar="DURATION",
+            help="First wait up to DURATION (seconds, or e.g. 30s, 2min) for the database to "
+            "accept connections "
             "(as `sqlmig wait`).",
             show_default=False,
         ),
@@ -139,8 +160,14 @@ def up(
 def wait(
     ctx: typer.Context,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0, help="Give up (exit 6) after this many seconds.")
-    ] = 60.0,
+        float,
+        typer.Option(
+            "--timeout",
+            parser=seconds,
+            metavar="DURATION",
+            help="Give up (exit 6) after this long: seconds, or e.g. 30s, 2min.",
+        ),
+    ] = "60s",  # type: ignore[assignment]  # parsed by `seconds`, like a given value
     allow_standby: Annotated[
         bool,
         typer.Option(

@@ -44,6 +44,18 @@ ScratchUrl = Annotated[
 ]
 
 
+def seconds(value: object) -> float:
+    """A duration flag (`--wait 30`, `--timeout 2min`) through config's one duration parser."""
+    from ..config import parse_seconds
+    from ..errors import UsageError
+
+    try:
+        return parse_seconds(value, "value")
+    except UsageError as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        raise typer.BadParameter(exc.message.removeprefix("value ") + hint) from None
+
+
 def lock_flags(ctx: typer.Context, lock_timeout: str | None, retries: int | None) -> None:
     """Command options that are also settings: they join the flags that config.load reads."""
     ctx.obj.flags.update(statement_lock_timeout=lock_timeout, retries=retries)

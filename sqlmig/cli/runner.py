@@ -69,10 +69,23 @@ def run(
         raise typer.Exit(1) from None
     from ..render import emit
 
-    emit(result, as_json=opts.as_json, out=Redacted(sys.stdout))
+    streamed = not (opts.quiet or opts.as_json or log_json) and same_place(sys.stdout, sys.stderr)
+    emit(result, as_json=opts.as_json, out=Redacted(sys.stdout), streamed=streamed)
     code = exit_code(result) if exit_code else 0
     if code:
         raise typer.Exit(code)
+
+
+def same_place(a: TextIO, b: TextIO) -> bool:
+    """Whether two streams land in the same terminal, file or pipe (`sqlmig up` on a terminal,
+    `> log 2>&1`): the progress lines then already said what the result would repeat."""
+    import os
+
+    try:
+        one, two = os.fstat(a.fileno()), os.fstat(b.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+    return (one.st_dev, one.st_ino, one.st_rdev) == (two.st_dev, two.st_ino, two.st_rdev)
 
 
 def in_play(ctx: typer.Context) -> list[str | None]:

@@ -166,10 +166,16 @@ class MysqlDriver:
         # GET_LOCK waits in the server and wakes the moment the holder lets go
         got = _fetch(conn, "SELECT GET_LOCK(%s, %s)", (name, max(timeout, 0)))[0][0]
         if got != 1:
+            ident = _fetch(conn, "SELECT IS_USED_LOCK(%s)", (name,))[0][0]
+            hint = (
+                f"wait for that run to finish, raise --lock-timeout, or, if connection {ident} is "
+                f"stuck, end it with KILL {int(ident)}"
+                if ident is not None
+                else "the holder let go just now: run the command again"
+            )
             raise LockTimeout(
                 f"the migration lock is held by {_holder(conn, name)}; gave up after {timeout:g} s",
-                hint="wait for that run to finish, raise --lock-timeout, or, if that session is "
-                "stuck, end it with KILL <id>",
+                hint=hint,
             )
 
     # -- statements -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectError, UsageError
 from ..urls import DatabaseUrl, scrub
+from .pg_hints import bad_parameter, bad_value, connect_hint
 
 # libpq's words (no sqlstate reaches the client at connect) for a database that is not there
 # (the server quotes the name but does not double a quote inside it: match to the last one)
@@ -32,9 +33,8 @@ def _connect(
         params = conninfo_to_dict(url.raw)
     except psycopg.Error as exc:  # nothing was contacted: a usage error, not exit 6
         raise UsageError(
-            f"malformed PostgreSQL URL {url.redacted}: {scrub(str(exc), url.raw)}",
-            hint="percent-encode special characters (@ is %40, : is %3A, / is %2F) in the "
-            "user name and password",
+            f"malformed PostgreSQL URL {url.redacted}: {scrub(str(exc).strip(), url.raw)}",
+            hint=scrub(bad_parameter(str(exc)), url.raw),
         ) from None
     # UTF-8 whatever the server or the URL says (files are UTF-8; the server converts or names
     # the character it cannot store); no server-side prepared statements, which the reset
@@ -57,13 +57,18 @@ def _connect(
         return psycopg.connect(url.raw, **extra)
     except psycopg.Error as exc:
         text = str(exc).strip()
+        refused = bad_value(text)
+        if refused is not None:  # nothing was contacted: a usage error, not exit 6
+            message, hint = (scrub(part, url.raw) for part in refused)
+            raise UsageError(f"{message} ({url.redacted})", hint=hint) from None
         missing = MISSING_DATABASE.search(text)
         hint = (
             f"the server is up, but has no database {missing.group(1)!r}: create it "
             "(`sqlmig create`, createdb, or CREATE DATABASE in psql), or fix the URL's "
             "database name"
             if missing
-            else "check that the server is running and the URL is right "
+            else connect_hint(text)
+            or "check that the server is running and the URL is right "
             "(--url, SQLMIG_URL or DATABASE_URL)"
         )
         raise ConnectError(

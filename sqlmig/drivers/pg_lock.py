@@ -63,16 +63,12 @@ def acquire(
         )
     delay, told = 0.02, False
     while not got:
-        holder = describe_holder(conn, key)
+        row = conn.execute(HOLDER, (key,)).fetchone()
         if not told and on_wait:
-            on_wait(f"waiting for the migration lock, held by {holder}")
+            on_wait(f"waiting for the migration lock, held by {_described(row)}")
             told = True
         if time.monotonic() >= deadline:
-            raise LockTimeout(
-                f"the migration lock is held by {holder}; gave up after {timeout:g} s",
-                hint="wait for that run to finish, raise --lock-timeout, or, if that session "
-                "is stuck, end it with SELECT pg_terminate_backend(<pid>)",
-            )
+            raise _timed_out(row, timeout)
         time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
         delay = min(delay * 1.5, 0.25)
         got = conn.execute("SELECT pg_catalog.pg_try_advisory_lock(%s)", (key,)).fetchone()[0]  # type: ignore[index]
@@ -103,10 +99,25 @@ def in_flight(conn: psycopg.Connection, name: str) -> tuple[str, str] | None:
 
 
 def describe_holder(conn: psycopg.Connection, key: int) -> str:
-    row = conn.execute(HOLDER, (key,)).fetchone()
+    return _described(conn.execute(HOLDER, (key,)).fetchone())
+
+
+def _described(row: tuple[Any, ...] | None) -> str:
+    return "another session (it may have just finished)" if row is None else describe(row)
+
+
+def _timed_out(row: tuple[Any, ...] | None, timeout: float) -> LockTimeout:
+    """The lock timeout, whose hint names the holder's pid (from pg_locks) to end it by."""
     if row is None:
-        return "another session (it may have just finished)"
-    return describe(row)
+        hint = "the holder let go just now: run the command again"
+    else:
+        hint = (
+            f"wait for that run to finish, raise --lock-timeout, or, if server pid {row[0]} is "
+            f"stuck, end it with SELECT pg_terminate_backend({row[0]})"
+        )
+    return LockTimeout(
+        f"the migration lock is held by {_described(row)}; gave up after {timeout:g} s", hint=hint
+    )
 
 
 def describe(row: tuple[Any, ...]) -> str:

@@ -415,10 +415,19 @@ def _flock(fd: int, timeout: float, on_wait: Callable[[str], None] | None, path:
         if time.monotonic() >= deadline:
             raise LockTimeout(
                 f"the migration lock on {path} is held by {holder}; gave up after {timeout:g} s",
-                hint="wait for that run to finish, or raise --lock-timeout",
+                hint=_lock_hint(holder),
             )
         time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
         delay = min(delay * 2, 0.2)
+
+
+def _lock_hint(holder: str) -> str:
+    """The lock timeout's hint, with the holder's pid (from /proc/locks) when it is known."""
+    hint = "wait for that run to finish, or raise --lock-timeout"
+    if holder.startswith("pid "):
+        pid = holder.split()[1]
+        hint += f"; if process {pid} is stuck, stop it (kill {pid})"
+    return hint
 
 
 def _flock_holder(fd: int) -> str:

@@ -29,6 +29,11 @@ def ignores(ctx: FileContext) -> list[Ignore]:
             found.append(
                 Ignore(names, None if whole else stmt.index, stmt.lead_offset + match.start())
             )
+    if not ctx.statements:  # a file of comments only: they all lead to no statement
+        for match in IGNORE.finditer(ctx.text):
+            if match["kind"].lower() == "ignore-file":
+                names = tuple(n.lower() for n in re.split(r"[\s,]+", match["names"]) if n)
+                found.append(Ignore(names, None, match.start()))
     return found
 
 

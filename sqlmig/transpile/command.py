@@ -64,6 +64,21 @@ def _check_dialects(target: str, source: str) -> None:
         )
 
 
+def override_names(refusals: Sequence[Refusal], target: str, most: int = 5) -> str:
+    """The override file of each refused file, for its direction: a refusal in
+    0003_x.down.sql is fixed by 0003_x.sqlite.down.sql, not by an .up.sql."""
+    names: list[str] = []
+    for r in refusals:
+        stem, _, direction = Path(r.path).name.removesuffix(".sql").rpartition(".")
+        name = f"{stem}.{target}.{direction}.sql" if direction in ("up", "down") else None
+        if name and name not in names:
+            names.append(name)
+    shown = ", ".join(names[:most]) + (
+        f" (and {len(names) - most} more)" if len(names) > most else ""
+    )
+    return shown or f"NNNN_name.{target}.up.sql or NNNN_name.{target}.down.sql"
+
+
 def _header(text: str, name: str, source: str, target: str) -> str:
     """The source's directives, kept, and a line saying where the file came from."""
     block = LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
@@ -89,8 +104,8 @@ def run(
         lines = [r.describe() for r in refusals]
         head = f"{len(refusals)} statement(s) cannot be transpiled faithfully to {target}:"
         hint = (
-            "rewrite them portably, or write a hand-written override "
-            f"NNNN_name.{target}.up.sql beside the file; nothing was written"
+            f"rewrite them portably, or write a hand-written override beside the file: "
+            f"{override_names(refusals, target)}; nothing was written"
         )
         return Result("transpile", ok=False, entries=[asdict(r) for r in refusals],
                       messages=[head, *lines, f"hint: {hint}"])  # fmt: skip

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from ..errors import MigrationFileError
 from ..files import Migration, SqlFile
-from .command import transpile_set
+from .command import override_names, transpile_set
 
 MAX_LISTED = 20
 
@@ -27,7 +27,7 @@ def for_target(files: Sequence[Migration], *, source: str, target: str) -> list[
             f"faithfully to {target}, so nothing was run:\n"
             + "\n".join(lines)
             + (f"\n... and {more} more" if more > 0 else ""),
-            hint=f"rewrite them portably, or add NNNN_name.{target}.up.sql overrides; "
+            hint=f"rewrite them portably, or add overrides ({override_names(refusals, target)}); "
             f"`sqlmig transpile --to {target}` lists them all",
         )
     texts = {f.name: f.text for f in written}

@@ -46,6 +46,7 @@ ENTRY = {
     "duration_ms": (int, NONE),
     "outcome": STR,
     "detail": (str, NONE),
+    "label": (str, NONE),  # 0001_create_a, as everywhere else; null for an event of no migration
 }
 SUCCESS = {
     "command": STR,

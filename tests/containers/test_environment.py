@@ -43,6 +43,8 @@ def test_url_precedence(
     tmp_path: Path, flag: bool, env: bool, file: bool, database_url: bool, expected: str
 ) -> None:
     """flag > SQLMIG_URL > SQLMIG_URL_FILE > DATABASE_URL > sqlmig.toml."""
+    if expected == TOML:  # a relative SQLite file in sqlmig.toml is beside that file
+        expected = f"sqlite:///{tmp_path}/toml.db"
     assert _resolve(tmp_path, flag=flag, env=env, file=file, database_url=database_url) == expected
 
 

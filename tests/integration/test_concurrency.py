@@ -12,6 +12,7 @@ not run twice creates a table without IF NOT EXISTS and appends its version to `
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -201,8 +202,14 @@ def test_lock_timeout_exits_3_and_names_the_holder(
         # the backend's pid, then the lock connection's application_name with the OS pid
         assert f"(sqlmig-lock {holder.pid}@" in waiter.stderr, waiter.stderr
         assert ", from " in waiter.stderr and ", since 20" in waiter.stderr, waiter.stderr
+        # the hint names the real holder's backend pid, as pg_locks shows it
+        [backend] = {int(p) for p in re.findall(r"held by pid (\d+)", waiter.stderr)}
+        locks = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        assert backend in [row[0] for row in query(db_url, locks)]
+        assert f"end it with SELECT pg_terminate_backend({backend})" in waiter.stderr
     else:
         assert f"pid {holder.pid} (" in waiter.stderr, waiter.stderr
+        assert f"stop it (kill {holder.pid})" in waiter.stderr, waiter.stderr
     assert "applying" not in waiter.stderr
 
     holder.kill()

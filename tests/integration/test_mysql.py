@@ -7,6 +7,7 @@ until `sqlmig repair`.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -127,6 +128,11 @@ def test_lock_timeout_names_the_holder(mysql_url: str, migrations: Path) -> None
         assert waiting.returncode == 3, waiting.stderr
         assert time.monotonic() - started < 10
         assert "held by connection" in waiting.stderr
+        # the hint names the holder's connection id, as IS_USED_LOCK gives it
+        [ident] = set(re.findall(r"held by connection (\d+)", waiting.stderr))
+        assert f"end it with KILL {ident}" in waiting.stderr, waiting.stderr
+        alive = f"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {int(ident)}"
+        assert query(mysql_url, alive) == [(1,)]
     finally:
         holder.kill()
         holder.wait()

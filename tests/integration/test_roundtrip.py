@@ -273,7 +273,7 @@ def test_no_transaction_failure_needs_repair(db_url: str, migrations: Path) -> N
     assert "nt" in tables(db_url)  # the first statement stays: that is what no-transaction means
     with pytest.raises(FailedStateError):
         m.up()
-    assert m.repair().messages[0].startswith("cleared the failed state of 1")
+    assert m.repair().messages[0].startswith("cleared the failed state of 0001_nt;")
     execute(db_url, "DROP TABLE nt")
     write(migrations, "0001_nt", "-- sqlmig:no-transaction\nCREATE TABLE nt (x INTEGER);\n")
     assert [s.version for s in m.up().steps] == [1]

@@ -179,3 +179,17 @@ def test_set_local_lock_timeout_does_not_count_outside_a_transaction(tmp_path: P
     sql = "-- sqlmig:no-transaction\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t DROP COLUMN a;"
     found = lint_sql(tmp_path, sql, down="", ignore=["drop-column"])
     assert [(f.rule, f.line) for f in found] == [("missing-lock-timeout", 3)]
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite", "mysql"])
+def test_a_comment_only_up_file_has_no_statements(tmp_path: Path, dialect: str) -> None:
+    """F703: a `sqlmig new` template never filled in; an ignore-file comment silences it, and
+    MySQL's executable comment `/*! ... */` is a statement there (up runs it)."""
+    empty = "-- 0001_change: up\n\n/* to do */\n;\n"
+    assert "no-statements" in names(lint_sql(tmp_path, empty, dialect=dialect, down=""))
+    quiet = "-- sqlmig:ignore-file no-statements\n-- kept on purpose\n"
+    assert names(lint_sql(tmp_path / "q", quiet, dialect=dialect, down="")) == []
+    assert "no-statements" not in names(lint_sql(tmp_path / "s", "SELECT 1;", dialect=dialect))
+    executable = "/*!40101 SET NAMES utf8 */;\n"
+    found = names(lint_sql(tmp_path / "x", executable, dialect=dialect, down=""))
+    assert ("no-statements" in found) == (dialect != "mysql")

@@ -124,7 +124,7 @@ def test_a_live_no_transaction_run_is_applying_until_it_dies(
         assert holder_named in status.stdout, status.stdout
         valid = sqlmig(*args(url, migrations, "validate"))
         assert valid.returncode == 0, valid.stdout + valid.stderr
-        assert "2 (nt) is being applied now by" in valid.stdout
+        assert "0002_nt is being applied now by" in valid.stdout
     finally:
         holder.kill()
         holder.finish(timeout=10)

@@ -61,9 +61,9 @@ def test_defaults(tmp_path: Path) -> None:
 def test_pyproject_tool_section(tmp_path: Path) -> None:
     path = write(tmp_path, "pyproject.toml", PYPROJECT)
     cfg = load(NO_FLAGS, environ={}, cwd=tmp_path)
-    assert cfg.url == "sqlite:///from_pyproject.db"
+    assert cfg.url == f"sqlite:///{tmp_path}/from_pyproject.db"  # beside the file
     assert cfg.table == "ops.pyproject_history"
-    assert cfg.dir == Path("migrations")
+    assert cfg.dir == tmp_path / "migrations"  # the default folder, beside the config file
     assert cfg.config_file == path
     assert cfg.sources == {"url": str(path), "table": str(path)}
 
@@ -78,7 +78,7 @@ def test_sqlmig_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "sqlmig.toml", FULL_TOML)
     cfg = load(NO_FLAGS, environ={}, cwd=tmp_path)
     assert cfg == Config(
-        url="sqlite:///from_toml.db",
+        url=f"sqlite:///{tmp_path}/from_toml.db",
         dir=tmp_path / "toml_migrations",
         table="toml_history",
         lock_timeout=7.0,
@@ -97,7 +97,7 @@ def test_sqlmig_toml_beats_pyproject(tmp_path: Path) -> None:
     cfg = load(NO_FLAGS, environ={}, cwd=tmp_path)
     assert (cfg.config_file, cfg.url, cfg.table) == (
         path,
-        "sqlite:///from_toml.db",
+        f"sqlite:///{tmp_path}/from_toml.db",
         "sqlmig_history",
     )
 
@@ -107,9 +107,9 @@ def test_explicit_config_flag_and_env(tmp_path: Path) -> None:
     a = write(tmp_path, "conf/a.toml", 'url = "sqlite:///a.db"\n')
     b = write(tmp_path, "conf/b.toml", 'url = "sqlite:///b.db"\n')
     by_env = load(NO_FLAGS, environ={"SQLMIG_CONFIG": str(a)}, cwd=tmp_path)
-    assert (by_env.config_file, by_env.url) == (a, "sqlite:///a.db")
+    assert (by_env.config_file, by_env.url) == (a, f"sqlite:///{a.parent}/a.db")
     by_flag = load({"config": str(b)}, environ={"SQLMIG_CONFIG": str(a)}, cwd=tmp_path)
-    assert (by_flag.config_file, by_flag.url) == (b, "sqlite:///b.db")
+    assert (by_flag.config_file, by_flag.url) == (b, f"sqlite:///{b.parent}/b.db")
 
 
 def test_missing_explicit_config_file(tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def test_unknown_key_is_named(tmp_path: Path, name: str) -> None:
     path = write(tmp_path, name, f'{header}url = "sqlite:///x.db"\nurll = 1\ncolour = "red"\n')
     error = usage_error(NO_FLAGS, {}, tmp_path)
     assert error.message == f"{path}: unknown setting(s) colour, urll"
-    assert error.hint == "known settings: " + ", ".join(config.KEYS)
+    assert error.hint == "urll: did you mean `url`?; known settings: " + ", ".join(config.KEYS)
     assert {"url", "dir", "table", "lock_timeout", "allow_out_of_order"} <= set(config.KEYS)
 
 
@@ -299,21 +299,23 @@ def test_lock_timeout_zero_is_allowed(tmp_path: Path) -> None:
 
 def test_negative_lock_timeout_from_env(tmp_path: Path) -> None:
     error = usage_error(NO_FLAGS, {"SQLMIG_LOCK_TIMEOUT": "-1"}, tmp_path)
-    assert error.message == "lock_timeout must be 0 or more seconds, got -1"
-    assert error.hint == "set by SQLMIG_LOCK_TIMEOUT"
+    assert error.message == (
+        "SQLMIG_LOCK_TIMEOUT: lock_timeout must be between 0 and 1e7 seconds, got '-1'"
+    )
+    assert error.hint == config.DURATION_HINT
 
 
 def test_negative_lock_timeout_from_flag(tmp_path: Path) -> None:
     error = usage_error({"lock_timeout": -0.5}, {}, tmp_path)
-    assert error.message == "lock_timeout must be 0 or more seconds, got -0.5"
-    assert error.hint == "set by --lock-timeout"
+    assert error.message == "--lock-timeout must be between 0 and 1e7 seconds, got -0.5"
+    assert error.hint == config.DURATION_HINT
 
 
 def test_negative_lock_timeout_from_file(tmp_path: Path) -> None:
     path = write(tmp_path, "sqlmig.toml", "lock_timeout = -3\n")
     error = usage_error(NO_FLAGS, {}, tmp_path)
-    assert error.message == "lock_timeout must be 0 or more seconds, got -3"
-    assert error.hint == f"set by {path}"
+    assert error.message == f"{path}: lock_timeout must be between 0 and 1e7 seconds, got -3"
+    assert error.hint == config.DURATION_HINT
 
 
 @pytest.mark.parametrize("text", ["nan", "inf"])
@@ -344,3 +346,80 @@ def test_source_dialect_from_file_and_env(tmp_path: Path) -> None:
 def test_source_dialect_must_be_known(tmp_path: Path) -> None:
     write(tmp_path, "sqlmig.toml", 'source_dialect = "oracle"\n')
     assert "source_dialect" in usage_error(NO_FLAGS, {}, tmp_path).message
+
+
+# --- durations: one parser for the config file, the environment and the flags ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("60s", 60.0), ("60", 60.0), ("2min", 120.0), ("2m", 120.0), ("500ms", 0.5), ("1h", 3600.0)],
+)
+def test_lock_timeout_is_a_duration_everywhere(tmp_path: Path, text: str, seconds: float) -> None:
+    """lock_timeout = "60s" is read like statement_lock_timeout = "2s", from every source."""
+    path = write(
+        tmp_path, "sqlmig.toml", f'lock_timeout = "{text}"\nstatement_lock_timeout = "2s"\n'
+    )
+    from_file = load(NO_FLAGS, environ={}, cwd=tmp_path)
+    assert (from_file.lock_timeout, from_file.statement_lock_timeout) == (seconds, 2.0)
+    path.unlink()
+    assert (
+        load(NO_FLAGS, environ={"SQLMIG_LOCK_TIMEOUT": text}, cwd=tmp_path).lock_timeout == seconds
+    )
+    assert load({"lock_timeout": text}, environ={}, cwd=tmp_path).lock_timeout == seconds
+
+
+def test_a_near_miss_gets_did_you_mean(tmp_path: Path) -> None:
+    write(tmp_path, "sqlmig.toml", 'dri = "db"\nlock_timout = "5s"\nzzz = 1\n')
+    error = usage_error(NO_FLAGS, {}, tmp_path)
+    assert error.hint is not None
+    assert error.hint.startswith(
+        "dri: did you mean `dir`?; lock_timout: did you mean `lock_timeout`?; known settings: "
+    )
+
+
+# --- the config file is found upward, like git finds .git -----------------------------------
+
+
+def test_config_found_in_a_folder_above(tmp_path: Path) -> None:
+    path = write(tmp_path, "sqlmig.toml", 'url = "sqlite:///app.db"\ndir = "db"\n')
+    deep = tmp_path / "src" / "pkg"
+    deep.mkdir(parents=True)
+    cfg = load(NO_FLAGS, environ={}, cwd=deep)
+    assert cfg.config_file == path
+    # relative to the file, not to where sqlmig runs: the same database and folder from anywhere
+    assert (cfg.url, cfg.dir) == (f"sqlite:///{tmp_path}/app.db", tmp_path / "db")
+
+
+def test_nearest_config_wins_and_pyproject_counts(tmp_path: Path) -> None:
+    write(tmp_path, "sqlmig.toml", 'table = "outer"\n')
+    inner = write(tmp_path, "svc/pyproject.toml", '[tool.sqlmig]\ntable = "inner"\n')
+    write(tmp_path, "svc/a/pyproject.toml", '[project]\nname = "a"\n')  # no [tool.sqlmig]
+    cfg = load(NO_FLAGS, environ={}, cwd=tmp_path / "svc" / "a")
+    assert (cfg.config_file, cfg.table) == (inner, "inner")
+
+
+def test_search_stops_at_the_git_root(tmp_path: Path) -> None:
+    write(tmp_path, "sqlmig.toml", 'table = "above_the_repo"\n')
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "sub").mkdir()
+    assert load(NO_FLAGS, environ={}, cwd=tmp_path / "repo" / "sub").config_file is None
+    inside = write(tmp_path, "repo/sqlmig.toml", 'table = "at_the_root"\n')
+    assert load(NO_FLAGS, environ={}, cwd=tmp_path / "repo" / "sub").config_file == inside
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///:memory:", "sqlite:////abs/x.db", "postgresql://u@h/db", "mysql://r@h/d"]
+)
+def test_only_relative_sqlite_files_move_beside_the_config(tmp_path: Path, url: str) -> None:
+    write(tmp_path, "sqlmig.toml", f'url = "{url}"\n')
+    assert load(NO_FLAGS, environ={}, cwd=tmp_path / ".").url == url
+
+
+def test_default_dir_is_beside_a_config_file_found_upward(tmp_path: Path) -> None:
+    write(tmp_path, "sqlmig.toml", 'url = "sqlite:///app.db"\n')  # no dir: the default one
+    (tmp_path / "src").mkdir()
+    cfg = load(NO_FLAGS, environ={}, cwd=tmp_path / "src")
+    assert cfg.dir == tmp_path / "migrations"
+    by_env = load(NO_FLAGS, environ={"SQLMIG_DIR": "here"}, cwd=tmp_path / "src")
+    assert by_env.dir == Path("here")  # the environment and flags: relative to the working folder

@@ -173,8 +173,8 @@ def test_renamed_file() -> None:
 
 def test_missing_file() -> None:
     [found] = plan.drift(FILES, [row(version=7, name="gone", checksum="sha256:g")])
-    assert found == plan.Drift(7, "gone", "missing", "sha256:g", None, None)
-    assert found.describe() == "7 (gone) is applied but its file is missing"
+    assert found == plan.Drift(7, "gone", "missing", "sha256:g", None, None, "0007_gone")
+    assert found.describe() == "0007_gone is applied but its file is missing"
 
 
 def test_several_drifts_in_history_order() -> None:
@@ -196,7 +196,7 @@ def test_drift_error() -> None:
         "2 applied migration(s) no longer match their files; nothing was run:\n"
         f"  {M2.up.path} was edited after it was applied "
         f"(recorded sha256:old, now {M2.up.checksum})\n"
-        "  7 (gone) is applied but its file is missing"
+        "  0007_gone is applied but its file is missing"
     )
     assert error.hint is not None
     assert "sqlmig repair" in error.hint
@@ -233,8 +233,8 @@ def test_down_drift_is_an_edited_down_file_only() -> None:
 
 
 def test_check_failed_passes_when_everything_is_applied() -> None:
-    plan.check_failed(ROWS)
-    plan.check_failed([])
+    plan.check_failed(ROWS, plan.by_version(FILES))
+    plan.check_failed([], {})
 
 
 def test_check_failed_describes_each_bad_row() -> None:
@@ -244,12 +244,12 @@ def test_check_failed_describes_each_bad_row() -> None:
         row(M3, status=RUNNING),
     ]
     with pytest.raises(FailedStateError) as info:
-        plan.check_failed(rows)
+        plan.check_failed(rows, plan.by_version(FILES))
     assert info.value.exit_code == 5
     assert info.value.message == (
         "the database is in a partial state; nothing was run:\n"
-        '  2 (two): failed, 2 statement(s) done: relation "t" does not exist\n'
-        "  3 (three): running, 0 statement(s) done"
+        '  0002_two: failed, 2 statement(s) done: relation "t" does not exist\n'
+        "  0003_three: running, 0 statement(s) done"
     )
     assert info.value.hint is not None
     assert "sqlmig repair" in info.value.hint
@@ -302,9 +302,9 @@ def test_down_step_runs_a_changed_down_file_with_allow_drift() -> None:
 def test_down_step_uses_stored_sql_when_the_migration_is_gone() -> None:
     r = row(version=4, name="four", down_sql="DROP TABLE four;", down_checksum="sha256:d4")
     step = plan.down_step(r, None, allow_drift=False)
-    assert step.label == "4_four"
+    assert step.label == "0004_four"
     assert step.sql == SqlFile(
-        Path("<down SQL of 4_four stored in the history>"),
+        Path("<down SQL of 0004_four stored in the history>"),
         "DROP TABLE four;",
         "sha256:d4",
         True,
@@ -334,7 +334,7 @@ def test_stored_down_sql_with_a_bad_directive_names_its_origin() -> None:
     with pytest.raises(MigrationFileError) as info:
         plan.down_step(r, None, allow_drift=False)
     assert info.value.message == (
-        "<down SQL of 4_four stored in the history>: unknown directive '-- sqlmig:nope'"
+        "<down SQL of 0004_four stored in the history>: unknown directive '-- sqlmig:nope'"
     )
 
 
@@ -355,4 +355,25 @@ def test_down_step_of_an_irreversible_migration() -> None:
 def test_down_step_irreversible_and_missing_uses_the_recorded_name() -> None:
     with pytest.raises(UsageError) as info:
         plan.down_step(row(version=9, name="nine"), None, allow_drift=False)
-    assert info.value.message == "9_nine is irreversible: it has no down file and none was stored"
+    assert info.value.message == (
+        "0009_nine is irreversible: it has no down file and none was stored"
+    )
+
+
+# --- labels: one spelling of a migration in every message --------------------------------------
+
+
+def test_label_keeps_the_files_padding_for_renamed_and_missing_rows() -> None:
+    files = plan.by_version(FILES)
+    assert plan.label_of(2, "two", files) == "0002_two"
+    assert plan.label_of(3, "three_old", files) == "0003_three_old"  # renamed: the file's 0003
+    assert plan.label_of(12, "a1", files) == "0012_a1"  # missing: padded like the folder
+    assert plan.label_of(12, "a1", {}) == "0012_a1"  # an empty folder: sqlmig new's 4 digits
+    plain = plan.by_version([mig(1, "one", vtext="1"), mig(20261121093000, "ts")])
+    assert plan.label_of(3, "gone", plain) == "3_gone"  # a folder that does not pad
+
+
+def test_partial_state_of_a_missing_file_uses_the_label() -> None:
+    with pytest.raises(FailedStateError) as info:
+        plan.check_failed([row(version=12, name="a1", status=FAILED)], plan.by_version(FILES))
+    assert "  0012_a1: failed, 0 statement(s) done" in info.value.message

@@ -100,7 +100,8 @@ def test_next_number_keeps_the_padding(tmp_path: Path, existing: list[str], expe
 
 def test_timestamp_version(tmp_path: Path) -> None:
     touch(tmp_path, "0001_a.up.sql")
-    assert new(tmp_path, "late", timestamp=True, now=NOW).current == "20261121093000_late"
+    late = new(tmp_path, "late", timestamp=True, allow_mixed=True, now=NOW)
+    assert late.current == "20261121093000_late"
 
 
 def test_timestamp_version_never_goes_backwards(tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_timestamp_version_never_goes_backwards(tmp_path: Path) -> None:
 
 def test_numbered_after_timestamps_keeps_counting(tmp_path: Path) -> None:
     touch(tmp_path, "20261121093000_a.up.sql")
-    assert new(tmp_path, "b", timestamp=False).current == "20261121093001_b"
+    assert new(tmp_path, "b", timestamp=False, allow_mixed=True).current == "20261121093001_b"
 
 
 def test_new_refuses_a_broken_folder(tmp_path: Path) -> None:
@@ -188,3 +189,39 @@ def test_init_points_to_the_documentation_not_a_readme_file(tmp_path: Path) -> N
     assert "README" not in text and "README" not in " ".join(result.messages)
     assert f"under 'Configuration' in the sqlmig documentation: {url}\n" in text
     assert f"see 'Configuration' in the sqlmig documentation: {url}" in result.messages[-1]
+
+
+@pytest.mark.parametrize(
+    ("existing", "timestamp", "says"),
+    [
+        ("0007_a.up.sql", True, "this folder numbers its migrations in sequence (newest: 0007_a)"),
+        ("20261121093000_a.up.sql", False, "this folder versions its migrations by date"),
+    ],
+)
+def test_new_refuses_to_mix_dates_and_numbers(
+    tmp_path: Path, existing: str, timestamp: bool, says: str
+) -> None:
+    touch(tmp_path, existing)
+    with pytest.raises(UsageError) as info:
+        new(tmp_path, "next", timestamp=timestamp, now=NOW)
+    assert info.value.message.startswith(says)
+    assert info.value.exit_code == 2 and "--allow-mixed" in (info.value.hint or "")
+    assert sql_names(tmp_path) == [existing]  # nothing written
+
+
+def test_padded_numbers_are_not_dates(tmp_path: Path) -> None:
+    touch(tmp_path, "000000000041_a.up.sql")
+    assert new(tmp_path, "b", timestamp=False).current == "000000000042_b"
+
+
+def test_new_warns_when_the_name_is_taken(tmp_path: Path) -> None:
+    touch(tmp_path, "0001_add_users.up.sql", "0002_other.up.sql")
+    said: list[str] = []
+    result = new(tmp_path, "Add users", timestamp=False, notify=lambda e: said.append(e.message))
+    assert result.current == "0003_add_users"  # still written: a warning, not an error
+    assert said == [
+        "warning: the name 'add_users' is already used by 0001_add_users; two migrations of one "
+        "name are hard to tell apart in status and history (give this one a name of its own?)"
+    ]
+    quiet = new(tmp_path, "other", timestamp=False)  # no sink (--json, --quiet): in the result
+    assert quiet.messages[-1].startswith("warning: the name 'other' is already used by 0002_other")

@@ -74,3 +74,36 @@ def down_missing_drop(ctx: FileContext, pair: FileContext | None) -> Iterator[Hi
             "drop it",
             0,
         )
+
+
+def _runs_something(ctx: FileContext) -> bool:
+    """What `up` itself would send (MySQL runs a `/*! ... */` comment, which sqlglot drops)."""
+    from ...sqltext import SplitError, split_mysql, split_postgres, split_sqlite
+
+    split = {"mysql": split_mysql, "sqlite": split_sqlite}.get(ctx.dialect, split_postgres)
+    try:
+        return bool(split(ctx.text))
+    except SplitError:
+        return True  # not ours to say: the syntax rules report it
+
+
+@rule(
+    "F703",
+    "no-statements",
+    "warning",
+    help="write the migration's SQL, or delete the file pair if it is not needed "
+    "(`sqlmig up` would record it as applied having run nothing)",
+    scope="file",
+)
+def no_statements(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
+    """An up file with no statement, only comments: applying it does nothing (often a file of
+    `sqlmig new` that was never filled in).
+
+    Bad:
+        -- 0007_add_isbn: up
+    Good:
+        -- 0007_add_isbn: up
+        ALTER TABLE books ADD COLUMN isbn text;
+    """
+    if ctx.direction == "up" and not ctx.statements and not _runs_something(ctx):
+        yield Hit("the file has no statements, only comments: applying it does nothing", 0)

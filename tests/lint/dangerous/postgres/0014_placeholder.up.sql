@@ -1,0 +1,2 @@
+-- 0014_placeholder: up  expect: F703
+-- made by `sqlmig new` and never filled in
