@@ -9,6 +9,7 @@ from .drivers.base import Driver
 from .errors import UsageError
 from .files import Migration
 from .history import APPLIED, REVERTING, RUNNING, AppliedRow, History, now
+from .plan import label_of
 
 Write = tuple[str, tuple[Any, ...]]
 
@@ -66,7 +67,7 @@ class Repairer:
             if row.status == APPLIED:
                 fixes.append(self._rerecord(row, m))
             elif not down:
-                fixes.append(self._clear(row))
+                fixes.append(self._clear(row, m))
             else:
                 fixes.append(self._down(row, m))
                 if not _all_ran(self.driver, row, m):  # applied again: then as any applied row
@@ -85,14 +86,13 @@ class Repairer:
             by=self.by,
         )
 
-    def _clear(self, row: AppliedRow) -> Fix:
+    def _clear(self, row: AppliedRow, m: Migration | None) -> Fix:
         """An up that failed or was interrupted: its row goes, the migration is pending."""
+        label = _label(row, m)
         return Fix(
             row.version,
-            done=f"cleared the {row.status} state of {row.version} ({row.name}); it is pending "
-            "again",
-            todo=f"would clear the {row.status} state of {row.version} ({row.name}); it would "
-            "be pending again",
+            done=f"cleared the {row.status} state of {label}; it is pending again",
+            todo=f"would clear the {row.status} state of {label}; it would be pending again",
             writes=(
                 self.history.delete(row.version),
                 self.history.confirm_gone(row.version),
@@ -105,12 +105,13 @@ class Repairer:
         the down ran, the row goes back to applied (making it pending would apply the up a
         second time); when all of them ran, the down is done and the row goes."""
         ran, total = row.statements_done or 0, _down_statements(self.driver, row, m)
+        label = _label(row, m)
         if _all_ran(self.driver, row, m):
             return Fix(
                 row.version,
-                done=f"{row.version} ({row.name}): all {total} statement(s) of its down ran "
+                done=f"{label}: all {total} statement(s) of its down ran "
                 "before it stopped; the migration is pending again",
-                todo=f"{row.version} ({row.name}): all {total} statement(s) of its down ran "
+                todo=f"{label}: all {total} statement(s) of its down ran "
                 "before it stopped; would make the migration pending again",
                 writes=(
                     self.history.delete(row.version),
@@ -121,10 +122,10 @@ class Repairer:
         counted = f"{ran} of {total or '?'}"
         return Fix(
             row.version,
-            done=f"{row.version} ({row.name}): its down did not finish ({counted} statement(s) "
+            done=f"{label}: its down did not finish ({counted} statement(s) "
             "ran); marked applied again, since its up is applied. If those statements changed "
             "anything, undo them by hand or run `sqlmig down` again",
-            todo=f"{row.version} ({row.name}): its down did not finish ({counted} statement(s) "
+            todo=f"{label}: its down did not finish ({counted} statement(s) "
             "ran); would mark it applied again, since its up is applied",
             writes=(
                 self.history.set_status(
@@ -143,17 +144,17 @@ class Repairer:
         if m is None:
             return _left(
                 row,
-                f"{row.version} ({row.name}) is applied but its file is missing; left as it "
+                f"{_label(row, m)} is applied but its file is missing; left as it "
                 f"is: restore the file, or, if it was reverted by hand, record that with "
                 f"`sqlmig mark {row.version} --pending`",
             )
         if m.name != row.name and m.up.checksum != row.checksum:
             return _left(
                 row,
-                f"{m.up.path} has the version of the applied {row.version} ({row.name}) but "
+                f"{m.up.path} has the version of the applied {_label(row, m)} but "
                 "another name and other content; left as it is: if it is another migration, "
-                f"renumber it and restore {row.version}_{row.name}; if it is the same one "
-                f"renamed and edited, rename it back to {row.version}_{row.name} and run "
+                f"renumber it and restore {_label(row, m)}; if it is the same one "
+                f"renamed and edited, rename it back to {_label(row, m)} and run "
                 "`sqlmig repair` again to accept the edit",
             )
         changes = _changes(row, m)
@@ -266,13 +267,12 @@ class Marker:
 
     def _applied(self, v: int, row: AppliedRow | None, m: Migration | None) -> Fix:
         if row is not None and row.status == APPLIED:
-            label = m.label if m else f"{v}_{row.name}"
-            return Fix(v, done=f"{label} is already applied; nothing changed")
+            return Fix(v, done=f"{_label(row, m)} is already applied; nothing changed")
         if m is None:  # a stopped row whose file is gone: it keeps what it recorded
             assert row is not None
             return Fix(
                 v,
-                done=f"marked {v}_{row.name} applied (it was {row.status}), as recorded",
+                done=f"marked {_label(row, m)} applied (it was {row.status}), as recorded",
                 writes=(
                     self.history.set_status(
                         v, APPLIED, duration_ms=row.duration_ms, statements_done=None, error=None
@@ -308,7 +308,7 @@ class Marker:
         if row is None:
             assert m is not None
             return Fix(v, done=f"{m.label} is already pending; nothing changed")
-        label = m.label if m else f"{v}_{row.name}"
+        label = _label(row, m)
         then = "`up` runs it again" if m else "it has no file, so `up` will not run it"
         if m and newest is not None and v < newest:
             then = "`up` runs it again with --allow-out-of-order (newer ones are applied)"
@@ -330,3 +330,8 @@ def _was(row: AppliedRow) -> str:
         f"the row was {row.status}, applied at {row.applied_at} by {row.applied_by}; down "
         f"checksum {row.down_checksum or 'none'}; stored down SQL: {down}"
     )
+
+
+def _label(row: AppliedRow, m: Migration | None) -> str:
+    """The row's label as every message writes it (see plan.label_of)."""
+    return label_of(row.version, row.name, {m.version: m} if m else {})
