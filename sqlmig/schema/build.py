@@ -43,9 +43,18 @@ class Builder:
             self.up(m)
 
     def run_sql(self, text: str, where: str) -> None:
-        """Run a schema file in one transaction, as a migration would be."""
+        """Run a schema file in one transaction, as a migration would be; where DDL commits by
+        itself (MySQL), statement by statement, stopping at the first that fails."""
         from ..drivers.base import ScriptError
 
+        if not self.driver.ATOMIC_DDL:
+            for stmt in self.driver.split(text):
+                try:
+                    self.driver.run_statement(stmt.text)
+                except ScriptError as exc:
+                    message = f"{where}:{stmt.line}: {exc.message}"
+                    raise MigrationFailed(message, hint="fix the file") from None
+            return
         self.driver.begin()
         try:
             self.driver.run_script(text)

@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 
 from . import ddl, rebuild
-from .ddl import quote
-from .model import Snapshot, Table, View
+from .model import Index, Snapshot, Table, View
 
 
 @dataclass(frozen=True)
@@ -106,8 +105,28 @@ class _Delta:
                 for c in a.constraints
                 if (c.kind == "foreign key") == foreign and keep.get(c.name) != c
             ]
+            if foreign and self.dialect.mysql:
+                out += self._implicit_indexes(a, b)
         if foreign:  # FKs that point at a table about to be dropped or rebuilt elsewhere
             out += self._foreign_keys_to_dropped()
+        return out
+
+    def _implicit_indexes(self, a: Table, b: Table) -> list[Stmt]:
+        """MySQL keeps the index it made for a foreign key after the key is dropped: drop it
+        too, unless a key that stays uses it or the new schema has an index of that name."""
+        made = {(t, fk): i for t, fk, i in self.old.implicit}
+        keep = {c.name: c for c in b.constraints}
+        stays = [c for c in a.constraints if c.kind == "foreign key" and keep.get(c.name) == c]
+        named = {i.name for i in self.new.indexes if i.table == b.name}
+        out = []
+        for c in a.constraints:
+            index = made.get((a.name, c.name))
+            if c.kind != "foreign key" or keep.get(c.name) == c or index is None:
+                continue
+            if index in named or any(s.columns[: len(c.columns)] == c.columns for s in stays):
+                continue
+            gone = Index(a.schema, index, a.name, ())
+            out.append(Stmt(ddl.drop_index(self.old, gone)))
         return out
 
     def _foreign_keys_to_dropped(self) -> list[Stmt]:
@@ -138,7 +157,9 @@ class _Delta:
 
     def drop_tables(self) -> list[Stmt]:
         gone = [self.t_old[k] for k in sorted(self.t_old.keys() - self.t_new.keys())]
-        hint = _table_renames(gone, [self.t_new[k] for k in self.t_new.keys() - self.t_old.keys()])
+        hint = _table_renames(
+            self.old, gone, [self.t_new[k] for k in self.t_new.keys() - self.t_old.keys()]
+        )
         return [
             Stmt(
                 f"DROP TABLE {ddl.qname(self.old, t.schema, t.name)};",
@@ -163,8 +184,9 @@ class _Delta:
 
     def create_tables(self) -> list[Stmt]:
         out = []
-        for k in sorted(self.t_new.keys() - self.t_old.keys()):
-            out.append(Stmt(ddl.create_table(self.new, self.t_new[k])))
+        added = [self.t_new[k] for k in sorted(self.t_new.keys() - self.t_old.keys())]
+        for t in _referenced_first(added):
+            out.append(Stmt(ddl.create_table(self.new, t)))
         for k in sorted(self.rebuilt):
             out += rebuild.statements(self.old, self.new, self.t_old[k], self.t_new[k])
         return out
@@ -249,8 +271,26 @@ def _referencing_first(tables: list[Table]) -> list[Table]:
     return done
 
 
-def _table_renames(gone: list[Table], added: list[Table]) -> dict[str, str]:
+def _referenced_first(tables: list[Table]) -> list[Table]:
+    """Tables in name order, except that a table comes after the tables its foreign keys point
+    at (MySQL refuses a key to a table that does not exist yet; a cycle keeps name order)."""
+    todo, done = list(tables), []
+    while todo:
+        names = {t.name for t in todo}
+        ready = [
+            t for t in todo
+            if not any(c.kind == "foreign key" and c.ref_table in names - {t.name}
+                       for c in t.constraints)
+        ]  # fmt: skip
+        nxt = ready[0] if ready else todo[0]
+        done.append(nxt)
+        todo.remove(nxt)
+    return done
+
+
+def _table_renames(snap: Snapshot, gone: list[Table], added: list[Table]) -> dict[str, str]:
     """Review notes for dropped tables that look like a new table under another name."""
+    quote = ddl.of(snap).quote
     out = {}
     for g in gone:
         shape = [(c.name, c.type) for c in g.columns]

@@ -1,5 +1,5 @@
-"""Scratch databases: a temporary SQLite file, or a temporary PostgreSQL database next to the
-live one, created for a check and dropped afterwards."""
+"""Scratch databases: a temporary SQLite file, or a temporary PostgreSQL or MySQL database next
+to the live one, created for a check and dropped afterwards."""
 
 from __future__ import annotations
 
@@ -60,6 +60,41 @@ def _postgres(live_url: str) -> Iterator[str]:
         admin.close()
 
 
+@contextmanager
+def _mysql(live_url: str) -> Iterator[str]:
+    """A database next to the live one, with its default character set and collation (a table
+    that does not name its own is compared by them)."""
+    name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
+    admin = _mysql_admin(live_url)
+    try:
+        # the database's defaults; the server's when it does not exist yet
+        charset, collation = admin.query("SELECT @@character_set_database, @@collation_database")[0]
+        try:
+            admin.execute(
+                f"CREATE DATABASE {admin.quote(name)} CHARACTER SET {admin.quote(charset)} "
+                f"COLLATE {admin.quote(collation)}"
+            )
+        except SqlmigError as exc:
+            raise UsageError(
+                f"cannot create a scratch database on the server: {exc.message}",
+                hint="grant CREATE and DROP on sqlmig_scratch_% to this user, "
+                "or pass --scratch-url to an empty database",
+            ) from None
+        try:
+            yield with_database(live_url, name)
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)}")
+    finally:
+        admin.close()
+
+
+def _mysql_admin(live_url: str) -> Driver:
+    try:
+        return connect(parse_url(live_url), table="sqlmig_history")
+    except ConnectError:
+        return connect(parse_url(with_database(live_url, "")), table="sqlmig_history")
+
+
 def _admin(live_url: str) -> Driver:
     """A connection to the live server: its database, else `postgres` (it may not exist yet)."""
     try:
@@ -90,4 +125,8 @@ def _require_empty(url: str, table: str) -> None:
         )
 
 
-MAKERS: dict[str, Callable[[str], object]] = {"sqlite": _sqlite, "postgres": _postgres}
+MAKERS: dict[str, Callable[[str], object]] = {
+    "sqlite": _sqlite,
+    "postgres": _postgres,
+    "mysql": _mysql,
+}
