@@ -15,7 +15,8 @@ def alter(snap: Snapshot, a: Table, b: Table) -> list[Stmt]:
     added = [c for c in b.columns if c.name not in old]
     removed = [c for c in a.columns if c.name not in new]
     renames = _rename_notes(dialect, b.name, removed, added)
-    out = [
+    out = _options(table, a, b) if dialect.mysql and a.options != b.options else []
+    out += [
         Stmt(f"ALTER TABLE {table} ADD COLUMN {ddl.column(c, dialect)};", _add_note(b, c))
         for c in added
     ]
@@ -103,3 +104,19 @@ def _modify(table: str, name: str, x: Column, y: Column, dialect: ddl.Dialect) -
         notes.append(f"fails if {name}.{y.name} holds NULLs: fill them first")
     sql = f"ALTER TABLE {table} MODIFY COLUMN {ddl.column(y, dialect)};"
     return Stmt(sql, "; ".join(notes) or None)
+
+
+def _options(table: str, a: Table, b: Table) -> list[Stmt]:
+    """MySQL table options: ENGINE and COLLATE as the new table states them; one it no longer
+    states goes back to InnoDB or the database's character set."""
+    new = {o.split("=", 1)[0]: o for o in b.options}
+    parts = [new.get("ENGINE", "ENGINE=InnoDB")]
+    if any(o.startswith("COLLATE=") for o in a.options + b.options):
+        parts.append(new.get("COLLATE", "CHARACTER SET DEFAULT"))
+    note = None
+    if "COLLATE" in new or any(o.startswith("COLLATE=") for o in a.options):
+        note = (
+            f"changes the default collation of {b.name}: its existing columns keep theirs "
+            "(CONVERT TO CHARACTER SET would change them too)"
+        )
+    return [Stmt(f"ALTER TABLE {table} {', '.join(parts)};", note)]

@@ -113,17 +113,18 @@ class _Delta:
 
     def _implicit_indexes(self, a: Table, b: Table) -> list[Stmt]:
         """MySQL keeps the index it made for a foreign key after the key is dropped: drop it
-        too, unless a key that stays uses it or the new schema has an index of that name."""
+        too, unless a key of the new table (kept, changed or new) can use it, or the new schema
+        has an index of that name."""
         made = {(t, fk): i for t, fk, i in self.old.implicit}
         keep = {c.name: c for c in b.constraints}
-        stays = [c for c in a.constraints if c.kind == "foreign key" and keep.get(c.name) == c]
+        stays = [c for c in b.constraints if c.kind == "foreign key"]
         named = {i.name for i in self.new.indexes if i.table == b.name}
         out = []
         for c in a.constraints:
             index = made.get((a.name, c.name))
             if c.kind != "foreign key" or keep.get(c.name) == c or index is None:
                 continue
-            if index in named or any(s.columns[: len(c.columns)] == c.columns for s in stays):
+            if index in named or any(c.columns[: len(s.columns)] == s.columns for s in stays):
                 continue
             gone = Index(a.schema, index, a.name, ())
             out.append(Stmt(ddl.drop_index(self.old, gone)))

@@ -12,12 +12,13 @@ from sqlmig.schema.dump import dump
 from sqlmig.urls import parse_url
 from tests.conftest import execute
 
+from .conftest import dialect
 from .helpers import snap
 from .schemas import KINDS, RICH
 
 
 def _dialect(url: str) -> str:
-    return "sqlite" if url.startswith("sqlite") else "postgres"
+    return dialect(url)
 
 
 def test_rich_schema_round_trips_through_its_dump(db_url: str, other_url: str) -> None:
