@@ -111,7 +111,8 @@ ONLY = {
          "STORED, upper_title TEXT AS (upper(title))")),
     ],
     "mysql": [
-        ("many_changes_at_once_without_partial_index", BASE + "CREATE INDEX books_price ON books (price);",
+        ("many_changes_at_once_without_partial_index",
+         BASE + "CREATE INDEX books_price ON books (price);",
          "CREATE TABLE authors (id INTEGER PRIMARY KEY, name VARCHAR(120) NOT NULL, born DATE);\n"
          "CREATE TABLE books (id INTEGER PRIMARY KEY, title VARCHAR(200) NOT NULL, "
          "author_id INTEGER REFERENCES authors (id) ON DELETE SET NULL, price NUMERIC(10,2), "
@@ -138,7 +139,8 @@ ONLY = {
          BASE + "CREATE TABLE log (msg TEXT);\n"
          "CREATE TRIGGER books_log AFTER INSERT ON books FOR EACH ROW BEGIN "
          "INSERT INTO log VALUES (NEW.title); INSERT INTO log VALUES ('again'); END;\n"
-         "CREATE PROCEDURE trim_log(IN keep INT) BEGIN DELETE FROM log WHERE length(msg) > keep; END;\n"
+         "CREATE PROCEDURE trim_log(IN keep INT) BEGIN "
+         "DELETE FROM log WHERE length(msg) > keep; END;\n"
          "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2;"),
         ("change_trigger_and_function",
          BASE + "CREATE TABLE log (msg TEXT);\n"
@@ -149,7 +151,7 @@ ONLY = {
          "CREATE TRIGGER books_log AFTER INSERT ON books FOR EACH ROW "
          "INSERT INTO log VALUES (upper(NEW.title));\n"
          "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x + x;"),
-        ("table_engine_and_collation", BASE + "CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v TEXT);",
+        ("table_engine", BASE + "CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v TEXT);",
          BASE + "CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v TEXT) ENGINE=MyISAM;"),
         ("named_foreign_key_dropped_with_its_index",
          BASE + "CREATE TABLE reviews (id INT PRIMARY KEY, book_id INT, "

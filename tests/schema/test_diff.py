@@ -3,6 +3,7 @@ generated up turns current into desired exactly, and the generated down turns it
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,23 @@ def test_generated_up_and_down(
         assert describe(compare(want, b.snapshot()), VERIFY) == []
         b.run_sql(diffgen.render(down, title="down"), "down")
         assert describe(compare(have, b.snapshot()), VERIFY) == []
+
+
+def test_a_new_table_comes_after_the_tables_it_references(two_dbs: tuple[str, str]) -> None:
+    """post_tags sorts before tags, but references it: tags is created first (MySQL refuses a
+    foreign key to a table that does not exist yet, errno 150)."""
+    db_url, other_url = two_dbs
+    execute(db_url, BASE)
+    execute(other_url, BASE + "CREATE TABLE tags (id INTEGER PRIMARY KEY, label VARCHAR(20));\n"
+            "CREATE TABLE post_tags (book_id INTEGER REFERENCES books (id), "
+            "tag_id INTEGER REFERENCES tags (id));")  # fmt: skip
+    have, want = snap(db_url), snap(other_url)
+    text = diffgen.render(diffgen.generate(have, want), title="up")
+    creates = re.findall(r"CREATE TABLE [`\"](\w+)", text)
+    assert creates == ["tags", "post_tags"], text
+    with builder(db_url, TABLE) as b:
+        b.run_sql(text, "up")
+        assert describe(compare(want, b.snapshot()), VERIFY) == []
 
 
 def test_drops_and_renames_are_marked_for_review() -> None:

@@ -76,6 +76,16 @@ def _same_on_mysql(db_url: str, other_url: str) -> None:
     assert describe(compare(snap(db_url), snap(other_url)), VERIFY) == []
 
 
+def test_sqlite_references_without_columns_is_the_primary_key(sqlite_url: str, tmp_path) -> None:
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    parent = "CREATE TABLE Parent (id INTEGER PRIMARY KEY, n TEXT);\n"
+    execute(sqlite_url, parent + "CREATE TABLE child (p INTEGER REFERENCES parent);")
+    execute(other, parent + "CREATE TABLE child (p INTEGER REFERENCES parent (id));")
+    assert describe(compare(snap(sqlite_url), snap(other)), VERIFY) == []
+    fk = next(c for c in snap(sqlite_url).table("main", "child").constraints)
+    assert (fk.ref_table, fk.ref_columns) == ("parent", ("id",))
+
+
 CHANGES = [
     ("ALTER TABLE books ADD COLUMN isbn text", "column books.isbn still exists"),
     ("DROP INDEX books_author_idx{on_books}", "index books_author_idx missing"),
