@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..drivers.base import Driver
-from . import mysql_sql, normalise
+from . import mysql_sql
 from .model import Column, Constraint, Index, Routine, Snapshot, Table, Trigger, View
 
 HERE = "TABLE_SCHEMA = DATABASE()"
@@ -64,7 +64,7 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
     special = {(r[0], r[1]) for r in stats if not mysql_sql.plain_unique(r)}
     keys = _keys(driver.query(KEYS), skip, special)
     for table, name, clause in driver.query(CHECKS[mariadb]):
-        keys[table].append(Constraint(name, "check", (), normalise.squeeze(clause)))
+        keys[table].append(Constraint(name, "check", (), mysql_sql.squeeze(clause)))
     options = {r[0]: (mysql_sql.table_options(r[1], r[2], engine, collation), r[2])
                for r in driver.query(TABLES) if r[0] not in skip}  # fmt: skip
     columns: dict[str, list[Column]] = defaultdict(list)
@@ -77,7 +77,7 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
     )
     indexes, implicit = _indexes(stats, keys)
     views = tuple(
-        View(DATABASE, r[0], mysql_sql.unqualify(normalise.squeeze(r[1] or ""), database))
+        View(DATABASE, r[0], mysql_sql.unqualify(mysql_sql.squeeze(r[1] or ""), database))
         for r in driver.query(VIEWS)
     )
     routines, notes = _routines(driver)
@@ -106,7 +106,7 @@ def _column(name: str, type_: str, nullable: Any, dflt: str | None, extra: str,
     return Column(
         name, type_name(type_), bool(nullable), default,
         "autoincrement" if "auto_increment" in extra else None,
-        normalise.squeeze(generated) if is_generated and generated else None,
+        mysql_sql.squeeze(generated) if is_generated and generated else None,
         "stored" in extra or "persistent" in extra or not is_generated,
         collation if collation and collation != table_collation else None,
         mysql_sql.on_update(extra),
