@@ -14,8 +14,8 @@ from .model import Column, Constraint, Index, Routine, Snapshot, Table, Trigger,
 HERE = "TABLE_SCHEMA = DATABASE()"
 SERVER = """SELECT VERSION(), DATABASE(), @@default_storage_engine,
   (SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE())"""
-TABLES = f"""SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES
-WHERE {HERE} AND TABLE_TYPE = 'BASE TABLE'"""
+TABLES = f"""SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_TYPE FROM information_schema.TABLES
+WHERE {HERE} AND TABLE_TYPE <> 'VIEW'"""
 COLUMNS = f"""SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE = 'YES',
   c.COLUMN_DEFAULT, c.EXTRA, c.GENERATION_EXPRESSION, c.COLLATION_NAME, c.DATA_TYPE
 FROM information_schema.COLUMNS c JOIN information_schema.TABLES t
@@ -49,7 +49,9 @@ VIEWS = f"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE
 TRIGGERS = """SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION,
   ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"""
 ROUTINES = """SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES
-WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION')"""
+WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION')
+ORDER BY ROUTINE_NAME, ROUTINE_TYPE"""
+UNMODELLED = {"SYSTEM VERSIONED": "system-versioned table", "SEQUENCE": "sequence"}
 KINDS = {"PRIMARY KEY": "primary key", "UNIQUE": "unique", "FOREIGN KEY": "foreign key"}
 # int(11) and bigint(20) carry a display width that means nothing; tinyint(1) is BOOLEAN.
 _WIDTH = re.compile(r"^(int|bigint|smallint|mediumint)\(\d+\)")
@@ -65,8 +67,12 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
     keys = _keys(driver.query(KEYS), skip, special)
     for table, name, clause in driver.query(CHECKS[mariadb]):
         keys[table].append(Constraint(name, "check", (), mysql_sql.squeeze(clause)))
+    found = [r for r in driver.query(TABLES) if r[0] not in skip]
     options = {r[0]: (mysql_sql.table_options(r[1], r[2], engine, collation), r[2])
-               for r in driver.query(TABLES) if r[0] not in skip}  # fmt: skip
+               for r in found if r[3] == "BASE TABLE"}  # fmt: skip
+    # MariaDB's system-versioned tables and sequences are not modelled
+    left_out = tuple(sorted(f"{UNMODELLED.get(r[3], r[3].lower())} {r[0]} is left out"
+                            for r in found if r[3] != "BASE TABLE"))  # fmt: skip
     columns: dict[str, list[Column]] = defaultdict(list)
     for table, *rest in driver.query(COLUMNS):
         if table in options:
@@ -84,7 +90,7 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
     return Snapshot(
         "mysql", DATABASE, (), tables, indexes, views, routines=routines,
         triggers=tuple(_trigger(driver, r) for r in driver.query(TRIGGERS) if r[1] not in skip),
-        notes=notes, implicit=implicit,
+        notes=left_out + notes, implicit=implicit,
     )  # fmt: skip
 
 

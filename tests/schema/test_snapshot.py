@@ -245,3 +245,19 @@ def test_mysql_dump_loads_with_the_mysql_client(mysql_url: str, mysql_url_2: str
     loaded = subprocess.run(args, input=dump(first), capture_output=True, text=True, timeout=60)
     assert loaded.returncode == 0, loaded.stderr
     assert snap(mysql_url_2) == first
+
+
+def test_mariadb_sequences_and_system_versioned_tables_are_noted(mysql_url: str) -> None:
+    from tests.conftest import query
+
+    if "mariadb" not in query(mysql_url, "SELECT VERSION()")[0][0].lower():
+        pytest.skip("MariaDB's own kinds of table")
+    execute(mysql_url, "CREATE TABLE kept (a INT);\nCREATE SEQUENCE seq;\n"
+            "CREATE TABLE versioned (a INT) WITH SYSTEM VERSIONING;")  # fmt: skip
+    found = snap(mysql_url)
+    assert [t.name for t in found.tables] == ["kept"]
+    assert found.notes == (
+        "sequence seq is left out",
+        "system-versioned table versioned is left out",
+    )
+    assert "-- note: sequence seq is left out" in dump(found)
