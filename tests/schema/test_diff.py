@@ -138,3 +138,21 @@ def test_cli_check_and_write(db_url: str, migrations: Path, tmp_path: Path) -> N
     applied = sqlmig(*args, "up", cwd=tmp_path)
     assert applied.returncode == 0, applied.stderr
     assert sqlmig(*args, "status", "--schema", "--exit-code", cwd=tmp_path).returncode == 0
+
+
+def test_mysql_schema_file_cannot_leave_the_scratch_database(
+    mysql_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """mysqldump --databases output starts with CREATE DATABASE and USE: run as they are, they
+    would build (or drop) outside the scratch database; they are refused by file:line."""
+    from tests.conftest import query
+
+    stray = f"sqlmig_t_stray_{tmp_path.name[-8:]}".replace("-", "_")
+    schema = tmp_path / "schema.sql"
+    schema.write_text(f"CREATE TABLE a (id INT);\n/* x */ CREATE DATABASE IF NOT EXISTS {stray};\n"
+                      f"USE {stray};\nCREATE TABLE t (id INT);\n")  # fmt: skip
+    proc = sqlmig("--url", mysql_url, "--dir", str(migrations), "diff", "--check", str(schema),
+                  cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{schema}:2: CREATE DATABASE would leave the scratch database" in proc.stderr
+    assert query(mysql_url, f"SHOW DATABASES LIKE '{stray}'") == []
