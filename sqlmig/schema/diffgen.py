@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from . import ddl, rebuild
-from .model import Index, Snapshot, Table, View
+from .model import Constraint, Index, Snapshot, Table, View
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,28 @@ class Stmt:
 
 def generate(old: Snapshot, new: Snapshot) -> list[Stmt]:
     d = _Delta(old, new)
+    if d.dialect.mysql:
+        return _mysql(d)
     return [
         *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True),
         *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.drop_tables(),
         *d.create_types(), *d.create_tables(), *d.alter_tables(),
         *d.add_constraints(foreign=False), *d.create_indexes(), *d.add_constraints(foreign=True),
+        *d.create_views(), *d.create_triggers(), *d.drop_types(),
+    ]  # fmt: skip
+
+
+def _mysql(d: _Delta) -> list[Stmt]:
+    """Foreign keys dropped first and added last; in between, each table's changes at once."""
+    from .mysql_alter import merge
+
+    tables = merge([
+        *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.alter_tables(),
+        *d.add_constraints(foreign=False), *d.create_indexes(),
+    ])  # fmt: skip
+    return [
+        *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True), *d.drop_tables(),
+        *d.create_types(), *d.create_tables(), *tables, *d.add_constraints(foreign=True),
         *d.create_views(), *d.create_triggers(), *d.drop_types(),
     ]  # fmt: skip
 
@@ -48,12 +65,33 @@ class _Delta:
         self.views_out = self._views_to_drop()
         self.trig_old = _by(old.triggers, lambda t: (t.schema, t.table, t.name))
         self.trig_new = _by(new.triggers, lambda t: (t.schema, t.table, t.name))
+        self.fk_redo = self._keys_on_retyped_columns() if self.dialect.mysql else []
 
     # -- what must go and come back -----------------------------------------------------------
 
     def _needs_rebuild(self, key: tuple[str, str]) -> bool:
         a, b = self.t_old[key], self.t_new[key]
         return rebuild.needed(self.dialect.alter, a, b)
+
+    def _keys_on_retyped_columns(self) -> list[tuple[Table, Table, Constraint]]:
+        """MySQL: a foreign key that stays but one of whose columns, or referenced columns,
+        changes type cannot be kept across the change: it is dropped first, added again last."""
+        retyped = set()
+        for k in self.changed:
+            old = {c.name: c for c in self.t_old[k].columns}
+            retyped |= {
+                (k, c.name) for c in self.t_new[k].columns
+                if c.name in old and _shape(old[c.name]) != _shape(c)
+            }  # fmt: skip
+        out = []
+        for k, b in sorted(self.t_new.items()):
+            had = {c.name: c for c in self.t_old[k].constraints} if k in self.t_old else {}
+            for c in b.constraints:
+                ref = (c.ref_schema or b.schema, c.ref_table or "")
+                touched = {(k, x) for x in c.columns} | {(ref, x) for x in c.ref_columns}
+                if c.kind == "foreign key" and had.get(c.name) == c and touched & retyped:
+                    out.append((self.t_old[k], b, c))
+        return out
 
     def _views_to_drop(self) -> set[tuple[str, str]]:
         """Changed or removed views, views on changed tables, and the views built on those."""
@@ -109,6 +147,7 @@ class _Delta:
                 out += self._implicit_indexes(a, b)
         if foreign:  # FKs that point at a table about to be dropped or rebuilt elsewhere
             out += self._foreign_keys_to_dropped()
+            out += [Stmt(ddl.drop_constraint(self.old, a, c)) for a, _b, c in self.fk_redo]
         return out
 
     def _implicit_indexes(self, a: Table, b: Table) -> list[Stmt]:
@@ -213,6 +252,8 @@ class _Delta:
                     continue  # inside the new table's CREATE TABLE
                 if had is None or had.get(c.name) != c:
                     out.append(Stmt(ddl.add_constraint(self.new, b, c)))
+        if foreign:
+            out += [Stmt(ddl.add_constraint(self.new, b, c)) for _a, b, c in self.fk_redo]
         return out
 
     def create_indexes(self, *, on_views: bool = False) -> list[Stmt]:
@@ -244,6 +285,10 @@ class _Delta:
             or (t.schema, t.table) in self.rebuilt
             or _mentions_text(t.definition, names)
         ]
+
+
+def _shape(c) -> tuple:
+    return (c.type, c.collation)
 
 
 def _mentions(v: View, names: set[str]) -> bool:

@@ -157,6 +157,27 @@ ONLY = {
          BASE + "CREATE TABLE reviews (id INT PRIMARY KEY, book_id INT, "
          "CONSTRAINT reviews_book FOREIGN KEY (book_id) REFERENCES books (id));",
          BASE + "CREATE TABLE reviews (id INT PRIMARY KEY, book_id INT);"),
+        # AUTO_INCREMENT needs its key in the same ALTER TABLE, both ways
+        ("add_auto_increment_column", "CREATE TABLE t (v INT);",
+         "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v INT);"),
+        ("drop_auto_increment_key", "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v INT);",
+         "CREATE TABLE t (id INT NOT NULL, v INT);"),
+        # a foreign key's columns cannot change type under it: dropped first, added again last
+        ("retype_foreign_key_columns",
+         "CREATE TABLE p (id INT PRIMARY KEY);\n"
+         "CREATE TABLE c (p INT, CONSTRAINT c_p FOREIGN KEY (p) REFERENCES p (id));",
+         "CREATE TABLE p (id BIGINT PRIMARY KEY);\n"
+         "CREATE TABLE c (p BIGINT, CONSTRAINT c_p FOREIGN KEY (p) REFERENCES p (id));"),
+        # the index a foreign key uses is swapped for a unique one in the same statement
+        ("foreign_key_index_becomes_unique",
+         "CREATE TABLE p (id INT PRIMARY KEY);\n"
+         "CREATE TABLE c (x INT, KEY cx (x), FOREIGN KEY (x) REFERENCES p (id));",
+         "CREATE TABLE p (id INT PRIMARY KEY);\n"
+         "CREATE TABLE c (x INT, UNIQUE KEY cx (x), FOREIGN KEY (x) REFERENCES p (id));"),
+        ("drop_unique_key_a_foreign_key_uses",
+         "CREATE TABLE p (id INT PRIMARY KEY, code INT UNIQUE);\n"
+         "CREATE TABLE c (x INT, FOREIGN KEY (x) REFERENCES p (code));",
+         "CREATE TABLE p (id INT PRIMARY KEY, code INT);\nCREATE TABLE c (x INT);"),
     ],
 }  # fmt: skip
 
