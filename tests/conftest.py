@@ -36,7 +36,7 @@ def _pg_problem() -> str | None:
 _PG_PROBLEM = _pg_problem()
 
 
-def _mysql_admin():  # type: ignore[no-untyped-def]
+def _mysql_admin(**extra):  # type: ignore[no-untyped-def]
     from urllib.parse import unquote, urlsplit
 
     import pymysql
@@ -49,6 +49,7 @@ def _mysql_admin():  # type: ignore[no-untyped-def]
         password=unquote(parts.password or ""),
         autocommit=True,
         connect_timeout=3,
+        **extra,
     )
 
 
@@ -198,8 +199,11 @@ def query(url: str, sql: str) -> list[tuple]:
 
 
 def execute(url: str, script: str) -> None:
-    """Change a SQLite or PostgreSQL test database directly, without sqlmig (a user fixing it by
-    hand): run a script of one or more statements, committed at once."""
+    """Change a test database directly, without sqlmig (a user fixing it by hand): run a script
+    of one or more statements, committed at once (MySQL: each commits as it runs)."""
+    if url.startswith("mysql"):
+        _mysql_execute(url, script)
+        return
     if url.startswith("sqlite"):
         import sqlite3
 
@@ -213,6 +217,24 @@ def execute(url: str, script: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(script)
+
+
+def _mysql_execute(url: str, script: str) -> None:
+    """The server splits the script (compound statements included); every result is read so
+    that an error in a later statement is raised."""
+    from urllib.parse import unquote
+
+    from pymysql.constants import CLIENT
+
+    conn = _mysql_admin(client_flag=CLIENT.MULTI_STATEMENTS)
+    try:
+        conn.select_db(unquote(url.rsplit("/", 1)[1].split("?", 1)[0]))
+        with conn.cursor() as cur:
+            cur.execute(script)
+            while cur.nextset():
+                pass
+    finally:
+        conn.close()
 
 
 # Set on purpose by a fixture for the sqlmig processes its test starts (tests/reliability: the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -43,9 +44,19 @@ class Builder:
             self.up(m)
 
     def run_sql(self, text: str, where: str) -> None:
-        """Run a schema file in one transaction, as a migration would be."""
+        """Run a schema file in one transaction, as a migration would be; where DDL commits by
+        itself (MySQL), statement by statement, stopping at the first that fails."""
         from ..drivers.base import ScriptError
 
+        if not self.driver.ATOMIC_DDL:
+            for stmt in self.driver.split(text):
+                _stay_here(stmt.text, f"{where}:{stmt.line}")
+                try:
+                    self.driver.run_statement(stmt.text)
+                except ScriptError as exc:
+                    message = f"{where}:{stmt.line}: {exc.message}"
+                    raise MigrationFailed(message, hint="fix the file") from None
+            return
         self.driver.begin()
         try:
             self.driver.run_script(text)
@@ -56,6 +67,23 @@ class Builder:
         except BaseException:
             self.driver.rollback()
             raise
+
+
+# On MySQL a file can leave the scratch database: USE, or CREATE/DROP DATABASE (mysqldump's
+# --databases output has them); it would then build, or drop, outside it.
+_ELSEWHERE = re.compile(
+    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*(USE|(?:CREATE|DROP)\s+(?:DATABASE|SCHEMA))\b",
+    re.I | re.S,
+)
+
+
+def _stay_here(text: str, where: str) -> None:
+    found = _ELSEWHERE.match(text)
+    if found:
+        raise MigrationFailed(
+            f"{where}: {' '.join(found[1].upper().split())} would leave the scratch database",
+            hint="take the USE and CREATE/DROP DATABASE statements out of the schema file",
+        )
 
 
 # A scratch database is thrown away: durability only costs time there.

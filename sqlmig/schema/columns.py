@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from . import ddl
-from .ddl import quote
 from .diffgen import Stmt
 from .model import Column, Snapshot, Table
 
 
 def alter(snap: Snapshot, a: Table, b: Table) -> list[Stmt]:
-    dialect = ddl.DIALECTS[snap.dialect]
+    dialect = ddl.of(snap)
+    quote = dialect.quote
     table = ddl.qname(snap, b.schema, b.name)
     old, new = {c.name: c for c in a.columns}, {c.name: c for c in b.columns}
     added = [c for c in b.columns if c.name not in old]
     removed = [c for c in a.columns if c.name not in new]
-    renames = _rename_notes(b.name, removed, added)
-    out = [
+    renames = _rename_notes(dialect, b.name, removed, added)
+    out = _options(table, a, b) if dialect.mysql and a.options != b.options else []
+    out += [
         Stmt(f"ALTER TABLE {table} ADD COLUMN {ddl.column(c, dialect)};", _add_note(b, c))
         for c in added
     ]
@@ -38,7 +39,10 @@ def _add_note(t: Table, c: Column) -> str | None:
     return None
 
 
-def _rename_notes(table: str, removed: list[Column], added: list[Column]) -> dict[str, str]:
+def _rename_notes(
+    dialect: ddl.Dialect, table: str, removed: list[Column], added: list[Column]
+) -> dict[str, str]:
+    quote = dialect.quote
     out = {}
     for r in removed:
         for a in added:
@@ -53,6 +57,7 @@ def _rename_notes(table: str, removed: list[Column], added: list[Column]) -> dic
 
 
 def _change(table: str, name: str, x: Column, y: Column, dialect: ddl.Dialect) -> list[Stmt]:
+    quote = dialect.quote
     col = f"ALTER TABLE {table} ALTER COLUMN {quote(y.name)}"
     if (x.generated, x.stored) != (y.generated, y.stored):
         note = None if x.generated else f"drops the data of {name}.{y.name}: it becomes generated"
@@ -60,6 +65,8 @@ def _change(table: str, name: str, x: Column, y: Column, dialect: ddl.Dialect) -
             Stmt(f"ALTER TABLE {table} DROP COLUMN {quote(y.name)};", note),
             Stmt(f"ALTER TABLE {table} ADD COLUMN {ddl.column(y, dialect)};"),
         ]
+    if dialect.mysql:
+        return [_modify(table, name, x, y, dialect)]
     out = []
     if x.identity and x.identity != y.identity:
         out.append(Stmt(f"{col} DROP IDENTITY;"))
@@ -83,3 +90,33 @@ def _change(table: str, name: str, x: Column, y: Column, dialect: ddl.Dialect) -
     if y.identity and x.identity != y.identity:
         out.append(Stmt(f"{col} ADD GENERATED {y.identity.upper()} AS IDENTITY;"))
     return out
+
+
+def _modify(table: str, name: str, x: Column, y: Column, dialect: ddl.Dialect) -> Stmt:
+    """MySQL restates the whole column: type, NULL, default, collation, AUTO_INCREMENT at once."""
+    notes = []
+    if (x.type, x.collation) != (y.type, y.collation):
+        notes.append(
+            f"{name}.{y.name} changes type from {x.type} to {y.type}: check that every "
+            "value converts without loss"
+        )
+    if x.nullable and not y.nullable:
+        notes.append(f"fails if {name}.{y.name} holds NULLs: fill them first")
+    sql = f"ALTER TABLE {table} MODIFY COLUMN {ddl.column(y, dialect)};"
+    return Stmt(sql, "; ".join(notes) or None)
+
+
+def _options(table: str, a: Table, b: Table) -> list[Stmt]:
+    """MySQL table options: ENGINE and COLLATE as the new table states them; one it no longer
+    states goes back to InnoDB or the database's character set."""
+    new = {o.split("=", 1)[0]: o for o in b.options}
+    parts = [new.get("ENGINE", "ENGINE=InnoDB")]
+    if any(o.startswith("COLLATE=") for o in a.options + b.options):
+        parts.append(new.get("COLLATE", "CHARACTER SET DEFAULT"))
+    note = None
+    if "COLLATE" in new or any(o.startswith("COLLATE=") for o in a.options):
+        note = (
+            f"changes the default collation of {b.name}: its existing columns keep theirs "
+            "(CONVERT TO CHARACTER SET would change them too)"
+        )
+    return [Stmt(f"ALTER TABLE {table} {', '.join(parts)};", note)]

@@ -144,12 +144,6 @@ def diff(
 
     if not desired.is_file():
         raise UsageError(f"{desired} does not exist", hint="write the schema you want in it")
-    where = scratch_url or config.url
-    if where and parse_url(where).driver == "mysql":
-        raise UsageError(
-            "diff writes PostgreSQL and SQLite migrations; MySQL/MariaDB is not supported yet",
-            hint="write the migration by hand; `sqlmig verify` and `status --schema` work there",
-        )
     text = desired.read_text("utf-8")
     files = discover(config.dir)
     with (

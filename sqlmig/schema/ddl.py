@@ -26,6 +26,16 @@ class Dialect:
     index_methods: bool  # CREATE INDEX ... USING method
     preamble: tuple[str, ...]  # statements a dump starts with
     alter: frozenset[str]  # ALTER TABLE changes it can make in place; others rebuild the table
+    quote_char: str = '"'  # MySQL: backticks (double quotes only under ANSI_QUOTES)
+    option_separator: str = ", "  # between table options: SQLite's are a list, MySQL's are not
+    # MySQL: ALTER TABLE ... DROP FOREIGN KEY / DROP INDEX / MODIFY COLUMN, DROP INDEX ... ON t,
+    # AUTO_INCREMENT, routines and triggers between DELIMITER lines in a dump
+    mysql: bool = False
+
+    def quote(self, name: str) -> str:
+        """An identifier quoted as this database reads it."""
+        q = self.quote_char
+        return q + name.replace(q, q + q) + q
 
 
 DIALECTS = {
@@ -41,14 +51,36 @@ DIALECTS = {
     "sqlite": Dialect(
         "sqlite", inline_foreign_keys=True, index_methods=False, preamble=(), alter=frozenset()
     ),
+    "mysql": Dialect(
+        "mysql",
+        inline_foreign_keys=False,
+        index_methods=False,
+        preamble=(),
+        alter=frozenset(
+            {"add column", "drop column", "alter column", "add constraint", "drop constraint"}
+        ),
+        quote_char="`",
+        option_separator=" ",
+        mysql=True,
+    ),
 }
-_PLAIN = re.compile(r'^("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)$')
+_PLAIN = re.compile(r'^("(?:[^"]|"")*"|`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_$]*)$')
 _ORDER = re.compile(r"(\s+(?:DESC|ASC|NULLS FIRST|NULLS LAST))+$", re.I)
+# A default MySQL takes bare: a literal, NULL, CURRENT_TIMESTAMP[(n)] and its synonyms.
+_MYSQL_BARE = re.compile(
+    r"'(?:[^'\\]|''|\\.)*'|-?[\d.]+(?:e[+-]?\d+)?|NULL|true|false|b'[01]*'|0x[0-9a-f]+"
+    r"|(?:CURRENT_TIMESTAMP|current_timestamp|now|localtime|localtimestamp)(?:\(\d*\))?",
+    re.I,
+)
 
 
-def quote(name: str) -> str:
-    """An identifier quoted as both PostgreSQL and SQLite read it."""
-    return '"' + name.replace('"', '""') + '"'
+def of(snap: Snapshot) -> Dialect:
+    return DIALECTS[snap.dialect]
+
+
+def quote(snap: Snapshot, name: str) -> str:
+    """An identifier quoted for the snapshot's database."""
+    return of(snap).quote(name)
 
 
 def literal(text: str) -> str:
@@ -57,58 +89,64 @@ def literal(text: str) -> str:
 
 def qname(snap: Snapshot, schema: str, name: str) -> str:
     """A schema-qualified name; the default schema is left implicit."""
-    return quote(name) if schema == snap.default_schema else f"{quote(schema)}.{quote(name)}"
+    q = of(snap).quote
+    return q(name) if schema == snap.default_schema else f"{q(schema)}.{q(name)}"
 
 
-def names(cols: tuple[str, ...]) -> str:
-    return ", ".join(quote(c) for c in cols)
+def names(snap: Snapshot, cols: tuple[str, ...]) -> str:
+    return ", ".join(of(snap).quote(c) for c in cols)
 
 
 def column(c: Column, dialect: Dialect, *, inline_pk: bool = False) -> str:
-    parts = [quote(c.name), c.type]
+    parts = [dialect.quote(c.name), c.type]
     if c.collation:
-        parts.append(f"COLLATE {quote(c.collation)}")
+        parts.append(f"COLLATE {dialect.quote(c.collation)}")
     if c.identity == "autoincrement":
-        parts.append("PRIMARY KEY AUTOINCREMENT")
+        parts.append("AUTO_INCREMENT" if dialect.mysql else "PRIMARY KEY AUTOINCREMENT")
     elif c.identity:
         parts.append(f"GENERATED {c.identity.upper()} AS IDENTITY")
     if c.generated is not None:
         parts.append(f"GENERATED ALWAYS AS ({c.generated}) {'STORED' if c.stored else 'VIRTUAL'}")
     if c.default is not None:
         parts.append(f"DEFAULT {_default(c.default, dialect)}")
+    if c.on_update is not None:
+        parts.append(f"ON UPDATE {c.on_update}")
     if not c.nullable:
         parts.append("NOT NULL")
     return " ".join(parts)
 
 
 def _default(expr: str, dialect: Dialect) -> str:
-    """SQLite takes only literals and a few keywords bare: anything else goes in parentheses."""
+    """SQLite takes only literals and a few keywords bare, MySQL 8 only literals and
+    CURRENT_TIMESTAMP: anything else goes in parentheses."""
     if dialect.name == "sqlite" and not re.fullmatch(r"'(?:[^']|'')*'|-?[\d.]+|[A-Z_]+", expr):
+        return f"({expr})"
+    if dialect.mysql and not _MYSQL_BARE.fullmatch(expr):
         return f"({expr})"
     return expr
 
 
 def constraint(snap: Snapshot, c: Constraint) -> str:
-    head = f"CONSTRAINT {quote(c.name)} "
+    head = f"CONSTRAINT {quote(snap, c.name)} "
     if c.kind == "primary key":
-        return head + f"PRIMARY KEY ({names(c.columns)})"
+        return head + f"PRIMARY KEY ({names(snap, c.columns)})"
     if c.kind == "unique":
-        return head + f"UNIQUE ({names(c.columns)})"
+        return head + f"UNIQUE ({names(snap, c.columns)})"
     if c.kind == "check":
         return head + f"CHECK ({c.expression})"
     if c.kind == "exclude":
         return head + str(c.expression)
     ref = qname(snap, c.ref_schema or snap.default_schema, c.ref_table or "")
-    text = head + f"FOREIGN KEY ({names(c.columns)}) REFERENCES {ref}"
-    text += f" ({names(c.ref_columns)})" if c.ref_columns else ""
+    text = head + f"FOREIGN KEY ({names(snap, c.columns)}) REFERENCES {ref}"
+    text += f" ({names(snap, c.ref_columns)})" if c.ref_columns else ""
     text += f" ON DELETE {c.on_delete}" if c.on_delete != "NO ACTION" else ""
     text += f" ON UPDATE {c.on_update}" if c.on_update != "NO ACTION" else ""
     return text + (f" {c.deferrable}" if c.deferrable else "")
 
 
 def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
-    dialect = DIALECTS[snap.dialect]
-    auto = any(c.identity == "autoincrement" for c in t.columns)
+    dialect = of(snap)
+    auto = any(c.identity == "autoincrement" for c in t.columns) and not dialect.mysql
     lines = [column(c, dialect) for c in t.columns]
     for c in t.constraints:
         if (c.kind == "primary key" and auto) or (
@@ -117,7 +155,7 @@ def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
             continue
         lines.append(constraint(snap, c))
     body = ",\n    ".join(lines)
-    tail = " " + ", ".join(t.options) if t.options else ""
+    tail = " " + dialect.option_separator.join(t.options) if t.options else ""
     return f"CREATE TABLE {name or qname(snap, t.schema, t.name)} (\n    {body}\n){tail};"
 
 
@@ -125,8 +163,15 @@ def add_constraint(snap: Snapshot, t: Table, c: Constraint) -> str:
     return f"ALTER TABLE {qname(snap, t.schema, t.name)} ADD {constraint(snap, c)};"
 
 
+# MySQL drops each kind of constraint its own way (DROP CONSTRAINT is MySQL 8.0.19+/MariaDB).
+_MYSQL_DROP = {"primary key": "PRIMARY KEY", "unique": "INDEX {}", "foreign key": "FOREIGN KEY {}"}
+
+
 def drop_constraint(snap: Snapshot, t: Table, c: Constraint) -> str:
-    return f"ALTER TABLE {qname(snap, t.schema, t.name)} DROP CONSTRAINT {quote(c.name)};"
+    what = f"CONSTRAINT {quote(snap, c.name)}"
+    if of(snap).mysql:
+        what = _MYSQL_DROP.get(c.kind, "CONSTRAINT {}").format(quote(snap, c.name))
+    return f"ALTER TABLE {qname(snap, t.schema, t.name)} DROP {what};"
 
 
 def _key(text: str) -> str:
@@ -138,23 +183,32 @@ def _key(text: str) -> str:
     return core + (order.group(0) if order else "")
 
 
+# MySQL index kinds written before INDEX rather than as USING method
+_MYSQL_KINDS = {"fulltext": "FULLTEXT ", "spatial": "SPATIAL "}
+
+
 def create_index(snap: Snapshot, i: Index) -> str:
-    dialect = DIALECTS[snap.dialect]
+    dialect = of(snap)
     unique = "UNIQUE " if i.unique else ""
+    if dialect.mysql:
+        unique += _MYSQL_KINDS.get(i.method, "")
     using = f" USING {i.method}" if dialect.index_methods and i.method != "btree" else ""
-    text = f"CREATE {unique}INDEX {quote(i.name)} ON {qname(snap, i.schema, i.table)}{using}"
-    text += f" ({', '.join(_key(k) for k in i.columns)})"
+    keys = i.columns if dialect.mysql else tuple(_key(k) for k in i.columns)  # MySQL's are SQL
+    text = f"CREATE {unique}INDEX {quote(snap, i.name)} ON {qname(snap, i.schema, i.table)}{using}"
+    text += f" ({', '.join(keys)})"
     text += f" INCLUDE ({', '.join(i.include)})" if i.include else ""
     return text + (f" WHERE {i.where}" if i.where else "") + ";"
 
 
 def drop_index(snap: Snapshot, i: Index) -> str:
+    if of(snap).mysql:
+        return f"DROP INDEX {quote(snap, i.name)} ON {qname(snap, i.schema, i.table)};"
     return f"DROP INDEX {qname(snap, i.schema, i.name)};"
 
 
 def create_view(snap: Snapshot, v: View) -> str:
     kind = "MATERIALIZED VIEW" if v.materialized else "VIEW"
-    cols = f" ({names(v.columns)})" if v.columns else ""
+    cols = f" ({names(snap, v.columns)})" if v.columns else ""
     return f"CREATE {kind} {qname(snap, v.schema, v.name)}{cols} AS\n{v.definition};"
 
 
@@ -171,7 +225,7 @@ def create_sequence(snap: Snapshot, s: Sequence) -> str:
 
 def sequence_owner(snap: Snapshot, s: Sequence) -> str:
     table, col = s.owned_by or ("", "")
-    owner = f"{qname(snap, s.schema, table)}.{quote(col)}" if s.owned_by else "NONE"
+    owner = f"{qname(snap, s.schema, table)}.{quote(snap, col)}" if s.owned_by else "NONE"
     return f"ALTER SEQUENCE {qname(snap, s.schema, s.name)} OWNED BY {owner};"
 
 
@@ -186,6 +240,8 @@ def create_routine(r: Routine) -> str:
 
 def drop_routine(snap: Snapshot, r: Routine) -> str:
     kind = "PROCEDURE" if re.match(r"CREATE (OR REPLACE )?PROCEDURE", r.definition) else "FUNCTION"
+    if of(snap).mysql:  # no overloading: the name is enough
+        return f"DROP {kind} {qname(snap, r.schema, r.name)};"
     return f"DROP {kind} {qname(snap, r.schema, r.name)}({r.signature});"
 
 
@@ -194,9 +250,9 @@ def create_trigger(t: Trigger) -> str:
 
 
 def drop_trigger(snap: Snapshot, t: Trigger) -> str:
-    if snap.dialect == "sqlite":
-        return f"DROP TRIGGER {quote(t.name)};"
-    return f"DROP TRIGGER {quote(t.name)} ON {qname(snap, t.schema, t.table)};"
+    if snap.dialect in ("sqlite", "mysql"):
+        return f"DROP TRIGGER {quote(snap, t.name)};"
+    return f"DROP TRIGGER {quote(snap, t.name)} ON {qname(snap, t.schema, t.table)};"
 
 
 def view_order(views: tuple[View, ...]) -> list[View]:

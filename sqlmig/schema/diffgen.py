@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 
 from . import ddl, rebuild
-from .ddl import quote
-from .model import Snapshot, Table, View
+from .model import Constraint, Index, Snapshot, Table, View
 
 
 @dataclass(frozen=True)
@@ -22,11 +21,28 @@ class Stmt:
 
 def generate(old: Snapshot, new: Snapshot) -> list[Stmt]:
     d = _Delta(old, new)
+    if d.dialect.mysql:
+        return _mysql(d)
     return [
         *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True),
         *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.drop_tables(),
         *d.create_types(), *d.create_tables(), *d.alter_tables(),
         *d.add_constraints(foreign=False), *d.create_indexes(), *d.add_constraints(foreign=True),
+        *d.create_views(), *d.create_triggers(), *d.drop_types(),
+    ]  # fmt: skip
+
+
+def _mysql(d: _Delta) -> list[Stmt]:
+    """Foreign keys dropped first and added last; in between, each table's changes at once."""
+    from .mysql_alter import merge
+
+    tables = merge([
+        *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.alter_tables(),
+        *d.add_constraints(foreign=False), *d.create_indexes(),
+    ])  # fmt: skip
+    return [
+        *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True), *d.drop_tables(),
+        *d.create_types(), *d.create_tables(), *tables, *d.add_constraints(foreign=True),
         *d.create_views(), *d.create_triggers(), *d.drop_types(),
     ]  # fmt: skip
 
@@ -49,12 +65,33 @@ class _Delta:
         self.views_out = self._views_to_drop()
         self.trig_old = _by(old.triggers, lambda t: (t.schema, t.table, t.name))
         self.trig_new = _by(new.triggers, lambda t: (t.schema, t.table, t.name))
+        self.fk_redo = self._keys_on_retyped_columns() if self.dialect.mysql else []
 
     # -- what must go and come back -----------------------------------------------------------
 
     def _needs_rebuild(self, key: tuple[str, str]) -> bool:
         a, b = self.t_old[key], self.t_new[key]
         return rebuild.needed(self.dialect.alter, a, b)
+
+    def _keys_on_retyped_columns(self) -> list[tuple[Table, Table, Constraint]]:
+        """MySQL: a foreign key that stays but one of whose columns, or referenced columns,
+        changes type cannot be kept across the change: it is dropped first, added again last."""
+        retyped = set()
+        for k in self.changed:
+            old = {c.name: c for c in self.t_old[k].columns}
+            retyped |= {
+                (k, c.name) for c in self.t_new[k].columns
+                if c.name in old and _shape(old[c.name]) != _shape(c)
+            }  # fmt: skip
+        out = []
+        for k, b in sorted(self.t_new.items()):
+            had = {c.name: c for c in self.t_old[k].constraints} if k in self.t_old else {}
+            for c in b.constraints:
+                ref = (c.ref_schema or b.schema, c.ref_table or "")
+                touched = {(k, x) for x in c.columns} | {(ref, x) for x in c.ref_columns}
+                if c.kind == "foreign key" and had.get(c.name) == c and touched & retyped:
+                    out.append((self.t_old[k], b, c))
+        return out
 
     def _views_to_drop(self) -> set[tuple[str, str]]:
         """Changed or removed views, views on changed tables, and the views built on those."""
@@ -106,8 +143,30 @@ class _Delta:
                 for c in a.constraints
                 if (c.kind == "foreign key") == foreign and keep.get(c.name) != c
             ]
+            if foreign and self.dialect.mysql:
+                out += self._implicit_indexes(a, b)
         if foreign:  # FKs that point at a table about to be dropped or rebuilt elsewhere
             out += self._foreign_keys_to_dropped()
+            out += [Stmt(ddl.drop_constraint(self.old, a, c)) for a, _b, c in self.fk_redo]
+        return out
+
+    def _implicit_indexes(self, a: Table, b: Table) -> list[Stmt]:
+        """MySQL keeps the index it made for a foreign key after the key is dropped: drop it
+        too, unless a key of the new table (kept, changed or new) can use it, or the new schema
+        has an index of that name."""
+        made = {(t, fk): i for t, fk, i in self.old.implicit}
+        keep = {c.name: c for c in b.constraints}
+        stays = [c for c in b.constraints if c.kind == "foreign key"]
+        named = {i.name for i in self.new.indexes if i.table == b.name}
+        out = []
+        for c in a.constraints:
+            index = made.get((a.name, c.name))
+            if c.kind != "foreign key" or keep.get(c.name) == c or index is None:
+                continue
+            if index in named or any(c.columns[: len(s.columns)] == s.columns for s in stays):
+                continue
+            gone = Index(a.schema, index, a.name, ())
+            out.append(Stmt(ddl.drop_index(self.old, gone)))
         return out
 
     def _foreign_keys_to_dropped(self) -> list[Stmt]:
@@ -138,7 +197,9 @@ class _Delta:
 
     def drop_tables(self) -> list[Stmt]:
         gone = [self.t_old[k] for k in sorted(self.t_old.keys() - self.t_new.keys())]
-        hint = _table_renames(gone, [self.t_new[k] for k in self.t_new.keys() - self.t_old.keys()])
+        hint = _table_renames(
+            self.old, gone, [self.t_new[k] for k in self.t_new.keys() - self.t_old.keys()]
+        )
         return [
             Stmt(
                 f"DROP TABLE {ddl.qname(self.old, t.schema, t.name)};",
@@ -163,8 +224,9 @@ class _Delta:
 
     def create_tables(self) -> list[Stmt]:
         out = []
-        for k in sorted(self.t_new.keys() - self.t_old.keys()):
-            out.append(Stmt(ddl.create_table(self.new, self.t_new[k])))
+        added = [self.t_new[k] for k in sorted(self.t_new.keys() - self.t_old.keys())]
+        for t in _referenced_first(added):
+            out.append(Stmt(ddl.create_table(self.new, t)))
         for k in sorted(self.rebuilt):
             out += rebuild.statements(self.old, self.new, self.t_old[k], self.t_new[k])
         return out
@@ -190,6 +252,8 @@ class _Delta:
                     continue  # inside the new table's CREATE TABLE
                 if had is None or had.get(c.name) != c:
                     out.append(Stmt(ddl.add_constraint(self.new, b, c)))
+        if foreign:
+            out += [Stmt(ddl.add_constraint(self.new, b, c)) for _a, b, c in self.fk_redo]
         return out
 
     def create_indexes(self, *, on_views: bool = False) -> list[Stmt]:
@@ -223,6 +287,10 @@ class _Delta:
         ]
 
 
+def _shape(c) -> tuple:
+    return (c.type, c.collation)
+
+
 def _mentions(v: View, names: set[str]) -> bool:
     return _mentions_text(v.definition, names)
 
@@ -249,8 +317,26 @@ def _referencing_first(tables: list[Table]) -> list[Table]:
     return done
 
 
-def _table_renames(gone: list[Table], added: list[Table]) -> dict[str, str]:
+def _referenced_first(tables: list[Table]) -> list[Table]:
+    """Tables in name order, except that a table comes after the tables its foreign keys point
+    at (MySQL refuses a key to a table that does not exist yet; a cycle keeps name order)."""
+    todo, done = list(tables), []
+    while todo:
+        names = {t.name for t in todo}
+        ready = [
+            t for t in todo
+            if not any(c.kind == "foreign key" and c.ref_table in names - {t.name}
+                       for c in t.constraints)
+        ]  # fmt: skip
+        nxt = ready[0] if ready else todo[0]
+        done.append(nxt)
+        todo.remove(nxt)
+    return done
+
+
+def _table_renames(snap: Snapshot, gone: list[Table], added: list[Table]) -> dict[str, str]:
     """Review notes for dropped tables that look like a new table under another name."""
+    quote = ddl.of(snap).quote
     out = {}
     for g in gone:
         shape = [(c.name, c.type) for c in g.columns]

@@ -10,25 +10,40 @@ def blocks(snap: Snapshot) -> list[str]:
     """Every statement needed to build the schema in an empty database, in a working order."""
     dialect = ddl.DIALECTS[snap.dialect]
     out = list(dialect.preamble)
-    out += [f"CREATE SCHEMA {ddl.quote(s)};" for s in snap.schemas if s != snap.default_schema]
+    out += [
+        f"CREATE SCHEMA {ddl.quote(snap, s)};" for s in snap.schemas if s != snap.default_schema
+    ]
     out += [ddl.create_enum(snap, e) for e in snap.enums]
     out += [ddl.create_sequence(snap, s) for s in snap.sequences]
-    out += [ddl.create_routine(r) for r in snap.routines]
+    out += _compound(snap, [ddl.create_routine(r) for r in snap.routines])
     out += [ddl.create_table(snap, t) for t in snap.tables]
-    if not dialect.inline_foreign_keys:
-        out += [
-            ddl.add_constraint(snap, t, c)
-            for t in snap.tables
-            for c in t.constraints
-            if c.kind == "foreign key"
-        ]
-    out += [ddl.sequence_owner(snap, s) for s in snap.sequences if s.owned_by]
+    fks = [
+        ddl.add_constraint(snap, t, c)
+        for t in snap.tables
+        for c in t.constraints
+        if c.kind == "foreign key" and not dialect.inline_foreign_keys
+    ]
     on_views = {(v.schema, v.name) for v in snap.views}
-    out += [ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) not in on_views]
+    indexes = [
+        ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) not in on_views
+    ]
+    if dialect.mysql:  # an index first, so that a foreign key uses it rather than make its own
+        out += indexes + fks
+    else:
+        out += fks + [ddl.sequence_owner(snap, s) for s in snap.sequences if s.owned_by] + indexes
     out += [ddl.create_view(snap, v) for v in ddl.view_order(snap.views)]
     out += [ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) in on_views]
-    out += [ddl.create_trigger(t) for t in snap.triggers]
+    out += _compound(snap, [ddl.create_trigger(t) for t in snap.triggers])
     return out
+
+
+def _compound(snap: Snapshot, statements: list[str]) -> list[str]:
+    """MySQL routine and trigger bodies hold `;`: between DELIMITER lines, as mysqldump writes
+    them, so that the mysql client and sqlmig both read each as one statement."""
+    if not statements or not ddl.of(snap).mysql:
+        return statements
+    body = "\n".join(s.rstrip(";") + ";;" for s in statements)
+    return [f"DELIMITER ;;\n{body}\nDELIMITER ;"]
 
 
 def dump(snap: Snapshot) -> str:

@@ -17,6 +17,7 @@ class Column:
     generated: str | None = None  # the expression of a generated column
     stored: bool = True  # a generated column is stored (else virtual)
     collation: str | None = None
+    on_update: str | None = None  # MySQL: ON UPDATE CURRENT_TIMESTAMP
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,9 @@ class Snapshot:
     routines: tuple[Routine, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)  # what could not be read
+    # MySQL: (table, foreign key, index) for the index InnoDB made for a foreign key; left out
+    # of the comparison (the server names it) but needed to drop it along with the key
+    implicit: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
 
     def display(self, schema: str, name: str) -> str:
         return name if schema == self.default_schema else f"{schema}.{name}"
@@ -148,6 +152,7 @@ class Snapshot:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("notes")
+        data.pop("implicit")
         return data
 
 
@@ -168,6 +173,7 @@ def sort_snapshot(snap: Snapshot) -> Snapshot:
         tables,
         *(tuple(sorted(getattr(snap, f), key=key)) for f in COLLECTIONS[1:]),
         notes=snap.notes,
+        implicit=tuple(sorted(snap.implicit)),
     )
 
 

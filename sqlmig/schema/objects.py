@@ -17,7 +17,11 @@ def _routine_key(r) -> tuple:
 
 def create(old: Snapshot, new: Snapshot) -> list[Stmt]:
     """New schemas, types, sequences and functions, and changed ones, before any table."""
-    out = [Stmt(f"CREATE SCHEMA {ddl.quote(s)};") for s in new.schemas if s not in set(old.schemas)]
+    out = [
+        Stmt(f"CREATE SCHEMA {ddl.quote(new, s)};")
+        for s in new.schemas
+        if s not in set(old.schemas)
+    ]
     enums = _by(old.enums)
     for k, e in sorted(_by(new.enums).items()):
         if enums.get(k) != e:
@@ -32,8 +36,11 @@ def create(old: Snapshot, new: Snapshot) -> list[Stmt]:
     changed = [
         r for k, r in sorted(_by(new.routines, _routine_key).items()) if routines.get(k) != r
     ]
-    if changed:
+    if changed and new.dialect == "postgres":
         out.append(Stmt("SET LOCAL check_function_bodies = false;"))
+    if ddl.of(new).mysql:  # no CREATE OR REPLACE in MySQL 8: a changed routine is dropped first
+        out += [Stmt(ddl.drop_routine(old, routines[_routine_key(r)]))
+                for r in changed if _routine_key(r) in routines]  # fmt: skip
     out += [Stmt(ddl.create_routine(r)) for r in changed]
     return out
 
@@ -65,7 +72,7 @@ def drop(old: Snapshot, new: Snapshot) -> list[Stmt]:
         if k not in keep
     ]
     gone = sorted(set(old.schemas) - set(new.schemas))
-    return out + [Stmt(f"DROP SCHEMA {ddl.quote(s)};", f"drops schema {s}") for s in gone]
+    return out + [Stmt(f"DROP SCHEMA {ddl.quote(old, s)};", f"drops schema {s}") for s in gone]
 
 
 def _enum(snap: Snapshot, was: Enum | None, e: Enum) -> list[Stmt]:
@@ -86,7 +93,7 @@ def _replace_enum(snap: Snapshot, was: Enum, e: Enum, name: str) -> list[Stmt]:
     type_name = snap.display(e.schema, e.name)
     out = [
         Stmt(
-            f"ALTER TYPE {name} RENAME TO {ddl.quote(e.name + '_sqlmig_old')};",
+            f"ALTER TYPE {name} RENAME TO {ddl.quote(snap, e.name + '_sqlmig_old')};",
             f"type {e.name} loses or reorders labels: this fails if a row holds a removed one",
         ),
         Stmt(ddl.create_enum(snap, e)),
@@ -95,8 +102,8 @@ def _replace_enum(snap: Snapshot, was: Enum, e: Enum, name: str) -> list[Stmt]:
         table = ddl.qname(snap, t.schema, t.name)
         for c in t.columns:
             if c.type == type_name:
-                col = f"ALTER TABLE {table} ALTER COLUMN {ddl.quote(c.name)}"
-                cast = f"{ddl.quote(c.name)}::text::{name}"
+                col = f"ALTER TABLE {table} ALTER COLUMN {ddl.quote(snap, c.name)}"
+                cast = f"{ddl.quote(snap, c.name)}::text::{name}"
                 out += [Stmt(f"{col} DROP DEFAULT;")] if c.default else []
                 out.append(Stmt(f"{col} TYPE {name} USING {cast};"))
                 out += [Stmt(f"{col} SET DEFAULT {c.default};")] if c.default else []

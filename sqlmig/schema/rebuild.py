@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from . import ddl
-from .ddl import quote
 from .model import Column, Snapshot, Table
 
 PREFIX = "_sqlmig_new_"
@@ -37,11 +36,11 @@ def _addable(c: Column, t: Table) -> bool:
 def statements(old: Snapshot, new: Snapshot, a: Table, b: Table) -> list:
     from .diffgen import Stmt
 
-    table, temp = ddl.qname(new, b.schema, b.name), quote(PREFIX + b.name)
+    table, temp = ddl.qname(new, b.schema, b.name), ddl.quote(new, PREFIX + b.name)
     kept = {c.name for c in a.columns}
     copied = [c.name for c in b.columns if c.name in kept and c.generated is None]
     lost = [c for c in a.columns if c.name not in {x.name for x in b.columns}]
-    cols = ", ".join(quote(c) for c in copied)
+    cols = ddl.names(new, tuple(copied))
     out = [
         Stmt(
             f"-- SQLite cannot make this change to {b.name} in place: rebuild it\n"

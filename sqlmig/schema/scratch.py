@@ -47,12 +47,6 @@ def _postgres(live_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def _mysql(live_url: str) -> Iterator[str]:
-    with _on_server(live_url, connect(parse_url(live_url), table="sqlmig_history")) as url:
-        yield url
-
-
-@contextmanager
 def _on_server(live_url: str, admin: Driver, *, drop_suffix: str = "") -> Iterator[str]:
     name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
     try:
@@ -70,6 +64,41 @@ def _on_server(live_url: str, admin: Driver, *, drop_suffix: str = "") -> Iterat
             admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)}{drop_suffix}")
     finally:
         admin.close()
+
+
+@contextmanager
+def _mysql(live_url: str) -> Iterator[str]:
+    """A database next to the live one, with its default character set and collation (a table
+    that does not name its own is compared by them)."""
+    name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
+    admin = _mysql_admin(live_url)
+    try:
+        # the database's defaults; the server's when it does not exist yet
+        charset, collation = admin.query("SELECT @@character_set_database, @@collation_database")[0]
+        try:
+            admin.execute(
+                f"CREATE DATABASE {admin.quote(name)} CHARACTER SET {admin.quote(charset)} "
+                f"COLLATE {admin.quote(collation)}"
+            )
+        except SqlmigError as exc:
+            raise UsageError(
+                f"cannot create a scratch database on the server: {exc.message}",
+                hint="grant CREATE and DROP on sqlmig_scratch_% to this user, "
+                "or pass --scratch-url to an empty database",
+            ) from None
+        try:
+            yield with_database(live_url, name)
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)}")
+    finally:
+        admin.close()
+
+
+def _mysql_admin(live_url: str) -> Driver:
+    try:
+        return connect(parse_url(live_url), table="sqlmig_history")
+    except ConnectError:
+        return connect(parse_url(with_database(live_url, "")), table="sqlmig_history")
 
 
 def _admin(live_url: str) -> Driver:

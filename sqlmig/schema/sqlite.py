@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from ..drivers.base import Driver
@@ -36,6 +37,7 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
     index_list = driver.query(INDEXES)
     constraints = _constraints(index_list, index_cols, driver.query(FOREIGN_KEYS))
     tables, notes = _tables(driver.query(COLUMNS), sql, constraints, skip)
+    tables = _resolve_references(tables)
     return Snapshot(
         "sqlite",
         DEFAULT_SCHEMA,
@@ -46,6 +48,20 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
         triggers=tuple(Trigger("main", r[1], r[2], normalise.squeeze(r[3])) for r in objects
                        if r[0] == "trigger"),
         notes=tuple(notes) + tuple(f"virtual table {n} is left out" for n in sorted(virtual)),
+    )  # fmt: skip
+
+
+def _resolve_references(tables: tuple[Table, ...]) -> tuple[Table, ...]:
+    """`REFERENCES parent` means parent's primary key: spelled out, so that it is the same key
+    as `REFERENCES parent (id)` (a parent without a primary key is left as written)."""
+    pks = {t.name.lower(): c.columns for t in tables for c in t.constraints
+           if c.kind == "primary key"}  # fmt: skip
+    return tuple(
+        replace(t, constraints=tuple(
+            replace(c, ref_columns=pks[(c.ref_table or "").lower()]) if c.kind == "foreign key"
+            and not c.ref_columns and (c.ref_table or "").lower() in pks else c
+            for c in t.constraints))
+        for t in tables
     )  # fmt: skip
 
 

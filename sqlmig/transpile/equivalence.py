@@ -174,6 +174,7 @@ def _plain(key: str) -> bool:
 
 
 def _name(key: str) -> str:
+    key = re.sub(r"`\(\d+\)", "`", key)  # MySQL's key prefix: a TEXT key needs one there
     key = re.sub(r"::(text|character varying|integer|bigint)", "", key.lower())
     return re.sub(r'[`"\s]', "", key).replace("nullslast", "").replace("nullsfirst", "")
 

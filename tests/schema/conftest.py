@@ -1,4 +1,5 @@
-"""Fixtures of the schema tests: a second empty database of the same kind as db_url."""
+"""Fixtures of the schema tests: db_url on all three databases, and a second empty database of
+the same kind."""
 
 from __future__ import annotations
 
@@ -8,7 +9,39 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL, _with_db, require_pg
+from tests.conftest import MYSQL_URL, PG_URL, _mysql_admin, _with_db, require_mysql, require_pg
+
+
+@pytest.fixture(params=["sqlite", "pg", "mysql"], ids=["sqlite", "postgres", "mysql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each schema test runs on SQLite, PostgreSQL and MySQL/MariaDB."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+def dialect(url: str) -> str:
+    return (
+        "sqlite"
+        if url.startswith("sqlite")
+        else "mysql"
+        if url.startswith("mysql")
+        else ("postgres")
+    )
+
+
+@pytest.fixture
+def mysql_url_2() -> Iterator[str]:
+    """A second fresh MySQL/MariaDB database; dropped afterwards."""
+    require_mysql()
+    name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
+    admin = _mysql_admin()
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}`")
+        yield MYSQL_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
 
 
 @pytest.fixture
@@ -31,7 +64,7 @@ def other_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> st
     """A second empty database of the same kind as db_url."""
     if db_url.startswith("sqlite"):
         return f"sqlite:///{tmp_path / 'other.db'}"
-    return request.getfixturevalue("pg_url_2")
+    return request.getfixturevalue("mysql_url_2" if db_url.startswith("mysql") else "pg_url_2")
 
 
 RESET = """DO $$ DECLARE s text; BEGIN
@@ -61,11 +94,14 @@ def pg_pair_module() -> Iterator[tuple[str, str]]:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "mysql"])
 def two_dbs(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
-    """Two empty databases of one kind: SQLite files, or the module's PostgreSQL pair emptied."""
+    """Two empty databases of one kind: SQLite files, the module's PostgreSQL pair emptied, or
+    two fresh MySQL/MariaDB databases."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    if request.param == "mysql":
+        return request.getfixturevalue("mysql_url"), request.getfixturevalue("mysql_url_2")
     import psycopg
 
     pair = request.getfixturevalue("pg_pair_module")

@@ -23,3 +23,11 @@ def snap(url: str, table: str = TABLE) -> Snapshot:
 
 def cfg(url: str | None, folder: Path, **flags: object) -> config.Config:
     return config.load({"url": url, "dir": str(folder), **flags}, environ={}, cwd=folder)
+
+
+def load(url: str, text: str) -> None:
+    """Load a schema file as sqlmig runs one (MySQL: statement by statement, DELIMITER read)."""
+    from sqlmig.schema.build import builder
+
+    with builder(url, TABLE) as b:
+        b.run_sql(text, "schema.sql")

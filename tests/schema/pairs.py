@@ -110,4 +110,86 @@ ONLY = {
         ("generated_columns", BASE, books(", cents INTEGER GENERATED ALWAYS AS (price * 100) "
          "STORED, upper_title TEXT AS (upper(title))")),
     ],
+    "mysql": [
+        ("many_changes_at_once_without_partial_index",
+         BASE + "CREATE INDEX books_price ON books (price);",
+         "CREATE TABLE authors (id INTEGER PRIMARY KEY, name VARCHAR(120) NOT NULL, born DATE);\n"
+         "CREATE TABLE books (id INTEGER PRIMARY KEY, title VARCHAR(200) NOT NULL, "
+         "author_id INTEGER REFERENCES authors (id) ON DELETE SET NULL, price NUMERIC(10,2), "
+         "UNIQUE (title));\nCREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);\n"
+         "CREATE INDEX books_price ON books (price, title);\n"
+         "CREATE VIEW cheap AS SELECT id, title FROM books WHERE price < 10;"),
+        ("prefix_desc_fulltext_indexes", BASE,
+         BASE + "CREATE INDEX books_title ON books (title(20) DESC, price);\n"
+         "CREATE FULLTEXT INDEX books_words ON books (title);\n"
+         "CREATE UNIQUE INDEX authors_name ON authors (name(50));"),
+        ("mysql_column_kinds", BASE, books(
+         ", kind ENUM('paper', 'ebook') NOT NULL DEFAULT 'paper', flags SET('a', 'b'), "
+         "copies INT UNSIGNED DEFAULT 0, updated TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP "
+         "ON UPDATE CURRENT_TIMESTAMP, cents BIGINT AS (price * 100) STORED, "
+         "code VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_bin, "
+         "slug VARCHAR(40) DEFAULT (lower(title))")),
+        ("change_mysql_column_kinds",
+         "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, kind ENUM('a', 'b'), n INT, "
+         "s VARCHAR(10), at DATETIME);",
+         "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, kind ENUM('a', 'b', 'c'), "
+         "n INT UNSIGNED NOT NULL DEFAULT 1, s VARCHAR(10) COLLATE utf8mb4_bin, "
+         "at DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);"),
+        ("trigger_procedure_function", BASE,
+         BASE + "CREATE TABLE log (msg TEXT);\n"
+         "CREATE TRIGGER books_log AFTER INSERT ON books FOR EACH ROW BEGIN "
+         "INSERT INTO log VALUES (NEW.title); INSERT INTO log VALUES ('again'); END;\n"
+         "CREATE PROCEDURE trim_log(IN keep INT) BEGIN "
+         "DELETE FROM log WHERE length(msg) > keep; END;\n"
+         "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2;"),
+        ("change_trigger_and_function",
+         BASE + "CREATE TABLE log (msg TEXT);\n"
+         "CREATE TRIGGER books_log AFTER INSERT ON books FOR EACH ROW "
+         "INSERT INTO log VALUES (NEW.title);\n"
+         "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2;",
+         BASE + "CREATE TABLE log (msg TEXT);\n"
+         "CREATE TRIGGER books_log AFTER INSERT ON books FOR EACH ROW "
+         "INSERT INTO log VALUES (upper(NEW.title));\n"
+         "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x + x;"),
+        ("table_engine", BASE + "CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v TEXT);",
+         BASE + "CREATE TABLE kv (k VARCHAR(10) PRIMARY KEY, v TEXT) ENGINE=MyISAM;"),
+        ("named_foreign_key_dropped_with_its_index",
+         BASE + "CREATE TABLE reviews (id INT PRIMARY KEY, book_id INT, "
+         "CONSTRAINT reviews_book FOREIGN KEY (book_id) REFERENCES books (id));",
+         BASE + "CREATE TABLE reviews (id INT PRIMARY KEY, book_id INT);"),
+        # AUTO_INCREMENT needs its key in the same ALTER TABLE, both ways
+        ("add_auto_increment_column", "CREATE TABLE t (v INT);",
+         "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v INT);"),
+        ("drop_auto_increment_key", "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v INT);",
+         "CREATE TABLE t (id INT NOT NULL, v INT);"),
+        # a foreign key's columns cannot change type under it: dropped first, added again last
+        ("retype_foreign_key_columns",
+         "CREATE TABLE p (id INT PRIMARY KEY);\n"
+         "CREATE TABLE c (p INT, CONSTRAINT c_p FOREIGN KEY (p) REFERENCES p (id));",
+         "CREATE TABLE p (id BIGINT PRIMARY KEY);\n"
+         "CREATE TABLE c (p BIGINT, CONSTRAINT c_p FOREIGN KEY (p) REFERENCES p (id));"),
+        # the index a foreign key uses is swapped for a unique one in the same statement
+        ("foreign_key_index_becomes_unique",
+         "CREATE TABLE p (id INT PRIMARY KEY);\n"
+         "CREATE TABLE c (x INT, KEY cx (x), FOREIGN KEY (x) REFERENCES p (id));",
+         "CREATE TABLE p (id INT PRIMARY KEY);\n"
+         "CREATE TABLE c (x INT, UNIQUE KEY cx (x), FOREIGN KEY (x) REFERENCES p (id));"),
+        ("drop_unique_key_a_foreign_key_uses",
+         "CREATE TABLE p (id INT PRIMARY KEY, code INT UNIQUE);\n"
+         "CREATE TABLE c (x INT, FOREIGN KEY (x) REFERENCES p (code));",
+         "CREATE TABLE p (id INT PRIMARY KEY, code INT);\nCREATE TABLE c (x INT);"),
+    ],
 }  # fmt: skip
+
+# Shared pairs that cannot apply to a database, and why.
+SKIP = {
+    "mysql": {
+        "partial_index": "MySQL/MariaDB have no partial indexes (CREATE INDEX ... WHERE)",
+        "expression_index": "MariaDB has no functional index key parts (MySQL 8.0.13+ has)",
+        "multi_column_desc_index": "a TEXT key part needs a prefix length on MySQL/MariaDB "
+        "(prefix_desc_fulltext_indexes covers DESC keys)",
+        "composite_primary_key": "a TEXT column cannot be in a primary key on MySQL/MariaDB",
+        "many_changes_at_once": "has a partial index (many_changes_at_once_without_partial_index "
+        "is its MySQL twin)",
+    },
+}

@@ -79,6 +79,54 @@ CREATE TRIGGER authors_touch AFTER UPDATE ON authors BEGIN
     UPDATE authors SET created = CURRENT_TIMESTAMP WHERE id = NEW.id;
 END;
 ''',
+    "mysql": """
+CREATE TABLE authors (
+    id INT AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(200) NOT NULL,
+    age INT CHECK (age >= 0),
+    mood ENUM('sad', 'ok', 'happy') DEFAULT 'ok',
+    flags SET('a', 'b') NOT NULL DEFAULT '',
+    created TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+    visits INT UNSIGNED NOT NULL DEFAULT 0,
+    UNIQUE (name)
+);
+CREATE TABLE books (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    title TEXT NOT NULL,
+    code VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin,
+    author_id INT,
+    price DECIMAL(10,2) DEFAULT 0,
+    price_cents BIGINT AS (price * 100) STORED,
+    upper_title VARCHAR(300) AS (upper(title)) VIRTUAL,
+    `Weird ``Col``` BOOLEAN,
+    slug VARCHAR(40) DEFAULT (lower(code)),
+    PRIMARY KEY (id),
+    CONSTRAINT title_not_empty CHECK (length(title) > 0),
+    CONSTRAINT books_author FOREIGN KEY (author_id) REFERENCES authors (id)
+        ON DELETE CASCADE ON UPDATE SET NULL
+);
+CREATE TABLE loans (
+    book_id BIGINT, reader VARCHAR(100), since DATE,
+    PRIMARY KEY (book_id, reader),
+    FOREIGN KEY (book_id) REFERENCES books (id) ON DELETE RESTRICT
+) COLLATE=utf8mb4_bin;
+CREATE TABLE counters (k VARCHAR(20) PRIMARY KEY, n INT) ENGINE=MyISAM;
+CREATE INDEX books_author_idx ON books (price, author_id);
+CREATE UNIQUE INDEX books_title_prefix ON books (title(100) DESC, id);
+CREATE FULLTEXT INDEX books_words ON books (title);
+CREATE INDEX books_weird ON books (`Weird ``Col```, price DESC);
+CREATE VIEW cheap_books AS SELECT id, title FROM books WHERE price < 10;
+CREATE VIEW cheap_titles AS SELECT title FROM cheap_books;
+CREATE TRIGGER authors_touch BEFORE UPDATE ON authors FOR EACH ROW BEGIN
+    SET NEW.visits = NEW.visits + 1;
+    SET NEW.age = coalesce(NEW.age, 0);
+END;
+CREATE FUNCTION add_up(a INT, b INT) RETURNS INT DETERMINISTIC RETURN a + b;
+CREATE PROCEDURE bump(IN which VARCHAR(20))
+BEGIN
+    UPDATE counters SET n = n + 1 WHERE k = which;
+END;
+""",
 }
 
 # What each rich schema holds, by kind of item: the round trip must keep all of them.
@@ -90,5 +138,9 @@ KINDS = {
     "sqlite": {
         "table", "column", "primary key", "unique", "check", "foreign key", "index", "view",
         "trigger",
+    },
+    "mysql": {
+        "function", "table", "column", "primary key", "unique", "check", "foreign key", "index",
+        "view", "trigger",
     },
 }  # fmt: skip

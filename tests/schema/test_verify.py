@@ -1,5 +1,5 @@
 """`sqlmig verify`: passes on correct migrations, names every migration whose down does not
-undo its up or whose up cannot run again, on SQLite and PostgreSQL."""
+undo its up or whose up cannot run again, on SQLite, PostgreSQL and MySQL/MariaDB."""
 
 from __future__ import annotations
 
@@ -85,8 +85,28 @@ BROKEN = [
 ]  # fmt: skip
 
 
-def _write(folder: Path, migrations: list[tuple[str, str, str]]) -> None:
+# The same migrations as MySQL/MariaDB take them: DROP INDEX names its table; no partial or
+# expression index (a prefix and a DESC key instead); no TEXT key without a prefix length.
+MYSQL = {
+    # an index on author_id would become the foreign key's, which no DROP INDEX can remove
+    "index_books_author": ("CREATE INDEX books_author ON books (title(20), author_id);",
+                           "DROP INDEX books_author ON books;"),
+    "unique_isbn": (None, "DROP INDEX books_isbn ON books;"),
+    "partial_index": ("CREATE INDEX books_no_isbn ON books (isbn, title(20));",
+                      "DROP INDEX books_no_isbn ON books;"),
+    "expression_index": ("CREATE INDEX authors_lower_name ON authors (name(10) DESC);",
+                         "DROP INDEX authors_lower_name ON authors;"),
+    "create_loans": ("CREATE TABLE loans (book_id INTEGER NOT NULL, reader VARCHAR(100) NOT NULL, "
+                     "since DATE DEFAULT CURRENT_DATE, PRIMARY KEY (book_id, reader));", None),
+    "drop_notes_index": ("DROP INDEX notes_body ON notes;", None),
+    "create_settings": ("CREATE TABLE settings (k VARCHAR(20) PRIMARY KEY, v TEXT);", None),
+}  # fmt: skip
+
+
+def _write(folder: Path, migrations: list[tuple[str, str, str]], url: str = "") -> None:
     for i, (name, up, down) in enumerate(migrations, 1):
+        if url.startswith("mysql") and name in MYSQL:
+            up, down = (new or old for new, old in zip(MYSQL[name], (up, down), strict=True))
         write(folder, f"{i:04d}_{name}", up, down)
 
 
@@ -97,7 +117,7 @@ def test_the_example_migrations_pass(db_url: str) -> None:
 
 
 def test_twenty_correct_migrations_pass(db_url: str, migrations: Path) -> None:
-    _write(migrations, CORRECT)
+    _write(migrations, CORRECT, db_url)
     events: list[Event] = []
     result = verify(cfg(db_url, migrations), scratch_url=None, start=None, notify=events.append)
     seen = checked(events)
@@ -106,7 +126,7 @@ def test_twenty_correct_migrations_pass(db_url: str, migrations: Path) -> None:
 
 
 def test_every_broken_migration_is_named(db_url: str, migrations: Path) -> None:
-    _write(migrations, BROKEN)
+    _write(migrations, BROKEN, db_url)
     result = verify(cfg(db_url, migrations), scratch_url=None, start=None, notify=None)
     assert not result.ok
     problems = [(e["migration"], e["problem"], list(e["details"])) for e in result.entries]
@@ -120,8 +140,26 @@ def test_every_broken_migration_is_named(db_url: str, migrations: Path) -> None:
         ("0008_seed_settings", "up is not repeatable: it failed after its down", [duplicate]),
     ]  # fmt: skip
     assert "0008_seed_settings (up) failed" in duplicate
-    assert "settings" in duplicate or "UNIQUE" in duplicate
+    assert "settings" in duplicate or "UNIQUE" in duplicate or "Duplicate entry" in duplicate
     assert "0009_fine_after_all" not in str(problems)
+
+
+def test_mysql_down_that_drops_an_index_a_foreign_key_took_over(
+    mysql_url: str, migrations: Path
+) -> None:
+    """InnoDB drops the index it made for a key once another index can serve it; that index
+    cannot be dropped while the key exists: verify names the down that tries."""
+    write(migrations, "0001_authors", "CREATE TABLE authors (id INT PRIMARY KEY);",
+          "DROP TABLE authors;")  # fmt: skip
+    write(migrations, "0002_books", "CREATE TABLE books (id INT PRIMARY KEY, "
+          "author_id INT REFERENCES authors (id));", "DROP TABLE books;")  # fmt: skip
+    write(migrations, "0003_index", "CREATE INDEX books_author ON books (author_id);",
+          "DROP INDEX books_author ON books;")  # fmt: skip
+    result = verify(cfg(mysql_url, migrations), scratch_url=None, start=None, notify=None)
+    assert [(e["migration"], e["problem"]) for e in result.entries] == [
+        ("0003_index", "down failed")
+    ]
+    assert "needed in a foreign key constraint" in result.entries[0]["details"][0]
 
 
 def test_from_skips_the_checks_of_earlier_migrations(sqlite_url: str, migrations: Path) -> None:
@@ -133,7 +171,7 @@ def test_from_skips_the_checks_of_earlier_migrations(sqlite_url: str, migrations
 
 
 def test_cli_exit_codes_and_report(db_url: str, migrations: Path, tmp_path: Path) -> None:
-    _write(migrations, BROKEN[:4])
+    _write(migrations, BROKEN[:4], db_url)
     bad = sqlmig("--url", db_url, "--dir", str(migrations), "verify", cwd=tmp_path)
     assert bad.returncode == 1, bad.stderr
     assert "0003_add_isbn: down does not restore the schema" in bad.stdout
