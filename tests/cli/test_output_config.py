@@ -122,23 +122,24 @@ def test_a_terminal_shows_one_line_per_migration(any_url: str, migrations: Path)
     args = ("--url", any_url, "--dir", str(migrations))
     code, shown = _on_a_terminal(*args, "up")
     assert code == 0, shown
+    db = r"Database: [^\n]+\n"  # which database, first (issue 11, item 7)
     assert re.fullmatch(
-        r"applied 0001_users \(\d+ ms\)\n"
+        db + r"applied 0001_users \(\d+ ms\)\n"
         r"applied 0002_posts \(\d+ ms\)\n"
         r"applied 0003_later \(0 statements: the file holds only comments; \d+ ms\)\n"
         r"now at 0003_later\n",
         shown,
     ), shown
-    code, shown = _on_a_terminal(*args, "down", "--steps", "2")
+    code, shown = _on_a_terminal(*args, "down", "--steps", "2", "--yes")
     assert code == 0, shown
     assert re.fullmatch(
-        r"reverted 0003_later \(\d+ ms\)\nreverted 0002_posts \(\d+ ms\)\nnow at 0001_users\n",
+        db + r"reverted 0003_later \(\d+ ms\)\nreverted 0002_posts \(\d+ ms\)\nnow at 0001_users\n",
         shown,
     ), shown
     code, shown = _on_a_terminal(*args, "redo")
     assert code == 0, shown
     assert re.fullmatch(
-        r"reverted 0001_users \(\d+ ms\)\napplied 0001_users \(\d+ ms\)\nnow at 0001_users\n",
+        db + r"reverted 0001_users \(\d+ ms\)\napplied 0001_users \(\d+ ms\)\nnow at 0001_users\n",
         shown,
     ), shown
 

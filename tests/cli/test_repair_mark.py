@@ -122,8 +122,8 @@ def test_repair_exits_4_and_points_to_mark_when_a_file_is_missing(
     assert rows(any_url) == [(1, "a", "applied")]
     by_hand(any_url, "DROP TABLE a")  # reverted by hand, as that hint has it
     doc = json.loads(cli("--json", "mark", "1", "--pending").stdout)
-    assert [(s["version"], s["name"], s["label"]) for s in doc["steps"]] == [(1, "a", "1_a")]
-    assert doc["messages"] == ["marked 1_a pending (its row was applied): it has no file, so "
+    assert [(s["version"], s["name"], s["label"]) for s in doc["steps"]] == [(1, "a", "0001_a")]
+    assert doc["messages"] == ["marked 0001_a pending (its row was applied): it has no file, so "
                                "`up` will not run it"]  # fmt: skip
     assert rows(any_url) == []
     expect(cli, 0, "validate")

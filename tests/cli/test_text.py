@@ -35,11 +35,10 @@ def test_history_is_an_aligned_table_with_numbers_right_aligned(
     assert sqlmig(*args, "up").returncode in (1, 5)
     lines = sqlmig(*args, "history").stdout.splitlines()
     assert len(lines) == 3, lines
-    assert [line.split()[2] for line in lines] == ["1", "10", "11"]
-    version_end = {
-        line.index(v) + len(v) for line, v in zip(lines, ["  1", "10", "11"], strict=True)
-    }
-    assert len(version_end) == 1, lines  # right-aligned: the numbers end in the same column
+    # one label per migration (issue 11: `0010_posts_and_comments`, never `10`), in one column
+    labels = ["0001_users", "0010_posts_and_comments", "0011_broken"]
+    assert [line.split()[3] for line in lines] == labels
+    assert len({line.index(label) for line, label in zip(lines, labels, strict=True)}) == 1
     outcome_at = {
         line.index(" ok ") if " ok " in line else line.index(" failed ") for line in lines
     }
@@ -62,6 +61,6 @@ def test_on_a_terminal_status_keeps_its_summary_and_history_is_a_table(
     code, out = on_a_terminal(*args, "history", cwd=migrations.parent, env={"NO_COLOR": "1"})
     assert code == 0, out
     header = next(line for line in out.splitlines() if "at (UTC)" in line)
-    assert "version" in header and "outcome" in header, out
+    assert "migration" in header and "outcome" in header, out
     row = next(line for line in out.splitlines() if "users" in line)
-    assert "│       1 │" in row, out  # right-aligned under "version"
+    assert "│ 0001_users │" in row, out  # its label, whole

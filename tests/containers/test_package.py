@@ -209,9 +209,9 @@ def test_the_installed_wheel_is_what_runs(venv: Venv, tmp_path: Path) -> None:
 
 
 def test_init_new_up_status_on_sqlite_from_the_wheel(venv: Venv, tmp_path: Path) -> None:
-    """No URL anywhere but the `sqlite:///app.db` that `init` writes."""
+    """`init` sets no URL (a mistyped one must not migrate a new file): the user gives one."""
     project = tmp_path / "project"
-    procs = user_flow(venv, project, {})
+    procs = user_flow(venv, project, {"DATABASE_URL": "sqlite:///app.db"})
     assert_applied(procs, f"sqlite:///{project / 'app.db'}")
 
 

@@ -35,7 +35,8 @@ def test_the_script_draws_up_status_and_lint_from_a_terminal(tmp_path: Path) -> 
     assert "[0/3]" not in shots["up"], "the progress line was redrawn away, as on a terminal"
     status = shots["status"]
     assert "┃" in status and "applied at (UTC)" in status, "the terminal's table, not lines"
-    assert status.count("applied") >= 4 and status.count("pending") == 3
+    # three pending rows, and the summary line under the table ("pending: 3")
+    assert status.count("applied") >= 4 and status.count("pending") == 4
     assert "P101 index-without-concurrently" in shots["lint"]
     assert "2 error(s)" in shots["lint"]
     # colour, as on a terminal: the plain text, green applied and yellow pending states
