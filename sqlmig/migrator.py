@@ -141,6 +141,10 @@ class Migrator:
         if history.home is None:
             return  # no schema to look in: History.ensure says so
         found = [t for t in driver.tables(history.home) if t not in history.names]
+        # another migration set's sqlmig history (its own --table) in the same place: sqlmig
+        # manages this schema, and those tables are that set's (several sets may share one)
+        if any(f"{t}_log" in found and _is_history(driver, history.home, t) for t in found):
+            return
         where = f"{driver.url.redacted} ({history.home})"
         plan.refuse_not_empty(where, found)
 
@@ -384,6 +388,14 @@ class Migrator:
                 raise
         steps = [Step(m.version, m.name, m.label, "baseline") for m in files]
         return Result("baseline", steps=steps, current=files[-1].label)
+
+
+def _is_history(driver: Driver, home: str, table: str) -> bool:
+    """Whether `home.table` reads as a sqlmig history table (its columns are sqlmig's)."""
+    try:
+        return History(driver, f"{home}.{table}").read() is not None
+    except SqlmigError:
+        return False
 
 
 def _absent(driver: Driver) -> list[str]:

@@ -101,3 +101,20 @@ def test_postgres_counts_only_the_history_schema_and_what_users_made(
     refused = sqlmig("--url", pg_url, "--dir", str(fresh), "--table", "app.hist", "up")
     assert refused.returncode == 7, refused.stderr
     assert "has 1 table or view but no sqlmig history: t" in refused.stderr
+
+
+def test_a_schema_with_another_sqlmig_history_is_managed(any_url: str, migrations: Path) -> None:
+    """Two migration sets in one database, each with its own --table: the second set's first
+    `up` is not refused for the first set's tables; a pair that only looks like a history is."""
+    write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+    other = migrations.parent / "other"
+    other.mkdir()
+    write(other, "0001_b", "CREATE TABLE b (id INT);\n")
+    _run_sql(any_url, "CREATE TABLE orders (id INT); CREATE TABLE orders_log (id INT)")
+    refused = sqlmig("--url", any_url, "--dir", str(migrations), "--table", "a_hist", "up")
+    assert refused.returncode == 7 and "orders, orders_log" in refused.stderr, refused.stderr
+    _run_sql(any_url, "DROP TABLE orders; DROP TABLE orders_log")
+    first = sqlmig("--url", any_url, "--dir", str(migrations), "--table", "a_hist", "up")
+    assert first.returncode == 0, first.stderr
+    second = sqlmig("--url", any_url, "--dir", str(other), "--table", "b_hist", "up")
+    assert second.returncode == 0, second.stderr
