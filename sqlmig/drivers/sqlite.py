@@ -102,9 +102,11 @@ class SqliteDriver:
         """`SQLite 3.40.1, /full/path.db`, and whether the file is new or not there yet."""
         if self.path == ":memory:":
             return f"SQLite {sqlite3.sqlite_version}, in memory"
+        state = "a new file" if self.new else "no such file yet" if self.absent else ""
+        if os.path.isabs(self.path):  # the URL already says where: only what is new about it
+            return f"SQLite {sqlite3.sqlite_version}" + (f", {state}" if state else "")
         where = os.path.abspath(self.path)
-        state = ": a new file" if self.new else ": no such file yet" if self.absent else ""
-        return f"SQLite {sqlite3.sqlite_version}, {where}{state}"
+        return f"SQLite {sqlite3.sqlite_version}, {where}" + (f": {state}" if state else "")
 
     @contextmanager
     def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:

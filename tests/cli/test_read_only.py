@@ -81,7 +81,7 @@ def test_status_lists_everything_pending_and_says_there_is_no_file(tmp_path: Pat
     assert not db.exists()
 
     up = cli.ok("up")  # the command that changes something creates it, and says so
-    assert f"{db}: a new file)" in up.stderr, up.stderr
+    assert f"Database: sqlite:///{db} (SQLite 3." in up.stderr and ", a new file)" in up.stderr
     out = cli.ok("status").stdout
     assert "no SQLite database" not in out and out.count("applied") == 2, out
 

@@ -260,7 +260,7 @@ def test_check_failed_describes_each_bad_row() -> None:
 def test_check_failed_says_a_stopped_down_goes_back_to_applied_or_is_marked_pending() -> None:
     stopped = row(M2, status=FAILED, error="reverting: boom")
     with pytest.raises(FailedStateError) as info:
-        plan.check_failed([stopped])
+        plan.check_failed([stopped], {})
     assert info.value.hint == (
         "check those migrations' objects by hand; then " + plan.settle_hint("down", 2)
     )
