@@ -60,6 +60,10 @@ def describe_folders(folder: Path) -> str | None:
             return (
                 f"a diesel folder (a subfolder per migration holding up.sql/down.sql: {sub.name}/)"
             )
+    for sub in subfolders:  # any other folder-per-version layout (Temporal's v1.0/schema.sql)
+        found = next(iter(sorted(sub.glob("*.sql"))), None)
+        if found is not None:
+            return f"subfolders holding .sql files ({sub.name}/{found.name}), a layout of its own"
     return None
 
 

@@ -22,6 +22,10 @@ LAYOUTS = {
                 "-- migrate:down\nDROP TABLE u;\n"}, "a dbmate migration"),
     "goose": ({"00001_init.sql": "-- +goose Up\nCREATE TABLE u (id INT);\n"}, "a goose migration"),
     "sqlx": ({"20220101000000_init.sql": "CREATE TABLE u (id INT);\n"}, "one file per migration"),
+    # temporalio/temporal's schema/postgresql/v12/temporal/versioned: a folder per version
+    "versioned": ({"v1.0/schema.sql": "CREATE TABLE u (id INT);\n", "v1.0/manifest.json": "{}",
+                   "v1.1/more.sql": "SELECT 1;\n"},
+                  "subfolders holding .sql files (v1.0/schema.sql)"),
 }  # fmt: skip
 
 
