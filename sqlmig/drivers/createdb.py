@@ -17,6 +17,10 @@ from ..urls import DatabaseUrl, scrub
 
 # Databases every PostgreSQL server has, to connect to while creating another one.
 PG_MAINTENANCE = ("postgres", "template1")
+# PostgreSQL cuts a longer name to this many bytes (NAMEDATALEN - 1), with only a NOTICE.
+PG_MAX_NAME_BYTES = 63
+# MySQL's "Incorrect database name" (too long, a trailing space, ...) and "identifier too long".
+MYSQL_BAD_NAME = (1102, 1059)
 
 
 def create_database(url: DatabaseUrl) -> tuple[str, bool]:
@@ -37,6 +41,12 @@ def _postgres(url: DatabaseUrl) -> tuple[str, bool]:
             f"the URL {url.redacted} names no database to create",
             hint="put the database after the host: postgresql://user@host/DATABASE",
         )
+    if len(name.encode()) > PG_MAX_NAME_BYTES:
+        raise UsageError(
+            f"database name {name!r} is {len(name.encode())} bytes: PostgreSQL would cut it to "
+            f"{PG_MAX_NAME_BYTES} and create {_cut(name)!r} instead",
+            hint=f"give a name of at most {PG_MAX_NAME_BYTES} bytes",
+        )
     conn = _maintenance(url, _connect)
     try:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
@@ -46,7 +56,8 @@ def _postgres(url: DatabaseUrl) -> tuple[str, bool]:
     except psycopg.errors.DuplicateDatabase:  # another process created it meanwhile
         return name, False
     except psycopg.Error as exc:
-        raise _refused(name, scrub(str(exc).strip(), url.raw)) from None
+        denied = exc.sqlstate == "42501"  # insufficient_privilege
+        raise _refused(name, scrub(str(exc).strip(), url.raw), denied=denied) from None
     finally:
         conn.close()
 
@@ -84,7 +95,14 @@ def _mysql(url: DatabaseUrl) -> tuple[str, bool]:
     except pymysql.Error as exc:
         if exc.args and exc.args[0] == 1007:  # ER_DB_CREATE_EXISTS: created meanwhile
             return name, False
-        raise _refused(name, scrub(str(exc.args[-1]) if exc.args else str(exc), url.raw)) from None
+        reason = scrub(str(exc.args[-1]) if exc.args else str(exc), url.raw)
+        if exc.args and exc.args[0] in MYSQL_BAD_NAME:
+            raise UsageError(
+                f"MySQL does not accept {name!r} as a database name: {reason}",
+                hint="give a name of at most 64 characters that does not end with a space",
+            ) from None
+        denied = bool(exc.args) and exc.args[0] in (1044, 1045)  # no CREATE right, or no access
+        raise _refused(name, reason, denied=denied) from None
     finally:
         conn.close()
 
@@ -119,12 +137,20 @@ def _sqlite(url: DatabaseUrl) -> tuple[str, bool]:
     return path, True
 
 
-def _refused(name: str, reason: str) -> SqlmigError:
-    return SqlmigError(
-        f"the server refused to create database {name!r}: {reason}",
-        hint="connect as a user allowed to create databases (PostgreSQL: CREATEDB; MySQL: "
-        "the CREATE privilege), or ask the database's administrator to create it",
+def _cut(name: str) -> str:
+    """`name` as PostgreSQL stores it: its first 63 bytes, never half a character."""
+    return name.encode()[:PG_MAX_NAME_BYTES].decode(errors="ignore")
+
+
+def _refused(name: str, reason: str, *, denied: bool) -> SqlmigError:
+    """The server's refusal in its words; the way on about rights only when rights were it."""
+    hint = (
+        "connect as a user allowed to create databases (PostgreSQL: CREATEDB; MySQL: "
+        "the CREATE privilege), or ask the database's administrator to create it"
+        if denied
+        else "create it with the server's own client (createdb, mysql) to see what it needs"
     )
+    return SqlmigError(f"the server refused to create database {name!r}: {reason}", hint=hint)
 
 
 CREATORS: dict[str, Callable[[DatabaseUrl], tuple[str, bool]]] = {

@@ -102,3 +102,29 @@ def test_a_user_without_the_right_is_told_so(tmp_path: Path) -> None:
         with psycopg.connect(PG_URL, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name}")
             admin.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize(
+    ("dialect", "name"),
+    [
+        ("pg", "sqlmig_brk_" + "a" * 53),  # 64 bytes: PostgreSQL would cut it to 63
+        ("pg", "sqlmig_brk_" + "é" * 27),  # 65 bytes in 38 characters
+        ("mysql", "sqlmig_brk_" + "a" * 54),  # 65 characters
+        ("mysql", "sqlmig_brk_trailing "),
+    ],
+)
+def test_a_name_the_server_would_not_keep_is_a_usage_error(dialect: str, name: str) -> None:
+    """Not 'created' under a name that does not exist, nor a hint about rights the user has."""
+    url = _with_db(PG_URL, "N") if dialect == "pg" else f"{MYSQL_URL.rsplit('/', 1)[0]}/N"
+    require_pg() if dialect == "pg" else require_mysql()
+    done = sqlmig("--url", url.replace("/N", "/" + quote(name, safe="")), "create")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "created" not in done.stdout and "CREATEDB" not in done.stderr, done.stderr
+    if dialect == "pg":
+        import psycopg
+
+        with psycopg.connect(PG_URL) as admin:
+            left = admin.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'sqlmig\\_brk\\_%'"
+            ).fetchall()
+        assert left == [], left
