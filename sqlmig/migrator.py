@@ -142,8 +142,9 @@ class Migrator:
             return  # no schema to look in: History.ensure says so
         found = [t for t in driver.tables(history.home) if t not in history.names]
         # another migration set's sqlmig history (its own --table) in the same place: sqlmig
-        # manages this schema, and those tables are that set's (several sets may share one)
-        if any(f"{t}_log" in found and _is_history(driver, history.home, t) for t in found):
+        # manages this schema, and those tables are that set's (several sets may share one).
+        # Its log is not required: that set's runner creates it just after the history table.
+        if any(_is_history(driver, history.home, t) for t in found):
             return
         where = f"{driver.url.redacted} ({history.home})"
         plan.refuse_not_empty(where, found)

@@ -118,3 +118,18 @@ def test_a_schema_with_another_sqlmig_history_is_managed(any_url: str, migration
     assert first.returncode == 0, first.stderr
     second = sqlmig("--url", any_url, "--dir", str(other), "--table", "b_hist", "up")
     assert second.returncode == 0, second.stderr
+
+
+def test_another_history_without_its_log_yet_is_managed(any_url: str, migrations: Path) -> None:
+    """A runner of another set between creating its history table and its log (runners on
+    different --table raced into exit 7 naming that history, on PostgreSQL and MariaDB)."""
+    write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+    other = migrations.parent / "other"
+    other.mkdir()
+    write(other, "0001_b", "CREATE TABLE b (id INT);\n")
+    first = sqlmig("--url", any_url, "--dir", str(migrations), "--table", "a_hist", "up")
+    assert first.returncode == 0, first.stderr
+    _run_sql(any_url, "DROP TABLE a; DROP TABLE a_hist_log; DELETE FROM a_hist")
+    second = sqlmig("--url", any_url, "--dir", str(other), "--table", "b_hist", "up")
+    assert second.returncode == 0, second.stderr
+    assert query(any_url, "SELECT count(*) FROM b") == [(0,)]
