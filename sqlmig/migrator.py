@@ -137,17 +137,20 @@ class Migrator:
             return Result("up", steps=done, current=todo[-1].label)
 
     def _refuse_not_empty(self, driver: Driver, history: History) -> None:
-        """No history yet: the database must hold nothing but what sqlmig may create."""
+        """No history yet: the database must hold nothing but what sqlmig may create, both
+        where the history goes and where the migrations' unqualified names land (the URL's
+        database or the connection's schema, when --table SCHEMA.TABLE names another)."""
         if history.home is None:
             return  # no schema to look in: History.ensure says so
-        found = [t for t in driver.tables(history.home) if t not in history.names]
-        # another migration set's sqlmig history (its own --table) in the same place: sqlmig
-        # manages this schema, and those tables are that set's (several sets may share one).
-        # Its log is not required: that set's runner creates it just after the history table.
-        if any(_is_history(driver, history.home, t) for t in found):
-            return
-        where = f"{driver.url.redacted} ({history.home})"
-        plan.refuse_not_empty(where, found)
+        own = getattr(driver, "home", None)
+        for place in dict.fromkeys([history.home, *([own] if own else [])]):
+            ours = history.names if place == history.home else ()
+            found = [t for t in driver.tables(place) if t not in ours]
+            # another migration set's sqlmig history (its own --table) in the same place:
+            # sqlmig manages this schema, and those tables are that set's (several sets may
+            # share one). Its log is not required: that set's runner creates it just after.
+            if not any(_is_history(driver, place, t) for t in found):
+                plan.refuse_not_empty(f"{driver.url.redacted} ({place})", found)
 
     def _plan_up(
         self,

@@ -4,7 +4,10 @@ refused with exit 7 before anything is created, naming what it holds and the way
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import query, sqlmig, write
 
@@ -133,3 +136,34 @@ def test_another_history_without_its_log_yet_is_managed(any_url: str, migrations
     second = sqlmig("--url", any_url, "--dir", str(other), "--table", "b_hist", "up")
     assert second.returncode == 0, second.stderr
     assert query(any_url, "SELECT count(*) FROM b") == [(0,)]
+
+
+def test_a_history_kept_elsewhere_still_sees_the_urls_tables(
+    mysql_url: str, migrations: Path
+) -> None:
+    """MySQL: --table OTHERDB.TABLE keeps the history in another database, but the migrations
+    build in the URL's database: tables there are not a blank slate (up ran on top of them)."""
+    import pymysql
+
+    from tests.conftest import _mysql_admin
+
+    meta = f"sqlmig_meta_{uuid.uuid4().hex[:8]}"
+    admin = _mysql_admin()
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {meta}")
+    try:
+        write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+        _run_sql(mysql_url, "CREATE TABLE customers (id INT)")
+        table = f"{meta}.hist"
+        refused = sqlmig("--url", mysql_url, "--dir", str(migrations), "--table", table, "up")
+        assert refused.returncode == 7, refused.stdout + refused.stderr
+        assert "no sqlmig history: customers" in refused.stderr, refused.stderr
+        with pytest.raises(pymysql.err.ProgrammingError):
+            query(mysql_url, "SELECT count(*) FROM a")
+        _run_sql(mysql_url, "DROP TABLE customers")
+        done = sqlmig("--url", mysql_url, "--dir", str(migrations), "--table", table, "up")
+        assert done.returncode == 0, done.stderr
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {meta}")
+        admin.close()
