@@ -17,6 +17,7 @@ from ..urls import DatabaseUrl, scrub
 
 # Databases every PostgreSQL server has, to connect to while creating another one.
 PG_MAINTENANCE = ("postgres", "template1")
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 # PostgreSQL cuts a longer name to this many bytes (NAMEDATALEN - 1), with only a NOTICE.
 PG_MAX_NAME_BYTES = 63
 # MySQL's "Incorrect database name" (too long, a trailing space, ...) and "identifier too long".
@@ -115,6 +116,7 @@ def _sqlite(url: DatabaseUrl) -> tuple[str, bool]:
             hint="use a file: sqlite:///app.db",
         )
     if os.path.exists(path):
+        _check_sqlite_file(path)
         return path, False
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -135,6 +137,28 @@ def _sqlite(url: DatabaseUrl) -> tuple[str, bool]:
             hint="check that the folder is writable",
         ) from None
     return path, True
+
+
+def _check_sqlite_file(path: str) -> None:
+    """What is already at `path` is a SQLite database (an empty file is one to SQLite), not a
+    folder or another file that `create` would call one."""
+    if os.path.isdir(path):
+        raise UsageError(
+            f"{path!r} is a folder, not a SQLite database",
+            hint="name a file in it: sqlite:///path/to/app.db",
+        )
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise ConnectError(
+            f"cannot read {path!r}: {exc.strerror}", hint="check the file's permissions"
+        ) from None
+    if head and head != SQLITE_HEADER:
+        raise UsageError(
+            f"{path!r} exists and is not a SQLite database",
+            hint="fix the URL's path, or move that file away",
+        )
 
 
 def _cut(name: str) -> str:

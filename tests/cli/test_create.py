@@ -123,8 +123,21 @@ def test_a_name_the_server_would_not_keep_is_a_usage_error(dialect: str, name: s
     if dialect == "pg":
         import psycopg
 
+        cut = name.encode()[:63].decode(errors="ignore")  # what PostgreSQL would have made
         with psycopg.connect(PG_URL) as admin:
-            left = admin.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'sqlmig\\_brk\\_%'"
-            ).fetchall()
-        assert left == [], left
+            left = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (cut,))
+            assert left.fetchall() == [], cut
+
+
+@pytest.mark.parametrize("what", ["folder", "text file"])
+def test_what_is_not_a_sqlite_database_is_not_called_one(what: str, tmp_path: Path) -> None:
+    """`create` said "SQLite database ... already exists" (exit 0) for a folder or a text file."""
+    path = tmp_path / "app.db"
+    path.mkdir() if what == "folder" else path.write_text("hello\n")
+    done = sqlmig("--url", f"sqlite:///{path}", "create")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "already exists" not in done.stdout and "not a SQLite database" in done.stderr
+    empty = tmp_path / "empty.db"
+    empty.touch()  # SQLite reads an empty file as an empty database
+    again = sqlmig("--url", f"sqlite:///{empty}", "create")
+    assert again.returncode == 0 and "already exists" in again.stdout, again.stderr
