@@ -19,9 +19,10 @@ CONFIG_TEMPLATE = """\
 
 # The database: none is set here, so that a mistyped or unset DATABASE_URL stops sqlmig with an
 # error instead of migrating a new local file. Set DATABASE_URL or SQLMIG_URL (keep passwords
-# out of this file), pass --url, or uncomment one of these:
+# out of this file), pass --url, or uncomment one of these (a relative SQLite file, like dir
+# below, is relative to this file):
 # url = "postgresql://app@localhost:5432/app"
-# url = "sqlite:///app.db"  (a relative SQLite file, like dir below, is relative to this file)
+# url = "sqlite:///app.db"
 
 # Where the NNNN_name.up.sql / NNNN_name.down.sql files live (relative to this file).
 dir = "{dir}"
