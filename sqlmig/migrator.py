@@ -105,6 +105,7 @@ class Migrator:
             self.wait(timeout=wait)
         with self.session(locked=not dry_run, announce=True) as (driver, history):
             rows = history.read()
+            self.faults.hit("after_history_read")
             todo = self._plan_up(
                 files,
                 rows or [],
@@ -142,6 +143,8 @@ class Migrator:
         database or the connection's schema, when --table SCHEMA.TABLE names another)."""
         if history.home is None:
             return  # no schema to look in: History.ensure says so
+        if history.names[0] in driver.tables(history.home):
+            return  # made since it was read: a dry run (no lock) beside another runner's up
         own = getattr(driver, "home", None)
         for place in dict.fromkeys([history.home, *([own] if own else [])]):
             ours = history.names if place == history.home else ()

@@ -167,3 +167,35 @@ def test_a_history_kept_elsewhere_still_sees_the_urls_tables(
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {meta}")
         admin.close()
+
+
+def test_a_dry_run_beside_a_first_up_is_not_refused(mysql_url: str, migrations: Path) -> None:
+    """`up --dry-run` takes no lock: it read 'no history', another runner's `up` then made the
+    history and a table (MySQL's DDL commits at once), and the dry run called that table the
+    database's own (exit 7, "no sqlmig history: a") while the history was right beside it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_env
+
+    write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+    base = ["--url", mysql_url, "--dir", str(migrations)]
+    fault = {"SQLMIG_TEST_FAULT": "after_history_read:sleep=3"}
+    dry = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", *base, "up", "--dry-run"],
+        env=clean_env(fault),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert dry.stderr is not None
+        while (line := dry.stderr.readline()) and "sqlmig-test-fault:" not in line:
+            pass
+        assert "after_history_read" in line, line
+        done = sqlmig(*base, "up")
+        assert done.returncode == 0, done.stderr
+    finally:
+        out, err = dry.communicate(timeout=60)
+    assert dry.returncode == 0, out + err
+    assert "no sqlmig history" not in err, err
