@@ -152,7 +152,7 @@ class Migrator:
             # another migration set's sqlmig history (its own --table) in the same place:
             # sqlmig manages this schema, and those tables are that set's (several sets may
             # share one). Its log is not required: that set's runner creates it just after.
-            if not any(_is_history(driver, place, t) for t in found):
+            if not any(_is_history(driver, place, t) for t in _history_like(found)):
                 plan.refuse_not_empty(f"{driver.url.redacted} ({place})", found)
 
     def _plan_up(
@@ -395,6 +395,13 @@ class Migrator:
                 raise
         steps = [Step(m.version, m.name, m.label, "baseline") for m in files]
         return Result("baseline", steps=steps, current=files[-1].label)
+
+
+def _history_like(found: list[str]) -> list[str]:
+    """Tables worth reading as another set's history: those with their `_log`, or, in a place
+    holding a few tables, each (a runner makes its log just after its history). A legacy
+    database's many tables are not each queried (nor waited on, if another session locks one)."""
+    return found if len(found) <= plan.SHOWN_TABLES else [t for t in found if f"{t}_log" in found]
 
 
 def _is_history(driver: Driver, home: str, table: str) -> bool:
