@@ -199,3 +199,17 @@ def test_a_dry_run_beside_a_first_up_is_not_refused(mysql_url: str, migrations: 
         out, err = dry.communicate(timeout=60)
     assert dry.returncode == 0, out + err
     assert "no sqlmig history" not in err, err
+
+
+def test_sqlite_history_table_in_main_only(sqlite_url: str, migrations: Path) -> None:
+    """--table temp.hist or other.hist on SQLite was exit 1, 'near "SCHEMA": syntax error'
+    (CREATE SCHEMA); main.hist is the table hist of the main database."""
+    write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+    for table in ("temp.hist", "other.hist"):
+        done = sqlmig("--url", sqlite_url, "--dir", str(migrations), "--table", table, "up")
+        assert done.returncode == 2, done.stderr
+        assert "keeps it in its main database only" in done.stderr, done.stderr
+        assert "--table hist" in done.stderr
+    done = sqlmig("--url", sqlite_url, "--dir", str(migrations), "--table", "main.hist", "up")
+    assert done.returncode == 0, done.stderr
+    assert query(sqlite_url, "SELECT name FROM hist") == [("a",)]
