@@ -8,6 +8,7 @@ the file named by SQLMIG_URL_FILE (a Docker/Kubernetes secret), DATABASE_URL, th
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,20 +271,39 @@ def find_config(cwd: Path) -> Path | None:
     return None
 
 
+# [tool.sqlmig], [ tool . "sqlmig" ], tool.sqlmig.url = ..., or sqlmig = {...} under [tool]
+TOOL_TABLE = re.compile(
+    r'^\s*(\[\s*tool\s*\.\s*"?sqlmig"?\s*\]|tool\s*\.\s*"?sqlmig"?\s*[.=])', re.M
+)
+
+
 def _has_tool_table(pyproject: Path) -> bool:
-    """A pyproject.toml that configures sqlmig; an unreadable one does not (nor stops the
-    search: `_read_file` reports a config file it cannot read, this only looks)."""
+    """A pyproject.toml that configures sqlmig, however TOML spells its table; an unreadable
+    one does not (nor stops the search: `_read_file` reports a config file it cannot read, this
+    only looks). Invalid TOML that names the table is sqlmig's, so that its error is shown."""
     try:
-        return "[tool.sqlmig]" in pyproject.read_text("utf-8", "replace")
+        text = pyproject.read_text("utf-8", "replace")
     except OSError:
         return False
+    if "sqlmig" not in text:
+        return False
+    try:
+        tool = _toml().loads(text).get("tool", {})
+    except ValueError:  # TOMLDecodeError
+        return TOOL_TABLE.search(text) is not None
+    return isinstance(tool, dict) and "sqlmig" in tool
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def _toml() -> Any:
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    tomllib = _toml()
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

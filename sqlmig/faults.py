@@ -9,11 +9,13 @@ is a comma-separated list of `point[:version-or-index]:action`, e.g.
     before_history:hang         hang (until a signal) before queueing a history row
     before_commit:crash         SIGKILL itself right before COMMIT is sent
     after_migration:1:hang      hang after migration 1 committed, before the next one starts
+    after_history_read:sleep=3  sleep 3 s once `up` has read the history (a dry run: no lock)
 
-Points: after_lock, before_migration, before_history, before_commit, after_statement,
-after_migration. The middle number, when given, is the version (or, for after_statement, the
-1-based statement index) the fault applies to. Each reached fault says so on stderr first
-("sqlmig-test-fault: <point>"), so a test can wait for it. Never set this in production.
+Points: after_lock, after_history_read, before_migration, before_history, before_commit,
+after_statement, after_migration. The middle number, when given, is the version (or, for
+after_statement, the 1-based statement index) the fault applies to. Each reached fault says
+so on stderr first ("sqlmig-test-fault: <point>"), so a test can wait for it. Never set this in
+production.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .errors import UsageError
 POINTS = frozenset(
     {
         "after_lock",
+        "after_history_read",
         "before_migration",
         "before_history",
         "before_commit",

@@ -196,9 +196,9 @@ def _not_a_migration(path: Path) -> MigrationFileError:
 
 def _refuse_other_layout(folder: Path) -> None:
     """A folder with no sqlmig migration but another tool's subfolders is not an empty one."""
-    from .layouts import describe_folders
+    from .layouts import describe_code, describe_folders
 
-    looks = describe_folders(folder)
+    looks = describe_folders(folder) or describe_code(folder)
     if looks is not None:
         raise MigrationFileError(
             f"migrations folder {folder} has no sqlmig migration; it looks like {looks}",

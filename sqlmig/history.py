@@ -133,12 +133,26 @@ def split_table(table: str, max_bytes: int) -> tuple[str, ...]:
     return parts
 
 
+def _only_home(driver: Driver, parts: tuple[str, ...]) -> tuple[str, ...]:
+    """SQLite's `main.TABLE` is TABLE; another schema (temp, an attached database) is refused:
+    SQLite cannot create one, and a temp history would vanish with the run."""
+    home = str(getattr(driver, "home", ""))
+    if parts[0].lower() == home.lower():
+        return parts[1:]
+    raise UsageError(
+        f"history table {'.'.join(parts)!r}: {driver.dialect} keeps it in its {home} database only",
+        hint=f"name the table alone: --table {parts[1]}",
+    )
+
+
 class History:
     """Reads and writes the history of one driver's database."""
 
     def __init__(self, driver: Driver, table: str) -> None:
         self.driver = driver
         parts = split_table(table, driver.MAX_IDENTIFIER_BYTES)
+        if len(parts) == 2 and getattr(driver, "ONE_SCHEMA", False):
+            parts = _only_home(driver, parts)
         self.schema = driver.quote(parts[0]) if len(parts) == 2 else None
         # Always qualified, with the schema (or database) resolved when sqlmig connected: a
         # migration that changes search_path or the current database cannot move the history.

@@ -1,13 +1,13 @@
 """Recognise other tools' migration layouts, so that a folder sqlmig cannot read is named as
-what it is (a Flyway, dbmate, goose, diesel, Prisma or golang-migrate folder), never read as
-empty."""
+what it is (a Flyway, dbmate, goose, diesel, Prisma, golang-migrate or Alembic folder, or
+migrations written as code), never read as empty."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-FLYWAY = re.compile(r"^[VUR][0-9][0-9A-Za-z._]*__.+\.sql$", re.I)
+FLYWAY = re.compile(r"^([VU][0-9][0-9A-Za-z._]*|R)__.+\.sql$", re.I)  # R: a repeatable one
 POPX = re.compile(
     r"^[0-9]+_.+\.(postgres|cockroach|mysql|sqlite3?)(\.autocommit)?\.(up|down)\.sql$"
 )
@@ -23,6 +23,8 @@ BY_TEXT = (
     (re.compile(r"^--\s*\+goose\s+(Up|Down)\b", re.M | re.I), "a goose migration (-- +goose Up)"),
 )
 ONE_FILE = re.compile(r"^[0-9]+[_-][^.]+\.sql$")
+# a numbered migration written in a programming language (Django, knex, Rails, TypeORM, goose)
+CODE_FILE = re.compile(r"^[0-9]+[_-].*\.(py|rb|js|cjs|mjs|ts|go|php|java|cs)$", re.I)
 HEAD_BYTES = 64 * 1024
 
 
@@ -64,6 +66,19 @@ def describe_folders(folder: Path) -> str | None:
         found = next(iter(sorted(sub.glob("*.sql"))), None)
         if found is not None:
             return f"subfolders holding .sql files ({sub.name}/{found.name}), a layout of its own"
+    return None
+
+
+def describe_code(folder: Path) -> str | None:
+    """A folder of migrations written as code, which sqlmig cannot run (and must not call empty)."""
+    if (folder / "env.py").is_file() and (folder / "versions").is_dir():
+        return "an Alembic folder (env.py and versions/), whose migrations are Python"
+    names = sorted(p.name for p in folder.iterdir() if CODE_FILE.match(p.name) and p.is_file())
+    if names:
+        return (
+            f"migrations written as code ({names[0]}: Django, knex, Rails, TypeORM, goose and "
+            "others), which sqlmig does not run"
+        )
     return None
 
 

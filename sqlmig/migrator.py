@@ -105,6 +105,7 @@ class Migrator:
             self.wait(timeout=wait)
         with self.session(locked=not dry_run, announce=True) as (driver, history):
             rows = history.read()
+            self.faults.hit("after_history_read")
             todo = self._plan_up(
                 files,
                 rows or [],
@@ -137,16 +138,22 @@ class Migrator:
             return Result("up", steps=done, current=todo[-1].label)
 
     def _refuse_not_empty(self, driver: Driver, history: History) -> None:
-        """No history yet: the database must hold nothing but what sqlmig may create."""
+        """No history yet: the database must hold nothing but what sqlmig may create, both
+        where the history goes and where the migrations' unqualified names land (the URL's
+        database or the connection's schema, when --table SCHEMA.TABLE names another)."""
         if history.home is None:
             return  # no schema to look in: History.ensure says so
-        found = [t for t in driver.tables(history.home) if t not in history.names]
-        # another migration set's sqlmig history (its own --table) in the same place: sqlmig
-        # manages this schema, and those tables are that set's (several sets may share one)
-        if any(f"{t}_log" in found and _is_history(driver, history.home, t) for t in found):
-            return
-        where = f"{driver.url.redacted} ({history.home})"
-        plan.refuse_not_empty(where, found)
+        if history.names[0] in driver.tables(history.home):
+            return  # made since it was read: a dry run (no lock) beside another runner's up
+        own = getattr(driver, "home", None)
+        for place in dict.fromkeys([history.home, *([own] if own else [])]):
+            ours = history.names if place == history.home else ()
+            found = [t for t in driver.tables(place) if t not in ours]
+            # another migration set's sqlmig history (its own --table) in the same place:
+            # sqlmig manages this schema, and those tables are that set's (several sets may
+            # share one). Its log is not required: that set's runner creates it just after.
+            if not any(_is_history(driver, place, t) for t in _history_like(found)):
+                plan.refuse_not_empty(f"{driver.url.redacted} ({place})", found)
 
     def _plan_up(
         self,
@@ -388,6 +395,13 @@ class Migrator:
                 raise
         steps = [Step(m.version, m.name, m.label, "baseline") for m in files]
         return Result("baseline", steps=steps, current=files[-1].label)
+
+
+def _history_like(found: list[str]) -> list[str]:
+    """Tables worth reading as another set's history: those with their `_log`, or, in a place
+    holding a few tables, each (a runner makes its log just after its history). A legacy
+    database's many tables are not each queried (nor waited on, if another session locks one)."""
+    return found if len(found) <= plan.SHOWN_TABLES else [t for t in found if f"{t}_log" in found]
 
 
 def _is_history(driver: Driver, home: str, table: str) -> bool:

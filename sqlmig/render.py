@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, TextIO
 
@@ -130,7 +131,16 @@ def _history_cells(e: dict[str, Any]) -> list[str]:
     ms = "" if e.get("duration_ms") is None else f"{e['duration_ms']} ms"
     label = e.get("label") or ("" if e.get("version") is None else str(e["version"]))
     cells = [shown_time(e["happened_at"]), e["event"], label, e["outcome"], e["actor"]]
-    return [*(str(c or "") for c in cells), ms, str(e.get("detail") or "")]
+    return [_shown(str(c or "")) for c in [*cells, ms, e.get("detail")]]
+
+
+# Control characters (a newline, a terminal's escape) in what a user wrote (mark's --reason,
+# the actor): shown escaped, so that an event stays one line and cannot drive the terminal.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _shown(text: str) -> str:
+    return CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _history_table(entries: list[dict[str, Any]], out: TextIO) -> None:

@@ -19,9 +19,10 @@ CONFIG_TEMPLATE = """\
 
 # The database: none is set here, so that a mistyped or unset DATABASE_URL stops sqlmig with an
 # error instead of migrating a new local file. Set DATABASE_URL or SQLMIG_URL (keep passwords
-# out of this file), pass --url, or uncomment one of these:
+# out of this file), pass --url, or uncomment one of these (a relative SQLite file, like dir
+# below, is relative to this file):
 # url = "postgresql://app@localhost:5432/app"
-# url = "sqlite:///app.db"  (a relative SQLite file, like dir below, is relative to this file)
+# url = "sqlite:///app.db"
 
 # Where the NNNN_name.up.sql / NNNN_name.down.sql files live (relative to this file).
 dir = "{dir}"
@@ -73,6 +74,9 @@ def init(directory: Path, config_file: Path, *, url_from: str | None = None) -> 
     return Result("init", messages=created)
 
 
+MAX_FILE_NAME_BYTES = 255  # ext4, XFS, APFS, NTFS (in characters there): one name's limit
+
+
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not slug:
@@ -111,6 +115,12 @@ def new(
         width = len(last.version_text) if last else 4
         version = str((last.version if last else 0) + 1).zfill(width)
     label = f"{version}_{slug}"
+    if len(f"{label}.down.sql".encode()) > MAX_FILE_NAME_BYTES:
+        raise UsageError(
+            f"the name {name!r} makes a file name longer than the {MAX_FILE_NAME_BYTES} bytes "
+            "file systems take",
+            hint="give a shorter name; the file's comments can say the rest",
+        )
     up, down = directory / f"{label}.up.sql", directory / f"{label}.down.sql"
     up.write_text(UP_TEMPLATE.format(label=label), "utf-8")
     down.write_text(DOWN_TEMPLATE.format(label=label), "utf-8")

@@ -17,6 +17,11 @@ from ..urls import DatabaseUrl, scrub
 
 # Databases every PostgreSQL server has, to connect to while creating another one.
 PG_MAINTENANCE = ("postgres", "template1")
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+# PostgreSQL cuts a longer name to this many bytes (NAMEDATALEN - 1), with only a NOTICE.
+PG_MAX_NAME_BYTES = 63
+# MySQL's "Incorrect database name" (too long, a trailing space, ...) and "identifier too long".
+MYSQL_BAD_NAME = (1102, 1059)
 
 
 def create_database(url: DatabaseUrl) -> tuple[str, bool]:
@@ -37,6 +42,12 @@ def _postgres(url: DatabaseUrl) -> tuple[str, bool]:
             f"the URL {url.redacted} names no database to create",
             hint="put the database after the host: postgresql://user@host/DATABASE",
         )
+    if len(name.encode()) > PG_MAX_NAME_BYTES:
+        raise UsageError(
+            f"database name {name!r} is {len(name.encode())} bytes: PostgreSQL would cut it to "
+            f"{PG_MAX_NAME_BYTES} and create {_cut(name)!r} instead",
+            hint=f"give a name of at most {PG_MAX_NAME_BYTES} bytes",
+        )
     conn = _maintenance(url, _connect)
     try:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
@@ -46,7 +57,8 @@ def _postgres(url: DatabaseUrl) -> tuple[str, bool]:
     except psycopg.errors.DuplicateDatabase:  # another process created it meanwhile
         return name, False
     except psycopg.Error as exc:
-        raise _refused(name, scrub(str(exc).strip(), url.raw)) from None
+        denied = exc.sqlstate == "42501"  # insufficient_privilege
+        raise _refused(name, scrub(str(exc).strip(), url.raw), denied=denied) from None
     finally:
         conn.close()
 
@@ -84,7 +96,14 @@ def _mysql(url: DatabaseUrl) -> tuple[str, bool]:
     except pymysql.Error as exc:
         if exc.args and exc.args[0] == 1007:  # ER_DB_CREATE_EXISTS: created meanwhile
             return name, False
-        raise _refused(name, scrub(str(exc.args[-1]) if exc.args else str(exc), url.raw)) from None
+        reason = scrub(str(exc.args[-1]) if exc.args else str(exc), url.raw)
+        if exc.args and exc.args[0] in MYSQL_BAD_NAME:
+            raise UsageError(
+                f"MySQL does not accept {name!r} as a database name: {reason}",
+                hint="give a name of at most 64 characters that does not end with a space",
+            ) from None
+        denied = bool(exc.args) and exc.args[0] in (1044, 1045)  # no CREATE right, or no access
+        raise _refused(name, reason, denied=denied) from None
     finally:
         conn.close()
 
@@ -97,6 +116,7 @@ def _sqlite(url: DatabaseUrl) -> tuple[str, bool]:
             hint="use a file: sqlite:///app.db",
         )
     if os.path.exists(path):
+        _check_sqlite_file(path)
         return path, False
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -119,12 +139,42 @@ def _sqlite(url: DatabaseUrl) -> tuple[str, bool]:
     return path, True
 
 
-def _refused(name: str, reason: str) -> SqlmigError:
-    return SqlmigError(
-        f"the server refused to create database {name!r}: {reason}",
-        hint="connect as a user allowed to create databases (PostgreSQL: CREATEDB; MySQL: "
-        "the CREATE privilege), or ask the database's administrator to create it",
+def _check_sqlite_file(path: str) -> None:
+    """What is already at `path` is a SQLite database (an empty file is one to SQLite), not a
+    folder or another file that `create` would call one."""
+    if os.path.isdir(path):
+        raise UsageError(
+            f"{path!r} is a folder, not a SQLite database",
+            hint="name a file in it: sqlite:///path/to/app.db",
+        )
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise ConnectError(
+            f"cannot read {path!r}: {exc.strerror}", hint="check the file's permissions"
+        ) from None
+    if head and head != SQLITE_HEADER:
+        raise UsageError(
+            f"{path!r} exists and is not a SQLite database",
+            hint="fix the URL's path, or move that file away",
+        )
+
+
+def _cut(name: str) -> str:
+    """`name` as PostgreSQL stores it: its first 63 bytes, never half a character."""
+    return name.encode()[:PG_MAX_NAME_BYTES].decode(errors="ignore")
+
+
+def _refused(name: str, reason: str, *, denied: bool) -> SqlmigError:
+    """The server's refusal in its words; the way on about rights only when rights were it."""
+    hint = (
+        "connect as a user allowed to create databases (PostgreSQL: CREATEDB; MySQL: "
+        "the CREATE privilege), or ask the database's administrator to create it"
+        if denied
+        else "create it with the server's own client (createdb, mysql) to see what it needs"
     )
+    return SqlmigError(f"the server refused to create database {name!r}: {reason}", hint=hint)
 
 
 CREATORS: dict[str, Callable[[DatabaseUrl], tuple[str, bool]]] = {

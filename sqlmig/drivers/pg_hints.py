@@ -59,8 +59,8 @@ def bad_parameter(text: str) -> str:
 
     known = [o.keyword.decode() for o in pq.Conninfo.get_defaults()]
     close = difflib.get_close_matches(found.group(1).lower(), known, n=1)
-    guess = f"did you mean `{close[0]}`? " if close else ""
-    return f"{found.group(1)!r} is not a libpq connection parameter: {guess}(see the libpq docs)"
+    guess = f": did you mean `{close[0]}`?" if close else ""
+    return f"{found.group(1)!r} is not a libpq connection parameter{guess} (see the libpq docs)"
 
 
 def connect_hint(text: str) -> str | None:

@@ -33,6 +33,7 @@ class SqliteDriver:
     # The history lives in the main database: a TEMP table of the same name, or an attached
     # database, cannot take its place.
     home: ClassVar[str] = "main"
+    ONE_SCHEMA: ClassVar[bool] = True  # no CREATE SCHEMA: --table may name main, and only main
 
     def __init__(
         self,

@@ -121,13 +121,19 @@ def _lint_files(
 def _other_layout(folder: Path) -> list[Path]:
     """A folder with no .sql file: fine when empty, an error when it holds another tool's
     folder-per-migration layout, which would otherwise pass as "0 files, no problems"."""
-    from ..layouts import describe_folders
+    from ..layouts import describe_code, describe_folders
 
     looks = describe_folders(folder)
     if looks is not None:
         raise UsageError(
             f"{folder} holds no .sql file; it looks like {looks}",
             hint=f"pass the files themselves: sqlmig lint {folder}/*/*.sql",
+        )
+    code = describe_code(folder)
+    if code is not None:
+        raise UsageError(
+            f"{folder} holds no .sql file; it looks like {code}",
+            hint="lint reads SQL migration files (NNNN_slug.up.sql); there is nothing here to lint",
         )
     return []
 

@@ -102,3 +102,42 @@ def test_a_user_without_the_right_is_told_so(tmp_path: Path) -> None:
         with psycopg.connect(PG_URL, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name}")
             admin.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize(
+    ("dialect", "name"),
+    [
+        ("pg", "sqlmig_brk_" + "a" * 53),  # 64 bytes: PostgreSQL would cut it to 63
+        ("pg", "sqlmig_brk_" + "é" * 27),  # 65 bytes in 38 characters
+        ("mysql", "sqlmig_brk_" + "a" * 54),  # 65 characters
+        ("mysql", "sqlmig_brk_trailing "),
+    ],
+)
+def test_a_name_the_server_would_not_keep_is_a_usage_error(dialect: str, name: str) -> None:
+    """Not 'created' under a name that does not exist, nor a hint about rights the user has."""
+    url = _with_db(PG_URL, "N") if dialect == "pg" else f"{MYSQL_URL.rsplit('/', 1)[0]}/N"
+    require_pg() if dialect == "pg" else require_mysql()
+    done = sqlmig("--url", url.replace("/N", "/" + quote(name, safe="")), "create")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "created" not in done.stdout and "CREATEDB" not in done.stderr, done.stderr
+    if dialect == "pg":
+        import psycopg
+
+        cut = name.encode()[:63].decode(errors="ignore")  # what PostgreSQL would have made
+        with psycopg.connect(PG_URL) as admin:
+            left = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (cut,))
+            assert left.fetchall() == [], cut
+
+
+@pytest.mark.parametrize("what", ["folder", "text file"])
+def test_what_is_not_a_sqlite_database_is_not_called_one(what: str, tmp_path: Path) -> None:
+    """`create` said "SQLite database ... already exists" (exit 0) for a folder or a text file."""
+    path = tmp_path / "app.db"
+    path.mkdir() if what == "folder" else path.write_text("hello\n")
+    done = sqlmig("--url", f"sqlite:///{path}", "create")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "already exists" not in done.stdout and "not a SQLite database" in done.stderr
+    empty = tmp_path / "empty.db"
+    empty.touch()  # SQLite reads an empty file as an empty database
+    again = sqlmig("--url", f"sqlite:///{empty}", "create")
+    assert again.returncode == 0 and "already exists" in again.stdout, again.stderr

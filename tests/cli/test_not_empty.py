@@ -4,7 +4,10 @@ refused with exit 7 before anything is created, naming what it holds and the way
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import query, sqlmig, write
 
@@ -118,3 +121,95 @@ def test_a_schema_with_another_sqlmig_history_is_managed(any_url: str, migration
     assert first.returncode == 0, first.stderr
     second = sqlmig("--url", any_url, "--dir", str(other), "--table", "b_hist", "up")
     assert second.returncode == 0, second.stderr
+
+
+def test_another_history_without_its_log_yet_is_managed(any_url: str, migrations: Path) -> None:
+    """A runner of another set between creating its history table and its log (runners on
+    different --table raced into exit 7 naming that history, on PostgreSQL and MariaDB)."""
+    write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+    other = migrations.parent / "other"
+    other.mkdir()
+    write(other, "0001_b", "CREATE TABLE b (id INT);\n")
+    first = sqlmig("--url", any_url, "--dir", str(migrations), "--table", "a_hist", "up")
+    assert first.returncode == 0, first.stderr
+    _run_sql(any_url, "DROP TABLE a; DROP TABLE a_hist_log; DELETE FROM a_hist")
+    second = sqlmig("--url", any_url, "--dir", str(other), "--table", "b_hist", "up")
+    assert second.returncode == 0, second.stderr
+    assert query(any_url, "SELECT count(*) FROM b") == [(0,)]
+
+
+def test_a_history_kept_elsewhere_still_sees_the_urls_tables(
+    mysql_url: str, migrations: Path
+) -> None:
+    """MySQL: --table OTHERDB.TABLE keeps the history in another database, but the migrations
+    build in the URL's database: tables there are not a blank slate (up ran on top of them)."""
+    import pymysql
+
+    from tests.conftest import _mysql_admin
+
+    meta = f"sqlmig_meta_{uuid.uuid4().hex[:8]}"
+    admin = _mysql_admin()
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {meta}")
+    try:
+        write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+        _run_sql(mysql_url, "CREATE TABLE customers (id INT)")
+        table = f"{meta}.hist"
+        refused = sqlmig("--url", mysql_url, "--dir", str(migrations), "--table", table, "up")
+        assert refused.returncode == 7, refused.stdout + refused.stderr
+        assert "no sqlmig history: customers" in refused.stderr, refused.stderr
+        with pytest.raises(pymysql.err.ProgrammingError):
+            query(mysql_url, "SELECT count(*) FROM a")
+        _run_sql(mysql_url, "DROP TABLE customers")
+        done = sqlmig("--url", mysql_url, "--dir", str(migrations), "--table", table, "up")
+        assert done.returncode == 0, done.stderr
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {meta}")
+        admin.close()
+
+
+def test_a_dry_run_beside_a_first_up_is_not_refused(mysql_url: str, migrations: Path) -> None:
+    """`up --dry-run` takes no lock: it read 'no history', another runner's `up` then made the
+    history and a table (MySQL's DDL commits at once), and the dry run called that table the
+    database's own (exit 7, "no sqlmig history: a") while the history was right beside it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_env
+
+    write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+    base = ["--url", mysql_url, "--dir", str(migrations)]
+    fault = {"SQLMIG_TEST_FAULT": "after_history_read:sleep=3"}
+    dry = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", *base, "up", "--dry-run"],
+        env=clean_env(fault),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert dry.stderr is not None
+        while (line := dry.stderr.readline()) and "sqlmig-test-fault:" not in line:
+            pass
+        assert "after_history_read" in line, line
+        done = sqlmig(*base, "up")
+        assert done.returncode == 0, done.stderr
+    finally:
+        out, err = dry.communicate(timeout=60)
+    assert dry.returncode == 0, out + err
+    assert "no sqlmig history" not in err, err
+
+
+def test_sqlite_history_table_in_main_only(sqlite_url: str, migrations: Path) -> None:
+    """--table temp.hist or other.hist on SQLite was exit 1, 'near "SCHEMA": syntax error'
+    (CREATE SCHEMA); main.hist is the table hist of the main database."""
+    write(migrations, "0001_a", "CREATE TABLE a (id INT);\n")
+    for table in ("temp.hist", "other.hist"):
+        done = sqlmig("--url", sqlite_url, "--dir", str(migrations), "--table", table, "up")
+        assert done.returncode == 2, done.stderr
+        assert "keeps it in its main database only" in done.stderr, done.stderr
+        assert "--table hist" in done.stderr
+    done = sqlmig("--url", sqlite_url, "--dir", str(migrations), "--table", "main.hist", "up")
+    assert done.returncode == 0, done.stderr
+    assert query(sqlite_url, "SELECT name FROM hist") == [("a",)]

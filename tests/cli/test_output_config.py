@@ -185,6 +185,9 @@ def test_a_url_typo_gets_a_hint_about_the_typo(pg_url: str, migrations: Path) ->
         bad_key.stderr
     )
     assert "percent-encode" not in bad_key.stderr
+    far = sqlmig("--url", f"{pg_url}?zzqx=1", *args, "status")  # nothing close to guess
+    assert far.returncode == 2, far.stderr
+    assert "'zzqx' is not a libpq connection parameter (see the libpq docs)" in far.stderr
     for query, hint in [
         ("sslmode=", "use one of: disable, allow, prefer"),  # empty: no crash, no guess
         ("port=abc", "port takes a whole number"),

@@ -360,3 +360,17 @@ def test_marking_an_older_version_pending_says_up_needs_out_of_order(
     assert "numbered below the newest applied" in expect(cli, 2, "up")
     expect(cli, 0, "up", "--allow-out-of-order")
     assert has_table(sqlite_url, "a")
+
+
+def test_a_reason_on_several_lines_stays_one_history_line(any_url: str, migrations: Path) -> None:
+    """One line per event: a newline or a terminal escape in --reason is shown escaped by
+    `history` (it spilled onto a line of its own, escape and all), and kept as given."""
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
+    cli = Cli(any_url, migrations)
+    expect(cli, 0, "up")
+    expect(cli, 0, "mark", "1", "--pending", "--reason", "line one\nline two \x1b[31mred")
+    shown = cli("history").stdout
+    lines = [line for line in shown.splitlines() if " mark " in line]
+    assert len(lines) == 1 and len(shown.splitlines()) == 2, shown
+    assert "reason: line one\\nline two \\x1b[31mred" in lines[0] and "\x1b" not in shown
+    assert "reason: line one\nline two \x1b[31mred" in log(any_url)[-1][3]

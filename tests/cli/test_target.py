@@ -95,3 +95,18 @@ def test_make_run_still_works_with_the_repository_config(tmp_path: Path) -> None
     assert up.stderr.splitlines()[0].endswith(", a new file)")  # the path once, in the URL
     status = sqlmig("status", cwd=tmp_path)
     assert status.returncode == 0 and "pending: 0" in status.stdout, describe(status)
+
+
+def test_each_commented_url_of_init_works_uncommented(tmp_path: Path) -> None:
+    """The file says "uncomment one of these": the SQLite line, uncommented, was invalid TOML
+    (a note in parentheses after the value)."""
+    assert sqlmig("init", cwd=tmp_path).returncode == 0
+    config = tmp_path / "sqlmig.toml"
+    text = config.read_text("utf-8")
+    examples = re.findall(r"^# (url = .*)$", text, re.M)
+    assert len(examples) == 2, text
+    for example in examples:
+        config.write_text(text.replace(f"# {example}", example), "utf-8")
+        done = sqlmig("status", cwd=tmp_path)
+        assert "invalid TOML" not in done.stderr, (example, done.stderr)
+        assert "no database URL is configured" not in done.stderr, (example, done.stderr)

@@ -74,6 +74,34 @@ def test_pyproject_without_tool_section_is_not_a_config(tmp_path: Path) -> None:
     assert (cfg.config_file, cfg.url, cfg.sources) == (None, None, {})
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[ tool.sqlmig ]\nurl = "sqlite:///a.db"\n',
+        '[tool."sqlmig"]\nurl = "sqlite:///a.db"\n',
+        '[tool]\nsqlmig = { url = "sqlite:///a.db" }\n',
+        'tool.sqlmig.url = "sqlite:///a.db"\n',
+        '[tool.sqlmig]  # the migrations\nurl = "sqlite:///a.db"\n',
+    ],
+)
+def test_pyproject_tool_section_however_toml_spells_it(text: str, tmp_path: Path) -> None:
+    """Not only the literal `[tool.sqlmig]`: the others read as 'no database URL' before."""
+    path = write(tmp_path, "pyproject.toml", text)
+    cfg = load(NO_FLAGS, environ={}, cwd=tmp_path)
+    assert (cfg.config_file, cfg.url) == (path, f"sqlite:///{tmp_path}/a.db")
+
+
+def test_pyproject_naming_sqlmig_only_elsewhere_is_not_a_config(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\ndependencies = ["sqlmig"]\n# [tool.sqlmig]\n')
+    assert load(NO_FLAGS, environ={}, cwd=tmp_path).config_file is None
+
+
+def test_invalid_pyproject_with_the_tool_section_says_so(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[ tool.sqlmig ]\nurl = "sqlite:///a.db\n')
+    with pytest.raises(UsageError, match="invalid TOML"):
+        load(NO_FLAGS, environ={}, cwd=tmp_path)
+
+
 def test_sqlmig_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "sqlmig.toml", FULL_TOML)
     cfg = load(NO_FLAGS, environ={}, cwd=tmp_path)

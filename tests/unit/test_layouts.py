@@ -26,6 +26,12 @@ LAYOUTS = {
     "versioned": ({"v1.0/schema.sql": "CREATE TABLE u (id INT);\n", "v1.0/manifest.json": "{}",
                    "v1.1/more.sql": "SELECT 1;\n"},
                   "subfolders holding .sql files (v1.0/schema.sql)"),
+    "flyway-repeatable": ({"R__views.sql": "CREATE VIEW v AS SELECT 1;\n"}, "a Flyway migration"),
+    "django": ({"__init__.py": "", "0001_initial.py": "from django.db import migrations\n"},
+               "migrations written as code (0001_initial.py"),
+    "knex": ({"20240101000000_init.js": "exports.up = () => {};\n"}, "migrations written as code"),
+    "alembic": ({"env.py": "", "script.py.mako": "", "README": "",
+                 "versions/ae1027a6acf_add.py": "revision = 'ae1027a6acf'\n"}, "an Alembic folder"),
 }  # fmt: skip
 
 
@@ -64,9 +70,12 @@ def test_an_empty_folder_is_an_empty_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [("status",), ("up",), ("up", "--dry-run"), ("lint",)])
-def test_no_command_exits_0_on_a_diesel_folder(command: tuple[str, ...], tmp_path: Path) -> None:
-    folder = _folder(tmp_path, LAYOUTS["diesel"][0])
+@pytest.mark.parametrize("layout", ["diesel", "django", "alembic"])
+def test_no_command_exits_0_on_another_tools_folder(
+    command: tuple[str, ...], layout: str, tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, LAYOUTS[layout][0])
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     done = sqlmig("--url", url, "--dir", str(folder), *command)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "a diesel folder" in done.stderr
+    assert LAYOUTS[layout][1] in done.stderr, done.stderr

@@ -127,6 +127,18 @@ def test_new_refuses_a_bad_name_before_writing(tmp_path: Path) -> None:
     assert sql_names(tmp_path) == []
 
 
+@pytest.mark.parametrize("timestamp", [False, True])
+def test_new_refuses_a_name_too_long_for_a_file(tmp_path: Path, timestamp: bool) -> None:
+    """An internal error (OSError: File name too long) before; the longest name that fits works."""
+    with pytest.raises(UsageError, match="longer than the 255 bytes"):
+        new(tmp_path, "x" * 300, timestamp=timestamp)
+    assert sql_names(tmp_path) == []
+    version = 14 if timestamp else 4
+    longest = "y" * (255 - version - len("_.down.sql"))
+    new(tmp_path, longest, timestamp=timestamp)
+    assert len(sql_names(tmp_path)) == 2
+
+
 def test_new_in_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(MigrationFileError):
         new(tmp_path / "missing", "x", timestamp=False)
