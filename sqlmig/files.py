@@ -198,12 +198,26 @@ def _refuse_other_layout(folder: Path) -> None:
     """A folder with no sqlmig migration but another tool's subfolders is not an empty one."""
     from .layouts import describe_code, describe_folders
 
+    inner = _migrations_below(folder)
+    if inner is not None:
+        raise MigrationFileError(
+            f"migrations folder {folder} has no migration, but its subfolder {inner} has",
+            hint=f"point --dir (or SQLMIG_DIR, dir in sqlmig.toml) at {inner}",
+        )
     looks = describe_folders(folder) or describe_code(folder)
     if looks is not None:
         raise MigrationFileError(
             f"migrations folder {folder} has no sqlmig migration; it looks like {looks}",
             hint="sqlmig does not read that layout: " + NAMING_HINT,
         )
+
+
+def _migrations_below(folder: Path) -> Path | None:
+    """A subfolder holding sqlmig migrations: --dir named the folder above them."""
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if any(FILENAME.match(p.name) for p in sub.iterdir()):
+            return sub
+    return None
 
 
 def discover(folder: Path) -> list[Migration]:

@@ -182,10 +182,12 @@ def test_scrubbing_a_password_leaves_the_rest_of_the_message_readable(migrations
     """Only the password goes: not every 'p' inside the words of a message. A user name equal to
     the password (postgres:postgres) is hidden too: showing it would show the password."""
     (migrations / "foo.sql").write_text("SELECT 1;\n")
+    empty = migrations.parent / "empty"  # no migration at all: up goes on to connect
+    empty.mkdir()
     bad_file, connect = run_many(
         [
             (Cli("postgresql://u:p@127.0.0.1:1/x", migrations), ("up",)),
-            (Cli("postgresql://postgres:postgres@127.0.0.1:1/x", migrations.parent), ("up",)),
+            (Cli("postgresql://postgres:postgres@127.0.0.1:1/x", empty), ("up",)),
         ]
     )
     assert bad_file.returncode == 2, describe(bad_file)

@@ -79,3 +79,13 @@ def test_no_command_exits_0_on_another_tools_folder(
     done = sqlmig("--url", url, "--dir", str(folder), *command)
     assert done.returncode == 2, done.stdout + done.stderr
     assert LAYOUTS[layout][1] in done.stderr, done.stderr
+
+
+def test_a_dir_one_level_too_high_names_the_folder_to_give(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"db/migrations/0001_a.up.sql": "SELECT 1;\n"})
+    with pytest.raises(MigrationFileError) as caught:
+        discover(folder / "db")
+    assert "its subfolder" in caught.value.message
+    assert f"point --dir (or SQLMIG_DIR, dir in sqlmig.toml) at {folder / 'db' / 'migrations'}" == (
+        caught.value.hint
+    )
