@@ -47,16 +47,19 @@ def _postgres(live_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def _on_server(live_url: str, admin: Driver, *, drop_suffix: str = "") -> Iterator[str]:
+def _on_server(
+    live_url: str, admin: Driver, *, create_suffix: str = "", drop_suffix: str = ""
+) -> Iterator[str]:
+    """A database `sqlmig_scratch_<hex>` made through `admin` beside the live one, dropped after."""
     name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
     try:
         try:
-            admin.execute(f"CREATE DATABASE {admin.quote(name)}")
+            admin.execute(f"CREATE DATABASE {admin.quote(name)}{create_suffix}")
         except SqlmigError as exc:
             raise UsageError(
                 f"cannot create a scratch database on the server: {exc.message}",
-                hint="grant this user CREATEDB (PostgreSQL) or CREATE (MySQL), "
-                "or pass --scratch-url to an empty database",
+                hint="grant this user CREATEDB (PostgreSQL), or CREATE and DROP on "
+                "sqlmig_scratch_% (MySQL), or pass --scratch-url to an empty database",
             ) from None
         try:
             yield with_database(live_url, name)
@@ -70,28 +73,16 @@ def _on_server(live_url: str, admin: Driver, *, drop_suffix: str = "") -> Iterat
 def _mysql(live_url: str) -> Iterator[str]:
     """A database next to the live one, with its default character set and collation (a table
     that does not name its own is compared by them)."""
-    name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
     admin = _mysql_admin(live_url)
     try:
         # the database's defaults; the server's when it does not exist yet
         charset, collation = admin.query("SELECT @@character_set_database, @@collation_database")[0]
-        try:
-            admin.execute(
-                f"CREATE DATABASE {admin.quote(name)} CHARACTER SET {admin.quote(charset)} "
-                f"COLLATE {admin.quote(collation)}"
-            )
-        except SqlmigError as exc:
-            raise UsageError(
-                f"cannot create a scratch database on the server: {exc.message}",
-                hint="grant CREATE and DROP on sqlmig_scratch_% to this user, "
-                "or pass --scratch-url to an empty database",
-            ) from None
-        try:
-            yield with_database(live_url, name)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)}")
-    finally:
+    except BaseException:
         admin.close()
+        raise
+    suffix = f" CHARACTER SET {admin.quote(charset)} COLLATE {admin.quote(collation)}"
+    with _on_server(live_url, admin, create_suffix=suffix) as url:
+        yield url
 
 
 def _mysql_admin(live_url: str) -> Driver:
