@@ -93,6 +93,11 @@ def require_mysql() -> None:
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
     """A fresh, empty MySQL/MariaDB database for this test; dropped afterwards."""
+    yield from fresh_mysql_database()
+
+
+def fresh_mysql_database() -> Iterator[str]:
+    """The URL of a new, empty MySQL/MariaDB database, dropped when the generator is closed."""
     require_mysql()
     name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
     admin = _mysql_admin()

@@ -81,32 +81,13 @@ def test_one_label_and_one_time_format_on_every_database(any_url: str, migration
 def _on_a_terminal(*args: str) -> tuple[int, str]:
     """Run sqlmig with stdout and stderr on one pseudo-terminal, as a user at a shell sees it;
     return its exit code and the lines the terminal shows (progress-line redraws removed)."""
-    import os
-    import pty
     import re
-    import subprocess
-    import sys
 
+    from tests.cli.helpers import on_a_terminal
     from tests.conftest import ROOT
 
-    leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SQLMIG_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sqlmig", *args], stdout=follower, stderr=follower, env=env, cwd=ROOT
-    )
-    os.close(follower)
-    chunks: list[bytes] = []
-    while True:
-        try:
-            data = os.read(leader, 4096)
-        except OSError:  # EIO: the process closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    code = proc.wait(timeout=60)
-    os.close(leader)
-    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    code, text = on_a_terminal(*args, cwd=ROOT, env={"NO_COLOR": "1"})
+    text = text.replace("\r\n", "\n")
     text = re.sub(r"\r\x1b\[K|\[\d+/\d+\] \S*  \d+\.\d s", "", text)  # the redrawn line
     return code, text
 

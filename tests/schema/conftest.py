@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MYSQL_URL, PG_URL, _mysql_admin, _with_db, require_mysql, require_pg
+from tests.conftest import (
+    PG_URL,
+    _with_db,
+    fresh_mysql_database,
+    require_pg,
+)
 
 
 @pytest.fixture(params=["sqlite", "pg", "mysql"], ids=["sqlite", "postgres", "mysql"])
@@ -31,17 +36,7 @@ def dialect(url: str) -> str:
 @pytest.fixture
 def mysql_url_2() -> Iterator[str]:
     """A second fresh MySQL/MariaDB database; dropped afterwards."""
-    require_mysql()
-    name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
-    admin = _mysql_admin()
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}`")
-        yield MYSQL_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
+    yield from fresh_mysql_database()
 
 
 @pytest.fixture
