@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from . import ddl
-from .diffgen import Stmt
 from .model import Column, Snapshot, Table
+from .stmt import Stmt
 
 
 def alter(snap: Snapshot, a: Table, b: Table) -> list[Stmt]:

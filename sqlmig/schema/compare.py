@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Item, Snapshot
+from .flatten import Item
+from .model import Snapshot
 
 MISSING, EXTRA, CHANGED = "missing", "extra", "changed"
 

@@ -7,16 +7,10 @@ safely (a drop that loses data, a drop + add that may be a rename) gets a review
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from . import ddl, rebuild
 from .model import Constraint, Index, Snapshot, Table, View
-
-
-@dataclass(frozen=True)
-class Stmt:
-    sql: str
-    review: str | None = None  # why a person must look at this statement
+from .stmt import Stmt
 
 
 def generate(old: Snapshot, new: Snapshot) -> list[Stmt]:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import Item, Snapshot
+if TYPE_CHECKING:
+    from .model import Snapshot
+
+
+@dataclass(frozen=True)
+class Item:
+    """One comparable object of a snapshot: a table, a column, an index..."""
+
+    kind: str
+    name: str  # display name, e.g. "books.isbn"
+    parent: str | None  # display name of the table it belongs to
+    attrs: tuple[tuple[str, Any], ...]
+
 
 NAMING = ("schema", "name", "table", "signature")
 

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .flatten import Item, flatten
+
 
 @dataclass(frozen=True)
 class Column:
@@ -105,16 +107,6 @@ class Trigger:
 
 
 @dataclass(frozen=True)
-class Item:
-    """One comparable object of a snapshot: a table, a column, an index..."""
-
-    kind: str
-    name: str  # display name, e.g. "books.isbn"
-    parent: str | None  # display name of the table it belongs to
-    attrs: tuple[tuple[str, Any], ...]
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """A whole schema. Every sequence is sorted, so equal schemas are equal values."""
 
@@ -141,8 +133,6 @@ class Snapshot:
 
     @cached_property
     def _items(self) -> dict[tuple[str, str], Item]:
-        from .flatten import flatten
-
         return {(i.kind, i.name): i for i in flatten(self)}
 
     def items(self) -> dict[tuple[str, str], Item]:

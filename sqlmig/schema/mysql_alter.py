@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .diffgen import Stmt
+from .stmt import Stmt
 
 _NAME = r"`(?:[^`]|``)*`"
 _ALTER = re.compile(rf"ALTER TABLE ({_NAME}) (.*);", re.S)

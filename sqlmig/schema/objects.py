@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from . import ddl
-from .diffgen import Stmt
 from .model import Enum, Sequence, Snapshot
+from .stmt import Stmt
 
 
 def _by(objs, key=lambda o: (o.schema, o.name)) -> dict:

@@ -7,6 +7,7 @@ import re
 
 from . import ddl
 from .model import Column, Snapshot, Table
+from .stmt import Stmt
 
 PREFIX = "_sqlmig_new_"
 
@@ -34,8 +35,6 @@ def _addable(c: Column, t: Table) -> bool:
 
 
 def statements(old: Snapshot, new: Snapshot, a: Table, b: Table) -> list:
-    from .diffgen import Stmt
-
     table, temp = ddl.qname(new, b.schema, b.name), ddl.quote(new, PREFIX + b.name)
     kept = {c.name for c in a.columns}
     copied = [c.name for c in b.columns if c.name in kept and c.generated is None]
