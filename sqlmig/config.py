@@ -242,7 +242,8 @@ def _positive(values: dict[str, Any], key: str, sources: dict[str, str]) -> floa
 def _retries(values: dict[str, Any], sources: dict[str, str]) -> int:
     retries = int(values.get("retries", 0))
     if not 0 <= retries <= 100:
-        raise UsageError(f"retries must be 0 to 100, got {retries}", hint=sources.get("retries"))
+        where = f"{sources['retries']}: " if "retries" in sources else ""
+        raise UsageError(f"{where}retries must be 0 to 100, got {retries}")
     return retries
 
 
@@ -355,6 +356,8 @@ def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
         return tuple(item.strip() for item in items if item.strip())
     if isinstance(value, bool):  # TOML true is not a number of seconds
         raise UsageError(f"{source}: {key} has a bad value {value!r}")
+    if kind is int and not (isinstance(value, int) or str(value).strip().lstrip("-").isdigit()):
+        raise UsageError(f"{source}: {key} must be a whole number, got {value!r}")
     try:
         return kind(value)
     except (TypeError, ValueError):

@@ -133,9 +133,10 @@ def test_the_sdist_holds_the_package_and_its_docs_not_the_tests(dist: Dist) -> N
     with tarfile.open(dist.sdist) as tar:
         names = {name.partition("/")[2] for name in tar.getnames()}
     assert package_sources() <= names, package_sources() - names
-    assert {"README.md", "pyproject.toml", "PKG-INFO"} <= names
+    assert {"README.md", "LICENSE", "pyproject.toml", "PKG-INFO"} <= names
     outside = {n for n in names if n and not n.startswith(("sqlmig/", "sqlmig.egg-info"))}
-    assert outside <= {"README.md", "pyproject.toml", "PKG-INFO", "setup.cfg", "sqlmig"}, outside
+    kept = {"README.md", "LICENSE", "pyproject.toml", "PKG-INFO", "setup.cfg", "sqlmig"}
+    assert outside <= kept, outside
 
 
 def test_the_wheel_holds_every_module_and_the_metadata(dist: Dist) -> None:
@@ -148,6 +149,8 @@ def test_the_wheel_holds_every_module_and_the_metadata(dist: Dist) -> None:
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
     assert "sqlmig = sqlmig.cli:main" in entry_points
     assert meta["Name"] == "sqlmig" and meta["License-Expression"] == "MIT"
+    assert meta["License-File"] == "LICENSE"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert meta["Description-Content-Type"] == "text/markdown"
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     assert urls["Documentation"] == docs.URL

@@ -451,3 +451,17 @@ def test_default_dir_is_beside_a_config_file_found_upward(tmp_path: Path) -> Non
     assert cfg.dir == tmp_path / "migrations"
     by_env = load(NO_FLAGS, environ={"SQLMIG_DIR": "here"}, cwd=tmp_path / "src")
     assert by_env.dir == Path("here")  # the environment and flags: relative to the working folder
+
+
+@pytest.mark.parametrize("value", ["2.7", '"two"', "true", "-1", "101"])
+def test_retries_must_be_a_whole_number_from_0_to_100(tmp_path: Path, value: str) -> None:
+    write(tmp_path, "sqlmig.toml", f"retries = {value}\n")
+    error = usage_error(NO_FLAGS, {}, tmp_path)
+    assert "retries" in error.message
+    assert value.strip('"') in error.message.lower()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ('"4"', 4), ("0", 0)])
+def test_retries_whole_numbers_are_kept(tmp_path: Path, value: str, expected: int) -> None:
+    write(tmp_path, "sqlmig.toml", f"retries = {value}\n")
+    assert load(NO_FLAGS, environ={}, cwd=tmp_path).retries == expected
