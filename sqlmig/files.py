@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,9 +108,7 @@ def read_sql_file(path: Path) -> SqlFile:
             hint="rename or move it out of the migrations folder",
         ) from None
     except OSError as exc:
-        raise MigrationFileError(
-            f"cannot read {path}: {exc.strerror}", hint="check the file's permissions"
-        ) from None
+        raise _unreadable(path, exc) from None
     body = data[len(BOM) :] if data.startswith(BOM) else data
     try:
         text = body.decode("utf-8")
@@ -131,6 +131,33 @@ def read_sql_file(path: Path) -> SqlFile:
         text=text,
         checksum=checksum(data),
         transactional="no-transaction" not in directives(text, path),
+    )
+
+
+def _unreadable(path: Path, exc: OSError) -> MigrationFileError:
+    """Why a file cannot be read, with the step that fits the cause (not always permissions)."""
+    if exc.errno == errno.ELOOP:
+        return MigrationFileError(
+            f"{path} is a symbolic link that leads back to itself (a loop)",
+            hint="point the link at the migration file, or remove it",
+        )
+    if path.is_symlink() and not path.exists():
+        return MigrationFileError(
+            f"{path} is a symbolic link to {os.readlink(path)}, which does not exist",
+            hint="restore the file it points to, or remove the link",
+        )
+    if exc.errno == errno.ENOENT:
+        return MigrationFileError(
+            f"cannot read {path}: it was removed while sqlmig was reading the folder",
+            hint="run the command again once the folder is settled",
+        )
+    hints = {
+        errno.EACCES: "check the file's permissions",
+        errno.EPERM: "check the file's permissions",
+    }
+    return MigrationFileError(
+        f"cannot read {path}: {exc.strerror}",
+        hint=hints.get(exc.errno or 0, "check the file and the disk it is on"),
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
+from sqlmig import files
 from sqlmig.errors import MigrationFileError
 from sqlmig.files import NAMING_HINT, discover, read_sql_file
 
@@ -238,22 +240,31 @@ def test_directory_with_a_non_migration_sql_name(tmp_path: Path) -> None:
     assert file_error(tmp_path).message == f"{tmp_path / 'x.up.sql'}: not a migration file name"
 
 
-def test_unreadable_file(tmp_path: Path) -> None:
-    """chmod 000 does not stop root, so as root a symlink loop stands in: unreadable for anyone."""
-    path = tmp_path / "0001_a.up.sql"
-    if os.geteuid() == 0:
-        path.symlink_to(path.name)
-        reason = "Too many levels of symbolic links"
-    else:
-        put(tmp_path, "0001_a.up.sql").chmod(0)
-        reason = "Permission denied"
-    try:
-        error = file_error(tmp_path)
-    finally:
-        if not path.is_symlink():
-            path.chmod(0o644)
-    assert error.message == f"cannot read {path}: {reason}"
+def test_a_file_denied_to_us_points_at_permissions(tmp_path: Path) -> None:
+    """chmod 000 does not stop root (the CI user), so the error the read raised is given here."""
+    path = put(tmp_path, "0001_a.up.sql")
+    denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    error = files._unreadable(path, denied)
+    assert error.message == f"cannot read {path}: Permission denied"
     assert error.hint == "check the file's permissions"
+
+
+def test_a_symlink_loop_is_named_as_one(tmp_path: Path) -> None:
+    path = tmp_path / "0001_a.up.sql"
+    path.symlink_to(path.name)
+    error = file_error(tmp_path)
+    assert error.message == f"{path} is a symbolic link that leads back to itself (a loop)"
+    assert "remove it" in (error.hint or "")
+
+
+def test_a_dangling_symlink_names_its_target_not_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "0001_a.up.sql"
+    path.symlink_to(tmp_path / "gone" / "x.sql")
+    error = file_error(tmp_path)
+    assert (
+        error.message == f"{path} is a symbolic link to {tmp_path}/gone/x.sql, which does not exist"
+    )
+    assert error.hint == "restore the file it points to, or remove the link"
 
 
 def test_missing_folder(tmp_path: Path) -> None:
