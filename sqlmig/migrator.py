@@ -194,16 +194,38 @@ class Migrator:
     ) -> Result:
         """Revert the newest applied migration, or those --steps, --to or --all choose. With
         `confirm`, a revert of more than one migration (or --all) first asks
-        confirm(labels newest first, redacted URL), under the lock; False reverts nothing."""
+        confirm(labels newest first, redacted URL), before the lock is taken (other runners are
+        not held while a person reads); False reverts nothing. Under the lock the list must be
+        the one confirmed, else nothing is reverted."""
         plan.check_down_flags(to=to, steps=steps, all_=all_)
         files = plan.by_version(self.files())
-        with self.session(locked=not dry_run, announce=True) as (driver, history):
-            rows = history.read() or []
+
+        def steps_of(rows: list[AppliedRow]) -> list[plan.DownStep]:
             plan.check_failed(rows, files)
-            todo = [
+            return [
                 plan.down_step(r, files.get(r.version), allow_drift=allow_drift, files=files)
                 for r in plan.select_down(rows, to=to, steps=steps, all_=all_)
             ]
+
+        def needs_asking(todo: list[plan.DownStep] | list[str]) -> bool:
+            return confirm is not None and not dry_run and (all_ or len(todo) > 1)
+
+        confirmed: list[str] | None = None
+        announce = True
+        if confirm is not None and not dry_run and (all_ or (steps or 1) > 1 or to is not None):
+            with self.session(locked=False, announce=True) as (driver, history):
+                asked = [s.label for s in steps_of(history.read() or [])]
+                if asked and needs_asking(asked):
+                    if not confirm(asked, driver.url.redacted):
+                        raise UsageError(
+                            "not confirmed: nothing was reverted",
+                            hint="run it again and answer y, or pass --yes",
+                        )
+                    confirmed = asked
+            announce = False
+        with self.session(locked=not dry_run, announce=announce) as (driver, history):
+            rows = history.read() or []
+            todo = steps_of(rows)
             if dry_run or not todo:
                 return Result(
                     "down",
@@ -218,10 +240,11 @@ class Migrator:
             plan.refuse_client_commands([s.sql for s in todo], driver.dialect)
             self.notify(Event(PLAN, f"{len(todo)} to revert", {"pending": len(todo)}, "debug"))
             labels = [s.label for s in todo]
-            if confirm and (all_ or len(todo) > 1) and not confirm(labels, driver.url.redacted):
+            if needs_asking(todo) and labels != confirmed:
                 raise UsageError(
-                    "not confirmed: nothing was reverted",
-                    hint="run it again and answer y, or pass --yes",
+                    "the migrations to revert changed while you answered (another runner applied "
+                    "or reverted some): nothing was reverted",
+                    hint="run it again to see the new list",
                 )
             runner = self._runner(driver, history)
             done = [runner.revert(s) for s in todo]

@@ -9,6 +9,7 @@ import pty
 import select
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -96,10 +97,12 @@ def _env() -> dict[str, str]:
     }
 
 
-def _on_a_terminal(cli: Cli, answer: bytes | None, *args: str) -> tuple[int, str, str]:
+def _on_a_terminal(
+    cli: Cli, answer: bytes | None, *args: str, meanwhile: Callable[[], None] | None = None
+) -> tuple[int, str, str]:
     """Run `sqlmig ARGS` with stdin and stderr on a pseudo-terminal; once it prints the y/N
-    question, type `answer` (None: wait for it to finish without typing). Return the exit code,
-    stdout and everything the terminal showed."""
+    question, run `meanwhile` (while the question waits), then type `answer` (None: wait for it
+    to finish without typing). Return the exit code, stdout and everything the terminal showed."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sqlmig", *cli.argv(*args)],
@@ -124,6 +127,8 @@ def _on_a_terminal(cli: Cli, answer: bytes | None, *args: str) -> tuple[int, str
                 break
             shown += data
             if answer is not None and shown.rstrip().endswith(b"[y/N]"):
+                if meanwhile is not None:
+                    meanwhile()
                 os.write(leader, answer)
                 answer = None
     finally:
@@ -154,6 +159,30 @@ def test_a_terminal_answering_yes_reverts(any_url: str, migrations: Path) -> Non
     code, out, shown = _on_a_terminal(cli, b"YES\n", "down", "--all")  # one left: --all asks
     assert code == 0 and "about to revert 1 migration(s)" in shown, shown
     assert _applied(any_url) == []
+
+
+def test_the_question_does_not_hold_the_lock_and_a_changed_list_reverts_nothing(
+    any_url: str, migrations: Path
+) -> None:
+    """While a person reads the question, other runners go on (the lock is not held: an `up`
+    with a 5 s lock timeout applies 0004); the answer then covers a list that is no longer the
+    one to revert, so nothing is reverted and the user is told why."""
+    cli = _three(migrations, any_url)
+    applied_meanwhile: list[str] = []
+
+    def another_runner_applies_0004() -> None:
+        write(migrations, "0004_d", "CREATE TABLE d (id int);\n", "DROP TABLE d;\n")
+        result = cli("up", "--lock-timeout", "5s")
+        applied_meanwhile.append(describe(result))
+        assert result.returncode == 0, describe(result)
+
+    code, _out, shown = _on_a_terminal(
+        cli, b"y\n", "down", "--steps", "2", meanwhile=another_runner_applies_0004
+    )
+    assert applied_meanwhile, shown
+    assert code == 2, shown
+    assert "changed while you answered" in shown and "nothing was reverted" in shown, shown
+    assert _applied(any_url) == [1, 2, 3, 4]
 
 
 def test_a_terminal_is_not_asked_for_one_or_with_yes(sqlite_url: str, migrations: Path) -> None:
