@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -77,12 +78,22 @@ def init(directory: Path, config_file: Path, *, url_from: str | None = None) -> 
 MAX_FILE_NAME_BYTES = 255  # ext4, XFS, APFS, NTFS (in characters there): one name's limit
 
 
+# Latin letters that Unicode does not decompose into a base letter and an accent
+LATIN_EXTRA = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"}
+)
+
+
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    """The file-name part of `name`: ASCII a-z, digits and _; accents dropped (é -> e)."""
+    folded = unicodedata.normalize("NFKD", name.lower().translate(LATIN_EXTRA))
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    slug = re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
     if not slug:
         raise UsageError(
-            f"cannot make a file name from {name!r}",
-            hint="use letters and digits, e.g. sqlmig new add_users",
+            f"cannot make a file name from {name!r}: migration file names hold only ASCII "
+            "letters (a-z), digits and _",
+            hint="give the name in those, e.g. sqlmig new add_users",
         )
     return slug
 
