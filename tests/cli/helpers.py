@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,6 +80,43 @@ def describe(proc: subprocess.CompletedProcess[str]) -> str:
         f"{' '.join(map(str, proc.args))}\nexit {proc.returncode}\n"
         f"--- stdout\n{proc.stdout}--- stderr\n{proc.stderr}"
     )
+
+
+# A migration that waits until the test opens its gate (see `gate`), so the lock is held for
+# as long as the test needs, however slowly other processes start. SQLite has no such wait.
+GATE_KEY = 72_511_903  # a PostgreSQL advisory lock key / MySQL GET_LOCK name; sqlmig uses others
+GATED_SQL = {
+    "postgres": f"SELECT pg_advisory_xact_lock({GATE_KEY});\n",
+    "mysql": f"SELECT GET_LOCK('sqlmig_test_gate_{GATE_KEY}', 300);\n",
+}
+
+
+@contextmanager
+def gate(url: str) -> Iterator[Callable[[], None]]:
+    """Hold the lock GATED_SQL waits for; yield the function that opens the gate (also opened
+    when the block ends)."""
+    if url.startswith("mysql"):
+        from tests.conftest import _mysql_admin
+
+        conn = _mysql_admin()
+        conn.cursor().execute(f"SELECT GET_LOCK('sqlmig_test_gate_{GATE_KEY}', 10)")
+
+        def release() -> None:
+            conn.cursor().execute(f"SELECT RELEASE_LOCK('sqlmig_test_gate_{GATE_KEY}')")
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url, autocommit=True)
+        conn.execute(f"SELECT pg_advisory_lock({GATE_KEY})")
+
+        def release() -> None:
+            conn.execute("SELECT pg_advisory_unlock_all()")
+
+    try:
+        yield release
+    finally:
+        release()
+        conn.close()
 
 
 def _clean_env(extra: dict[str, str]) -> dict[str, str]:

@@ -17,14 +17,15 @@
 from __future__ import annotations
 
 import contextlib
-import threading
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL, _with_db, execute, query, sqlmig, write
+from tests.conftest import PG_URL, _with_db, clean_env, execute, query, sqlmig, write
 from tests.reliability.harness import args, fault, history_rows, is_mysql, ledger_counts
 
 pytestmark = pytest.mark.timeout(90)
@@ -151,23 +152,38 @@ def test_error_positions_in_no_transaction_files_are_exact(
 
 
 def test_retries_apply_to_no_transaction_statements(ledger_pg: str, migrations: Path) -> None:
+    """The table lock is released only once sqlmig reported its first retry (not after a fixed
+    time, which a slow start under load could outlast): the retry is certain, then it succeeds."""
     url = ledger_pg
     write(migrations, "0001_add", NO_TX + "ALTER TABLE ledger ADD COLUMN note text;\n")
     import psycopg
 
     holder = psycopg.connect(url)
     holder.execute("LOCK TABLE ledger IN ACCESS SHARE MODE")  # blocks the ALTER
-    release = threading.Timer(1.5, holder.rollback)
-    release.start()
+    argv = args(url, migrations, "up", "--statement-lock-timeout", "0.5", "--retries", "3")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sqlmig", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
+    assert proc.stderr is not None
+    seen: list[str] = []
     try:
-        done = sqlmig(
-            *args(url, migrations, "up", "--statement-lock-timeout", "0.5", "--retries", "3")
-        )
+        for line in proc.stderr:  # ends when sqlmig exits (a safety net, not a timing)
+            seen.append(line)
+            if "retry 1 of 3" in line:
+                holder.rollback()
+                break
     finally:
-        release.join()
+        holder.rollback()
         holder.close()
-    assert done.returncode == 0, done.stderr
-    assert "retry 1 of 3" in done.stderr, done.stderr
+        _out, err = proc.communicate(timeout=120)
+    stderr = "".join(seen) + err
+    assert proc.returncode == 0, stderr
+    assert "retry 1 of 3" in stderr, stderr
 
 
 @pytest.fixture
