@@ -24,6 +24,8 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 KEYS: dict[str, tuple[str, Any]] = {
     "url": ("SQLMIG_URL", str),
     "dir": ("SQLMIG_DIR", str),
+    # the folder's layout: sqlmig, golang-migrate, dbmate, goose, flyway, ...; default: detected
+    "dir_format": ("SQLMIG_DIR_FORMAT", str),
     "table": ("SQLMIG_TABLE", str),
     "lock_timeout": ("SQLMIG_LOCK_TIMEOUT", "seconds"),
     "allow_out_of_order": ("SQLMIG_ALLOW_OUT_OF_ORDER", "bool"),
@@ -53,6 +55,7 @@ class Config:
 
     url: str | None = None
     dir: Path = Path("migrations")
+    dir_format: str | None = None  # formats.FORMATS; None = detected from the folder
     table: str = DEFAULT_TABLE
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     allow_out_of_order: bool = False
@@ -176,6 +179,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
     return Config(
         url=values.get("url") or None,
         dir=Path(values.get("dir", "migrations")),
+        dir_format=_dir_format(values.get("dir_format"), sources.get("dir_format", "dir_format")),
         table=values.get("table", DEFAULT_TABLE),
         lock_timeout=lock_timeout,
         allow_out_of_order=bool(values.get("allow_out_of_order", False)),
@@ -192,6 +196,18 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         config_file=config_path,
         sources=sources,
     )
+
+
+def _dir_format(value: Any, source: str) -> str | None:
+    from .formats import FORMATS
+
+    if value in (None, ""):
+        return None
+    if str(value).lower() not in FORMATS:
+        raise UsageError(
+            f"{source}: unknown folder format {value!r}", hint="use one of: " + ", ".join(FORMATS)
+        )
+    return str(value).lower()
 
 
 def _source_dialect(value: Any) -> str | None:

@@ -97,6 +97,24 @@ def directives(text: str, path: Path) -> set[str]:
 
 def read_sql_file(path: Path) -> SqlFile:
     """Read, validate and checksum one file; any problem names the file (and byte offset)."""
+    text = read_text(path)
+    return sql_file(path, text, first_line=1)
+
+
+def sql_file(path: Path, text: str, *, first_line: int, transactional: bool = True) -> SqlFile:
+    """`text` (a file, or the section of one that starts at `first_line`) as sqlmig runs it.
+
+    The checksum is over `text` alone: for a whole file, its bytes with a BOM stripped and CRLF
+    turned into LF. A section runs after one empty line per line above it, so that an error's
+    line number is the file's."""
+    padded = "\n" * (first_line - 1) + text
+    _refuse_late_no_transaction(padded, path)
+    tx = transactional and "no-transaction" not in directives(padded, path)
+    return SqlFile(path=path, text=padded, checksum=checksum(text.encode()), transactional=tx)
+
+
+def read_text(path: Path) -> str:
+    """A file's text, validated (size, UTF-8, no NUL) with CRLF turned into LF."""
     try:
         _check_size(path)
         data = path.read_bytes()
@@ -124,14 +142,7 @@ def read_sql_file(path: Path) -> SqlFile:
             f"{path} contains a NUL byte (byte offset {nul})",
             hint="migration files must be plain UTF-8 text",
         )
-    text = text.replace("\r\n", "\n")
-    _refuse_late_no_transaction(text, path)
-    return SqlFile(
-        path=path,
-        text=text,
-        checksum=checksum(data),
-        transactional="no-transaction" not in directives(text, path),
-    )
+    return text.replace("\r\n", "\n")
 
 
 def _refuse_late_no_transaction(text: str, path: Path) -> None:
@@ -189,8 +200,20 @@ def _not_a_migration(path: Path) -> MigrationFileError:
     if looks is None:
         return MigrationFileError(f"{path}: not a migration file name", hint=NAMING_HINT)
     return MigrationFileError(
-        f"{path}: not a migration file name; it looks like {looks}",
-        hint="sqlmig does not read that layout: " + NAMING_HINT,
+        f"{path}: not a migration file name; it looks like {looks}", hint=_read_hint(looks)
+    )
+
+
+def _read_hint(looks: str) -> str:
+    """Read the folder as the format it looks like, or rename the files into sqlmig's."""
+    from .layouts import read_as
+
+    fmt = read_as(looks)
+    if fmt is None:
+        return "sqlmig does not read that layout: " + NAMING_HINT
+    return (
+        f"read the folder as one with --dir-format {fmt} (or SQLMIG_DIR_FORMAT, dir_format in "
+        f"sqlmig.toml): it is detected when every migration in it is a {fmt} one; or " + NAMING_HINT
     )
 
 
@@ -208,7 +231,7 @@ def _refuse_other_layout(folder: Path) -> None:
     if looks is not None:
         raise MigrationFileError(
             f"migrations folder {folder} has no sqlmig migration; it looks like {looks}",
-            hint="sqlmig does not read that layout: " + NAMING_HINT,
+            hint=_read_hint(looks),
         )
 
 

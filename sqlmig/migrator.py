@@ -14,7 +14,8 @@ from .drivers.base import Driver
 from .errors import MigrationFileError, SqlmigError, UsageError
 from .events import DATABASE, LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
-from .files import Migration, SqlFile, discover
+from .files import Migration, SqlFile
+from .formats import discover, format_detected
 from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
 from .steps import Runner
@@ -29,12 +30,18 @@ class Migrator:
         self.notify: Notify = notify or (lambda _msg: None)
         self.by = actor()
         self.faults = Faults.parse(config.faults)
+        self._said_format = False
 
     # -- plumbing ---------------------------------------------------------------------------
 
     def files(self) -> list[Migration]:
-        found = discover(self.config.dir)
         source, url = getattr(self.config, "source_dialect", None), self.config.url
+        driver = parse_url(url).driver if url else None
+        read = discover(self.config.dir, self.config.dir_format, dialect=driver)
+        found = read.migrations
+        if read.detected and not self._said_format:  # said once per command
+            self._said_format = True
+            self.notify(format_detected(self.config.dir, read.format))
         if source and url and parse_url(url).driver != source:
             from .transpile.runtime import for_target  # sqlglot: only for a cross-dialect run
 
