@@ -17,6 +17,7 @@ OVERRIDE = re.compile(
     r"\.(?P<direction>up|down)\.sql$"
 )
 MAX_VERSION = 2**63 - 1
+NO_TRANSACTION_LINE = "-- sqlmig:no-transaction\n"
 BOM = b"\xef\xbb\xbf"
 # A file is read whole and sent as one query: a bigger one is a data dump, refused before it is
 # read (a 200 MB file took 430 MB of memory just to be found bad).
@@ -41,6 +42,12 @@ class SqlFile:
     text: str
     checksum: str
     transactional: bool
+    first_line: int = 1  # a section of a file (dbmate, goose): the file's line it starts on
+
+    @property
+    def body(self) -> str:
+        """The text without the empty lines that put a section at its line of the file."""
+        return self.text[self.first_line - 1 :]
 
 
 @dataclass(frozen=True)
@@ -104,13 +111,22 @@ def read_sql_file(path: Path) -> SqlFile:
 def sql_file(path: Path, text: str, *, first_line: int, transactional: bool = True) -> SqlFile:
     """`text` (a file, or the section of one that starts at `first_line`) as sqlmig runs it.
 
-    The checksum is over `text` alone: for a whole file, its bytes with a BOM stripped and CRLF
-    turned into LF. A section runs after one empty line per line above it, so that an error's
-    line number is the file's."""
+    The checksum is that of the sqlmig file holding `text`: for a whole file, its bytes with a
+    BOM stripped and CRLF turned into LF. Another format's "no transaction" (transactional
+    False) counts as the `-- sqlmig:no-transaction` line `convert` writes above the text, so a
+    converted file keeps the checksum. A section runs after one empty line per line above it,
+    so that an error's line number is the file's."""
     padded = "\n" * (first_line - 1) + text
     _refuse_late_no_transaction(padded, path)
-    tx = transactional and "no-transaction" not in directives(padded, path)
-    return SqlFile(path=path, text=padded, checksum=checksum(text.encode()), transactional=tx)
+    said = "no-transaction" in directives(padded, path)
+    as_file = text if transactional or said else NO_TRANSACTION_LINE + text
+    return SqlFile(
+        path=path,
+        text=padded,
+        checksum=checksum(as_file.encode()),
+        transactional=transactional and not said,
+        first_line=first_line,
+    )
 
 
 def read_text(path: Path) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import files
 from ..errors import MigrationFileError
-from ..files import Migration
+from ..files import Migration, SqlFile, sql_file
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,9 @@ def refuse_duplicates(found: Iterable[Migration]) -> list[Migration]:
 def sql_files(folder: Path) -> list[Path]:
     """The folder's *.sql files (any case), sorted; README.md and friends are not migrations."""
     return sorted(p for p in folder.iterdir() if p.name.lower().endswith(".sql"))
+
+
+def without_transaction(sql: SqlFile) -> SqlFile:
+    """A file another format runs outside a transaction (popx's `.autocommit.`, Flyway's
+    `executeInTransaction=false`, diesel's `run_in_transaction = false`)."""
+    return sql_file(sql.path, sql.body, first_line=sql.first_line, transactional=False)

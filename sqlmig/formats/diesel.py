@@ -4,12 +4,11 @@ as `2019-02-26-002946` is the integer of its digits, its text kept in every labe
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..errors import MigrationFileError
 from ..files import Migration, SqlFile, read_sql_file
-from .base import refuse_duplicates, version_of
+from .base import refuse_duplicates, version_of, without_transaction
 
 # diesel's versions: digits, maybe with dashes (its generator writes %Y-%m-%d-%H%M%S)
 FOLDER = re.compile(r"^(?P<version>[0-9][0-9-]*[0-9]|[0-9])_(?P<name>.+)$")
@@ -53,5 +52,5 @@ def _in_transaction(sql: SqlFile, sub: Path) -> SqlFile:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise MigrationFileError(f"{meta}: cannot read it: {exc}", hint="fix the file") from None
     if data.get("run_in_transaction", True) is False:
-        return replace(sql, transactional=False)
+        return without_transaction(sql)
     return sql

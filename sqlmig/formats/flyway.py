@@ -10,12 +10,11 @@ name: sqlmig does not run them yet."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..errors import MigrationFileError
 from ..files import Migration, SqlFile, read_sql_file
-from .base import refuse_duplicates, sql_files, version_of
+from .base import refuse_duplicates, sql_files, version_of, without_transaction
 
 NAME = re.compile(r"^(?P<kind>[VU])(?P<version>[0-9]+(?:[._][0-9]+)*)__(?P<desc>.+)\.sql$")
 REPEATABLE = re.compile(r"^R__.+\.sql$")
@@ -115,4 +114,4 @@ def _read(path: Path) -> SqlFile:
             )
             is not None
         )
-    return replace(sql, transactional=False) if said else sql
+    return without_transaction(sql) if said else sql

@@ -5,12 +5,11 @@ A version with a file for other databases only is not a migration on this one, a
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..errors import MigrationFileError, UsageError
 from ..files import Migration, SqlFile, read_sql_file
-from .base import refuse_duplicates, sql_files, version_of
+from .base import refuse_duplicates, sql_files, version_of, without_transaction
 
 NAME = re.compile(
     r"^(?P<version>[0-9]+)_(?P<name>[^.]+)(?:\.(?P<dialect>[a-z0-9]+))?(?P<autocommit>\.autocommit)?"
@@ -79,4 +78,4 @@ def _migration(vtext: str, name: str, paths: dict[str, tuple[bool, Path]]) -> Mi
 
 def _read(path: Path) -> SqlFile:
     sql = read_sql_file(path)
-    return replace(sql, transactional=False) if ".autocommit." in path.name else sql
+    return without_transaction(sql) if ".autocommit." in path.name else sql
