@@ -12,7 +12,7 @@ from ..files import Migration, SqlFile, read_sql_file
 from .base import refuse_duplicates, sql_files, version_of, without_transaction
 
 NAME = re.compile(
-    r"^(?P<version>[0-9]+)_(?P<name>[^.]+)(?:\.(?P<dialect>[a-z0-9]+))?(?P<autocommit>\.autocommit)?"
+    r"^(?P<version>[0-9]+)_(?P<name>[^.]+)(?:\.(?!autocommit\.)(?P<dialect>[a-z0-9]+))?(?P<autocommit>\.autocommit)?"
     r"\.(?P<direction>up|down)\.sql$"
 )
 # popx's spellings of a dialect -> its canonical one

@@ -217,15 +217,18 @@ POPX = {
     "20150100000002000000_only_mysql.mysql.down.sql": "my down;\n",
     "20150100000003000000_idx.sqlite3.autocommit.up.sql": "idx;\n",
     "20150100000003000000_idx.sqlite3.down.sql": "drop idx;\n",
+    # kratos' generic no-transaction files: `.autocommit.` is not a dialect
+    "20150100000004000000_more.autocommit.up.sql": "more;\n",
+    "20150100000004000000_more.autocommit.down.sql": "less;\n",
 }
 
 
 @pytest.mark.parametrize(
     ("dialect", "expected"),
     [
-        ("postgres", ["pg;\n"]),
-        ("mysql", ["generic;\n", "my;\n"]),
-        ("sqlite", ["generic;\n", "idx;\n"]),
+        ("postgres", ["pg;\n", "more;\n"]),
+        ("mysql", ["generic;\n", "my;\n", "more;\n"]),
+        ("sqlite", ["generic;\n", "idx;\n", "more;\n"]),
     ],
 )
 def test_popx_chooses_each_databases_files(
@@ -235,8 +238,10 @@ def test_popx_chooses_each_databases_files(
     found = _read(tmp_path, None, files, dialect=dialect)
     assert found.format == "popx"
     assert [m.up.body for m in found.migrations] == expected
-    assert [m.up.transactional for m in found.migrations] == [True, dialect != "sqlite"][
-        : len(expected)
+    assert [m.up.transactional for m in found.migrations] == [
+        True,
+        *([dialect != "sqlite"] if len(expected) == 3 else []),
+        False,
     ]
 
 
