@@ -18,7 +18,7 @@ def detect(folder: Path) -> str | None:
     fits: set[str] | None = None
     popx_only = False
     for path in sorted(folder.iterdir()):
-        if not path.name.lower().endswith(".sql") or not path.is_file():
+        if not path.name.lower().endswith(".sql"):  # no stat: a folder named so errs later
             continue
         mine = _fits(path)
         popx_only = popx_only or _popx_only(path)
