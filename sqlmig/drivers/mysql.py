@@ -32,8 +32,10 @@ MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
 COM_RESET_CONNECTION = 0x1F
 PARSE_ERROR = 1064
+# \s, not \s+, under the *: (\s+)* tried every split of a run of blank lines (a statement after
+# 30 of them, as a dbmate or goose down section runs, took minutes)
 XA = re.compile(
-    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*XA(?:\s+|/\*.*?\*/)+"
+    r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*XA(?:\s|/\*.*?\*/)+"
     r"(START|BEGIN|END|PREPARE|COMMIT|ROLLBACK)\b(.*)$",
     re.I | re.S,
 )

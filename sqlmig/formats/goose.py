@@ -48,7 +48,7 @@ def _migration(path: Path) -> Migration:
         version_text=match["version"],
         name=match["name"],
         up=_file(path, sections["up"], transactional),
-        down=_file(path, down, transactional) if down else None,
+        down=_file(path, down, transactional) if down else _no_down(path),
     )
 
 
@@ -74,3 +74,8 @@ def _annotations(text: str, path: Path) -> bool:
 
 def _file(path: Path, s: Section, transactional: bool) -> SqlFile:
     return sql_file(path, s.text, first_line=s.first_line, transactional=transactional)
+
+
+def _no_down(path: Path) -> SqlFile:
+    """No down section: the tool's down runs nothing and records the revert; so does sqlmig's."""
+    return sql_file(path, "", first_line=1)

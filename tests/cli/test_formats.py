@@ -267,3 +267,16 @@ def test_dir_format_from_the_environment_and_a_bad_value(tmp_path: Path) -> None
     bad = Cli(url, folder, env={"SQLMIG_DIR_FORMAT": "liquibase"})("status")
     assert bad.returncode == 2 and "unknown folder format 'liquibase'" in bad.stderr
     assert "golang-migrate" in bad.stderr
+
+
+def test_a_section_far_down_its_file_runs_on_every_database(any_url: str, tmp_path: Path) -> None:
+    """A down section on line 60 runs after 59 empty lines (so that errors give the file's
+    line): MySQL's XA check backtracked exponentially over them and hung."""
+    comments = "".join(f"-- note {n}\n" for n in range(50))
+    text = f"-- +goose Up\n{USERS}{comments}\n\n\n-- +goose Down\nDROP TABLE users;\n"
+    folder = make(tmp_path / "migrations", {"00001_users.sql": text})
+    cli = Cli(any_url, folder)
+    cli.ok("up")
+    done = cli("down")
+    assert done.returncode == 0, describe(done)
+    assert tables(any_url) == set()

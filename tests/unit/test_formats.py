@@ -70,9 +70,12 @@ def test_dbmate_sections_options_and_line_numbers(tmp_path: Path) -> None:
     assert m.down.checksum == checksum(b"DROP TABLE t;\n")
 
 
-def test_dbmate_without_down_is_irreversible_and_unknown_option_refused(tmp_path: Path) -> None:
+def test_no_down_section_reverts_nothing_and_unknown_option_refused(tmp_path: Path) -> None:
+    # as dbmate and goose do: their down of such a file runs nothing, and succeeds
     (m,) = _read(tmp_path, "dbmate", {"1_a.sql": "-- migrate:up\nSELECT 1;\n"}).migrations
-    assert m.down is None
+    assert m.down is not None and m.down.text == ""
+    (m,) = _read(tmp_path, "goose", {"1_a.sql": "-- +goose Up\nSELECT 1;\n"}).migrations
+    assert m.down is not None and m.down.text == ""
     error = _error(tmp_path, "dbmate", {"1_a.sql": "-- migrate:up transaction:maybe\nSELECT 1;\n"})
     assert "1_a.sql:1: unknown dbmate option 'transaction:maybe'" in error.message
 
