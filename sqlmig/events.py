@@ -13,6 +13,7 @@ DB_READY = "db_ready"
 DATABASE = "database"  # up/down/redo: the target, redacted, and its server, said first
 LOCK_WAITING = "lock_waiting"
 LOCK_ACQUIRED = "lock_acquired"
+HISTORY_UPGRADED = "history_upgraded"  # a 0.1.0 history table took 38-digit versions
 PLAN = "plan"
 MIGRATION_STARTED = "migration_started"
 MIGRATION_APPLIED = "migration_applied"

@@ -41,6 +41,10 @@ XA_TAIL = re.compile(r"(?:\s+(?:JOIN|RESUME|SUSPEND|FOR\s+MIGRATE|ONE\s+PHASE))*
 NEAR = re.compile(r"near '(.*)' at line (\d+)$", re.S)
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
+COLUMN_TYPE = (
+    "SELECT DATA_TYPE FROM information_schema.COLUMNS "
+    "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND COLUMN_NAME = %s"
+)
 HOLDER = (
     "SELECT ID, USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK(%s)"
 )
@@ -53,7 +57,11 @@ class MysqlDriver:
         "text": "LONGTEXT",
         "timestamp": "VARCHAR(40)",  # ISO 8601 UTC text, as on SQLite: no server time zone games
         "serial": "BIGINT AUTO_INCREMENT",
+        "version": "DECIMAL(38,0)",  # PyMySQL reads it as Decimal: History turns it into int
     }
+    # how an older history's BIGINT version column takes the type above (in place)
+    ALTER_VERSION: ClassVar[str | None] = "ALTER TABLE {table} MODIFY version {version}"
+    TEXT_VERSIONS_ABOVE: ClassVar[int | None] = None
     PARAM: ClassVar[str] = "%s"
     MAX_IDENTIFIER_BYTES: ClassVar[int] = 64
     ATOMIC_DDL: ClassVar[bool] = False
@@ -197,6 +205,11 @@ class MysqlDriver:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self._errors():
             _fetch(self.conn, sql, tuple(params) or None)
+
+    def column_type(self, schema: str, table: str, column: str) -> str | None:
+        """The type of schema.table.column, lower case (`bigint`); None when there is none."""
+        rows = self.query(COLUMN_TYPE, (schema, table, column))
+        return str(rows[0][0]).lower() if rows else None
 
     def between(self) -> None:
         """Never called: no file runs in one transaction with another where DDL commits."""
