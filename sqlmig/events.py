@@ -76,6 +76,8 @@ def json_record(event: Event, clean: Clean) -> dict[str, Any]:
     record: dict[str, Any] = {"time": now, "level": event.level, "event": event.kind}
     record["message"] = clean(event.message)
     for key, value in event.fields.items():
+        if key == "version" and isinstance(value, int):  # a string, as in --json (results.py)
+            value = str(value)
         record.setdefault(key, clean(value) if isinstance(value, str) else value)
     return record
 
