@@ -45,6 +45,11 @@ COLUMN_TYPE = (
     "SELECT DATA_TYPE FROM information_schema.COLUMNS "
     "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND COLUMN_NAME = %s"
 )
+# Session variables from the URL: `?sql_mode=...` and `?session.NAME=VALUE` for any other.
+SESSION_PREFIX = "session."
+VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+BAD_SETTING = {1193, 1231, 1232, 1238, 1621}  # unknown, bad value, bad type, read-only, global
 HOLDER = (
     "SELECT ID, USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK(%s)"
 )
@@ -87,11 +92,15 @@ class MysqlDriver:
         statement_lock_timeout: float | None = None,
         create: bool = True,  # a server's database is never created (ConnectError names it)
     ) -> MysqlDriver:
+        settings = session_settings(url)  # a bad name is a usage error before connecting
         conn = _connect(url)
         own = f"SET NAMES {conn.charset}, autocommit = 1"
         if statement_lock_timeout is not None:  # bounds waits for metadata (DDL) locks
             own += f", lock_wait_timeout = {max(1, math.ceil(statement_lock_timeout))}"
         try:
+            for name, value in settings.items():  # one by one: an error names its setting
+                _set(conn, name, value)
+                own += f", SESSION {name} = {_value(conn, value)}"
             _fetch(conn, own)
             return cls(conn, url, table, own)
         except pymysql.Error as exc:
@@ -452,12 +461,53 @@ def _options(url: DatabaseUrl) -> dict[str, Any]:
     }
     if query.pop("unix_socket", None):
         raise UsageError("unix_socket is not supported in the URL yet; use host and port")
+    for key in [k for k in query if k == "sql_mode" or k.startswith(SESSION_PREFIX)]:
+        del query[key]  # session settings: see session_settings()
     if query:
         raise UsageError(
             f"unknown MySQL URL option(s): {', '.join(sorted(query))}",
-            hint="supported: charset, connect_timeout",
+            hint="supported: charset, connect_timeout, sql_mode, session.VARIABLE (any session "
+            "variable, e.g. session.innodb_lock_wait_timeout=5)",
         )
     return options
+
+
+def session_settings(url: DatabaseUrl) -> dict[str, str]:
+    """The session variables the URL sets (`?sql_mode=...&session.time_zone=%2B00:00`), checked
+    for a well-formed name; the server checks the name and value at connect (see _set)."""
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(urlsplit(url.raw).query, keep_blank_values=True):
+        if key != "sql_mode" and not key.startswith(SESSION_PREFIX):
+            continue
+        name = key.removeprefix(SESSION_PREFIX)
+        if not VARIABLE.match(name):
+            raise UsageError(
+                f"bad MySQL session variable name {name!r} in the URL option {key!r}",
+                hint="name a session variable: letters, digits and _, e.g. "
+                "?session.innodb_lock_wait_timeout=5",
+            )
+        out[name] = value
+    return out
+
+
+def _value(conn: Any, value: str) -> str:
+    """A number as a number (integer variables refuse a string), anything else quoted."""
+    return value if NUMBER.match(value) else conn.escape(value)
+
+
+def _set(conn: Any, name: str, value: str) -> None:
+    """Set one session variable from the URL; the server's refusal is a usage error naming it."""
+    try:
+        _fetch(conn, f"SET SESSION {name} = {_value(conn, value)}")
+    except pymysql.Error as exc:
+        if _code(exc) not in BAD_SETTING and _code(exc) != PARSE_ERROR:
+            raise
+        conn.close()
+        option = "sql_mode" if name == "sql_mode" else f"{SESSION_PREFIX}{name}"
+        raise UsageError(
+            f"the URL's MySQL session setting {option}={value!r} was refused: {_message(exc)}",
+            hint="fix or remove it in the URL; nothing was run",
+        ) from None
 
 
 def _holder(conn: Any, name: str) -> str:
