@@ -18,7 +18,7 @@ from .files import Migration, SqlFile, discover
 from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
 from .steps import Runner
-from .urls import parse_url
+from .urls import parse_url, with_session
 
 
 class Migrator:
@@ -45,7 +45,8 @@ class Migrator:
     def session(self, *, locked: bool, announce: bool = False) -> Iterator[tuple[Driver, History]]:
         """Connect (and take the lock). A session without the lock changes nothing, so it
         creates no SQLite file either. announce: say first which database this is."""
-        url = parse_url(self.config.require_url())
+        raw = self.config.require_url()
+        url = parse_url(with_session(raw, getattr(self.config, "mysql_session", ())))
         driver = connect(
             url,
             table=self.config.table,

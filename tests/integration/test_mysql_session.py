@@ -58,3 +58,26 @@ def test_a_bad_session_setting_names_it_before_anything_runs(
         assert code == 2, (option, stderr)
         assert said in stderr and "Traceback" not in stderr, stderr
     assert query(mysql_url, "SHOW TABLES") == []  # nothing ran, not even the history
+
+
+def test_sql_mode_from_sqlmig_toml(mysql_url: str, migrations: Path) -> None:
+    write(migrations, "0001_person", NEEDS_RELAXED)
+    config = migrations.parent / "sqlmig.toml"
+    config.write_text('[mysql]\nsession = { sql_mode = "NO_ENGINE_SUBSTITUTION" }\n')
+    done = sqlmig("--config", str(config), "--url", mysql_url, "--dir", str(migrations), "up")
+    assert done.returncode == 0, done.stderr
+    assert query(mysql_url, "SELECT id, name FROM person") == [(1, "")]
+
+
+def test_the_url_wins_over_sqlmig_toml_and_a_bad_shape_is_named(
+    mysql_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_person", NEEDS_RELAXED)
+    config = migrations.parent / "sqlmig.toml"
+    config.write_text('[mysql]\nsession = { sql_mode = "NO_ENGINE_SUBSTITUTION" }\n')
+    strict = f"{mysql_url}?sql_mode=STRICT_ALL_TABLES"
+    done = sqlmig("--config", str(config), "--url", strict, "--dir", str(migrations), "up")
+    assert done.returncode == 1, done.stderr  # the URL's strict mode, not the file's
+    config.write_text('[mysql]\nsql_mode = "NO_ENGINE_SUBSTITUTION"\n')
+    done = sqlmig("--config", str(config), "--url", mysql_url, "--dir", str(migrations), "up")
+    assert done.returncode == 2 and "[mysql] takes one setting, session" in done.stderr
