@@ -40,6 +40,9 @@ KEYS: dict[str, tuple[str, Any]] = {
     "retries": ("SQLMIG_RETRIES", int),
     # the dialect migration files are written in; `up` on another dialect runs them transpiled
     "source_dialect": ("SQLMIG_SOURCE_DIALECT", str),
+    # [mysql] session = { sql_mode = "..." }: session variables for MySQL/MariaDB URLs; in the
+    # environment as in a URL's query: "sql_mode=...&innodb_lock_wait_timeout=5"
+    "mysql": ("SQLMIG_MYSQL_SESSION", "mysql"),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -69,6 +72,7 @@ class Config:
     retries: int = 0  # extra attempts of a migration that failed on statement_lock_timeout
     faults: str | None = None  # SQLMIG_TEST_FAULT, for the reliability tests only (faults.py)
     source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
+    mysql_session: tuple[tuple[str, str], ...] = ()  # session variables; the URL's own win
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -193,6 +197,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         retries=_retries(values, sources),
         faults=values.get("faults"),
         source_dialect=_source_dialect(values.get("source_dialect")),
+        mysql_session=tuple(values.get("mysql", ())),
         config_file=config_path,
         sources=sources,
     )
@@ -350,6 +355,24 @@ def _unknown_hint(unknown: list[str]) -> str:
     return "; ".join([*guesses, "known settings: " + ", ".join(KEYS)])
 
 
+def _mysql_session(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    """[mysql] session = { NAME = VALUE, ... } (TOML), or NAME=VALUE&... (the environment)."""
+    from urllib.parse import parse_qsl
+
+    hint = 'write [mysql] session = { sql_mode = "NO_ENGINE_SUBSTITUTION" }'
+    if isinstance(value, str):
+        return tuple(parse_qsl(value, keep_blank_values=True))
+    if not isinstance(value, dict) or set(value) - {"session"}:
+        raise UsageError(f"{source}: [mysql] takes one setting, session", hint=hint)
+    session = value.get("session", {})
+    ok = isinstance(session, dict) and all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in session.values()
+    )
+    if not ok:
+        raise UsageError(f"{source}: [mysql] session must map names to values", hint=hint)
+    return tuple((str(k), str(v)) for k, v in session.items())
+
+
 def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
@@ -364,6 +387,8 @@ def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
         return parse_duration(value, f"{source}: {key}")
     if kind == "seconds":
         return parse_seconds(value, f"{source}: {key}")
+    if kind == "mysql":
+        return _mysql_session(value, source)
     if kind == "names":  # a TOML list of strings, or "a,b" in the environment
         items = value if isinstance(value, list) else str(value).split(",")
         if not all(isinstance(item, str) for item in items):

@@ -16,7 +16,8 @@ OVERRIDE = re.compile(
     r"^(?P<version>[0-9]+)_(?P<slug>[a-z0-9_]+)\.(?P<dialect>sqlite|mysql|postgres)"
     r"\.(?P<direction>up|down)\.sql$"
 )
-MAX_VERSION = 2**63 - 1
+# The history stores versions as NUMERIC(38,0) / DECIMAL(38,0) (history.py): 38 digits.
+MAX_VERSION = 10**38 - 1
 NO_TRANSACTION_LINE = "-- sqlmig:no-transaction\n"
 BOM = b"\xef\xbb\xbf"
 # A file is read whole and sent as one query: a bigger one is a data dump, refused before it is
@@ -283,7 +284,7 @@ def discover(folder: Path) -> list[Migration]:
         if version > MAX_VERSION:
             raise MigrationFileError(
                 f"{path}: version {vtext} is too large",
-                hint="versions must fit in a signed 64-bit integer",
+                hint="versions have at most 38 digits (leading zeros aside): renumber this file",
             )
         if version in by_version:
             other = by_version[version].up.path
