@@ -24,6 +24,8 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 KEYS: dict[str, tuple[str, Any]] = {
     "url": ("SQLMIG_URL", str),
     "dir": ("SQLMIG_DIR", str),
+    # the folder's layout: sqlmig, golang-migrate, dbmate, goose, flyway, ...; default: detected
+    "dir_format": ("SQLMIG_DIR_FORMAT", str),
     "table": ("SQLMIG_TABLE", str),
     "lock_timeout": ("SQLMIG_LOCK_TIMEOUT", "seconds"),
     "allow_out_of_order": ("SQLMIG_ALLOW_OUT_OF_ORDER", "bool"),
@@ -38,6 +40,9 @@ KEYS: dict[str, tuple[str, Any]] = {
     "retries": ("SQLMIG_RETRIES", int),
     # the dialect migration files are written in; `up` on another dialect runs them transpiled
     "source_dialect": ("SQLMIG_SOURCE_DIALECT", str),
+    # [mysql] session = { sql_mode = "..." }: session variables for MySQL/MariaDB URLs; in the
+    # environment as in a URL's query: "sql_mode=...&innodb_lock_wait_timeout=5"
+    "mysql": ("SQLMIG_MYSQL_SESSION", "mysql"),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -53,6 +58,7 @@ class Config:
 
     url: str | None = None
     dir: Path = Path("migrations")
+    dir_format: str | None = None  # formats.FORMATS; None = detected from the folder
     table: str = DEFAULT_TABLE
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     allow_out_of_order: bool = False
@@ -66,6 +72,7 @@ class Config:
     retries: int = 0  # extra attempts of a migration that failed on statement_lock_timeout
     faults: str | None = None  # SQLMIG_TEST_FAULT, for the reliability tests only (faults.py)
     source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
+    mysql_session: tuple[tuple[str, str], ...] = ()  # session variables; the URL's own win
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -176,6 +183,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
     return Config(
         url=values.get("url") or None,
         dir=Path(values.get("dir", "migrations")),
+        dir_format=_dir_format(values.get("dir_format"), sources.get("dir_format", "dir_format")),
         table=values.get("table", DEFAULT_TABLE),
         lock_timeout=lock_timeout,
         allow_out_of_order=bool(values.get("allow_out_of_order", False)),
@@ -189,9 +197,22 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         retries=_retries(values, sources),
         faults=values.get("faults"),
         source_dialect=_source_dialect(values.get("source_dialect")),
+        mysql_session=tuple(values.get("mysql", ())),
         config_file=config_path,
         sources=sources,
     )
+
+
+def _dir_format(value: Any, source: str) -> str | None:
+    from .formats import FORMATS
+
+    if value in (None, ""):
+        return None
+    if str(value).lower() not in FORMATS:
+        raise UsageError(
+            f"{source}: unknown folder format {value!r}", hint="use one of: " + ", ".join(FORMATS)
+        )
+    return str(value).lower()
 
 
 def _source_dialect(value: Any) -> str | None:
@@ -335,6 +356,24 @@ def _unknown_hint(unknown: list[str]) -> str:
     return "; ".join([*guesses, "known settings: " + ", ".join(KEYS)])
 
 
+def _mysql_session(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    """[mysql] session = { NAME = VALUE, ... } (TOML), or NAME=VALUE&... (the environment)."""
+    from urllib.parse import parse_qsl
+
+    hint = 'write [mysql] session = { sql_mode = "NO_ENGINE_SUBSTITUTION" }'
+    if isinstance(value, str):
+        return tuple(parse_qsl(value, keep_blank_values=True))
+    if not isinstance(value, dict) or set(value) - {"session"}:
+        raise UsageError(f"{source}: [mysql] takes one setting, session", hint=hint)
+    session = value.get("session", {})
+    ok = isinstance(session, dict) and all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in session.values()
+    )
+    if not ok:
+        raise UsageError(f"{source}: [mysql] session must map names to values", hint=hint)
+    return tuple((str(k), str(v)) for k, v in session.items())
+
+
 def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
     if kind == "bool":
         if isinstance(value, bool):
@@ -349,6 +388,8 @@ def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
         return parse_duration(value, f"{source}: {key}")
     if kind == "seconds":
         return parse_seconds(value, f"{source}: {key}")
+    if kind == "mysql":
+        return _mysql_session(value, source)
     if kind == "names":  # a TOML list of strings, or "a,b" in the environment
         items = value if isinstance(value, list) else str(value).split(",")
         if not all(isinstance(item, str) for item in items):

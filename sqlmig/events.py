@@ -13,6 +13,7 @@ DB_READY = "db_ready"
 DATABASE = "database"  # up/down/redo: the target, redacted, and its server, said first
 LOCK_WAITING = "lock_waiting"
 LOCK_ACQUIRED = "lock_acquired"
+HISTORY_UPGRADED = "history_upgraded"  # a 0.1.0 history table took 38-digit versions
 PLAN = "plan"
 MIGRATION_STARTED = "migration_started"
 MIGRATION_APPLIED = "migration_applied"
@@ -75,6 +76,8 @@ def json_record(event: Event, clean: Clean) -> dict[str, Any]:
     record: dict[str, Any] = {"time": now, "level": event.level, "event": event.kind}
     record["message"] = clean(event.message)
     for key, value in event.fields.items():
+        if key == "version" and isinstance(value, int):  # a string, as in --json (results.py)
+            value = str(value)
         record.setdefault(key, clean(value) if isinstance(value, str) else value)
     return record
 

@@ -18,7 +18,9 @@ OVERRIDE = re.compile(
     r"^(?P<version>[0-9]+)_(?P<slug>[a-z0-9_]+)\.(?P<dialect>sqlite|mysql|postgres)"
     r"\.(?P<direction>up|down)\.sql$"
 )
-MAX_VERSION = 2**63 - 1
+# The history stores versions as NUMERIC(38,0) / DECIMAL(38,0) (history.py): 38 digits.
+MAX_VERSION = 10**38 - 1
+NO_TRANSACTION_LINE = "-- sqlmig:no-transaction\n"
 BOM = b"\xef\xbb\xbf"
 # A file is read whole and sent as one query: a bigger one is a data dump, refused before it is
 # read (a 200 MB file took 430 MB of memory just to be found bad).
@@ -43,6 +45,12 @@ class SqlFile:
     text: str
     checksum: str
     transactional: bool
+    first_line: int = 1  # a section of a file (dbmate, goose): the file's line it starts on
+
+    @property
+    def body(self) -> str:
+        """The text without the empty lines that put a section at its line of the file."""
+        return self.text[self.first_line - 1 :]
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,33 @@ def directives(text: str, path: Path) -> set[str]:
 
 def read_sql_file(path: Path) -> SqlFile:
     """Read, validate and checksum one file; any problem names the file (and byte offset)."""
+    text = read_text(path)
+    return sql_file(path, text, first_line=1)
+
+
+def sql_file(path: Path, text: str, *, first_line: int, transactional: bool = True) -> SqlFile:
+    """`text` (a file, or the section of one that starts at `first_line`) as sqlmig runs it.
+
+    The checksum is that of the sqlmig file holding `text`: for a whole file, its bytes with a
+    BOM stripped and CRLF turned into LF. Another format's "no transaction" (transactional
+    False) counts as the `-- sqlmig:no-transaction` line `convert` writes above the text, so a
+    converted file keeps the checksum. A section runs after one empty line per line above it,
+    so that an error's line number is the file's."""
+    padded = "\n" * (first_line - 1) + text
+    _refuse_late_no_transaction(padded, path)
+    said = "no-transaction" in directives(padded, path)
+    as_file = text if transactional or said else NO_TRANSACTION_LINE + text
+    return SqlFile(
+        path=path,
+        text=padded,
+        checksum=checksum(as_file.encode()),
+        transactional=transactional and not said,
+        first_line=first_line,
+    )
+
+
+def read_text(path: Path) -> str:
+    """A file's text, validated (size, UTF-8, no NUL) with CRLF turned into LF."""
     try:
         _check_size(path)
         data = path.read_bytes()
@@ -124,14 +159,7 @@ def read_sql_file(path: Path) -> SqlFile:
             f"{path} contains a NUL byte (byte offset {nul})",
             hint="migration files must be plain UTF-8 text",
         )
-    text = text.replace("\r\n", "\n")
-    _refuse_late_no_transaction(text, path)
-    return SqlFile(
-        path=path,
-        text=text,
-        checksum=checksum(data),
-        transactional="no-transaction" not in directives(text, path),
-    )
+    return text.replace("\r\n", "\n")
 
 
 def _unreadable(path: Path, exc: OSError) -> MigrationFileError:
@@ -216,8 +244,20 @@ def _not_a_migration(path: Path) -> MigrationFileError:
     if looks is None:
         return MigrationFileError(f"{path}: not a migration file name", hint=NAMING_HINT)
     return MigrationFileError(
-        f"{path}: not a migration file name; it looks like {looks}",
-        hint="sqlmig does not read that layout: " + NAMING_HINT,
+        f"{path}: not a migration file name; it looks like {looks}", hint=_read_hint(looks)
+    )
+
+
+def _read_hint(looks: str) -> str:
+    """Read the folder as the format it looks like, or rename the files into sqlmig's."""
+    from .layouts import read_as
+
+    fmt = read_as(looks)
+    if fmt is None:
+        return "sqlmig does not read that layout: " + NAMING_HINT
+    return (
+        f"read the folder as one with --dir-format {fmt} (or SQLMIG_DIR_FORMAT, dir_format in "
+        f"sqlmig.toml): it is detected when every migration in it is a {fmt} one; or " + NAMING_HINT
     )
 
 
@@ -235,7 +275,7 @@ def _refuse_other_layout(folder: Path) -> None:
     if looks is not None:
         raise MigrationFileError(
             f"migrations folder {folder} has no sqlmig migration; it looks like {looks}",
-            hint="sqlmig does not read that layout: " + NAMING_HINT,
+            hint=_read_hint(looks),
         )
 
 
@@ -271,7 +311,7 @@ def discover(folder: Path) -> list[Migration]:
         if version > MAX_VERSION:
             raise MigrationFileError(
                 f"{path}: version {vtext} is too large",
-                hint="versions must fit in a signed 64-bit integer",
+                hint="versions have at most 38 digits (leading zeros aside): renumber this file",
             )
         if version in by_version:
             other = by_version[version].up.path

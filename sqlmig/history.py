@@ -8,12 +8,13 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from .drivers.base import Driver, MissingTable
-from .errors import UsageError
+from .errors import HistoryError, SqlmigError, UsageError
 
 COLUMNS = (
     "version, name, checksum, down_sql, down_checksum, status, applied_at, applied_by, "
@@ -22,7 +23,7 @@ COLUMNS = (
 LOG_COLUMNS = "id, version, name, event, checksum, happened_at, actor, duration_ms, outcome, detail"
 
 CREATE_TABLE = """CREATE TABLE IF NOT EXISTS {table} (
-    version {bigint} PRIMARY KEY,
+    version {version} PRIMARY KEY,
     name {text} NOT NULL,
     checksum {text} NOT NULL,
     down_sql {text},
@@ -36,7 +37,7 @@ CREATE_TABLE = """CREATE TABLE IF NOT EXISTS {table} (
 )"""
 CREATE_LOG = """CREATE TABLE IF NOT EXISTS {log} (
     id {serial} PRIMARY KEY,
-    version {bigint},
+    version {version},
     name {text},
     event {text} NOT NULL,
     checksum {text},
@@ -46,6 +47,11 @@ CREATE_LOG = """CREATE TABLE IF NOT EXISTS {log} (
     outcome {text} NOT NULL,
     detail {text}
 )"""
+
+# The version column's type before versions had 38 digits (sqlmig 0.1.0: bigint, SQLite's
+# INTEGER): such tables take TYPES["version"] in place, once, under the lock (History.upgrade).
+NARROW_VERSIONS = frozenset({"bigint", "integer"})
+UPGRADE = "upgrade"  # the log event of that change
 
 APPLIED, RUNNING, FAILED = "applied", "running", "failed"
 # how the error of a failed or interrupted down starts in the history row (see repair)
@@ -195,6 +201,7 @@ class History:
             rows = self.driver.query(f"SELECT {COLUMNS} FROM {self.table} ORDER BY version")
         except MissingTable:
             return None
+        # int(): exact from a Decimal (NUMERIC/DECIMAL) and from SQLite's zero-padded TEXT
         return [
             AppliedRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], _text(r[6]), *r[7:]) for r in rows
         ]
@@ -204,7 +211,80 @@ class History:
             rows = self.driver.query(f"SELECT {LOG_COLUMNS} FROM {self.log} ORDER BY id")
         except MissingTable:
             return []
-        return [LogEntry(r[0], r[1], r[2], r[3], r[4], _text(r[5]), *r[6:]) for r in rows]
+        return [
+            LogEntry(r[0], None if r[1] is None else int(r[1]), r[2], r[3], r[4], _text(r[5]),
+                     *r[6:])
+            for r in rows
+        ]  # fmt: skip
+
+    def _v(self, version: int | None) -> Any:
+        """A version as bound: the int, or where the driver stores large ones as text (SQLite
+        above 2**63 - 1) its 38 digits, zero-padded so that they sort as numbers."""
+        above = self.driver.TEXT_VERSIONS_ABOVE
+        if version is None or above is None or version <= above:
+            return version
+        return f"{version:038d}"
+
+    # -- tables written before versions had 38 digits -----------------------------------------
+
+    def upgrade(self, *, by: str) -> list[str]:
+        """Under the lock: tables whose version column is still 0.1.0's bigint take today's
+        type, rows kept, and the log says so; a later run finds them done. Returns their names."""
+        if self.unresolved:
+            return []
+        home = str(self.home)
+        narrow = [
+            i
+            for i, name in enumerate(self.names)
+            if self.driver.column_type(home, name, "version") in NARROW_VERSIONS
+        ]
+        for i in narrow:
+            self._widen(i)
+        names = [self.names[i] for i in narrow]
+        if names:
+            detail = f"version column of {', '.join(names)} widened to 38 digits"
+            self.driver.write(self.event(UPGRADE, version=None, name=None, checksum=None,
+                                         duration_ms=None, detail=detail, by=by))  # fmt: skip
+        return names
+
+    def _widen(self, which: int) -> None:
+        table = (self.table, self.log)[which]
+        try:
+            alter = self.driver.ALTER_VERSION
+            if alter is not None:
+                self.driver.execute(alter.format(table=table, **self.driver.TYPES))
+            else:
+                self._rebuild(which)
+        except HistoryError as exc:
+            raise HistoryError(
+                f"could not upgrade the history table {table} to 38-digit versions: {exc.message}",
+                hint="nothing was changed in it; a view, rule or trigger on it can stop the "
+                "upgrade: drop it, run the command again, then create it again",
+            ) from None
+
+    def _rebuild(self, which: int) -> None:
+        """A database that cannot change a column's type (SQLite): a new table, the rows copied,
+        the old one dropped and the new one renamed, all in one transaction."""
+        name = self.names[which]
+        temp = self.driver.quote(name + "_upgrade")
+        columns = (COLUMNS, LOG_COLUMNS)[which]
+        create = (CREATE_TABLE, CREATE_LOG)[which]
+        old = (self.table, self.log)[which]
+        self.driver.execute("BEGIN")
+        try:
+            for sql in (
+                f"DROP TABLE IF EXISTS {temp}",
+                create.format(table=temp, log=temp, **self.driver.TYPES),
+                f"INSERT INTO {temp} ({columns}) SELECT {columns} FROM {old}",
+                f"DROP TABLE {old}",
+                f"ALTER TABLE {temp} RENAME TO {self.driver.quote(name)}",
+            ):
+                self.driver.execute(sql)
+            self.driver.execute("COMMIT")
+        except BaseException:
+            with suppress(SqlmigError):  # a lost connection has rolled it back already
+                self.driver.execute("ROLLBACK")
+            raise
 
     # Writes go through `record` (inside the migration's transaction) or `execute` (autocommit).
 
@@ -213,7 +293,7 @@ class History:
         return (
             f"INSERT INTO {self._table} ({COLUMNS}) VALUES ({marks})",
             (
-                row.version,
+                self._v(row.version),
                 row.name,
                 row.checksum,
                 row.down_sql,
@@ -240,7 +320,7 @@ class History:
         return (
             f"UPDATE {self._table} SET status = {p}, duration_ms = {p}, statements_done = {p}, "
             f"error = {p} WHERE version = {p}",
-            (status, duration_ms, statements_done, error, version),
+            (status, duration_ms, statements_done, error, self._v(version)),
         )
 
     def set_checksums(
@@ -257,7 +337,7 @@ class History:
         return (
             f"UPDATE {self._table} SET name = {p}, checksum = {p}, down_sql = {p}, "
             f"down_checksum = {p} WHERE version = {p}",
-            (name, checksum, down_sql, down_checksum, version),
+            (name, checksum, down_sql, down_checksum, self._v(version)),
         )
 
     def confirm(self, version: int, status: str, checksum: str) -> tuple[str, tuple[Any, ...]]:
@@ -267,7 +347,7 @@ class History:
         return (
             f"SELECT version FROM {self._table} WHERE version = {p} AND status = {p} "
             f"AND checksum = {p}",
-            (version, status, checksum),
+            (self._v(version), status, checksum),
         )
 
     def confirm_status(self, version: int, status: str) -> tuple[str, tuple[Any, ...]]:
@@ -275,7 +355,7 @@ class History:
         p = self.p
         return (
             f"SELECT version FROM {self._table} WHERE version = {p} AND status = {p}",
-            (version, status),
+            (self._v(version), status),
         )
 
     def confirm_gone(self, version: int) -> tuple[str, tuple[Any, ...]]:
@@ -283,11 +363,11 @@ class History:
         back (a trigger on the history table)."""
         return (
             f"SELECT COUNT(*) FROM {self._table} WHERE version = {self.p} HAVING COUNT(*) = 0",
-            (version,),
+            (self._v(version),),
         )
 
     def delete(self, version: int) -> tuple[str, tuple[Any, ...]]:
-        return f"DELETE FROM {self._table} WHERE version = {self.p}", (version,)
+        return f"DELETE FROM {self._table} WHERE version = {self.p}", (self._v(version),)
 
     def event(
         self,
@@ -305,5 +385,5 @@ class History:
         return (
             f"INSERT INTO {self._log} (version, name, event, checksum, happened_at, actor, "
             f"duration_ms, outcome, detail) VALUES ({marks})",
-            (version, name, event, checksum, now(), by, duration_ms, outcome, detail),
+            (self._v(version), name, event, checksum, now(), by, duration_ms, outcome, detail),
         )

@@ -26,6 +26,16 @@ ONE_FILE = re.compile(r"^[0-9]+[_-][^.]+\.sql$")
 # a numbered migration written in a programming language (Django, knex, Rails, TypeORM, goose)
 CODE_FILE = re.compile(r"^[0-9]+[_-].*\.(py|rb|js|cjs|mjs|ts|go|php|java|cs)$", re.I)
 HEAD_BYTES = 64 * 1024
+# words of a description above -> the --dir-format that reads that layout
+READ_AS = (
+    ("Flyway", "flyway"), ("popx", "popx"), ("dbmate", "dbmate"), ("goose migration (", "goose"),
+    ("diesel", "diesel"), ("Prisma", "prisma"),
+)  # fmt: skip
+
+
+def read_as(description: str) -> str | None:
+    """The --dir-format that reads what `describe_*` described, if sqlmig reads it."""
+    return next((fmt for words, fmt in READ_AS if words in description), None)
 
 
 def rename(path: Path) -> str | None:

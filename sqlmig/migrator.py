@@ -12,13 +12,14 @@ from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
 from .errors import MigrationFileError, SqlmigError, UsageError
-from .events import DATABASE, LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
+from .events import DATABASE, HISTORY_UPGRADED, LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
-from .files import Migration, SqlFile, discover
+from .files import Migration, SqlFile
+from .formats import discover, format_detected
 from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
 from .steps import Runner
-from .urls import parse_url
+from .urls import parse_url, with_session
 
 
 class Migrator:
@@ -29,12 +30,18 @@ class Migrator:
         self.notify: Notify = notify or (lambda _msg: None)
         self.by = actor()
         self.faults = Faults.parse(config.faults)
+        self._said_format = False
 
     # -- plumbing ---------------------------------------------------------------------------
 
     def files(self) -> list[Migration]:
-        found = discover(self.config.dir)
         source, url = getattr(self.config, "source_dialect", None), self.config.url
+        driver = parse_url(url).driver if url else None
+        read = discover(self.config.dir, self.config.dir_format, dialect=driver)
+        found = read.migrations
+        if read.detected and not self._said_format:  # said once per command
+            self._said_format = True
+            self.notify(format_detected(self.config.dir, read.format))
         if source and url and parse_url(url).driver != source:
             from .transpile.runtime import for_target  # sqlglot: only for a cross-dialect run
 
@@ -45,7 +52,8 @@ class Migrator:
     def session(self, *, locked: bool, announce: bool = False) -> Iterator[tuple[Driver, History]]:
         """Connect (and take the lock). A session without the lock changes nothing, so it
         creates no SQLite file either. announce: say first which database this is."""
-        url = parse_url(self.config.require_url())
+        raw = self.config.require_url()
+        url = parse_url(with_session(raw, getattr(self.config, "mysql_session", ())))
         driver = connect(
             url,
             table=self.config.table,
@@ -61,11 +69,19 @@ class Migrator:
                 with driver.lock(self.config.lock_timeout, self._on_lock_wait(waited)):
                     self.notify(_lock_acquired(start, waited))
                     self.faults.hit("after_lock")
+                    self._upgrade(history)
                     yield driver, history
             else:
                 yield driver, history
         finally:
             driver.close()
+
+    def _upgrade(self, history: History) -> None:
+        """A history of 0.1.0 (64-bit versions) takes 38-digit ones, under the lock, once."""
+        names = history.upgrade(by=self.by)
+        if names:
+            message = f"upgraded the history table ({', '.join(names)}) to 38-digit versions"
+            self.notify(Event(HISTORY_UPGRADED, message, {"tables": names}))
 
     def _on_lock_wait(self, waited: list[str]) -> Callable[[str], None]:
         def on_wait(message: str) -> None:

@@ -49,4 +49,14 @@ class Result:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        for key in ("steps", "rows", "entries"):
+            data[key] = [
+                {**item, "version": version_text(item.get("version"))} for item in data[key]
+            ]
         return {k: v for k, v in data.items() if v not in ([], None) or k in ("ok", "command")}
+
+
+def version_text(version: Any) -> Any:
+    """A version in JSON: a string of digits ("20260506000000000001"), since a JavaScript
+    reader's numbers are doubles and round anything above 2**53; None stays null."""
+    return str(version) if isinstance(version, int) and not isinstance(version, bool) else version

@@ -10,7 +10,8 @@ from pathlib import Path
 from . import docs
 from .errors import UsageError
 from .events import Event, Notify
-from .files import Migration, discover
+from .files import Migration
+from .formats import SQLMIG_LAYOUT, discover, format_of
 from .results import Result
 
 CONFIG_TEMPLATE = """\
@@ -111,8 +112,17 @@ def new(
     allow_mixed: bool = False,
     now: datetime | None = None,
     notify: Notify | None = None,
+    dir_format: str | None = None,
 ) -> Result:
-    existing = discover(directory)
+    fmt = format_of(directory, dir_format)
+    if fmt not in SQLMIG_LAYOUT:
+        raise UsageError(
+            f"{directory} is read as a {fmt} folder; `sqlmig new` writes only sqlmig's "
+            "NNNN_name.up.sql / .down.sql pairs, which that format does not read",
+            hint=f"create the file as {fmt} names it, or move the folder to sqlmig's layout "
+            f"once with `sqlmig convert --from {fmt} {directory} --to NEW_FOLDER`",
+        )
+    existing = discover(directory, fmt).migrations
     slug = slugify(name)
     if existing and not allow_mixed:
         _refuse_mixing(existing[-1], timestamp)

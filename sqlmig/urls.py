@@ -177,3 +177,19 @@ def _unquoted(value: str) -> str:
     if len(value) > 1 and value[0] == value[-1] == "'":
         return re.sub(r"\\(.)", r"\1", value[1:-1])
     return value
+
+
+def with_session(raw: str, settings: tuple[tuple[str, str], ...]) -> str:
+    """A MySQL URL with the configured session variables added as `session.NAME=VALUE`, unless
+    the URL sets that variable itself (the URL wins); other URLs unchanged."""
+    from urllib.parse import parse_qsl, urlencode
+
+    if not settings or not raw.lower().startswith(("mysql:", "mariadb:")):
+        return raw
+    own = {k.removeprefix("session.") for k, _ in parse_qsl(urlsplit(raw).query)}
+    extra = [(f"session.{k}", v) for k, v in settings if k not in own]
+    if not extra:
+        return raw
+    base, _, fragment = raw.partition("#")
+    joined = base + ("&" if urlsplit(base).query else "?") + urlencode(extra)
+    return joined + (f"#{fragment}" if fragment else "")

@@ -56,6 +56,16 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    dir_format: Annotated[
+        str | None,
+        typer.Option(
+            "--dir-format",
+            metavar="FORMAT",
+            help="The folder's layout: sqlmig, golang-migrate, dbmate, goose, flyway, diesel, "
+            "prisma or popx (env SQLMIG_DIR_FORMAT). Default: detected from the files.",
+            show_default=False,
+        ),
+    ] = None,
     table: Annotated[
         str | None,
         typer.Option(
@@ -139,6 +149,7 @@ def main_options(
     flags = {
         "url": url,
         "dir": str(dir) if dir else None,
+        "dir_format": dir_format,
         "table": table,
         "config": str(config_file) if config_file else None,
         "lock_timeout": lock_timeout,
@@ -159,7 +170,17 @@ def plain_help(typer_app: typer.Typer = app) -> typer.Typer:
 
 
 GLOBAL_VALUE_OPTIONS = {
-    *("--url", "-u", "--dir", "-d", "--table", "--config", "--lock-timeout", "--log-format"),
+    *(
+        "--url",
+        "-u",
+        "--dir",
+        "-d",
+        "--dir-format",
+        "--table",
+        "--config",
+        "--lock-timeout",
+        "--log-format",
+    ),
     *("--show-completion", "--install-completion"),
 }
 GLOBAL_FLAGS = {"--json", "--quiet", "-q", "--verbose", "-v"}

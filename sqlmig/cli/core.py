@@ -64,7 +64,12 @@ def new(
     run(
         ctx,
         lambda cfg, n: scaffold.new(
-            cfg.dir, name, timestamp=timestamp, allow_mixed=allow_mixed, notify=n
+            cfg.dir,
+            name,
+            timestamp=timestamp,
+            allow_mixed=allow_mixed,
+            notify=n,
+            dir_format=cfg.dir_format,
         ),
     )
 

@@ -226,3 +226,56 @@ def transpile(
         ),
         exit_code=lambda result: 0 if result.ok else 1,
     )
+
+
+# -- convert (another tool's folder into sqlmig's layout) -------------------------------------
+
+
+@app.command()
+def convert(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The folder to convert.")],
+    from_: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="FORMAT",
+            help="Its format: golang-migrate, dbmate, goose, flyway, diesel, prisma or popx.",
+        ),
+    ],
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            metavar="OUTDIR",
+            help="Where to write sqlmig's files (new or empty). Default: --dir (./migrations).",
+            show_default=False,
+        ),
+    ] = None,
+    dialect: Annotated[
+        str | None,
+        typer.Option(
+            "--dialect",
+            metavar="DIALECT",
+            help="popx: whose files to write (postgres, mysql, sqlite). Default: the URL's.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write another tool's migration folder once in sqlmig's NNNN_name.up.sql layout.
+
+    Versions are kept, names made sqlmig names (a table shows what changed); an existing file
+    is never overwritten (then nothing is written). Each up file keeps the checksum its
+    migration has when sqlmig reads the old folder natively.
+
+    Example: sqlmig convert --from dbmate db/migrations --to migrations
+    """
+    from ..formats.convert import convert as run_convert
+
+    def action(cfg, _n):  # type: ignore[no-untyped-def]
+        from ..urls import parse_url
+
+        kind = dialect or (parse_url(cfg.url).driver if cfg.url else None)
+        return run_convert(directory, from_.lower(), to or cfg.dir, dialect=kind)
+
+    run(ctx, action)

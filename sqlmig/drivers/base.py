@@ -5,6 +5,10 @@ How to add a driver (the conformance suite in tests/integration/test_conformance
    (the driver's placeholder, "?" or "%s") and `ATOMIC_DDL`: False where DDL commits by itself
    (MySQL), which makes the Runner run every file statement by statement behind a `running`
    row. Register it in DRIVERS in drivers/__init__.py and its URL schemes in urls.SCHEMES.
+   TYPES["version"] holds every integer of up to 38 digits exactly and sorts them as numbers;
+   `TEXT_VERSIONS_ABOVE` (None, or the largest version bound as an integer: SQLite's 2**63 - 1)
+   and `ALTER_VERSION` (the statement that widens an older history's column, None to rebuild the
+   table) with `column_type(schema, table, column)` let History upgrade a 0.1.0 history.
 2. `connect()` raises ConnectError (exit 6) with the URL redacted; never read the environment.
    The classmethod `probe(url, timeout=)` (for `sqlmig wait`) connects once, bounded by about
    `timeout` s: None when ready to migrate, the reason when the server answers but is not (a
@@ -138,6 +142,8 @@ class Driver(Protocol):
     PARAM: ClassVar[str]
     MAX_IDENTIFIER_BYTES: ClassVar[int]
     ATOMIC_DDL: ClassVar[bool]
+    ALTER_VERSION: ClassVar[str | None]
+    TEXT_VERSIONS_ABOVE: ClassVar[int | None]
     url: DatabaseUrl
     absent: str | None
 
@@ -156,6 +162,8 @@ class Driver(Protocol):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def column_type(self, schema: str, table: str, column: str) -> str | None: ...
 
     home: str | None
 

@@ -32,8 +32,10 @@ MAX_LOCK_NAME = 64  # MySQL 8 rejects longer GET_LOCK names
 IDLE_FOREVER = 31536000  # the largest wait_timeout the server takes (a year)
 COM_RESET_CONNECTION = 0x1F
 PARSE_ERROR = 1064
+# \s, not \s+, under the *: (\s+)* tried every split of a run of blank lines (a statement after
+# 30 of them, as a dbmate or goose down section runs, took minutes)
 XA = re.compile(
-    r"(?:\s+|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*XA(?:\s+|/\*.*?\*/)+"
+    r"(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*XA(?:\s|/\*.*?\*/)+"
     r"(START|BEGIN|END|PREPARE|COMMIT|ROLLBACK)\b(.*)$",
     re.I | re.S,
 )
@@ -41,6 +43,15 @@ XA_TAIL = re.compile(r"(?:\s+(?:JOIN|RESUME|SUSPEND|FOR\s+MIGRATE|ONE\s+PHASE))*
 NEAR = re.compile(r"near '(.*)' at line (\d+)$", re.S)
 NO_SUCH_TABLE, UNKNOWN_DATABASE = 1146, 1049
 CONNECTION_LOST = {2006, 2013, 2014, 2055, 1927}
+COLUMN_TYPE = (
+    "SELECT DATA_TYPE FROM information_schema.COLUMNS "
+    "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND COLUMN_NAME = %s"
+)
+# Session variables from the URL: `?sql_mode=...` and `?session.NAME=VALUE` for any other.
+SESSION_PREFIX = "session."
+VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+BAD_SETTING = {1193, 1231, 1232, 1238, 1621}  # unknown, bad value, bad type, read-only, global
 HOLDER = (
     "SELECT ID, USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK(%s)"
 )
@@ -53,7 +64,11 @@ class MysqlDriver:
         "text": "LONGTEXT",
         "timestamp": "VARCHAR(40)",  # ISO 8601 UTC text, as on SQLite: no server time zone games
         "serial": "BIGINT AUTO_INCREMENT",
+        "version": "DECIMAL(38,0)",  # PyMySQL reads it as Decimal: History turns it into int
     }
+    # how an older history's BIGINT version column takes the type above (in place)
+    ALTER_VERSION: ClassVar[str | None] = "ALTER TABLE {table} MODIFY version {version}"
+    TEXT_VERSIONS_ABOVE: ClassVar[int | None] = None
     PARAM: ClassVar[str] = "%s"
     MAX_IDENTIFIER_BYTES: ClassVar[int] = 64
     ATOMIC_DDL: ClassVar[bool] = False
@@ -79,11 +94,15 @@ class MysqlDriver:
         statement_lock_timeout: float | None = None,
         create: bool = True,  # a server's database is never created (ConnectError names it)
     ) -> MysqlDriver:
+        settings = session_settings(url)  # a bad name is a usage error before connecting
         conn = _connect(url)
         own = f"SET NAMES {conn.charset}, autocommit = 1"
         if statement_lock_timeout is not None:  # bounds waits for metadata (DDL) locks
             own += f", lock_wait_timeout = {max(1, math.ceil(statement_lock_timeout))}"
         try:
+            for name, value in settings.items():  # one by one: an error names its setting
+                _set(conn, name, value)
+                own += f", SESSION {name} = {_value(conn, value)}"
             _fetch(conn, own)
             return cls(conn, url, table, own)
         except pymysql.Error as exc:
@@ -197,6 +216,11 @@ class MysqlDriver:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self._errors():
             _fetch(self.conn, sql, tuple(params) or None)
+
+    def column_type(self, schema: str, table: str, column: str) -> str | None:
+        """The type of schema.table.column, lower case (`bigint`); None when there is none."""
+        rows = self.query(COLUMN_TYPE, (schema, table, column))
+        return str(rows[0][0]).lower() if rows else None
 
     def between(self) -> None:
         """Never called: no file runs in one transaction with another where DDL commits."""
@@ -439,12 +463,53 @@ def _options(url: DatabaseUrl) -> dict[str, Any]:
     }
     if query.pop("unix_socket", None):
         raise UsageError("unix_socket is not supported in the URL yet; use host and port")
+    for key in [k for k in query if k == "sql_mode" or k.startswith(SESSION_PREFIX)]:
+        del query[key]  # session settings: see session_settings()
     if query:
         raise UsageError(
             f"unknown MySQL URL option(s): {', '.join(sorted(query))}",
-            hint="supported: charset, connect_timeout",
+            hint="supported: charset, connect_timeout, sql_mode, session.VARIABLE (any session "
+            "variable, e.g. session.innodb_lock_wait_timeout=5)",
         )
     return options
+
+
+def session_settings(url: DatabaseUrl) -> dict[str, str]:
+    """The session variables the URL sets (`?sql_mode=...&session.time_zone=%2B00:00`), checked
+    for a well-formed name; the server checks the name and value at connect (see _set)."""
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(urlsplit(url.raw).query, keep_blank_values=True):
+        if key != "sql_mode" and not key.startswith(SESSION_PREFIX):
+            continue
+        name = key.removeprefix(SESSION_PREFIX)
+        if not VARIABLE.match(name):
+            raise UsageError(
+                f"bad MySQL session variable name {name!r} in the URL option {key!r}",
+                hint="name a session variable: letters, digits and _, e.g. "
+                "?session.innodb_lock_wait_timeout=5",
+            )
+        out[name] = value
+    return out
+
+
+def _value(conn: Any, value: str) -> str:
+    """A number as a number (integer variables refuse a string), anything else quoted."""
+    return value if NUMBER.match(value) else conn.escape(value)
+
+
+def _set(conn: Any, name: str, value: str) -> None:
+    """Set one session variable from the URL; the server's refusal is a usage error naming it."""
+    try:
+        _fetch(conn, f"SET SESSION {name} = {_value(conn, value)}")
+    except pymysql.Error as exc:
+        if _code(exc) not in BAD_SETTING and _code(exc) != PARSE_ERROR:
+            raise
+        conn.close()
+        option = "sql_mode" if name == "sql_mode" else f"{SESSION_PREFIX}{name}"
+        raise UsageError(
+            f"the URL's MySQL session setting {option}={value!r} was refused: {_message(exc)}",
+            hint="fix or remove it in the URL; nothing was run",
+        ) from None
 
 
 def _holder(conn: Any, name: str) -> str:

@@ -26,7 +26,15 @@ class SqliteDriver:
         "text": "TEXT",
         "timestamp": "TEXT",
         "serial": "INTEGER",
+        # No declared type: no affinity, so SQLite stores what it is given unchanged. Versions up
+        # to 2**63 - 1 are INTEGERs; above, TEXT of 38 digits, zero-padded (TEXT_VERSIONS_ABOVE):
+        # SQLite sorts every TEXT after every INTEGER, and equal-length digit strings in numeric
+        # order, so ORDER BY version and max(version) stay right. An INTEGER column would turn
+        # the larger ones into REAL (rounded); all-TEXT would sort 10 before 9.
+        "version": "",
     }
+    ALTER_VERSION: ClassVar[str | None] = None  # no ALTER COLUMN: History rebuilds the table
+    TEXT_VERSIONS_ABOVE: ClassVar[int | None] = 2**63 - 1
     PARAM: ClassVar[str] = "?"
     MAX_IDENTIFIER_BYTES: ClassVar[int] = 255
     ATOMIC_DDL: ClassVar[bool] = True  # DDL rolls back with the transaction
@@ -157,6 +165,13 @@ class SqliteDriver:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self._errors():
             self.conn.execute(sql, params)
+
+    def column_type(self, schema: str, table: str, column: str) -> str | None:
+        """The declared type of schema.table.column, lower case (`integer`, or `` for none);
+        None when there is no such column."""
+        sql = "SELECT type FROM pragma_table_info(?, ?) WHERE name = ?"
+        rows = self.query(sql, (table, schema, column))
+        return str(rows[0][0]).lower() if rows else None
 
     def still_ours(self) -> bool:
         return self.conn.in_transaction  # run_script stops at the statement that ended it

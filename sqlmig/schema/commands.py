@@ -11,7 +11,8 @@ from ..config import Config
 from ..drivers import connect
 from ..errors import DriftError, SqlmigError, UsageError
 from ..events import Notify
-from ..files import discover
+from ..files import Migration
+from ..formats import discover
 from ..history import APPLIED, History
 from ..results import Result
 from ..urls import parse_url
@@ -51,7 +52,7 @@ def verify(
 ) -> Result:
     from . import verify as checks
 
-    files = discover(config.dir)
+    files = _files(config)
     problems, notes = checks.run(
         _fresh(config, scratch_url), files, start=start, notify=notify or (lambda _m: None)
     )
@@ -114,7 +115,7 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
     """What differs between the live schema and its applied migrations built on a scratch
     database, and how many migrations are applied."""
     live, applied = live_snapshot(config)
-    files = {m.version: m for m in discover(config.dir)}
+    files = {m.version: m for m in _files(config)}
     missing = [v for v in applied if v not in files]
     if missing:
         raise DriftError(
@@ -145,7 +146,7 @@ def diff(
     if not desired.is_file():
         raise UsageError(f"{desired} does not exist", hint="write the schema you want in it")
     text = desired.read_text("utf-8")
-    files = discover(config.dir)
+    files = _files(config)
     with (
         scratch(config.url, scratch_url, table=config.table) as url_a,
         builder(url_a, config.table) as have,
@@ -205,3 +206,11 @@ def _write_pair(
     if reviews:
         lines.append(f"{reviews} statement(s) are marked `-- sqlmig:review`: read them first")
     return Result("diff", ok=not problems, current=label, messages=[*problems, *lines])
+
+
+def _files(config: Config) -> list[Migration]:
+    """The folder's migrations as `up` reads them (its format, the URL's dialect for popx)."""
+    from ..urls import parse_url
+
+    driver = parse_url(config.url).driver if config.url else None
+    return discover(config.dir, config.dir_format, dialect=driver).migrations

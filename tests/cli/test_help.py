@@ -32,6 +32,7 @@ CORE = ["init", "new", "up", "down", "redo", "status", "current", "history", "va
 CORE += ["repair", "baseline", "wait", "create", "lint", "verify", "diff", "transpile"]
 CORE += ["schema dump"]
 CORE += ["mark"]
+CORE += ["convert"]
 
 
 def test_the_command_list_is_complete() -> None:

@@ -17,7 +17,7 @@ STR: tuple[type, ...] = (str,)
 # The documented shape (README "JSON shape"). A key ending in "?" may be left out; lists are
 # only present when they have items. [shape] is a non-empty list of items of that shape.
 STEP = {
-    "version": INT,
+    "version": STR,  # digits as a string: exact for JavaScript readers too
     "name": STR,
     "label": STR,
     "direction": STR,
@@ -26,7 +26,7 @@ STEP = {
     "sql": (str, NONE),
 }
 ROW = {
-    "version": INT,
+    "version": STR,
     "name": STR,
     "label": STR,
     "state": STR,
@@ -37,7 +37,7 @@ ROW = {
 }
 ENTRY = {
     "id": INT,
-    "version": (int, NONE),
+    "version": (str, NONE),
     "name": (str, NONE),
     "event": STR,
     "checksum": (str, NONE),
@@ -160,7 +160,7 @@ def test_json_of_every_command(db_url: str, tmp_path: Path) -> None:
 
     doc = success(cli, "up")
     assert doc["dry_run"] is False
-    assert [s["version"] for s in doc["steps"]] == [1, 2]
+    assert [s["version"] for s in doc["steps"]] == ["1", "2"]
     assert all(s["sql"] is None and s["duration_ms"] >= 0 for s in doc["steps"])
     assert doc["current"] == "0002_create_b"
 
@@ -191,30 +191,30 @@ def test_json_of_every_command(db_url: str, tmp_path: Path) -> None:
     success(cli, "down", "--all", "--yes")
     doc = success(cli, "baseline", "2")
     assert [(s["version"], s["direction"]) for s in doc["steps"]] == [
-        (1, "baseline"),
-        (2, "baseline"),
+        ("1", "baseline"),
+        ("2", "baseline"),
     ]
     assert doc["current"] == "0002_create_b"
 
     entries = success(cli, "history")["entries"]
     assert [(e["event"], e["version"]) for e in entries] == [
-        ("up", 1),
-        ("up", 2),
-        ("down", 2),
-        ("down", 1),
-        ("up", 1),
-        ("up", 2),
-        ("down", 2),  # redo
-        ("up", 2),
-        ("down", 2),  # down --all
-        ("down", 1),
-        ("baseline", 1),  # recorded, never run: no "up" event
-        ("baseline", 2),
+        ("up", "1"),
+        ("up", "2"),
+        ("down", "2"),
+        ("down", "1"),
+        ("up", "1"),
+        ("up", "2"),
+        ("down", "2"),  # redo
+        ("up", "2"),
+        ("down", "2"),  # down --all
+        ("down", "1"),
+        ("baseline", "1"),  # recorded, never run: no "up" event
+        ("baseline", "2"),
     ]
     ids = [e["id"] for e in entries]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert all(e["outcome"] == "ok" for e in entries)
-    assert [e["name"] for e in entries if e["version"] == 1] == ["create_a"] * 5
+    assert [e["name"] for e in entries if e["version"] == "1"] == ["create_a"] * 5
 
 
 def test_json_errors_have_the_documented_shape_and_exit_code(db_url: str, migrations: Path) -> None:

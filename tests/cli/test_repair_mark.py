@@ -122,7 +122,7 @@ def test_repair_exits_4_and_points_to_mark_when_a_file_is_missing(
     assert rows(any_url) == [(1, "a", "applied")]
     by_hand(any_url, "DROP TABLE a")  # reverted by hand, as that hint has it
     doc = json.loads(cli("--json", "mark", "1", "--pending").stdout)
-    assert [(s["version"], s["name"], s["label"]) for s in doc["steps"]] == [(1, "a", "0001_a")]
+    assert [(s["version"], s["name"], s["label"]) for s in doc["steps"]] == [("1", "a", "0001_a")]
     assert doc["messages"] == ["marked 0001_a pending (its row was applied): it has no file, so "
                                "`up` will not run it"]  # fmt: skip
     assert rows(any_url) == []
@@ -195,7 +195,7 @@ def test_mark_pending_keeps_the_stored_down_sql_in_the_log(any_url: str, migrati
     expect(cli, 0, "up")
     doc = json.loads(cli("--json", "mark", "1", "--pending").stdout)
     assert doc["ok"] is True
-    assert [(s["version"], s["direction"]) for s in doc["steps"]] == [(1, "pending")]
+    assert [(s["version"], s["direction"]) for s in doc["steps"]] == [("1", "pending")]
     assert "current" not in doc
     detail = log(any_url)[-1][3]
     assert "reason: none given" in detail
@@ -211,7 +211,7 @@ def test_mark_applied_records_a_file_without_running_it(any_url: str, migrations
     doc = json.loads(cli("--json", "mark", "1", "--applied", "--reason", "ran by hand").stdout)
     assert doc["ok"] is True
     assert [(s["version"], s["label"], s["direction"]) for s in doc["steps"]] == [
-        (1, "0001_a", "applied")
+        ("1", "0001_a", "applied")
     ]
     assert doc["current"] == "0001_a"
     assert rows(any_url) == [(1, "a", "applied")]

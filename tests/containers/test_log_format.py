@@ -40,10 +40,10 @@ def test_up_down_and_failure_as_json_events(db_url: str, migrations: Path) -> No
     kinds = [(r["event"], r.get("version")) for r in records if r["level"] != "debug"]
     assert kinds == [
         ("database", None),  # the target first, as Flyway's "Database:" line
-        ("migration_started", 1),
-        ("migration_applied", 1),
-        ("migration_started", 2),
-        ("migration_failed", 2),
+        ("migration_started", "1"),  # versions are strings, as in --json
+        ("migration_applied", "1"),
+        ("migration_started", "2"),
+        ("migration_failed", "2"),
         ("error", None),
     ], kinds
     by_kind = {r["event"]: r for r in records}
@@ -63,7 +63,7 @@ def test_up_down_and_failure_as_json_events(db_url: str, migrations: Path) -> No
     down = sqlmig("--url", url, "--dir", str(migrations), "down", env=_env_json())
     assert down.returncode == 0, down.stderr
     events = [(r["event"], r.get("version")) for r in _records(down.stderr)]
-    assert ("revert_started", 1) in events and ("migration_reverted", 1) in events
+    assert ("revert_started", "1") in events and ("migration_reverted", "1") in events
     reverted = next(r for r in _records(down.stderr) if r["event"] == "migration_reverted")
     assert reverted["direction"] == "down" and isinstance(reverted["duration_ms"], int)
     assert down.stdout.startswith("down 0001_users"), "results stay on stdout, as text"

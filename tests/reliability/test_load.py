@@ -31,7 +31,9 @@ def _loop(url: str, migrations: Path, log: list[tuple[int, list[int]]]) -> None:
             *args(url, migrations, "--lock-timeout", "60", "--json", "up", "--steps", "1")
         )
         applied = (
-            [s["version"] for s in json.loads(done.stdout).get("steps", [])] if done.stdout else []
+            [int(s["version"]) for s in json.loads(done.stdout).get("steps", [])]
+            if done.stdout
+            else []
         )
         log.append((done.returncode, applied))
         if done.returncode != 0 or not applied:

@@ -184,16 +184,21 @@ def test_down_must_match_its_up_name_exactly(tmp_path: Path, down_name: str) -> 
     assert file_error(tmp_path).message == f"{down}: down file without its up file"
 
 
-def test_largest_signed_64_bit_version_is_accepted(tmp_path: Path) -> None:
-    put(tmp_path, f"{2**63 - 1}_max.up.sql")
-    assert [m.version for m in discover(tmp_path)] == [9223372036854775807]
+def test_versions_of_38_digits_are_accepted(tmp_path: Path) -> None:
+    put(tmp_path, f"{2**63 - 1}_max64.up.sql")
+    put(tmp_path, f"{2**63}_over64.up.sql")
+    put(tmp_path, "20260506000000000001_popx.up.sql")  # popx's 20 digits
+    put(tmp_path, f"{'0' * 10}{10**38 - 1}_widest.up.sql")  # leading zeros do not count
+    assert [m.version for m in discover(tmp_path)] == [
+        2**63 - 1, 2**63, 20260506000000000001, 10**38 - 1
+    ]  # fmt: skip
 
 
-def test_version_beyond_signed_64_bits_is_an_error(tmp_path: Path) -> None:
-    path = put(tmp_path, "9223372036854775808_big.up.sql")
+def test_version_of_39_digits_is_an_error(tmp_path: Path) -> None:
+    path = put(tmp_path, f"{10**38}_big.up.sql")
     error = file_error(tmp_path)
-    assert error.message == f"{path}: version 9223372036854775808 is too large"
-    assert error.hint == "versions must fit in a signed 64-bit integer"
+    assert error.message == f"{path}: version {10**38} is too large"
+    assert error.hint == "versions have at most 38 digits (leading zeros aside): renumber this file"
 
 
 # --- contents ---------------------------------------------------------------------------------

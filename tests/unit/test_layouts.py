@@ -76,9 +76,14 @@ def test_no_command_exits_0_on_another_tools_folder(
 ) -> None:
     folder = _folder(tmp_path, LAYOUTS[layout][0])
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    done = sqlmig("--url", url, "--dir", str(folder), *command)
+    # a diesel folder is read as one when detected (tests/cli/test_formats.py): told to read
+    # sqlmig's layout, it is still named, with the option that reads it
+    told = ["--dir-format", "sqlmig"] if layout == "diesel" else []
+    done = sqlmig("--url", url, "--dir", str(folder), *told, *command)
     assert done.returncode == 2, done.stdout + done.stderr
     assert LAYOUTS[layout][1] in done.stderr, done.stderr
+    if layout == "diesel" and command[0] != "lint":
+        assert "--dir-format diesel" in done.stderr, done.stderr
 
 
 def test_a_dir_one_level_too_high_names_the_folder_to_give(tmp_path: Path) -> None:

@@ -1,0 +1,81 @@
+"""goose: one file per migration, `{version}_{name}.sql`, with `-- +goose Up` and
+`-- +goose Down` sections; `-- +goose NO TRANSACTION` runs the file without a transaction.
+`StatementBegin`/`StatementEnd` blocks stay in the text (comments): sqlmig's splitter keeps
+a function body or a trigger whole as goose does. Go migrations are refused by name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import MigrationFileError
+from ..files import Migration, SqlFile, read_text, sql_file
+from .base import refuse_duplicates, sql_files, version_of
+from .sections import Section, cut
+
+NAME = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.+)\.sql$")
+GO_FILE = re.compile(r"^[0-9]+_.+\.go$")
+MARKER = re.compile(
+    r"^--[ \t]*\+goose[ \t]+(?P<direction>up|down)\b(?P<options>[^\n]*)$", re.M | re.I
+)
+ANNOTATION = re.compile(r"^--[ \t]*\+goose[ \t]+(?P<what>[^\n]*?)[ \t]*$", re.M)
+KNOWN = {"up", "down", "statementbegin", "statementend", "no transaction", "envsub off"}
+HINT = "goose names its SQL files {version}_{name}.sql, each with a `-- +goose Up` section"
+
+
+def read(folder: Path, dialect: str | None = None) -> list[Migration]:
+    code = sorted(p.name for p in folder.iterdir() if GO_FILE.match(p.name))
+    if code:
+        raise MigrationFileError(
+            f"{folder / code[0]}: a goose migration written in Go, which sqlmig cannot run",
+            hint="write it as a .sql migration, or keep running this folder with goose",
+        )
+    return refuse_duplicates(_migration(path) for path in sql_files(folder))
+
+
+def _migration(path: Path) -> Migration:
+    match = NAME.match(path.name)
+    if match is None:
+        raise MigrationFileError(f"{path}: not a goose file name", hint=HINT)
+    text = read_text(path)
+    transactional = _annotations(text, path)
+    sections = cut(text, path, MARKER, "-- +goose")
+    if "up" not in sections:
+        raise MigrationFileError(f"{path}: no `-- +goose Up` section", hint=HINT)
+    down = sections.get("down")
+    return Migration(
+        version=version_of(match["version"], path),
+        version_text=match["version"],
+        name=match["name"],
+        up=_file(path, sections["up"], transactional),
+        down=_file(path, down, transactional) if down else _no_down(path),
+    )
+
+
+def _annotations(text: str, path: Path) -> bool:
+    """Whether the file runs in a transaction; an annotation sqlmig does not honour is an
+    error (ENVSUB ON would change the SQL goose runs)."""
+    transactional = True
+    for m in ANNOTATION.finditer(text):
+        what = " ".join(m["what"].split()).lower()
+        if what.split(" ")[0] in ("up", "down"):
+            what = what.split(" ")[0]
+        if what not in KNOWN:
+            line = text.count("\n", 0, m.start()) + 1
+            raise MigrationFileError(
+                f"{path}:{line}: sqlmig does not support the goose annotation "
+                f"{m.group(0).strip()!r}",
+                hint="sqlmig reads -- +goose Up, Down, StatementBegin, StatementEnd and "
+                "NO TRANSACTION",
+            )
+        transactional = transactional and what != "no transaction"
+    return transactional
+
+
+def _file(path: Path, s: Section, transactional: bool) -> SqlFile:
+    return sql_file(path, s.text, first_line=s.first_line, transactional=transactional)
+
+
+def _no_down(path: Path) -> SqlFile:
+    """No down section: the tool's down runs nothing and records the revert; so does sqlmig's."""
+    return sql_file(path, "", first_line=1)

@@ -1,0 +1,81 @@
+"""popx (ory): `{version}_{name}.up.sql` for every database, `{version}_{name}.{dialect}.up.sql`
+for one (it beats the generic file there); `.autocommit.` runs the file without a transaction.
+A version with a file for other databases only is not a migration on this one, as in popx."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import MigrationFileError, UsageError
+from ..files import Migration, SqlFile, read_sql_file
+from .base import refuse_duplicates, sql_files, version_of, without_transaction
+
+NAME = re.compile(
+    r"^(?P<version>[0-9]+)_(?P<name>[^.]+)(?:\.(?!autocommit\.)(?P<dialect>[a-z0-9]+))?(?P<autocommit>\.autocommit)?"
+    r"\.(?P<direction>up|down)\.sql$"
+)
+# popx's spellings of a dialect -> its canonical one
+DIALECTS = {
+    "postgres": "postgres", "postgresql": "postgres", "pg": "postgres",
+    "cockroach": "cockroach", "cockroachdb": "cockroach", "crdb": "cockroach",
+    "mysql": "mysql", "sqlite3": "sqlite3", "sqlite": "sqlite3",
+}  # fmt: skip
+# sqlmig's driver -> popx's dialect
+OF_DRIVER = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}
+HINT = "popx names its files {version}_{name}[.{dialect}][.autocommit].up.sql (and .down.sql)"
+
+
+def read(folder: Path, dialect: str | None = None) -> list[Migration]:
+    """The migrations for `dialect` (sqlmig's driver name, or popx's own dialect)."""
+    want = _dialect(dialect)
+    chosen: dict[tuple[str, str], dict[str, tuple[bool, Path]]] = {}
+    for path in sql_files(folder):
+        match = NAME.match(path.name)
+        if match is None:
+            raise MigrationFileError(f"{path}: not a popx file name", hint=HINT)
+        kind = _canonical(match["dialect"], path)
+        if kind not in (None, want):
+            continue  # another database's file
+        key = (match["version"], match["name"])
+        slot = chosen.setdefault(key, {})
+        best = slot.get(match["direction"])
+        if best is None or (kind is not None and not best[0]):  # .<dialect>. beats generic
+            slot[match["direction"]] = (kind is not None, path)
+    return refuse_duplicates(_migration(v, n, s) for (v, n), s in chosen.items() if "up" in s)
+
+
+def _dialect(dialect: str | None) -> str:
+    if dialect is None:
+        raise UsageError(
+            "a popx folder holds files per database: which database's files to read is not known",
+            hint="give a database URL (--url), whose kind chooses the files",
+        )
+    return OF_DRIVER.get(dialect) or _canonical(dialect, Path(dialect)) or dialect
+
+
+def _canonical(dialect: str | None, path: Path) -> str | None:
+    if dialect is None:
+        return None
+    if dialect not in DIALECTS:
+        raise MigrationFileError(
+            f"{path}: unknown popx dialect {dialect!r}",
+            hint="popx's dialects: postgres, cockroach, mysql, sqlite3",
+        )
+    return DIALECTS[dialect]
+
+
+def _migration(vtext: str, name: str, paths: dict[str, tuple[bool, Path]]) -> Migration:
+    down = paths.get("down")
+    return Migration(
+        version=version_of(vtext, paths["up"][1]),
+        version_text=vtext,
+        name=name,
+        up=_read(paths["up"][1]),
+        down=_read(down[1]) if down else None,
+    )
+
+
+def _read(path: Path) -> SqlFile:
+    sql = read_sql_file(path)
+    return without_transaction(sql) if ".autocommit." in path.name else sql
