@@ -113,9 +113,10 @@ def plan(
     missing: list[str] = []
     for version in reported.applied:
         m = by_key.get(tool.key(version))
-        if m is None:
+        matches = [m] if m is not None else _legacy(tool, version, files)
+        if not matches:
             missing.append(version)
-        else:
+        for m in matches:
             found[m.version] = (m, version)
     if reported.upto is not None:
         top = tool.key(reported.upto)
@@ -134,6 +135,15 @@ def plan(
     chosen = tuple(found[v] for v in sorted(found))
     pending = tuple(m for m in files if m.version not in found)
     return Adoption(tool, table, chosen, pending, reported.notes + _gaps(chosen, pending))
+
+
+def _legacy(tool: Tool, version: str, files: list[Migration]) -> list[Migration]:
+    """The longer versions a popx row of 14 digits stands for (popx checks them so)."""
+    if not tool.prefix or len(version) != tool.prefix:
+        return []
+    return [
+        m for m in files if len(m.version_text) > tool.prefix and m.version_text.startswith(version)
+    ]
 
 
 def _gaps(found: tuple[tuple[Migration, str], ...], pending: tuple[Migration, ...]) -> tuple:

@@ -157,7 +157,9 @@ class Migrator:
             # sqlmig manages this schema, and those tables are that set's (several sets may
             # share one). Its log is not required: that set's runner creates it just after.
             if not any(_is_history(driver, place, t) for t in _history_like(found)):
-                plan.refuse_not_empty(f"{driver.url.redacted} ({place})", found)
+                plan.refuse_not_empty(
+                    f"{driver.url.redacted} ({place})", found, _tools(driver, place, found)
+                )
 
     def _plan_up(
         self,
@@ -437,6 +439,15 @@ def _adopted(adoption: Adoption, said: list[str], *, dry_run: bool = False) -> R
     steps = [Step(m.version, m.name, m.label, "adopt") for m, _v in adoption.found]
     current = adoption.found[-1][0].label if adoption.found else None
     return Result("adopt", dry_run=dry_run, steps=steps, current=current, messages=said)
+
+
+def _tools(driver: Driver, place: str, found: list[str]) -> tuple[str, ...]:
+    """The other tools whose history table is among `found` (`adopt --from` reads them)."""
+    from . import others
+
+    if not any(t.lower() in others.TABLES for t in found):
+        return ()
+    return tuple(dict.fromkeys(tool.name for tool, _table in others.present(driver, place, found)))
 
 
 def _history_like(found: list[str]) -> list[str]:

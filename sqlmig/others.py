@@ -42,6 +42,9 @@ class Tool:
     read: Callable[[Driver, str], Reported]
     unstick: str
     key: Callable[[str], Key]
+    # popx: a row of this many digits also stands for the longer versions it begins (the
+    # rows popx wrote before its versions grew past 14 digits)
+    prefix: int = 0
 
 
 def digits_key(version: str) -> Key:
@@ -203,7 +206,7 @@ TOOLS = (
     ),
     Tool(
         "popx", "schema_migration", frozenset({"version"}), frozenset(), _one_per_row, "",
-        digits_key,
+        digits_key, prefix=14,
     ),
 )  # fmt: skip
 NAMES = tuple(t.name for t in TOOLS)
