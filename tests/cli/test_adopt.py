@@ -388,3 +388,23 @@ def test_no_other_tool_names_baseline(sqlite_url: str, migrations: Path) -> None
     assert "sqlmig baseline V" in refused.stderr
     unknown = Cli(sqlite_url, migrations)("adopt", "--from", "liquibase")
     assert unknown.returncode == 2 and "golang-migrate, dbmate, goose" in unknown.stderr
+
+
+def test_json_shape(sqlite_url: str, migrations: Path) -> None:
+    from tests.cli.test_json import parse
+
+    folder(migrations, "goose")
+    tool_state(sqlite_url, "goose", ["00001"])
+    cli = Cli(sqlite_url, migrations)
+    dry = parse(cli("--json", "adopt", "--dry-run"))
+    assert dry["dry_run"] is True and [s["label"] for s in dry["steps"]] == ["00001_users"]
+    doc = parse(cli("--json", "adopt"))
+    assert [(s["version"], s["direction"]) for s in doc["steps"]] == [(1, "adopt")]
+    assert doc["current"] == "00001_users"
+    entries = parse(cli("--json", "history"))["entries"]
+    assert [(e["event"], e["label"]) for e in entries] == [
+        ("adopt", "00001_users"),
+        ("adopt", None),
+    ]
+    refused = parse(cli("--json", "adopt", "--from", "flyway"), 2)
+    assert refused["error"]["kind"] == "usage"
