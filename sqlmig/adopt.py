@@ -33,12 +33,22 @@ class Adoption:
         return ", ".join(v for _m, v in self.found) or "none"
 
 
-def find(driver: Driver, home: str, files: list[Migration], name: str | None) -> Adoption:
-    """What the other tool's history in `home` (the one `--from` names) says, matched to the
-    files; refused (nothing written) when it is ambiguous, stuck or names a missing file."""
+Found = tuple[Tool, str, str]  # the tool, the schema (or database) and its table there
+
+
+def find(
+    driver: Driver,
+    places: list[str],
+    files: list[Migration],
+    name: str | None,
+    table: str | None = None,
+) -> Adoption:
+    """What the other tool's history (the one `--from` names, in `table` if given, else in
+    its own table in one of `places`) says, matched to the files; refused (nothing written)
+    when it is ambiguous, stuck or names a missing file."""
+    tool, home, actual = choose(driver, places, name, table)
     place = f"{driver.url.redacted} ({home})"
-    tool, table = choose(driver, home, place, name)
-    return plan(tool, table, others.read(driver, home, tool, table), files, place)
+    return plan(tool, actual, others.read(driver, home, tool, actual), files, place)
 
 
 def has_history(table: str, rows: list[AppliedRow]) -> UsageError:
@@ -50,49 +60,77 @@ def has_history(table: str, rows: list[AppliedRow]) -> UsageError:
     )
 
 
-def choose(driver: Driver, home: str, place: str, name: str | None) -> tuple[Tool, str]:
-    """The tool whose history table is in `home` (the one `--from` names, if given)."""
-    found = others.present(driver, home)
+def choose(driver: Driver, places: list[str], name: str | None, table: str | None = None) -> Found:
+    """The tool whose history table is there (the one `--from` names, if given)."""
+    where = f"{driver.url.redacted} ({', '.join(places)})"
+    if table is not None:
+        return _given(driver, places[0], table, name)
+    found = [(t, home, actual) for home in places for t, actual in others.present(driver, home)]
     if name is not None:
         tool = others.tool_named(name)
-        mine = [(t, table) for t, table in found if t is tool]
+        mine = [f for f in found if f[0] is tool]
         if mine:
             return mine[0]
         raise UsageError(
-            f"no {tool.name} history table in {place}: {_looked(driver, home, tool)}",
+            f"no {tool.name} history table in {where}: {_looked(driver, places, tool)}",
             hint=_others_hint(found)
-            or "check --url (and --table SCHEMA.TABLE: the other "
-            "tool's table is looked for where sqlmig keeps its history)",
+            or f"if {tool.name} kept its history under another name, pass it with "
+            "--from-table NAME; else check --url",
         )
     if len(found) > 1:
-        both = " and ".join(f"{t.name}'s {table}" for t, table in found)
+        both = " and ".join(f"{t.name}'s {actual}" for t, _home, actual in found)
         raise UsageError(
-            f"{place} holds the history of more than one tool: {both}; nothing was recorded",
+            f"{where} holds the history of more than one tool: {both}; nothing was recorded",
             hint="say which one applied these migrations: "
-            + " or ".join(f"`sqlmig adopt --from {t.name}`" for t, _ in found),
+            + " or ".join(f"`sqlmig adopt --from {t.name}`" for t, _h, _a in found),
         )
     if not found:
         raise UsageError(
-            f"no other migration tool's history table in {place} (looked for "
+            f"no other migration tool's history table in {where} (looked for "
             f"{', '.join(others.TABLES)})",
-            hint="if the database was built another way, record what it has with "
+            hint="pass --from TOOL --from-table NAME for a table the tool kept under another "
+            "name; if the database was built another way, record what it has with "
             "`sqlmig baseline V` (V = the newest migration it has)",
         )
     return found[0]
 
 
-def _looked(driver: Driver, home: str, tool: Tool) -> str:
-    tables = {t.lower(): t for t in driver.tables(home)}
-    if tool.table not in tables:
-        return f"there is no table {tool.table}"
-    return f"{tables[tool.table]} is not {tool.name}'s (its columns differ)"
+def _given(driver: Driver, home: str, table: str, name: str | None) -> Found:
+    """--from-table [SCHEMA.]TABLE: the tool is told by its columns (or named by --from)."""
+    if "." in table:
+        home, table = table.split(".", 1)
+    tools = others.fitting(driver, home, table)
+    if name is not None:
+        tool = others.tool_named(name)
+        if tool in tools:
+            return tool, home, table
+        raise UsageError(
+            f"{home}.{table} is not {tool.name}'s history table: it is missing or its "
+            f"columns are not {', '.join(sorted(tool.needs))}",
+            hint="check the name given to --from-table and to --from",
+        )
+    if len(tools) == 1:
+        return tools[0], home, table
+    said = " or ".join(t.name for t in tools) if tools else "no tool sqlmig knows"
+    raise UsageError(
+        f"{home}.{table}: its columns fit {said}",
+        hint=f"name the tool with --from ({', '.join(others.NAMES)})",
+    )
 
 
-def _others_hint(found: list[tuple[Tool, str]]) -> str:
+def _looked(driver: Driver, places: list[str], tool: Tool) -> str:
+    for home in places:
+        tables = {t.lower(): t for t in driver.tables(home)}
+        if tool.table in tables:
+            return f"{home}.{tables[tool.table]} is not {tool.name}'s (its columns differ)"
+    return f"there is no table {tool.table}"
+
+
+def _others_hint(found: list[Found]) -> str:
     if not found:
         return ""
     return "it holds " + ", ".join(
-        f"{t.name}'s {table} (`sqlmig adopt --from {t.name}`)" for t, table in found
+        f"{t.name}'s {actual} (`sqlmig adopt --from {t.name}`)" for t, _home, actual in found
     )
 
 

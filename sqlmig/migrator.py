@@ -402,7 +402,9 @@ class Migrator:
         steps = [Step(m.version, m.name, m.label, "baseline") for m in files]
         return Result("baseline", steps=steps, current=files[-1].label)
 
-    def adopt(self, *, tool: str | None = None, dry_run: bool = False) -> Result:
+    def adopt(
+        self, *, tool: str | None = None, table: str | None = None, dry_run: bool = False
+    ) -> Result:
         """Record what another tool's history table says it applied as applied, running
         nothing; under the lock, in one transaction, with an audit-log entry. A dry run takes
         no lock and writes nothing."""
@@ -415,7 +417,9 @@ class Migrator:
                 history.ensure()  # raises: no schema or database to look in
             rows = history.read()
             try:
-                adoption = adopting.find(driver, str(history.home), files, tool)
+                own = getattr(driver, "home", None)  # where unqualified names land
+                places = list(dict.fromkeys([str(history.home), *([own] if own else [])]))
+                adoption = adopting.find(driver, places, files, tool, table)
             except SqlmigError:
                 if rows:  # what the user must know first: sqlmig already keeps this history
                     raise adopting.has_history(history.table, rows) from None

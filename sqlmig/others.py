@@ -177,7 +177,8 @@ TOOLS = (
         digits_key,
     ),
     Tool(
-        "dbmate", "schema_migrations", frozenset({"version"}), frozenset({"dirty"}),
+        "dbmate", "schema_migrations", frozenset({"version"}),
+        frozenset({"dirty", "run_on", "version_self"}),
         _one_per_row, "", digits_key,
     ),
     Tool(
@@ -237,6 +238,15 @@ def tool_named(name: str) -> Tool:
 def _columns(driver: Driver, home: str, table: str) -> set[str]:
     params = (table, home) if driver.dialect == "sqlite" else (home, table)
     return {str(r[0]).lower() for r in driver.query(COLUMNS_SQL[driver.dialect], params)}
+
+
+def fitting(driver: Driver, home: str, table: str) -> list[Tool]:
+    """The tools whose history table has the columns of `home.table` (a table renamed with the
+    tool's own option: dbmate's --migrations-table, goose's -table, Flyway's table)."""
+    columns = _columns(driver, home, table)
+    fits = [t for t in TOOLS if t.needs <= columns and not t.without & columns]
+    most = max((len(t.needs) for t in fits), default=0)
+    return [t for t in fits if len(t.needs) == most]  # diesel's, not popx's: it has run_on
 
 
 def present(driver: Driver, home: str, tables: list[str] | None = None) -> list[tuple[Tool, str]]:

@@ -411,6 +411,16 @@ def adopt(
             show_default=False,
         ),
     ] = None,
+    from_table: Annotated[
+        str | None,
+        typer.Option(
+            "--from-table",
+            metavar="TABLE",
+            help="The tool's history table, maybe schema.table, when it has another name than "
+            "the tool's default.",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="List what would be recorded; change nothing."),
@@ -423,7 +433,10 @@ def adopt(
 
     Example: sqlmig adopt --from dbmate && sqlmig up
     """
-    run(ctx, lambda cfg, n: migrator(cfg, n).adopt(tool=from_, dry_run=dry_run))
+    run(
+        ctx,
+        lambda cfg, n: migrator(cfg, n).adopt(tool=from_, table=from_table, dry_run=dry_run),
+    )
 
 
 def _lint_first(cfg: config.Config, enabled: bool) -> None:

@@ -408,3 +408,32 @@ def test_json_shape(sqlite_url: str, migrations: Path) -> None:
     ]
     refused = parse(cli("--json", "adopt", "--from", "flyway"), 2)
     assert refused["error"]["kind"] == "usage"
+
+
+def test_a_table_under_another_name(any_url: str, migrations: Path) -> None:
+    """dbmate --migrations-table, goose -table, Flyway's table: --from-table names it; the
+    tool is told by its columns, or named with --from where they fit two."""
+    folder(migrations, "goose")
+    ddl = GOOSE[kind_of(any_url)].replace("goose_db_version", "my_versions")
+    yes = _bool(any_url, True)
+    execute(any_url, f"{ddl};INSERT INTO my_versions (version_id, is_applied) VALUES (1, {yes})")
+    cli = Cli(any_url, migrations)
+    refused = cli("adopt", "--from", "goose")
+    assert refused.returncode == 2 and "--from-table NAME" in refused.stderr, describe(refused)
+    cli.ok("adopt", "--from-table", "my_versions", "--dry-run")
+    wrong = cli("adopt", "--from-table", "my_versions", "--from", "flyway")
+    assert wrong.returncode == 2 and "is not flyway's history table" in wrong.stderr
+    done = cli.ok("adopt", "--from-table", "my_versions")
+    assert "recorded 00001_users as applied (goose version 1)" in done.stdout
+    assert history(any_url) == [(1, "applied")]
+
+
+def test_columns_that_fit_two_tools_need_from(sqlite_url: str, migrations: Path) -> None:
+    folder(migrations, "dbmate")
+    execute(sqlite_url, "CREATE TABLE applied (version varchar(128) primary key);"
+            "INSERT INTO applied VALUES ('20240101000000')")  # fmt: skip
+    cli = Cli(sqlite_url, migrations)
+    both = cli("adopt", "--from-table", "applied")
+    assert both.returncode == 2 and "fit dbmate or popx" in both.stderr, describe(both)
+    cli.ok("adopt", "--from-table", "main.applied", "--from", "dbmate")
+    assert history(sqlite_url) == [(20240101000000, "applied")]
