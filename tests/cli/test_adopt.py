@@ -437,3 +437,43 @@ def test_columns_that_fit_two_tools_need_from(sqlite_url: str, migrations: Path)
     assert both.returncode == 2 and "fit dbmate or popx" in both.stderr, describe(both)
     cli.ok("adopt", "--from-table", "main.applied", "--from", "dbmate")
     assert history(sqlite_url) == [(20240101000000, "applied")]
+
+
+def _dbmate_url(url: str) -> str:
+    if url.startswith("sqlite"):
+        return "sqlite:" + url.split("///", 1)[1]
+    return url + ("?sslmode=disable" if kind_of(url) == "postgres" else "")
+
+
+def test_the_real_dbmate(any_url: str, migrations: Path) -> None:
+    """dbmate (2.36, from npm; .ci/run installs it) applies two files; sqlmig adopts them and
+    applies the third. dbmate's own `status` still says what it said."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import skip_or_fail
+
+    dbmate = shutil.which("dbmate")
+    if dbmate is None:
+        skip_or_fail("dbmate is not installed (npm install --global dbmate)")
+    theirs = migrations.parent / "db"
+    theirs.mkdir()
+    for v, table in zip(VERSIONS["dbmate"][:2], ("users", "posts"), strict=True):
+        text = (
+            f"-- migrate:up\nCREATE TABLE {table} (id INT);\n-- migrate:down\nDROP TABLE {table};\n"
+        )
+        (theirs / f"{v}_{table}.sql").write_text(text)
+    argv = [str(dbmate), "--no-dump-schema", "-d", str(theirs), "-u", _dbmate_url(any_url)]
+    applied = subprocess.run([*argv, "up"], capture_output=True, text=True, timeout=60)
+    assert applied.returncode == 0, applied.stderr
+    status = subprocess.run([*argv, "status"], capture_output=True, text=True, timeout=60)
+    assert "[X] 20240102000000_posts.sql" in status.stdout, status.stdout
+    folder(migrations, "dbmate")
+    cli = Cli(any_url, migrations)
+    assert cli("up").returncode == 7
+    done = cli.ok("adopt")
+    assert "recorded 20240102000000_posts as applied (dbmate version 20240102000000)" in done.stdout
+    cli.ok("up")
+    assert history(any_url)[-1] == (20240103000000, "applied")
+    again = subprocess.run([*argv, "status"], capture_output=True, text=True, timeout=60)
+    assert again.stdout == status.stdout
