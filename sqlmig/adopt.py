@@ -196,11 +196,17 @@ def _gaps(found: tuple[tuple[Migration, str], ...], pending: tuple[Migration, ..
     )
 
 
-def same(rows: list[AppliedRow], adoption: Adoption) -> bool:
-    """Whether the history holds exactly what this adoption records (another runner did it)."""
-    want = {(m.version, m.up.checksum) for m, _v in adoption.found}
-    return {(r.version, r.checksum) for r in rows if r.status == APPLIED} == want and all(
-        r.status == APPLIED for r in rows
+def covered(rows: list[AppliedRow], adoption: Adoption) -> bool:
+    """Whether the history already holds every migration this adoption records, applied and
+    with the same checksum: another runner adopted first (and `up` may have run since)."""
+    have = {(r.version, r.checksum) for r in rows if r.status == APPLIED}
+    return all((m.version, m.up.checksum) in have for m, _v in adoption.found)
+
+
+def already(adoption: Adoption) -> str:
+    return (
+        f"already adopted from {adoption.tool.name}: the history holds the "
+        f"{len(adoption.found)} migration(s) it applied; nothing changed"
     )
 
 

@@ -425,11 +425,10 @@ class Migrator:
                     raise adopting.has_history(history.table, rows) from None
                 raise
             if rows:
-                if not adopting.same(rows, adoption):
+                if not adopting.covered(rows, adoption):
                     raise adopting.has_history(history.table, rows)
-                said = [f"already adopted from {adoption.tool.name}: the history holds these "
-                        f"{len(rows)} migration(s); nothing changed"]  # fmt: skip
-                return _adopted(adoption, said)
+                said = [adopting.already(adoption)]
+                return Result("adopt", current=_current(rows, files), messages=said)
             said = adopting.lines(adoption, dry_run=dry_run)
             if dry_run:
                 return _adopted(adoption, said + _absent(driver), dry_run=True)

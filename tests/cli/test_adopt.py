@@ -281,7 +281,7 @@ def test_two_tools_present_are_named_and_from_chooses(any_url: str, migrations: 
     assert history(any_url) == [(1, "applied")]
 
 
-def test_an_existing_history_is_refused_unless_it_is_this_adoption(
+def test_an_existing_history_is_refused_unless_it_holds_this_adoption(
     db_url: str, migrations: Path
 ) -> None:
     folder(migrations, "dbmate")
@@ -289,12 +289,20 @@ def test_an_existing_history_is_refused_unless_it_is_this_adoption(
     cli = Cli(db_url, migrations)
     cli.ok("adopt")
     again = cli.ok("adopt")  # a second runner, or a script run twice: the same history
-    assert "already adopted from dbmate" in again.stdout
+    assert "already adopted from dbmate: the history holds the 2 migration(s)" in again.stdout
     cli.ok("up")
-    later = cli("adopt")
-    assert later.returncode == 2, describe(later)
-    assert "already has 3 row(s)" in later.stderr
+    later = cli.ok("adopt")  # `sqlmig adopt && sqlmig up` at every start, after the switch
+    assert "nothing changed" in later.stdout
     assert len([v for v, _d in adopt_log(db_url) if v is None]) == 1
+
+    other = migrations.parent / "other"  # a history that lacks what dbmate applied
+    other.mkdir()
+    folder(other, "dbmate")
+    table = Cli(db_url, other)
+    table.ok("--table", "hist", "baseline", "20240101000000")
+    refused = table("--table", "hist", "adopt")
+    assert refused.returncode == 2, describe(refused)
+    assert "already has 1 row(s)" in refused.stderr and "nothing" in refused.stderr
 
 
 def test_nothing_applied_still_starts_the_history(db_url: str, migrations: Path) -> None:
