@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from typing import TYPE_CHECKING
 
 from . import plan
 from .config import Config
@@ -20,6 +21,9 @@ from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
 from .steps import Runner
 from .urls import parse_url, with_session
+
+if TYPE_CHECKING:
+    from .adopt import Adoption
 
 
 class Migrator:
@@ -169,7 +173,9 @@ class Migrator:
             # sqlmig manages this schema, and those tables are that set's (several sets may
             # share one). Its log is not required: that set's runner creates it just after.
             if not any(_is_history(driver, place, t) for t in _history_like(found)):
-                plan.refuse_not_empty(f"{driver.url.redacted} ({place})", found)
+                plan.refuse_not_empty(
+                    f"{driver.url.redacted} ({place})", found, _tools(driver, place, found)
+                )
 
     def _plan_up(
         self,
@@ -434,6 +440,56 @@ class Migrator:
                 raise
         steps = [Step(m.version, m.name, m.label, "baseline") for m in files]
         return Result("baseline", steps=steps, current=files[-1].label)
+
+    def adopt(
+        self, *, tool: str | None = None, table: str | None = None, dry_run: bool = False
+    ) -> Result:
+        """Record what another tool's history table says it applied as applied, running
+        nothing; under the lock, in one transaction, with an audit-log entry. A dry run takes
+        no lock and writes nothing."""
+        from . import adopt as adopting
+        from .repairs import apply
+
+        files = self.files()
+        with self.session(locked=not dry_run) as (driver, history):
+            if history.home is None:
+                history.ensure()  # raises: no schema or database to look in
+            rows = history.read()
+            try:
+                own = getattr(driver, "home", None)  # where unqualified names land
+                places = list(dict.fromkeys([str(history.home), *([own] if own else [])]))
+                adoption = adopting.find(driver, places, files, tool, table)
+            except SqlmigError:
+                if rows:  # what the user must know first: sqlmig already keeps this history
+                    raise adopting.has_history(history.table, rows) from None
+                raise
+            if rows:
+                if not adopting.covered(rows, adoption):
+                    raise adopting.has_history(history.table, rows)
+                said = [adopting.already(adoption)]
+                return Result("adopt", current=_current(rows, files), messages=said)
+            said = adopting.lines(adoption, dry_run=dry_run)
+            if dry_run:
+                return _adopted(adoption, said + _absent(driver), dry_run=True)
+            if rows is None:
+                history.ensure()
+            apply(driver, adopting.fixes(history, adoption, self.by))
+        return _adopted(adoption, said)
+
+
+def _adopted(adoption: Adoption, said: list[str], *, dry_run: bool = False) -> Result:
+    steps = [Step(m.version, m.name, m.label, "adopt") for m, _v in adoption.found]
+    current = adoption.found[-1][0].label if adoption.found else None
+    return Result("adopt", dry_run=dry_run, steps=steps, current=current, messages=said)
+
+
+def _tools(driver: Driver, place: str, found: list[str]) -> tuple[str, ...]:
+    """The other tools whose history table is among `found` (`adopt --from` reads them)."""
+    from . import others
+
+    if not any(t.lower() in others.TABLES for t in found):
+        return ()
+    return tuple(dict.fromkeys(tool.name for tool, _table in others.present(driver, place, found)))
 
 
 def _history_like(found: list[str]) -> list[str]:

@@ -323,7 +323,7 @@ OTHER_TOOLS = {
 SHOWN_TABLES = 8
 
 
-def refuse_not_empty(where: str, tables: list[str]) -> None:
+def refuse_not_empty(where: str, tables: list[str], adoptable: tuple[str, ...] = ()) -> None:
     """`up` with no history on a database that already has tables: name them and the ways on.
 
     Running 0001 there would fail on "already exists" at best, and at worst apply half of a
@@ -337,9 +337,12 @@ def refuse_not_empty(where: str, tables: list[str]) -> None:
     tools = [f"{t} ({OTHER_TOOLS[t.lower()]})" for t in tables if t.lower() in OTHER_TOOLS]
     other = f"; another tool's history: {', '.join(tools)}" if tools else ""
     what = "table or view" if len(tables) == 1 else "tables or views"
+    adopt = " or ".join(f"`sqlmig adopt --from {t}`" for t in adoptable)
     raise NotEmptyError(
         f"{where} has {len(tables)} {what} but no sqlmig history: {shown}{other}",
-        hint="if these migrations built them, record them as applied without running them: "
+        hint=(f"to take over from that tool, record what it applied with {adopt}, then "
+              "`sqlmig up` applies only what is new; otherwise, " if adopt else "")
+        + "if these migrations built them, record them as applied without running them: "
         "`sqlmig baseline V` (V = the newest one the database has); to run the migrations on "
         "top of them anyway, pass `up --allow-non-empty`",
-    )
+    )  # fmt: skip

@@ -1,5 +1,5 @@
 """The migration commands: init, new, up, wait, down, redo, status, current, history,
-validate, repair, mark, baseline."""
+validate, repair, mark, baseline, adopt."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -401,6 +401,47 @@ def baseline(
     Example: sqlmig baseline 12
     """
     run(ctx, lambda cfg, n: migrator(cfg, n).baseline(version))
+
+
+@app.command()
+def adopt(
+    ctx: typer.Context,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="TOOL",
+            help="The tool whose history to read: golang-migrate, dbmate, goose, flyway, "
+            "diesel, prisma or popx. Default: the one whose table the database holds.",
+            show_default=False,
+        ),
+    ] = None,
+    from_table: Annotated[
+        str | None,
+        typer.Option(
+            "--from-table",
+            metavar="TABLE",
+            help="The tool's history table, maybe schema.table, when it has another name than "
+            "the tool's default.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="List what would be recorded; change nothing."),
+    ] = False,
+) -> None:
+    """Record what another migration tool applied as applied, running nothing.
+
+    Reads its history table (left as it is); refuses while it reports a dirty or failed
+    migration, or an applied version with no file.
+
+    Example: sqlmig adopt --from dbmate && sqlmig up
+    """
+    run(
+        ctx,
+        lambda cfg, n: migrator(cfg, n).adopt(tool=from_, table=from_table, dry_run=dry_run),
+    )
 
 
 def _lint_first(cfg: config.Config, enabled: bool) -> None:

@@ -31,7 +31,7 @@ COMMANDS = _commands()
 CORE = ["init", "new", "up", "down", "redo", "status", "current", "history", "validate"]
 CORE += ["repair", "baseline", "wait", "create", "lint", "verify", "diff", "transpile"]
 CORE += ["schema dump"]
-CORE += ["mark"]
+CORE += ["mark", "adopt"]
 CORE += ["convert"]
 
 
