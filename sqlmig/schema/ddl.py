@@ -31,6 +31,7 @@ class Dialect:
     # MySQL: ALTER TABLE ... DROP FOREIGN KEY / DROP INDEX / MODIFY COLUMN, DROP INDEX ... ON t,
     # AUTO_INCREMENT, routines and triggers between DELIMITER lines in a dump
     mysql: bool = False
+    wrap_index_keys: bool = False  # SQLite's keys are read bare: an expression needs parentheses
 
     def quote(self, name: str) -> str:
         """An identifier quoted as this database reads it."""
@@ -49,7 +50,12 @@ DIALECTS = {
         ),
     ),
     "sqlite": Dialect(
-        "sqlite", inline_foreign_keys=True, index_methods=False, preamble=(), alter=frozenset()
+        "sqlite",
+        inline_foreign_keys=True,
+        index_methods=False,
+        preamble=(),
+        alter=frozenset(),
+        wrap_index_keys=True,
     ),
     "mysql": Dialect(
         "mysql",
@@ -127,21 +133,22 @@ def _default(expr: str, dialect: Dialect) -> str:
 
 
 def constraint(snap: Snapshot, c: Constraint) -> str:
+    deferrable = f" {c.deferrable}" if c.deferrable else ""
     head = f"CONSTRAINT {quote(snap, c.name)} "
     if c.kind == "primary key":
-        return head + f"PRIMARY KEY ({names(snap, c.columns)})"
+        return head + f"PRIMARY KEY ({names(snap, c.columns)}){deferrable}"
     if c.kind == "unique":
-        return head + f"UNIQUE ({names(snap, c.columns)})"
+        return head + f"UNIQUE ({names(snap, c.columns)}){deferrable}"
     if c.kind == "check":
         return head + f"CHECK ({c.expression})"
-    if c.kind == "exclude":
+    if c.kind == "exclude":  # pg_get_constraintdef: DEFERRABLE is part of it
         return head + str(c.expression)
     ref = qname(snap, c.ref_schema or snap.default_schema, c.ref_table or "")
     text = head + f"FOREIGN KEY ({names(snap, c.columns)}) REFERENCES {ref}"
     text += f" ({names(snap, c.ref_columns)})" if c.ref_columns else ""
     text += f" ON DELETE {c.on_delete}" if c.on_delete != "NO ACTION" else ""
     text += f" ON UPDATE {c.on_update}" if c.on_update != "NO ACTION" else ""
-    return text + (f" {c.deferrable}" if c.deferrable else "")
+    return text + deferrable
 
 
 def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
@@ -193,7 +200,7 @@ def create_index(snap: Snapshot, i: Index) -> str:
     if dialect.mysql:
         unique += _MYSQL_KINDS.get(i.method, "")
     using = f" USING {i.method}" if dialect.index_methods and i.method != "btree" else ""
-    keys = i.columns if dialect.mysql else tuple(_key(k) for k in i.columns)  # MySQL's are SQL
+    keys = tuple(_key(k) for k in i.columns) if dialect.wrap_index_keys else i.columns
     text = f"CREATE {unique}INDEX {quote(snap, i.name)} ON {qname(snap, i.schema, i.table)}{using}"
     text += f" ({', '.join(keys)})"
     text += f" INCLUDE ({', '.join(i.include)})" if i.include else ""

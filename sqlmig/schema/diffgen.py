@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from . import ddl, rebuild
+from . import ddl, rebuild, table_extras
 from .model import Constraint, Index, Snapshot, Table, View
 from .stmt import Stmt
 
@@ -18,11 +18,13 @@ def generate(old: Snapshot, new: Snapshot) -> list[Stmt]:
     if d.dialect.mysql:
         return _mysql(d)
     return [
+        *table_extras.drop(old, new),
         *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True),
         *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.drop_tables(),
         *d.create_types(), *d.create_tables(), *d.alter_tables(),
         *d.add_constraints(foreign=False), *d.create_indexes(), *d.add_constraints(foreign=True),
-        *d.create_views(), *d.create_triggers(), *d.drop_types(),
+        *d.create_views(), *d.create_triggers(), *table_extras.create(old, new, remade=d.remade()),
+        *d.drop_types(),
     ]  # fmt: skip
 
 
@@ -62,6 +64,10 @@ class _Delta:
         self.fk_redo = self._keys_on_retyped_columns() if self.dialect.mysql else []
 
     # -- what must go and come back -----------------------------------------------------------
+
+    def remade(self) -> set[str]:
+        """Display names of the views dropped and created again."""
+        return {self.new.display(*k) for k in self.views_out}
 
     def _needs_rebuild(self, key: tuple[str, str]) -> bool:
         a, b = self.t_old[key], self.t_new[key]

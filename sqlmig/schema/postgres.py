@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
 from ..drivers.base import Driver
-from . import normalise
+from . import normalise, postgres_extras
 from .model import (
     Column,
     Constraint,
@@ -56,13 +57,10 @@ LEFT JOIN pg_class rc ON rc.oid = k.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {USER_NS} AND k.conislocal"""
 
+# Keys are cut from the whole CREATE INDEX text, which alone holds what is not the default:
+# collation, operator class (with its options), DESC, NULLS FIRST/LAST.
 INDEXES = f"""SELECT n.nspname, ic.relname, c.relname, i.indisunique, am.amname,
-  pg_get_expr(i.indpred, i.indrelid),
-  ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-    || CASE WHEN i.indoption[k - 1] & 1 = 1 THEN ' DESC' ELSE '' END
-    || CASE WHEN i.indoption[k - 1] & 3 = 2 THEN ' NULLS FIRST'
-            WHEN i.indoption[k - 1] & 3 = 1 THEN ' NULLS LAST' ELSE '' END
-    FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+  pg_get_expr(i.indpred, i.indrelid), pg_get_indexdef(i.indexrelid, 0, true), i.indnkeyatts,
   ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
     FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k)
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -114,12 +112,16 @@ IDENTITY = {"a": "always", "d": "by default"}
 
 def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
     """The schema of the driver's database; `exclude` names the history tables (maybe qualified)."""
-    here = driver.query("SELECT current_schema()")[0][0] or DEFAULT_SCHEMA
+    rows = driver.query(postgres_extras.QUERY)
+    here = next((r[1] for r in rows if r[0] == "here"), None)
+    here = (json.loads(here) if isinstance(here, str) else here or [None])[0] or DEFAULT_SCHEMA
     skip = {tuple(name.split(".")) if "." in name else (here, name) for name in exclude}
+    extras = postgres_extras.read(rows, DEFAULT_SCHEMA, skip)
     constraints = _constraints(driver.query(CONSTRAINTS))
     return Snapshot(
         "postgres",
         DEFAULT_SCHEMA,
+        **extras,
         schemas=tuple(r[0] for r in driver.query(SCHEMAS)),
         tables=_tables(driver.query(COLUMNS), constraints, skip),
         indexes=tuple(_index(r) for r in driver.query(INDEXES) if (r[0], r[2]) not in skip),
@@ -174,8 +176,32 @@ def _constraints(rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], list[Cons
 
 
 def _index(r: tuple[Any, ...]) -> Index:
-    schema, name, table, unique, method, where, cols, include = r
-    return Index(schema, name, table, tuple(cols), unique, where, method, tuple(include))
+    schema, name, table, unique, method, where, definition, count, include = r
+    keys = index_keys(definition)[:count]
+    return Index(schema, name, table, keys, unique, where, method, tuple(include))
+
+
+def index_keys(definition: str) -> tuple[str, ...]:
+    """The keys of a CREATE INDEX text: its first parenthesised list (nothing before it holds
+    a parenthesis outside double quotes), split at the commas outside parentheses and quotes."""
+    keys: list[str] = []
+    depth, start, quote = 0, 0, ""
+    for pos, ch in enumerate(definition):
+        if quote:
+            quote = "" if ch == quote else quote  # a doubled quote closes and opens again
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+            start = pos + 1 if depth == 1 else start
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return (*keys, definition[start:pos].strip())
+        elif ch == "," and depth == 1:
+            keys.append(definition[start:pos].strip())
+            start = pos + 1
+    return tuple(keys)
 
 
 def _sequence(r: tuple[Any, ...]) -> Sequence:

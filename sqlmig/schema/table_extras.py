@@ -1,0 +1,72 @@
+"""Statements for what hangs off tables and other objects: extended statistics, row security,
+policies and comments. Changed or gone ones are dropped first (a policy can hold a column that
+is about to change); new and changed ones are made last, once their objects exist."""
+
+from __future__ import annotations
+
+from . import pg_ddl
+from .model import Comment, RowSecurity, Snapshot
+from .stmt import Stmt
+
+# Kinds of comment (the start of Comment.name), longest first
+_KINDS = (
+    "materialized view", "foreign table", "procedure", "function", "constraint", "sequence",
+    "trigger", "column", "domain", "schema", "policy", "index", "table", "type", "view",
+)  # fmt: skip
+
+
+def _by(objs) -> dict:
+    return {(o.schema, getattr(o, "table", ""), o.name): o for o in objs}
+
+
+def _stays(snap: Snapshot, schema: str, table: str) -> bool:
+    return snap.table(schema, table) is not None
+
+
+def drop(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    stats, policies = _by(new.statistics), _by(new.policies)
+    out = [Stmt(pg_ddl.drop_statistic(old, s)) for k, s in sorted(_by(old.statistics).items())
+           if stats.get(k) != s and _stays(new, s.schema, s.table)]  # fmt: skip
+    return out + [Stmt(pg_ddl.drop_policy(old, p)) for k, p in sorted(_by(old.policies).items())
+                  if policies.get(k) != p and _stays(new, p.schema, p.table)]  # fmt: skip
+
+
+def create(old: Snapshot, new: Snapshot, *, remade: set[str]) -> list[Stmt]:
+    """`remade`: display names of objects the generated SQL drops and creates again (their
+    comments are gone with them)."""
+    stats, policies = _by(old.statistics), _by(old.policies)
+    out = [Stmt(pg_ddl.create_statistic(s)) for k, s in sorted(_by(new.statistics).items())
+           if stats.get(k) != s]  # fmt: skip
+    out += _row_security(old, new)
+    out += [Stmt(pg_ddl.create_policy(new, p)) for k, p in sorted(_by(new.policies).items())
+            if policies.get(k) != p]  # fmt: skip
+    return out + _comments(old, new, remade)
+
+
+def _row_security(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    had, now = _by(old.row_security), _by(new.row_security)
+    out = []
+    for k in sorted(had.keys() | now.keys()):
+        r = now.get(k) or RowSecurity(k[0], k[2], enabled=False, forced=False)
+        if k in now or _stays(new, r.schema, r.name):
+            out += [Stmt(sql) for sql in pg_ddl.row_security(new, r, had.get(k))]
+    return out
+
+
+def _comments(old: Snapshot, new: Snapshot, remade: set[str]) -> list[Stmt]:
+    """Comments new or changed, or on an object made again; removed ones set to NULL."""
+    items_old, items_new = old.items(), new.items()
+    changed = {i.name for k, i in items_old.items() if items_new.get(k) != i} | remade
+    exists = {i.name for i in items_new.values()}
+    had, now = _by(old.comments), _by(new.comments)
+    out = [Stmt(pg_ddl.comment(c)) for k, c in sorted(now.items())
+           if had.get(k) != c or object_of(c) in changed]  # fmt: skip
+    gone = [c for k, c in sorted(had.items()) if k not in now]
+    return out + [Stmt(pg_ddl.comment(c, remove=True)) for c in gone
+                  if object_of(c) in exists - changed]  # fmt: skip
+
+
+def object_of(c: Comment) -> str:
+    """The display name of the object a comment is on: "column t.a" -> "t.a"."""
+    kind = next((k for k in _KINDS if c.name.startswith(k + " ")), "")
+    return c.name[len(kind) + 1 :]
