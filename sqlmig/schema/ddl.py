@@ -154,7 +154,7 @@ def constraint(snap: Snapshot, c: Constraint) -> str:
 def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
     dialect = of(snap)
     auto = any(c.identity == "autoincrement" for c in t.columns) and not dialect.mysql
-    lines = [column(c, dialect) for c in t.columns]
+    lines = [] if t.partition_of else [column(c, dialect) for c in t.columns]
     for c in t.constraints:
         if (c.kind == "primary key" and auto) or (
             c.kind == "foreign key" and not dialect.inline_foreign_keys
@@ -163,7 +163,26 @@ def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
         lines.append(constraint(snap, c))
     body = ",\n    ".join(lines)
     tail = " " + dialect.option_separator.join(t.options) if t.options else ""
-    return f"CREATE TABLE {name or qname(snap, t.schema, t.name)} (\n    {body}\n){tail};"
+    tail += f" PARTITION BY {t.partition_by}" if t.partition_by else ""
+    head = f"CREATE TABLE {name or qname(snap, t.schema, t.name)}"
+    if t.partition_of:  # its columns are the parent's
+        schema, parent, bound = t.partition_of
+        body = f" (\n    {body}\n)" if lines else ""
+        return f"{head} PARTITION OF {qname(snap, schema, parent)}{body} {bound}{tail};"
+    return f"{head} (\n    {body}\n){tail};"
+
+
+def table_order(tables: list[Table] | tuple[Table, ...]) -> list[Table]:
+    """Tables in their order, except that a partition comes after the table it is part of."""
+    parents = {(t.schema, t.name): t.partition_of[:2] for t in tables if t.partition_of}
+
+    def depth(key: tuple[str, str]) -> int:
+        n = 0
+        while key in parents and n <= len(parents):  # a cycle cannot be: bounded anyway
+            key, n = parents[key], n + 1
+        return n
+
+    return sorted(tables, key=lambda t: depth((t.schema, t.name)))
 
 
 def add_constraint(snap: Snapshot, t: Table, c: Constraint) -> str:

@@ -197,6 +197,7 @@ class _Delta:
 
     def drop_tables(self) -> list[Stmt]:
         gone = [self.t_old[k] for k in sorted(self.t_old.keys() - self.t_new.keys())]
+        gone_keys = {(t.schema, t.name) for t in gone}  # a partition goes with its table
         hint = _table_renames(
             self.old, gone, [self.t_new[k] for k in self.t_new.keys() - self.t_old.keys()]
         )
@@ -206,6 +207,7 @@ class _Delta:
                 hint.get(t.name, f"drops table {t.name} and all its rows"),
             )
             for t in _referencing_first(gone)
+            if not (t.partition_of and (t.partition_of[0], t.partition_of[1]) in gone_keys)
         ]
 
     # -- types, sequences, functions ----------------------------------------------------------
@@ -225,7 +227,7 @@ class _Delta:
     def create_tables(self) -> list[Stmt]:
         out = []
         added = [self.t_new[k] for k in sorted(self.t_new.keys() - self.t_old.keys())]
-        for t in _referenced_first(added):
+        for t in ddl.table_order(_referenced_first(added)):
             out.append(Stmt(ddl.create_table(self.new, t)))
         for k in sorted(self.rebuilt):
             out += rebuild.statements(self.old, self.new, self.t_old[k], self.t_new[k])

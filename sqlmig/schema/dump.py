@@ -15,11 +15,11 @@ def blocks(snap: Snapshot) -> list[str]:
     ]
     out += [pg_ddl.create_extension(snap, x) for x in snap.extensions]
     out += [ddl.create_enum(snap, e) for e in snap.enums]
-    out += [pg_ddl.create_domain(snap, d) for d in snap.domains]
-    out += [pg_ddl.create_composite(snap, c) for c in snap.composites]
+    types = pg_ddl.type_order([*snap.domains, *snap.composites])
+    out += [pg_ddl.create_type(snap, t) for t in types]
     out += [ddl.create_sequence(snap, s) for s in snap.sequences]
     out += _compound(snap, [ddl.create_routine(r) for r in snap.routines])
-    out += [ddl.create_table(snap, t) for t in snap.tables]
+    out += [ddl.create_table(snap, t) for t in ddl.table_order(snap.tables)]
     fks = [
         ddl.add_constraint(snap, t, c)
         for t in snap.tables

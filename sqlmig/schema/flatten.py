@@ -51,7 +51,7 @@ def flatten(snap: Snapshot) -> Iterator[Item]:
         yield Item("function", name, None, attrs(r))
     for t in snap.tables:
         table = snap.display(t.schema, t.name)
-        yield Item("table", table, None, (("options", t.options),))
+        yield Item("table", table, None, attrs(t, (*NAMING, "columns", "constraints")))
         for c in t.columns:
             yield Item("column", f"{table}.{c.name}", table, attrs(c))
         for k in t.constraints:

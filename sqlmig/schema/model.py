@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -43,6 +43,8 @@ class Table:
     columns: tuple[Column, ...]
     constraints: tuple[Constraint, ...] = ()
     options: tuple[str, ...] = ()  # SQLite: "WITHOUT ROWID", "STRICT"
+    partition_by: str | None = None  # PostgreSQL: "RANGE (at)" of a partitioned table
+    partition_of: tuple[str, str, str] | None = None  # (schema, table, bound) of a partition
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ def sort_snapshot(snap: Snapshot) -> Snapshot:
         return (o.schema, getattr(o, "table", ""), o.name, getattr(o, "signature", ""))
 
     tables = tuple(
-        Table(t.schema, t.name, t.columns, tuple(sorted(t.constraints, key=_ckey)), t.options)
+        replace(t, constraints=tuple(sorted(t.constraints, key=_ckey)))
         for t in sorted(snap.tables, key=key)
     )
     return Snapshot(

@@ -3,6 +3,8 @@ and comments."""
 
 from __future__ import annotations
 
+import re
+
 from .ddl import literal, qname, quote
 from .model import Comment, Composite, Domain, Extension, Policy, RowSecurity, Snapshot, Statistic
 
@@ -67,3 +69,24 @@ def row_security(snap: Snapshot, r: RowSecurity, was: RowSecurity | None = None)
 
 def comment(c: Comment, *, remove: bool = False) -> str:
     return f"COMMENT ON {c.target} IS {'NULL' if remove else literal(c.text)};"
+
+
+def type_order(types: list[Domain | Composite]) -> list[Domain | Composite]:
+    """Domains and composite types by name, each after the ones its definition names."""
+    todo = sorted(types, key=lambda t: (t.schema, t.name))
+    done: list[Domain | Composite] = []
+    while todo:
+        ready = [t for t in todo if not any(_uses(t, o) for o in todo if o is not t)]
+        nxt = ready[0] if ready else todo[0]  # a cycle cannot be: fall back to name order
+        done.append(nxt)
+        todo.remove(nxt)
+    return done
+
+
+def _uses(t: Domain | Composite, other: Domain | Composite) -> bool:
+    text = t.type if isinstance(t, Domain) else " ".join(a for _n, a in t.attributes)
+    return re.search(rf"(?<![\w$]){re.escape(other.name)}(?![\w$])", text) is not None
+
+
+def create_type(snap: Snapshot, t: Domain | Composite) -> str:
+    return create_domain(snap, t) if isinstance(t, Domain) else create_composite(snap, t)

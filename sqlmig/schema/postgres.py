@@ -32,12 +32,17 @@ SCHEMAS = f"""SELECT n.nspname FROM pg_namespace n WHERE {USER_NS}
 
 COLUMNS = f"""SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
   NOT a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
-  CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
+  CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
+  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, pn.nspname, pc.relname,
+  pg_get_expr(c.relpartbound, c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_inherits h ON h.inhrelid = c.oid AND c.relispartition
+LEFT JOIN pg_class pc ON pc.oid = h.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
 WHERE c.relkind IN ('r', 'p') AND {USER_NS}
   AND {NOT_EXTENSION.format(oid="c.oid", catalog="pg_class")}
 ORDER BY 1, 2, a.attnum"""
@@ -66,7 +71,7 @@ INDEXES = f"""SELECT n.nspname, ic.relname, c.relname, i.indisunique, am.amname,
 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
-WHERE {USER_NS} AND c.relkind IN ('r', 'p', 'm')
+WHERE {USER_NS} AND c.relkind IN ('r', 'p', 'm') AND NOT ic.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
                   AND k.contype IN ('p', 'u', 'x'))
   AND {NOT_EXTENSION.format(oid="c.oid", catalog="pg_class")}"""
@@ -103,7 +108,7 @@ WHERE p.prokind IN ('f', 'p', 'w') AND {USER_NS}
 TRIGGERS = f"""SELECT n.nspname, t.tgname, c.relname, pg_get_triggerdef(t.oid, true)
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal AND {USER_NS}"""
+WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {USER_NS}"""
 
 ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 KINDS = {"p": "primary key", "u": "unique", "c": "check", "f": "foreign key", "x": "exclude"}
@@ -137,11 +142,13 @@ def _tables(
     rows: list[tuple[Any, ...]], constraints: dict[tuple[str, str], list[Constraint]], skip: set
 ) -> tuple[Table, ...]:
     columns: dict[tuple[str, str], list[Column]] = defaultdict(list)
-    for schema, table, *rest in rows:
+    partitions: dict[tuple[str, str], tuple[str | None, tuple[str, str, str] | None]] = {}
+    for schema, table, *rest, by, parent_schema, parent, bound in rows:
         if (schema, table) not in skip:
             columns[(schema, table)].append(_column(*rest))
+            partitions[(schema, table)] = (by, (parent_schema, parent, bound) if parent else None)
     return tuple(
-        Table(key[0], key[1], tuple(cols), tuple(constraints.get(key, ())))
+        Table(key[0], key[1], tuple(cols), tuple(constraints.get(key, ())), (), *partitions[key])
         for key, cols in columns.items()
     )
 

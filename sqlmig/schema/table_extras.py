@@ -1,10 +1,12 @@
-"""Statements for what hangs off tables and other objects: extended statistics, row security,
-policies and comments. Changed or gone ones are dropped first (a policy can hold a column that
-is about to change); new and changed ones are made last, once their objects exist."""
+"""Statements for what hangs off tables and other objects: partitions attached or detached,
+extended statistics, row security, policies and comments. Changed or gone ones are dropped
+first (a policy can hold a column that is about to change); new and changed ones are made
+last, once their objects exist."""
 
 from __future__ import annotations
 
 from . import pg_ddl
+from .ddl import qname
 from .model import Comment, RowSecurity, Snapshot
 from .stmt import Stmt
 
@@ -35,12 +37,30 @@ def create(old: Snapshot, new: Snapshot, *, remade: set[str]) -> list[Stmt]:
     """`remade`: display names of objects the generated SQL drops and creates again (their
     comments are gone with them)."""
     stats, policies = _by(old.statistics), _by(old.policies)
-    out = [Stmt(pg_ddl.create_statistic(s)) for k, s in sorted(_by(new.statistics).items())
-           if stats.get(k) != s]  # fmt: skip
+    out = _partitions(old, new)
+    out += [Stmt(pg_ddl.create_statistic(s)) for k, s in sorted(_by(new.statistics).items())
+            if stats.get(k) != s]  # fmt: skip
     out += _row_security(old, new)
     out += [Stmt(pg_ddl.create_policy(new, p)) for k, p in sorted(_by(new.policies).items())
             if policies.get(k) != p]  # fmt: skip
     return out + _comments(old, new, remade)
+
+
+def _partitions(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    """A table that becomes, or stops being, a partition (or changes its bounds)."""
+    out = []
+    for t in new.tables:
+        was = old.table(t.schema, t.name)
+        if was is None or was.partition_of == t.partition_of:
+            continue
+        name = qname(new, t.schema, t.name)
+        if was.partition_of:
+            parent = qname(new, *was.partition_of[:2])
+            out.append(Stmt(f"ALTER TABLE {parent} DETACH PARTITION {name};"))
+        if t.partition_of:
+            parent = qname(new, *t.partition_of[:2])
+            out.append(Stmt(f"ALTER TABLE {parent} ATTACH PARTITION {name} {t.partition_of[2]};"))
+    return out
 
 
 def _row_security(old: Snapshot, new: Snapshot) -> list[Stmt]:

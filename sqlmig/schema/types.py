@@ -14,26 +14,24 @@ def _by(objs) -> dict:
 
 
 def create(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    """New and changed ones, each after the ones it uses."""
     out: list[Stmt] = []
-    domains = _by(old.domains)
-    for k, d in sorted(_by(new.domains).items()):
-        if domains.get(k) != d:
-            out += _domain(new, domains.get(k), d)
-    composites = _by(old.composites)
-    for k, c in sorted(_by(new.composites).items()):
-        if composites.get(k) != c:
-            out += _composite(new, composites.get(k), c)
+    domains, composites = _by(old.domains), _by(old.composites)
+    for t in pg_ddl.type_order([*new.domains, *new.composites]):
+        if isinstance(t, Domain) and domains.get((t.schema, t.name)) != t:
+            out += _domain(new, domains.get((t.schema, t.name)), t)
+        elif isinstance(t, Composite) and composites.get((t.schema, t.name)) != t:
+            out += _composite(new, composites.get((t.schema, t.name)), t)
     return out
 
 
 def drop(old: Snapshot, new: Snapshot) -> list[Stmt]:
-    """Composite types and domains that are gone (composites first: they may use a domain)."""
-    keep = _by(new.composites)
-    out = [Stmt(f"DROP TYPE {qname(old, c.schema, c.name)};")
-           for k, c in sorted(_by(old.composites).items()) if k not in keep]  # fmt: skip
-    keep = _by(new.domains)
-    return out + [Stmt(f"DROP DOMAIN {qname(old, d.schema, d.name)};")
-                  for k, d in sorted(_by(old.domains).items()) if k not in keep]  # fmt: skip
+    """Domains and composite types that are gone, each before the ones it uses."""
+    keep = _by(new.domains) | _by(new.composites)
+    gone = [t for t in reversed(pg_ddl.type_order([*old.domains, *old.composites]))
+            if (t.schema, t.name) not in keep]  # fmt: skip
+    return [Stmt(f"DROP {'DOMAIN' if isinstance(t, Domain) else 'TYPE'} "
+                 f"{qname(old, t.schema, t.name)};") for t in gone]  # fmt: skip
 
 
 def _domain(snap: Snapshot, was: Domain | None, d: Domain) -> list[Stmt]:
