@@ -80,10 +80,16 @@ def _comments(old: Snapshot, new: Snapshot, remade: set[str]) -> list[Stmt]:
     exists = {i.name for i in items_new.values()}
     had, now = _by(old.comments), _by(new.comments)
     out = [Stmt(pg_ddl.comment(c)) for k, c in sorted(now.items())
-           if had.get(k) != c or object_of(c) in changed]  # fmt: skip
+           if had.get(k) != c or _touched(c, changed)]  # fmt: skip
     gone = [c for k, c in sorted(had.items()) if k not in now]
     return out + [Stmt(pg_ddl.comment(c, remove=True)) for c in gone
-                  if object_of(c) in exists - changed]  # fmt: skip
+                  if object_of(c) in exists and not _touched(c, changed)]  # fmt: skip
+
+
+def _touched(c: Comment, changed: set[str]) -> bool:
+    """Whether the object of a comment (or the view or table of a column) is made again."""
+    name = object_of(c)
+    return name in changed or (c.name.startswith("column ") and name.rsplit(".", 1)[0] in changed)
 
 
 def object_of(c: Comment) -> str:
