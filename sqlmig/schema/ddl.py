@@ -163,6 +163,8 @@ def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
         lines.append(constraint(snap, c))
     body = ",\n    ".join(lines)
     tail = " " + dialect.option_separator.join(t.options) if t.options else ""
+    if t.inherits:  # the inherited columns are merged with those written here
+        tail += f" INHERITS ({', '.join(qname(snap, *p) for p in t.inherits)})"
     tail += f" PARTITION BY {t.partition_by}" if t.partition_by else ""
     head = f"CREATE TABLE {name or qname(snap, t.schema, t.name)}"
     if t.partition_of:  # its columns are the parent's
@@ -172,17 +174,23 @@ def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
     return f"{head} (\n    {body}\n){tail};"
 
 
-def table_order(tables: list[Table] | tuple[Table, ...]) -> list[Table]:
-    """Tables in their order, except that a partition comes after the table it is part of."""
-    parents = {(t.schema, t.name): t.partition_of[:2] for t in tables if t.partition_of}
+def table_order(
+    tables: list[Table] | tuple[Table, ...], *, children_first: bool = False
+) -> list[Table]:
+    """Tables in their order, except that a partition or a table that inherits comes after its
+    parents."""
+    parents = {
+        (t.schema, t.name): [*t.inherits, *([t.partition_of[:2]] if t.partition_of else [])]
+        for t in tables
+    }
 
-    def depth(key: tuple[str, str]) -> int:
-        n = 0
-        while key in parents and n <= len(parents):  # a cycle cannot be: bounded anyway
-            key, n = parents[key], n + 1
-        return n
+    def depth(key: tuple[str, str], seen: int = 0) -> int:
+        if seen > len(parents):  # a cycle cannot be: bounded anyway
+            return seen
+        return max((depth(p, seen + 1) + 1 for p in parents.get(key, ())), default=0)
 
-    return sorted(tables, key=lambda t: depth((t.schema, t.name)))
+    sign = -1 if children_first else 1
+    return sorted(tables, key=lambda t: sign * depth((t.schema, t.name)))
 
 
 def add_constraint(snap: Snapshot, t: Table, c: Constraint) -> str:

@@ -21,7 +21,7 @@ def generate(old: Snapshot, new: Snapshot) -> list[Stmt]:
         *table_extras.drop(old, new),
         *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True),
         *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.drop_tables(),
-        *d.create_types(), *d.create_tables(), *d.alter_tables(),
+        *table_extras.detach(old, new), *d.create_types(), *d.create_tables(), *d.alter_tables(),
         *d.add_constraints(foreign=False), *d.create_indexes(), *d.add_constraints(foreign=True),
         *d.create_views(), *d.create_triggers(), *table_extras.create(old, new, remade=d.remade()),
         *d.drop_types(),
@@ -206,7 +206,7 @@ class _Delta:
                 f"DROP TABLE {ddl.qname(self.old, t.schema, t.name)};",
                 hint.get(t.name, f"drops table {t.name} and all its rows"),
             )
-            for t in _referencing_first(gone)
+            for t in _referencing_first(ddl.table_order(gone, children_first=True))
             if not (t.partition_of and (t.partition_of[0], t.partition_of[1]) in gone_keys)
         ]
 

@@ -81,3 +81,5 @@ def _table_extras(snap: Snapshot) -> Iterator[Item]:
     for c in snap.comments:
         parent = snap.display(c.schema, c.table) if c.table else None
         yield Item("comment", f"on {c.name}", parent, (("text", c.text),))
+    for o in snap.others:
+        yield Item(o.kind, o.name, None, ())

@@ -45,6 +45,7 @@ class Table:
     options: tuple[str, ...] = ()  # SQLite: "WITHOUT ROWID", "STRICT"
     partition_by: str | None = None  # PostgreSQL: "RANGE (at)" of a partitioned table
     partition_of: tuple[str, str, str] | None = None  # (schema, table, bound) of a partition
+    inherits: tuple[tuple[str, str], ...] = ()  # PostgreSQL: (schema, table) of INHERITS
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,16 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Other:
+    """An object of a kind sqlmig does not model (a range type, a rule...): compared by its
+    presence only, and left out of a dump (with a note)."""
+
+    schema: str
+    name: str  # as displayed: qualified unless in the default schema
+    kind: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A whole schema. Every sequence is sorted, so equal schemas are equal values."""
 
@@ -202,6 +213,7 @@ class Snapshot:
     policies: tuple[Policy, ...] = ()
     row_security: tuple[RowSecurity, ...] = ()
     comments: tuple[Comment, ...] = ()
+    others: tuple[Other, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)  # what could not be read
     # MySQL: (table, foreign key, index) for the index InnoDB made for a foreign key; left out
     # of the comparison (the server names it) but needed to drop it along with the key
@@ -251,7 +263,7 @@ def sort_snapshot(snap: Snapshot) -> Snapshot:
 
 COLLECTIONS = (
     "tables", "indexes", "views", "sequences", "enums", "routines", "triggers", "extensions",
-    "domains", "composites", "statistics", "policies", "row_security", "comments",
+    "domains", "composites", "statistics", "policies", "row_security", "comments", "others",
 )  # fmt: skip
 KIND_ORDER = {"primary key": 0, "unique": 1, "check": 2, "exclude": 3, "foreign key": 4}
 

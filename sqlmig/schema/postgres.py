@@ -33,6 +33,9 @@ SCHEMAS = f"""SELECT n.nspname FROM pg_namespace n WHERE {USER_NS}
 COLUMNS = f"""SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
   NOT a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
   CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
+  ARRAY(SELECT ARRAY[hn.nspname, hc.relname] FROM pg_inherits hi
+    JOIN pg_class hc ON hc.oid = hi.inhparent JOIN pg_namespace hn ON hn.oid = hc.relnamespace
+    WHERE hi.inhrelid = c.oid AND NOT c.relispartition ORDER BY hi.inhseqno),
   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, pn.nspname, pc.relname,
   pg_get_expr(c.relpartbound, c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -103,7 +106,9 @@ ROUTINES = f"""SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p
   pg_get_functiondef(p.oid)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'w') AND {USER_NS}
-  AND {NOT_EXTENSION.format(oid="p.oid", catalog="pg_proc")}"""
+  AND {NOT_EXTENSION.format(oid="p.oid", catalog="pg_proc")}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid
+    AND d.classid = 'pg_proc'::regclass AND d.deptype = 'i')"""
 
 TRIGGERS = f"""SELECT n.nspname, t.tgname, c.relname, pg_get_triggerdef(t.oid, true)
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
@@ -127,6 +132,7 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
         "postgres",
         DEFAULT_SCHEMA,
         **extras,
+        notes=postgres_extras.notes(extras["others"]),
         schemas=tuple(r[0] for r in driver.query(SCHEMAS)),
         tables=_tables(driver.query(COLUMNS), constraints, skip),
         indexes=tuple(_index(r) for r in driver.query(INDEXES) if (r[0], r[2]) not in skip),
@@ -142,13 +148,14 @@ def _tables(
     rows: list[tuple[Any, ...]], constraints: dict[tuple[str, str], list[Constraint]], skip: set
 ) -> tuple[Table, ...]:
     columns: dict[tuple[str, str], list[Column]] = defaultdict(list)
-    partitions: dict[tuple[str, str], tuple[str | None, tuple[str, str, str] | None]] = {}
-    for schema, table, *rest, by, parent_schema, parent, bound in rows:
+    parents: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for schema, table, *rest, inherits, by, parent_schema, parent, bound in rows:
         if (schema, table) not in skip:
             columns[(schema, table)].append(_column(*rest))
-            partitions[(schema, table)] = (by, (parent_schema, parent, bound) if parent else None)
+            partition = (parent_schema, parent, bound) if parent else None
+            parents[(schema, table)] = (by, partition, tuple(tuple(p) for p in inherits or ()))
     return tuple(
-        Table(key[0], key[1], tuple(cols), tuple(constraints.get(key, ())), (), *partitions[key])
+        Table(key[0], key[1], tuple(cols), tuple(constraints.get(key, ())), (), *parents[key])
         for key, cols in columns.items()
     )
 

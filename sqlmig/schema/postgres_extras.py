@@ -1,5 +1,5 @@
-"""Read PostgreSQL's extensions, domains, composite types, statistics, row security, policies
-and comments in one catalog query (each row a kind and a JSON array)."""
+"""Read PostgreSQL's extensions, domains, composite types, statistics, row security, policies,
+comments and the kinds not modelled in one catalog query (each row a kind and a JSON array)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from collections import defaultdict
 from typing import Any
 
 from . import normalise
-from .model import Comment, Composite, Domain, Extension, Policy, RowSecurity, Statistic
+from .model import (
+    Comment,
+    Composite,
+    Domain,
+    Extension,
+    Other,
+    Policy,
+    RowSecurity,
+    Statistic,
+)
 
 USER_NS = """n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"""
 NOT_EXTENSION = """NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid}
@@ -126,11 +135,51 @@ FROM pg_description d JOIN pg_policy p ON d.classoid = 'pg_policy'::regclass
 JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE {USER_NS}"""
 
+# Kinds that are not modelled: schema, name as displayed, kind. Compared by presence only.
+_SHOWN = "CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END || "
+_OTHERS = f"""SELECT 'other', json_build_array(n.nspname, {_SHOWN} t.typname,
+  CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'base type' END)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype IN ('r', 'b') AND NOT (t.typcategory = 'A' AND t.typelem <> 0) AND {USER_NS}
+  AND {NOT_EXTENSION.format(oid="t.oid", catalog="pg_type")}
+UNION ALL
+SELECT 'other', json_build_array(n.nspname, {_SHOWN} c.collname, 'collation')
+FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+WHERE {USER_NS} AND {NOT_EXTENSION.format(oid="c.oid", catalog="pg_collation")}
+UNION ALL
+SELECT 'other', json_build_array(n.nspname, {_SHOWN} c.relname, 'foreign table')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'f' AND {USER_NS} AND {NOT_EXTENSION.format(oid="c.oid", catalog="pg_class")}
+UNION ALL
+SELECT 'other', json_build_array(n.nspname, {_SHOWN} c.relname || '.' || r.rulename, 'rule')
+FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE r.rulename <> '_RETURN' AND {USER_NS}
+UNION ALL
+SELECT 'other', json_build_array(n.nspname, {_SHOWN} p.proname || '('
+  || pg_get_function_identity_arguments(p.oid) || ')', 'aggregate')
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.prokind = 'a' AND {USER_NS} AND {NOT_EXTENSION.format(oid="p.oid", catalog="pg_proc")}
+UNION ALL
+SELECT 'other', json_build_array(n.nspname, {_SHOWN} o.oid::regoperator::text, 'operator')
+FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+WHERE {USER_NS} AND {NOT_EXTENSION.format(oid="o.oid", catalog="pg_operator")}
+UNION ALL
+SELECT 'other', json_build_array(n.nspname, {_SHOWN} c.cfgname, 'text search configuration')
+FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+WHERE {USER_NS} AND {NOT_EXTENSION.format(oid="c.oid", catalog="pg_ts_config")}
+UNION ALL
+SELECT 'other', json_build_array('', e.evtname, 'event trigger') FROM pg_event_trigger e
+WHERE {NOT_EXTENSION.format(oid="e.oid", catalog="pg_event_trigger")}
+UNION ALL
+SELECT 'other', json_build_array('', p.pubname, 'publication') FROM pg_publication p"""
+
 # One round trip for all of them; the first row is the session's current schema.
 QUERY = "\nUNION ALL\n".join(
     [
         "SELECT 'here', json_build_array(current_schema())",
         _EXTENSIONS, _DOMAINS, _COMPOSITES, _STATISTICS, _POLICIES, _ROW_SECURITY, _COMMENTS,
+        _OTHERS,
     ]
 )  # fmt: skip
 
@@ -152,7 +201,12 @@ def read(rows: list[tuple[str, Any]], default_schema: str, skip: set) -> dict[st
         "comments": tuple(
             _comment(default_schema, *v) for v in found["comment"] if (v[0], v[5]) not in skip
         ),
+        "others": tuple(Other(*v) for v in found["other"]),
     }
+
+
+def notes(others: tuple[Other, ...]) -> tuple[str, ...]:
+    return tuple(f"{o.kind} {o.name} is left out: only its presence is compared" for o in others)
 
 
 def _pairs(values: list[list[str]] | None) -> tuple[tuple[str, str], ...]:

@@ -1,13 +1,14 @@
-"""Statements for what hangs off tables and other objects: partitions attached or detached,
+"""Statements for what hangs off tables and other objects: parents (INHERITS, PARTITION OF),
 extended statistics, row security, policies and comments. Changed or gone ones are dropped
-first (a policy can hold a column that is about to change); new and changed ones are made
-last, once their objects exist."""
+first (a policy can hold a column that is about to change), a parent is left once the indexes
+are dropped (a partition would keep its part of one); new and changed ones are made last, once
+their objects exist."""
 
 from __future__ import annotations
 
 from . import pg_ddl
 from .ddl import qname
-from .model import Comment, RowSecurity, Snapshot
+from .model import Comment, RowSecurity, Snapshot, Table
 from .stmt import Stmt
 
 # Kinds of comment (the start of Comment.name), longest first
@@ -37,7 +38,7 @@ def create(old: Snapshot, new: Snapshot, *, remade: set[str]) -> list[Stmt]:
     """`remade`: display names of objects the generated SQL drops and creates again (their
     comments are gone with them)."""
     stats, policies = _by(old.statistics), _by(old.policies)
-    out = _partitions(old, new)
+    out = _attach(old, new)
     out += [Stmt(pg_ddl.create_statistic(s)) for k, s in sorted(_by(new.statistics).items())
             if stats.get(k) != s]  # fmt: skip
     out += _row_security(old, new)
@@ -46,21 +47,35 @@ def create(old: Snapshot, new: Snapshot, *, remade: set[str]) -> list[Stmt]:
     return out + _comments(old, new, remade)
 
 
-def _partitions(old: Snapshot, new: Snapshot) -> list[Stmt]:
-    """A table that becomes, or stops being, a partition (or changes its bounds)."""
+def detach(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    """Parents a table leaves (before its columns change: an inherited one cannot be dropped)."""
     out = []
-    for t in new.tables:
-        was = old.table(t.schema, t.name)
-        if was is None or was.partition_of == t.partition_of:
-            continue
+    for t, was in _kept_tables(old, new):
         name = qname(new, t.schema, t.name)
-        if was.partition_of:
+        out += [Stmt(f"ALTER TABLE {name} NO INHERIT {qname(new, *p)};")
+                for p in was.inherits if p not in t.inherits]  # fmt: skip
+        if was.partition_of and was.partition_of != t.partition_of:
             parent = qname(new, *was.partition_of[:2])
             out.append(Stmt(f"ALTER TABLE {parent} DETACH PARTITION {name};"))
-        if t.partition_of:
+    return out
+
+
+def _attach(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    """Parents a table joins, once its columns are those of the parent."""
+    out = []
+    for t, was in _kept_tables(old, new):
+        name = qname(new, t.schema, t.name)
+        out += [Stmt(f"ALTER TABLE {name} INHERIT {qname(new, *p)};")
+                for p in t.inherits if p not in was.inherits]  # fmt: skip
+        if t.partition_of and was.partition_of != t.partition_of:
             parent = qname(new, *t.partition_of[:2])
             out.append(Stmt(f"ALTER TABLE {parent} ATTACH PARTITION {name} {t.partition_of[2]};"))
     return out
+
+
+def _kept_tables(old: Snapshot, new: Snapshot) -> list[tuple[Table, Table]]:
+    pairs = [(t, old.table(t.schema, t.name)) for t in new.tables]
+    return [(t, was) for t, was in pairs if was is not None]
 
 
 def _row_security(old: Snapshot, new: Snapshot) -> list[Stmt]:

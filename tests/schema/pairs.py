@@ -120,6 +120,11 @@ PG_FIDELITY = [
      "CREATE TABLE m_x PARTITION OF m FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n"
      "CREATE TABLE b_2023 PARTITION OF m FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n"
      "CREATE INDEX m_at ON m (at);"),
+    ("table_inheritance", "CREATE TABLE base (id int);\nCREATE TABLE other (n int);\n"
+     "CREATE TABLE child (x text) INHERITS (base);\nCREATE TABLE gone () INHERITS (child);",
+     "CREATE TABLE base (id int);\nCREATE TABLE other (n int);\n"
+     "CREATE TABLE child (x text, n int) INHERITS (base, other);\n"
+     "CREATE TABLE newer (y int) INHERITS (child);"),
     ("drop_partitioned_table", "CREATE TABLE m (id int, at date) PARTITION BY LIST (id);\n"
      "CREATE TABLE a_1 PARTITION OF m FOR VALUES IN (1);\n"
      "CREATE TABLE m_2 PARTITION OF m FOR VALUES IN (2) PARTITION BY RANGE (at);\n"

@@ -246,6 +246,10 @@ PG_KINDS = [
      "CREATE TABLE h0 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 0);\n"
      "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
      "CREATE TRIGGER m_t BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION f();"),
+    ("table_inheritance", 'INHERITS ("base", "stamped")',
+     "CREATE TABLE base (id int PRIMARY KEY, CHECK (id > 0));\nCREATE TABLE stamped (at date);\n"
+     "CREATE TABLE child (extra text, id int) INHERITS (base, stamped);\n"
+     "CREATE TABLE grandchild () INHERITS (child);"),
     ("materialized_views", "COMMENT ON MATERIALIZED VIEW public.mv IS 'counts'",
      "CREATE TABLE t (a int);\n"
      "CREATE MATERIALIZED VIEW mv AS SELECT a, count(*) AS n FROM t GROUP BY a;\n"
@@ -300,6 +304,26 @@ def test_postgres_difference_in_a_detail_is_named(
     execute(pg_url_2, base + other + ";")
     found = describe(compare(snap(pg_url), snap(pg_url_2)), VERIFY)
     assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_postgres_kinds_not_modelled_are_noted_and_compared_by_presence(
+    pg_url: str, pg_url_2: str
+) -> None:
+    execute(pg_url, "CREATE TABLE t (a int);\nCREATE TYPE span AS RANGE (subtype = int8);\n"
+            "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', "
+            "deterministic = false);\n"
+            "CREATE RULE t_quiet AS ON DELETE TO t DO INSTEAD NOTHING;\n"
+            "CREATE AGGREGATE total(int) (sfunc = int4pl, stype = int);")  # fmt: skip
+    execute(pg_url_2, "CREATE TABLE t (a int);")
+    found = snap(pg_url)
+    assert "range type span is left out: only its presence is compared" in found.notes
+    assert "-- note: rule t.t_quiet is left out" in dump(found)
+    assert describe(compare(snap(pg_url_2), found), VERIFY) == [
+        "aggregate total(integer) still exists",
+        "collation ci still exists",
+        "range type span still exists",
+        "rule t.t_quiet still exists",
+    ]
 
 
 # One kind of MySQL object each: dump -> load into a fresh database -> the same snapshot.
