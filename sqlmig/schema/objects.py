@@ -47,6 +47,18 @@ def create(old: Snapshot, new: Snapshot) -> list[Stmt]:
     return out
 
 
+def release(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    """Sequences that stay but whose owning table is dropped: released first, or DROP TABLE
+    would drop them with it (a table renamed as drop + create keeps its serial's sequence)."""
+    tables = {(t.schema, t.name) for t in new.tables}
+    keep = _by(new.sequences)
+    return [
+        Stmt(f"ALTER SEQUENCE {ddl.qname(old, s.schema, s.name)} OWNED BY NONE;")
+        for k, s in sorted(_by(old.sequences).items())
+        if s.owned_by and k in keep and (s.schema, s.owned_by[0]) not in tables
+    ]
+
+
 def drop(old: Snapshot, new: Snapshot) -> list[Stmt]:
     """Sequence owners, then what is gone, after the tables that used it."""
     sequences = _by(old.sequences)

@@ -6,7 +6,7 @@ their objects exist."""
 
 from __future__ import annotations
 
-from . import pg_ddl
+from . import objects, pg_ddl
 from .ddl import qname
 from .model import Comment, RowSecurity, Snapshot, Table
 from .stmt import Stmt
@@ -28,7 +28,8 @@ def _stays(snap: Snapshot, schema: str, table: str) -> bool:
 
 def drop(old: Snapshot, new: Snapshot) -> list[Stmt]:
     stats, policies = _by(new.statistics), _by(new.policies)
-    out = [Stmt(pg_ddl.drop_statistic(old, s)) for k, s in sorted(_by(old.statistics).items())
+    out = objects.release(old, new)
+    out += [Stmt(pg_ddl.drop_statistic(old, s)) for k, s in sorted(_by(old.statistics).items())
            if stats.get(k) != s and _stays(new, s.schema, s.table)]  # fmt: skip
     return out + [Stmt(pg_ddl.drop_policy(old, p)) for k, p in sorted(_by(old.policies).items())
                   if policies.get(k) != p and _stays(new, p.schema, p.table)]  # fmt: skip

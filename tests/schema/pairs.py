@@ -125,6 +125,11 @@ PG_FIDELITY = [
      "CREATE TABLE base (id int);\nCREATE TABLE other (n int);\n"
      "CREATE TABLE child (x text, n int) INHERITS (base, other);\n"
      "CREATE TABLE newer (y int) INHERITS (child);"),
+    # a rename written as drop + create: DROP TABLE must not take the serial's sequence along
+    ("table_dropped_its_sequence_kept", "CREATE TABLE a (id serial PRIMARY KEY);",
+     "CREATE SEQUENCE a_id_seq AS integer;\n"
+     "CREATE TABLE b (id integer NOT NULL DEFAULT nextval('a_id_seq') PRIMARY KEY);\n"
+     "ALTER SEQUENCE a_id_seq OWNED BY b.id;"),
     ("drop_partitioned_table", "CREATE TABLE m (id int, at date) PARTITION BY LIST (id);\n"
      "CREATE TABLE a_1 PARTITION OF m FOR VALUES IN (1);\n"
      "CREATE TABLE m_2 PARTITION OF m FOR VALUES IN (2) PARTITION BY RANGE (at);\n"
