@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -123,8 +122,7 @@ IDENTITY = {"a": "always", "d": "by default"}
 def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
     """The schema of the driver's database; `exclude` names the history tables (maybe qualified)."""
     rows = driver.query(postgres_extras.QUERY)
-    here = next((r[1] for r in rows if r[0] == "here"), None)
-    here = (json.loads(here) if isinstance(here, str) else here or [None])[0] or DEFAULT_SCHEMA
+    here = postgres_extras.current_schema(rows) or DEFAULT_SCHEMA
     skip = {tuple(name.split(".")) if "." in name else (here, name) for name in exclude}
     extras = postgres_extras.read(rows, DEFAULT_SCHEMA, skip)
     constraints = _constraints(driver.query(CONSTRAINTS))

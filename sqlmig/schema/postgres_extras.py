@@ -184,6 +184,12 @@ QUERY = "\nUNION ALL\n".join(
 )  # fmt: skip
 
 
+def current_schema(rows: list[tuple[str, Any]]) -> str | None:
+    payload = next((r[1] for r in rows if r[0] == "here"), None)
+    value = json.loads(payload) if isinstance(payload, str) else payload
+    return value[0] if value else None
+
+
 def read(rows: list[tuple[str, Any]], default_schema: str, skip: set) -> dict[str, Any]:
     """The collections of a Snapshot these rows hold, by field name."""
     found: dict[str, list[Any]] = defaultdict(list)
