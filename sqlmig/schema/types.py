@@ -74,4 +74,6 @@ def _composite(snap: Snapshot, was: Composite | None, c: Composite) -> list[Stmt
     parts += [f"ALTER ATTRIBUTE {quote(snap, n)} TYPE {t}" for n, t in c.attributes
               if n in old and old[n] != t]  # fmt: skip
     parts += [f"ADD ATTRIBUTE {quote(snap, n)} {t}" for n, t in c.attributes if n not in old]
-    return [Stmt(f"ALTER TYPE {name} {', '.join(parts)};")]
+    retyped = any(n in old and old[n] != t for n, t in c.attributes)
+    why = f"an attribute of type {c.name} changes type: this fails while a column uses the type"
+    return [Stmt(f"ALTER TYPE {name} {', '.join(parts)};", why if retyped else None)]
