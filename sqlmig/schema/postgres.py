@@ -32,9 +32,6 @@ SCHEMAS = f"""SELECT n.nspname FROM pg_namespace n WHERE {USER_NS}
 COLUMNS = f"""SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
   NOT a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
   CASE WHEN a.attcollation <> t.typcollation THEN co.collname END,
-  ARRAY(SELECT ARRAY[hn.nspname, hc.relname] FROM pg_inherits hi
-    JOIN pg_class hc ON hc.oid = hi.inhparent JOIN pg_namespace hn ON hn.oid = hc.relnamespace
-    WHERE hi.inhrelid = c.oid AND NOT c.relispartition ORDER BY hi.inhseqno),
   CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, pn.nspname, pc.relname,
   pg_get_expr(c.relpartbound, c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -132,7 +129,7 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
         **extras,
         notes=postgres_extras.notes(extras["others"]),
         schemas=tuple(r[0] for r in driver.query(SCHEMAS)),
-        tables=_tables(driver.query(COLUMNS), constraints, skip),
+        tables=_tables(driver.query(COLUMNS), constraints, skip, postgres_extras.inherits(rows)),
         indexes=tuple(_index(r) for r in driver.query(INDEXES) if (r[0], r[2]) not in skip),
         views=tuple(View(r[0], r[1], r[2].strip().rstrip(";"), r[3]) for r in driver.query(VIEWS)),
         sequences=tuple(_sequence(r) for r in driver.query(SEQUENCES)),
@@ -143,15 +140,18 @@ def read(driver: Driver, exclude: tuple[str, ...]) -> Snapshot:
 
 
 def _tables(
-    rows: list[tuple[Any, ...]], constraints: dict[tuple[str, str], list[Constraint]], skip: set
+    rows: list[tuple[Any, ...]],
+    constraints: dict[tuple[str, str], list[Constraint]],
+    skip: set,
+    inherits: dict[tuple[str, str], tuple[tuple[str, str], ...]],
 ) -> tuple[Table, ...]:
     columns: dict[tuple[str, str], list[Column]] = defaultdict(list)
     parents: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for schema, table, *rest, inherits, by, parent_schema, parent, bound in rows:
+    for schema, table, *rest, by, parent_schema, parent, bound in rows:
         if (schema, table) not in skip:
             columns[(schema, table)].append(_column(*rest))
             partition = (parent_schema, parent, bound) if parent else None
-            parents[(schema, table)] = (by, partition, tuple(tuple(p) for p in inherits or ()))
+            parents[(schema, table)] = (by, partition, inherits.get((schema, table), ()))
     return tuple(
         Table(key[0], key[1], tuple(cols), tuple(constraints.get(key, ())), (), *parents[key])
         for key, cols in columns.items()

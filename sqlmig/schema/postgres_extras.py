@@ -174,12 +174,21 @@ WHERE {NOT_EXTENSION.format(oid="e.oid", catalog="pg_event_trigger")}
 UNION ALL
 SELECT 'other', json_build_array('', p.pubname, 'publication') FROM pg_publication p"""
 
+# Parents of tables that inherit (partitions are read with their columns)
+_INHERITS = """SELECT 'inherits', json_build_array(n.nspname, c.relname,
+  json_agg(json_build_array(pn.nspname, p.relname) ORDER BY h.inhseqno))
+FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid AND NOT c.relispartition
+  AND c.relkind IN ('r', 'p')
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_class p ON p.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+GROUP BY n.nspname, c.relname"""
+
 # One round trip for all of them; the first row is the session's current schema.
 QUERY = "\nUNION ALL\n".join(
     [
         "SELECT 'here', json_build_array(current_schema())",
         _EXTENSIONS, _DOMAINS, _COMPOSITES, _STATISTICS, _POLICIES, _ROW_SECURITY, _COMMENTS,
-        _OTHERS,
+        _OTHERS, _INHERITS,
     ]
 )  # fmt: skip
 
@@ -188,6 +197,12 @@ def current_schema(rows: list[tuple[str, Any]]) -> str | None:
     payload = next((r[1] for r in rows if r[0] == "here"), None)
     value = json.loads(payload) if isinstance(payload, str) else payload
     return value[0] if value else None
+
+
+def inherits(rows: list[tuple[str, Any]]) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """(schema, table) -> its parents, in order."""
+    found = [json.loads(p) if isinstance(p, str) else p for kind, p in rows if kind == "inherits"]
+    return {(v[0], v[1]): tuple((a, b) for a, b in v[2]) for v in found}
 
 
 def read(rows: list[tuple[str, Any]], default_schema: str, skip: set) -> dict[str, Any]:
