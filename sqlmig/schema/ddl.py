@@ -31,6 +31,7 @@ class Dialect:
     # MySQL: ALTER TABLE ... DROP FOREIGN KEY / DROP INDEX / MODIFY COLUMN, DROP INDEX ... ON t,
     # AUTO_INCREMENT, routines and triggers between DELIMITER lines in a dump
     mysql: bool = False
+    wrap_index_keys: bool = False  # SQLite's keys are read bare: an expression needs parentheses
 
     def quote(self, name: str) -> str:
         """An identifier quoted as this database reads it."""
@@ -49,7 +50,12 @@ DIALECTS = {
         ),
     ),
     "sqlite": Dialect(
-        "sqlite", inline_foreign_keys=True, index_methods=False, preamble=(), alter=frozenset()
+        "sqlite",
+        inline_foreign_keys=True,
+        index_methods=False,
+        preamble=(),
+        alter=frozenset(),
+        wrap_index_keys=True,
     ),
     "mysql": Dialect(
         "mysql",
@@ -127,27 +133,28 @@ def _default(expr: str, dialect: Dialect) -> str:
 
 
 def constraint(snap: Snapshot, c: Constraint) -> str:
+    deferrable = f" {c.deferrable}" if c.deferrable else ""
     head = f"CONSTRAINT {quote(snap, c.name)} "
     if c.kind == "primary key":
-        return head + f"PRIMARY KEY ({names(snap, c.columns)})"
+        return head + f"PRIMARY KEY ({names(snap, c.columns)}){deferrable}"
     if c.kind == "unique":
-        return head + f"UNIQUE ({names(snap, c.columns)})"
+        return head + f"UNIQUE ({names(snap, c.columns)}){deferrable}"
     if c.kind == "check":
         return head + f"CHECK ({c.expression})"
-    if c.kind == "exclude":
+    if c.kind == "exclude":  # pg_get_constraintdef: DEFERRABLE is part of it
         return head + str(c.expression)
     ref = qname(snap, c.ref_schema or snap.default_schema, c.ref_table or "")
     text = head + f"FOREIGN KEY ({names(snap, c.columns)}) REFERENCES {ref}"
     text += f" ({names(snap, c.ref_columns)})" if c.ref_columns else ""
     text += f" ON DELETE {c.on_delete}" if c.on_delete != "NO ACTION" else ""
     text += f" ON UPDATE {c.on_update}" if c.on_update != "NO ACTION" else ""
-    return text + (f" {c.deferrable}" if c.deferrable else "")
+    return text + deferrable
 
 
 def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
     dialect = of(snap)
     auto = any(c.identity == "autoincrement" for c in t.columns) and not dialect.mysql
-    lines = [column(c, dialect) for c in t.columns]
+    lines = [] if t.partition_of else [column(c, dialect) for c in t.columns]
     for c in t.constraints:
         if (c.kind == "primary key" and auto) or (
             c.kind == "foreign key" and not dialect.inline_foreign_keys
@@ -156,7 +163,34 @@ def create_table(snap: Snapshot, t: Table, *, name: str | None = None) -> str:
         lines.append(constraint(snap, c))
     body = ",\n    ".join(lines)
     tail = " " + dialect.option_separator.join(t.options) if t.options else ""
-    return f"CREATE TABLE {name or qname(snap, t.schema, t.name)} (\n    {body}\n){tail};"
+    if t.inherits:  # the inherited columns are merged with those written here
+        tail += f" INHERITS ({', '.join(qname(snap, *p) for p in t.inherits)})"
+    tail += f" PARTITION BY {t.partition_by}" if t.partition_by else ""
+    head = f"CREATE TABLE {name or qname(snap, t.schema, t.name)}"
+    if t.partition_of:  # its columns are the parent's
+        schema, parent, bound = t.partition_of
+        body = f" (\n    {body}\n)" if lines else ""
+        return f"{head} PARTITION OF {qname(snap, schema, parent)}{body} {bound}{tail};"
+    return f"{head} (\n    {body}\n){tail};"
+
+
+def table_order(
+    tables: list[Table] | tuple[Table, ...], *, children_first: bool = False
+) -> list[Table]:
+    """Tables in their order, except that a partition or a table that inherits comes after its
+    parents."""
+    parents = {
+        (t.schema, t.name): [*t.inherits, *([t.partition_of[:2]] if t.partition_of else [])]
+        for t in tables
+    }
+
+    def depth(key: tuple[str, str], seen: int = 0) -> int:
+        if seen > len(parents):  # a cycle cannot be: bounded anyway
+            return seen
+        return max((depth(p, seen + 1) + 1 for p in parents.get(key, ())), default=0)
+
+    sign = -1 if children_first else 1
+    return sorted(tables, key=lambda t: sign * depth((t.schema, t.name)))
 
 
 def add_constraint(snap: Snapshot, t: Table, c: Constraint) -> str:
@@ -193,7 +227,7 @@ def create_index(snap: Snapshot, i: Index) -> str:
     if dialect.mysql:
         unique += _MYSQL_KINDS.get(i.method, "")
     using = f" USING {i.method}" if dialect.index_methods and i.method != "btree" else ""
-    keys = i.columns if dialect.mysql else tuple(_key(k) for k in i.columns)  # MySQL's are SQL
+    keys = tuple(_key(k) for k in i.columns) if dialect.wrap_index_keys else i.columns
     text = f"CREATE {unique}INDEX {quote(snap, i.name)} ON {qname(snap, i.schema, i.table)}{using}"
     text += f" ({', '.join(keys)})"
     text += f" INCLUDE ({', '.join(i.include)})" if i.include else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from . import ddl, rebuild
+from . import ddl, rebuild, table_extras
 from .model import Constraint, Index, Snapshot, Table, View
 from .stmt import Stmt
 
@@ -18,11 +18,13 @@ def generate(old: Snapshot, new: Snapshot) -> list[Stmt]:
     if d.dialect.mysql:
         return _mysql(d)
     return [
+        *table_extras.drop(old, new),
         *d.drop_triggers(), *d.drop_views(), *d.drop_constraints(foreign=True),
         *d.drop_indexes(), *d.drop_constraints(foreign=False), *d.drop_tables(),
-        *d.create_types(), *d.create_tables(), *d.alter_tables(),
+        *table_extras.detach(old, new), *d.create_types(), *d.create_tables(), *d.alter_tables(),
         *d.add_constraints(foreign=False), *d.create_indexes(), *d.add_constraints(foreign=True),
-        *d.create_views(), *d.create_triggers(), *d.drop_types(),
+        *d.create_views(), *d.create_triggers(), *table_extras.create(old, new, remade=d.remade()),
+        *d.drop_types(),
     ]  # fmt: skip
 
 
@@ -62,6 +64,10 @@ class _Delta:
         self.fk_redo = self._keys_on_retyped_columns() if self.dialect.mysql else []
 
     # -- what must go and come back -----------------------------------------------------------
+
+    def remade(self) -> set[str]:
+        """Display names of the views dropped and created again."""
+        return {self.new.display(*k) for k in self.views_out}
 
     def _needs_rebuild(self, key: tuple[str, str]) -> bool:
         a, b = self.t_old[key], self.t_new[key]
@@ -191,6 +197,7 @@ class _Delta:
 
     def drop_tables(self) -> list[Stmt]:
         gone = [self.t_old[k] for k in sorted(self.t_old.keys() - self.t_new.keys())]
+        gone_keys = {(t.schema, t.name) for t in gone}  # a partition goes with its table
         hint = _table_renames(
             self.old, gone, [self.t_new[k] for k in self.t_new.keys() - self.t_old.keys()]
         )
@@ -199,7 +206,8 @@ class _Delta:
                 f"DROP TABLE {ddl.qname(self.old, t.schema, t.name)};",
                 hint.get(t.name, f"drops table {t.name} and all its rows"),
             )
-            for t in _referencing_first(gone)
+            for t in _referencing_first(ddl.table_order(gone, children_first=True))
+            if not (t.partition_of and (t.partition_of[0], t.partition_of[1]) in gone_keys)
         ]
 
     # -- types, sequences, functions ----------------------------------------------------------
@@ -219,7 +227,7 @@ class _Delta:
     def create_tables(self) -> list[Stmt]:
         out = []
         added = [self.t_new[k] for k in sorted(self.t_new.keys() - self.t_old.keys())]
-        for t in _referenced_first(added):
+        for t in ddl.table_order(_referenced_first(added)):
             out.append(Stmt(ddl.create_table(self.new, t)))
         for k in sorted(self.rebuilt):
             out += rebuild.statements(self.old, self.new, self.t_old[k], self.t_new[k])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import ddl
+from . import ddl, pg_ddl
 from .model import Snapshot
 
 
@@ -13,10 +13,13 @@ def blocks(snap: Snapshot) -> list[str]:
     out += [
         f"CREATE SCHEMA {ddl.quote(snap, s)};" for s in snap.schemas if s != snap.default_schema
     ]
+    out += [pg_ddl.create_extension(snap, x) for x in snap.extensions]
     out += [ddl.create_enum(snap, e) for e in snap.enums]
+    types = pg_ddl.type_order([*snap.domains, *snap.composites])
+    out += [pg_ddl.create_type(snap, t) for t in types]
     out += [ddl.create_sequence(snap, s) for s in snap.sequences]
     out += _compound(snap, [ddl.create_routine(r) for r in snap.routines])
-    out += [ddl.create_table(snap, t) for t in snap.tables]
+    out += [ddl.create_table(snap, t) for t in ddl.table_order(snap.tables)]
     fks = [
         ddl.add_constraint(snap, t, c)
         for t in snap.tables
@@ -34,7 +37,15 @@ def blocks(snap: Snapshot) -> list[str]:
     out += [ddl.create_view(snap, v) for v in ddl.view_order(snap.views)]
     out += [ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) in on_views]
     out += _compound(snap, [ddl.create_trigger(t) for t in snap.triggers])
-    return out
+    return out + _after_tables(snap)
+
+
+def _after_tables(snap: Snapshot) -> list[str]:
+    """Statistics, row security, policies and comments, once their objects exist."""
+    out = [pg_ddl.create_statistic(s) for s in snap.statistics]
+    out += [sql for r in snap.row_security for sql in pg_ddl.row_security(snap, r)]
+    out += [pg_ddl.create_policy(snap, p) for p in snap.policies]
+    return out + [pg_ddl.comment(c) for c in snap.comments]
 
 
 def _compound(snap: Snapshot, statements: list[str]) -> list[str]:

@@ -36,6 +36,12 @@ def _names(cls: type, skip: tuple[str, ...]) -> tuple[str, ...]:
 def flatten(snap: Snapshot) -> Iterator[Item]:
     for schema in snap.schemas:
         yield Item("schema", schema, None, ())
+    for x in snap.extensions:
+        yield Item("extension", x.name, None, (("schema", x.schema),))
+    for d in snap.domains:
+        yield Item("domain", snap.display(d.schema, d.name), None, attrs(d))
+    for ct in snap.composites:
+        yield Item("type", snap.display(ct.schema, ct.name), None, attrs(ct))
     for e in snap.enums:
         yield Item("type", snap.display(e.schema, e.name), None, attrs(e))
     for s in snap.sequences:
@@ -45,7 +51,7 @@ def flatten(snap: Snapshot) -> Iterator[Item]:
         yield Item("function", name, None, attrs(r))
     for t in snap.tables:
         table = snap.display(t.schema, t.name)
-        yield Item("table", table, None, (("options", t.options),))
+        yield Item("table", table, None, attrs(t, (*NAMING, "columns", "constraints")))
         for c in t.columns:
             yield Item("column", f"{table}.{c.name}", table, attrs(c))
         for k in t.constraints:
@@ -59,3 +65,21 @@ def flatten(snap: Snapshot) -> Iterator[Item]:
     for g in snap.triggers:
         parent = snap.display(g.schema, g.table)
         yield Item("trigger", f"{parent}.{g.name}", parent, attrs(g))
+    yield from _table_extras(snap)
+
+
+def _table_extras(snap: Snapshot) -> Iterator[Item]:
+    for st in snap.statistics:
+        parent = snap.display(st.schema, st.table)
+        yield Item("statistics", snap.display(st.schema, st.name), parent, attrs(st))
+    for p in snap.policies:
+        parent = snap.display(p.schema, p.table)
+        yield Item("policy", f"{parent}.{p.name}", parent, attrs(p))
+    for r in snap.row_security:
+        table = snap.display(r.schema, r.name)
+        yield Item("row level security", f"on {table}", table, attrs(r))
+    for c in snap.comments:
+        parent = snap.display(c.schema, c.table) if c.table else None
+        yield Item("comment", f"on {c.name}", parent, (("text", c.text),))
+    for o in snap.others:
+        yield Item(o.kind, o.name, None, ())

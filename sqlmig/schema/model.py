@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -43,6 +43,9 @@ class Table:
     columns: tuple[Column, ...]
     constraints: tuple[Constraint, ...] = ()
     options: tuple[str, ...] = ()  # SQLite: "WITHOUT ROWID", "STRICT"
+    partition_by: str | None = None  # PostgreSQL: "RANGE (at)" of a partitioned table
+    partition_of: tuple[str, str, str] | None = None  # (schema, table, bound) of a partition
+    inherits: tuple[tuple[str, str], ...] = ()  # PostgreSQL: (schema, table) of INHERITS
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,89 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class Extension:
+    """PostgreSQL: an installed extension; its own objects are left out of the snapshot."""
+
+    schema: str  # where its objects live
+    name: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    schema: str
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    collation: str | None = None
+    checks: tuple[tuple[str, str], ...] = ()  # (name, "CHECK (...)"), by name
+
+
+@dataclass(frozen=True)
+class Composite:
+    """A composite type: (name, type with its collation) of each attribute, in order."""
+
+    schema: str
+    name: str
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """Extended statistics (CREATE STATISTICS), compared by their definition."""
+
+    schema: str
+    name: str
+    table: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy on a table."""
+
+    schema: str
+    name: str
+    table: str
+    command: str = "ALL"  # ALL | SELECT | INSERT | UPDATE | DELETE
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    check: str | None = None
+
+
+@dataclass(frozen=True)
+class RowSecurity:
+    """Row-level security of table `name`, when turned on (forced: for its owner too)."""
+
+    schema: str
+    name: str
+    enabled: bool = True
+    forced: bool = False
+
+
+@dataclass(frozen=True)
+class Comment:
+    """COMMENT ON `target` (SQL naming the object); `name` says which, e.g. "column t.a"."""
+
+    schema: str
+    name: str
+    target: str
+    text: str
+    table: str = ""  # the table the object belongs to, if any
+
+
+@dataclass(frozen=True)
+class Other:
+    """An object of a kind sqlmig does not model (a range type, a rule...): compared by its
+    presence only, and left out of a dump (with a note)."""
+
+    schema: str
+    name: str  # as displayed: qualified unless in the default schema
+    kind: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A whole schema. Every sequence is sorted, so equal schemas are equal values."""
 
@@ -120,6 +206,14 @@ class Snapshot:
     enums: tuple[Enum, ...] = ()
     routines: tuple[Routine, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    composites: tuple[Composite, ...] = ()
+    statistics: tuple[Statistic, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    row_security: tuple[RowSecurity, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    others: tuple[Other, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)  # what could not be read
     # MySQL: (table, foreign key, index) for the index InnoDB made for a foreign key; left out
     # of the comparison (the server names it) but needed to drop it along with the key
@@ -153,7 +247,7 @@ def sort_snapshot(snap: Snapshot) -> Snapshot:
         return (o.schema, getattr(o, "table", ""), o.name, getattr(o, "signature", ""))
 
     tables = tuple(
-        Table(t.schema, t.name, t.columns, tuple(sorted(t.constraints, key=_ckey)), t.options)
+        replace(t, constraints=tuple(sorted(t.constraints, key=_ckey)))
         for t in sorted(snap.tables, key=key)
     )
     return Snapshot(
@@ -167,7 +261,10 @@ def sort_snapshot(snap: Snapshot) -> Snapshot:
     )
 
 
-COLLECTIONS = ("tables", "indexes", "views", "sequences", "enums", "routines", "triggers")
+COLLECTIONS = (
+    "tables", "indexes", "views", "sequences", "enums", "routines", "triggers", "extensions",
+    "domains", "composites", "statistics", "policies", "row_security", "comments", "others",
+)  # fmt: skip
 KIND_ORDER = {"primary key": 0, "unique": 1, "check": 2, "exclude": 3, "foreign key": 4}
 
 

@@ -1,8 +1,8 @@
-"""Statements for the objects around tables: schemas, enum types, sequences and functions."""
+"""Statements for the objects around tables: schemas, extensions, types, sequences, functions."""
 
 from __future__ import annotations
 
-from . import ddl
+from . import ddl, pg_ddl, types
 from .model import Enum, Sequence, Snapshot
 from .stmt import Stmt
 
@@ -22,10 +22,12 @@ def create(old: Snapshot, new: Snapshot) -> list[Stmt]:
         for s in new.schemas
         if s not in set(old.schemas)
     ]
+    out += _extensions(old, new)
     enums = _by(old.enums)
     for k, e in sorted(_by(new.enums).items()):
         if enums.get(k) != e:
             out += _enum(new, enums.get(k), e)
+    out += types.create(old, new)
     sequences = _by(old.sequences)
     for k, s in sorted(_by(new.sequences).items()):
         if k not in sequences:
@@ -43,6 +45,18 @@ def create(old: Snapshot, new: Snapshot) -> list[Stmt]:
                 for r in changed if _routine_key(r) in routines]  # fmt: skip
     out += [Stmt(ddl.create_routine(r)) for r in changed]
     return out
+
+
+def release(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    """Sequences that stay but whose owning table is dropped: released first, or DROP TABLE
+    would drop them with it (a table renamed as drop + create keeps its serial's sequence)."""
+    tables = {(t.schema, t.name) for t in new.tables}
+    keep = _by(new.sequences)
+    return [
+        Stmt(f"ALTER SEQUENCE {ddl.qname(old, s.schema, s.name)} OWNED BY NONE;")
+        for k, s in sorted(_by(old.sequences).items())
+        if s.owned_by and k in keep and (s.schema, s.owned_by[0]) not in tables
+    ]
 
 
 def drop(old: Snapshot, new: Snapshot) -> list[Stmt]:
@@ -71,8 +85,28 @@ def drop(old: Snapshot, new: Snapshot) -> list[Stmt]:
         for k, e in sorted(_by(old.enums).items())
         if k not in keep
     ]
+    out += types.drop(old, new)
+    keep = _by(new.extensions, _name)
+    out += [Stmt(pg_ddl.drop_extension(old, x)) for x in old.extensions if x.name not in keep]
     gone = sorted(set(old.schemas) - set(new.schemas))
     return out + [Stmt(f"DROP SCHEMA {ddl.quote(old, s)};", f"drops schema {s}") for s in gone]
+
+
+def _name(o) -> str:
+    return o.name
+
+
+def _extensions(old: Snapshot, new: Snapshot) -> list[Stmt]:
+    """New extensions, and those whose objects move to another schema."""
+    had = _by(old.extensions, _name)
+    out = []
+    for x in new.extensions:
+        if x.name not in had:
+            out.append(Stmt(pg_ddl.create_extension(new, x)))
+        elif had[x.name].schema != x.schema:
+            schema = ddl.quote(new, x.schema)
+            out.append(Stmt(f"ALTER EXTENSION {ddl.quote(new, x.name)} SET SCHEMA {schema};"))
+    return out
 
 
 def _enum(snap: Snapshot, was: Enum | None, e: Enum) -> list[Stmt]:

@@ -71,6 +71,71 @@ PAIRS = [
      "published DATE DEFAULT CURRENT_DATE")),
 ]  # fmt: skip
 
+# PostgreSQL's details and kinds: operator classes, collations and order of index keys,
+# extensions, statistics, row security, policies, comments, deferrable keys, domains, composite
+# types, partitions.
+PG_FIDELITY = [
+    ("index_operator_class_collation_order", BASE + "CREATE INDEX books_title ON books (title);",
+     BASE + "CREATE INDEX books_title ON books (title text_pattern_ops DESC NULLS LAST);\n"
+     'CREATE INDEX authors_name ON authors (name COLLATE "C", lower(name) DESC);'),
+    ("extensions_and_what_uses_them", BASE,
+     "CREATE EXTENSION pg_trgm;\nCREATE SCHEMA ext;\nCREATE EXTENSION ltree WITH SCHEMA ext;\n"
+     + books(", path ext.ltree")
+     + "CREATE INDEX books_trgm ON books USING gin (title gin_trgm_ops);"),
+    ("extended_statistics", BASE + "CREATE STATISTICS books_s (ndistinct) ON id, author_id "
+     "FROM books;", BASE + "CREATE STATISTICS books_s (dependencies) ON id, author_id FROM books;\n"
+     "CREATE STATISTICS authors_s ON id, name FROM authors;"),
+    ("row_security_and_policies", BASE + "CREATE POLICY gone ON books USING (true);",
+     BASE + "ALTER TABLE books ENABLE ROW LEVEL SECURITY;\n"
+     "ALTER TABLE books FORCE ROW LEVEL SECURITY;\nALTER TABLE authors FORCE ROW LEVEL SECURITY;\n"
+     "CREATE POLICY cheap ON books FOR SELECT TO CURRENT_USER USING (price < 10);\n"
+     "CREATE POLICY named ON books AS RESTRICTIVE FOR INSERT WITH CHECK (title <> '');"),
+    ("policy_on_a_changed_column", books(", owner text") + "ALTER TABLE books ENABLE ROW LEVEL "
+     "SECURITY;\nCREATE POLICY mine ON books USING (owner = current_user);",
+     books(", owner varchar(20)") + "ALTER TABLE books ENABLE ROW LEVEL SECURITY;\n"
+     "CREATE POLICY mine ON books USING (owner = current_user);"),
+    ("comments_added_changed_removed", BASE + "COMMENT ON TABLE books IS 'old';\n"
+     "COMMENT ON COLUMN books.title IS 'gone';\nCREATE VIEW v AS SELECT id, price FROM books;\n"
+     "COMMENT ON VIEW v IS 'kept';\nCOMMENT ON COLUMN v.price IS 'kept too';",
+     BASE.replace("price NUMERIC(10,2)", "price NUMERIC(12,2)")
+     + "COMMENT ON TABLE books IS 'new';\nCOMMENT ON COLUMN authors.name IS 'added';\n"
+     "CREATE VIEW v AS SELECT id, price FROM books;\nCOMMENT ON VIEW v IS 'kept';\n"
+     "COMMENT ON COLUMN v.price IS 'kept too';\n"
+     "COMMENT ON CONSTRAINT books_pkey ON books IS 'key';"),
+    ("deferrable_constraints", books(", UNIQUE (title)"),
+     books(", UNIQUE (title) DEFERRABLE INITIALLY DEFERRED").replace(
+         "REFERENCES authors (id)", "REFERENCES authors (id) DEFERRABLE")),
+    ("domains", "CREATE DOMAIN pos AS int CHECK (VALUE > 0);\nCREATE TABLE t (n pos);",
+     "CREATE DOMAIN pos AS int NOT NULL DEFAULT 1 CONSTRAINT pos_check CHECK (VALUE >= 0) "
+     "CONSTRAINT small CHECK (VALUE < 100);\nCREATE DOMAIN code AS text;\n"
+     "CREATE DOMAIN codes AS code[];\nCREATE TABLE t (n pos, c codes);"),
+    ("composite_types", "CREATE TYPE pair AS (x int, y text);\nCREATE TABLE t (p pair);",
+     "CREATE TYPE pair AS (x int, z date);\nCREATE TYPE nest AS (p pair, n numeric);\n"
+     "CREATE TABLE t (p pair, n nest);"),
+    ("partitions", "CREATE TABLE m (id int, at date) PARTITION BY RANGE (at);\n"
+     "CREATE TABLE m_2020 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');\n"
+     "CREATE TABLE m_x (id int, at date);",
+     "CREATE TABLE m (id int, at date) PARTITION BY RANGE (at);\n"
+     "CREATE TABLE m_2020 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2020-07-01');\n"
+     "CREATE TABLE m_x PARTITION OF m FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n"
+     "CREATE TABLE b_2023 PARTITION OF m FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n"
+     "CREATE INDEX m_at ON m (at);"),
+    ("table_inheritance", "CREATE TABLE base (id int);\nCREATE TABLE other (n int);\n"
+     "CREATE TABLE child (x text) INHERITS (base);\nCREATE TABLE gone () INHERITS (child);",
+     "CREATE TABLE base (id int);\nCREATE TABLE other (n int);\n"
+     "CREATE TABLE child (x text, n int) INHERITS (base, other);\n"
+     "CREATE TABLE newer (y int) INHERITS (child);"),
+    # a rename written as drop + create: DROP TABLE must not take the serial's sequence along
+    ("table_dropped_its_sequence_kept", "CREATE TABLE a (id serial PRIMARY KEY);",
+     "CREATE SEQUENCE a_id_seq AS integer;\n"
+     "CREATE TABLE b (id integer NOT NULL DEFAULT nextval('a_id_seq') PRIMARY KEY);\n"
+     "ALTER SEQUENCE a_id_seq OWNED BY b.id;"),
+    ("drop_partitioned_table", "CREATE TABLE m (id int, at date) PARTITION BY LIST (id);\n"
+     "CREATE TABLE a_1 PARTITION OF m FOR VALUES IN (1);\n"
+     "CREATE TABLE m_2 PARTITION OF m FOR VALUES IN (2) PARTITION BY RANGE (at);\n"
+     "CREATE TABLE m_2_all PARTITION OF m_2 DEFAULT;", ""),
+]  # fmt: skip
+
 # Kinds of objects only one database has.
 ONLY = {
     "postgres": [
@@ -96,6 +161,7 @@ ONLY = {
          "CREATE UNIQUE INDEX counts_n ON counts (author_id);"),
         ("serial_and_identity_changes", "CREATE TABLE t (id serial PRIMARY KEY, n int);",
          "CREATE TABLE t (id serial PRIMARY KEY, n int GENERATED BY DEFAULT AS IDENTITY);"),
+        *PG_FIDELITY,
     ],
     "sqlite": [
         ("rebuild_keeps_triggers", BASE + "CREATE TABLE log (msg TEXT);\n"
