@@ -19,6 +19,7 @@ from . import snapshot
 from .build import Builder, builder
 from .compare import DRIFT, compare, describe
 from .dump import dump
+from .frozen import Window
 from .model import Snapshot
 from .scratch import scratch
 
@@ -127,7 +128,7 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
     ):
         b.up_all([files[v] for v in applied])
         expected = b.snapshot()
-    return describe(compare(expected, live), DRIFT), len(applied)
+    return describe(compare(expected, live, window=Window(live=True)), DRIFT), len(applied)
 
 
 def diff(
