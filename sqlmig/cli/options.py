@@ -37,8 +37,9 @@ ScratchUrl = Annotated[
     str | None,
     typer.Option(
         "--scratch-url",
-        help="An EMPTY database to build schemas in. Default: a temporary SQLite file, or a "
-        "temporary PostgreSQL database created and dropped on the --url server.",
+        help="An EMPTY database to build schemas in; sqlmig drops what it made there between "
+        "attempts and at the end. Default: a temporary SQLite file, or a temporary database "
+        "created and dropped on the --url server.",
         show_default=False,
     ),
 ]

@@ -158,7 +158,8 @@ def diff(
 ) -> None:
     """Write the next migration pair that turns what the migrations build into schema.sql.
 
-    Both schemas are built on scratch databases; the generated up and down are tried there too.
+    Both schemas are built on one scratch database, one after the other; the generated up and
+    down are tried there too.
     Statements that may lose data are marked `-- sqlmig:review`.
 
     Example: sqlmig diff schema.sql --check

@@ -6,23 +6,56 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..drivers import connect
 from ..drivers.base import Driver
 from ..errors import ConnectError, SqlmigError, UsageError
-from ..history import History
 from ..urls import parse_url
+from . import emptying
+from .emptying import Held
 
 
 @contextmanager
 def scratch(live_url: str | None, scratch_url: str | None, *, table: str) -> Iterator[str]:
     """The URL of an empty database to build schemas in: `scratch_url`, or a temporary one."""
+    with reusable(live_url, scratch_url, table=table) as made:
+        yield made.url
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A scratch database for a whole run: `empty()` takes it back to how it started."""
+
+    url: str
+    table: str
+    keep: frozenset[Held]
+
+    def empty(self) -> None:
+        driver = connect(parse_url(self.url), table=self.table)
+        try:
+            emptying.empty(driver, self.keep)
+        finally:
+            driver.close()
+
+
+@contextmanager
+def reusable(live_url: str | None, scratch_url: str | None, *, table: str) -> Iterator[Scratch]:
+    """One scratch database, to be emptied between uses: `scratch_url` (refused unless it is
+    empty, and emptied again at the end, so it can be used again), or a temporary one made
+    beside `live_url` and dropped at the end."""
     if scratch_url:
-        _require_empty(scratch_url, table)
-        yield scratch_url
+        given = Scratch(scratch_url, table, _baseline(scratch_url, table, given=True))
+        try:
+            yield given
+        except BaseException:
+            with suppress(SqlmigError):  # the error that stopped the run is the one to show
+                given.empty()
+            raise
+        given.empty()
         return
     if not live_url:
         raise UsageError(
@@ -31,7 +64,20 @@ def scratch(live_url: str | None, scratch_url: str | None, *, table: str) -> Ite
         )
     maker = MAKERS[parse_url(live_url).driver]
     with maker(live_url) as url:
-        yield url
+        yield Scratch(url, table, _baseline(url, table, given=False))
+
+
+def _baseline(url: str, table: str, *, given: bool) -> frozenset[Held]:
+    driver = connect(parse_url(url), table=table)
+    try:
+        return emptying.baseline(driver, given=given)
+    except UsageError as exc:
+        raise UsageError(
+            exc.message.replace("database", f"database {parse_url(url).redacted}", 1),
+            hint=exc.hint,
+        ) from None
+    finally:
+        driver.close()
 
 
 @contextmanager
@@ -104,22 +150,6 @@ def with_database(url: str, name: str) -> str:
     """`url` with its database name replaced (user, password, host and options kept)."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + name))
-
-
-def _require_empty(url: str, table: str) -> None:
-    from . import snapshot
-
-    driver = connect(parse_url(url), table=table)
-    try:
-        snap = snapshot(driver, table=table)
-        rows = History(driver, table).read()
-    finally:
-        driver.close()
-    if snap.tables or snap.views or snap.routines or snap.enums or snap.sequences or rows:
-        raise UsageError(
-            f"the scratch database {parse_url(url).redacted} is not empty",
-            hint="pass an empty database: sqlmig builds schemas in it and leaves objects behind",
-        )
 
 
 MAKERS: dict[str, Callable[[str], object]] = {
