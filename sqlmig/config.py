@@ -20,6 +20,10 @@ from .errors import UsageError
 DEFAULT_TABLE = "sqlmig_history"
 DEFAULT_DIR = "migrations"
 DEFAULT_LOCK_TIMEOUT = 60.0
+DEFAULT_SCRATCH_PREFIX = "sqlmig_scratch_"
+# a name every server keeps as given, and that MySQL's LIKE in a GRANT can match
+SCRATCH_PREFIX = re.compile(r"[a-z_][a-z0-9_]*")
+SCRATCH_PREFIX_MAX = 40  # + 12 hex digits: within PostgreSQL's 63 bytes and MySQL's 64
 # key in sqlmig.toml -> (environment variable, parser)
 KEYS: dict[str, tuple[str, Any]] = {
     "url": ("SQLMIG_URL", str),
@@ -38,6 +42,8 @@ KEYS: dict[str, tuple[str, Any]] = {
     "retries": ("SQLMIG_RETRIES", int),
     # the dialect migration files are written in; `up` on another dialect runs them transpiled
     "source_dialect": ("SQLMIG_SOURCE_DIALECT", str),
+    # the name of the scratch databases verify/diff/status --schema make: <prefix><12 hex>
+    "scratch_prefix": ("SQLMIG_SCRATCH_PREFIX", str),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -66,6 +72,7 @@ class Config:
     retries: int = 0  # extra attempts of a migration that failed on statement_lock_timeout
     faults: str | None = None  # SQLMIG_TEST_FAULT, for the reliability tests only (faults.py)
     source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
+    scratch_prefix: str = DEFAULT_SCRATCH_PREFIX
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -189,9 +196,29 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         retries=_retries(values, sources),
         faults=values.get("faults"),
         source_dialect=_source_dialect(values.get("source_dialect")),
+        scratch_prefix=_scratch_prefix(values, sources),
         config_file=config_path,
         sources=sources,
     )
+
+
+def _scratch_prefix(values: dict[str, Any], sources: dict[str, str]) -> str:
+    value = values.get("scratch_prefix", DEFAULT_SCRATCH_PREFIX)
+    where = sources.get("scratch_prefix", "")
+    where = where if where.startswith(("-", "SQLMIG_")) else f"{where}: scratch_prefix".lstrip(": ")
+    hint = (
+        f"use 1 to {SCRATCH_PREFIX_MAX} lower-case letters, digits and _, not starting with a "
+        f"digit, e.g. {DEFAULT_SCRATCH_PREFIX!r} (the default)"
+    )
+    if not isinstance(value, str) or not SCRATCH_PREFIX.fullmatch(value):
+        raise UsageError(f"{where} {value!r} is not a usable database name prefix", hint=hint)
+    if len(value) > SCRATCH_PREFIX_MAX:
+        raise UsageError(
+            f"{where} is {len(value)} characters long: with the 12 hex digits after it the "
+            "name would be cut by the server (PostgreSQL keeps 63 bytes, MySQL 64 characters)",
+            hint=hint,
+        )
+    return value
 
 
 def _source_dialect(value: Any) -> str | None:

@@ -43,6 +43,20 @@ ScratchUrl = Annotated[
         show_default=False,
     ),
 ]
+ScratchPrefix = Annotated[
+    str | None,
+    typer.Option(
+        "--scratch-prefix",
+        help="Name the scratch databases sqlmig makes <prefix><12 hex digits> (env "
+        "SQLMIG_SCRATCH_PREFIX; lower-case letters, digits and _). Default: sqlmig_scratch_.",
+        show_default=False,
+    ),
+]
+
+
+def scratch_flags(ctx: typer.Context, prefix: str | None) -> None:
+    """--scratch-prefix is also a setting: it joins the flags that config.load reads."""
+    ctx.obj.flags.update(scratch_prefix=prefix)
 
 
 def seconds(value: object) -> float:

@@ -53,7 +53,9 @@ def verify(
     from . import verify as checks
 
     files = discover(config.dir)
-    with reusable(config.url, scratch_url, table=config.table) as made:
+    with reusable(
+        config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
+    ) as made:
         problems, notes = checks.run(
             _fresh(made), files, start=start, notify=notify or (lambda _m: None)
         )
@@ -118,7 +120,7 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
             hint="restore the files: the expected schema is built from them",
         )
     with (
-        scratch(config.url, scratch_url, table=config.table) as url,
+        scratch(config.url, scratch_url, table=config.table, prefix=config.scratch_prefix) as url,
         builder(url, config.table) as b,
     ):
         b.up_all([files[v] for v in applied])
@@ -144,7 +146,9 @@ def diff(
     files = discover(config.dir)
     # one scratch database, used twice: schema.sql's schema, then the migrations' (on which the
     # generated pair is tried)
-    with reusable(config.url, scratch_url, table=config.table) as made:
+    with reusable(
+        config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
+    ) as made:
         with builder(made.url, config.table) as b:
             b.run_sql(text, str(desired))
             want = b.snapshot()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from ..config import DEFAULT_SCRATCH_PREFIX as DEFAULT_PREFIX
 from ..drivers import connect
 from ..drivers.base import Driver
 from ..errors import ConnectError, SqlmigError, UsageError
@@ -20,9 +21,11 @@ from .emptying import Held
 
 
 @contextmanager
-def scratch(live_url: str | None, scratch_url: str | None, *, table: str) -> Iterator[str]:
+def scratch(
+    live_url: str | None, scratch_url: str | None, *, table: str, prefix: str = DEFAULT_PREFIX
+) -> Iterator[str]:
     """The URL of an empty database to build schemas in: `scratch_url`, or a temporary one."""
-    with reusable(live_url, scratch_url, table=table) as made:
+    with reusable(live_url, scratch_url, table=table, prefix=prefix) as made:
         yield made.url
 
 
@@ -43,10 +46,12 @@ class Scratch:
 
 
 @contextmanager
-def reusable(live_url: str | None, scratch_url: str | None, *, table: str) -> Iterator[Scratch]:
+def reusable(
+    live_url: str | None, scratch_url: str | None, *, table: str, prefix: str = DEFAULT_PREFIX
+) -> Iterator[Scratch]:
     """One scratch database, to be emptied between uses: `scratch_url` (refused unless it is
-    empty, and emptied again at the end, so it can be used again), or a temporary one made
-    beside `live_url` and dropped at the end."""
+    empty, and emptied again at the end, so it can be used again), or a temporary one named
+    `<prefix><12 hex>`, made beside `live_url` and dropped at the end."""
     if scratch_url:
         given = Scratch(scratch_url, table, _baseline(scratch_url, table, given=True))
         try:
@@ -63,7 +68,7 @@ def reusable(live_url: str | None, scratch_url: str | None, *, table: str) -> It
             hint="set --url (a temporary database is made next to it) or pass --scratch-url",
         )
     maker = MAKERS[parse_url(live_url).driver]
-    with maker(live_url) as url:
+    with maker(live_url, prefix) as url:
         yield Scratch(url, table, _baseline(url, table, given=False))
 
 
@@ -81,23 +86,24 @@ def _baseline(url: str, table: str, *, given: bool) -> frozenset[Held]:
 
 
 @contextmanager
-def _sqlite(_live_url: str) -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="sqlmig-scratch-") as folder:
+def _sqlite(_live_url: str, prefix: str) -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         yield f"sqlite:///{Path(folder) / 'scratch.db'}"
 
 
 @contextmanager
-def _postgres(live_url: str) -> Iterator[str]:
-    with _on_server(live_url, _admin(live_url), drop_suffix=" WITH (FORCE)") as url:
+def _postgres(live_url: str, prefix: str) -> Iterator[str]:
+    admin = _admin(live_url)
+    with _on_server(live_url, admin, prefix, drop_suffix=" WITH (FORCE)") as url:
         yield url
 
 
 @contextmanager
 def _on_server(
-    live_url: str, admin: Driver, *, create_suffix: str = "", drop_suffix: str = ""
+    live_url: str, admin: Driver, prefix: str, *, create_suffix: str = "", drop_suffix: str = ""
 ) -> Iterator[str]:
-    """A database `sqlmig_scratch_<hex>` made through `admin` beside the live one, dropped after."""
-    name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
+    """A database `<prefix><hex>` made through `admin` beside the live one, dropped after."""
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     try:
         try:
             admin.execute(f"CREATE DATABASE {admin.quote(name)}{create_suffix}")
@@ -105,7 +111,7 @@ def _on_server(
             raise UsageError(
                 f"cannot create a scratch database on the server: {exc.message}",
                 hint="grant this user CREATEDB (PostgreSQL), or CREATE and DROP on "
-                "sqlmig_scratch_% (MySQL), or pass --scratch-url to an empty database",
+                f"{prefix}% (MySQL), or pass --scratch-url to an empty database",
             ) from None
         try:
             yield with_database(live_url, name)
@@ -116,7 +122,7 @@ def _on_server(
 
 
 @contextmanager
-def _mysql(live_url: str) -> Iterator[str]:
+def _mysql(live_url: str, prefix: str) -> Iterator[str]:
     """A database next to the live one, with its default character set and collation (a table
     that does not name its own is compared by them)."""
     admin = _mysql_admin(live_url)
@@ -127,7 +133,7 @@ def _mysql(live_url: str) -> Iterator[str]:
         admin.close()
         raise
     suffix = f" CHARACTER SET {admin.quote(charset)} COLLATE {admin.quote(collation)}"
-    with _on_server(live_url, admin, create_suffix=suffix) as url:
+    with _on_server(live_url, admin, prefix, create_suffix=suffix) as url:
         yield url
 
 
@@ -152,7 +158,7 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-MAKERS: dict[str, Callable[[str], object]] = {
+MAKERS: dict[str, Callable[[str, str], AbstractContextManager[str]]] = {
     "sqlite": _sqlite,
     "postgres": _postgres,
     "mysql": _mysql,
