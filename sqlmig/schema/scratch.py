@@ -3,7 +3,9 @@ to the live one, created for a check and dropped afterwards."""
 
 from __future__ import annotations
 
+import signal
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -57,10 +59,11 @@ def reusable(
         try:
             yield given
         except BaseException:
-            with suppress(SqlmigError):  # the error that stopped the run is the one to show
+            with signals_held(), suppress(SqlmigError):  # the error that stopped the run shows
                 given.empty()
             raise
-        given.empty()
+        with signals_held():
+            given.empty()
         return
     if not live_url:
         raise UsageError(
@@ -94,15 +97,22 @@ def _sqlite(_live_url: str, prefix: str) -> Iterator[str]:
 @contextmanager
 def _postgres(live_url: str, prefix: str) -> Iterator[str]:
     admin = _admin(live_url)
-    with _on_server(live_url, admin, prefix, drop_suffix=" WITH (FORCE)") as url:
+    with _on_server(live_url, admin, prefix, _admin, drop_suffix=" WITH (FORCE)") as url:
         yield url
 
 
 @contextmanager
 def _on_server(
-    live_url: str, admin: Driver, prefix: str, *, create_suffix: str = "", drop_suffix: str = ""
+    live_url: str,
+    admin: Driver,
+    prefix: str,
+    reconnect: Callable[[str], Driver],
+    *,
+    create_suffix: str = "",
+    drop_suffix: str = "",
 ) -> Iterator[str]:
-    """A database `<prefix><hex>` made through `admin` beside the live one, dropped after."""
+    """A database `<prefix><hex>` made through `admin` beside the live one, dropped after on
+    every way out: an error, Ctrl-C, SIGTERM, or a connection the server dropped."""
     name = f"{prefix}{uuid.uuid4().hex[:12]}"
     try:
         try:
@@ -116,9 +126,46 @@ def _on_server(
         try:
             yield with_database(live_url, name)
         finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)}{drop_suffix}")
+            drop = f"DROP DATABASE IF EXISTS {admin.quote(name)}{drop_suffix}"
+            with signals_held():
+                _drop(admin, drop, name, lambda: reconnect(live_url))
     finally:
         admin.close()
+
+
+def _drop(admin: Driver, drop: str, name: str, reconnect: Callable[[], Driver]) -> None:
+    """DROP DATABASE through `admin`, or, if its connection is gone, through a new one."""
+    try:
+        admin.execute(drop)
+        return
+    except Exception:  # the connection may be dead: try a fresh one
+        pass
+    try:
+        fresh = reconnect()
+        try:
+            fresh.execute(drop)
+        finally:
+            fresh.close()
+    except Exception as exc:  # say what is left behind, whatever the cause
+        message = exc.message if isinstance(exc, SqlmigError) else str(exc)
+        raise UsageError(
+            f"could not drop the scratch database {name}: {message}",
+            hint=f"drop it by hand: DROP DATABASE {name}",
+        ) from None
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done (they are delivered after it), so that
+    a second Ctrl-C does not stop a clean-up half way."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextmanager
@@ -133,7 +180,7 @@ def _mysql(live_url: str, prefix: str) -> Iterator[str]:
         admin.close()
         raise
     suffix = f" CHARACTER SET {admin.quote(charset)} COLLATE {admin.quote(collation)}"
-    with _on_server(live_url, admin, prefix, create_suffix=suffix) as url:
+    with _on_server(live_url, admin, prefix, _mysql_admin, create_suffix=suffix) as url:
         yield url
 
 
