@@ -17,7 +17,7 @@ from datetime import date, timedelta
 # PostgreSQL writes a folded value as a typed literal: '2026-12-03 10:26:49.009722'::timestamp
 # without time zone, '2026-12-03'::date, '10:26:49.009722+00'::time with time zone.
 _LITERAL = re.compile(
-    r"'(?P<value>[^']*)'::(?P<type>(?:timestamp|time) with(?:out)? time zone|date)"
+    r"'(?P<value>[^']*)'::(?P<type>(?:timestamp|time)(?:\(\d\))? with(?:out)? time zone|date)"
 )
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$| )")
 _FRACTION = re.compile(r"^\d{2}:\d{2}:\d{2}\.\d+")

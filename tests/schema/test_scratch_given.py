@@ -162,3 +162,23 @@ def test_diff_builds_both_schemas_on_the_one_given_database(own_url: str, migrat
     assert wrote.ok, wrote.messages
     assert (migrations / "0002_add_name.up.sql").is_file()
     assert held(own_url) <= {"schema public", "extension plpgsql"}
+
+
+def test_status_schema_can_use_the_given_database_again_and_again(
+    own_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """It was left holding the applied migrations' schema, so the next run refused it."""
+    kind = own_url.split(":", 1)[0]
+    live = (
+        f"sqlite:///{tmp_path / 'live.db'}"
+        if kind == "sqlite"
+        else request.getfixturevalue("mysql_url" if kind == "mysql" else "pg_url")
+    )
+    args = ("--url", live, "--dir", str(ROOT / "migrations"))
+    assert sqlmig(*args, "up", cwd=tmp_path).returncode == 0
+    for _ in range(2):
+        done = sqlmig(*args, "status", "--schema", "--exit-code", "--scratch-url", own_url,
+                      cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "schema: matches what the 5 applied migration(s) build" in done.stdout
+    assert held(own_url) <= {"schema public", "extension plpgsql"}
