@@ -110,30 +110,42 @@ def baseline(driver: Driver, *, given: bool) -> frozenset[Held]:
 
 
 def empty(driver: Driver, keep: frozenset[Held]) -> None:
-    """Drop everything made since `keep` was taken; refuse to go on if anything is left."""
-    made = sorted(inventory(driver) - keep, key=_order)
+    """Drop everything made since `keep` was taken, and make again a schema or extension of it
+    that a migration dropped; refuse to go on unless the database is back to `keep`."""
+    now = inventory(driver)
     if driver.dialect == "mysql":
         driver.execute("SET foreign_key_checks = 0")
-    for held in made:
+    for held in sorted(now - keep, key=_order):
         kind = DROP_AS.get(held.kind, held.kind)
         cascade = " CASCADE" if driver.dialect == "postgres" else ""
-        try:
-            driver.execute(f"DROP {kind} IF EXISTS {held.name}{cascade}")
-        except SqlmigError as exc:
-            raise _cannot(held, exc.message) from None
-    left = inventory(driver) - keep
+        _run(driver, f"DROP {kind} IF EXISTS {held.name}{cascade}", f"dropping {held}")
+    for held in sorted(keep - now, key=_order):  # schemas before the extensions in them
+        _run(driver, f"CREATE {held.kind} IF NOT EXISTS {held.name}", f"making {held} again")
+    left = inventory(driver) ^ keep
     if left:
-        raise _cannot(min(left), "it is still there after the drop")
+        raise UsageError(
+            f"cannot empty the scratch database: {_listed(left)} is not as it was at the start",
+            hint="empty it by hand (a migration may have made or dropped objects as another "
+            "role), then run again",
+        )
+
+
+def _run(driver: Driver, sql: str, doing: str) -> None:
+    try:
+        driver.execute(sql)
+    except SqlmigError as exc:
+        raise _cannot(doing, exc.message) from None
 
 
 def _order(held: Held) -> tuple[int, Held]:
     return (FIRST.index(held.kind) if held.kind in FIRST else len(FIRST), held)
 
 
-def _cannot(held: Held, why: str) -> UsageError:
+def _cannot(doing: str, why: str) -> UsageError:
     return UsageError(
-        f"cannot empty the scratch database: dropping {held} failed: {why}",
-        hint="drop it by hand (a migration may have made it as another role), then run again",
+        f"cannot empty the scratch database: {doing} failed: {why}",
+        hint="empty it by hand (a migration may have made or dropped objects as another role), "
+        "then run again",
     )
 
 

@@ -25,6 +25,7 @@ from tests.conftest import (
     require_mysql,
     require_pg,
     sqlmig,
+    write,
 )
 
 from .helpers import TABLE, cfg
@@ -182,3 +183,24 @@ def test_status_schema_can_use_the_given_database_again_and_again(
         assert done.returncode == 0, done.stdout + done.stderr
         assert "schema: matches what the 5 applied migration(s) build" in done.stdout
     assert held(own_url) <= {"schema public", "extension plpgsql"}
+
+
+def test_postgres_makes_again_the_public_schema_a_migration_dropped(migrations: Path) -> None:
+    """0001's down forgets public: the run goes on from the database as it was given (0001
+    applied again needs public to drop), and leaves it so."""
+    owner = _pg_own_database()
+    url = next(owner)
+    try:
+        execute(url, "CREATE SCHEMA hist;")  # the history is kept out of public
+        write(migrations, "0001_no_public", "DROP SCHEMA public CASCADE; CREATE SCHEMA app;",
+              "DROP SCHEMA app;")  # fmt: skip
+        write(migrations, "0002_t", "CREATE TABLE app.t (id int);", "DROP TABLE app.t;")
+        config = cfg(None, migrations, table="hist.sqlmig_history")
+        result = verify(config, scratch_url=url, start=None, notify=None)
+        assert [(e["migration"], list(e["details"])) for e in result.entries] == [
+            ("0001_no_public", ["schema public missing"])
+        ]
+        assert result.messages[-1] == "verify: 2 migration(s) checked; 1 problem(s)"
+        assert held(url) == {"schema public", "schema hist", "extension plpgsql"}
+    finally:
+        owner.close()
