@@ -20,6 +20,10 @@ from .errors import UsageError
 DEFAULT_TABLE = "sqlmig_history"
 DEFAULT_DIR = "migrations"
 DEFAULT_LOCK_TIMEOUT = 60.0
+DEFAULT_SCRATCH_PREFIX = "sqlmig_scratch_"
+# a name every server keeps as given, and that MySQL's LIKE in a GRANT can match
+SCRATCH_PREFIX = re.compile(r"[a-z_][a-z0-9_]*")
+SCRATCH_PREFIX_MAX = 40  # + 12 hex digits: within PostgreSQL's 63 bytes and MySQL's 64
 # key in sqlmig.toml -> (environment variable, parser)
 KEYS: dict[str, tuple[str, Any]] = {
     "url": ("SQLMIG_URL", str),
@@ -43,6 +47,8 @@ KEYS: dict[str, tuple[str, Any]] = {
     # [mysql] session = { sql_mode = "..." }: session variables for MySQL/MariaDB URLs; in the
     # environment as in a URL's query: "sql_mode=...&innodb_lock_wait_timeout=5"
     "mysql": ("SQLMIG_MYSQL_SESSION", "mysql"),
+    # the name of the scratch databases verify/diff/status --schema make: <prefix><12 hex>
+    "scratch_prefix": ("SQLMIG_SCRATCH_PREFIX", str),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -73,6 +79,7 @@ class Config:
     faults: str | None = None  # SQLMIG_TEST_FAULT, for the reliability tests only (faults.py)
     source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
     mysql_session: tuple[tuple[str, str], ...] = ()  # session variables; the URL's own win
+    scratch_prefix: str = DEFAULT_SCRATCH_PREFIX
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -198,6 +205,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         faults=values.get("faults"),
         source_dialect=_source_dialect(values.get("source_dialect")),
         mysql_session=tuple(values.get("mysql", ())),
+        scratch_prefix=_scratch_prefix(values, sources),
         config_file=config_path,
         sources=sources,
     )
@@ -213,6 +221,25 @@ def _dir_format(value: Any, source: str) -> str | None:
             f"{source}: unknown folder format {value!r}", hint="use one of: " + ", ".join(FORMATS)
         )
     return str(value).lower()
+
+
+def _scratch_prefix(values: dict[str, Any], sources: dict[str, str]) -> str:
+    value = values.get("scratch_prefix", DEFAULT_SCRATCH_PREFIX)
+    where = sources.get("scratch_prefix", "")
+    where = where if where.startswith(("-", "SQLMIG_")) else f"{where}: scratch_prefix".lstrip(": ")
+    hint = (
+        f"use 1 to {SCRATCH_PREFIX_MAX} lower-case letters, digits and _, not starting with a "
+        f"digit, e.g. {DEFAULT_SCRATCH_PREFIX!r} (the default)"
+    )
+    if not isinstance(value, str) or not SCRATCH_PREFIX.fullmatch(value):
+        raise UsageError(f"{where} {value!r} is not a usable database name prefix", hint=hint)
+    if len(value) > SCRATCH_PREFIX_MAX:
+        raise UsageError(
+            f"{where} is {len(value)} characters long: with the 12 hex digits after it the "
+            "name would be cut by the server (PostgreSQL keeps 63 bytes, MySQL 64 characters)",
+            hint=hint,
+        )
+    return value
 
 
 def _source_dialect(value: Any) -> str | None:

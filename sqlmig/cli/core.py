@@ -13,9 +13,11 @@ from .options import (
     AllowDrift,
     DryRun,
     Retries,
+    ScratchPrefix,
     ScratchUrl,
     StatementLockTimeout,
     lock_flags,
+    scratch_flags,
     seconds,
 )
 from .runner import migrator, run
@@ -126,6 +128,7 @@ def up(
         ),
     ] = False,
     scratch_url: ScratchUrl = None,
+    scratch_prefix: ScratchPrefix = None,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
     allow_non_empty: Annotated[
@@ -142,6 +145,7 @@ def up(
     Example: sqlmig up --steps 1
     """
     lock_flags(ctx, statement_lock_timeout, retries)
+    scratch_flags(ctx, scratch_prefix)
     run(
         ctx,
         lambda cfg, n: (
@@ -295,11 +299,13 @@ def status(
         ),
     ] = False,
     scratch_url: ScratchUrl = None,
+    scratch_prefix: ScratchPrefix = None,
 ) -> None:
     """Show every migration: applied, pending, edited, missing, failed or running.
 
     Example: sqlmig status --exit-code
     """
+    scratch_flags(ctx, scratch_prefix)
     if schema:
         from ..schema.commands import drift
 

@@ -37,11 +37,26 @@ ScratchUrl = Annotated[
     str | None,
     typer.Option(
         "--scratch-url",
-        help="An EMPTY database to build schemas in. Default: a temporary SQLite file, or a "
-        "temporary PostgreSQL database created and dropped on the --url server.",
+        help="An EMPTY database to build schemas in; sqlmig drops what it made there between "
+        "attempts and at the end. Default: a temporary SQLite file, or a temporary database "
+        "created and dropped on the --url server.",
         show_default=False,
     ),
 ]
+ScratchPrefix = Annotated[
+    str | None,
+    typer.Option(
+        "--scratch-prefix",
+        help="Name the scratch databases sqlmig makes <prefix><12 hex digits> (env "
+        "SQLMIG_SCRATCH_PREFIX; lower-case letters, digits and _). Default: sqlmig_scratch_.",
+        show_default=False,
+    ),
+]
+
+
+def scratch_flags(ctx: typer.Context, prefix: str | None) -> None:
+    """--scratch-prefix is also a setting: it joins the flags that config.load reads."""
+    ctx.obj.flags.update(scratch_prefix=prefix)
 
 
 def seconds(value: object) -> float:

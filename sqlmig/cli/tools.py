@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .options import ScratchUrl
+from .options import ScratchPrefix, ScratchUrl, scratch_flags
 from .runner import run
 
 # -- schema snapshots (sqlmig.schema is imported only by these commands) ----------------------
@@ -48,6 +48,7 @@ def verify(
     from_: Annotated[
         int | None, typer.Option("--from", help="Check migrations from this version on.")
     ] = None,
+    scratch_prefix: ScratchPrefix = None,
 ) -> None:
     """Check on a scratch database that every down undoes its up and every up can run again.
 
@@ -57,6 +58,7 @@ def verify(
     """
     from ..schema.commands import verify as run_verify
 
+    scratch_flags(ctx, scratch_prefix)
     run(
         ctx,
         lambda cfg, n: run_verify(cfg, scratch_url=scratch_url, start=from_, notify=n),
@@ -155,16 +157,19 @@ def diff(
         str, typer.Option("--name", help="Name of the migration to write.")
     ] = "schema_diff",
     scratch_url: ScratchUrl = None,
+    scratch_prefix: ScratchPrefix = None,
 ) -> None:
     """Write the next migration pair that turns what the migrations build into schema.sql.
 
-    Both schemas are built on scratch databases; the generated up and down are tried there too.
+    Both schemas are built on one scratch database, one after the other; the generated up and
+    down are tried there too.
     Statements that may lose data are marked `-- sqlmig:review`.
 
     Example: sqlmig diff schema.sql --check
     """
     from ..schema.commands import diff as run_diff
 
+    scratch_flags(ctx, scratch_prefix)
     run(
         ctx,
         lambda cfg, n: run_diff(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from ..config import Config
@@ -20,8 +20,9 @@ from . import snapshot
 from .build import Builder, builder
 from .compare import DRIFT, compare, describe
 from .dump import dump
+from .frozen import Window
 from .model import Snapshot
-from .scratch import scratch
+from .scratch import Scratch, reusable, scratch
 
 
 def live_snapshot(config: Config) -> tuple[Snapshot, list[int]]:
@@ -53,9 +54,12 @@ def verify(
     from . import verify as checks
 
     files = _files(config)
-    problems, notes = checks.run(
-        _fresh(config, scratch_url), files, start=start, notify=notify or (lambda _m: None)
-    )
+    with reusable(
+        config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
+    ) as made:
+        problems, notes = checks.run(
+            _fresh(made), files, start=start, notify=notify or (lambda _m: None)
+        )
     lines = [line for p in problems for line in p.lines()] + notes
     checked = len([m for m in files if start is None or m.version >= start])
     verdict = f"{len(problems)} problem(s)" if problems else "every down undoes its up"
@@ -67,22 +71,16 @@ def verify(
     )
 
 
-def _fresh(config: Config, scratch_url: str | None) -> Callable[[], Iterator[Builder]]:
-    """Opens a new scratch database each time; a given --scratch-url can be used only once."""
+def _fresh(made: Scratch) -> Callable[[], AbstractContextManager[Builder]]:
+    """Opens the scratch database as it started: emptied of what an earlier attempt made."""
     used: list[bool] = []
 
     @contextmanager
     def fresh() -> Iterator[Builder]:
-        if used and scratch_url:
-            raise UsageError(
-                "verify needs a fresh scratch database to go on past this problem",
-                hint="fix the problem above, or leave out --scratch-url",
-            )
+        if used:
+            made.empty()
         used.append(True)
-        with (
-            scratch(config.url, scratch_url, table=config.table) as url,
-            builder(url, config.table) as b,
-        ):
+        with builder(made.url, made.table) as b:
             yield b
 
     return fresh
@@ -123,12 +121,12 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
             hint="restore the files: the expected schema is built from them",
         )
     with (
-        scratch(config.url, scratch_url, table=config.table) as url,
+        scratch(config.url, scratch_url, table=config.table, prefix=config.scratch_prefix) as url,
         builder(url, config.table) as b,
     ):
         b.up_all([files[v] for v in applied])
         expected = b.snapshot()
-    return describe(compare(expected, live), DRIFT), len(applied)
+    return describe(compare(expected, live, window=Window(live=True)), DRIFT), len(applied)
 
 
 def diff(
@@ -147,31 +145,26 @@ def diff(
         raise UsageError(f"{desired} does not exist", hint="write the schema you want in it")
     text = desired.read_text("utf-8")
     files = _files(config)
-    with (
-        scratch(config.url, scratch_url, table=config.table) as url_a,
-        builder(url_a, config.table) as have,
-    ):
-        have.up_all(files)
-        current = have.snapshot()
-        want = _desired(config, text, str(desired), url_a)
-        found = describe(compare(current, want), DIFF)
-        if check or not found:
-            verdict = f"the migrations do not build {desired}" if found else "they agree"
-            return Result("diff", ok=not found, messages=[*found, f"diff: {verdict}"])
-        up = diffgen.generate(current, want)
-        down = diffgen.generate(want, current)
-        problems = _self_check(have, up, down, current, want)
+    # one scratch database, used twice: schema.sql's schema, then the migrations' (on which the
+    # generated pair is tried)
+    with reusable(
+        config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
+    ) as made:
+        with builder(made.url, config.table) as b:
+            b.run_sql(text, str(desired))
+            want = b.snapshot()
+        made.empty()
+        with builder(made.url, config.table) as have:
+            have.up_all(files)
+            current = have.snapshot()
+            found = describe(compare(current, want), DIFF)
+            if check or not found:
+                verdict = f"the migrations do not build {desired}" if found else "they agree"
+                return Result("diff", ok=not found, messages=[*found, f"diff: {verdict}"])
+            up = diffgen.generate(current, want)
+            down = diffgen.generate(want, current)
+            problems = _self_check(have, up, down, current, want)
     return _write_pair(config, name, desired, up, down, problems)
-
-
-def _desired(config: Config, text: str, where: str, beside: str) -> Snapshot:
-    """schema.sql built on a second temporary database, next to the first one."""
-    with (
-        scratch(beside, None, table=config.table) as url,
-        builder(url, config.table) as b,
-    ):
-        b.run_sql(text, where)
-        return b.snapshot()
 
 
 def _self_check(b: Builder, up: list, down: list, current: Snapshot, want: Snapshot) -> list[str]:

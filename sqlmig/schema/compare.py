@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .flatten import Item
+from .frozen import Window, equal
 from .model import Snapshot
 
 MISSING, EXTRA, CHANGED = "missing", "extra", "changed"
@@ -36,8 +37,14 @@ DRIFT = {
 DIFF = {MISSING: "is not in schema.sql", EXTRA: "is only in schema.sql", CHANGED: "differs"}
 
 
-def compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
-    """Every difference of `actual` from `expected`; children of a missing/extra table omitted."""
+def compare(
+    expected: Snapshot, actual: Snapshot, *, window: Window | None = None
+) -> list[Difference]:
+    """Every difference of `actual` from `expected`; children of a missing/extra table omitted.
+
+    Date/time values the server froze at creation (`'now'::timestamp`) are not differences when
+    they lie in `window` (default: around today, both sides built in this run)."""
+    window = window or Window()
     want, have = expected.items(), actual.items()
     gone = {i.name for k, i in want.items() if k not in have and i.kind == "table"}
     new = {i.name for k, i in have.items() if k not in want and i.kind == "table"}
@@ -48,14 +55,15 @@ def compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
             out.append(Difference(b.kind, b.name, EXTRA))
         elif b is None and a is not None and a.parent not in gone:
             out.append(Difference(a.kind, a.name, MISSING))
-        elif a is not None and b is not None and a.attrs != b.attrs:
-            out.append(Difference(a.kind, a.name, CHANGED, _details(a, b)))
+        elif a is not None and b is not None and not equal(a.attrs, b.attrs, window):
+            out.append(Difference(a.kind, a.name, CHANGED, _details(a, b, window)))
     return out
 
 
-def _details(a: Item, b: Item) -> tuple[str, ...]:
+def _details(a: Item, b: Item, window: Window) -> tuple[str, ...]:
     old, new = dict(a.attrs), dict(b.attrs)
-    return tuple(_change(k, old.get(k), new.get(k)) for k in old if old.get(k) != new.get(k))
+    changed = [k for k in old if not equal(old.get(k), new.get(k), window)]
+    return tuple(_change(k, old.get(k), new.get(k)) for k in changed)
 
 
 def _change(key: str, old: Any, new: Any) -> str:

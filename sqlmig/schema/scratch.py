@@ -3,26 +3,67 @@ to the live one, created for a check and dropped afterwards."""
 
 from __future__ import annotations
 
+import signal
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from ..config import DEFAULT_SCRATCH_PREFIX as DEFAULT_PREFIX
 from ..drivers import connect
 from ..drivers.base import Driver
 from ..errors import ConnectError, SqlmigError, UsageError
-from ..history import History
 from ..urls import parse_url
+from . import emptying
+from .emptying import Held
 
 
 @contextmanager
-def scratch(live_url: str | None, scratch_url: str | None, *, table: str) -> Iterator[str]:
+def scratch(
+    live_url: str | None, scratch_url: str | None, *, table: str, prefix: str = DEFAULT_PREFIX
+) -> Iterator[str]:
     """The URL of an empty database to build schemas in: `scratch_url`, or a temporary one."""
+    with reusable(live_url, scratch_url, table=table, prefix=prefix) as made:
+        yield made.url
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """A scratch database for a whole run: `empty()` takes it back to how it started."""
+
+    url: str
+    table: str
+    keep: frozenset[Held]
+
+    def empty(self) -> None:
+        driver = connect(parse_url(self.url), table=self.table)
+        try:
+            emptying.empty(driver, self.keep)
+        finally:
+            driver.close()
+
+
+@contextmanager
+def reusable(
+    live_url: str | None, scratch_url: str | None, *, table: str, prefix: str = DEFAULT_PREFIX
+) -> Iterator[Scratch]:
+    """One scratch database, to be emptied between uses: `scratch_url` (refused unless it is
+    empty, and emptied again at the end, so it can be used again), or a temporary one named
+    `<prefix><12 hex>`, made beside `live_url` and dropped at the end."""
     if scratch_url:
-        _require_empty(scratch_url, table)
-        yield scratch_url
+        given = Scratch(scratch_url, table, _baseline(scratch_url, table, given=True))
+        try:
+            yield given
+        except BaseException:
+            with signals_held(), suppress(SqlmigError):  # the error that stopped the run shows
+                given.empty()
+            raise
+        with signals_held():
+            given.empty()
         return
     if not live_url:
         raise UsageError(
@@ -30,28 +71,49 @@ def scratch(live_url: str | None, scratch_url: str | None, *, table: str) -> Ite
             hint="set --url (a temporary database is made next to it) or pass --scratch-url",
         )
     maker = MAKERS[parse_url(live_url).driver]
-    with maker(live_url) as url:
-        yield url
+    with maker(live_url, prefix) as url:
+        yield Scratch(url, table, _baseline(url, table, given=False))
+
+
+def _baseline(url: str, table: str, *, given: bool) -> frozenset[Held]:
+    driver = connect(parse_url(url), table=table)
+    try:
+        return emptying.baseline(driver, given=given)
+    except UsageError as exc:
+        raise UsageError(
+            exc.message.replace("database", f"database {parse_url(url).redacted}", 1),
+            hint=exc.hint,
+        ) from None
+    finally:
+        driver.close()
 
 
 @contextmanager
-def _sqlite(_live_url: str) -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="sqlmig-scratch-") as folder:
+def _sqlite(_live_url: str, prefix: str) -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         yield f"sqlite:///{Path(folder) / 'scratch.db'}"
 
 
 @contextmanager
-def _postgres(live_url: str) -> Iterator[str]:
-    with _on_server(live_url, _admin(live_url), drop_suffix=" WITH (FORCE)") as url:
+def _postgres(live_url: str, prefix: str) -> Iterator[str]:
+    admin = _admin(live_url)
+    with _on_server(live_url, admin, prefix, _admin, drop_suffix=" WITH (FORCE)") as url:
         yield url
 
 
 @contextmanager
 def _on_server(
-    live_url: str, admin: Driver, *, create_suffix: str = "", drop_suffix: str = ""
+    live_url: str,
+    admin: Driver,
+    prefix: str,
+    reconnect: Callable[[str], Driver],
+    *,
+    create_suffix: str = "",
+    drop_suffix: str = "",
 ) -> Iterator[str]:
-    """A database `sqlmig_scratch_<hex>` made through `admin` beside the live one, dropped after."""
-    name = f"sqlmig_scratch_{uuid.uuid4().hex[:12]}"
+    """A database `<prefix><hex>` made through `admin` beside the live one, dropped after on
+    every way out: an error, Ctrl-C, SIGTERM, or a connection the server dropped."""
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     try:
         try:
             admin.execute(f"CREATE DATABASE {admin.quote(name)}{create_suffix}")
@@ -59,18 +121,55 @@ def _on_server(
             raise UsageError(
                 f"cannot create a scratch database on the server: {exc.message}",
                 hint="grant this user CREATEDB (PostgreSQL), or CREATE and DROP on "
-                "sqlmig_scratch_% (MySQL), or pass --scratch-url to an empty database",
+                f"{prefix}% (MySQL), or pass --scratch-url to an empty database",
             ) from None
         try:
             yield with_database(live_url, name)
         finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {admin.quote(name)}{drop_suffix}")
+            drop = f"DROP DATABASE IF EXISTS {admin.quote(name)}{drop_suffix}"
+            with signals_held():
+                _drop(admin, drop, name, lambda: reconnect(live_url))
     finally:
         admin.close()
 
 
+def _drop(admin: Driver, drop: str, name: str, reconnect: Callable[[], Driver]) -> None:
+    """DROP DATABASE through `admin`, or, if its connection is gone, through a new one."""
+    try:
+        admin.execute(drop)
+        return
+    except Exception:  # the connection may be dead: try a fresh one
+        pass
+    try:
+        fresh = reconnect()
+        try:
+            fresh.execute(drop)
+        finally:
+            fresh.close()
+    except Exception as exc:  # say what is left behind, whatever the cause
+        message = exc.message if isinstance(exc, SqlmigError) else str(exc)
+        raise UsageError(
+            f"could not drop the scratch database {name}: {message}",
+            hint=f"drop it by hand: DROP DATABASE {name}",
+        ) from None
+
+
 @contextmanager
-def _mysql(live_url: str) -> Iterator[str]:
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done (they are delivered after it), so that
+    a second Ctrl-C does not stop a clean-up half way."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextmanager
+def _mysql(live_url: str, prefix: str) -> Iterator[str]:
     """A database next to the live one, with its default character set and collation (a table
     that does not name its own is compared by them)."""
     admin = _mysql_admin(live_url)
@@ -81,7 +180,7 @@ def _mysql(live_url: str) -> Iterator[str]:
         admin.close()
         raise
     suffix = f" CHARACTER SET {admin.quote(charset)} COLLATE {admin.quote(collation)}"
-    with _on_server(live_url, admin, create_suffix=suffix) as url:
+    with _on_server(live_url, admin, prefix, _mysql_admin, create_suffix=suffix) as url:
         yield url
 
 
@@ -106,23 +205,7 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-def _require_empty(url: str, table: str) -> None:
-    from . import snapshot
-
-    driver = connect(parse_url(url), table=table)
-    try:
-        snap = snapshot(driver, table=table)
-        rows = History(driver, table).read()
-    finally:
-        driver.close()
-    if snap.tables or snap.views or snap.routines or snap.enums or snap.sequences or rows:
-        raise UsageError(
-            f"the scratch database {parse_url(url).redacted} is not empty",
-            hint="pass an empty database: sqlmig builds schemas in it and leaves objects behind",
-        )
-
-
-MAKERS: dict[str, Callable[[str], object]] = {
+MAKERS: dict[str, Callable[[str, str], AbstractContextManager[str]]] = {
     "sqlite": _sqlite,
     "postgres": _postgres,
     "mysql": _mysql,
