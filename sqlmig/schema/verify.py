@@ -137,5 +137,18 @@ def _walk(
     return len(files)
 
 
+def verdict(files: list[Migration], start: int | None, problems: list[Problem]) -> str:
+    """The last line: how many were checked, how many downs could be, and the outcome."""
+    todo = [m for m in files if start is None or m.version >= start]
+    downs = sum(1 for m in todo if m.down is not None)
+    line = f"verify: {len(todo)} migration(s) checked"
+    if todo and not downs:
+        line += "; none has a down file, so no down was checked (only that each up runs)"
+    elif downs < len(todo):
+        line += f"; {downs} with a down file, {len(todo) - downs} without (listed above)"
+    outcome = f"{len(problems)} problem(s)" if problems else "every down undoes its up"
+    return f"{line}; {outcome}" if downs or problems else line
+
+
 def as_entries(problems: list[Problem]) -> list[dict]:
     return [asdict(p) for p in problems]
