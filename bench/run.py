@@ -25,6 +25,7 @@ import noop_postgres
 import noop_sqlite
 import pgadmin
 import psycopg
+import verify_bench
 from context import Context, make_context
 from report import Outcome, print_outcome, write_json
 
@@ -33,6 +34,7 @@ COMPARISONS: dict[str, Callable[[Context], Outcome]] = {
     apply_postgres.NAME: apply_postgres.run,
     noop_sqlite.NAME: noop_sqlite.run,
     help_start.NAME: help_start.run,
+    **verify_bench.COMPARISONS,
 }
 MIN_RUNS = 5
 

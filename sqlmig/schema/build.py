@@ -20,9 +20,14 @@ from .model import Snapshot
 class Builder:
     """Applies and reverts migrations on a scratch database and takes its snapshots."""
 
-    def __init__(self, driver: Driver, table: str) -> None:
+    def __init__(self, driver: Driver, table: str, reader: Driver | None = None) -> None:
         self.driver = driver
         self.table = table
+        self.tracker = None
+        if reader is not None:  # PostgreSQL: a second connection reads only what changed
+            from .pg_delta import Tracker
+
+            self.tracker = Tracker(reader, table)
         self.history = History(driver, table)
         self.history.ensure()
         self.runner = Runner(driver, self.history, by=actor(), notify=lambda _m: None)
@@ -30,6 +35,8 @@ class Builder:
     def snapshot(self) -> Snapshot:
         from . import snapshot
 
+        if self.tracker is not None:
+            return self.tracker.snapshot()
         return snapshot(self.driver, table=self.table)
 
     def up(self, m: Migration) -> None:
@@ -96,9 +103,14 @@ FAST = {
 @contextmanager
 def builder(url: str, table: str) -> Iterator[Builder]:
     driver = connect(parse_url(url), table=table)
+    reader = None
     try:
         for setting in FAST.get(driver.dialect, ()):
             driver.execute(setting)
-        yield Builder(driver, table)
+        if driver.dialect == "postgres":
+            reader = connect(parse_url(url), table=table)
+        yield Builder(driver, table, reader)
     finally:
         driver.close()
+        if reader is not None:
+            reader.close()

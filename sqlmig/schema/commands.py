@@ -61,12 +61,10 @@ def verify(
             _fresh(made), files, start=start, notify=notify or (lambda _m: None)
         )
     lines = [line for p in problems for line in p.lines()] + notes
-    checked = len([m for m in files if start is None or m.version >= start])
-    verdict = f"{len(problems)} problem(s)" if problems else "every down undoes its up"
     return Result(
         "verify",
         ok=not problems,
-        messages=[*lines, f"verify: {checked} migration(s) checked; {verdict}"],
+        messages=[*lines, checks.verdict(files, start, problems)],
         entries=checks.as_entries(problems),
     )
 

@@ -45,7 +45,7 @@ def check(b: Builder, m: Migration, before: Snapshot | None = None) -> Outcome:
     failed = _attempt(lambda: b.down(m), m, "down failed")
     if failed:
         return Outcome((failed,), after, fatal=not m.down.transactional)
-    undone = compare(before, b.snapshot())
+    undone = _differences(before, b.snapshot())
     if undone:  # the second up would run on the wrong schema: it proves nothing more
         lines = _lines(undone, VERIFY)
         return Outcome((Problem(m.label, "down does not restore the schema", lines),), fatal=True)
@@ -53,11 +53,16 @@ def check(b: Builder, m: Migration, before: Snapshot | None = None) -> Outcome:
     if failed:
         return Outcome((failed,), fatal=True)
     last = b.snapshot()
-    again = compare(after, last)
+    again = _differences(after, last)
     if again:
         problem = "up is not repeatable: a second up gives another schema"
         return Outcome((Problem(m.label, problem, _lines(again, REPEAT)),), fatal=True)
     return Outcome((), last)
+
+
+def _differences(expected: Snapshot, actual: Snapshot) -> list:
+    """compare(), without flattening two snapshots that are equal values (the usual case)."""
+    return [] if expected == actual else compare(expected, actual)
 
 
 def _attempt(step: Callable[[], None], m: Migration, problem: str) -> Problem | None:
@@ -130,6 +135,19 @@ def _walk(
         if outcome.fatal:
             return i + 1
     return len(files)
+
+
+def verdict(files: list[Migration], start: int | None, problems: list[Problem]) -> str:
+    """The last line: how many were checked, how many downs could be, and the outcome."""
+    todo = [m for m in files if start is None or m.version >= start]
+    downs = sum(1 for m in todo if m.down is not None)
+    line = f"verify: {len(todo)} migration(s) checked"
+    if todo and not downs:
+        line += "; none has a down file, so no down was checked (only that each up runs)"
+    elif downs < len(todo):
+        line += f"; {downs} with a down file, {len(todo) - downs} without (listed above)"
+    outcome = f"{len(problems)} problem(s)" if problems else "every down undoes its up"
+    return f"{line}; {outcome}" if downs or problems else line
 
 
 def as_entries(problems: list[Problem]) -> list[dict]:

@@ -242,3 +242,33 @@ def test_help_and_readme_cover_the_schema_commands(tmp_path: Path) -> None:
         assert proc.returncode == 0 and "Example" in proc.stdout, proc.stdout + proc.stderr
         assert f"`{' '.join(command)}" in readme
     assert "--schema" in sqlmig("status", "--help", cwd=tmp_path).stdout
+
+
+def test_a_set_without_down_files_says_no_down_was_checked(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """Not "every down undoes its up": there was none to check. Exit 0: a down file is
+    optional, and every up was still applied."""
+    write(migrations, "0001_a", "CREATE TABLE a (id int);")
+    write(migrations, "0002_b", "CREATE TABLE b (id int);")
+    proc = sqlmig("--url", sqlite_url, "--dir", str(migrations), "verify", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last == (
+        "verify: 2 migration(s) checked; none has a down file, so no down was checked "
+        "(only that each up runs)"
+    )
+    assert "every down undoes its up" not in proc.stdout
+
+
+def test_a_set_with_some_down_files_says_how_many(sqlite_url: str, migrations: Path) -> None:
+    write(migrations, "0001_a", "CREATE TABLE a (id int);", "DROP TABLE a;")
+    write(migrations, "0002_b", "CREATE TABLE b (id int);")
+    write(migrations, "0003_c", "CREATE TABLE c (id int);", "DROP TABLE c;")
+    result = verify(cfg(sqlite_url, migrations), scratch_url=None, start=None, notify=None)
+    assert result.ok
+    assert result.messages == [
+        "0002_b: no down file (irreversible); only its up was checked",
+        "verify: 3 migration(s) checked; 2 with a down file, 1 without (listed above); "
+        "every down undoes its up",
+    ]

@@ -1,0 +1,230 @@
+"""PostgreSQL snapshots taken again and again on one scratch database (verify): only the objects
+whose catalog rows changed since the last snapshot, or whose named objects did, are read again.
+
+A stamp query (one, however many objects) gives each relation (a table or view, with its
+indexes and triggers), sequence, type, collation and function name a token: the count, sum and
+highest of the versions (`xmin`) of every catalog row it is read from (its class, columns,
+defaults, constraints, indexes, triggers, rules, row type, labels, sequence options, comments,
+policies, statistics, schema), and the same over every object it names (`pg_depend`: a table,
+column, type, function, collation). A row written later has a higher version and a removed
+row lowers the count, so an object whose token is the same reads the same: its entries are
+kept from the last snapshot. Only the changed objects are read again, by the reader's own
+queries limited to their names; schemas, and any catalog query this module does not know, are
+read in full each time. The queries go over a second connection, prepared, in one round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+from ..drivers.base import Driver
+from ..errors import SqlmigError
+from . import postgres
+from .model import Snapshot, sort_snapshot
+
+Unit = tuple[str, str, str]  # (kind, schema, name)
+Stamp = dict[Unit, tuple]
+
+_REL = "u.cls = 'pg_class'::regclass"
+_BY_UNIT = [  # (catalog, object id, version, join) of the rows a unit is read from
+    ("pg_class", "c.oid", "c.xmin", f"pg_class c ON {_REL} AND c.oid = u.id"),
+    ("pg_type", "t.oid", "t.xmin", "pg_type t ON u.cls = 'pg_type'::regclass AND t.oid = u.id"),
+    ("pg_proc", "p.oid", "p.xmin", "pg_proc p ON u.cls = 'pg_proc'::regclass AND p.oid = u.id"),
+    ("pg_collation", "l.oid", "l.xmin",
+     "pg_collation l ON u.cls = 'pg_collation'::regclass AND l.oid = u.id"),
+    ("pg_type", "t.oid", "t.xmin", f"pg_type t ON {_REL} AND t.typrelid = u.id"),
+    ("pg_attrdef", "d.oid", "d.xmin", f"pg_attrdef d ON {_REL} AND d.adrelid = u.id"),
+    ("pg_constraint", "k.oid", "k.xmin", f"pg_constraint k ON {_REL} AND k.conrelid = u.id"),
+    ("pg_class", "i.indexrelid", "ic.xmin",
+     f"pg_index i ON {_REL} AND i.indrelid = u.id JOIN pg_class ic ON ic.oid = i.indexrelid"),
+    ("pg_trigger", "g.oid", "g.xmin", f"pg_trigger g ON {_REL} AND g.tgrelid = u.id"),
+    ("pg_rewrite", "w.oid", "w.xmin", f"pg_rewrite w ON {_REL} AND w.ev_class = u.id"),
+    ("pg_policy", "o.oid", "o.xmin", f"pg_policy o ON {_REL} AND o.polrelid = u.id"),
+    ("pg_statistic_ext", "x.oid", "x.xmin",
+     f"pg_statistic_ext x ON {_REL} AND x.stxrelid = u.id"),
+]  # fmt: skip
+_OBJECTS = "\n  UNION ALL ".join(
+    f"SELECT u.cls AS ucls, u.id AS uid, '{cat}'::regclass AS cls, {oid} AS obj, "
+    f"{version}::text::bigint AS x FROM units u JOIN {join}"
+    for cat, oid, version, join in _BY_UNIT
+)
+# Rows that are a unit's but no object another can depend on: versions only.
+_VERSIONS = f"""SELECT u.cls, u.id, a.xmin::text::bigint FROM units u
+    JOIN pg_attribute a ON {_REL} AND a.attrelid = u.id AND a.attnum > 0
+  UNION ALL SELECT u.cls, u.id, i.xmin::text::bigint FROM units u
+    JOIN pg_index i ON {_REL} AND i.indrelid = u.id
+  UNION ALL SELECT u.cls, u.id, e.xmin::text::bigint FROM units u
+    JOIN pg_enum e ON u.cls = 'pg_type'::regclass AND e.enumtypid = u.id
+  UNION ALL SELECT u.cls, u.id, s.xmin::text::bigint FROM units u
+    JOIN pg_sequence s ON {_REL} AND s.seqrelid = u.id
+  UNION ALL SELECT o.ucls, o.uid, e.xmin::text::bigint FROM objs o
+    JOIN pg_description e ON e.classoid = o.cls AND e.objoid = o.obj
+  UNION ALL SELECT u.cls, u.id, n.xmin::text::bigint FROM units u
+    JOIN pg_namespace n ON n.oid = u.nsp"""
+
+# Per object: the count, sum and highest of the versions of its own rows, and the same summed
+# over the objects it depends on. A row written since the last stamp has a version above every
+# older one (a higher sum at the same count); a row removed lowers the count.
+STAMP = f"""WITH units AS (
+  SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'relation' END AS kind,
+    n.nspname::text AS nspname, c.relname::text AS name,
+    'pg_class'::regclass AS cls, c.oid AS id, n.oid AS nsp
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {postgres.USER_NS}
+  UNION ALL
+  SELECT CASE t.typtype WHEN 'e' THEN 'enum' ELSE 'type' END, n.nspname, t.typname,
+    'pg_type'::regclass, t.oid, n.oid
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+  WHERE t.typtype IN ('e', 'd', 'r', 'm') AND {postgres.USER_NS}
+  UNION ALL
+  SELECT 'routine', n.nspname, p.proname, 'pg_proc'::regclass, p.oid, n.oid
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {postgres.USER_NS}
+  UNION ALL
+  SELECT 'collation', n.nspname, l.collname, 'pg_collation'::regclass, l.oid, n.oid
+  FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace WHERE {postgres.USER_NS}
+), objs AS (
+  {_OBJECTS}
+), own AS (
+  SELECT ucls, uid, count(*) AS n, sum(x) AS s, max(x) AS m FROM (
+    SELECT ucls, uid, x FROM objs UNION ALL {_VERSIONS}) v
+  GROUP BY 1, 2
+), edges AS (
+  SELECT DISTINCT o.ucls, o.uid, r.ucls AS rcls, r.uid AS rid
+  FROM objs o JOIN pg_depend d ON d.classid = o.cls AND d.objid = o.obj
+  JOIN objs r ON r.cls = d.refclassid AND r.obj = d.refobjid
+  WHERE (r.ucls, r.uid) <> (o.ucls, o.uid)
+)
+SELECT u.kind, u.nspname, u.name, o.n, o.s, o.m, count(r.n), sum(r.n), sum(r.s), max(r.m)
+FROM units u JOIN own o ON o.ucls = u.cls AND o.uid = u.id
+LEFT JOIN edges e ON e.ucls = u.cls AND e.uid = u.id
+LEFT JOIN own r ON r.ucls = e.rcls AND r.uid = e.rid
+GROUP BY u.kind, u.nspname, u.name, u.cls, u.id, o.n, o.s, o.m"""
+
+# The catalog queries read per object: (the unit kind, the column holding the object's name
+# next to its schema in column 0). Any other query of the reader is run in full.
+FILTERED = {
+    postgres.COLUMNS: ("relation", 1),
+    postgres.CONSTRAINTS: ("relation", 1),
+    postgres.INDEXES: ("relation", 2),
+    postgres.TRIGGERS: ("relation", 2),
+    postgres.VIEWS: ("relation", 1),
+    postgres.SEQUENCES: ("sequence", 1),
+    postgres.ENUMS: ("enum", 1),
+    postgres.ROUTINES: ("routine", 1),
+}
+# The snapshot's collections kept per object: (unit kind, the attribute naming the object).
+KEPT = {
+    "tables": ("relation", "name"),
+    "indexes": ("relation", "table"),
+    "triggers": ("relation", "table"),
+    "views": ("relation", "name"),
+    "sequences": ("sequence", "name"),
+    "enums": ("enum", "name"),
+    "routines": ("routine", "name"),
+}
+
+
+class _Prepared:
+    """A connection of its own that only reads catalogs: each query is planned once (the
+    migration connection cannot keep prepared statements: its session is reset after each
+    migration), and a batch of them goes in one round trip."""
+
+    dialect = "postgres"
+
+    def __init__(self, driver: Driver) -> None:
+        self.conn = driver.conn  # type: ignore[attr-defined]
+
+    def query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        return self.many([(sql, params)])[0]
+
+    def many(self, queries: list[tuple[str, Any]]) -> list[list[tuple[Any, ...]]]:
+        import psycopg
+
+        try:
+            with self.conn.pipeline():
+                cursors = [self.conn.execute(q, p or None, prepare=True) for q, p in queries]
+            return [c.fetchall() for c in cursors]
+        except psycopg.Error as exc:
+            raise SqlmigError(f"reading the scratch database's catalogs failed: {exc}") from None
+
+
+# Read by postgres.read besides the per-object queries; sent in the same batch.
+_WHOLE = ("SELECT current_schema()", postgres.SCHEMAS)
+
+
+class _Only:
+    """The reader, with each per-object catalog query limited to the objects in `units` (all
+    of them when None); the known queries are sent together, in one round trip."""
+
+    def __init__(self, driver: _Prepared, units: set[Unit] | None) -> None:
+        self.driver = driver
+        self.ready: dict[str, list[tuple[Any, ...]]] = {}
+        batch = [(sql, ()) for sql in _WHOLE]
+        for sql, (kind, at) in FILTERED.items():
+            if units is None:
+                batch.append((sql, ()))
+                continue
+            wanted = {(s, n) for k, s, n in units if k == kind}
+            if not wanted:
+                self.ready[sql] = []
+                continue
+            # two lists the server can test before it deparses anything; the pairs: below
+            wrapped = (
+                f"SELECT * FROM ({sql.replace('%', '%%')}) AS q(k0, k1, k2) "
+                f"WHERE k0::text = ANY(%s::text[]) AND k{at}::text = ANY(%s::text[])"
+            )
+            batch.append(
+                (wrapped, (sorted({s for s, _ in wanted}), sorted({n for _, n in wanted})))
+            )
+        keys = [*_WHOLE, *(q for q in FILTERED if q not in self.ready)]
+        for key, rows in zip(keys, driver.many(batch), strict=True):
+            spec = FILTERED.get(key)
+            if spec is not None and units is not None:
+                pairs = {(s, n) for k, s, n in units if k == spec[0]}
+                rows = [r for r in rows if (r[0], r[spec[1]]) in pairs]
+            self.ready[key] = rows
+
+    def query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        if sql in self.ready and not params:
+            return self.ready[sql]
+        return self.driver.query(sql, params)  # a query this module does not know: in full
+
+
+class Tracker:
+    """Snapshots of one PostgreSQL database, each read again only where its catalogs changed."""
+
+    def __init__(self, driver: Driver, table: str) -> None:
+        self.driver = _Prepared(driver)
+        self.exclude = (table, f"{table}_log")
+        self.last: tuple[Stamp, Snapshot] | None = None
+
+    def snapshot(self) -> Snapshot:
+        tokens: dict[Unit, list] = {}
+        for kind, schema, name, *token in self.driver.query(STAMP):
+            tokens.setdefault((kind, schema, name), []).append(tuple(token))
+        stamp = {unit: tuple(sorted(t)) for unit, t in tokens.items()}
+        if self.last is None:
+            snap = sort_snapshot(postgres.read(_Only(self.driver, None), self.exclude))  # type: ignore[arg-type]
+        else:
+            before, old = self.last
+            changed = {u for u in before.keys() | stamp.keys() if before.get(u) != stamp.get(u)}
+            fresh = postgres.read(_Only(self.driver, changed), self.exclude)  # type: ignore[arg-type]
+            snap = patch(old, sort_snapshot(fresh), changed)
+        self.last = (stamp, snap)
+        return snap
+
+
+def patch(old: Snapshot, fresh: Snapshot, changed: set[Unit]) -> Snapshot:
+    """`fresh` (read for the `changed` objects only, and in full for the rest), with the
+    entries of every unchanged object taken from `old`."""
+    merged: dict[str, Any] = {}
+    for f in fields(Snapshot):
+        if f.name not in KEPT:
+            continue
+        kind, attr = KEPT[f.name]
+        kept = [
+            o for o in getattr(old, f.name) if (kind, o.schema, getattr(o, attr)) not in changed
+        ]
+        merged[f.name] = (*kept, *getattr(fresh, f.name))
+    return sort_snapshot(replace(fresh, **merged))
