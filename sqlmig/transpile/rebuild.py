@@ -147,12 +147,68 @@ def drop_constraint(node: exp.Create, table: str, name: str) -> None:
     for e in schema.expressions:
         if isinstance(e, exp.Constraint) and e.name == name:
             schema.set("expressions", [x for x in schema.expressions if x is not e])
+            _keep_not_null(node, e)
             return
+    hits = [hit for hit in _unnamed(node, table) if hit[0] == name]
+    if len(hits) != 1 or len(name) > PG_NAME_MAX:  # PostgreSQL numbers or cuts such names
+        raise Refuse(f"constraint {name} is not one these migrations created under that name")
+    _name, owner, part = hits[0]
+    if owner is None:
+        schema.set("expressions", [x for x in schema.expressions if x is not part])
+        _keep_not_null(node, part)
+    else:
+        owner.set("constraints", [k for k in owner.constraints if k is not part])
+        if isinstance(part.args.get("kind"), exp.PrimaryKeyColumnConstraint):
+            _not_null(owner)
+
+
+def _keep_not_null(node: exp.Create, dropped: exp.Expression) -> None:
+    """The columns of a dropped primary key stay NOT NULL in PostgreSQL."""
+    pk = dropped if isinstance(dropped, exp.PrimaryKey) else dropped.find(exp.PrimaryKey)
+    names = {c.name for c in pk.expressions} if pk is not None else set()
     for c in _defs(node):
-        for suffix, kind in (("key", exp.UniqueColumnConstraint), ("fkey", exp.Reference),
-                             ("check", exp.CheckColumnConstraint)):  # fmt: skip
-            hits = [k for k in c.constraints if isinstance(k.args.get("kind"), kind)]
-            if name == f"{table}_{c.name}_{suffix}" and len(hits) == 1:
-                c.set("constraints", [k for k in c.constraints if k is not hits[0]])
-                return
-    raise Refuse(f"constraint {name} is not one these migrations created under that name")
+        if c.name in names:
+            _not_null(c)
+
+
+def _not_null(c: exp.ColumnDef) -> None:
+    kinds = [k.args.get("kind") for k in c.constraints]
+    if not any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
+               for k in kinds):  # fmt: skip
+        c.set(
+            "constraints",
+            [*c.constraints, exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())],
+        )
+
+
+PG_NAME_MAX = 63
+SUFFIXES = (
+    (exp.UniqueColumnConstraint, "key"), (exp.Reference, "fkey"),
+    (exp.CheckColumnConstraint, "check"), (exp.PrimaryKeyColumnConstraint, "pkey"),
+)  # fmt: skip
+
+
+def _unnamed(
+    node: exp.Create, table: str
+) -> list[tuple[str, exp.ColumnDef | None, exp.Expression]]:
+    """(PostgreSQL's name, column or None, node) of each key, foreign key and column check not
+    written as a table-level CONSTRAINT: its own name, or the one PostgreSQL makes up
+    (`<table>_<columns>_key`, `_fkey`, `<table>_<column>_check`, `<table>_pkey`)."""
+    out: list[tuple[str, exp.ColumnDef | None, exp.Expression]] = []
+    for c in _defs(node):
+        for k in c.constraints:
+            suffix = next((s for kind, s in SUFFIXES if isinstance(k.args.get("kind"), kind)), "")
+            if k.this is not None and suffix:  # `col int CONSTRAINT name UNIQUE`
+                out.append((k.this.name, c, k))
+            elif suffix:
+                out.append((f"{table}_pkey" if suffix == "pkey" else f"{table}_{c.name}_{suffix}",
+                            c, k))  # fmt: skip
+    for e in node.this.expressions:
+        if isinstance(e, exp.PrimaryKey):
+            out.append((f"{table}_pkey", None, e))
+        elif isinstance(e, exp.ForeignKey):
+            out.append(("_".join((table, *(c.name for c in e.expressions), "fkey")), None, e))
+        elif isinstance(e, exp.UniqueColumnConstraint) and isinstance(e.this, exp.Schema):
+            cols = (c.name for c in e.this.expressions)
+            out.append(("_".join((table, *cols, "key")), None, e))
+    return out

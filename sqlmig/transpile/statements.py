@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from . import alter, derived, dml, rebuild, safe, sequences, tables, types
+from . import alter, derived, dml, fkindex, rebuild, safe, sequences, tables, types
 from .catalog import Catalog
 from .core import Out, Refuse, generate, quote
 
@@ -237,7 +237,7 @@ def _drop(node: exp.Drop, target: str, catalog: Catalog) -> Out:
                 _drop_dependents(n, catalog)
         return Out(tuple(f"DROP {kind}{exists} {quote(n, target)}" for n in names))
     if kind == "INDEX":
-        return Out(tuple(_drop_index(n, exists, target, catalog) for n in names))
+        return Out(tuple(s for n in names for s in _drop_index(n, exists, target, catalog)))
     if kind == "SEQUENCE":
         return sequences.drop(node, target)
     raise Refuse(f"DROP {kind} has no verified {target} translation")
@@ -263,15 +263,19 @@ def _drop_dependents(table: str, catalog: Catalog) -> None:
         catalog.index_sources.pop(name, None)
 
 
-def _drop_index(name: str, exists: str, target: str, catalog: Catalog) -> str:
+def _drop_index(name: str, exists: str, target: str, catalog: Catalog) -> list[str]:
     quoted = quote(name, target)
     catalog.index_sources.pop(name, None)
     if target == "sqlite":
         catalog.indexes.pop(name, None)
-        return f"DROP INDEX{exists} {quoted}"
+        return [f"DROP INDEX{exists} {quoted}"]
     if name not in catalog.indexes:
         raise Refuse(
             f"MySQL needs the table of index {name}, which these migrations did not create"
         )
-    table = catalog.indexes.pop(name)[0]
-    return f"DROP INDEX{exists} {quoted} ON {quote(table, target)}"
+    table = catalog.indexes[name][0]
+    # InnoDB may be using the index for a foreign key: give that one its own first
+    on = quote(table, target)
+    keep = [f"ALTER TABLE {on} {action}" for action in fkindex.keep_for(table, name, catalog)]
+    catalog.indexes.pop(name)
+    return [*keep, f"DROP INDEX{exists} {quoted} ON {on}"]

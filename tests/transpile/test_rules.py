@@ -348,3 +348,43 @@ def test_constant_default_expressions() -> None:
     assert "n INT DEFAULT (1024 * 1024), s VARCHAR(9) DEFAULT (LOWER('X'))" in sql(text, "sqlite")
     assert "overflows" in refusal("CREATE TABLE l (n int DEFAULT 65536 * 65536);", "mysql")
     assert "no verified" in refusal("CREATE TABLE l (s text DEFAULT lower('Ä'));", "sqlite")
+
+
+def test_a_key_repeating_the_primary_key_or_an_earlier_one_is_not_made() -> None:
+    text = "CREATE TABLE k (id int PRIMARY KEY UNIQUE, c varchar(9) UNIQUE, "
+    text += "CONSTRAINT k_c UNIQUE (c));"
+    cat = Catalog()
+    out = sql(text, "mysql", cat)
+    assert "k_id_key" not in out and out.count("UNIQUE") == 1
+    # PostgreSQL gives the kept unnamed key the later one's name
+    assert "CONSTRAINT k_c UNIQUE (c)" in out
+    assert (
+        sql("ALTER TABLE k DROP CONSTRAINT k_c;", "mysql", cat) == "ALTER TABLE k DROP INDEX k_c;"
+    )
+
+
+def test_mysql_keeps_the_index_a_foreign_key_needs_before_dropping_a_key() -> None:
+    cat = made("CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, "
+               "p_id int REFERENCES p (id), UNIQUE (p_id, id));", "mysql")  # fmt: skip
+    assert sql("ALTER TABLE c DROP CONSTRAINT c_p_id_id_key;", "mysql", cat) == (
+        "ALTER TABLE c ADD INDEX IF NOT EXISTS c_p_id_fkey (p_id); "
+        "ALTER TABLE c DROP INDEX c_p_id_id_key;"
+    )
+    # an index that does not lead with the foreign key's columns needs nothing
+    parent = "CREATE TABLE p (id int PRIMARY KEY); "
+    cat = made(parent + "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id), n int); "
+               "CREATE INDEX c_n ON c (n, p_id);", "mysql")  # fmt: skip
+    assert sql("DROP INDEX c_n;", "mysql", cat) == "DROP INDEX c_n ON c;"
+
+
+def test_sqlite_drops_unnamed_table_level_constraints_by_postgresql_name() -> None:
+    parent = "CREATE TABLE p (id int PRIMARY KEY); "
+    cat = made(parent + "CREATE TABLE c (id int PRIMARY KEY, p_id int, "
+               "FOREIGN KEY (p_id) REFERENCES p (id), UNIQUE (p_id, id));", "sqlite")  # fmt: skip
+    out = sql("ALTER TABLE c DROP CONSTRAINT c_p_id_fkey;", "sqlite", cat)
+    assert (
+        "CREATE TABLE _sqlmig_new_c ( id INT PRIMARY KEY NOT NULL, p_id INT, UNIQUE (p_id, id) )"
+        in out
+    )
+    out = sql("ALTER TABLE c DROP CONSTRAINT c_p_id_id_key;", "sqlite", cat)
+    assert "CREATE TABLE _sqlmig_new_c ( id INT PRIMARY KEY NOT NULL, p_id INT )" in out
