@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import SqlmigError, UsageError
 from ..files import DIRECTIVE, LEADING_COMMENTS, Migration, discover
 from ..results import Result
 from .catalog import Catalog
@@ -100,15 +100,14 @@ def run(
     folders = list(paths) or [cfg.dir]  # type: ignore[attr-defined]
     files = [m for folder in folders for m in discover(folder)]
     written, refusals, notes = transpile_set(files, target=target, source=source)
-    if refusals:
+    if refusals:  # an error, on stderr: stdout stays for SQL (or the files' list)
         lines = [r.describe() for r in refusals]
         head = f"{len(refusals)} statement(s) cannot be transpiled faithfully to {target}:"
         hint = (
             f"rewrite them portably, or write a hand-written override beside the file: "
             f"{override_names(refusals, target)}; nothing was written"
         )
-        return Result("transpile", ok=False, entries=[asdict(r) for r in refusals],
-                      messages=[head, *lines, f"hint: {hint}"])  # fmt: skip
+        raise SqlmigError("\n".join([head, *lines]), hint=hint)
     if check:
         from .check import check as run_check
 

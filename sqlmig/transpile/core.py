@@ -32,9 +32,10 @@ class Refusal:
     reason: str
 
     def describe(self) -> str:
-        head = " ".join(self.statement.split())
-        head = head if len(head) <= 70 else head[:67] + "..."
-        return f"{self.path}:{self.line}: {self.reason}\n    {head}"
+        return f"{self.path}:{self.line}: {self.reason}\n    {_head(self.statement, EXCERPT)}"
+
+
+EXCERPT = 120  # characters of the refused statement shown under its reason
 
 
 @dataclass(frozen=True)
@@ -74,26 +75,27 @@ def transpile_text(
         return Translated("", (Refusal(path, 1, "", f"cannot split the file: {exc}"),))
     parts, refusals, notes = [], [], []
     for stmt in statements:
+        own = stmt.text[stmt.offset - stmt.start :].strip()  # without the comments before it
         try:
             out = translate(stmt.text, target, catalog)
         except Refuse as exc:
-            refusals.append(Refusal(path, stmt.line, stmt.text.strip(), exc.reason))
+            refusals.append(Refusal(path, stmt.line, own, exc.reason))
             continue
         except Exception as exc:
             reason = f"sqlmig could not translate it ({type(exc).__name__}: {exc})"
-            refusals.append(Refusal(path, stmt.line, stmt.text.strip(), reason))
+            refusals.append(Refusal(path, stmt.line, own, reason))
             continue
         parts += [s.rstrip().rstrip(";") + ";" for s in out.sql]
         if out.note:
             notes.append(f"{path}:{stmt.line}: {out.note}")
-            parts.append(f"-- dropped ({out.note}): {_head(stmt.text)}")
+            parts.append(f"-- dropped ({out.note}): {_head(own)}")
     body = "\n".join(parts) + "\n" if parts else ""
     return Translated(body, tuple(refusals), tuple(notes))
 
 
-def _head(text: str) -> str:
+def _head(text: str, most: int = 80) -> str:
     words = " ".join(text.split())
-    return words if len(words) <= 80 else words[:77] + "..."
+    return words if len(words) <= most else words[: most - 3] + "..."
 
 
 def translate(text: str, target: str, catalog: Catalog) -> Out:
