@@ -42,7 +42,10 @@ def check(
 
 
 def _walk(files: Sequence[Migration], transpiled: list[Migration], src: str, dst: str) -> list[str]:
+    """Each difference once, under the migration after which it first shows (it stays in the
+    schemas after that, and is not repeated for every later migration)."""
     out: list[str] = []
+    before: set[str] = set()
     with builder(src, TABLE) as a, builder(dst, TABLE) as b:
         for m, t in zip(files, transpiled, strict=True):
             try:
@@ -53,5 +56,7 @@ def _walk(files: Sequence[Migration], transpiled: list[Migration], src: str, dst
                 b.up(t)
             except SqlmigError as exc:
                 return [*out, f"{m.label}: the transpiled file fails: {exc.message}"]
-            out += [f"{m.label}: {d}" for d in differences(a.snapshot(), b.snapshot())]
+            now = differences(a.snapshot(), b.snapshot())
+            out += [f"{m.label}: {d}" for d in now if d not in before]
+            before = set(now)
     return out

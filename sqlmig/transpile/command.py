@@ -114,7 +114,8 @@ def run(
         url = source_url or getattr(cfg, "url", None)
         found = run_check(files, written, target=target, source_url=url, target_url=target_url)
         if found:
-            head = f"--check: {len(found)} difference(s) the type map does not explain:"
+            head = (f"--check: {len(found)} difference(s) the type map does not explain, each "
+                    "under the migration after which it first shows:")  # fmt: skip
             return Result("transpile", ok=False, entries=[{"difference": d} for d in found],
                           messages=[head, *(f"  {d}" for d in found)])  # fmt: skip
         notes = [f"--check: {len(files)} migration(s) build the same schema on {target}", *notes]

@@ -388,3 +388,26 @@ def test_sqlite_drops_unnamed_table_level_constraints_by_postgresql_name() -> No
     )
     out = sql("ALTER TABLE c DROP CONSTRAINT c_p_id_id_key;", "sqlite", cat)
     assert "CREATE TABLE _sqlmig_new_c ( id INT PRIMARY KEY NOT NULL, p_id INT )" in out
+
+
+def test_check_differences_are_told_in_words() -> None:
+    from sqlmig.transpile.explain import explain
+
+    want = {"columns": (("id", "int32", False, None, False, True),), "primary key": ("id",),
+            "uniques": {("a",)}, "foreign keys": {(("p",), "p", ("id",), "CASCADE", "NO ACTION")},
+            "checks": 1}  # fmt: skip
+    have = {"columns": (("id", "int64", True, "0", False, True),), "primary key": (),
+            "uniques": {("b",)}, "foreign keys": set(), "checks": 1}  # fmt: skip
+    assert explain("table t", want, have) == [
+        "table t: column id: type int32 expected, found type int64",
+        "table t: column id: NOT NULL expected, found NULL",
+        "table t: column id: no default expected, found default 0",
+        "table t: primary key (id) expected, found none",
+        "table t: unique key (a) missing",
+        "table t: unique key (b) on the target only",
+        "table t: foreign key (p) -> p (id) ON DELETE CASCADE ON UPDATE NO ACTION missing",
+    ]
+    assert explain("index i", ("t", ("a",), True, None), None) == ["index i: missing on the target"]
+    assert explain("index i", ("t", ("a",), True, False), ("t", ("a",), False, False)) == [
+        "index i: unique index on t (a) (not partial) expected, found index on t (a) (not partial)"
+    ]
