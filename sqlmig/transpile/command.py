@@ -110,6 +110,7 @@ def run(
         raise SqlmigError("\n".join([head, *lines]), hint=hint)
     if check:
         from .check import check as run_check
+        from .check import downs_checked
 
         url = source_url or getattr(cfg, "url", None)
         found = run_check(files, written, target=target, source_url=url, target_url=target_url)
@@ -118,7 +119,9 @@ def run(
                     "under the migration after which it first shows:")  # fmt: skip
             return Result("transpile", ok=False, entries=[{"difference": d} for d in found],
                           messages=[head, *(f"  {d}" for d in found)])  # fmt: skip
-        notes = [f"--check: {len(files)} migration(s) build the same schema on {target}", *notes]
+        downs = downs_checked(files)
+        notes = [f"--check: {len(files)} migration(s) build the same schema on {target}, and "
+                 f"{downs} down file(s) revert it alike (newest first)", *notes]  # fmt: skip
     if out_dir is None:
         text = [f"-- ==> {f.name}\n{f.text}" for f in written]
         return Result("transpile", messages=text + [f"-- note: {n}" for n in notes])

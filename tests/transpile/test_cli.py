@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import PG_URL, require_pg, sqlmig, write
+from tests.conftest import PG_URL, fresh_mysql_database, require_pg, sqlmig, write
 
 USERS = "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE);\n"
 
@@ -90,3 +90,28 @@ def test_check_on_mysql_builds_the_example_set(tmp_path: Path, mysql_url: str) -
     done = sqlmig(*args, "--target-url", mysql_url, "-o", str(tmp_path / "my"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "build the same schema on mysql" in done.stdout
+
+
+def test_check_runs_the_down_files_too(migrations: Path, mysql_url: str) -> None:
+    """MariaDB in strict mode rejects an INSERT ... SELECT that leaves out a NOT NULL column
+    without a default, even when it copies no row; PostgreSQL runs it. In a down file."""
+    require_pg()
+    write(migrations, "0001_a", "CREATE TABLE a (id int PRIMARY KEY, n int NOT NULL);\n",
+          "DROP TABLE a;\n")  # fmt: skip
+    write(migrations, "0002_b", "CREATE TABLE b (id int PRIMARY KEY);\n",
+          "INSERT INTO a (id) SELECT id FROM b;\nDROP TABLE b;\n")  # fmt: skip
+    args = ("transpile", "--to", "mysql", "-d", str(migrations), "--check")
+    done = sqlmig(*args, "--source-url", PG_URL, "--target-url", mysql_url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "0002_b (down): the transpiled file fails" in done.stdout
+    assert "transpiled 0002_b.down.sql:" in done.stdout and "doesn't have a default" in done.stdout
+    assert "sqlmig-transpiled-" not in done.stdout  # the temporary folder is gone: not named
+    # without the faulty down, both downs run and agree
+    write(migrations, "0002_b", "CREATE TABLE b (id int PRIMARY KEY);\n", "DROP TABLE b;\n")
+    second = fresh_mysql_database()  # --check leaves the target database's objects behind
+    try:
+        done = sqlmig(*args, "--source-url", PG_URL, "--target-url", next(second))
+    finally:
+        second.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 down file(s) revert it alike" in done.stdout
