@@ -1136,7 +1136,7 @@ ALTER TABLE r2 ALTER COLUMN new_name SET DEFAULT 'z';
 INSERT INTO r2 (id) VALUES (1);
 INSERT INTO r2 (id, new_name) VALUES (2, '');
 
--- case: rebuild_refused_with_fk_children
+-- case: rebuild_parent_of_a_foreign_key
 CREATE TABLE p3 (id integer PRIMARY KEY, v integer);
 CREATE TABLE c3 (id integer PRIMARY KEY, p_id integer REFERENCES p3 (id));
 ALTER TABLE p3 ALTER COLUMN v SET NOT NULL;
@@ -1247,3 +1247,14 @@ ALTER TABLE pk2 DROP CONSTRAINT pk2_pkey;
 -- probe
 INSERT INTO pk2 (code, v) VALUES ('a', 1);
 INSERT INTO pk2 (code, v) VALUES ('a', 2);
+
+-- case: rebuild_parent_of_foreign_keys
+CREATE TABLE p8 (id integer PRIMARY KEY, v integer);
+CREATE TABLE c8 (id integer PRIMARY KEY, p_id integer REFERENCES p8 (id));
+INSERT INTO p8 (id, v) VALUES (1, 10);
+INSERT INTO c8 (id, p_id) VALUES (1, 1);
+ALTER TABLE p8 ALTER COLUMN v SET NOT NULL;
+-- probe
+INSERT INTO c8 (id, p_id) VALUES (2, 1);
+INSERT INTO c8 (id, p_id) VALUES (3, 9);
+INSERT INTO p8 (id) VALUES (2);
