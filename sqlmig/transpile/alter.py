@@ -7,8 +7,8 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from . import columns, fkindex, rebuild, tables, types
+from .base import Out, Refuse, quote
 from .catalog import Catalog, ColumnState
-from .core import Out, Refuse, quote
 
 REBUILD = "SQLite cannot {what} in place"
 

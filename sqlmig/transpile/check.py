@@ -11,7 +11,7 @@ from ..errors import SqlmigError, UsageError
 from ..files import Migration, discover
 from ..schema.build import builder
 from ..schema.scratch import scratch
-from .command import OutFile
+from .base import OutFile
 from .equivalence import differences
 
 TABLE = "sqlmig_history"

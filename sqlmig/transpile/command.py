@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SqlmigError, UsageError
 from ..files import DIRECTIVE, LEADING_COMMENTS, Migration, discover
 from ..results import Result
+from .base import SOURCES, TARGETS, OutFile, Refusal
 from .catalog import Catalog
-from .core import SOURCES, TARGETS, Refusal, transpile_text
-
-
-@dataclass(frozen=True)
-class OutFile:
-    """One written file: its name, text, and whether a hand-written override supplied it."""
-
-    name: str
-    text: str
-    override: bool = False
+from .core import transpile_text
 
 
 def transpile_set(

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from .base import Refuse, quote
 from .catalog import Catalog
-from .core import Refuse, quote
 
 
 def keep_for(table: str, dropped: str, catalog: Catalog) -> list[str]:

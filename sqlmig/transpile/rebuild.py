@@ -10,31 +10,19 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from . import types
+from .base import Refuse, quote
 from .catalog import Catalog
-from .core import Refuse, quote
 
 T = exp.DataType.Type
 INTS = [T.SMALLINT, T.INT, T.BIGINT]
 PREFIX = "_sqlmig_new_"
 
 
-def rename_in(node: exp.Expression, table: str, old: str, new: str) -> None:
-    """Rename column `old` of `table` wherever a source node names it (not other tables' keys)."""
-    for ident in list(node.find_all(exp.Identifier)):
-        ref = ident.find_ancestor(exp.Reference)
-        if ident.name != old or isinstance(ident.parent, (exp.Table, exp.Index, exp.Constraint)):
-            continue
-        if ref is not None and ref.find(exp.Table).name != table:
-            continue
-        ident.set("this", new)
-
-
 def statements(
     table: str, mutate: Callable[[exp.Create], None], target: str, catalog: Catalog
 ) -> list[str]:
     """The rebuild, with the catalog moved on to the new definition."""
-    from . import statements as stmts
-    from . import tables
+    from . import indexes, tables
 
     src = catalog.sources.get(table)
     if src is None:
@@ -60,7 +48,7 @@ def statements(
     ]
     for name, node in sorted(catalog.index_sources.items()):
         if catalog.indexes.get(name, ("",))[0] == table:
-            out += stmts.dispatch(node.copy(), target, copy.deepcopy(catalog)).sql
+            out += indexes.create(node.copy(), target, copy.deepcopy(catalog)).sql
     tables.create_table(new_src.copy(), target, catalog)  # the catalog follows the new table
     return out
 

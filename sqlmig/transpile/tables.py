@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import columns, derived, redundant, safe, types
+from .base import Out, Refuse, generate, quote
 from .catalog import Catalog
-from .core import Out, Refuse, generate, quote
 
 
 def name_of(table: exp.Expression, target: str) -> str:
