@@ -15,9 +15,11 @@ from .core import transpile_text
 
 
 def transpile_set(
-    files: Sequence[Migration], *, target: str, source: str = "postgres"
+    files: Sequence[Migration], *, target: str, source: str = "postgres", same_lines: bool = False
 ) -> tuple[list[OutFile], list[Refusal], list[str]]:
-    """Every up and down file in the target dialect, in version order; refusals collected."""
+    """Every up and down file in the target dialect, in version order; refusals collected.
+    `same_lines` (files that are run, not read): each statement at its source line where it
+    can be, so an error names the source line; no header note, no `-- dropped` lines."""
     _check_dialects(target, source)
     catalog = Catalog()
     out: list[OutFile] = []
@@ -34,12 +36,15 @@ def transpile_set(
             if override is not None:
                 out.append(OutFile(name, override.read_text(encoding="utf-8"), True))
                 continue
+            top = _header(sql.text, name, source, target, note=not same_lines)
+            at = top.count("\n") + 1 if same_lines else None
             done = transpile_text(
-                sql.text, target=target, source=source, path=str(sql.path), catalog=cat
-            )
+                sql.text, target=target, source=source, path=str(sql.path), catalog=cat,
+                at_line=at,
+            )  # fmt: skip
             refusals += done.refusals
             notes += done.notes
-            out.append(OutFile(name, _header(sql.text, name, source, target) + done.text))
+            out.append(OutFile(name, top + done.text))
     return out, refusals, notes
 
 
@@ -70,16 +75,17 @@ def override_names(refusals: Sequence[Refusal], target: str, most: int = 5) -> s
     return shown or f"NNNN_name.{target}.up.sql or NNNN_name.{target}.down.sql"
 
 
-def _header(text: str, name: str, source: str, target: str) -> str:
+def _header(text: str, name: str, source: str, target: str, *, note: bool = True) -> str:
     """The source's directives, kept, and a line saying where the file came from."""
     block = LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
     kept = [line.strip() for line in block.splitlines() if DIRECTIVE.match(line.strip())]
     stem = name.removesuffix(".sql")
-    note = (
+    text_note = (
         f"-- Transpiled by sqlmig from {name} ({source} -> {target}); edit that file, or "
         f"write {stem.rsplit('.', 1)[0]}.{target}.{stem.rsplit('.', 1)[1]}.sql to override it."
     )
-    return "\n".join([*kept, note]) + "\n"
+    lines = [*kept, text_note] if note else kept
+    return "".join(line + "\n" for line in lines)
 
 
 def run(

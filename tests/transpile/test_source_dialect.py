@@ -117,3 +117,16 @@ def test_a_table_other_tables_refer_to_is_rebuilt_keeping_their_rows(
             conn.executescript("BEGIN;\n" + (out / "0002_v.up.sql").read_text() + "COMMIT;\n")
         conn.rollback()
         assert conn.execute("SELECT id, p_id FROM c").fetchall() == [(1, 1)]
+
+
+def test_an_error_names_the_line_of_the_source_file(migrations: Path, tmp_path: Path) -> None:
+    text = (
+        "-- users\n-- and a comment\nCREATE TABLE u (id bigserial PRIMARY KEY,\n"
+        "  email varchar(200) NOT NULL);\n\nCOMMENT ON TABLE u IS 'people';\n-- a bad row\n"
+        "INSERT INTO u (email)\n  VALUES (NULL);\n"
+    )
+    write(migrations, "0001_u", text)
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    done = sqlmig("up", "-u", url, cwd=_config(tmp_path, migrations))
+    assert done.returncode == 1
+    assert f"{migrations / '0001_u.up.sql'}:8:" in done.stderr  # the INSERT's line there
