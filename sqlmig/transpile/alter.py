@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from . import columns, rebuild, tables, types
+from . import columns, fkindex, rebuild, tables, types
+from .base import Out, Refuse, quote
 from .catalog import Catalog, ColumnState
-from .core import Out, Refuse, quote
 
 REBUILD = "SQLite cannot {what} in place"
 
@@ -277,6 +277,9 @@ def _drop_constraint(a: exp.Drop, table: str, target: str, catalog: Catalog) -> 
     if kind not in verbs:
         raise Refuse(f"constraint {name} was not created by these migrations with that name, so "
                      "its MySQL kind (key, foreign key, check) is unknown")  # fmt: skip
+    # InnoDB may be using the key's index for a foreign key: give that one its own first
+    keys = ("UniqueColumnConstraint", "PrimaryKey")
+    keep = fkindex.keep_for(table, name, catalog) if kind in keys else []
     catalog.constraints.pop(name)
     if table in catalog.sources:  # the source follows, so later statements see the keys left
         try:
@@ -284,7 +287,7 @@ def _drop_constraint(a: exp.Drop, table: str, target: str, catalog: Catalog) -> 
         except Refuse:
             catalog.sources.pop(table)  # unknown from here on: what needs it is refused
     verb = verbs[kind]
-    out = [verb if kind == "PrimaryKey" else f"{verb} {_q(name, target)}"]
+    out = [*keep, verb if kind == "PrimaryKey" else f"{verb} {_q(name, target)}"]
     if kind == "ForeignKey" and name not in catalog.indexes:
         out.append(f"DROP INDEX IF EXISTS {_q(name, target)}")  # the index InnoDB made for it
     return out

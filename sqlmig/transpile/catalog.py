@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,6 @@ class Catalog:
         }
 
     def rename_column(self, table: str, old: str, new: str) -> None:
-        from .rebuild import rename_in
-
         for node in [self.sources.get(table), *self.index_sources.values()]:
             if node is not None:
                 rename_in(node, table, old, new)
@@ -78,3 +79,16 @@ class Catalog:
         }
         self.indexes = {k: v for k, v in self.indexes.items() if v[0] != name}
         self.constraints = {k: v for k, v in self.constraints.items() if v[0] != name}
+
+
+def rename_in(node: exp.Expression, table: str, old: str, new: str) -> None:
+    """Rename column `old` of `table` wherever a source node names it (not other tables' keys)."""
+    from sqlglot import exp
+
+    for ident in list(node.find_all(exp.Identifier)):
+        ref = ident.find_ancestor(exp.Reference)
+        if ident.name != old or isinstance(ident.parent, (exp.Table, exp.Index, exp.Constraint)):
+            continue
+        if ref is not None and ref.find(exp.Table).name != table:
+            continue
+        ident.set("this", new)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from . import safe, types
+from .base import Refuse, quote
 from .catalog import Catalog, ColumnState
-from .core import Refuse, quote
 
 KEPT = (
     exp.NotNullColumnConstraint, exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint,
@@ -242,6 +242,6 @@ def _indexable(dtype: exp.DataType, target: str, name: str) -> None:
 
 
 def _gen(node: exp.Expression, target: str) -> str:
-    from .core import generate
+    from .base import generate
 
     return generate(node, target)

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import SqlmigError, UsageError
 from ..files import DIRECTIVE, LEADING_COMMENTS, Migration, discover
 from ..results import Result
+from .base import SOURCES, TARGETS, OutFile, Refusal
 from .catalog import Catalog
-from .core import SOURCES, TARGETS, Refusal, transpile_text
-
-
-@dataclass(frozen=True)
-class OutFile:
-    """One written file: its name, text, and whether a hand-written override supplied it."""
-
-    name: str
-    text: str
-    override: bool = False
+from .core import transpile_text
 
 
 def transpile_set(
-    files: Sequence[Migration], *, target: str, source: str = "postgres"
+    files: Sequence[Migration], *, target: str, source: str = "postgres", same_lines: bool = False
 ) -> tuple[list[OutFile], list[Refusal], list[str]]:
-    """Every up and down file in the target dialect, in version order; refusals collected."""
+    """Every up and down file in the target dialect, in version order; refusals collected.
+    `same_lines` (files that are run, not read): each statement at its source line where it
+    can be, so an error names the source line; no header note, no `-- dropped` lines."""
     _check_dialects(target, source)
     catalog = Catalog()
     out: list[OutFile] = []
@@ -43,12 +36,15 @@ def transpile_set(
             if override is not None:
                 out.append(OutFile(name, override.read_text(encoding="utf-8"), True))
                 continue
+            top = _header(sql.text, name, source, target, note=not same_lines)
+            at = top.count("\n") + 1 if same_lines else None
             done = transpile_text(
-                sql.text, target=target, source=source, path=str(sql.path), catalog=cat
-            )
+                sql.text, target=target, source=source, path=str(sql.path), catalog=cat,
+                at_line=at,
+            )  # fmt: skip
             refusals += done.refusals
             notes += done.notes
-            out.append(OutFile(name, _header(sql.text, name, source, target) + done.text))
+            out.append(OutFile(name, top + done.text))
     return out, refusals, notes
 
 
@@ -79,16 +75,17 @@ def override_names(refusals: Sequence[Refusal], target: str, most: int = 5) -> s
     return shown or f"NNNN_name.{target}.up.sql or NNNN_name.{target}.down.sql"
 
 
-def _header(text: str, name: str, source: str, target: str) -> str:
+def _header(text: str, name: str, source: str, target: str, *, note: bool = True) -> str:
     """The source's directives, kept, and a line saying where the file came from."""
     block = LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
     kept = [line.strip() for line in block.splitlines() if DIRECTIVE.match(line.strip())]
     stem = name.removesuffix(".sql")
-    note = (
+    text_note = (
         f"-- Transpiled by sqlmig from {name} ({source} -> {target}); edit that file, or "
         f"write {stem.rsplit('.', 1)[0]}.{target}.{stem.rsplit('.', 1)[1]}.sql to override it."
     )
-    return "\n".join([*kept, note]) + "\n"
+    lines = [*kept, text_note] if note else kept
+    return "".join(line + "\n" for line in lines)
 
 
 def run(
@@ -100,25 +97,28 @@ def run(
     folders = list(paths) or [cfg.dir]  # type: ignore[attr-defined]
     files = [m for folder in folders for m in discover(folder)]
     written, refusals, notes = transpile_set(files, target=target, source=source)
-    if refusals:
+    if refusals:  # an error, on stderr: stdout stays for SQL (or the files' list)
         lines = [r.describe() for r in refusals]
         head = f"{len(refusals)} statement(s) cannot be transpiled faithfully to {target}:"
         hint = (
             f"rewrite them portably, or write a hand-written override beside the file: "
             f"{override_names(refusals, target)}; nothing was written"
         )
-        return Result("transpile", ok=False, entries=[asdict(r) for r in refusals],
-                      messages=[head, *lines, f"hint: {hint}"])  # fmt: skip
+        raise SqlmigError("\n".join([head, *lines]), hint=hint)
     if check:
         from .check import check as run_check
+        from .check import downs_checked
 
         url = source_url or getattr(cfg, "url", None)
         found = run_check(files, written, target=target, source_url=url, target_url=target_url)
         if found:
-            head = f"--check: {len(found)} difference(s) the type map does not explain:"
+            head = (f"--check: {len(found)} difference(s) the type map does not explain, each "
+                    "under the migration after which it first shows:")  # fmt: skip
             return Result("transpile", ok=False, entries=[{"difference": d} for d in found],
                           messages=[head, *(f"  {d}" for d in found)])  # fmt: skip
-        notes = [f"--check: {len(files)} migration(s) build the same schema on {target}", *notes]
+        downs = downs_checked(files)
+        notes = [f"--check: {len(files)} migration(s) build the same schema on {target}, and "
+                 f"{downs} down file(s) revert it alike (newest first)", *notes]  # fmt: skip
     if out_dir is None:
         text = [f"-- ==> {f.name}\n{f.text}" for f in written]
         return Result("transpile", messages=text + [f"-- note: {n}" for n in notes])

@@ -2,67 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-
 from ..sqltext import SPLITTERS, SplitError
+from .base import SOURCES, TARGETS, Out, Refusal, Refuse, Translated, head, parse
 from .catalog import Catalog
 
-TARGETS = ("sqlite", "mysql", "postgres")
-SOURCES = ("postgres",)
-
-
-class Refuse(Exception):
-    """No faithful translation of this statement exists (or sqlmig cannot prove one)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A statement that was not translated: where it is, what it says, and why."""
-
-    path: str
-    line: int
-    statement: str
-    reason: str
-
-    def describe(self) -> str:
-        head = " ".join(self.statement.split())
-        head = head if len(head) <= 70 else head[:67] + "..."
-        return f"{self.path}:{self.line}: {self.reason}\n    {head}"
-
-
-@dataclass(frozen=True)
-class Translated:
-    """A file in the target dialect, or the refusals that stop it from being one."""
-
-    text: str
-    refusals: tuple[Refusal, ...] = ()
-    notes: tuple[str, ...] = ()  # statements dropped because they mean nothing on the target
-
-    @property
-    def ok(self) -> bool:
-        return not self.refusals
-
-
-@dataclass(frozen=True)
-class Out:
-    """One translated statement: target SQL statements (maybe none) and an optional note."""
-
-    sql: tuple[str, ...] = ()
-    note: str | None = None
+__all__ = ["SOURCES", "TARGETS", "Refusal", "Translated", "transpile_text"]
 
 
 def transpile_text(
     text: str, *, target: str, source: str = "postgres", path: str = "<text>",
-    catalog: Catalog | None = None,
+    catalog: Catalog | None = None, at_line: int | None = None,
 ) -> Translated:  # fmt: skip
-    """Translate a whole file; refusals are collected, never raised."""
+    """Translate a whole file; refusals are collected, never raised. With `at_line` (the line
+    the text will start at), each statement's translation starts at the source statement's line
+    where the translation before it is no longer, so an error's line is the source's."""
     if source == target:
         return Translated(text)
     if source not in SOURCES:
@@ -74,26 +27,38 @@ def transpile_text(
         return Translated("", (Refusal(path, 1, "", f"cannot split the file: {exc}"),))
     parts, refusals, notes = [], [], []
     for stmt in statements:
+        own = stmt.text[stmt.offset - stmt.start :].strip()  # without the comments before it
         try:
             out = translate(stmt.text, target, catalog)
         except Refuse as exc:
-            refusals.append(Refusal(path, stmt.line, stmt.text.strip(), exc.reason))
+            refusals.append(Refusal(path, stmt.line, own, exc.reason))
             continue
         except Exception as exc:
             reason = f"sqlmig could not translate it ({type(exc).__name__}: {exc})"
-            refusals.append(Refusal(path, stmt.line, stmt.text.strip(), reason))
+            refusals.append(Refusal(path, stmt.line, own, reason))
             continue
-        parts += [s.rstrip().rstrip(";") + ";" for s in out.sql]
+        sql = [s.rstrip().rstrip(";") + ";" for s in out.sql]
+        if at_line is not None:
+            parts = [_placed("".join(parts), " ".join(sql), stmt.line, at_line)] if sql else parts
+        else:
+            parts += sql
         if out.note:
             notes.append(f"{path}:{stmt.line}: {out.note}")
-            parts.append(f"-- dropped ({out.note}): {_head(stmt.text)}")
-    body = "\n".join(parts) + "\n" if parts else ""
+            if at_line is None:  # a line comment would hide what follows it on its line
+                parts.append(f"-- dropped ({out.note}): {head(own)}")
+    if at_line is not None:
+        body = "".join(parts) + "\n" if parts else ""
+    else:
+        body = "\n".join(parts) + "\n" if parts else ""
     return Translated(body, tuple(refusals), tuple(notes))
 
 
-def _head(text: str) -> str:
-    words = " ".join(text.split())
-    return words if len(words) <= 80 else words[:77] + "..."
+def _placed(body: str, sql: str, line: int, at_line: int) -> str:
+    """`sql` after `body`, starting at `line` if the body ends above it, else on the same line."""
+    now = at_line + body.count("\n")
+    if now < line:
+        return body + "\n" * (line - now) + sql
+    return body + (" " if body else "") + sql
 
 
 def translate(text: str, target: str, catalog: Catalog) -> Out:
@@ -102,71 +67,3 @@ def translate(text: str, target: str, catalog: Catalog) -> Out:
 
     node = parse(text)
     return dispatch(node, target, catalog)
-
-
-def parse(text: str):  # type: ignore[no-untyped-def]
-    import sqlglot
-    from sqlglot.errors import ErrorLevel, ParseError, TokenError
-
-    with _warnings() as seen:
-        try:
-            nodes = sqlglot.parse(text, read="postgres", error_level=ErrorLevel.RAISE)
-        except (ParseError, TokenError) as exc:
-            raise Refuse(f"sqlglot cannot parse it: {str(exc).splitlines()[0]}") from None
-    nodes = [_fold(n) for n in nodes if n is not None]
-    if seen and not (len(nodes) == 1 and type(nodes[0]).__name__ == "Command"):
-        raise Refuse(f"sqlglot warned: {seen[0]}")
-    if len(nodes) != 1:
-        raise Refuse("expected exactly one statement")
-    return nodes[0]
-
-
-def _fold(node):  # type: ignore[no-untyped-def]
-    """PostgreSQL folds unquoted names to lower case: `Users` and `users` are one table."""
-    from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
-
-    return normalize_identifiers(node, dialect="postgres")
-
-
-def quote(name: str, target: str) -> str:
-    """Every name is quoted in the output: a column called `order` or `key` stays a name."""
-    from sqlglot import exp
-
-    return exp.to_identifier(name, quoted=True).sql(target)
-
-
-def generate(node, target: str) -> str:  # type: ignore[no-untyped-def]
-    """Target SQL with unsupported features raised, and any sqlglot warning made a refusal."""
-    from sqlglot.errors import ErrorLevel, UnsupportedError
-
-    with _warnings() as seen:
-        try:
-            sql = node.sql(dialect=target, identify=True, unsupported_level=ErrorLevel.RAISE)
-        except UnsupportedError as exc:
-            raise Refuse(f"sqlglot cannot write it for {target}: {exc}") from None
-    if seen:
-        raise Refuse(f"sqlglot warned while writing {target}: {seen[0]}")
-    return sql
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seen: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.seen.append(record.getMessage())
-
-
-@contextmanager
-def _warnings() -> Iterator[list[str]]:
-    """sqlglot's warnings, collected instead of printed: each one is a refusal."""
-    log = logging.getLogger("sqlglot")
-    handler, propagate = _Collect(), log.propagate
-    log.addHandler(handler)
-    log.propagate = False
-    try:
-        yield handler.seen
-    finally:
-        log.removeHandler(handler)
-        log.propagate = propagate

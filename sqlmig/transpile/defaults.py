@@ -7,7 +7,7 @@ import operator
 
 from sqlglot import exp
 
-from .core import Refuse, generate
+from .base import Refuse, generate
 
 T = exp.DataType.Type
 INT4 = 2**31

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import columns, types
+from .base import Refuse
 from .catalog import Catalog
-from .core import Refuse
 
 # What LIKE copies without INCLUDING: names, types (collation included) and NOT NULL.
 COPIED = (exp.CollateColumnConstraint,)

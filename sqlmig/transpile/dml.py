@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import safe, tables
+from .base import Out, Refuse, generate, quote
 from .catalog import Catalog
-from .core import Out, Refuse, generate, quote
 
 PARTS = ("this", "expression", "expressions", "where", "from_", "using")
 

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..schema.model import Column, Snapshot, Table
+from .explain import explain
 
 CLASSES = {
     "postgres": {
@@ -186,12 +187,5 @@ def differences(source: Snapshot, actual: Snapshot) -> list[str]:
     for key in sorted(set(want) | set(have)):
         a, b = want.get(key), have.get(key)
         if a != b:
-            out.append(f"{key}: expected {_show(a)}, found {_show(b)}")
+            out += explain(key, a, b)
     return out
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {sorted(v) if isinstance(v, set) else v}"
-                               for k, v in value.items()) + "}"  # fmt: skip
-    return "nothing" if value is None else str(value)

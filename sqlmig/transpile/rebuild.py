@@ -10,37 +10,26 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from . import types
+from .base import Refuse, quote
 from .catalog import Catalog
-from .core import Refuse, quote
 
 T = exp.DataType.Type
 INTS = [T.SMALLINT, T.INT, T.BIGINT]
 PREFIX = "_sqlmig_new_"
 
 
-def rename_in(node: exp.Expression, table: str, old: str, new: str) -> None:
-    """Rename column `old` of `table` wherever a source node names it (not other tables' keys)."""
-    for ident in list(node.find_all(exp.Identifier)):
-        ref = ident.find_ancestor(exp.Reference)
-        if ident.name != old or isinstance(ident.parent, (exp.Table, exp.Index, exp.Constraint)):
-            continue
-        if ref is not None and ref.find(exp.Table).name != table:
-            continue
-        ident.set("this", new)
-
-
 def statements(
     table: str, mutate: Callable[[exp.Create], None], target: str, catalog: Catalog
 ) -> list[str]:
     """The rebuild, with the catalog moved on to the new definition."""
-    from . import statements as stmts
-    from . import tables
+    from . import indexes, tables
 
     src = catalog.sources.get(table)
     if src is None:
         raise Refuse(f"SQLite needs a rebuild of {table}, which these migrations did not create, "
                      "so its whole definition is unknown: write an override")  # fmt: skip
     _check_dependents(table, catalog)
+    out = _referrers_guard(table, catalog, target)
     new_src = src.copy()
     mutate(new_src)
     old_cols = _columns(src)
@@ -49,7 +38,7 @@ def statements(
     tmp.this.set("this", exp.to_table(PREFIX + table))
     create = tables.create_table(tmp, target, copy.deepcopy(catalog)).sql[0]
     cols = ", ".join(quote(c, target) for c in keep)
-    out = [
+    out += [
         create,
         f"INSERT INTO {quote(PREFIX + table, target)} ({cols}) SELECT {cols} "
         f"FROM {quote(table, target)}",
@@ -59,7 +48,7 @@ def statements(
     ]
     for name, node in sorted(catalog.index_sources.items()):
         if catalog.indexes.get(name, ("",))[0] == table:
-            out += stmts.dispatch(node.copy(), target, copy.deepcopy(catalog)).sql
+            out += indexes.create(node.copy(), target, copy.deepcopy(catalog)).sql
     tables.create_table(new_src.copy(), target, catalog)  # the catalog follows the new table
     return out
 
@@ -84,9 +73,24 @@ def _check_dependents(table: str, catalog: Catalog) -> None:
     if readers:
         raise Refuse(f"rebuilding {table} on SQLite would break view(s) {', '.join(readers)}: "
                      "drop and re-create them around this change")  # fmt: skip
-    for other in referrers_of(table, catalog):
-        raise Refuse(f"{other} has a foreign key to {table}: rebuilding {table} on SQLite is "
-                     "not verified with such references yet: write an override")  # fmt: skip
+
+
+def _referrers_guard(table: str, catalog: Catalog, target: str) -> list[str]:
+    """Other tables' foreign keys to a rebuilt table keep naming it and find the same rows in
+    the new one, when `foreign_keys` is off, as sqlmig runs every SQLite file (and checks the
+    keys after it). With it on, dropping the old table would delete its rows first (firing
+    ON DELETE actions, or failing): the file then stops, by name, before anything changes."""
+    others = referrers_of(table, catalog)
+    if not others:
+        return []
+    name = quote(f"rebuilding {table} needs PRAGMA foreign_keys = OFF, as sqlmig runs "
+                 f"migrations ({', '.join(others)} refer to it)", target)  # fmt: skip
+    guard = quote("_sqlmig_foreign_keys_off", target)
+    return [
+        f"CREATE TEMPORARY TABLE {guard} (on_ INT CONSTRAINT {name} CHECK (on_ = 0))",
+        f"INSERT INTO {guard} (on_) SELECT foreign_keys FROM pragma_foreign_keys",
+        f"DROP TABLE {guard}",
+    ]
 
 
 def readers_of(name: str, catalog: Catalog) -> list[str]:
@@ -147,12 +151,68 @@ def drop_constraint(node: exp.Create, table: str, name: str) -> None:
     for e in schema.expressions:
         if isinstance(e, exp.Constraint) and e.name == name:
             schema.set("expressions", [x for x in schema.expressions if x is not e])
+            _keep_not_null(node, e)
             return
+    hits = [hit for hit in _unnamed(node, table) if hit[0] == name]
+    if len(hits) != 1 or len(name) > PG_NAME_MAX:  # PostgreSQL numbers or cuts such names
+        raise Refuse(f"constraint {name} is not one these migrations created under that name")
+    _name, owner, part = hits[0]
+    if owner is None:
+        schema.set("expressions", [x for x in schema.expressions if x is not part])
+        _keep_not_null(node, part)
+    else:
+        owner.set("constraints", [k for k in owner.constraints if k is not part])
+        if isinstance(part.args.get("kind"), exp.PrimaryKeyColumnConstraint):
+            _not_null(owner)
+
+
+def _keep_not_null(node: exp.Create, dropped: exp.Expression) -> None:
+    """The columns of a dropped primary key stay NOT NULL in PostgreSQL."""
+    pk = dropped if isinstance(dropped, exp.PrimaryKey) else dropped.find(exp.PrimaryKey)
+    names = {c.name for c in pk.expressions} if pk is not None else set()
     for c in _defs(node):
-        for suffix, kind in (("key", exp.UniqueColumnConstraint), ("fkey", exp.Reference),
-                             ("check", exp.CheckColumnConstraint)):  # fmt: skip
-            hits = [k for k in c.constraints if isinstance(k.args.get("kind"), kind)]
-            if name == f"{table}_{c.name}_{suffix}" and len(hits) == 1:
-                c.set("constraints", [k for k in c.constraints if k is not hits[0]])
-                return
-    raise Refuse(f"constraint {name} is not one these migrations created under that name")
+        if c.name in names:
+            _not_null(c)
+
+
+def _not_null(c: exp.ColumnDef) -> None:
+    kinds = [k.args.get("kind") for k in c.constraints]
+    if not any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
+               for k in kinds):  # fmt: skip
+        c.set(
+            "constraints",
+            [*c.constraints, exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())],
+        )
+
+
+PG_NAME_MAX = 63
+SUFFIXES = (
+    (exp.UniqueColumnConstraint, "key"), (exp.Reference, "fkey"),
+    (exp.CheckColumnConstraint, "check"), (exp.PrimaryKeyColumnConstraint, "pkey"),
+)  # fmt: skip
+
+
+def _unnamed(
+    node: exp.Create, table: str
+) -> list[tuple[str, exp.ColumnDef | None, exp.Expression]]:
+    """(PostgreSQL's name, column or None, node) of each key, foreign key and column check not
+    written as a table-level CONSTRAINT: its own name, or the one PostgreSQL makes up
+    (`<table>_<columns>_key`, `_fkey`, `<table>_<column>_check`, `<table>_pkey`)."""
+    out: list[tuple[str, exp.ColumnDef | None, exp.Expression]] = []
+    for c in _defs(node):
+        for k in c.constraints:
+            suffix = next((s for kind, s in SUFFIXES if isinstance(k.args.get("kind"), kind)), "")
+            if k.this is not None and suffix:  # `col int CONSTRAINT name UNIQUE`
+                out.append((k.this.name, c, k))
+            elif suffix:
+                out.append((f"{table}_pkey" if suffix == "pkey" else f"{table}_{c.name}_{suffix}",
+                            c, k))  # fmt: skip
+    for e in node.this.expressions:
+        if isinstance(e, exp.PrimaryKey):
+            out.append((f"{table}_pkey", None, e))
+        elif isinstance(e, exp.ForeignKey):
+            out.append(("_".join((table, *(c.name for c in e.expressions), "fkey")), None, e))
+        elif isinstance(e, exp.UniqueColumnConstraint) and isinstance(e.this, exp.Schema):
+            cols = (c.name for c in e.this.expressions)
+            out.append(("_".join((table, *cols, "key")), None, e))
+    return out

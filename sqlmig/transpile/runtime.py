@@ -18,7 +18,7 @@ MAX_LISTED = 20
 def for_target(files: Sequence[Migration], *, source: str, target: str) -> list[Migration]:
     """The migrations with their text in the target dialect, or an error listing every refusal
     (raised before any database is touched)."""
-    written, refusals, _notes = transpile_set(files, target=target, source=source)
+    written, refusals, _notes = transpile_set(files, target=target, source=source, same_lines=True)
     if refusals:
         lines = [r.describe() for r in refusals[:MAX_LISTED]]
         more = len(refusals) - len(lines)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from .base import Refuse
 from .catalog import Catalog
-from .core import Refuse
 
 _SHARED = (
     exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Star, exp.Paren,

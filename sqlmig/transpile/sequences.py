@@ -7,8 +7,8 @@ import re
 from sqlglot import exp
 
 from . import alter, rebuild, types
+from .base import Out, Refuse, quote
 from .catalog import Catalog
-from .core import Out, Refuse, quote
 
 NO_SQLITE = "SQLite has no sequences (nor nextval()): write an override"
 # PostgreSQL's default CACHE 1: MariaDB's default (1000) would skip values after a restart.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from . import alter, derived, dml, rebuild, safe, sequences, tables, types
+from . import alter, derived, dml, indexes, rebuild, safe, sequences, tables
+from .base import Out, Refuse, generate, quote
 from .catalog import Catalog
-from .core import Out, Refuse, generate, quote
 
 REFUSED_KINDS = {
     "FUNCTION": "functions have procedural bodies with no faithful translation",
@@ -121,7 +121,7 @@ def _create(node: exp.Create, target: str, catalog: Catalog) -> Out:
     if kind == "TABLE":
         return tables.create_table(node, target, catalog)
     if kind == "INDEX":
-        return _index(node, target, catalog)
+        return indexes.create(node, target, catalog)
     if kind == "VIEW":
         return _view(node, target, catalog)
     if kind == "TYPE":
@@ -140,67 +140,6 @@ def _enum(node: exp.Create, catalog: Catalog) -> Out:
         raise Refuse("only CREATE TYPE ... AS ENUM is translated")
     catalog.enums[node.this.name] = tuple(e.name for e in labels)
     return Out(note="enum types become a CHECK (SQLite) or ENUM (MySQL) on each column")
-
-
-def _index(node: exp.Create, target: str, catalog: Catalog) -> Out:
-    index = node.this
-    params = index.args.get("params")
-    table = tables.name_of(index.args["table"], target)
-    # INCLUDE only lets PostgreSQL answer from the index alone: the keys, and so uniqueness and
-    # every result, are the same without it
-    if params is None or params.args.get("with_storage"):
-        raise Refuse("index storage options (WITH) have no verified equivalent")
-    using = params.args.get("using")
-    if using is not None and using.name.lower() != "btree":
-        raise Refuse(f"index method {using.name} has no {target} equivalent")
-    keys, names = [], []
-    for key in params.args.get("columns") or []:
-        keys.append(_key(key, target, catalog, table, bool(node.args.get("unique"))))
-        names.append(key.this.name if isinstance(key.this, exp.Column) else "")
-    where = params.args.get("where")
-    unique = bool(node.args.get("unique"))
-    tail = ""
-    if where is not None:
-        if target == "mysql" and unique:
-            raise Refuse(
-                "MySQL has no partial unique index: it would reject rows PostgreSQL allows"
-            )
-        if target == "sqlite":
-            pred = safe.checked(where.this, target, "the index predicate")
-            tail = f" WHERE {generate(pred, target)}"
-    catalog.indexes[index.name] = (table, tuple(names))
-    catalog.index_sources[index.name] = node.copy()
-    exists = "IF NOT EXISTS " if node.args.get("exists") else ""
-    head = f"CREATE {'UNIQUE ' if unique else ''}INDEX {exists}"
-    name = quote(index.name, target)
-    sql = f"{head}{name} ON {quote(table, target)} ({', '.join(keys)}){tail}"
-    # MySQL: a non-unique partial index becomes a full one; the same queries give the same rows
-    return Out((sql,))
-
-
-def _key(key: exp.Expression, target: str, catalog: Catalog, table: str, unique: bool) -> str:
-    """An index key without NULLS FIRST/LAST: NULL placement in an index changes no result."""
-    expr = key.this if isinstance(key, exp.Ordered) else key
-    desc = " DESC" if isinstance(key, exp.Ordered) and key.args.get("desc") else ""
-    if not isinstance(expr, exp.Column):
-        if target == "mysql":
-            raise Refuse("MariaDB has no expression indexes")
-        safe.check(expr, target, "the index expression")
-        return f"({generate(expr, target)}){desc}"
-    col = catalog.column(table, expr.name)
-    if target == "mysql" and col is not None and types.is_unbounded(col.dtype):
-        if unique or col.dtype.this not in types.TEXTS:
-            raise Refuse(f"{expr.name} is unbounded text, which MySQL cannot put in a unique "
-                         "key: use varchar(n)")  # fmt: skip
-        # a prefix finds the same rows: the index only narrows where to look
-        return f"{quote(expr.name, target)}({MYSQL_TEXT_PREFIX}){desc}"
-    if target == "mysql" and col is None:
-        raise Refuse(f"column {table}.{expr.name} was not created by these migrations: "
-                     "its type (and whether MySQL can index it) is unknown")  # fmt: skip
-    return quote(expr.name, target) + desc
-
-
-MYSQL_TEXT_PREFIX = 255  # characters; 1020 bytes of utf8mb4, under InnoDB's 3072 per key
 
 
 def _view(node: exp.Create, target: str, catalog: Catalog) -> Out:
@@ -237,7 +176,7 @@ def _drop(node: exp.Drop, target: str, catalog: Catalog) -> Out:
                 _drop_dependents(n, catalog)
         return Out(tuple(f"DROP {kind}{exists} {quote(n, target)}" for n in names))
     if kind == "INDEX":
-        return Out(tuple(_drop_index(n, exists, target, catalog) for n in names))
+        return Out(tuple(s for n in names for s in indexes.drop(n, exists, target, catalog)))
     if kind == "SEQUENCE":
         return sequences.drop(node, target)
     raise Refuse(f"DROP {kind} has no verified {target} translation")
@@ -261,17 +200,3 @@ def _drop_dependents(table: str, catalog: Catalog) -> None:
     for name in [k for k, (t, _c) in catalog.indexes.items() if t == table]:
         catalog.indexes.pop(name, None)
         catalog.index_sources.pop(name, None)
-
-
-def _drop_index(name: str, exists: str, target: str, catalog: Catalog) -> str:
-    quoted = quote(name, target)
-    catalog.index_sources.pop(name, None)
-    if target == "sqlite":
-        catalog.indexes.pop(name, None)
-        return f"DROP INDEX{exists} {quoted}"
-    if name not in catalog.indexes:
-        raise Refuse(
-            f"MySQL needs the table of index {name}, which these migrations did not create"
-        )
-    table = catalog.indexes.pop(name)[0]
-    return f"DROP INDEX{exists} {quoted} ON {quote(table, target)}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from . import columns, derived, safe, types
+from . import columns, derived, redundant, safe, types
+from .base import Out, Refuse, generate, quote
 from .catalog import Catalog
-from .core import Out, Refuse, generate, quote
 
 
 def name_of(table: exp.Expression, target: str) -> str:
@@ -25,6 +25,7 @@ def create_table(node: exp.Create, target: str, catalog: Catalog) -> Out:
     if not isinstance(schema, exp.Schema) or node.expression is not None:
         raise Refuse("CREATE TABLE AS / LIKE has no verified translation")
     derived.expand_like(schema, catalog)
+    redundant.drop_redundant_keys(schema)
     props = node.args.get("properties")
     # UNLOGGED only gives up crash safety in PostgreSQL: the target table is simply durable
     if props is not None and not all(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from . import defaults
+from .base import Refuse
 from .catalog import Catalog
-from .core import Refuse
 
 T = exp.DataType.Type
 AUTO = {T.SERIAL: T.INT, T.BIGSERIAL: T.BIGINT, T.SMALLSERIAL: T.SMALLINT}

@@ -142,6 +142,24 @@ def _run(driver: Any, text: str, dialect: str) -> str | None:
     return None
 
 
+def _run_file(driver: Any, text: str, dialect: str) -> str | None:
+    """A transpiled file as sqlmig runs it: on SQLite in one transaction with foreign_keys off,
+    then PRAGMA foreign_key_check (foreign_keys is back on for the probes, as an application
+    has it)."""
+    if dialect != "sqlite":
+        return _run(driver, text, dialect)
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        driver.execute("BEGIN")
+        error = _run(driver, text, dialect)
+        if error is None and driver.query("PRAGMA foreign_key_check"):
+            error = "PRAGMA foreign_key_check finds rows without their parent"
+        driver.execute("ROLLBACK" if error else "COMMIT")
+        return error
+    finally:
+        driver.execute("PRAGMA foreign_keys = ON")
+
+
 def _probes(driver: Any, text: str, dialect: str) -> list[str]:
     out = []
     for stmt in SPLITTERS["postgres"](text):
@@ -285,7 +303,7 @@ def judge(db: Databases, case: Case, src: Side, target: str, transpiler: Transpi
     try:
         error = _run(driver, case.setup, target)
         assert error is None, f"{case.id}: setup fails on {target}: {error}"
-        error = _run(driver, sql, target)
+        error = _run_file(driver, sql, target)
         if error:
             return Result(case.id, "invalid", f"{error}\n      {' '.join(sql.split())[:200]}")
         probes = _probes(driver, case.probes, target)

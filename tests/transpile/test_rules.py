@@ -95,12 +95,15 @@ def test_sqlite_alter_column_is_a_rebuild_that_keeps_indexes() -> None:
     )
 
 
-def test_sqlite_rebuild_refuses_narrowing_and_tables_with_dependents() -> None:
+def test_sqlite_rebuild_refuses_narrowing_and_guards_tables_with_referrers() -> None:
     cat = Catalog()
     sql("CREATE TABLE p (id int PRIMARY KEY, v varchar(20));", "sqlite", cat)
     sql("CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id));", "sqlite", cat)
-    out = transpile_text("ALTER TABLE p ALTER COLUMN v SET NOT NULL;", target="sqlite", catalog=cat)
-    assert "foreign key to p" in out.refusals[0].reason
+    out = sql("ALTER TABLE p ALTER COLUMN v SET NOT NULL;", "sqlite", cat)
+    assert out.startswith(
+        "CREATE TEMPORARY TABLE _sqlmig_foreign_keys_off (on_ INT CONSTRAINT rebuilding p needs "
+        "PRAGMA foreign_keys = OFF, as sqlmig runs migrations (c refer to it) CHECK (on_ = 0));"
+    )
     out = transpile_text("ALTER TABLE c ALTER COLUMN p_id TYPE smallint;", target="sqlite",
                          catalog=cat)  # fmt: skip
     assert "may convert" in out.refusals[0].reason
@@ -348,3 +351,66 @@ def test_constant_default_expressions() -> None:
     assert "n INT DEFAULT (1024 * 1024), s VARCHAR(9) DEFAULT (LOWER('X'))" in sql(text, "sqlite")
     assert "overflows" in refusal("CREATE TABLE l (n int DEFAULT 65536 * 65536);", "mysql")
     assert "no verified" in refusal("CREATE TABLE l (s text DEFAULT lower('Ä'));", "sqlite")
+
+
+def test_a_key_repeating_the_primary_key_or_an_earlier_one_is_not_made() -> None:
+    text = "CREATE TABLE k (id int PRIMARY KEY UNIQUE, c varchar(9) UNIQUE, "
+    text += "CONSTRAINT k_c UNIQUE (c));"
+    cat = Catalog()
+    out = sql(text, "mysql", cat)
+    assert "k_id_key" not in out and out.count("UNIQUE") == 1
+    # PostgreSQL gives the kept unnamed key the later one's name
+    assert "CONSTRAINT k_c UNIQUE (c)" in out
+    assert (
+        sql("ALTER TABLE k DROP CONSTRAINT k_c;", "mysql", cat) == "ALTER TABLE k DROP INDEX k_c;"
+    )
+
+
+def test_mysql_keeps_the_index_a_foreign_key_needs_before_dropping_a_key() -> None:
+    cat = made("CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int PRIMARY KEY, "
+               "p_id int REFERENCES p (id), UNIQUE (p_id, id));", "mysql")  # fmt: skip
+    assert sql("ALTER TABLE c DROP CONSTRAINT c_p_id_id_key;", "mysql", cat) == (
+        "ALTER TABLE c ADD INDEX IF NOT EXISTS c_p_id_fkey (p_id); "
+        "ALTER TABLE c DROP INDEX c_p_id_id_key;"
+    )
+    # an index that does not lead with the foreign key's columns needs nothing
+    parent = "CREATE TABLE p (id int PRIMARY KEY); "
+    cat = made(parent + "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id), n int); "
+               "CREATE INDEX c_n ON c (n, p_id);", "mysql")  # fmt: skip
+    assert sql("DROP INDEX c_n;", "mysql", cat) == "DROP INDEX c_n ON c;"
+
+
+def test_sqlite_drops_unnamed_table_level_constraints_by_postgresql_name() -> None:
+    parent = "CREATE TABLE p (id int PRIMARY KEY); "
+    cat = made(parent + "CREATE TABLE c (id int PRIMARY KEY, p_id int, "
+               "FOREIGN KEY (p_id) REFERENCES p (id), UNIQUE (p_id, id));", "sqlite")  # fmt: skip
+    out = sql("ALTER TABLE c DROP CONSTRAINT c_p_id_fkey;", "sqlite", cat)
+    assert (
+        "CREATE TABLE _sqlmig_new_c ( id INT PRIMARY KEY NOT NULL, p_id INT, UNIQUE (p_id, id) )"
+        in out
+    )
+    out = sql("ALTER TABLE c DROP CONSTRAINT c_p_id_id_key;", "sqlite", cat)
+    assert "CREATE TABLE _sqlmig_new_c ( id INT PRIMARY KEY NOT NULL, p_id INT )" in out
+
+
+def test_check_differences_are_told_in_words() -> None:
+    from sqlmig.transpile.explain import explain
+
+    want = {"columns": (("id", "int32", False, None, False, True),), "primary key": ("id",),
+            "uniques": {("a",)}, "foreign keys": {(("p",), "p", ("id",), "CASCADE", "NO ACTION")},
+            "checks": 1}  # fmt: skip
+    have = {"columns": (("id", "int64", True, "0", False, True),), "primary key": (),
+            "uniques": {("b",)}, "foreign keys": set(), "checks": 1}  # fmt: skip
+    assert explain("table t", want, have) == [
+        "table t: column id: type int32 expected, found type int64",
+        "table t: column id: NOT NULL expected, found NULL",
+        "table t: column id: no default expected, found default 0",
+        "table t: primary key (id) expected, found none",
+        "table t: unique key (a) missing",
+        "table t: unique key (b) on the target only",
+        "table t: foreign key (p) -> p (id) ON DELETE CASCADE ON UPDATE NO ACTION missing",
+    ]
+    assert explain("index i", ("t", ("a",), True, None), None) == ["index i: missing on the target"]
+    assert explain("index i", ("t", ("a",), True, False), ("t", ("a",), False, False)) == [
+        "index i: unique index on t (a) (not partial) expected, found index on t (a) (not partial)"
+    ]

@@ -88,3 +88,45 @@ def test_same_dialect_runs_the_files_as_written(migrations: Path, tmp_path: Path
     url = f"sqlite:///{tmp_path / 'app.db'}"
     (tmp_path / "sqlmig.toml").write_text(f'source_dialect = "sqlite"\ndir = "{migrations}"\n')
     assert sqlmig("up", "-u", url, cwd=tmp_path).returncode == 0
+
+
+def test_a_table_other_tables_refer_to_is_rebuilt_keeping_their_rows(
+    migrations: Path, tmp_path: Path
+) -> None:
+    write(migrations, "0001_p", "CREATE TABLE p (id int PRIMARY KEY, v int);\n"
+          "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id) ON DELETE CASCADE);\n"
+          "INSERT INTO p VALUES (1, 10);\nINSERT INTO c VALUES (1, 1);\n")  # fmt: skip
+    write(migrations, "0002_v", "ALTER TABLE p ALTER COLUMN v SET NOT NULL;\n"
+          "ALTER TABLE p ALTER COLUMN v TYPE bigint;\n")  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    done = sqlmig("up", "-u", url, cwd=_config(tmp_path, migrations))
+    assert done.returncode == 0, done.stderr
+    assert query(url, "SELECT id, p_id FROM c") == [(1, 1)]  # no cascade fired
+    assert "NOT NULL" in query(url, "SELECT sql FROM sqlite_master WHERE name = 'p'")[0][0]
+    # the same file, run with foreign_keys on, stops by name before anything changes
+    out = tmp_path / "lite"
+    assert (
+        sqlmig("transpile", "--to", "sqlite", "-d", str(migrations), "-o", str(out)).returncode == 0
+    )
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.executescript((out / "0001_p.up.sql").read_text())
+        with pytest.raises(
+            sqlite3.IntegrityError, match="rebuilding p needs PRAGMA foreign_keys = OFF"
+        ):
+            conn.executescript("BEGIN;\n" + (out / "0002_v.up.sql").read_text() + "COMMIT;\n")
+        conn.rollback()
+        assert conn.execute("SELECT id, p_id FROM c").fetchall() == [(1, 1)]
+
+
+def test_an_error_names_the_line_of_the_source_file(migrations: Path, tmp_path: Path) -> None:
+    text = (
+        "-- users\n-- and a comment\nCREATE TABLE u (id bigserial PRIMARY KEY,\n"
+        "  email varchar(200) NOT NULL);\n\nCOMMENT ON TABLE u IS 'people';\n-- a bad row\n"
+        "INSERT INTO u (email)\n  VALUES (NULL);\n"
+    )
+    write(migrations, "0001_u", text)
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    done = sqlmig("up", "-u", url, cwd=_config(tmp_path, migrations))
+    assert done.returncode == 1
+    assert f"{migrations / '0001_u.up.sql'}:8:" in done.stderr  # the INSERT's line there

@@ -1136,7 +1136,7 @@ ALTER TABLE r2 ALTER COLUMN new_name SET DEFAULT 'z';
 INSERT INTO r2 (id) VALUES (1);
 INSERT INTO r2 (id, new_name) VALUES (2, '');
 
--- case: rebuild_refused_with_fk_children
+-- case: rebuild_parent_of_a_foreign_key
 CREATE TABLE p3 (id integer PRIMARY KEY, v integer);
 CREATE TABLE c3 (id integer PRIMARY KEY, p_id integer REFERENCES p3 (id));
 ALTER TABLE p3 ALTER COLUMN v SET NOT NULL;
@@ -1182,3 +1182,79 @@ DELETE FROM r7 WHERE v = 2;
 ALTER TABLE r7 ALTER COLUMN v SET NOT NULL;
 -- probe
 INSERT INTO r7 (v) VALUES (3);
+
+-- case: pk_unique_one_column
+CREATE TABLE pu (id integer PRIMARY KEY UNIQUE, code varchar(10) UNIQUE, CONSTRAINT pu_code_again UNIQUE (code));
+-- probe
+INSERT INTO pu (id, code) VALUES (1, 'a');
+INSERT INTO pu (id, code) VALUES (1, 'b');
+INSERT INTO pu (id, code) VALUES (2, 'a');
+
+-- case: drop_unique_a_foreign_key_uses
+-- setup
+CREATE TABLE teams (id INTEGER PRIMARY KEY, name VARCHAR(50));
+CREATE TABLE members (id INTEGER PRIMARY KEY, team_id INTEGER, CONSTRAINT members_pair UNIQUE (team_id, id), CONSTRAINT members_team_fk FOREIGN KEY (team_id) REFERENCES teams (id));
+-- test
+ALTER TABLE members DROP CONSTRAINT members_pair;
+-- probe
+INSERT INTO teams (id) VALUES (1);
+INSERT INTO members (id, team_id) VALUES (1, 1);
+INSERT INTO members (id, team_id) VALUES (2, 9);
+
+-- case: drop_unnamed_unique_a_foreign_key_uses
+-- setup
+CREATE TABLE teams (id INTEGER PRIMARY KEY, name VARCHAR(50));
+-- test
+CREATE TABLE members (id integer PRIMARY KEY, team_id integer REFERENCES teams (id), UNIQUE (team_id, id));
+ALTER TABLE members DROP CONSTRAINT members_team_id_id_key;
+-- probe
+INSERT INTO teams (id) VALUES (1);
+INSERT INTO members (id, team_id) VALUES (1, 1);
+INSERT INTO members (id, team_id) VALUES (2, 9);
+
+-- case: drop_index_a_later_foreign_key_uses
+-- setup
+CREATE TABLE teams (id INTEGER PRIMARY KEY, name VARCHAR(50));
+-- test
+CREATE TABLE members (id integer PRIMARY KEY, team_id integer);
+CREATE INDEX members_team ON members (team_id);
+ALTER TABLE members ADD CONSTRAINT members_team_fk FOREIGN KEY (team_id) REFERENCES teams (id);
+DROP INDEX members_team;
+-- probe
+INSERT INTO teams (id) VALUES (1);
+INSERT INTO members (id, team_id) VALUES (1, 1);
+INSERT INTO members (id, team_id) VALUES (2, 9);
+
+-- case: drop_unnamed_table_foreign_key
+-- setup
+CREATE TABLE teams (id INTEGER PRIMARY KEY, name VARCHAR(50));
+-- test
+CREATE TABLE members (id integer PRIMARY KEY, team_id integer, FOREIGN KEY (team_id) REFERENCES teams (id));
+ALTER TABLE members DROP CONSTRAINT members_team_id_fkey;
+-- probe
+INSERT INTO members (id, team_id) VALUES (2, 9);
+
+-- case: duplicate_unique_takes_the_later_name
+CREATE TABLE pn (id integer PRIMARY KEY, code varchar(10) UNIQUE, CONSTRAINT pn_code_again UNIQUE (code));
+ALTER TABLE pn DROP CONSTRAINT pn_code_again;
+-- probe
+INSERT INTO pn (id, code) VALUES (1, 'a');
+INSERT INTO pn (id, code) VALUES (2, 'a');
+
+-- case: drop_unnamed_primary_key
+CREATE TABLE pk2 (code varchar(10) PRIMARY KEY, v integer);
+ALTER TABLE pk2 DROP CONSTRAINT pk2_pkey;
+-- probe
+INSERT INTO pk2 (code, v) VALUES ('a', 1);
+INSERT INTO pk2 (code, v) VALUES ('a', 2);
+
+-- case: rebuild_parent_of_foreign_keys
+CREATE TABLE p8 (id integer PRIMARY KEY, v integer);
+CREATE TABLE c8 (id integer PRIMARY KEY, p_id integer REFERENCES p8 (id));
+INSERT INTO p8 (id, v) VALUES (1, 10);
+INSERT INTO c8 (id, p_id) VALUES (1, 1);
+ALTER TABLE p8 ALTER COLUMN v SET NOT NULL;
+-- probe
+INSERT INTO c8 (id, p_id) VALUES (2, 1);
+INSERT INTO c8 (id, p_id) VALUES (3, 9);
+INSERT INTO p8 (id) VALUES (2);
