@@ -9,12 +9,13 @@ from pathlib import Path
 
 from ..config import Config
 from ..drivers import connect
-from ..errors import DriftError, SqlmigError, UsageError
+from ..errors import DriftError, MigrationFailed, SqlmigError, UsageError
 from ..events import Notify
 from ..files import discover
 from ..history import APPLIED, History
 from ..results import Result
 from ..urls import parse_url
+from . import desired as schema_file
 from . import snapshot
 from .build import Builder, builder
 from .compare import DRIFT, compare, describe
@@ -142,9 +143,7 @@ def diff(
     from . import diffgen
     from .compare import DIFF
 
-    if not desired.is_file():
-        raise UsageError(f"{desired} does not exist", hint="write the schema you want in it")
-    text = desired.read_text("utf-8")
+    text = schema_file.read(desired)
     files = discover(config.dir)
     with (
         scratch(config.url, scratch_url, table=config.table) as url_a,
@@ -169,7 +168,11 @@ def _desired(config: Config, text: str, where: str, beside: str) -> Snapshot:
         scratch(beside, None, table=config.table) as url,
         builder(url, config.table) as b,
     ):
-        b.run_sql(text, where)
+        schema_file.check(text, b.driver.dialect, where)
+        try:
+            b.run_sql(text, where)
+        except MigrationFailed as exc:
+            raise schema_file.explain(exc, where) from None
         return b.snapshot()
 
 
