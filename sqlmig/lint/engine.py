@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from ..errors import UsageError
 from ..files import FILENAME, read_sql_file
-from ..sqltext import SplitError
+from ..sqltext import SplitError, blank_psql_no_ops
 from . import objects, parse, rebuilds
 from .context import FileContext, Objects, Stmt
 from .forms import form
@@ -67,7 +67,7 @@ def pair_of(path: Path) -> Path | None:
 def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileContext:
     """Read, split and parse one file (SqlmigError for unreadable files)."""
     sql_file = read_sql_file(path)
-    text = sql_file.text
+    text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
     try:
         stmts = tuple(_statements(text, dialect, parse_all))
     except SplitError as exc:
