@@ -182,3 +182,20 @@ def test_mysql_schema_file_cannot_leave_the_scratch_database(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"{schema}:2: CREATE DATABASE would leave the scratch database" in proc.stderr
     assert query(mysql_url, f"SHOW DATABASES LIKE '{stray}'") == []
+
+
+def test_up_lint_accepts_the_sqlite_rebuild_diff_writes(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    write(migrations, "0001_books", "CREATE TABLE books (id INTEGER PRIMARY KEY, price NUMERIC);",
+          "DROP TABLE books;")  # fmt: skip
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE books (id INTEGER PRIMARY KEY, price REAL NOT NULL DEFAULT 0);")
+    args = ("--url", sqlite_url, "--dir", str(migrations))
+    made = sqlmig(*args, "diff", str(schema), "--name", "retype", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    up = (migrations / "0002_retype.up.sql").read_text()
+    assert 'DROP TABLE "books"' in up and 'RENAME TO "books"' in up
+    applied = sqlmig(*args, "up", "--lint", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "0002_retype" in applied.stdout
