@@ -49,3 +49,12 @@ def test_status_exit_code_right_after_init_and_after_a_readme(pg_url: str, tmp_p
     (tmp_path / "migrations" / "README.md").write_text("how we migrate\n")
     wrong = sqlmig(*args, "status", cwd=tmp_path)
     assert wrong.returncode == 2 and "holds no migrations (only README.md)" in wrong.stderr
+
+
+def test_the_hint_works_new_writes_the_first_migration(sqlite_url: str, migrations: Path) -> None:
+    (migrations / "README.md").write_text("# our migrations\n")
+    args = ("--url", sqlite_url, "--dir", str(migrations))
+    assert sqlmig(*args, "status").returncode == 2
+    assert sqlmig(*args, "new", "first").returncode == 0
+    after = sqlmig(*args, "status")
+    assert after.returncode == 0 and "0001_first" in after.stdout, after.stdout + after.stderr
