@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from . import plan
+from . import emptyfolder, plan
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
@@ -43,6 +43,8 @@ class Migrator:
         driver = parse_url(url).driver if url else None
         read = discover(self.config.dir, self.config.dir_format, dialect=driver)
         found = read.migrations
+        if not found:
+            emptyfolder.require_new(self.config.dir)  # else a new folder: nothing to do yet
         if read.detected and not self._said_format:  # said once per command
             self._said_format = True
             self.notify(format_detected(self.config.dir, read.format))
@@ -51,6 +53,10 @@ class Migrator:
 
             return for_target(found, source=source, target=parse_url(url).driver)
         return found
+
+    def _new_folder(self, files: list[Migration]) -> list[str]:
+        """The note for a folder that holds no migration yet (files() refused any other)."""
+        return [emptyfolder.note(self.config.dir)] if not files else []
 
     @contextmanager
     def session(self, *, locked: bool, announce: bool = False) -> Iterator[tuple[Driver, History]]:
@@ -142,7 +148,7 @@ class Migrator:
                     dry_run=dry_run,
                     current=_current(rows or [], files),
                     steps=[_planned(m.version, m.name, m.label, "up", m.up, dry_run) for m in todo],
-                    messages=_absent(driver),
+                    messages=_absent(driver) + self._new_folder(files),
                 )
             plan.refuse_client_commands([m.up for m in todo], driver.dialect)
             if rows is None:
@@ -313,7 +319,7 @@ class Migrator:
         status_rows = _in_flight(_status_rows(files, rows, busy), busy, flight, files)
         notes = [_invalid_note(invalid)] if invalid else []
         notes += [_run_note(status_rows, busy)] if busy else []
-        notes += _absent(driver)
+        notes += _absent(driver) + self._new_folder(files)
         return Result(
             "status",
             rows=status_rows,
@@ -360,7 +366,7 @@ class Migrator:
             )
         early = plan.out_of_order(plan.pending(files, rows), rows)
         notes = [f"{plan.row_label(r, known)} is being applied now by {busy}" for r in live]
-        notes += _absent(driver)
+        notes += _absent(driver) + self._new_folder(files)
         notes += [
             f"{m.label} is pending but numbered below the newest applied migration" for m in early
         ]

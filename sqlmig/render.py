@@ -53,14 +53,17 @@ def _steps(result: Result) -> list[str]:
             lines += [f"-- {s.direction} {s.label}{tx}", (s.sql or "").rstrip(), ""]
         return lines + result.messages  # a dry run's notes: no SQLite file there yet
     if not result.steps:
-        return [f"nothing to {verb}; database is at {result.current or NO_MIGRATION}"]
+        return [
+            f"nothing to {verb}; database is at {result.current or NO_MIGRATION}",
+            *result.messages,
+        ]
     lines = [f"{s.direction:<4} {s.label}  {s.duration_ms or 0} ms" for s in result.steps]
     return [*lines, f"now at {result.current or NO_MIGRATION}"]
 
 
 def _status(result: Result) -> list[str]:
     if not result.rows:
-        return ["no migrations found", *result.messages]
+        return result.messages or ["no migrations found"]  # a new folder's note says so
     width = max(len(r.label) for r in result.rows)
     w = max(8, *(len(r.state) for r in result.rows))  # edited_down is wider than the rest
     lines = [

@@ -235,6 +235,24 @@ def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def blank_psql_no_ops(text: str) -> str:
+    """The text with pg_dump's `\\restrict` / `\\unrestrict` lines turned into spaces (same
+    length and lines), for readers that parse SQL only; unchanged if it cannot be scanned."""
+    if "\\restrict" not in text and "\\unrestrict" not in text:
+        return text
+    try:
+        spans = [
+            (ev.at, ev.end)
+            for ev in scan_postgres(text)
+            if isinstance(ev, Meta) and ev.boundary and ev.name in PSQL_NO_OPS
+        ]
+    except SplitError:
+        return text
+    for at, end in reversed(spans):
+        text = text[:at] + " " * (end - at) + text[end:]
+    return text
+
+
 def client_commands(text: str, dialect: str) -> list[tuple[int, str]]:
     """Every client command in the text as (1-based line, command): psql meta-commands other
     than pg_dump's `\\restrict` / `\\unrestrict` (postgres), mysql client commands such as

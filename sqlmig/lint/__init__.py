@@ -37,6 +37,7 @@ class LintReport:
     files: int
     dialect: str
     rules: tuple[Rule, ...]
+    new_folders: tuple[Path, ...] = ()  # folders passed that hold no migration yet
 
     @property
     def errors(self) -> int:
@@ -89,7 +90,8 @@ def lint_paths(
             findings = _lint_files(files, dialect, pg_version, rules, parse_all)
     finally:
         gc.set_threshold(*threshold)
-    return LintReport(tuple(findings), len(files), dialect, tuple(rules))
+    new = tuple(p for p in paths if p.is_dir() and not any(f.parent == p for f in files))
+    return LintReport(tuple(findings), len(files), dialect, tuple(rules), new)
 
 
 def _lint_files(
@@ -121,6 +123,7 @@ def _lint_files(
 def _other_layout(folder: Path) -> list[Path]:
     """A folder with no .sql file: fine when empty, an error when it holds another tool's
     folder-per-migration layout, which would otherwise pass as "0 files, no problems"."""
+    from ..emptyfolder import require_new
     from ..layouts import describe_code, describe_folders
 
     looks = describe_folders(folder)
@@ -135,6 +138,7 @@ def _other_layout(folder: Path) -> list[Path]:
             f"{folder} holds no .sql file; it looks like {code}",
             hint="lint reads SQL migration files (NNNN_slug.up.sql); there is nothing here to lint",
         )
+    require_new(folder)  # an empty (new) folder has nothing to lint; one with other files is wrong
     return []
 
 

@@ -42,6 +42,18 @@ class Objects:
 
 
 @dataclass(frozen=True)
+class Rebuilds:
+    """Table rebuilds in a file: the rows of the old table were copied into the one that ends
+    up with its name, so dropping (or renaming away) the old one loses nothing."""
+
+    statements: frozenset[tuple[int, str]] = frozenset()  # (statement index, table) dropped/renamed
+    replacements: frozenset[str] = frozenset()  # tables created to take an existing one's place
+
+    def keeps(self, index: int, table: str) -> bool:
+        return (index, table) in self.statements
+
+
+@dataclass(frozen=True)
 class FileContext:
     """A file as the rules see it."""
 
@@ -57,6 +69,7 @@ class FileContext:
     owned: Objects  # created, and for a down file also what its up file created
     pair_path: Path | None = None  # the down file of an up (or up of a down), if it exists
     line_starts: tuple[int, ...] = (0,)
+    rebuilds: Rebuilds = field(default_factory=Rebuilds)
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a file offset."""

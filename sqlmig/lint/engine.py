@@ -13,8 +13,8 @@ from sqlglot import exp
 
 from ..errors import UsageError
 from ..files import FILENAME, read_sql_file
-from ..sqltext import SplitError
-from . import objects, parse
+from ..sqltext import SplitError, blank_psql_no_ops
+from . import objects, parse, rebuilds
 from .context import FileContext, Objects, Stmt
 from .forms import form
 from .model import REGISTRY, Finding, Hit, Rule
@@ -23,6 +23,9 @@ from .suppress import covers, ignores
 # Statements no rule looks inside: parsed only for the syntax rules.
 DATA_WORDS = {"INSERT", "UPDATE", "DELETE", "SELECT", "WITH", "COPY", "VALUES", "MERGE", "CALL"}
 SYNTAX_RULES = {"S001", "S002"}
+# MySQL stored programs: sqlglot reads neither their parameter modes (IN/OUT/INOUT) nor their
+# compound bodies, so a parse failure there says nothing about the SQL; they stay unchecked.
+MYSQL_PROGRAMS = {"CREATE PROCEDURE", "CREATE FUNCTION", "CREATE TRIGGER", "CREATE EVENT"}
 NEWLINE = re.compile("\n")
 
 
@@ -64,7 +67,7 @@ def pair_of(path: Path) -> Path | None:
 def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileContext:
     """Read, split and parse one file (SqlmigError for unreadable files)."""
     sql_file = read_sql_file(path)
-    text = sql_file.text
+    text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
     try:
         stmts = tuple(_statements(text, dialect, parse_all))
     except SplitError as exc:
@@ -83,6 +86,7 @@ def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileC
         owned=made,
         pair_path=pair_of(path),
         line_starts=line_starts(text),
+        rebuilds=rebuilds.find(stmts, dialect),
     )
 
 
@@ -99,12 +103,17 @@ def _statements(text: str, dialect: str, parse_all: bool) -> Iterator[Stmt]:
         )
         if _wants_tree(word, parse_all):
             node, problem = parse.parse(glot, tokens, chunk, text)
-            if problem is not None and form(stmt.sql) is not None:  # valid; sqlglot lacks it
+            if problem is not None and _known(stmt, dialect):  # valid, or not for sqlglot to say
                 node, problem = exp.Command(this=word.split(" ")[0], expression=stmt.sql), None
             if word.split(" ")[0] in DATA_WORDS and not isinstance(node, (exp.Command, exp.Block)):
                 node = None  # parsed for the syntax check only: free the tree now
             stmt = replace(stmt, node=node, problem=problem)
         yield stmt
+
+
+def _known(stmt: Stmt, dialect: str) -> bool:
+    program = dialect == "mysql" and stmt.keyword in MYSQL_PROGRAMS
+    return program or form(stmt.sql) is not None
 
 
 def _wants_tree(word: str, parse_all: bool) -> bool:

@@ -25,6 +25,7 @@ FORMS = {
     r"(?:\s+(?:CASCADE|RESTRICT))?",
     "add-enum-value": rf"ALTER\s+TYPE\s+{NAME}\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?{_STR}"
     rf"(?:\s+(?:BEFORE|AFTER)\s+{_STR})?",
+    "rename-type": rf"ALTER\s+TYPE\s+{NAME}\s+RENAME\s+TO\s+{_N}",
     "drop-index": rf"DROP\s+INDEX\s+(?P<concurrently>CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?"
     rf"(?P<names>{NAME}(?:\s*,\s*{NAME})*)(?:\s+(?:CASCADE|RESTRICT))?",
     "comment-on-constraint": rf"COMMENT\s+ON\s+CONSTRAINT\s+{_N}\s+ON\s+(?:DOMAIN\s+)?{NAME}"

@@ -25,7 +25,10 @@ def render(report: LintReport, fmt: str, *, colour: bool = False) -> str:
 
 def summary(report: LintReport) -> str:
     if not report.findings:
-        return f"{report.files} file(s) checked ({report.dialect}): no problems"
+        from ..emptyfolder import note
+
+        notes = "".join(f"\n{note(folder)}" for folder in report.new_folders)
+        return f"{report.files} file(s) checked ({report.dialect}): no problems{notes}"
     return (
         f"{report.files} file(s) checked ({report.dialect}): "
         f"{report.errors} error(s), {report.warnings} warning(s)"

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from ..config import Config
 from ..drivers import connect
-from ..errors import DriftError, SqlmigError, UsageError
+from ..errors import DriftError, MigrationFailed, SqlmigError, UsageError
 from ..events import Notify
 from ..files import Migration
 from ..formats import discover
 from ..history import APPLIED, History
 from ..results import Result
 from ..urls import parse_url
+from . import desired as schema_file
 from . import snapshot
 from .build import Builder, builder
 from .compare import DRIFT, compare, describe
@@ -139,9 +140,7 @@ def diff(
     from . import diffgen
     from .compare import DIFF
 
-    if not desired.is_file():
-        raise UsageError(f"{desired} does not exist", hint="write the schema you want in it")
-    text = desired.read_text("utf-8")
+    text = schema_file.read(desired)
     files = _files(config)
     # one scratch database, used twice: schema.sql's schema, then the migrations' (on which the
     # generated pair is tried)
@@ -149,7 +148,11 @@ def diff(
         config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
     ) as made:
         with builder(made.url, config.table) as b:
-            b.run_sql(text, str(desired))
+            schema_file.check(text, b.driver.dialect, str(desired))
+            try:
+                b.run_sql(text, str(desired))
+            except MigrationFailed as exc:
+                raise schema_file.explain(exc, str(desired)) from None
             want = b.snapshot()
         made.empty()
         with builder(made.url, config.table) as have:

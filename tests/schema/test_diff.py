@@ -40,7 +40,7 @@ def test_every_skipped_pair_exists_and_says_why() -> None:
 
 @pytest.mark.parametrize(("two_dbs", "name", "current", "desired"), CASES, indirect=["two_dbs"])
 def test_generated_up_and_down(
-    two_dbs: tuple[str, str], name: str, current: str, desired: str
+    two_dbs: tuple[str, str], name: str, current: str, desired: str, tmp_path: Path
 ) -> None:
     db_url, other_url = two_dbs
     execute(db_url, current or "SELECT 1;")
@@ -53,6 +53,28 @@ def test_generated_up_and_down(
         assert describe(compare(want, b.snapshot()), VERIFY) == []
         b.run_sql(diffgen.render(down, title="down"), "down")
         assert describe(compare(have, b.snapshot()), VERIFY) == []
+    _lint_accepts(tmp_path / "lint", db_url, name, up, down)
+
+
+# Pairs whose up really drops a table with its rows: drop-table is right to say so there.
+DROPS_ROWS = {"drop_tables_that_reference_each_other", "rename_table_looks_like_drop_and_create"}
+# What lint never says about diff's output: a rebuild is no drop, the down undoes the up, every
+# statement is valid, an enum rebuilt under its name is no dropped type.
+NEVER = {"drop-type", "down-missing-drop", "syntax-error"}
+
+
+def _lint_accepts(folder: Path, url: str, name: str, up: list, down: list) -> None:
+    from sqlmig.lint import dialect_of_url, lint_paths
+
+    folder.mkdir()
+    (folder / f"0001_{name}.up.sql").write_text(diffgen.render(up, title="up"))
+    (folder / f"0001_{name}.down.sql").write_text(diffgen.render(down, title="down"))
+    findings = lint_paths([folder], dialect=dialect_of_url(url) or "postgres").findings
+    drops = [f for f in findings if f.rule == "drop-table"]
+    assert all(f.path.endswith(".up.sql") for f in drops) and bool(drops) == (name in DROPS_ROWS), (
+        drops
+    )
+    assert [f for f in findings if f.rule in NEVER] == []
 
 
 def test_a_new_table_comes_after_the_tables_it_references(two_dbs: tuple[str, str]) -> None:
@@ -160,3 +182,20 @@ def test_mysql_schema_file_cannot_leave_the_scratch_database(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"{schema}:2: CREATE DATABASE would leave the scratch database" in proc.stderr
     assert query(mysql_url, f"SHOW DATABASES LIKE '{stray}'") == []
+
+
+def test_up_lint_accepts_the_sqlite_rebuild_diff_writes(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    write(migrations, "0001_books", "CREATE TABLE books (id INTEGER PRIMARY KEY, price NUMERIC);",
+          "DROP TABLE books;")  # fmt: skip
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE books (id INTEGER PRIMARY KEY, price REAL NOT NULL DEFAULT 0);")
+    args = ("--url", sqlite_url, "--dir", str(migrations))
+    made = sqlmig(*args, "diff", str(schema), "--name", "retype", cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    up = (migrations / "0002_retype.up.sql").read_text()
+    assert 'DROP TABLE "books"' in up and 'RENAME TO "books"' in up
+    applied = sqlmig(*args, "up", "--lint", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "0002_retype" in applied.stdout

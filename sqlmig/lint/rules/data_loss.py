@@ -14,13 +14,16 @@ REVIEWED = "if it is intended and reviewed, add `-- sqlmig:ignore {name}` before
 
 
 def _drops(stmt: Stmt, ctx: FileContext, kind: str) -> Iterator[tuple[str, object]]:
-    """(name, node) for each object of `kind` dropped that this migration did not make."""
+    """(name, node) for each object of `kind` dropped that this migration did not make (nor
+    rebuilt: a table whose rows were copied into the one that takes its name, a type renamed
+    away from a name this file creates again)."""
 
     node = stmt.node
     if isinstance(node, exp.Drop) and str(node.args.get("kind")) == kind.upper():
         for target in node.args.get("tables") or []:
             name = name_of(target)
-            if not ctx.is_owned(kind, name):
+            rebuilt = ctx.rebuilds.keeps(stmt.index, name)  # tables and PostgreSQL's enum types
+            if not ctx.is_owned(kind, name) and not rebuilt:
                 yield name, target
 
 
@@ -41,7 +44,9 @@ def _drop_rule(kind: str, what: str) -> None:
 DOCS = {
     "table": """DROP TABLE of a table this migration did not create: its rows are gone for good.
 
-    Dropping a table created in the same file (or, in a down file, by its up file) is fine.
+    Dropping a table created in the same file (or, in a down file, by its up file) is fine, and
+    so is a rebuild: the rows copied earlier in the file (`INSERT INTO new SELECT ... FROM old`)
+    into the table that then takes the old name (`ALTER TABLE new RENAME TO old`).
 
     Bad:
         DROP TABLE authors;
@@ -133,8 +138,9 @@ def rename_table(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         CREATE VIEW titles AS SELECT * FROM books;  -- move the code over, rename later
     """
+    table = existing_table(stmt, ctx) or ""
     for kind, text, node in _renames(stmt, ctx):
-        if kind == "table":
+        if kind == "table" and not ctx.rebuilds.keeps(stmt.index, table):
             yield Hit(f"renaming {text} breaks code that still uses the old name", at(stmt, node))
 
 

@@ -40,10 +40,12 @@ def _left(down: FileContext, up: FileContext) -> Iterator[tuple[str, str, int]]:
     gone = down.dropped
     for (kind, name), index in up.created.items.items():
         table = name.split(".")[0] if kind == "column" else up.created.index_on.get(name)
-        if gone.has(kind, name) or (table and gone.has_table(table)):
+        if gone.has(kind, name) or (table and (gone.has_table(table) or gone.has("view", table))):
             continue
         if kind == "index" and table and up.created.has_table(table):
             continue  # dropped with its table, which the table check reports
+        if kind == "table" and name in up.rebuilds.replacements:
+            continue  # a rebuild: the table it replaced existed before the up ran
         yield kind, name, index
 
 

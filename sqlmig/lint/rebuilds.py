@@ -1,0 +1,174 @@
+"""Find table rebuilds in a file: a table's rows copied into another, which then takes its name.
+
+The pattern SQLite needs for changes ALTER TABLE cannot make (and `sqlmig diff` writes), and that
+users write on every database:
+
+    CREATE TABLE new (...);  INSERT INTO new SELECT ... FROM old;  DROP TABLE old;
+    ALTER TABLE new RENAME TO old;
+
+or with the old table renamed away first (`ALTER TABLE old RENAME TO old_tmp; CREATE TABLE old
+...; INSERT INTO old SELECT ... FROM old_tmp; DROP TABLE old_tmp`), or MySQL's `RENAME TABLE`.
+Tables are followed through renames by identity, so only a copy of every row (a plain
+`SELECT ... FROM old`: no WHERE, join, grouping, DISTINCT or LIMIT) into the table that ends the
+file under the old name counts; a copy from another table, or a filtered one, does not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from .context import Rebuilds, Stmt
+from .objects import name_of, table_of
+from .parse import GLOT_DIALECT, PARSE_SECONDS, deadline
+
+_N = r'(?:`[^`]+`|"[^"]+"|[\w$]+)'
+_NAME = rf"(?:{_N}\s*\.\s*)?({_N})"
+RENAME_TABLE = re.compile(r"\s*RENAME\s+TABLES?\s+(.*?)\s*;?\s*", re.I | re.S)
+RENAME_PAIR = re.compile(rf"\s*{_NAME}\s+TO\s+{_NAME}\s*", re.I | re.S)
+RENAME_TYPE = re.compile(rf"\s*ALTER\s+TYPE\s+{_NAME}\s+RENAME\s+TO\s+{_NAME}\s*;?\s*", re.I)
+# clauses after which a SELECT no longer copies every row of its table exactly once
+FILTERS = ("where", "joins", "group", "having", "distinct", "limit", "offset", "qualify")
+
+
+class _Tables:
+    """Names to table identities: a number per physical table, followed through renames."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, int] = {}
+        self.origin: list[str | None] = []  # the name an identity had before the file ran
+        self.seen: set[str] = set()  # names whose pre-existing table has an identity already
+
+    def get(self, name: str) -> int:
+        if name not in self.by_name:
+            self.by_name[name] = self._new(None if name in self.seen else name)
+            self.seen.add(name)
+        return self.by_name[name]
+
+    def create(self, name: str) -> int:
+        self.seen.add(name)  # a later reference to the name is to this table
+        self.by_name[name] = self._new(None)
+        return self.by_name[name]
+
+    def _new(self, origin: str | None) -> int:
+        self.origin.append(origin)
+        return len(self.origin) - 1
+
+
+def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
+    """The DROP TABLE and RENAME statements of rebuilds, and the tables created to replace."""
+    stmts = list(statements)
+    if not any(s.keyword in ("DROP TABLE", "DROP TYPE") for s in stmts):
+        return Rebuilds()
+    tables = _Tables()
+    copies: dict[int, set[int]] = {}  # identity -> identities its rows were copied into
+    events: list[tuple[int, str, int]] = []  # (statement, name, identity) dropped or renamed
+    created: dict[int, str] = {}  # identity -> the name it was created with
+    for stmt in stmts:
+        for kind, a, b in _events(stmt, dialect):
+            if kind == "create":
+                created[tables.create(a)] = a
+            elif kind == "copy":
+                copies.setdefault(tables.get(b), set()).add(tables.get(a))
+            elif kind == "rename":
+                ident = tables.get(a)
+                events.append((stmt.index, a, ident))
+                tables.by_name.pop(a, None)
+                tables.by_name[b] = ident
+            else:  # drop
+                events.append((stmt.index, a, tables.get(a)))
+                tables.by_name.pop(a, None)
+    kept = {(i, name) for i, name, ident in events if _survives(ident, tables, copies)}
+    existed = {o for o in tables.origin if o is not None}
+    replacing = {created[i] for n, i in tables.by_name.items() if i in created and n in existed}
+    return Rebuilds(frozenset(kept | set(_type_rebuilds(stmts))), frozenset(replacing))
+
+
+def _type_rebuilds(stmts: list[Stmt]) -> Iterator[tuple[int, str]]:
+    """DROP TYPE (without CASCADE) of a type renamed away from a name the file then creates
+    again: PostgreSQL's way to remove enum labels, which `sqlmig diff` writes. The drop fails
+    while a column still uses the old type, so it loses nothing."""
+    renamed: dict[str, str] = {}  # new name -> the name it had
+    created: set[str] = set()
+    for stmt in stmts:
+        node = stmt.node
+        rename = RENAME_TYPE.fullmatch(stmt.sql) if stmt.keyword == "ALTER TYPE" else None
+        if rename:
+            renamed[_bare(rename[2])] = _bare(rename[1])
+        elif isinstance(node, exp.Create) and str(node.args.get("kind")) == "TYPE":
+            created.add(name_of(node.this))
+        elif isinstance(node, exp.Drop) and str(node.args.get("kind")) == "TYPE":
+            cascade = node.args.get("cascade")
+            for target in node.args.get("tables") or []:
+                if not cascade and renamed.get(name_of(target)) in created:
+                    yield stmt.index, name_of(target)
+
+
+def _survives(ident: int, tables: _Tables, copies: dict[int, set[int]]) -> bool:
+    """Did the rows of this pre-existing table end the file under its name, in another table?"""
+    origin = tables.origin[ident]
+    holder = tables.by_name.get(origin) if origin is not None else None
+    if holder is None or holder == ident:
+        return False
+    reached, todo = {ident}, [ident]
+    while todo:  # copied into a table that was copied on into the holder counts too
+        for nxt in copies.get(todo.pop(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    return holder in reached
+
+
+def _events(stmt: Stmt, dialect: str) -> Iterator[tuple[str, str, str]]:
+    """("create", t, ""), ("copy", into, from), ("rename", a, b), ("drop", t, "") of a statement."""
+    node, word = stmt.node, stmt.keyword
+    if isinstance(node, exp.Create) and str(node.args.get("kind")) == "TABLE":
+        target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+        yield "create", name_of(target), ""
+    elif isinstance(node, exp.Drop) and str(node.args.get("kind")) == "TABLE":
+        for target in node.args.get("tables") or node.expressions:
+            yield "drop", name_of(target), ""
+    elif isinstance(node, exp.Alter):
+        for action in node.args.get("actions") or []:
+            if isinstance(action, exp.AlterRename):
+                yield "rename", table_of(node), name_of(action.this)
+    elif word.startswith("RENAME TABLE"):
+        yield from _rename_table(stmt.sql)
+    elif word.startswith(("INSERT", "REPLACE")) and "select" in stmt.sql.lower():
+        copy = _copy(stmt.sql, dialect)
+        if copy is not None:
+            yield "copy", *copy
+
+
+def _rename_table(sql: str) -> Iterator[tuple[str, str, str]]:
+    """MySQL's `RENAME TABLE a TO b, c TO d` (sqlglot reads it as an opaque command)."""
+    whole = RENAME_TABLE.fullmatch(sql)
+    for pair in whole[1].split(",") if whole else []:
+        names = RENAME_PAIR.fullmatch(pair)
+        if names:
+            yield "rename", _bare(names[1]), _bare(names[2])
+
+
+def _bare(name: str) -> str:
+    return name.strip('`"').lower()
+
+
+def _copy(sql: str, dialect: str) -> tuple[str, str] | None:
+    """(into, from) of `INSERT INTO t [(cols)] SELECT ... FROM s` copying every row of s."""
+    try:
+        with deadline(PARSE_SECONDS):
+            node: Any = sqlglot.parse_one(sql, read=GLOT_DIALECT[dialect])
+    except Exception:  # unreadable or too slow: the syntax rules report what is wrong
+        return None
+    query = node.args.get("expression") if isinstance(node, exp.Insert) else None
+    if not isinstance(query, exp.Select) or any(query.args.get(k) for k in FILTERS):
+        return None
+    source = query.args.get("from_") or query.args.get("from")
+    target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+    if source is None or not isinstance(source.this, exp.Table):
+        return None
+    return name_of(target), name_of(source.this)
