@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..drivers import connect
-from ..errors import DriftError, MigrationFailed, SqlmigError, UsageError
+from ..errors import DriftError, MigrationFailed, SqlmigError
 from ..events import Notify
 from ..files import Migration
 from ..formats import discover
