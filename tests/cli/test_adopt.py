@@ -485,3 +485,28 @@ def test_the_real_dbmate(any_url: str, migrations: Path) -> None:
     assert history(any_url)[-1] == (20240103000000, "applied")
     again = subprocess.run([*argv, "status"], capture_output=True, text=True, timeout=60)
     assert again.stdout == status.stdout
+
+
+def test_a_flyway_folder_read_natively_is_adopted_by_dotted_versions(
+    any_url: str, migrations: Path
+) -> None:
+    """The Flyway reader (--dir-format, detected here) and adopt agree on dotted versions:
+    Flyway's rows '1' and '1.1' are V1__ and V1.1__, and `up` then runs only V2__."""
+    for name, table in (("V1__users", "users"), ("V1.1__posts", "posts"), ("V2__tags", "tags")):
+        (migrations / f"{name}.sql").write_text(f"CREATE TABLE {table} (id INT);\n")
+    rows = "".join(
+        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, "
+        f"checksum, installed_by, execution_time, success) VALUES ({rank}, '{v}', 'm', 'SQL', "
+        f"'V{v}__m.sql', 1, 'me', 3, {_bool(any_url, True)});"
+        for rank, v in ((1, "1"), (2, "1.1"))
+    )
+    ddl = TABLES["flyway"][1][kind_of(any_url)]
+    execute(any_url, ddl + ";\nCREATE TABLE users (id INT);CREATE TABLE posts (id INT);" + rows)
+    cli = Cli(any_url, migrations)
+    done = cli.ok("adopt", "--from", "flyway")
+    assert "recorded 1_users as applied (flyway version 1)" in done.stdout, describe(done)
+    assert "recorded 1.1_posts as applied (flyway version 1.1)" in done.stdout, describe(done)
+    up = cli.ok("up")
+    assert "applied 2_tags" in up.stderr and "users" not in up.stderr, describe(up)
+    assert query(any_url, "SELECT count(*) FROM tags") == [(0,)]
+    assert len(history(any_url)) == 3
