@@ -54,6 +54,8 @@ def reusable(
     """One scratch database, to be emptied between uses: `scratch_url` (refused unless it is
     empty, and emptied again at the end, so it can be used again), or a temporary one named
     `<prefix><12 hex>`, made beside `live_url` and dropped at the end."""
+    if scratch_url and live_url:
+        _require_same_kind(live_url, scratch_url)
     if scratch_url:
         given = Scratch(scratch_url, table, _baseline(scratch_url, table, given=True))
         try:
@@ -73,6 +75,18 @@ def reusable(
     maker = MAKERS[parse_url(live_url).driver]
     with maker(live_url, prefix) as url:
         yield Scratch(url, table, _baseline(url, table, given=False))
+
+
+def _require_same_kind(live_url: str, scratch_url: str) -> None:
+    """The migrations are checked on the scratch database for the database --url names: on
+    another kind of database (SQLite for PostgreSQL) the check would prove nothing about it."""
+    live, given = parse_url(live_url), parse_url(scratch_url)
+    if live.driver != given.driver:
+        raise UsageError(
+            f"--scratch-url {given.redacted} is a {given.driver} database, and --url "
+            f"{live.redacted} a {live.driver} one: the check would run on the wrong kind",
+            hint=f"give a scratch database of the same kind ({live.driver}) as --url",
+        )
 
 
 def _baseline(url: str, table: str, *, given: bool) -> frozenset[Held]:

@@ -14,6 +14,7 @@ from sqlmig.drivers import connect
 from sqlmig.schema import emptying
 from sqlmig.schema.commands import verify
 from sqlmig.urls import parse_url
+from tests.cli.helpers import UNREACHABLE
 from tests.conftest import (
     MYSQL_URL,
     PG_URL,
@@ -204,3 +205,22 @@ def test_postgres_makes_again_the_public_schema_a_migration_dropped(migrations: 
         assert held(url) == {"schema public", "schema hist", "extension plpgsql"}
     finally:
         owner.close()
+
+
+@pytest.mark.parametrize("command", [("verify",), ("status", "--schema"), ("diff", "--check")])
+def test_a_scratch_database_of_another_kind_is_refused_before_connecting(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A PostgreSQL scratch database for a SQLite --url would check the migrations on the wrong
+    kind of database and report success: refused (exit 2) before anything connects."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
+    (tmp_path / "schema.sql").write_text("CREATE TABLE a (id int);\n")
+    url = f"sqlite:///{tmp_path}/live.db"
+    done = sqlmig(
+        "--url", url, "--dir", str(folder), *command, "--scratch-url", UNREACHABLE, cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr
+    assert "is a postgres database, and --url" in done.stderr
+    assert "the check would run on the wrong kind" in done.stderr
