@@ -186,8 +186,8 @@ def with_session(raw: str, settings: tuple[tuple[str, str], ...]) -> str:
 
     if not settings or not raw.lower().startswith(("mysql:", "mariadb:")):
         return raw
-    own = {k.removeprefix("session.") for k, _ in parse_qsl(urlsplit(raw).query)}
-    extra = [(f"session.{k}", v) for k, v in settings if k not in own]
+    own = {k.removeprefix("session.").lower() for k, _ in parse_qsl(urlsplit(raw).query)}
+    extra = [(f"session.{k}", v) for k, v in settings if k.lower() not in own]
     if not extra:
         return raw
     base, _, fragment = raw.partition("#")

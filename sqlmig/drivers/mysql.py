@@ -51,7 +51,8 @@ COLUMN_TYPE = (
 SESSION_PREFIX = "session."
 VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-BAD_SETTING = {1193, 1231, 1232, 1238, 1621}  # unknown, bad value, bad type, read-only, global
+# unknown, bad value, bad type, read-only, global, GLOBAL-only (1229), unknown time zone (1298)
+BAD_SETTING = {1193, 1229, 1231, 1232, 1238, 1298, 1621}
 HOLDER = (
     "SELECT ID, USER, HOST, TIME FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK(%s)"
 )
@@ -488,6 +489,13 @@ def session_settings(url: DatabaseUrl) -> dict[str, str]:
                 hint="name a session variable: letters, digits and _, e.g. "
                 "?session.innodb_lock_wait_timeout=5",
             )
+        name = name.lower()  # the server's names ignore case: SQL_MODE is sql_mode
+        if out.get(name, value) != value:
+            raise UsageError(
+                f"the MySQL session variable {name} is set twice in the URL, to {out[name]!r} "
+                f"and {value!r}",
+                hint="keep one of them",
+            )
         out[name] = value
     return out
 
@@ -507,8 +515,9 @@ def _set(conn: Any, name: str, value: str) -> None:
         conn.close()
         option = "sql_mode" if name == "sql_mode" else f"{SESSION_PREFIX}{name}"
         raise UsageError(
-            f"the URL's MySQL session setting {option}={value!r} was refused: {_message(exc)}",
-            hint="fix or remove it in the URL; nothing was run",
+            f"the MySQL session setting {option}={value!r} was refused: {_message(exc)}",
+            hint="fix or remove it where it is set (the URL, [mysql] session in sqlmig.toml, or "
+            "SQLMIG_MYSQL_SESSION); nothing was run",
         ) from None
 
 

@@ -53,6 +53,9 @@ def test_a_bad_session_setting_names_it_before_anything_runs(
         ("sql_mode=NOT_A_MODE", "sql_mode"),
         ("session.innodb_lock_wait_timeout=soon", "session.innodb_lock_wait_timeout"),
         ("session.bad-name=1", "'bad-name'"),
+        ("session.max_connections=5", "session.max_connections"),  # GLOBAL only
+        ("session.time_zone=bogus", "session.time_zone"),
+        ("session.wait_timeout=5&session.WAIT_TIMEOUT=6", "set twice"),
     ]:
         code, stderr = _up(f"{mysql_url}?{option}", migrations)
         assert code == 2, (option, stderr)
@@ -81,3 +84,15 @@ def test_the_url_wins_over_sqlmig_toml_and_a_bad_shape_is_named(
     config.write_text('[mysql]\nsql_mode = "NO_ENGINE_SUBSTITUTION"\n')
     done = sqlmig("--config", str(config), "--url", mysql_url, "--dir", str(migrations), "up")
     assert done.returncode == 2 and "[mysql] takes one setting, session" in done.stderr
+
+
+def test_the_url_wins_whatever_the_case_of_the_name(mysql_url: str, migrations: Path) -> None:
+    """Variable names ignore case on the server, so `session.SQL_MODE` in the URL is the same
+    setting as sqlmig.toml's `sql_mode`, and the URL's wins."""
+    write(migrations, "0001_person", NEEDS_RELAXED)
+    config = migrations.parent / "sqlmig.toml"
+    config.write_text('[mysql]\nsession = { sql_mode = "NO_ENGINE_SUBSTITUTION" }\n')
+    strict = f"{mysql_url}?session.SQL_MODE=STRICT_ALL_TABLES"
+    done = sqlmig("--config", str(config), "--url", strict, "--dir", str(migrations), "up")
+    assert done.returncode == 1, done.stderr  # strict: the URL's, not the file's relaxed mode
+    assert "doesn't have a default value" in done.stderr
