@@ -56,12 +56,17 @@ def _annotations(text: str, path: Path) -> bool:
     """Whether the file runs in a transaction; an annotation sqlmig does not honour is an
     error (ENVSUB ON would change the SQL goose runs)."""
     transactional = True
+    opened: int | None = None  # the line of an open StatementBegin
+    seen_up = False
     for m in ANNOTATION.finditer(text):
         what = " ".join(m["what"].split()).lower()
         if what.split(" ")[0] in ("up", "down"):
             what = what.split(" ")[0]
+        line = text.count("\n", 0, m.start()) + 1
+        _check_order(what, line, path, opened, seen_up)
+        seen_up = seen_up or what == "up"
+        opened = line if what == "statementbegin" else None if what == "statementend" else opened
         if what not in KNOWN:
-            line = text.count("\n", 0, m.start()) + 1
             raise MigrationFileError(
                 f"{path}:{line}: sqlmig does not support the goose annotation "
                 f"{m.group(0).strip()!r}",
@@ -69,7 +74,27 @@ def _annotations(text: str, path: Path) -> bool:
                 "NO TRANSACTION",
             )
         transactional = transactional and what != "no transaction"
+    if opened is not None:
+        raise MigrationFileError(
+            f"{path}:{opened}: `-- +goose StatementBegin` has no `-- +goose StatementEnd`",
+            hint="end the block with `-- +goose StatementEnd` (goose refuses this file too)",
+        )
     return transactional
+
+
+def _check_order(what: str, line: int, path: Path, opened: int | None, seen_up: bool) -> None:
+    """goose's own rules: Up first, blocks closed before the next section, no stray End."""
+    problem = None
+    if what == "down" and not seen_up:
+        problem = "`-- +goose Down` comes before `-- +goose Up`"
+    elif what in ("up", "down", "statementbegin") and opened is not None:
+        problem = f"`-- +goose StatementBegin` of line {opened} has no `-- +goose StatementEnd`"
+    elif what == "statementend" and opened is None:
+        problem = "`-- +goose StatementEnd` without a `-- +goose StatementBegin`"
+    if problem:
+        raise MigrationFileError(
+            f"{path}:{line}: {problem}", hint="goose refuses this file too; fix its annotations"
+        )
 
 
 def _file(path: Path, s: Section, transactional: bool) -> SqlFile:

@@ -120,6 +120,35 @@ def test_goose_envsub_and_go_files_are_refused(tmp_path: Path) -> None:
     assert "00002_b.go: a goose migration written in Go" in error.message
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (x int);\n-- +goose Down\n"
+            "DROP TABLE a;\n",
+            ":4: `-- +goose StatementBegin` of line 2 has no `-- +goose StatementEnd`",
+        ),
+        (
+            "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (x int);\n",
+            ":2: `-- +goose StatementBegin` has no `-- +goose StatementEnd`",
+        ),
+        (
+            "-- +goose Down\nDROP TABLE a;\n-- +goose Up\nCREATE TABLE a (x int);\n",
+            ":1: `-- +goose Down` comes before `-- +goose Up`",
+        ),
+        (
+            "-- +goose Up\nCREATE TABLE a (x int);\n-- +goose StatementEnd\n",
+            ":3: `-- +goose StatementEnd` without a `-- +goose StatementBegin`",
+        ),
+    ],
+)
+def test_goose_files_goose_refuses_are_refused(tmp_path: Path, text: str, said: str) -> None:
+    """An unclosed block would otherwise run as several statements (goose runs it as one, or
+    refuses the file): sqlmig refuses it as goose does, naming the line."""
+    error = _error(tmp_path, "goose", {"00001_a.sql": text})
+    assert f"00001_a.sql{said}" in error.message, error.message
+
+
 # -- Flyway -----------------------------------------------------------------------------------
 
 
