@@ -53,9 +53,28 @@ def shown(text: str) -> str:
     return text.replace("_", ".")
 
 
+def _refuse_subfolders(folder: Path) -> None:
+    """Flyway reads its locations recursively; sqlmig reads the top folder only, so a migration
+    in a subfolder would be skipped without a word: refused, naming it."""
+    nested = sorted(
+        p
+        for p in folder.rglob("*.sql")
+        if p.parent != folder
+        and (NAME.match(p.name) or REPEATABLE.match(p.name))
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    if nested:
+        raise MigrationFileError(
+            f"{nested[0]}: a Flyway migration in a subfolder of {folder}, which sqlmig does not "
+            f"read yet ({len(nested)} such file(s))",
+            hint=f"move them into {folder} itself (Flyway reads them there too)",
+        )
+
+
 def read(folder: Path, dialect: str | None = None) -> list[Migration]:
     ups: dict[tuple[int, ...], tuple[str, str, Path]] = {}
     undos: dict[tuple[int, ...], Path] = {}
+    _refuse_subfolders(folder)
     for path in sql_files(folder):
         if REPEATABLE.match(path.name):
             raise MigrationFileError(

@@ -152,6 +152,14 @@ def test_goose_files_goose_refuses_are_refused(tmp_path: Path, text: str, said: 
 # -- Flyway -----------------------------------------------------------------------------------
 
 
+def test_a_flyway_migration_in_a_subfolder_is_refused_not_skipped(tmp_path: Path) -> None:
+    """Flyway reads subfolders; sqlmig does not yet, so V2 there would be skipped silently."""
+    files = {"V1__a.sql": "CREATE TABLE a (x int);\n", "sub/V2__b.sql": "CREATE TABLE b (x int);\n"}
+    error = _error(tmp_path, "flyway", files)
+    assert "sub/V2__b.sql: a Flyway migration in a subfolder of" in error.message
+    assert "move them into" in (error.hint or "")
+
+
 def test_flyway_orders_versions_as_flyway_does() -> None:
     texts = ["2", "1.10", "1.2", "1", "1_1", "1.1.1", "10", "1.9"]
     order = sorted(texts, key=parts)
