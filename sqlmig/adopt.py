@@ -111,6 +111,11 @@ def _given(driver: Driver, home: str, table: str, name: str | None) -> Found:
         )
     if len(tools) == 1:
         return tools[0], home, table
+    if not tools and table.lower() not in {t.lower() for t in driver.tables(home)}:
+        raise UsageError(
+            f"there is no table {home}.{table} (--from-table)",
+            hint="check the name: the tool's history table, as [SCHEMA.]TABLE",
+        )
     said = " or ".join(t.name for t in tools) if tools else "no tool sqlmig knows"
     raise UsageError(
         f"{home}.{table}: its columns fit {said}",

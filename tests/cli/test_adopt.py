@@ -512,3 +512,14 @@ def test_a_flyway_folder_read_natively_is_adopted_by_dotted_versions(
     assert "applied 2_tags" in up.stderr and "users" not in up.stderr, describe(up)
     assert query(any_url, "SELECT count(*) FROM tags") == [(0,)]
     assert len(history(any_url)) == 3
+
+
+def test_a_from_table_that_does_not_exist_is_named_as_missing(
+    sqlite_url: str, migrations: Path
+) -> None:
+    folder(migrations, "dbmate")
+    execute(sqlite_url, "CREATE TABLE kept (id INT);")
+    cli = Cli(sqlite_url, migrations)
+    done = cli("adopt", "--dry-run", "--from-table", "no_such_history")
+    assert done.returncode == 2, describe(done)
+    assert "there is no table main.no_such_history (--from-table)" in done.stderr
