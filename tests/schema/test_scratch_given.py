@@ -101,7 +101,7 @@ def test_every_broken_migration_is_named_on_one_given_database(
 ) -> None:
     empty_at_start = held(own_url)
     _write(migrations, BROKEN, own_url)
-    result = verify(cfg(None, migrations), scratch_url=own_url, start=None, notify=None)
+    result = verify(cfg(own_url, migrations), scratch_url=own_url, start=None, notify=None)
     assert [(e["migration"], e["problem"]) for e in result.entries] == [
         ("0003_add_isbn", "down does not restore the schema"),
         ("0004_index_name", "down does not restore the schema"),
@@ -110,7 +110,7 @@ def test_every_broken_migration_is_named_on_one_given_database(
         ("0008_seed_settings", "up is not repeatable: it failed after its down"),
     ]
     assert held(own_url) == empty_at_start  # emptied at the end: it can be used again
-    again = verify(cfg(None, ROOT / "migrations"), scratch_url=own_url, start=None, notify=None)
+    again = verify(cfg(own_url, ROOT / "migrations"), scratch_url=own_url, start=None, notify=None)
     assert again.ok, again.messages
 
 
