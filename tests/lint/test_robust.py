@@ -73,3 +73,18 @@ def test_pg_dump_restrict_lines_are_read_as_psql_reads_them(tmp_path: Path) -> N
     assert [(f.line, f.rule) for f in found] == [(3, "drop-table")]
     found = lint_sql(tmp_path, sql.replace("\\restrict", "\\connect"))
     assert (1, "syntax-error") in [(f.line, f.rule) for f in found]
+
+
+def test_postgres_comments_sqlglot_cannot_read_are_unchecked_not_syntax_errors(
+    tmp_path: Path,
+) -> None:
+    """`IS NULL` removes a comment, and comments on a constraint or a trigger name their table:
+    valid PostgreSQL that sqlglot fails on (diff writes them), so S002, never S001."""
+    sql = (
+        "COMMENT ON COLUMN t.c IS NULL;\n"
+        "COMMENT ON CONSTRAINT c ON t IS 'x';\n"
+        "COMMENT ON TRIGGER tr ON t IS 'x';\n"
+        "COMMENT ON TABLE t IS 'x';\n"
+    )
+    found = [f.rule for f in lint_sql(tmp_path, sql)]
+    assert "syntax-error" not in found and set(found) == {"unchecked-statement"}, found
