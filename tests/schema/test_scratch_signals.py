@@ -118,7 +118,7 @@ def test_a_given_scratch_database_is_emptied_on_ctrl_c(migrations: Path) -> None
     try:
         write(migrations, "0001_t", "CREATE TABLE t (id int);", "DROP TABLE t;")
         write(migrations, "0002_slow", "CREATE TABLE u (id int); SELECT pg_sleep(120);", "")
-        args = ["--dir", str(migrations), "verify", "--scratch-url", url]
+        args = ["--url", url, "--dir", str(migrations), "verify", "--scratch-url", url]
         proc = subprocess.Popen(
             [sys.executable, "-m", "sqlmig", *args], cwd=ROOT, env=clean_env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
