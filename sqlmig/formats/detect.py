@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from ..files import FILENAME, OVERRIDE
-from . import dbmate, flyway, golang_migrate, goose, popx
 
 HEAD_BYTES = 64 * 1024
 SQLMIG_NAMES = {"sqlmig", "golang-migrate", "popx"}  # a NNNN_slug.up.sql fits all three
@@ -21,7 +20,7 @@ def detect(folder: Path) -> str | None:
         if not path.name.lower().endswith(".sql"):  # no stat: a folder named so errs later
             continue
         mine = _fits(path)
-        popx_only = popx_only or _popx_only(path)
+        popx_only = popx_only or (mine != SQLMIG_NAMES and _popx_only(path))
         fits = mine if fits is None else fits & mine
     if fits is None:
         return _by_folders(folder)
@@ -36,6 +35,10 @@ def _fits(path: Path) -> set[str]:
     name = path.name
     if FILENAME.match(name) or OVERRIDE.match(name):
         return set(SQLMIG_NAMES)
+    # the other formats' patterns only for a name sqlmig's own does not take: a plain sqlmig
+    # folder (every `up`) imports none of their modules
+    from . import dbmate, flyway, golang_migrate, goose, popx
+
     if flyway.NAME.match(name) or flyway.REPEATABLE.match(name):
         return {"flyway"}
     out = set()
@@ -56,6 +59,8 @@ def _fits(path: Path) -> set[str]:
 
 def _popx_only(path: Path) -> bool:
     """A name only popx reads so: `.<dialect>.` or `.autocommit.` before `up`/`down`."""
+    from . import popx
+
     match = popx.NAME.match(path.name)
     return bool(match and (match["dialect"] in popx.DIALECTS or match["autocommit"]))
 
