@@ -168,12 +168,13 @@ def diff(
     Example: sqlmig diff schema.sql --check
     """
     from ..schema.commands import diff as run_diff
+    from ..schema.desired import SchemaFile
 
     scratch_flags(ctx, scratch_prefix)
     run(
         ctx,
         lambda cfg, n: run_diff(
-            cfg, desired=desired, check=check, name=name, scratch_url=scratch_url
+            cfg, desired=SchemaFile(desired), check=check, name=name, scratch_url=scratch_url
         ),
         exit_code=lambda result: 0 if result.ok else 1,
     )

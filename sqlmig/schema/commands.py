@@ -131,7 +131,7 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
 def diff(
     config: Config,
     *,
-    desired: Path,
+    desired: schema_file.Source,
     check: bool,
     name: str,
     scratch_url: str | None,
@@ -140,7 +140,6 @@ def diff(
     from . import diffgen
     from .compare import DIFF
 
-    text = schema_file.read(desired)
     files = _files(config)
     # one scratch database, used twice: schema.sql's schema, then the migrations' (on which the
     # generated pair is tried)
@@ -148,11 +147,11 @@ def diff(
         config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
     ) as made:
         with builder(made.url, config.table) as b:
-            schema_file.check(text, b.driver.dialect, str(desired))
+            text = desired.sql(b.driver.dialect)
             try:
-                b.run_sql(text, str(desired))
+                b.run_sql(text, desired.label)
             except MigrationFailed as exc:
-                raise schema_file.explain(exc, str(desired)) from None
+                raise desired.explain(exc) from None
             want = b.snapshot()
         made.empty()
         with builder(made.url, config.table) as have:
@@ -160,7 +159,7 @@ def diff(
             current = have.snapshot()
             found = describe(compare(current, want), DIFF)
             if check or not found:
-                verdict = f"the migrations do not build {desired}" if found else "they agree"
+                verdict = f"the migrations do not build {desired.label}" if found else "they agree"
                 return Result("diff", ok=not found, messages=[*found, f"diff: {verdict}"])
             up = diffgen.generate(current, want)
             down = diffgen.generate(want, current)
@@ -185,13 +184,18 @@ def _self_check(b: Builder, up: list, down: list, current: Snapshot, want: Snaps
 
 
 def _write_pair(
-    config: Config, name: str, desired: Path, up: list, down: list, problems: list[str]
+    config: Config,
+    name: str,
+    desired: schema_file.Source,
+    up: list,
+    down: list,
+    problems: list[str],
 ) -> Result:
     from .. import scaffold
     from . import diffgen
 
     label = scaffold.new(config.dir, name, timestamp=False).current
-    title = f"{label}: {{}}, written by `sqlmig diff` from {desired.name}"
+    title = f"{label}: {{}}, written by `sqlmig diff` from {desired.title}"
     up_path, down_path = config.dir / f"{label}.up.sql", config.dir / f"{label}.down.sql"
     up_path.write_text(diffgen.render(up, title=title.format("up")), "utf-8")
     down_path.write_text(diffgen.render(down, title=title.format("down")), "utf-8")

@@ -1,10 +1,13 @@
-"""The desired schema file of `diff`: read as its client would run it (pg_dump output included),
-refused by file:line where it would leave the scratch database, and its failures explained."""
+"""The desired schema of `diff`: a source of SQL for a dialect. The schema file is read as its
+client would run it (pg_dump output included), refused by file:line where it would leave the
+scratch database, and its failures explained."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import MigrationFailed, UsageError
 from ..sqltext import SplitError, client_commands, split_postgres
@@ -13,6 +16,51 @@ DUMP = "pg_dump --schema-only --no-owner --no-privileges DBNAME > schema.sql"
 # pg_dump --create writes these: run on the scratch database they would make, and move to, another
 _LEAVES = re.compile(r"(?:CREATE|DROP|ALTER)\s+DATABASE\b", re.I)
 _NO_ROLE = re.compile(r'role "[^"]*" does not exist')
+
+
+class Source(Protocol):
+    """Where `diff` gets the schema it should make: a file, or models (sqlmig.models_*)."""
+
+    @property
+    def label(self) -> str:
+        """Names the source in messages (a path, `models:Base`...)."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """Names the source, shortly, in the generated files' first line."""
+        ...
+
+    def sql(self, dialect: str) -> str:
+        """The SQL that builds the schema on an empty database of `dialect`; SqlmigError if not."""
+        ...
+
+    def explain(self, exc: MigrationFailed) -> MigrationFailed:
+        """The error to show when that SQL fails on the scratch database."""
+        ...
+
+
+@dataclass(frozen=True)
+class SchemaFile:
+    """A schema.sql (or pg_dump output) on disk."""
+
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    @property
+    def title(self) -> str:
+        return self.path.name
+
+    def sql(self, dialect: str) -> str:
+        text = read(self.path)
+        check(text, dialect, str(self.path))
+        return text
+
+    def explain(self, exc: MigrationFailed) -> MigrationFailed:
+        return explain(exc, str(self.path))
 
 
 def read(path: Path) -> str:
