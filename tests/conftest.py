@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -260,14 +259,9 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def sqlmig(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a fresh OS process (`python -m sqlmig`), with no terminal on stdin
-    (as in CI, even when pytest runs in one: `down` would ask)."""
-    return subprocess.run(
-        [sys.executable, "-m", "sqlmig", *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=clean_env(env),
-        cwd=cwd or ROOT,
-        timeout=timeout,
-    )
+    """Run the real CLI in its own OS process, as `python -m sqlmig` would, with no terminal on
+    stdin (as in CI, even when pytest runs in one: `down` would ask). The process is forked from
+    a warm interpreter where that is faithful (tests/forkrun.py), else a fresh interpreter."""
+    from tests import forkrun
+
+    return forkrun.run(list(args), clean_env(env), clean_env(), cwd or ROOT, timeout)
