@@ -58,7 +58,7 @@ def _steps(result: Result) -> list[str]:
             *result.messages,
         ]
     lines = [f"{s.direction:<4} {s.label}  {s.duration_ms or 0} ms" for s in result.steps]
-    return [*lines, f"now at {result.current or NO_MIGRATION}"]
+    return [*lines, f"now at {result.current or NO_MIGRATION}", *result.messages]
 
 
 def _status(result: Result) -> list[str]:

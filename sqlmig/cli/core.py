@@ -16,6 +16,7 @@ from .options import (
     ScratchPrefix,
     ScratchUrl,
     StatementLockTimeout,
+    Strict,
     lock_flags,
     scratch_flags,
     seconds,
@@ -95,6 +96,7 @@ def up(
         ),
     ] = False,
     allow_drift: AllowDrift = False,
+    strict: Strict = None,
     allow_out_of_order: Annotated[
         bool | None,
         typer.Option(
@@ -160,6 +162,7 @@ def up(
                 allow_out_of_order=allow_out_of_order,
                 wait=wait_s,
                 allow_non_empty=allow_non_empty,
+                strict=strict,
             )
         ),
     )
@@ -301,7 +304,7 @@ def status(
     scratch_url: ScratchUrl = None,
     scratch_prefix: ScratchPrefix = None,
 ) -> None:
-    """Show every migration: applied, pending, edited, missing, failed or running.
+    """Show every migration: applied, pending, future, edited, missing, failed or running.
 
     Example: sqlmig status --exit-code
     """
@@ -341,12 +344,15 @@ def history(ctx: typer.Context) -> None:
 
 
 @app.command()
-def validate(ctx: typer.Context) -> None:
+def validate(ctx: typer.Context, strict: Strict = None) -> None:
     """Check that files and history agree (names, order, checksums); exit 4 on drift.
+
+    Applied versions newer than every file (future: an older build) are reported, not drift,
+    unless --strict.
 
     Example: sqlmig validate
     """
-    run(ctx, lambda cfg, n: migrator(cfg, n).validate())
+    run(ctx, lambda cfg, n: migrator(cfg, n).validate(strict=strict))
 
 
 @app.command()

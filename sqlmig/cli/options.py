@@ -33,6 +33,16 @@ Retries = Annotated[
         show_default=False,
     ),
 ]
+Strict = Annotated[
+    bool | None,
+    typer.Option(
+        "--strict/--no-strict",
+        help="Applied versions newer than every file (future: an older build of the app) are "
+        "drift: exit 4 (env SQLMIG_STRICT, strict = true). Default: a warning, exit 0.",
+        show_default=False,
+    ),
+]
+
 ScratchUrl = Annotated[
     str | None,
     typer.Option(
