@@ -12,9 +12,12 @@ from .app import app
 from .options import (
     AllowDrift,
     DryRun,
+    FromVersion,
     Retries,
     ScratchPrefix,
     ScratchUrl,
+    ScriptDialect,
+    SqlScript,
     StatementLockTimeout,
     Strict,
     lock_flags,
@@ -141,13 +144,24 @@ def up(
             "env SQLMIG_ALLOW_NON_EMPTY).",
         ),
     ] = False,
+    sql: SqlScript = False,
+    from_: FromVersion = None,
+    dialect: ScriptDialect = None,
 ) -> None:
     """Apply pending migrations in order, each in its own transaction.
+
+    --sql prints a script for psql, mysql or sqlite3 instead, with the history rows: the
+    migrations after --from (or, with a URL and no --from, the pending ones) up to --to.
 
     Example: sqlmig up --steps 1
     """
     lock_flags(ctx, statement_lock_timeout, retries)
     scratch_flags(ctx, scratch_prefix)
+    if _script_flags(sql, from_, dialect, steps=steps, dry_run=dry_run):
+        from ..offline import up_script
+
+        run(ctx, lambda cfg, n: up_script(cfg, from_=from_, to=to, dialect_name=dialect))
+        return
     run(
         ctx,
         lambda cfg, n: (
@@ -233,6 +247,9 @@ def down(
     allow_drift: AllowDrift = False,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
+    sql: SqlScript = False,
+    from_: FromVersion = None,
+    dialect: ScriptDialect = None,
 ) -> None:
     """Revert the newest applied migration (or more), using its down file.
 
@@ -240,10 +257,18 @@ def down(
 
     More than one migration, or --all: asks y/N on a terminal; without one, exit 2 unless --yes.
 
+    --sql prints a script for psql, mysql or sqlite3 instead: from --from (or the URL's newest
+    applied one) down to --to (default: one migration), with the history changes.
+
     Example: sqlmig down --steps 2 --yes
     """
     from .confirm import ask
 
+    if _script_flags(sql, from_, dialect, steps=steps, dry_run=dry_run, all_=all_):
+        from ..offline import down_script
+
+        run(ctx, lambda cfg, n: down_script(cfg, from_=from_, to=to, dialect_name=dialect))
+        return
     lock_flags(ctx, statement_lock_timeout, retries)
     run(
         ctx,
@@ -454,6 +479,30 @@ def adopt(
         ctx,
         lambda cfg, n: migrator(cfg, n).adopt(tool=from_, table=from_table, dry_run=dry_run),
     )
+
+
+def _script_flags(
+    sql: bool,
+    from_: int | None,
+    dialect: str | None,
+    *,
+    steps: int | None,
+    dry_run: bool,
+    all_: bool = False,
+) -> bool:
+    """Whether to write a script (--sql); the flags that only a script takes, or that it
+    cannot take, are usage errors."""
+    if not sql and (from_ is not None or dialect is not None):
+        given = "--from" if from_ is not None else "--dialect"
+        raise typer.BadParameter(f"{given} is for --sql scripts only", param_hint=f"'{given}'")
+    if sql and (steps is not None or dry_run or all_):
+        given = "--steps" if steps is not None else "--dry-run" if dry_run else "--all"
+        raise typer.BadParameter(
+            f"{given} cannot be combined with --sql (a script runs nothing; choose its "
+            "migrations with --from and --to)",
+            param_hint=f"'{given}'",
+        )
+    return sql
 
 
 def _lint_first(cfg: config.Config, enabled: bool) -> None:

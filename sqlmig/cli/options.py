@@ -43,6 +43,32 @@ Strict = Annotated[
     ),
 ]
 
+SqlScript = Annotated[
+    bool,
+    typer.Option(
+        "--sql",
+        help="Print a script for psql, mysql or sqlite3 (history rows included) instead of "
+        "running anything; no connection with --from or --dialect.",
+    ),
+]
+FromVersion = Annotated[
+    int | None,
+    typer.Option(
+        "--from",
+        metavar="VERSION",
+        help="--sql: the version the database is at when the script runs (0: none applied). "
+        "Without it, the URL's history is read.",
+        show_default=False,
+    ),
+]
+ScriptDialect = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        help="--sql: postgres, mysql (MariaDB) or sqlite, when no URL says it.",
+        show_default=False,
+    ),
+]
 ScratchUrl = Annotated[
     str | None,
     typer.Option(

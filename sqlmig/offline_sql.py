@@ -1,0 +1,152 @@
+"""How an offline script is written in each dialect: literals, client settings, session reset."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .drivers import DRIVERS
+from .errors import UsageError
+
+_PLAIN = re.compile(r"[A-Za-z0-9 _.:@/+-]*")  # read alike under any setting: no quote, no \\
+PG_HOME = "\x00home"  # stands for psql's :"sqlmig_home" (current_schema() when the script runs)
+CHECK_TABLE = "sqlmig_script_check"
+CHECK_NAME = "sqlmig_precondition"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One database's script: how it is run and what its statements look like."""
+
+    name: str
+    title: str
+    run_with: str  # the client command line, in the header
+    prologue: tuple[str, ...]  # client settings and session set-up, before anything else
+    now: str  # an SQL expression: the time in UTC, as History stores it
+    who: str  # an SQL expression: who runs the script
+    atomic: bool  # a migration and its history row can commit together
+    begin: str = "BEGIN;"
+    reset: tuple[str, ...] = ()  # after each migration: the session as the script began
+    temp: str = "TEMPORARY"
+
+
+def _pg_reset() -> tuple[str, ...]:
+    from .drivers.pg_session import RESET_AUTH  # the reset sqlmig itself does between files
+
+    return tuple(f"{s};" for s in RESET_AUTH)
+
+
+def dialect(name: str) -> Dialect:
+    if name == "postgres":
+        return Dialect(
+            "postgres",
+            "PostgreSQL",
+            "psql -X -f FILE DATABASE_URL",
+            (
+                "\\set ON_ERROR_STOP on",
+                "SET client_min_messages = warning;",  # not a NOTICE per existing table
+                "SELECT pg_catalog.current_schema() AS sqlmig_home \\gset",
+            ),
+            "pg_catalog.now()",
+            "session_user",
+            True,
+            reset=_pg_reset(),
+            temp="TEMP",
+        )
+    if name == "mysql":
+        return Dialect(
+            "mysql",
+            "MySQL/MariaDB",
+            "mysql --default-character-set=utf8mb4 DATABASE < FILE",
+            ("SET NAMES utf8mb4;",),
+            "CONCAT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), '+00:00')",
+            "CURRENT_USER()",
+            False,
+        )
+    return Dialect(
+        "sqlite",
+        "SQLite",
+        "sqlite3 DATABASE_FILE < FILE",
+        (".bail on",),
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        "'sqlite3'",
+        True,
+        begin="BEGIN IMMEDIATE;",
+    )
+
+
+def literal(dialect: str, value: Any) -> str:
+    """A value as SQL the client passes through unchanged, whatever it holds."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if dialect == "postgres":
+        return f"'{text}'" if _PLAIN.fullmatch(text) else _dollar(text)
+    if dialect == "mysql":
+        # hex: the same bytes under any sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES)
+        return f"CONVERT(X'{text.encode().hex()}' USING utf8mb4)"
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _dollar(text: str) -> str:
+    """$sqlmig$...$sqlmig$ with a tag the text does not hold (a body may hold $$ or $sqlmig$)."""
+    n = 0
+    while (tag := f"$sqlmig{n or ''}$") in text:
+        n += 1
+    return f"{tag}{text}{tag}"
+
+
+class Names:
+    """Stands in for a driver where History names the tables of a script: no connection."""
+
+    PARAM: ClassVar[str] = "%s"
+    TEXT_VERSIONS_ABOVE: ClassVar[int | None] = None
+    ONE_SCHEMA: ClassVar[bool] = False
+
+    def __init__(self, name: str, home: str | None) -> None:
+        module, cls_name = DRIVERS[name]
+        cls = getattr(importlib.import_module(f".drivers.{module}", __package__), cls_name)
+        self.dialect = name
+        self.TYPES = cls.TYPES  # the history tables' column types: the driver's own
+        self.MAX_IDENTIFIER_BYTES = cls.MAX_IDENTIFIER_BYTES
+        self.TEXT_VERSIONS_ABOVE = cls.TEXT_VERSIONS_ABOVE
+        self.ONE_SCHEMA = bool(getattr(cls, "ONE_SCHEMA", False))
+        self.home = home
+
+    def quote(self, name: str) -> str:
+        if name == PG_HOME:
+            return ':"sqlmig_home"'
+        if self.dialect == "mysql":
+            return "`" + name.replace("`", "``") + "`"
+        return '"' + name.replace('"', '""') + '"'
+
+
+def home_of(name: str, url: str | None) -> str | None:
+    """Where an unqualified history table is: PostgreSQL's current schema when the script runs
+    (psql's variable), the URL's MySQL database (else the client's current one), SQLite's main."""
+    if name == "postgres":
+        return PG_HOME
+    if name == "sqlite":
+        return "main"
+    if url:
+        from urllib.parse import unquote, urlsplit
+
+        path = unquote(urlsplit(url).path.lstrip("/"))
+        return path or None
+    return None
+
+
+def refuse_nul(texts: list[tuple[str, str]]) -> None:
+    """A NUL byte cuts a client's script (and PostgreSQL text cannot hold one)."""
+    for where, text in texts:
+        if "\x00" in text:
+            raise UsageError(
+                f"{where} holds a NUL byte: a script for psql, mysql or sqlite3 cannot carry it; "
+                "nothing was written",
+                hint="remove the NUL byte from the file (`sqlmig up` without --sql refuses it "
+                "only when the database does)",
+            )
