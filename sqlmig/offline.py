@@ -29,7 +29,6 @@ from .offline_sql import (
     dialect,
     home_of,
     literal,
-    refuse_nul,
 )
 from .results import Result, Step
 from .urls import SCHEMES, parse_url
@@ -187,8 +186,6 @@ class Script:
         return literal(self.d.name, value)
 
     def build(self, pieces: list[Piece], *, at: int, known: dict[int, Migration], up: bool) -> str:
-        refuse_nul([(str(p.sql.path), p.sql.text) for p in pieces]
-                   + [(str(p.down.path), p.down.text) for p in pieces if p.down])  # fmt: skip
         plan.refuse_client_commands([p.sql for p in pieces], self.d.name)
         lines = self._header(pieces, at, known, up)
         if not pieces:
@@ -328,7 +325,7 @@ def _printable(script: str) -> str:
     if redact(script) != script:
         raise UsageError(
             "a migration of the script holds text that reads as a password (user:secret@ in a "
-            "URL, or password=...), which sqlmig never prints; nothing was written",
+            "URL, or a libpq password setting), which sqlmig never prints; nothing was written",
             hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
         )
     return script

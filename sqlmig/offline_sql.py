@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .drivers import DRIVERS
-from .errors import UsageError
 
 _PLAIN = re.compile(r"[A-Za-z0-9 _.:@/+-]*")  # read alike under any setting: no quote, no \\
 PG_HOME = "\x00home"  # stands for psql's :"sqlmig_home" (current_schema() when the script runs)
@@ -138,15 +137,3 @@ def home_of(name: str, url: str | None) -> str | None:
         path = unquote(urlsplit(url).path.lstrip("/"))
         return path or None
     return None
-
-
-def refuse_nul(texts: list[tuple[str, str]]) -> None:
-    """A NUL byte cuts a client's script (and PostgreSQL text cannot hold one)."""
-    for where, text in texts:
-        if "\x00" in text:
-            raise UsageError(
-                f"{where} holds a NUL byte: a script for psql, mysql or sqlite3 cannot carry it; "
-                "nothing was written",
-                hint="remove the NUL byte from the file (`sqlmig up` without --sql refuses it "
-                "only when the database does)",
-            )
