@@ -47,7 +47,8 @@ class Piece:
 
 
 def choose_dialect(cfg: Config, given: str | None) -> str:
-    """--dialect, else the URL's; both: they must agree."""
+    """--dialect, else the URL's, else the configured `dialect` (lint's); --dialect and a URL
+    must agree."""
     named = SCHEMES.get((given or "").lower()) if given else None
     if given and named is None:
         raise UsageError(
@@ -60,10 +61,11 @@ def choose_dialect(cfg: Config, given: str | None) -> str:
             f"--dialect {given} disagrees with the URL, a {from_url} database; nothing was written",
             hint="drop --dialect (the URL's database decides) or --url",
         )
-    found = named or from_url
+    found = named or from_url or SCHEMES.get((cfg.dialect or "").lower())
     if found is None:
         raise UsageError(
-            "--sql needs --dialect (postgres, mysql or sqlite) or a URL to know the database kind",
+            "--sql needs --dialect (postgres, mysql or sqlite), a URL or `dialect` in the "
+            "configuration to know the database kind",
             hint="e.g. sqlmig up --sql --dialect postgres > up.sql",
         )
     return found
