@@ -29,6 +29,7 @@ from .offline_sql import (
     dialect,
     home_of,
     literal,
+    mysql_delimiter,
 )
 from .results import Result, Step
 from .urls import SCHEMES, parse_url
@@ -289,10 +290,13 @@ class Script:
         )
 
     def _body(self, p: Piece) -> list[str]:
-        """The file as written; then a `;` ends a last statement written without one (an
-        empty statement, which each client passes over)."""
-        ending = ["DELIMITER ;"] if self.d.name == "mysql" else []
-        return [p.sql.text.rstrip("\n"), ";", *ending]
+        """The file as written; then its delimiter ends a last statement written without one
+        (else it is an empty statement, which each client passes over)."""
+        if self.d.name != "mysql":
+            return [p.sql.text.rstrip("\n"), ";"]
+        delimiter = mysql_delimiter(p.sql.text, str(p.sql.path))
+        reset = ["DELIMITER ;"] if delimiter != ";" else []
+        return [p.sql.text.rstrip("\n"), delimiter, *reset]
 
     def _up(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional

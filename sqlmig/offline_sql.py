@@ -137,3 +137,22 @@ def home_of(name: str, url: str | None) -> str | None:
         path = unquote(urlsplit(url).path.lstrip("/"))
         return path or None
     return None
+
+
+def mysql_delimiter(text: str, where: str) -> str:
+    """The delimiter in force where a MySQL file ends (mysqldump's `DELIMITER ;;` may be left
+    on): what ends its last statement in the script, before `DELIMITER ;` sets it back."""
+    from .errors import MigrationFileError
+    from .mysqlscan import MysqlScanner
+    from .sqltext import SplitError
+
+    scanner = MysqlScanner(text)
+    try:
+        for _event in scanner.events():
+            pass
+    except SplitError as exc:
+        raise MigrationFileError(
+            f"{where}: cannot split into statements: {exc}",
+            hint="look for an unterminated string, quoted name or comment",
+        ) from None
+    return scanner.delimiter
