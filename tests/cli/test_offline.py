@@ -82,7 +82,7 @@ def test_scripts_applied_with_the_client_are_read_back_by_status_and_validate(
 
     again = client(any_url, first, tmp_path)  # the database is no longer where it starts
     assert again.returncode != 0 and "sqlmig_precondition" in again.stdout + again.stderr
-    assert states(cli) == [(label, "applied") for label in labels]
+    assert len(query(any_url, "SELECT version FROM sqlmig_history")) == len(labels)
 
     down = cli.ok("down", "--sql", "--to", "0").stdout
     done = client(any_url, down, tmp_path)
