@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import DriftError
+from .errors import DriftError, UsageError
 from .files import Migration
 from .history import AppliedRow
 from .plan import row_label
@@ -56,4 +56,15 @@ def refuse(future: list[AppliedRow], files: Mapping[int, Migration], folder: obj
         hint="deploy the build that has their files, or run without --strict (and without "
         "strict = true / SQLMIG_STRICT) to leave them as they are; `sqlmig down --to V` "
         "reverts them with their stored down SQL",
+    )
+
+
+def no_redo(row: AppliedRow, files: Mapping[int, Migration], folder: object) -> UsageError:
+    """`redo` of a future migration: its up file is not here to apply again."""
+    label = row_label(row, files)
+    return UsageError(
+        f"{label} is a future migration (newer than every file in {folder}): redo needs its up "
+        "file to apply it again; nothing was run",
+        hint=f"run redo from the build that has {label}, or `sqlmig down` to revert it with "
+        "its stored down SQL",
     )

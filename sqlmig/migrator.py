@@ -13,7 +13,16 @@ from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
 from .errors import MigrationFileError, SqlmigError, UsageError
-from .events import DATABASE, HISTORY_UPGRADED, LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
+from .events import (
+    DATABASE,
+    FUTURE_MIGRATIONS,
+    HISTORY_UPGRADED,
+    LOCK_ACQUIRED,
+    LOCK_WAITING,
+    PLAN,
+    Event,
+    Notify,
+)
 from .faults import Faults
 from .files import Migration, SqlFile
 from .formats import discover, format_detected
@@ -221,7 +230,7 @@ class Migrator:
             raise future.refuse(ahead, known, self.config.dir)
         fields = {"versions": [str(r.version) for r in ahead]}
         said = future.note(ahead, known, self.config.dir)
-        self.notify(Event(future.FUTURE, said, fields, level="warning"))
+        self.notify(Event(FUTURE_MIGRATIONS, said, fields, level="warning"))
 
     # -- down / redo ------------------------------------------------------------------------
 
@@ -307,6 +316,8 @@ class Migrator:
                     "nothing to redo: no migration is applied", hint="run `sqlmig up` first"
                 )
             m = files.get(newest[0].version)
+            if m is None and future.split(list(files.values()), newest)[1]:
+                raise future.no_redo(newest[0], files, self.config.dir)
             if m is None or (m.up.checksum != newest[0].checksum and not allow_drift):
                 raise plan.drift_error(plan.drift(list(files.values()), newest))
             self.notify(Event(PLAN, "1 to revert and apply again", {"pending": 2}, "debug"))
