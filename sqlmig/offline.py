@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from . import emptyfolder, plan
 from .config import Config
 from .errors import UsageError
+from .events import Notify
 from .files import Migration, SqlFile
 from .formats import discover
 from .history import (
@@ -17,6 +18,7 @@ from .history import (
     CREATE_TABLE,
     REVERTING,
     RUNNING,
+    AppliedRow,
     History,
     actor,
     now,
@@ -83,7 +85,7 @@ def _files(cfg: Config, name: str) -> list[Migration]:
     return read.migrations
 
 
-def _rows(cfg: Config) -> list:
+def _rows(cfg: Config) -> list[AppliedRow]:
     """The history as it is now: the one connection a script may make (no --from, a URL)."""
     from .migrator import Migrator
 
@@ -101,8 +103,15 @@ def _start(files: list[Migration], from_: int | None) -> None:
 
 
 def up_script(
-    cfg: Config, *, from_: int | None, to: int | None, dialect_name: str | None
+    cfg: Config,
+    *,
+    from_: int | None,
+    to: int | None,
+    dialect_name: str | None,
+    notify: Notify | None = None,
 ) -> Result:
+    """--from: the database's version; else, with a URL, what `up` would apply now (its
+    checks included: drift, out of order, failed rows, future migrations)."""
     name = choose_dialect(cfg, dialect_name)
     files = _files(cfg, name)
     _start(files, from_)
@@ -110,16 +119,16 @@ def up_script(
         from .migrator import Migrator
 
         rows = _rows(cfg)
-        todo = Migrator(cfg)._plan_up(
+        todo = Migrator(cfg, notify=notify)._plan_up(
             files, rows, to=to, steps=None, allow_drift=False,
             allow_out_of_order=cfg.allow_out_of_order, strict=cfg.strict,
         )  # fmt: skip
-        at = max((r.version for r in rows if r.status == APPLIED), default=0)
+        at = _newest(rows, plan.by_version(files))
     else:
-        at = from_ or 0
-        todo = [m for m in files if m.version > at and (to is None or m.version <= to)]
+        at = _at(from_ or 0, files)
+        todo = [m for m in files if m.version > at[0] and (to is None or m.version <= to)]
     pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
-    script = Script(cfg, name).build(pieces, at=at, known=plan.by_version(files), up=True)
+    script = Script(cfg, name).build(pieces, at=at, up=True)
     return _result("up", pieces, script)
 
 
@@ -147,16 +156,33 @@ def down_script(
                  for r in chosen]  # fmt: skip
         pieces = [Piece(s.row.version, s.row.name, s.label, s.sql, s.row.checksum, None)
                   for s in steps]  # fmt: skip
-        at = max((r.version for r in rows), default=0)
+        at = _newest(rows, known)
     else:
         below = [m for m in files if m.version <= from_]
         floor = to if to is not None else (below[-2].version if len(below) > 1 else 0)
         chosen_m = [m for m in reversed(below) if m.version > floor]
         pieces = [Piece(m.version, m.name, m.label, _down_of(m), m.up.checksum, None)
                   for m in chosen_m]  # fmt: skip
-        at = from_
-    script = Script(cfg, name).build(pieces, at=at, known=known, up=False)
+        at = _at(from_, files)
+    script = Script(cfg, name).build(pieces, at=at, up=False)
     return _result("down", pieces, script)
+
+
+At = tuple[int, str]  # where the database must be when a script starts: version, label
+
+
+def _at(version: int, files: list[Migration]) -> At:
+    known = plan.by_version(files)
+    return version, known[version].label if version in known else ""
+
+
+def _newest(rows: list[AppliedRow], known: dict[int, Migration]) -> At:
+    """The newest applied row (a future one too: named as recorded)."""
+    applied = [r for r in rows if r.status == APPLIED]
+    if not applied:
+        return 0, ""
+    row = max(applied, key=lambda r: r.version)
+    return row.version, plan.row_label(row, known)
 
 
 def _down_of(m: Migration) -> SqlFile:
@@ -188,15 +214,15 @@ class Script:
     def lit(self, value: object) -> str:
         return literal(self.d.name, value)
 
-    def build(self, pieces: list[Piece], *, at: int, known: dict[int, Migration], up: bool) -> str:
+    def build(self, pieces: list[Piece], *, at: At, up: bool) -> str:
         plan.refuse_client_commands([p.sql for p in pieces], self.d.name)
-        lines = self._header(pieces, at, known, up)
+        lines = self._header(pieces, at, up)
         if not pieces:
             return "\n".join([*lines, "-- nothing to do", ""])
         lines += list(self.d.prologue)
         lines += self._lock("lock")
         lines += self._tables()
-        lines += self._precondition(at, known)
+        lines += self._precondition(at)
         for p in pieces:
             lines += self._up(p) if up else self._down(p)
         lines += [f"DROP {self._temp_drop()} {CHECK_TABLE};", *self._lock("unlock"), "-- done", ""]
@@ -218,12 +244,9 @@ class Script:
     def _temp_drop(self) -> str:
         return "TEMPORARY TABLE" if self.d.name == "mysql" else "TABLE"
 
-    def _header(
-        self, pieces: list[Piece], at: int, known: dict[int, Migration], up: bool
-    ) -> list[str]:
+    def _header(self, pieces: list[Piece], at: At, up: bool) -> list[str]:
         verb = "up" if up else "down"
-        start = plan.label_of(at, _name(at, known), known) if at else None
-        where = f"be at {start}" if start else "have no migration applied"
+        where = f"be at {at[1]}" if at[0] else "have no migration applied"
         said = [
             f"-- sqlmig {verb} --sql: {len(pieces)} migration(s) for {self.d.title}, written by "
             f"{self.by} at {now()}",
@@ -254,12 +277,11 @@ class Script:
     def _version(self, version: int) -> str:
         return self.lit(self.history._v(version))
 
-    def _precondition(self, at: int, known: dict[int, Migration]) -> list[str]:
+    def _precondition(self, at: At) -> list[str]:
         t = self.history.table
-        where = plan.label_of(at, _name(at, known), known) if at else "no migration"
-        where = f"at {where}" if at else "with no migration applied"
+        where = f"at {at[1]}" if at[0] else "with no migration applied"
         newest = f"(SELECT MAX(version) FROM {t} WHERE status = {self.lit(APPLIED)})"
-        is_at = f"{newest} = {self._version(at)}" if at else f"{newest} IS NULL"
+        is_at = f"{newest} = {self._version(at[0])}" if at[0] else f"{newest} IS NULL"
         stopped = f"(SELECT COUNT(*) FROM {t} WHERE status <> {self.lit(APPLIED)}) = 0"
         return [*self._check(f"the database is {where}", f"{is_at} AND {stopped}"), ""]
 
@@ -335,11 +357,6 @@ def _printable(script: str) -> str:
             hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
         )
     return script
-
-
-def _name(version: int, known: dict[int, Migration]) -> str:
-    m = known.get(version)
-    return m.name if m else ""
 
 
 _GUARANTEES = {

@@ -160,7 +160,10 @@ def up(
     if _script_flags(sql, from_, dialect, steps=steps, dry_run=dry_run):
         from ..offline import up_script
 
-        run(ctx, lambda cfg, n: up_script(cfg, from_=from_, to=to, dialect_name=dialect))
+        run(
+            ctx,
+            lambda cfg, n: up_script(cfg, from_=from_, to=to, dialect_name=dialect, notify=n),
+        )
         return
     run(
         ctx,
