@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .errors import DriftError, UsageError
+from .events import FUTURE_MIGRATIONS, Event, Notify
 from .files import Migration
 from .history import AppliedRow
 from .plan import row_label
@@ -67,4 +68,24 @@ def no_redo(row: AppliedRow, files: Mapping[int, Migration], folder: object) -> 
         "file to apply it again; nothing was run",
         hint=f"run redo from the build that has {label}, or `sqlmig down` to revert it with "
         "its stored down SQL",
+    )
+
+
+def warn_or_refuse(
+    future: list[AppliedRow], files: list[Migration], folder: object, *, strict: bool,
+    notify: Notify,
+) -> None:  # fmt: skip
+    """up: a warning naming them (the future_migrations event), or with --strict exit 4."""
+    known = {m.version: m for m in files}
+    if strict:
+        raise refuse(future, known, folder)
+    fields = {"versions": [str(r.version) for r in future]}
+    notify(Event(FUTURE_MIGRATIONS, note(future, known, folder), fields, level="warning"))
+
+
+def stored(label: str, folder: object) -> str:
+    """What `down` says when it ran the down SQL kept in the history, not a file."""
+    return (
+        f"{label}: ran the down SQL stored in the history when it was applied (no down file "
+        f"for it in {folder})"
     )

@@ -13,16 +13,7 @@ from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
 from .errors import MigrationFileError, SqlmigError, UsageError
-from .events import (
-    DATABASE,
-    FUTURE_MIGRATIONS,
-    HISTORY_UPGRADED,
-    LOCK_ACQUIRED,
-    LOCK_WAITING,
-    PLAN,
-    Event,
-    Notify,
-)
+from .events import DATABASE, HISTORY_UPGRADED, LOCK_ACQUIRED, LOCK_WAITING, PLAN, Event, Notify
 from .faults import Faults
 from .files import Migration, SqlFile
 from .formats import discover, format_detected
@@ -211,7 +202,7 @@ class Migrator:
         if drifted and not allow_drift:
             raise plan.drift_error(drifted)
         if ahead:
-            self._future(files, ahead, strict=strict)
+            future.warn_or_refuse(ahead, files, self.config.dir, strict=strict, notify=self.notify)
         todo = plan.select_up(plan.pending(files, rows), to=to, steps=steps)
         early = plan.out_of_order(todo, rows)
         if early and not allow_out_of_order:
@@ -222,15 +213,6 @@ class Migrator:
                 "--allow-out-of-order if applying them now is safe",
             )
         return todo
-
-    def _future(self, files: list[Migration], ahead: list[AppliedRow], *, strict: bool) -> None:
-        """Applied versions newer than every file: a warning, or with --strict exit 4."""
-        known = plan.by_version(files)
-        if strict:
-            raise future.refuse(ahead, known, self.config.dir)
-        fields = {"versions": [str(r.version) for r in ahead]}
-        said = future.note(ahead, known, self.config.dir)
-        self.notify(Event(FUTURE_MIGRATIONS, said, fields, level="warning"))
 
     # -- down / redo ------------------------------------------------------------------------
 
@@ -301,7 +283,7 @@ class Migrator:
             runner = self._runner(driver, history)
             done = [runner.revert(s) for s in todo]
             left = [r for r in rows if r.version not in {s.version for s in done}]
-            said = [_stored(s, self.config.dir) for s in todo if s.stored]
+            said = [future.stored(s.label, self.config.dir) for s in todo if s.stored]
             return Result("down", steps=done, current=_current(left, files), messages=said)
 
     def redo(self, *, allow_drift: bool = False) -> Result:
@@ -661,14 +643,6 @@ def _run_note(rows: list[StatusRow], busy: str) -> str:
             "transaction shows as applied only once it commits)"
         )
     return note
-
-
-def _stored(s: plan.DownStep, folder: object) -> str:
-    """What `down` says when it ran the down SQL kept in the history, not a file."""
-    return (
-        f"{s.label}: ran the down SQL stored in the history when it was applied (no down "
-        f"file for it in {folder})"
-    )
 
 
 def _status_rows(
