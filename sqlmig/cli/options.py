@@ -48,7 +48,7 @@ SqlScript = Annotated[
     typer.Option(
         "--sql",
         help="Print a script for psql, mysql or sqlite3 (history rows included) instead of "
-        "running anything; no connection with --from or --dialect.",
+        "running anything; it connects only to read the history, with a URL and no --from.",
     ),
 ]
 FromVersion = Annotated[
