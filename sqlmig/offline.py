@@ -220,6 +220,7 @@ class Script:
         if not pieces:
             return "\n".join([*lines, "-- nothing to do", ""])
         lines += list(self.d.prologue)
+        lines += [self._check_table()]
         lines += self._lock("lock")
         lines += self._tables()
         lines += self._precondition(at)
@@ -229,17 +230,46 @@ class Script:
         return _printable("\n".join(lines))
 
     def _lock(self, verb: str) -> list[str]:
-        """PostgreSQL: sqlmig's own migration lock (the same key), held by the psql session:
-        a `sqlmig up` started meanwhile waits for it, as for another runner."""
-        if self.d.name != "postgres":
-            return []
-        from .drivers.pg_lock import KEY
+        """sqlmig's own migration lock (the same key or name), held by the client's session
+        while the script runs: a `sqlmig up` started meanwhile waits for it, as for another
+        runner, and the script waits up to lock_timeout for a run going on (then stops).
+        SQLite: none (sqlite3's BEGIN IMMEDIATE waits for a writer, per migration)."""
+        wait = self.cfg.lock_timeout
+        if self.d.name == "postgres":
+            from .drivers.pg_lock import KEY
+
+            table = self.cfg.table
+            name = self.lit(table) if "." in table else f":'sqlmig_home' || {self.lit('.' + table)}"
+            call = f"pg_catalog.pg_advisory_{verb}({KEY.replace('%s', name)})"
+            if verb == "unlock":
+                return [f"SELECT {call};"]
+            # \gset: psql keeps the (empty) result instead of printing it
+            return [f"SET lock_timeout = '{int(wait * 1000)}ms';",
+                    f"SELECT {call} AS sqlmig_locked \\gset", "RESET lock_timeout;"]  # fmt: skip
+        if self.d.name == "mysql":
+            name = self._mysql_lock_name()
+            if verb == "unlock":
+                return [f"DO RELEASE_LOCK({name});"]
+            return [
+                f"-- sqlmig's migration lock, waited for up to {wait:g} s",
+                f"INSERT INTO {CHECK_TABLE} (ok) SELECT GET_LOCK({name}, {wait:g});",
+            ]
+        return []
+
+    def _mysql_lock_name(self) -> str:
+        """drivers.mysql.lock_name's value: computed here when the database is known (the
+        URL's), else by the server from DATABASE() the same way."""
+        from .drivers.mysql import MAX_LOCK_NAME, lock_name
 
         table = self.cfg.table
-        name = self.lit(table) if "." in table else f":'sqlmig_home' || {self.lit('.' + table)}"
-        call = f"SELECT pg_catalog.pg_advisory_{verb}({KEY.replace('%s', name)})"
-        # \gset: psql keeps the (empty) result instead of printing it
-        return [f"{call} AS sqlmig_locked \\gset" if verb == "lock" else f"{call};"]
+        if self.history.home is not None or "." in table:
+            return self.lit(lock_name(str(self.history.home or ""), table))
+        full = f"CONCAT('sqlmig/', DATABASE(), {self.lit('.' + table)})"
+        cut = MAX_LOCK_NAME - len("sqlmig/")
+        return (
+            f"IF(CHAR_LENGTH({full}) <= {MAX_LOCK_NAME}, {full}, "
+            f"CONCAT('sqlmig/', LEFT(SHA2({full}, 256), {cut})))"
+        )
 
     def _temp_drop(self) -> str:
         return "TEMPORARY TABLE" if self.d.name == "mysql" else "TABLE"
@@ -263,10 +293,16 @@ class Script:
             *schema,
             h._sql(CREATE_TABLE) + ";",
             h._sql(CREATE_LOG) + ";",
-            f"CREATE {self.d.temp} TABLE {CHECK_TABLE} "
-            f"(ok INTEGER NOT NULL, CONSTRAINT {CHECK_NAME} CHECK (ok = 1));",
             "",
         ]
+
+    def _check_table(self) -> str:
+        """Where each check inserts 1 or 0: a 0 (or NULL) violates the constraint, and the
+        client stops there."""
+        return (
+            f"CREATE {self.d.temp} TABLE {CHECK_TABLE} "
+            f"(ok INTEGER NOT NULL, CONSTRAINT {CHECK_NAME} CHECK (ok = 1));"
+        )
 
     def _check(self, what: str, condition: str) -> list[str]:
         return [
@@ -365,21 +401,22 @@ _GUARANTEES = {
         "no-transaction migration runs statement by statement behind a `running` row (a failure",
         "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
         "first error (ON_ERROR_STOP) and resets the session (role, settings) after each",
-        "migration. It holds sqlmig's migration lock while it runs: a `sqlmig up` waits.",
+        "migration. It holds sqlmig's migration lock while it runs (a `sqlmig up` waits; it",
+        "waits up to lock_timeout for one that runs now, then stops).",
     ],
     "mysql": [
         "MySQL/MariaDB: DDL commits by itself, so no migration runs in a transaction: each one",
         "runs statement by statement behind a `running` history row, marked applied when its",
         "last statement is done. The mysql client stops at the first error; the row then stays",
         "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
-        "`sqlmig mark`). It does not take sqlmig's migration lock: run it while no `sqlmig up`",
-        "runs.",
+        "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
+        "it waits up to lock_timeout for one that runs now, then stops).",
     ],
     "sqlite": [
         "SQLite: each migration and its history row commit in one transaction (BEGIN",
         "IMMEDIATE); a no-transaction migration runs statement by statement behind a `running`",
         "row. The script stops at the first error (.bail on). sqlite3 does not check foreign",
         "keys here (as sqlmig, which also reports rows a migration left orphaned: the script",
-        "cannot).",
+        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs.",
     ],
 }
