@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tests.cli.helpers import UNREACHABLE, Cli, describe, kind_of
+import pytest
+
+from tests.cli.helpers import GATED_SQL, UNREACHABLE, Cli, describe, gate, kind_of
 from tests.conftest import query, skip_or_fail, write
 
 # Content that breaks naive quoting: quotes, backslashes, $$ and the script's own dollar tag,
@@ -43,6 +47,18 @@ def client(url: str, script: str, tmp_path: Path) -> subprocess.CompletedProcess
         argv += [unquote(parts.path.lstrip("/"))]
     with path.open() as stdin:
         return subprocess.run(argv, stdin=stdin, capture_output=True, text=True, timeout=60)
+
+
+def holder(url: str) -> str | None:
+    """Who holds sqlmig's migration lock now, as `status` would say."""
+    from sqlmig.drivers import connect
+    from sqlmig.urls import parse_url
+
+    driver = connect(parse_url(url), table="sqlmig_history", create=False)
+    try:
+        return driver.lock_holder()
+    finally:
+        driver.close()
 
 
 def states(cli: Cli) -> list[tuple[str, str]]:
@@ -107,3 +123,26 @@ def test_scripts_are_written_without_connecting_and_refuse_what_they_cannot_say(
     secret = nowhere("up", "--sql", "--from", "0")
     assert secret.returncode == 2 and "reads as a password" in secret.stderr, describe(secret)
     assert "s3cret" not in secret.stdout + secret.stderr
+
+
+@pytest.mark.parametrize("kind", ["pg", "mysql"])
+def test_a_script_holds_sqlmigs_lock_while_it_runs(
+    kind: str, request: pytest.FixtureRequest, migrations: Path, tmp_path: Path
+) -> None:
+    url = request.getfixturevalue(f"{kind}_url")
+    write(migrations, "0001_gated", GATED_SQL[kind_of(url)])  # waits while the test holds the gate
+    write(migrations, "0002_b", "CREATE TABLE b (id int);\n")
+    script = Cli("", migrations).ok("up", "--sql", "--dialect", kind_of(url), "--to", "1").stdout
+    cli = Cli(url, migrations)
+    with gate(url) as open_gate, ThreadPoolExecutor(1) as pool:
+        running = pool.submit(client, url, script, tmp_path)
+        deadline = time.monotonic() + 30
+        while not holder(url) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the client has started and holds the lock
+        held = cli("--lock-timeout", "1", "up")
+        open_gate()
+        done = running.result()
+    assert held.returncode == 3, describe(held)
+    assert "migration lock" in held.stderr
+    assert done.returncode == 0, describe(done)
+    assert states(cli) == [("0001_gated", "applied"), ("0002_b", "pending")]
