@@ -109,6 +109,9 @@ def up_script(
     to: int | None,
     dialect_name: str | None,
     notify: Notify | None = None,
+    allow_drift: bool = False,
+    allow_out_of_order: bool | None = None,
+    strict: bool | None = None,
 ) -> Result:
     """--from: the database's version; else, with a URL, what `up` would apply now (its
     checks included: drift, out of order, failed rows, future migrations)."""
@@ -120,8 +123,9 @@ def up_script(
 
         rows = _rows(cfg)
         todo = Migrator(cfg, notify=notify)._plan_up(
-            files, rows, to=to, steps=None, allow_drift=False,
-            allow_out_of_order=cfg.allow_out_of_order, strict=cfg.strict,
+            files, rows, to=to, steps=None, allow_drift=allow_drift,
+            allow_out_of_order=cfg.allow_out_of_order if allow_out_of_order is None
+            else allow_out_of_order, strict=cfg.strict if strict is None else strict,
         )  # fmt: skip
         at = _newest(rows, plan.by_version(files))
     else:

@@ -157,13 +157,24 @@ def up(
     """
     lock_flags(ctx, statement_lock_timeout, retries)
     scratch_flags(ctx, scratch_prefix)
-    if _script_flags(sql, from_, dialect, steps=steps, dry_run=dry_run):
+    cannot = {
+        "--steps": steps is not None,
+        "--dry-run": dry_run,
+        "--single-transaction": single_transaction,
+        "--check-schema": check_schema,
+        "--wait": wait_s is not None,
+    }
+    if _script_flags(sql, from_, dialect, cannot):
         from ..offline import up_script
 
-        run(
-            ctx,
-            lambda cfg, n: up_script(cfg, from_=from_, to=to, dialect_name=dialect, notify=n),
-        )
+        def script(cfg: config.Config, n: Any) -> Result:
+            _lint_first(cfg, lint)
+            return up_script(
+                cfg, from_=from_, to=to, dialect_name=dialect, notify=n, allow_drift=allow_drift,
+                allow_out_of_order=allow_out_of_order, strict=strict,
+            )  # fmt: skip
+
+        run(ctx, script)
         return
     run(
         ctx,
@@ -267,7 +278,8 @@ def down(
     """
     from .confirm import ask
 
-    if _script_flags(sql, from_, dialect, steps=steps, dry_run=dry_run, all_=all_):
+    cannot = {"--steps": steps is not None, "--dry-run": dry_run, "--all": all_}
+    if _script_flags(sql, from_, dialect, cannot):
         from ..offline import down_script
 
         run(ctx, lambda cfg, n: down_script(cfg, from_=from_, to=to, dialect_name=dialect))
@@ -485,21 +497,15 @@ def adopt(
 
 
 def _script_flags(
-    sql: bool,
-    from_: int | None,
-    dialect: str | None,
-    *,
-    steps: int | None,
-    dry_run: bool,
-    all_: bool = False,
+    sql: bool, from_: int | None, dialect: str | None, cannot: dict[str, bool]
 ) -> bool:
     """Whether to write a script (--sql); the flags that only a script takes, or that it
-    cannot take, are usage errors."""
+    cannot take (`cannot`: flag -> given), are usage errors."""
     if not sql and (from_ is not None or dialect is not None):
         given = "--from" if from_ is not None else "--dialect"
         raise typer.BadParameter(f"{given} is for --sql scripts only", param_hint=f"'{given}'")
-    if sql and (steps is not None or dry_run or all_):
-        given = "--steps" if steps is not None else "--dry-run" if dry_run else "--all"
+    given = next((flag for flag, on in cannot.items() if on), None)
+    if sql and given:
         raise typer.BadParameter(
             f"{given} cannot be combined with --sql (a script runs nothing; choose its "
             "migrations with --from and --to)",

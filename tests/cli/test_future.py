@@ -54,7 +54,7 @@ def test_an_older_build_leaves_future_migrations_and_reverts_them_from_stored_sq
     ]
     assert "the down SQL stored" in rows[2]["detail"]
 
-    reverted = expect(cli, 0, "down")
+    reverted = expect(cli, 0, "down", "--to", "2")
     assert "0003_c: ran the down SQL stored in the history" in reverted
     assert versions(any_url) == [(1, "applied"), (2, "applied")]
     assert {"a", "b"} <= tables(any_url) and "c" not in tables(any_url)
