@@ -26,6 +26,7 @@ from .history import (
 from .offline_sql import (
     CHECK_NAME,
     CHECK_TABLE,
+    GUARANTEES,
     Dialect,
     Names,
     dialect,
@@ -288,7 +289,7 @@ class Script:
             f"stops at its first check ({CHECK_NAME}), having changed nothing.",
             f"-- Run it with: {self.d.run_with}",
         ]
-        return said + [f"-- {line}" for line in _GUARANTEES[self.d.name]] + [""]
+        return said + [f"-- {line}" for line in GUARANTEES[self.d.name]] + [""]
 
     def _tables(self) -> list[str]:
         h = self.history
@@ -397,30 +398,3 @@ def _printable(script: str) -> str:
             hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
         )
     return script
-
-
-_GUARANTEES = {
-    "postgres": [
-        "PostgreSQL: each migration and its history row commit in one transaction; a",
-        "no-transaction migration runs statement by statement behind a `running` row (a failure",
-        "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
-        "first error (ON_ERROR_STOP) and resets the session (role, settings) after each",
-        "migration. It holds sqlmig's migration lock while it runs (a `sqlmig up` waits; it",
-        "waits up to lock_timeout for one that runs now, then stops).",
-    ],
-    "mysql": [
-        "MySQL/MariaDB: DDL commits by itself, so no migration runs in a transaction: each one",
-        "runs statement by statement behind a `running` history row, marked applied when its",
-        "last statement is done. The mysql client stops at the first error; the row then stays",
-        "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
-        "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
-        "it waits up to lock_timeout for one that runs now, then stops).",
-    ],
-    "sqlite": [
-        "SQLite: each migration and its history row commit in one transaction (BEGIN",
-        "IMMEDIATE); a no-transaction migration runs statement by statement behind a `running`",
-        "row. The script stops at the first error (.bail on). sqlite3 does not check foreign",
-        "keys here (as sqlmig, which also reports rows a migration left orphaned: the script",
-        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs.",
-    ],
-}

@@ -31,6 +31,34 @@ class Dialect:
     temp: str = "TEMPORARY"
 
 
+# What each script guarantees, said in its header comment.
+GUARANTEES = {
+    "postgres": [
+        "PostgreSQL: each migration and its history row commit in one transaction; a",
+        "no-transaction migration runs statement by statement behind a `running` row (a failure",
+        "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
+        "first error (ON_ERROR_STOP) and resets the session (role, settings) after each",
+        "migration. It holds sqlmig's migration lock while it runs (a `sqlmig up` waits; it",
+        "waits up to lock_timeout for one that runs now, then stops).",
+    ],
+    "mysql": [
+        "MySQL/MariaDB: DDL commits by itself, so no migration runs in a transaction: each one",
+        "runs statement by statement behind a `running` history row, marked applied when its",
+        "last statement is done. The mysql client stops at the first error; the row then stays",
+        "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
+        "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
+        "it waits up to lock_timeout for one that runs now, then stops).",
+    ],
+    "sqlite": [
+        "SQLite: each migration and its history row commit in one transaction (BEGIN",
+        "IMMEDIATE); a no-transaction migration runs statement by statement behind a `running`",
+        "row. The script stops at the first error (.bail on). sqlite3 does not check foreign",
+        "keys here (as sqlmig, which also reports rows a migration left orphaned: the script",
+        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs.",
+    ],
+}
+
+
 def _pg_reset() -> tuple[str, ...]:
     from .drivers.pg_session import RESET_AUTH  # the reset sqlmig itself does between files
 
