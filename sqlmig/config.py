@@ -34,6 +34,8 @@ KEYS: dict[str, tuple[str, Any]] = {
     "lock_timeout": ("SQLMIG_LOCK_TIMEOUT", "seconds"),
     "allow_out_of_order": ("SQLMIG_ALLOW_OUT_OF_ORDER", "bool"),
     "allow_non_empty": ("SQLMIG_ALLOW_NON_EMPTY", "bool"),
+    # up and validate: applied versions newer than every file (future) are drift, exit 4
+    "strict": ("SQLMIG_STRICT", "bool"),
     # `sqlmig lint`: the SQL dialect (default: from the URL) and which rules run
     "dialect": ("SQLMIG_DIALECT", str),
     "lint_select": ("SQLMIG_LINT_SELECT", "names"),
@@ -69,6 +71,7 @@ class Config:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     allow_out_of_order: bool = False
     allow_non_empty: bool = False  # `up` on tables with no sqlmig history (else exit 7)
+    strict: bool = False  # up/validate refuse future migrations (exit 4) instead of warning
     dialect: str | None = None  # lint: postgres | sqlite | mysql; None = from the URL
     lint_select: tuple[str, ...] = ()
     lint_ignore: tuple[str, ...] = ()
@@ -195,6 +198,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         lock_timeout=lock_timeout,
         allow_out_of_order=bool(values.get("allow_out_of_order", False)),
         allow_non_empty=bool(values.get("allow_non_empty", False)),
+        strict=bool(values.get("strict", False)),
         dialect=values.get("dialect") or None,
         lint_select=tuple(values.get("lint_select", ())),
         lint_ignore=tuple(values.get("lint_ignore", ())),

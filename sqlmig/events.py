@@ -15,6 +15,7 @@ LOCK_WAITING = "lock_waiting"
 LOCK_ACQUIRED = "lock_acquired"
 HISTORY_UPGRADED = "history_upgraded"  # a 0.1.0 history table took 38-digit versions
 PLAN = "plan"
+FUTURE_MIGRATIONS = "future_migrations"  # up: applied versions newer than every file
 MIGRATION_STARTED = "migration_started"
 MIGRATION_APPLIED = "migration_applied"
 MIGRATION_FAILED = "migration_failed"

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from . import emptyfolder, plan
+from . import emptyfolder, future, plan
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
@@ -124,6 +124,7 @@ class Migrator:
         allow_out_of_order: bool | None = None,
         wait: float | None = None,
         allow_non_empty: bool = False,
+        strict: bool | None = None,
     ) -> Result:
         files = self.files()
         ooo = self.config.allow_out_of_order if allow_out_of_order is None else allow_out_of_order
@@ -139,6 +140,7 @@ class Migrator:
                 steps=steps,
                 allow_drift=allow_drift,
                 allow_out_of_order=ooo,
+                strict=self.config.strict if strict is None else strict,
             )
             if rows is None and todo and not (allow_non_empty or self.config.allow_non_empty):
                 self._refuse_not_empty(driver, history)
@@ -192,11 +194,15 @@ class Migrator:
         steps: int | None,
         allow_drift: bool,
         allow_out_of_order: bool,
+        strict: bool = False,
     ) -> list[Migration]:
         plan.check_failed(rows, plan.by_version(files))
-        drifted = plan.drift(files, rows)
+        known, ahead = future.split(files, rows)
+        drifted = plan.drift(files, known)
         if drifted and not allow_drift:
             raise plan.drift_error(drifted)
+        if ahead:
+            future.warn_or_refuse(ahead, files, self.config.dir, strict=strict, notify=self.notify)
         todo = plan.select_up(plan.pending(files, rows), to=to, steps=steps)
         early = plan.out_of_order(todo, rows)
         if early and not allow_out_of_order:
@@ -277,7 +283,8 @@ class Migrator:
             runner = self._runner(driver, history)
             done = [runner.revert(s) for s in todo]
             left = [r for r in rows if r.version not in {s.version for s in done}]
-            return Result("down", steps=done, current=_current(left, files))
+            said = [future.stored(s.label, self.config.dir) for s in todo if s.stored]
+            return Result("down", steps=done, current=_current(left, files), messages=said)
 
     def redo(self, *, allow_drift: bool = False) -> Result:
         """Revert the newest applied migration and apply it again, under one lock."""
@@ -291,6 +298,8 @@ class Migrator:
                     "nothing to redo: no migration is applied", hint="run `sqlmig up` first"
                 )
             m = files.get(newest[0].version)
+            if m is None and future.split(list(files.values()), newest)[1]:
+                raise future.no_redo(newest[0], files, self.config.dir)
             if m is None or (m.up.checksum != newest[0].checksum and not allow_drift):
                 raise plan.drift_error(plan.drift(list(files.values()), newest))
             self.notify(Event(PLAN, "1 to revert and apply again", {"pending": 2}, "debug"))
@@ -316,7 +325,9 @@ class Migrator:
             busy = _live_run(driver, rows, pending=bool(plan.pending(files, rows)))
             flight = driver.in_flight() if busy else None
             invalid = driver.invalid_indexes()
-        status_rows = _in_flight(_status_rows(files, rows, busy), busy, flight, files)
+        status_rows = _in_flight(
+            _status_rows(files, rows, busy, folder=self.config.dir), busy, flight, files
+        )
         notes = [_invalid_note(invalid)] if invalid else []
         notes += [_run_note(status_rows, busy)] if busy else []
         notes += _absent(driver) + self._new_folder(files)
@@ -346,7 +357,7 @@ class Migrator:
             e["label"] = _label(e["version"], e["name"], known) if named else None
         return Result("history", entries=entries)
 
-    def validate(self) -> Result:
+    def validate(self, *, strict: bool | None = None) -> Result:
         files = self.files()
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
@@ -355,9 +366,12 @@ class Migrator:
         live = [r for r in rows if busy and r.status == RUNNING]
         known = plan.by_version(files)
         plan.check_failed([r for r in rows if r not in live], known)
-        drifted = plan.drift(files, rows) + plan.down_drift(files, rows)
+        mine, ahead = future.split(files, rows)
+        drifted = plan.drift(files, mine) + plan.down_drift(files, mine)
         if drifted:
             raise plan.drift_error(drifted, allow_drift=False)
+        if ahead and (self.config.strict if strict is None else strict):
+            raise future.refuse(ahead, known, self.config.dir)
         if invalid:
             raise SqlmigError(
                 _invalid_note(invalid),
@@ -366,6 +380,7 @@ class Migrator:
             )
         early = plan.out_of_order(plan.pending(files, rows), rows)
         notes = [f"{plan.row_label(r, known)} is being applied now by {busy}" for r in live]
+        notes += [future.note(ahead, known, self.config.dir)] if ahead else []
         notes += _absent(driver) + self._new_folder(files)
         notes += [
             f"{m.label} is pending but numbered below the newest applied migration" for m in early
@@ -631,10 +646,12 @@ def _run_note(rows: list[StatusRow], busy: str) -> str:
 
 
 def _status_rows(
-    files: list[Migration], rows: list[AppliedRow], busy: str | None = None
+    files: list[Migration], rows: list[AppliedRow], busy: str | None = None, *, folder: object = ""
 ) -> list[StatusRow]:
     # an edited up file says more than an edited down file of the same migration
-    drifted = {d.version: d for d in plan.down_drift(files, rows) + plan.drift(files, rows)}
+    mine, ahead = future.split(files, rows)
+    drifted = {d.version: d for d in plan.down_drift(files, mine) + plan.drift(files, mine)}
+    later = {r.version for r in ahead}
     recorded = {r.version: r for r in rows}
     known = plan.by_version(files)
     out: list[StatusRow] = []
@@ -648,6 +665,8 @@ def _status_rows(
         if state == APPLIED and version in drifted:
             state = drifted[version].kind
         detail = drifted[version].describe() if version in drifted else row.error
+        if state == APPLIED and version in later:
+            state, detail = future.FUTURE, future.detail(row, folder)
         if state == RUNNING and busy:
             state, detail = APPLYING, f"being applied now by {busy}"
         label = _label(version, row.name, known)

@@ -56,6 +56,7 @@ class DownStep:
     row: AppliedRow
     label: str
     sql: SqlFile
+    stored: bool = False  # the down SQL kept in the history: no down file in the folder
 
 
 def by_version(files: list[Migration]) -> dict[int, Migration]:
@@ -261,7 +262,8 @@ def down_step(
     if row.down_sql is not None:
         where = Path(f"<down SQL of {label} stored in the history>")
         tx = "no-transaction" not in directives(row.down_sql, where)
-        return DownStep(row, label, SqlFile(where, row.down_sql, row.down_checksum or "", tx))
+        sql = SqlFile(where, row.down_sql, row.down_checksum or "", tx)
+        return DownStep(row, label, sql, stored=True)
     raise UsageError(
         f"{label} is irreversible: it has no down file and none was stored",
         hint=f"write {label}.down.sql (`down` then runs it), or revert it by hand and record "

@@ -58,7 +58,7 @@ def _steps(result: Result) -> list[str]:
             *result.messages,
         ]
     lines = [f"{s.direction:<4} {s.label}  {s.duration_ms or 0} ms" for s in result.steps]
-    return [*lines, f"now at {result.current or NO_MIGRATION}"]
+    return [*lines, f"now at {result.current or NO_MIGRATION}", *result.messages]
 
 
 def _status(result: Result) -> list[str]:
@@ -97,7 +97,7 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
     from rich.console import Console  # imported only for a terminal
     from rich.table import Table
 
-    colours = {"applied": "green", "pending": "yellow", "applying": "yellow"}
+    colours = {"applied": "green", "pending": "yellow", "applying": "yellow", "future": "yellow"}
     table = Table("migration", "state", "applied at (UTC)", "by", "ms")
     for r in rows:
         colour = colours.get(r.state, "red")
@@ -108,7 +108,7 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
     console.print(table)
     for r in rows:
         if r.detail:
-            style = "yellow" if r.state in ("pending", "applying") else "red"
+            style = "yellow" if r.state in ("pending", "applying", "future") else "red"
             console.print(f"{r.label}: {r.detail}", style=style, highlight=False, markup=False)
 
 

@@ -38,6 +38,10 @@ dir = "{dir}"
 
 # Apply pending files numbered below the newest applied one (merged branches).
 # allow_out_of_order = false
+
+# Applied versions newer than every file here (an older build, after an app rollback) are
+# `future`: a warning, exit 0. strict = true makes them drift: up and validate exit 4.
+# strict = false
 """
 NO_URL_YET = (
     "{config_file} names no database yet: set DATABASE_URL or SQLMIG_URL, pass --url, or "

@@ -12,10 +12,14 @@ from .app import app
 from .options import (
     AllowDrift,
     DryRun,
+    FromVersion,
     Retries,
     ScratchPrefix,
     ScratchUrl,
+    ScriptDialect,
+    SqlScript,
     StatementLockTimeout,
+    Strict,
     lock_flags,
     scratch_flags,
     seconds,
@@ -95,6 +99,7 @@ def up(
         ),
     ] = False,
     allow_drift: AllowDrift = False,
+    strict: Strict = None,
     allow_out_of_order: Annotated[
         bool | None,
         typer.Option(
@@ -139,13 +144,38 @@ def up(
             "env SQLMIG_ALLOW_NON_EMPTY).",
         ),
     ] = False,
+    sql: SqlScript = False,
+    from_: FromVersion = None,
+    dialect: ScriptDialect = None,
 ) -> None:
     """Apply pending migrations in order, each in its own transaction.
+
+    --sql prints a script for psql, mysql or sqlite3 instead, with the history rows: the
+    migrations after --from (or, with a URL and no --from, the pending ones) up to --to.
 
     Example: sqlmig up --steps 1
     """
     lock_flags(ctx, statement_lock_timeout, retries)
     scratch_flags(ctx, scratch_prefix)
+    cannot = {
+        "--steps": steps is not None,
+        "--dry-run": dry_run,
+        "--single-transaction": single_transaction,
+        "--check-schema": check_schema,
+        "--wait": wait_s is not None,
+    }
+    if _script_flags(sql, from_, dialect, cannot):
+        from ..offline import up_script
+
+        def script(cfg: config.Config, n: Any) -> Result:
+            _lint_first(cfg, lint)
+            return up_script(
+                cfg, from_=from_, to=to, dialect_name=dialect, notify=n, allow_drift=allow_drift,
+                allow_out_of_order=allow_out_of_order, strict=strict,
+            )  # fmt: skip
+
+        run(ctx, script)
+        return
     run(
         ctx,
         lambda cfg, n: (
@@ -160,6 +190,7 @@ def up(
                 allow_out_of_order=allow_out_of_order,
                 wait=wait_s,
                 allow_non_empty=allow_non_empty,
+                strict=strict,
             )
         ),
     )
@@ -230,6 +261,9 @@ def down(
     allow_drift: AllowDrift = False,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
+    sql: SqlScript = False,
+    from_: FromVersion = None,
+    dialect: ScriptDialect = None,
 ) -> None:
     """Revert the newest applied migration (or more), using its down file.
 
@@ -237,10 +271,19 @@ def down(
 
     More than one migration, or --all: asks y/N on a terminal; without one, exit 2 unless --yes.
 
+    --sql prints a script for psql, mysql or sqlite3 instead: from --from (or the URL's newest
+    applied one) down to --to (default: one migration), with the history changes.
+
     Example: sqlmig down --steps 2 --yes
     """
     from .confirm import ask
 
+    cannot = {"--steps": steps is not None, "--dry-run": dry_run, "--all": all_}
+    if _script_flags(sql, from_, dialect, cannot):
+        from ..offline import down_script
+
+        run(ctx, lambda cfg, n: down_script(cfg, from_=from_, to=to, dialect_name=dialect))
+        return
     lock_flags(ctx, statement_lock_timeout, retries)
     run(
         ctx,
@@ -301,7 +344,7 @@ def status(
     scratch_url: ScratchUrl = None,
     scratch_prefix: ScratchPrefix = None,
 ) -> None:
-    """Show every migration: applied, pending, edited, missing, failed or running.
+    """Show every migration: applied, pending, future, edited, missing, failed or running.
 
     Example: sqlmig status --exit-code
     """
@@ -341,12 +384,15 @@ def history(ctx: typer.Context) -> None:
 
 
 @app.command()
-def validate(ctx: typer.Context) -> None:
+def validate(ctx: typer.Context, strict: Strict = None) -> None:
     """Check that files and history agree (names, order, checksums); exit 4 on drift.
+
+    Applied versions newer than every file (future: an older build) are reported, not drift,
+    unless --strict.
 
     Example: sqlmig validate
     """
-    run(ctx, lambda cfg, n: migrator(cfg, n).validate())
+    run(ctx, lambda cfg, n: migrator(cfg, n).validate(strict=strict))
 
 
 @app.command()
@@ -448,6 +494,24 @@ def adopt(
         ctx,
         lambda cfg, n: migrator(cfg, n).adopt(tool=from_, table=from_table, dry_run=dry_run),
     )
+
+
+def _script_flags(
+    sql: bool, from_: int | None, dialect: str | None, cannot: dict[str, bool]
+) -> bool:
+    """Whether to write a script (--sql); the flags that only a script takes, or that it
+    cannot take (`cannot`: flag -> given), are usage errors."""
+    if not sql and (from_ is not None or dialect is not None):
+        given = "--from" if from_ is not None else "--dialect"
+        raise typer.BadParameter(f"{given} is for --sql scripts only", param_hint=f"'{given}'")
+    given = next((flag for flag, on in cannot.items() if on), None)
+    if sql and given:
+        raise typer.BadParameter(
+            f"{given} cannot be combined with --sql (a script runs nothing; choose its "
+            "migrations with --from and --to)",
+            param_hint=f"'{given}'",
+        )
+    return sql
 
 
 def _lint_first(cfg: config.Config, enabled: bool) -> None:

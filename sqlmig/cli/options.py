@@ -33,6 +33,42 @@ Retries = Annotated[
         show_default=False,
     ),
 ]
+Strict = Annotated[
+    bool | None,
+    typer.Option(
+        "--strict/--no-strict",
+        help="Applied versions newer than every file (future: an older build of the app) are "
+        "drift: exit 4 (env SQLMIG_STRICT, strict = true). Default: a warning, exit 0.",
+        show_default=False,
+    ),
+]
+
+SqlScript = Annotated[
+    bool,
+    typer.Option(
+        "--sql",
+        help="Print a script for psql, mysql or sqlite3 (history rows included) instead of "
+        "running anything; it connects only to read the history, with a URL and no --from.",
+    ),
+]
+FromVersion = Annotated[
+    int | None,
+    typer.Option(
+        "--from",
+        metavar="VERSION",
+        help="--sql: the version the database is at when the script runs (0: none applied). "
+        "Without it, the URL's history is read.",
+        show_default=False,
+    ),
+]
+ScriptDialect = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        help="--sql: postgres, mysql (MariaDB) or sqlite, when no URL says it.",
+        show_default=False,
+    ),
+]
 ScratchUrl = Annotated[
     str | None,
     typer.Option(

@@ -74,7 +74,7 @@ KINDS = {
     "history",
     "error",
 }
-STATES = {"applied", "pending", "edited", "renamed", "missing", "failed", "running"}
+STATES = {"applied", "pending", "future", "edited", "renamed", "missing", "failed", "running"}
 
 
 def check_shape(value: Any, shape: Any, where: str = "$") -> None:

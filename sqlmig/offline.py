@@ -1,0 +1,400 @@
+"""Offline scripts (`up --sql`, `down --sql`): what a DBA runs with psql, mysql or sqlite3, with
+the history rows sqlmig itself would write, built without connecting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import emptyfolder, plan
+from .config import Config
+from .errors import UsageError
+from .events import Notify
+from .files import Migration, SqlFile
+from .formats import discover
+from .history import (
+    APPLIED,
+    COLUMNS,
+    CREATE_LOG,
+    CREATE_TABLE,
+    REVERTING,
+    RUNNING,
+    AppliedRow,
+    History,
+    actor,
+    now,
+)
+from .offline_sql import (
+    CHECK_NAME,
+    CHECK_TABLE,
+    GUARANTEES,
+    Dialect,
+    Names,
+    dialect,
+    home_of,
+    literal,
+    mysql_delimiter,
+)
+from .results import Result, Step
+from .urls import SCHEMES, parse_url
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One migration of a script: the SQL that runs and the history it writes."""
+
+    version: int
+    name: str
+    label: str
+    sql: SqlFile
+    checksum: str  # the up file's, as the history keeps it
+    down: SqlFile | None  # the down SQL the history stores (up scripts)
+
+
+def choose_dialect(cfg: Config, given: str | None) -> str:
+    """--dialect, else the URL's, else the configured `dialect` (lint's); --dialect and a URL
+    must agree."""
+    named = SCHEMES.get((given or "").lower()) if given else None
+    if given and named is None:
+        raise UsageError(
+            f"unknown --dialect {given!r}",
+            hint="use postgres, mysql (MariaDB too) or sqlite",
+        )
+    from_url = parse_url(cfg.url).driver if cfg.url else None
+    if named and from_url and named != from_url:
+        raise UsageError(
+            f"--dialect {given} disagrees with the URL, a {from_url} database; nothing was written",
+            hint="drop --dialect (the URL's database decides) or --url",
+        )
+    found = named or from_url or SCHEMES.get((cfg.dialect or "").lower())
+    if found is None:
+        raise UsageError(
+            "--sql needs --dialect (postgres, mysql or sqlite), a URL or `dialect` in the "
+            "configuration to know the database kind",
+            hint="e.g. sqlmig up --sql --dialect postgres > up.sql",
+        )
+    return found
+
+
+def _files(cfg: Config, name: str) -> list[Migration]:
+    read = discover(cfg.dir, cfg.dir_format, dialect=name)
+    if not read.migrations:
+        emptyfolder.require_new(cfg.dir)
+    if cfg.source_dialect and cfg.source_dialect != name:
+        from .transpile.runtime import for_target
+
+        return for_target(read.migrations, source=cfg.source_dialect, target=name)
+    return read.migrations
+
+
+def _rows(cfg: Config) -> list[AppliedRow]:
+    """The history as it is now: the one connection a script may make (no --from, a URL)."""
+    from .migrator import Migrator
+
+    with Migrator(cfg).session(locked=False) as (_driver, history):
+        return history.read() or []
+
+
+def _start(files: list[Migration], from_: int | None) -> None:
+    if from_ not in (None, 0) and from_ not in {m.version for m in files}:
+        raise UsageError(
+            f"--from {from_}: no migration of that version in the folder",
+            hint="pass the version the database is at (`sqlmig current`), or 0 for a database "
+            "with no migration applied",
+        )
+
+
+def up_script(
+    cfg: Config,
+    *,
+    from_: int | None,
+    to: int | None,
+    dialect_name: str | None,
+    notify: Notify | None = None,
+    allow_drift: bool = False,
+    allow_out_of_order: bool | None = None,
+    strict: bool | None = None,
+) -> Result:
+    """--from: the database's version; else, with a URL, what `up` would apply now (its
+    checks included: drift, out of order, failed rows, future migrations)."""
+    name = choose_dialect(cfg, dialect_name)
+    files = _files(cfg, name)
+    _start(files, from_)
+    if from_ is None and cfg.url:
+        from .migrator import Migrator
+
+        rows = _rows(cfg)
+        todo = Migrator(cfg, notify=notify)._plan_up(
+            files, rows, to=to, steps=None, allow_drift=allow_drift,
+            allow_out_of_order=cfg.allow_out_of_order if allow_out_of_order is None
+            else allow_out_of_order, strict=cfg.strict if strict is None else strict,
+        )  # fmt: skip
+        at = _newest(rows, plan.by_version(files))
+    else:
+        at = _at(from_ or 0, files)
+        todo = [m for m in files if m.version > at[0] and (to is None or m.version <= to)]
+    pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
+    script = Script(cfg, name).build(pieces, at=at, up=True)
+    return _result("up", pieces, script)
+
+
+def down_script(
+    cfg: Config, *, from_: int | None, to: int | None, dialect_name: str | None
+) -> Result:
+    """--from: the database's version (the down files say how); else the URL's history (the
+    stored down SQL of migrations whose file is gone too). --to: down to that version (default:
+    the one below --from, one migration)."""
+    name = choose_dialect(cfg, dialect_name)
+    files = _files(cfg, name)
+    known = plan.by_version(files)
+    _start(files, from_)
+    if from_ is None:
+        if not cfg.url:
+            raise UsageError(
+                "down --sql needs --from VERSION (the version the database is at) or a URL "
+                "to read which migrations are applied",
+                hint="e.g. sqlmig down --sql --dialect postgres --from 12 --to 10 > down.sql",
+            )
+        rows = _rows(cfg)
+        plan.check_failed(rows, known)
+        chosen = plan.select_down(rows, to=to, steps=None if to is not None else 1, all_=False)
+        steps = [plan.down_step(r, known.get(r.version), allow_drift=False, files=known)
+                 for r in chosen]  # fmt: skip
+        pieces = [Piece(s.row.version, s.row.name, s.label, s.sql, s.row.checksum, None)
+                  for s in steps]  # fmt: skip
+        at = _newest(rows, known)
+    else:
+        below = [m for m in files if m.version <= from_]
+        floor = to if to is not None else (below[-2].version if len(below) > 1 else 0)
+        chosen_m = [m for m in reversed(below) if m.version > floor]
+        pieces = [Piece(m.version, m.name, m.label, _down_of(m), m.up.checksum, None)
+                  for m in chosen_m]  # fmt: skip
+        at = _at(from_, files)
+    script = Script(cfg, name).build(pieces, at=at, up=False)
+    return _result("down", pieces, script)
+
+
+At = tuple[int, str]  # where the database must be when a script starts: version, label
+
+
+def _at(version: int, files: list[Migration]) -> At:
+    known = plan.by_version(files)
+    return version, known[version].label if version in known else ""
+
+
+def _newest(rows: list[AppliedRow], known: dict[int, Migration]) -> At:
+    """The newest applied row (a future one too: named as recorded)."""
+    applied = [r for r in rows if r.status == APPLIED]
+    if not applied:
+        return 0, ""
+    row = max(applied, key=lambda r: r.version)
+    return row.version, plan.row_label(row, known)
+
+
+def _down_of(m: Migration) -> SqlFile:
+    if m.down is None:
+        raise UsageError(
+            f"{m.label} is irreversible: it has no down file",
+            hint="revert it by hand and record that with `sqlmig mark "
+            f"{m.version} --pending`, or stop above it with --to {m.version}",
+        )
+    return m.down
+
+
+def _result(direction: str, pieces: list[Piece], script: str) -> Result:
+    steps = [Step(p.version, p.name, p.label, direction, None, p.sql.transactional)
+             for p in pieces]  # fmt: skip
+    return Result("script", steps=steps, messages=[script])
+
+
+class Script:
+    """The text of one script: header, history tables, a precondition, the migrations."""
+
+    def __init__(self, cfg: Config, name: str) -> None:
+        self.cfg = cfg
+        self.d: Dialect = dialect(name)
+        url = cfg.url
+        self.history = History(Names(name, home_of(name, url)), cfg.table)  # type: ignore[arg-type]
+        self.by = actor()
+
+    def lit(self, value: object) -> str:
+        return literal(self.d.name, value)
+
+    def build(self, pieces: list[Piece], *, at: At, up: bool) -> str:
+        plan.refuse_client_commands([p.sql for p in pieces], self.d.name)
+        lines = self._header(pieces, at, up)
+        if not pieces:
+            return "\n".join([*lines, "-- nothing to do", ""])
+        lines += list(self.d.prologue)
+        lines += [self._check_table()]
+        lines += self._lock("lock")
+        lines += self._tables()
+        lines += self._precondition(at)
+        for p in pieces:
+            lines += self._up(p) if up else self._down(p)
+        lines += [f"DROP {self._temp_drop()} {CHECK_TABLE};", *self._lock("unlock"), "-- done", ""]
+        return _printable("\n".join(lines))
+
+    def _lock(self, verb: str) -> list[str]:
+        """sqlmig's own migration lock (the same key or name), held by the client's session
+        while the script runs: a `sqlmig up` started meanwhile waits for it, as for another
+        runner, and the script waits up to lock_timeout for a run going on (then stops).
+        SQLite: none (sqlite3's BEGIN IMMEDIATE waits for a writer, per migration)."""
+        wait = self.cfg.lock_timeout
+        if self.d.name == "postgres":
+            from .drivers.pg_lock import KEY
+
+            table = self.cfg.table
+            name = self.lit(table) if "." in table else f":'sqlmig_home' || {self.lit('.' + table)}"
+            call = f"pg_catalog.pg_advisory_{verb}({KEY.replace('%s', name)})"
+            if verb == "unlock":
+                return [f"SELECT {call};"]
+            # \gset: psql keeps the (empty) result instead of printing it
+            return [f"SET lock_timeout = '{int(wait * 1000)}ms';",
+                    f"SELECT {call} AS sqlmig_locked \\gset", "RESET lock_timeout;"]  # fmt: skip
+        if self.d.name == "mysql":
+            name = self._mysql_lock_name()
+            if verb == "unlock":
+                return [f"DO RELEASE_LOCK({name});"]
+            return [
+                f"-- sqlmig's migration lock, waited for up to {wait:g} s",
+                f"INSERT INTO {CHECK_TABLE} (ok) SELECT GET_LOCK({name}, {wait:g});",
+            ]
+        return []
+
+    def _mysql_lock_name(self) -> str:
+        """drivers.mysql.lock_name's value: computed here when the database is known (the
+        URL's), else by the server from DATABASE() the same way."""
+        from .drivers.mysql import MAX_LOCK_NAME, lock_name
+
+        table = self.cfg.table
+        if self.history.home is not None or "." in table:
+            return self.lit(lock_name(str(self.history.home or ""), table))
+        full = f"CONCAT('sqlmig/', DATABASE(), {self.lit('.' + table)})"
+        cut = MAX_LOCK_NAME - len("sqlmig/")
+        return (
+            f"IF(CHAR_LENGTH({full}) <= {MAX_LOCK_NAME}, {full}, "
+            f"CONCAT('sqlmig/', LEFT(SHA2({full}, 256), {cut})))"
+        )
+
+    def _temp_drop(self) -> str:
+        return "TEMPORARY TABLE" if self.d.name == "mysql" else "TABLE"
+
+    def _header(self, pieces: list[Piece], at: At, up: bool) -> list[str]:
+        verb = "up" if up else "down"
+        where = f"be at {at[1]}" if at[0] else "have no migration applied"
+        said = [
+            f"-- sqlmig {verb} --sql: {len(pieces)} migration(s) for {self.d.title}, written by "
+            f"{self.by} at {now()}",
+            f"-- The database must {where} (and no failed or running one): else the script "
+            f"stops at its first check ({CHECK_NAME}), having changed nothing.",
+            f"-- Run it with: {self.d.run_with}",
+        ]
+        return said + [f"-- {line}" for line in GUARANTEES[self.d.name]] + [""]
+
+    def _tables(self) -> list[str]:
+        h = self.history
+        schema = [f"CREATE SCHEMA IF NOT EXISTS {h.schema};"] if h.schema else []
+        return [
+            *schema,
+            h._sql(CREATE_TABLE) + ";",
+            h._sql(CREATE_LOG) + ";",
+            "",
+        ]
+
+    def _check_table(self) -> str:
+        """Where each check inserts 1 or 0: a 0 (or NULL) violates the constraint, and the
+        client stops there."""
+        return (
+            f"CREATE {self.d.temp} TABLE {CHECK_TABLE} "
+            f"(ok INTEGER NOT NULL, CONSTRAINT {CHECK_NAME} CHECK (ok = 1));"
+        )
+
+    def _check(self, what: str, condition: str) -> list[str]:
+        return [
+            f"-- check: {what}",
+            f"INSERT INTO {CHECK_TABLE} (ok) SELECT CASE WHEN {condition} THEN 1 ELSE 0 END;",
+        ]
+
+    def _version(self, version: int) -> str:
+        return self.lit(self.history._v(version))
+
+    def _precondition(self, at: At) -> list[str]:
+        t = self.history.table
+        where = f"at {at[1]}" if at[0] else "with no migration applied"
+        newest = f"(SELECT MAX(version) FROM {t} WHERE status = {self.lit(APPLIED)})"
+        is_at = f"{newest} = {self._version(at[0])}" if at[0] else f"{newest} IS NULL"
+        stopped = f"(SELECT COUNT(*) FROM {t} WHERE status <> {self.lit(APPLIED)}) = 0"
+        return [*self._check(f"the database is {where}", f"{is_at} AND {stopped}"), ""]
+
+    def _row(self, p: Piece, status: str) -> str:
+        down = p.down
+        values = [
+            self._version(p.version), self.lit(p.name), self.lit(p.checksum),
+            self.lit(down.text if down else None), self.lit(down.checksum if down else None),
+            self.lit(status), self.d.now, self.d.who, "NULL", "NULL", "NULL",
+        ]  # fmt: skip
+        return f"INSERT INTO {self.history.table} ({COLUMNS}) VALUES ({', '.join(values)});"
+
+    def _event(self, p: Piece, event: str) -> str:
+        detail = f"offline script written by {self.by}"
+        values = [
+            self._version(p.version), self.lit(p.name), self.lit(event), self.lit(p.checksum),
+            self.d.now, self.d.who, "NULL", self.lit("ok"), self.lit(detail),
+        ]  # fmt: skip
+        return (
+            f"INSERT INTO {self.history.log} (version, name, event, checksum, happened_at, actor, "
+            f"duration_ms, outcome, detail) VALUES ({', '.join(values)});"
+        )
+
+    def _status(self, p: Piece, status: str, error: str | None) -> str:
+        return (
+            f"UPDATE {self.history.table} SET status = {self.lit(status)}, error = "
+            f"{self.lit(error)} WHERE version = {self._version(p.version)};"
+        )
+
+    def _body(self, p: Piece) -> list[str]:
+        """The file as written; then its delimiter ends a last statement written without one
+        (else it is an empty statement, which each client passes over)."""
+        if self.d.name != "mysql":
+            return [p.sql.text.rstrip("\n"), ";"]
+        delimiter = mysql_delimiter(p.sql.text, str(p.sql.path))
+        reset = ["DELIMITER ;"] if delimiter != ";" else []
+        return [p.sql.text.rstrip("\n"), delimiter, *reset]
+
+    def _up(self, p: Piece) -> list[str]:
+        atomic = self.d.atomic and p.sql.transactional
+        head = [f"-- up {p.label}" + ("" if atomic else " (statement by statement)")]
+        if atomic:
+            return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p),
+                    self._event(p, "up"), "COMMIT;", *self.d.reset, ""]  # fmt: skip
+        return [*head, self._row(p, RUNNING), *self._body(p), self._status(p, APPLIED, None),
+                self._event(p, "up"), *self.d.reset, ""]  # fmt: skip
+
+    def _down(self, p: Piece) -> list[str]:
+        atomic = self.d.atomic and p.sql.transactional
+        head = [f"-- down {p.label}" + ("" if atomic else " (statement by statement)")]
+        applied = (
+            f"(SELECT COUNT(*) FROM {self.history.table} WHERE version = "
+            f"{self._version(p.version)} AND status = {self.lit(APPLIED)}) = 1"
+        )
+        check = self._check(f"{p.label} is applied", applied)
+        delete = f"DELETE FROM {self.history.table} WHERE version = {self._version(p.version)};"
+        if atomic:
+            return [*head, self.d.begin, *check, *self._body(p), delete,
+                    self._event(p, "down"), "COMMIT;", *self.d.reset, ""]  # fmt: skip
+        return [*head, *check, self._status(p, RUNNING, REVERTING), *self._body(p), delete,
+                self._event(p, "down"), *self.d.reset, ""]  # fmt: skip
+
+
+def _printable(script: str) -> str:
+    """sqlmig prints nothing that reads as a password (user:secret@ in a URL, password=): a
+    script holding one would be printed altered, its stored down SQL with it."""
+    from .urls import redact
+
+    if redact(script) != script:
+        raise UsageError(
+            "a migration of the script holds text that reads as a password (user:secret@ in a "
+            "URL, or a libpq password setting), which sqlmig never prints; nothing was written",
+            hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
+        )
+    return script

@@ -1,0 +1,186 @@
+"""How an offline script is written in each dialect: literals, client settings, session reset."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .drivers import DRIVERS
+
+_PLAIN = re.compile(r"[A-Za-z0-9 _.:@/+-]*")  # read alike under any setting: no quote, no \\
+PG_HOME = "\x00home"  # stands for psql's :"sqlmig_home" (current_schema() when the script runs)
+CHECK_TABLE = "sqlmig_script_check"
+CHECK_NAME = "sqlmig_precondition"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One database's script: how it is run and what its statements look like."""
+
+    name: str
+    title: str
+    run_with: str  # the client command line, in the header
+    prologue: tuple[str, ...]  # client settings and session set-up, before anything else
+    now: str  # an SQL expression: the time in UTC, as History stores it
+    who: str  # an SQL expression: who runs the script
+    atomic: bool  # a migration and its history row can commit together
+    begin: str = "BEGIN;"
+    reset: tuple[str, ...] = ()  # after each migration: the session as the script began
+    temp: str = "TEMPORARY"
+
+
+# What each script guarantees, said in its header comment.
+GUARANTEES = {
+    "postgres": [
+        "PostgreSQL: each migration and its history row commit in one transaction; a",
+        "no-transaction migration runs statement by statement behind a `running` row (a failure",
+        "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
+        "first error (ON_ERROR_STOP) and resets the session (role, settings) after each",
+        "migration. It holds sqlmig's migration lock while it runs (a `sqlmig up` waits; it",
+        "waits up to lock_timeout for one that runs now, then stops).",
+    ],
+    "mysql": [
+        "MySQL/MariaDB: DDL commits by itself, so no migration runs in a transaction: each one",
+        "runs statement by statement behind a `running` history row, marked applied when its",
+        "last statement is done. The mysql client stops at the first error; the row then stays",
+        "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
+        "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
+        "it waits up to lock_timeout for one that runs now, then stops).",
+    ],
+    "sqlite": [
+        "SQLite: each migration and its history row commit in one transaction (BEGIN",
+        "IMMEDIATE); a no-transaction migration runs statement by statement behind a `running`",
+        "row. The script stops at the first error (.bail on). sqlite3 does not check foreign",
+        "keys here (as sqlmig, which also reports rows a migration left orphaned: the script",
+        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs.",
+    ],
+}
+
+
+def _pg_reset() -> tuple[str, ...]:
+    from .drivers.pg_session import RESET_AUTH  # the reset sqlmig itself does between files
+
+    return tuple(f"{s};" for s in RESET_AUTH)
+
+
+def dialect(name: str) -> Dialect:
+    if name == "postgres":
+        return Dialect(
+            "postgres",
+            "PostgreSQL",
+            "psql -X -f FILE DATABASE_URL",
+            (
+                "\\set ON_ERROR_STOP on",
+                "SET client_min_messages = warning;",  # not a NOTICE per existing table
+                "SELECT pg_catalog.current_schema() AS sqlmig_home \\gset",
+            ),
+            "pg_catalog.now()",
+            "session_user",
+            True,
+            reset=_pg_reset(),
+            temp="TEMP",
+        )
+    if name == "mysql":
+        return Dialect(
+            "mysql",
+            "MySQL/MariaDB",
+            "mysql --default-character-set=utf8mb4 DATABASE < FILE",
+            ("SET NAMES utf8mb4;",),
+            "CONCAT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), '+00:00')",
+            "CURRENT_USER()",
+            False,
+        )
+    return Dialect(
+        "sqlite",
+        "SQLite",
+        "sqlite3 DATABASE_FILE < FILE",
+        (".bail on",),
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        "'sqlite3'",
+        True,
+        begin="BEGIN IMMEDIATE;",
+    )
+
+
+def literal(dialect: str, value: Any) -> str:
+    """A value as SQL the client passes through unchanged, whatever it holds."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if dialect == "postgres":
+        return f"'{text}'" if _PLAIN.fullmatch(text) else _dollar(text)
+    if dialect == "mysql":
+        # hex: the same bytes under any sql_mode (NO_BACKSLASH_ESCAPES, ANSI_QUOTES)
+        return f"CONVERT(X'{text.encode().hex()}' USING utf8mb4)"
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _dollar(text: str) -> str:
+    """$sqlmig$...$sqlmig$ with a tag the text does not hold (a body may hold $$ or $sqlmig$)."""
+    n = 0
+    while (tag := f"$sqlmig{n or ''}$") in text:
+        n += 1
+    return f"{tag}{text}{tag}"
+
+
+class Names:
+    """Stands in for a driver where History names the tables of a script: no connection."""
+
+    PARAM: ClassVar[str] = "%s"
+    TEXT_VERSIONS_ABOVE: ClassVar[int | None] = None
+    ONE_SCHEMA: ClassVar[bool] = False
+
+    def __init__(self, name: str, home: str | None) -> None:
+        module, cls_name = DRIVERS[name]
+        cls = getattr(importlib.import_module(f".drivers.{module}", __package__), cls_name)
+        self.dialect = name
+        self.TYPES = cls.TYPES  # the history tables' column types: the driver's own
+        self.MAX_IDENTIFIER_BYTES = cls.MAX_IDENTIFIER_BYTES
+        self.TEXT_VERSIONS_ABOVE = cls.TEXT_VERSIONS_ABOVE
+        self.ONE_SCHEMA = bool(getattr(cls, "ONE_SCHEMA", False))
+        self.home = home
+
+    def quote(self, name: str) -> str:
+        if name == PG_HOME:
+            return ':"sqlmig_home"'
+        if self.dialect == "mysql":
+            return "`" + name.replace("`", "``") + "`"
+        return '"' + name.replace('"', '""') + '"'
+
+
+def home_of(name: str, url: str | None) -> str | None:
+    """Where an unqualified history table is: PostgreSQL's current schema when the script runs
+    (psql's variable), the URL's MySQL database (else the client's current one), SQLite's main."""
+    if name == "postgres":
+        return PG_HOME
+    if name == "sqlite":
+        return "main"
+    if url:
+        from urllib.parse import unquote, urlsplit
+
+        path = unquote(urlsplit(url).path.lstrip("/"))
+        return path or None
+    return None
+
+
+def mysql_delimiter(text: str, where: str) -> str:
+    """The delimiter in force where a MySQL file ends (mysqldump's `DELIMITER ;;` may be left
+    on): what ends its last statement in the script, before `DELIMITER ;` sets it back."""
+    from .errors import MigrationFileError
+    from .mysqlscan import MysqlScanner
+    from .sqltext import SplitError
+
+    scanner = MysqlScanner(text)
+    try:
+        for _event in scanner.events():
+            pass
+    except SplitError as exc:
+        raise MigrationFileError(
+            f"{where}: cannot split into statements: {exc}",
+            hint="look for an unterminated string, quoted name or comment",
+        ) from None
+    return scanner.delimiter
