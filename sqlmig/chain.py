@@ -107,7 +107,7 @@ def _covered(
         if last not in recorded and last not in visible:
             newest = max((v for v in recorded if first <= v <= last), default=first)
             stranded.append(
-                f"the history stops at version {newest} inside {first}..{last}, which "
+                f"the history stops at version {newest} inside {span(s)}, which "
                 f"{s.label} replaces, and the files after it are gone"
             )
     return covered, tuple(stranded)
@@ -137,12 +137,18 @@ def _covered_row(row: StatusRow, chain: Chain) -> StatusRow:
 
 def _left_out(m: Migration, chain: Chain) -> StatusRow:
     if m in chain.skipped:
-        first, last = m.replaces  # type: ignore[misc]
         detail = (
-            f"this database's history has migrations of {first}..{last}, which this squash "
+            f"this database's history has migrations of {span(m)}, which this squash "
             "replaces: it keeps them and never runs this file"
         )
         return StatusRow(m.version, m.name, m.label, "skipped", detail=detail)
     squash = chain.replaced[m.version]
     detail = f"{squash.label} replaces it on this database"
     return StatusRow(m.version, m.name, m.label, "replaced", detail=detail)
+
+
+def span(squash: Migration) -> str:
+    """`0001..0050`: a squash file's range, padded like its version."""
+    first, last = squash.replaces  # type: ignore[misc]
+    width = len(squash.version_text)
+    return f"{str(first).zfill(width)}..{str(last).zfill(width)}"
