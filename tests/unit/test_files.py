@@ -339,7 +339,8 @@ def test_unknown_directive_is_an_error_naming_the_file(tmp_path: Path) -> None:
         read(tmp_path, "-- header\n-- sqlmig:no-transactoin\nSELECT 1;\n")
     assert info.value.message == f"{path}: unknown directive '-- sqlmig:no-transactoin'"
     assert info.value.hint == (
-        "known directives: ignore, ignore-file, no-foreign-key-check, no-transaction, replaces, review"
+        "known directives: ignore, ignore-file, no-foreign-key-check, no-transaction, "
+        "replaces, review"
     )
 
 
