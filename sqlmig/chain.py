@@ -129,10 +129,28 @@ def shown(rows: list[StatusRow], chain: Chain) -> list[StatusRow]:
 
 
 def _covered_row(row: StatusRow, chain: Chain) -> StatusRow:
-    squash = chain.covered[row.version]
-    detail = f"its file was removed; {squash.label} replaces it (this database keeps its history)"
-    state = "applied" if row.state == "missing" else row.state
-    return replace(row, state=state, detail=detail if state == "applied" else row.detail)
+    """Applied, its file removed after a squash: said once for all in notes(), not per row."""
+    if row.state != "missing":
+        return row
+    return replace(row, state="applied", detail=None)
+
+
+def notes(chain: Chain) -> list[str]:
+    """One line per squash for what status would otherwise say on every row of its range."""
+    out: list[str] = []
+    for squash in dict.fromkeys(chain.replaced.values()):
+        files = [m for m in chain.replaced_files if chain.replaced[m.version] is squash]
+        out.append(
+            f"{len(files)} migration(s), {files[0].label} .. {files[-1].label}, are replaced "
+            f"by {squash.label} on this database"
+        )
+    for squash in dict.fromkeys(chain.covered.values()):
+        count = sum(1 for s in chain.covered.values() if s is squash)
+        out.append(
+            f"{count} applied migration(s) of {span(squash)} have no file any more: "
+            f"{squash.label} replaces them, and this database keeps their history"
+        )
+    return out + list(chain.stranded)
 
 
 def _left_out(m: Migration, chain: Chain) -> StatusRow:
@@ -142,9 +160,7 @@ def _left_out(m: Migration, chain: Chain) -> StatusRow:
             "replaces: it keeps them and never runs this file"
         )
         return StatusRow(m.version, m.name, m.label, "skipped", detail=detail)
-    squash = chain.replaced[m.version]
-    detail = f"{squash.label} replaces it on this database"
-    return StatusRow(m.version, m.name, m.label, "replaced", detail=detail)
+    return StatusRow(m.version, m.name, m.label, "replaced")
 
 
 def span(squash: Migration) -> str:

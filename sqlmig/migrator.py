@@ -321,6 +321,7 @@ class Migrator:
         )
 
     def status(self) -> Result:
+        from .chain import notes as chain_notes
         from .chain import shown
 
         found = self.files()
@@ -334,7 +335,7 @@ class Migrator:
         status_rows = _in_flight(_status_rows(files, rows, busy), busy, flight, files)
         status_rows = shown(status_rows, chain)
         notes = [_invalid_note(invalid)] if invalid else []
-        notes += list(chain.stranded)
+        notes += chain_notes(chain)
         notes += [_run_note(status_rows, busy)] if busy else []
         notes += _absent(driver) + self._new_folder(files)
         return Result(
