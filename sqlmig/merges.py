@@ -88,7 +88,15 @@ def git(folder: Path, *args: str) -> str:
 def sides(folder: Path, base: str) -> Sides:
     if not folder.is_dir():
         raise MigrationFileError(f"migrations folder {folder} does not exist", hint="check --dir")
-    git(folder, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+    git(folder, "rev-parse", "--show-toplevel")  # a work tree, else git's own words
+    try:
+        git(folder, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+    except UsageError:
+        raise UsageError(
+            f"--base {base} is no branch, tag or commit of the repository of {folder}",
+            hint=f"name the branch this one merges into; in CI fetch it first (git fetch origin "
+            f"{base.split('/')[-1]}) and pass origin/{base.split('/')[-1]}",
+        ) from None
     fork = git(folder, "merge-base", base, "HEAD").strip()
 
     def listed(ref: str) -> dict[str, Entry]:
@@ -189,7 +197,7 @@ def renumber(folder: Path, base: str, *, dry_run: bool) -> Result:
     renames = _renames(moved, newest)
     if not renames:
         said = "nothing to renumber: the branch's new files already come after " + (
-            newest.name if newest else "every file on " + base
+            newest.label if newest else "every file on " + base
         )
         return Result("renumber", dry_run=dry_run, messages=[said])
     leaving = {old for old, _new in renames}
