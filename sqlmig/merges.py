@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MigrationFileError, UsageError
-from .files import FILENAME, read_sql_file
+from .files import FILENAME, OVERRIDE, read_sql_file
 from .results import Result
 
 
@@ -57,7 +57,9 @@ class Sides:
 
 
 def entry(name: str) -> Entry | None:
-    match = FILENAME.match(name)
+    """A migration file by its name: sqlmig's, or a per-dialect one (`.postgres.up.sql`, as
+    overrides and popx folders name them), which has its migration's version and label."""
+    match = FILENAME.match(name) or OVERRIDE.match(name)
     if match is None:
         return None
     vtext, slug = match["version"], match["slug"]
@@ -124,12 +126,12 @@ def findings(s: Sides) -> list[Finding]:
         other = base_ups.get(e.version)
         if e.label in squashes:
             continue  # a squash file takes the version of the last file it replaces
-        if other is not None:
+        if other is not None and other.label != e.label:
             out.append(Finding("duplicate", e.name, (
                 f"{e.name}: version {e.version_text} is also {other.name}'s on {s.base}: after "
                 "the merge the folder has two migrations of one version"
             )))  # fmt: skip
-        elif newest is not None and e.version < newest.version:
+        elif other is None and newest is not None and e.version < newest.version:
             out.append(Finding("below-newest", e.name, (
                 f"{e.name} is numbered below {newest.name}, the newest on {s.base}: a database "
                 "already at it would refuse to apply this one (out of order)"
