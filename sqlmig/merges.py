@@ -181,7 +181,7 @@ def check(folder: Path, base: str) -> Result:
     if not found:
         new = [e.label for e in s.added if e.direction == "up"]
         newest = s.newest_on_base
-        after = f", after {newest.label}" if newest else ""
+        after = f" (its newest: {newest.label})" if newest else ""
         said = f"{len(new)} new migration(s) on this branch, none in conflict with {s.base}{after}"
         return Result("check", messages=[said])
     lines = [f.message for f in found]
