@@ -30,7 +30,12 @@ DIRECTIVE = re.compile(r"^--\s*sqlmig:\s*(?P<name>[a-z-]+)(?P<args>[^\n]*)$", re
 LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 LATE_NO_TRANSACTION = re.compile(r"^[ \t]*--[ \t]*sqlmig:[ \t]*no-transaction\b", re.I | re.M)
 # Directives read by `up`/`down`; the lint ones are parsed by lint, but known here so a typo fails.
-KNOWN_DIRECTIVES = {"no-transaction", "no-foreign-key-check", "ignore", "ignore-file", "review"}
+KNOWN_DIRECTIVES = {
+    *("no-transaction", "no-foreign-key-check", "ignore", "ignore-file", "review", "replaces")
+}
+# `-- sqlmig:replaces 0001..0050`: a squash file (`sqlmig squash`) standing in for that range.
+REPLACES = re.compile(r"^--\s*sqlmig:\s*replaces\b(?P<args>[^\n]*)$", re.I | re.M)
+RANGE = re.compile(r"^\s*(?P<first>[0-9]+)\s*\.\.\s*(?P<last>[0-9]+)\s*$")
 NAMING_HINT = (
     "name migration files NNNN_slug.up.sql and NNNN_slug.down.sql "
     "(digits, an underscore, lowercase letters, digits and underscores)"
@@ -46,6 +51,7 @@ class SqlFile:
     checksum: str
     transactional: bool
     first_line: int = 1  # a section of a file (dbmate, goose): the file's line it starts on
+    replaces: tuple[int, int] | None = None  # `-- sqlmig:replaces A..B`: a squash file
 
     @property
     def body(self) -> str:
@@ -67,6 +73,11 @@ class Migration:
     @property
     def label(self) -> str:
         return f"{self.version_text}_{self.name}"
+
+    @property
+    def replaces(self) -> tuple[int, int] | None:
+        """The versions a squash file stands in for (`-- sqlmig:replaces A..B`), else None."""
+        return self.up.replaces
 
     def override(self, dialect: str, direction: str) -> Path | None:
         """The hand-written `NNNN_slug.<dialect>.<direction>.sql` beside this migration, if any."""
@@ -121,7 +132,8 @@ def sql_file(path: Path, text: str, *, first_line: int, transactional: bool = Tr
     so that an error's line number is the file's."""
     padded = "\n" * (first_line - 1) + text
     _refuse_late_no_transaction(padded, path)
-    said = "no-transaction" in directives(padded, path)
+    found = directives(padded, path)
+    said = "no-transaction" in found
     as_file = text if transactional or said else NO_TRANSACTION_LINE + text
     return SqlFile(
         path=path,
@@ -129,7 +141,22 @@ def sql_file(path: Path, text: str, *, first_line: int, transactional: bool = Tr
         checksum=checksum(as_file.encode()),
         transactional=transactional and not said,
         first_line=first_line,
+        replaces=replaced_range(padded, path) if "replaces" in found else None,
     )
+
+
+def replaced_range(text: str, path: Path) -> tuple[int, int]:
+    """The range of `-- sqlmig:replaces A..B` in the leading comments, refused unless A <= B."""
+    block = LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
+    found = REPLACES.search(block)
+    match = RANGE.match(found["args"]) if found else None
+    if match is None or int(match["first"]) > int(match["last"]):
+        raise MigrationFileError(
+            f"{path}: malformed directive {found[0] if found else 'replaces'!r}",
+            hint="write it as: -- sqlmig:replaces 0001..0050 (the first and the last version "
+            "the squash file stands in for)",
+        )
+    return int(match["first"]), int(match["last"])
 
 
 def read_text(path: Path) -> str:
@@ -299,6 +326,7 @@ def discover(folder: Path) -> list[Migration]:
         _refuse_other_layout(folder)
     overrides = _overrides(folder, files)
     by_version: dict[int, Migration] = {}
+    squashes: dict[int, Migration] = {}  # a squash file beside the last file it replaces
     for (vtext, slug, direction), path in files.items():
         if direction == "down":
             if (vtext, slug, "up") not in files:
@@ -313,22 +341,59 @@ def discover(folder: Path) -> list[Migration]:
                 f"{path}: version {vtext} is too large",
                 hint="versions have at most 38 digits (leading zeros aside): renumber this file",
             )
-        if version in by_version:
-            other = by_version[version].up.path
-            raise MigrationFileError(
-                f"duplicate version {version}: {other.name} and {path.name}",
-                hint="give one of them the next free number",
-            )
         down = files.get((vtext, slug, "down"))
-        by_version[version] = Migration(
+        m = Migration(
             version=version,
             version_text=vtext,
             name=slug,
             up=read_sql_file(path),
-            down=read_sql_file(down) if down else None,
+            down=_down_of(down),
             overrides=tuple(overrides.get((vtext, slug), ())),
         )
-    return [by_version[v] for v in sorted(by_version)]
+        _check_squash(m)
+        if version in by_version:
+            other = by_version[version]
+            _allow_beside(other, m, taken=version in squashes)
+            squashes[version], m = (other, m) if other.replaces else (m, other)
+        by_version[version] = m
+    found = [*by_version.values(), *squashes.values()]
+    return sorted(found, key=lambda m: (m.version, m.replaces is not None))
+
+
+def _down_of(path: Path | None) -> SqlFile | None:
+    if path is None:
+        return None
+    down = read_sql_file(path)
+    if down.replaces is not None:
+        raise MigrationFileError(
+            f"{path}: `-- sqlmig:replaces` belongs in the up file of a squash, not its down file",
+            hint="remove the line from the down file",
+        )
+    return down
+
+
+def _check_squash(m: Migration) -> None:
+    """A squash file ends its range at its own version: it sorts where the last one it
+    replaces does, so later migrations run after it."""
+    if m.replaces is not None and m.replaces[1] != m.version:
+        first, last = m.replaces
+        raise MigrationFileError(
+            f"{m.up.path}: it replaces {first}..{last} but its version is {m.version_text}",
+            hint=f"a squash file takes the version of the last migration it replaces: rename "
+            f"it {str(last).zfill(len(m.version_text))}_{m.name}.up.sql, or fix the range",
+        )
+
+
+def _allow_beside(one: Migration, two: Migration, *, taken: bool) -> None:
+    """Two files with one version: allowed only for a squash file beside the last migration
+    it replaces (with another name); else the duplicate is an error naming both."""
+    if not taken and bool(one.replaces) != bool(two.replaces) and one.name != two.name:
+        return
+    raise MigrationFileError(
+        f"duplicate version {one.version}: {one.up.path.name} and {two.up.path.name}",
+        hint="give one of them the next free number (`sqlmig renumber` renumbers a branch's "
+        "new files after the base's newest)",
+    )
 
 
 def _overrides(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from . import emptyfolder, future, plan
+from .chain import resolve
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
@@ -133,6 +134,9 @@ class Migrator:
         with self.session(locked=not dry_run, announce=True) as (driver, history):
             rows = history.read()
             self.faults.hit("after_history_read")
+            chain = resolve(files, rows)
+            chain.require_whole()
+            files = chain.files
             todo = self._plan_up(
                 files,
                 rows or [],
@@ -141,6 +145,7 @@ class Migrator:
                 allow_drift=allow_drift,
                 allow_out_of_order=ooo,
                 strict=self.config.strict if strict is None else strict,
+                covered=chain.covered,
             )
             if rows is None and todo and not (allow_non_empty or self.config.allow_non_empty):
                 self._refuse_not_empty(driver, history)
@@ -195,9 +200,11 @@ class Migrator:
         allow_drift: bool,
         allow_out_of_order: bool,
         strict: bool = False,
+        covered: Collection[int] = (),
     ) -> list[Migration]:
         plan.check_failed(rows, plan.by_version(files))
-        known, ahead = future.split(files, rows)
+        # rows a skipped squash covers, whose files were removed, are history, not drift
+        known, ahead = future.split(files, [r for r in rows if r.version not in covered])
         drifted = plan.drift(files, known)
         if drifted and not allow_drift:
             raise plan.drift_error(drifted)
@@ -232,9 +239,12 @@ class Migrator:
         not held while a person reads); False reverts nothing. Under the lock the list must be
         the one confirmed, else nothing is reverted."""
         plan.check_down_flags(to=to, steps=steps, all_=all_)
-        files = plan.by_version(self.files())
+        found = self.files()
+        files = plan.by_version(found)
 
         def steps_of(rows: list[AppliedRow]) -> list[plan.DownStep]:
+            nonlocal files
+            files = plan.by_version(resolve(found, rows).files)
             plan.check_failed(rows, files)
             return [
                 plan.down_step(r, files.get(r.version), allow_drift=allow_drift, files=files)
@@ -288,9 +298,10 @@ class Migrator:
 
     def redo(self, *, allow_drift: bool = False) -> Result:
         """Revert the newest applied migration and apply it again, under one lock."""
-        files = plan.by_version(self.files())
+        found = self.files()
         with self.session(locked=True, announce=True) as (driver, history):
             rows = history.read() or []
+            files = plan.by_version(resolve(found, rows).files)
             plan.check_failed(rows, files)
             newest = plan.select_down(rows, to=None, steps=1, all_=False)
             if not newest:
@@ -319,16 +330,23 @@ class Migrator:
         )
 
     def status(self) -> Result:
-        files = self.files()
+        from .chain import notes as chain_notes
+        from .chain import shown
+
+        found = self.files()
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
+            chain = resolve(found, rows)
+            files = chain.files
             busy = _live_run(driver, rows, pending=bool(plan.pending(files, rows)))
             flight = driver.in_flight() if busy else None
             invalid = driver.invalid_indexes()
         status_rows = _in_flight(
             _status_rows(files, rows, busy, folder=self.config.dir), busy, flight, files
         )
+        status_rows = shown(status_rows, chain)
         notes = [_invalid_note(invalid)] if invalid else []
+        notes += chain_notes(chain)
         notes += [_run_note(status_rows, busy)] if busy else []
         notes += _absent(driver) + self._new_folder(files)
         return Result(
@@ -343,7 +361,7 @@ class Migrator:
         files = self.files()
         with self.session(locked=False) as (_driver, history):
             rows = history.read() or []
-        return Result("current", current=_current(rows, files))
+        return Result("current", current=_current(rows, resolve(files, rows).files))
 
     def history(self) -> Result:
         try:
@@ -358,15 +376,18 @@ class Migrator:
         return Result("history", entries=entries)
 
     def validate(self, *, strict: bool | None = None) -> Result:
-        files = self.files()
+        found = self.files()
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
             busy = _live_run(driver, rows)
             invalid = driver.invalid_indexes()
+        chain = resolve(found, rows)
+        files = chain.files
         live = [r for r in rows if busy and r.status == RUNNING]
         known = plan.by_version(files)
         plan.check_failed([r for r in rows if r not in live], known)
-        mine, ahead = future.split(files, rows)
+        chain.require_whole()
+        mine, ahead = future.split(files, chain.rows(rows))
         drifted = plan.drift(files, mine) + plan.down_drift(files, mine)
         if drifted:
             raise plan.drift_error(drifted, allow_drift=False)
@@ -396,10 +417,12 @@ class Migrator:
         A dry run takes no lock and changes nothing; it says what repair would do."""
         from .repairs import Repairer, apply
 
-        files = plan.by_version(self.files())
+        found = self.files()
         with self.session(locked=not dry_run) as (driver, history):
             rows = history.read() or []
-            fixes = Repairer(driver, history, self.by).plan(rows, files)
+            chain = resolve(found, rows)
+            files = plan.by_version(chain.files)
+            fixes = Repairer(driver, history, self.by).plan(chain.rows(rows), files)
             notes = [f.todo if dry_run else f.done for f in fixes]
             busy = _live_run(driver, rows) if dry_run else None
             if busy:
@@ -415,10 +438,11 @@ class Migrator:
         running anything; under the lock, in the audit log with who and why."""
         from .repairs import Marker, apply
 
-        files = plan.by_version(self.files())
+        found = self.files()
         direction = "applied" if applied else "pending"
         with self.session(locked=True) as (driver, history):
             rows = history.read()
+            files = plan.by_version(resolve(found, rows).files)
             fixes = Marker(history, self.by, reason).plan(
                 versions, rows or [], files, applied=applied
             )
@@ -436,7 +460,9 @@ class Migrator:
         )
 
     def baseline(self, version: int) -> Result:
-        files = [m for m in self.files() if m.version <= version]
+        from .chain import upto
+
+        files = upto(self.files(), version)
         if not files:
             raise UsageError(
                 f"no migration file is numbered {version} or below",

@@ -1,4 +1,6 @@
-"""`sqlmig create`: the database itself, before there is anything to migrate."""
+"""`sqlmig create`, the database itself; `check --base` and `renumber`, the files against git."""
+
+from typing import Annotated
 
 import typer
 
@@ -28,3 +30,51 @@ def _create(raw_url: str) -> Result:
     text = f"created {what} {name!r}" if created else f"{what} {name!r} already exists"
     entry = {"database": name, "created": created}
     return Result(command="create", messages=[text], entries=[entry])
+
+
+# -- merge safety (git) -----------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base", metavar="REF", help="The branch (tag, commit) this one merges into."
+        ),
+    ],
+) -> None:
+    """Check with git that this branch's migrations merge cleanly into --base; exit 1 if not.
+
+    Fails, naming each file, when the branch adds a version the base also has (another file),
+    adds one numbered below the base's newest, or edits or deletes a file that is on the base.
+    Reads only files: no database.
+
+    Example: sqlmig check --base origin/main
+    """
+    from ..merges import check as run_check
+
+    run(ctx, lambda cfg, n: run_check(cfg.dir, base), exit_code=lambda r: 0 if r.ok else 1)
+
+
+@app.command()
+def renumber(
+    ctx: typer.Context,
+    base: Annotated[
+        str,
+        typer.Option("--base", metavar="REF", help="The branch this one merges into."),
+    ] = "main",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the renames; change nothing.")
+    ] = False,
+) -> None:
+    """Rename this branch's new migrations (up and down) after the base's newest version.
+
+    Their order is kept (goose's `fix`). Commit the renamed files.
+
+    Example: sqlmig renumber --base origin/main --dry-run
+    """
+    from ..merges import renumber as run_renumber
+
+    run(ctx, lambda cfg, n: run_renumber(cfg.dir, base, dry_run=dry_run))

@@ -1,5 +1,5 @@
-"""The schema, verify, lint, diff and transpile commands; their packages (and sqlglot) are
-imported only when one of them runs."""
+"""The schema, verify, lint, diff, squash and transpile commands; their packages (and sqlglot)
+are imported only when one of them runs."""
 
 from pathlib import Path
 from typing import Annotated
@@ -178,6 +178,34 @@ def diff(
         ),
         exit_code=lambda result: 0 if result.ok else 1,
     )
+
+
+@app.command()
+def squash(
+    ctx: typer.Context,
+    to: Annotated[
+        int, typer.Option("--to", metavar="V", help="The newest migration the squash replaces.")
+    ],
+    name: Annotated[
+        str, typer.Option("--name", help="Name of the squash file: V_NAME.up.sql.")
+    ] = "squashed",
+    scratch_url: ScratchUrl = None,
+    scratch_prefix: ScratchPrefix = None,
+) -> None:
+    """Write one migration pair, V_NAME.up.sql/.down.sql, that builds what 0001..V build.
+
+    The migrations are built on a scratch database of the URL's kind and the schema dumped;
+    the dump is built again and compared object by object (and its down with an empty
+    database): nothing is written when they differ. A fresh database runs the squash file
+    instead of 0001..V; a database whose history has them keeps it and skips the squash.
+    Statements of 0001..V that write rows (INSERT, UPDATE, DELETE, COPY) are listed.
+
+    Example: sqlmig squash --to 50
+    """
+    from ..squash import squash as run_squash
+
+    scratch_flags(ctx, scratch_prefix)
+    run(ctx, lambda cfg, n: run_squash(cfg, to=to, name=name, scratch_url=scratch_url, notify=n))
 
 
 @app.command()

@@ -13,7 +13,7 @@ from ..errors import DriftError, MigrationFailed, SqlmigError
 from ..events import Notify
 from ..files import Migration
 from ..formats import discover
-from ..history import APPLIED, History
+from ..history import APPLIED, AppliedRow, History
 from ..results import Result
 from ..urls import parse_url
 from . import desired as schema_file
@@ -26,12 +26,12 @@ from .model import Snapshot
 from .scratch import Scratch, reusable, scratch
 
 
-def live_snapshot(config: Config) -> tuple[Snapshot, list[int]]:
-    """The live database's schema, and the versions its history records as applied."""
+def live_snapshot(config: Config) -> tuple[Snapshot, list[AppliedRow]]:
+    """The live database's schema, and the history rows of the migrations applied to it."""
     driver = connect(parse_url(config.require_url()), table=config.table, create=False)
     try:
         rows = History(driver, config.table).read() or []
-        applied = [r.version for r in rows if r.status == APPLIED]
+        applied = [r for r in rows if r.status == APPLIED]
         return snapshot(driver, table=config.table), applied
     finally:
         driver.close()
@@ -111,9 +111,15 @@ def require_no_drift(config: Config, *, scratch_url: str | None) -> None:
 def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], int]:
     """What differs between the live schema and its applied migrations built on a scratch
     database, and how many migrations are applied."""
-    live, applied = live_snapshot(config)
-    files = {m.version: m for m in _files(config)}
-    missing = [v for v in applied if v not in files]
+    from ..chain import resolve
+
+    live, rows = live_snapshot(config)
+    found = resolve(_found(config), rows)
+    found.require_whole()
+    files = {m.version: m for m in found.files}
+    applied = [r.version for r in rows]
+    missing = [v for v in applied if v not in files and v not in found.covered]
+    build = found.built_by(applied)
     if missing:
         raise DriftError(
             f"applied migration(s) {', '.join(map(str, missing))} have no file",
@@ -123,7 +129,7 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
         scratch(config.url, scratch_url, table=config.table, prefix=config.scratch_prefix) as url,
         builder(url, config.table) as b,
     ):
-        b.up_all([files[v] for v in applied])
+        b.up_all(build)
         expected = b.snapshot()
     return describe(compare(expected, live, window=Window(live=True)), DRIFT), len(applied)
 
@@ -207,6 +213,14 @@ def _write_pair(
 
 
 def _files(config: Config) -> list[Migration]:
+    """The folder's migrations as a fresh database runs them: a squash file instead of the
+    files it replaces."""
+    from ..chain import resolve
+
+    return resolve(_found(config), None).files
+
+
+def _found(config: Config) -> list[Migration]:
     """The folder's migrations as `up` reads them (its format, the URL's dialect for popx)."""
     from ..urls import parse_url
 

@@ -33,6 +33,7 @@ CORE += ["repair", "baseline", "wait", "create", "lint", "verify", "diff", "tran
 CORE += ["schema dump"]
 CORE += ["mark", "adopt"]
 CORE += ["convert"]
+CORE += ["squash", "check", "renumber"]
 
 
 def test_the_command_list_is_complete() -> None:

@@ -160,7 +160,7 @@ def test_duplicate_version_with_different_padding(tmp_path: Path) -> None:
     put(tmp_path, "1_b.up.sql")
     error = file_error(tmp_path)
     assert error.message == "duplicate version 1: 0001_a.up.sql and 1_b.up.sql"
-    assert error.hint == "give one of them the next free number"
+    assert error.hint.startswith("give one of them the next free number")
 
 
 def test_duplicate_version_with_same_padding(tmp_path: Path) -> None:
@@ -339,7 +339,8 @@ def test_unknown_directive_is_an_error_naming_the_file(tmp_path: Path) -> None:
         read(tmp_path, "-- header\n-- sqlmig:no-transactoin\nSELECT 1;\n")
     assert info.value.message == f"{path}: unknown directive '-- sqlmig:no-transactoin'"
     assert info.value.hint == (
-        "known directives: ignore, ignore-file, no-foreign-key-check, no-transaction, review"
+        "known directives: ignore, ignore-file, no-foreign-key-check, no-transaction, "
+        "replaces, review"
     )
 
 

@@ -9,6 +9,7 @@ def load_all() -> None:
         conventions,
         data_loss,
         file_pairs,
+        folder,
         locking,
         mysql,
         pg_columns,

@@ -1,0 +1,99 @@
+"""Merge safety with a real git repository: two branches that each add migration 0006 are
+caught by `check --base` before deploy, `renumber` fixes the branch, and `up` applies it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from tests.cli.helpers import Cli, describe
+from tests.conftest import write
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, env={**os.environ, **GIT_ENV}
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def table(folder: Path, label: str) -> None:
+    name = label.split("_", 1)[1]
+    write(
+        folder, label, f"CREATE TABLE {name} (id INTEGER PRIMARY KEY);\n", f"DROP TABLE {name};\n"
+    )
+
+
+def commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def test_two_branches_adding_0006_are_caught_renumbered_and_applied(tmp_path: Path) -> None:
+    repo = tmp_path / "app"
+    folder = repo / "db" / "migrations"
+    folder.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    for i, name in enumerate(["a", "b", "c", "d", "e"], start=1):
+        table(folder, f"000{i}_{name}")
+    commit(repo, "five migrations")
+
+    git(repo, "checkout", "-q", "-b", "feature")
+    table(folder, "0006_feature_one")  # the branch's next number, and the one after it
+    table(folder, "0007_feature_two")
+    (folder / "0003_c.up.sql").write_text("CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);\n")
+    commit(repo, "feature: two migrations, and an edit of an applied one")
+
+    git(repo, "checkout", "-q", "main")  # meanwhile main takes 0006 and 0008
+    table(folder, "0006_main_one")
+    table(folder, "0008_main_two")
+    commit(repo, "main: two migrations")
+    cli = Cli(f"sqlite:///{tmp_path / 'prod.db'}", folder)
+    cli.ok("up")  # production is at main's 0008
+
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "--no-edit", "main")  # no git conflict: the file names differ
+    # what would reach production without the check: up refuses the merged folder
+    refused = cli("up")
+    assert refused.returncode == 2 and "duplicate version 6" in refused.stderr, describe(refused)
+    lint = cli("lint", str(folder))
+    assert "F704 duplicate-version: version 0006 is also 0006_main_one.up.sql's" in lint.stdout
+
+    caught = cli("check", "--base", "main", "--json")
+    assert caught.returncode == 1, describe(caught)
+    kinds = {(f["kind"], f["path"]) for f in json.loads(caught.stdout)["entries"]}
+    assert kinds == {
+        ("duplicate", "0006_feature_one.up.sql"),
+        ("below-newest", "0007_feature_two.up.sql"),
+        ("edited", "0003_c.up.sql"),
+    }, caught.stdout
+
+    git(repo, "checkout", "-q", "main", "--", "db/migrations/0003_c.up.sql")
+    dry = cli.ok("renumber", "--base", "main", "--dry-run").stdout
+    assert "would rename 0006_feature_one.up.sql -> 0009_feature_one.up.sql" in dry, dry
+    assert (folder / "0006_feature_one.up.sql").exists()
+    cli.ok("renumber", "--base", "main")
+    names = sorted(p.name for p in folder.glob("*.up.sql"))[5:]
+    assert names == [
+        "0006_main_one.up.sql", "0008_main_two.up.sql",
+        "0009_feature_one.up.sql", "0010_feature_two.up.sql",
+    ], names  # fmt: skip
+    assert (folder / "0010_feature_two.down.sql").exists()
+    commit(repo, "feature: renumbered after main")
+
+    passed = cli.ok("check", "--base", "main").stdout
+    assert "2 new migration(s) on this branch, none in conflict with main" in passed, passed
+    applied = cli.ok("up").stdout
+    assert "up   0009_feature_one" in applied and "up   0010_feature_two" in applied, applied

@@ -1,0 +1,152 @@
+"""`sqlmig squash`: one file standing in for 0001..0050, proven equal by snapshot, on SQLite,
+PostgreSQL and MariaDB; a database with the old history keeps it, a fresh one runs the squash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.helpers import Cli, describe, kind_of, run_many
+from tests.conftest import write
+
+SQUASHED = 50
+TOTAL = 52
+
+
+def drop_index(kind: str, index: str, table: str) -> str:
+    return f"DROP INDEX {index} ON {table};" if kind == "mysql" else f"DROP INDEX {index};"
+
+
+def generated(kind: str) -> list[tuple[str, str, str]]:
+    """52 migrations (label, up, down) that build and change tables, columns, indexes, foreign
+    keys and views, drop some of what earlier ones made, and write rows in two of them."""
+    out: list[tuple[str, str, str]] = []
+    table = "t0"
+    for i in range(1, TOTAL + 1):
+        step = i % 5
+        if step == 1:
+            table = f"t{i}"
+            up = (
+                f"CREATE TABLE {table} (id INTEGER NOT NULL, name VARCHAR(100) NOT NULL, "
+                "PRIMARY KEY (id));"
+            )
+            down = f"DROP TABLE {table};"
+        elif step == 2:
+            up, down = (
+                f"ALTER TABLE {table} ADD COLUMN c{i} INTEGER;",
+                f"ALTER TABLE {table} DROP COLUMN c{i};",
+            )
+        elif step == 3:
+            up, down = f"CREATE INDEX ix{i} ON {table} (name);", drop_index(kind, f"ix{i}", table)
+        elif step == 4:
+            up = (
+                f"CREATE TABLE c{i} (id INTEGER NOT NULL, parent_id INTEGER NOT NULL, "
+                f"PRIMARY KEY (id), FOREIGN KEY (parent_id) REFERENCES {table} (id));"
+            )
+            down = f"DROP TABLE c{i};"
+        elif i % 10 == 5:
+            up, down = f"CREATE VIEW v{i} AS SELECT id, name FROM {table};", f"DROP VIEW v{i};"
+        else:  # every tenth drops the view made five before, and the index made seven before
+            old = f"t{i - 9}"
+            up = f"DROP VIEW v{i - 5};\n{drop_index(kind, f'ix{i - 7}', old)}"
+            down = (
+                f"CREATE INDEX ix{i - 7} ON {old} (name);\n"
+                f"CREATE VIEW v{i - 5} AS SELECT id, name FROM {old};"
+            )
+        if i == 7:
+            up += "\n-- a row the application needs\nINSERT INTO t6 (id, name) VALUES (1, 'a');"
+        if i == 33:
+            up += "\nUPDATE t31 SET name = 'b' WHERE id = 1;"
+        out.append((f"{i:04d}_step_{i}", up + "\n", down + "\n"))
+    return out
+
+
+def states(cli: Cli) -> dict[str, str]:
+    proc = cli.ok("status", "--json")
+    return {row["label"]: row["state"] for row in json.loads(proc.stdout)["rows"]}
+
+
+def test_squash_of_fifty_migrations_builds_what_they_build(any_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for label, up, down in generated(kind_of(any_url)):
+        write(folder, label, up, down)
+    cli = Cli(any_url, folder)
+    # the database built by the 52 files, and the squash (on a scratch database) side by side
+    up, proc = run_many([(cli, ("up",)), (cli, ("squash", "--to", str(SQUASHED), "--json"))])
+    assert up.returncode == 0 and proc.returncode == 0, describe(up) + describe(proc)
+    result = json.loads(proc.stdout)
+    assert result["current"] == "0050_squashed"
+    data = {(Path(e["path"]).name, e["line"]) for e in result["entries"]}
+    assert data == {("0007_step_7.up.sql", 3), ("0033_step_33.up.sql", 2)}, result
+    squash = (folder / "0050_squashed.up.sql").read_text()
+    assert squash.startswith("-- sqlmig:replaces 0001..0050\n")
+    assert "c24" in squash and "v15" not in squash  # what 0024 made, and 0020 dropped
+
+    # the replaced files deleted: this database keeps its history (no drift, nothing pending)
+    for path in [*folder.glob("00[0-4]?_step_*.sql"), *folder.glob("0050_step_50.*")]:
+        path.unlink()
+    seen = states(cli)
+    assert seen.pop("0050_squashed") == "skipped", seen
+    assert len(seen) == TOTAL and set(seen.values()) == {"applied"}, seen
+    # what the squash and 0051, 0052 build on a scratch database is the live schema, which
+    # the 52 files built: the two are compared object by object
+    drift = cli("status", "--schema", "--exit-code")
+    assert drift.returncode == 0 and "matches what the 52 applied" in drift.stdout, describe(drift)
+
+
+def test_fresh_databases_run_the_squash_and_old_ones_keep_their_history(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n", "DROP TABLE a;\n")
+    write(folder, "0002_b", "CREATE TABLE b (id INTEGER PRIMARY KEY);\n", "DROP TABLE b;\n")
+    write(folder, "0003_c", "ALTER TABLE b ADD COLUMN c TEXT;\n", "ALTER TABLE b DROP COLUMN c;\n")
+    write(folder, "0004_d", "CREATE TABLE d (id INTEGER PRIMARY KEY);\n", "DROP TABLE d;\n")
+    old, behind, fresh = (Cli(f"sqlite:///{tmp_path / n}.db", folder) for n in "obf")
+    both(run_many([(old, ("up", "--to", "2")), (behind, ("up", "--to", "1"))]))
+    old.ok("squash", "--to", "3")
+
+    # a database part way through 0001..0003 goes on with the old files, never the squash;
+    # a fresh one runs the squash instead
+    again, went_on, ran = run_many(
+        [(old, ("squash", "--to", "3", "--name", "other")), (old, ("up",)), (fresh, ("up",))]
+    )
+    assert again.returncode == 2 and "already replaced by" in again.stderr, describe(again)
+    assert "up   0003_c" in went_on.stdout and "up   0003_squashed" in ran.stdout
+    assert states(old)["0003_squashed"] == "skipped"
+    assert states(fresh) == {
+        "0001_a": "replaced", "0002_b": "replaced", "0003_c": "replaced",
+        "0003_squashed": "applied", "0004_d": "applied",
+    }  # fmt: skip
+    fresh.ok("down", "--all", "--yes")  # the squash's own down file
+    assert "up   0003_squashed" in fresh.ok("up").stdout
+
+    # the old files deleted: the old database keeps its history, and one still short of 0003
+    # cannot get there any more
+    for path in folder.glob("000[1-3]_[abc].*"):
+        path.unlink()
+    checked, stuck = run_many([(old, ("validate",)), (behind, ("up",))])
+    assert checked.returncode == 0, describe(checked)
+    assert stuck.returncode == 4, describe(stuck)
+    assert "history stops at version 1 inside 0001..0003" in stuck.stderr, describe(stuck)
+
+
+def both(procs: list) -> None:  # type: ignore[type-arg]
+    for proc in procs:
+        assert proc.returncode == 0, describe(proc)
+
+
+def test_a_squash_that_would_lose_an_object_is_not_written(tmp_path: Path) -> None:
+    """SQLite's schema snapshot does not model a virtual table; the squash's check of every
+    object the database holds still sees it go missing, so nothing is written."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_t", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    write(folder, "0002_search", "CREATE VIRTUAL TABLE search USING fts5(body);\n")
+    proc = Cli(f"sqlite:///{tmp_path / 'app.db'}", folder)("squash", "--to", "2")
+    assert proc.returncode == 1, describe(proc)
+    assert "does not build the same objects; nothing was written" in proc.stderr
+    assert 'table "search" is missing' in proc.stderr, describe(proc)
+    assert sorted(p.name for p in folder.iterdir()) == ["0001_t.up.sql", "0002_search.up.sql"]

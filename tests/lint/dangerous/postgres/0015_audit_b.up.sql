@@ -1,0 +1,2 @@
+-- expect: F704
+SELECT 1;
