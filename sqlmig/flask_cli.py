@@ -118,7 +118,7 @@ def _run(action: Action, directory: str | None, *, failed: int = 0) -> None:
 
     from . import config
     from .cli.runner import Redacted, fail
-    from .errors import SqlmigError
+    from .errors import ConnectError, SqlmigError
     from .events import text_sink
     from .render import emit
     from .urls import redact
@@ -129,6 +129,8 @@ def _run(action: Action, directory: str | None, *, failed: int = 0) -> None:
         cfg = config.load({"url": urls[0], "dir": directory})
         result = action(cfg, text_sink(clean=lambda t: redact(t, *urls), verbose=False))
     except SqlmigError as exc:
+        if isinstance(exc, ConnectError):  # its hint names sqlmig's own URL settings
+            exc.hint = "check that the server is running and SQLALCHEMY_DATABASE_URI is right"
         fail(exc, urls, as_json=False)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: still never print the password

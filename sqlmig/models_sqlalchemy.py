@@ -198,7 +198,7 @@ def _shown(arg: Any) -> str:
         text = str(arg)
     elif callable(arg):
         name = getattr(arg, "__qualname__", None) or getattr(arg, "__name__", None)
-        text = f"{name}()" if name else "a function"
+        text = "<lambda>" if name and "<lambda>" in name else f"{name}()" if name else "a function"
     else:
         text = repr(arg)
     return text if len(text) <= 40 else text[:37] + "..."
