@@ -86,6 +86,8 @@ def test_the_flask_example_migrate_upgrade_downgrade_history(any_url: str, tmp_p
     assert columns() == ["id", "username", "email", "password_hash"]
     assert "now at 0001_create_users" in flask("downgrade").stdout
     assert columns() == ["id", "username", "email"]
+    if kind_of(any_url) != "sqlite":
+        return  # history is sqlmig's, the same call on every database: read once
     events = [line.split()[2:4] for line in flask("history").stdout.splitlines()]
     assert events == [["up", "0001_create_users"], ["up", "0002_add_password_hash"],
                       ["down", "0002_add_password_hash"]]  # fmt: skip
