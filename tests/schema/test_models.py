@@ -131,8 +131,21 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
         assert said in caught.value.message
     source = load(f"{module}:Base.metadata")  # an attribute path
     assert sorted(source.metadata.tables) == ["authors", "books"]
-    for name in (module, f"broken_{module}"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
+
+    # the models import, but SQLAlchemy cannot write them for a dialect, or there are none
+    (tmp_path / f"odd_{module}.py").write_text(
+        "from sqlalchemy import Column, Integer, MetaData, String, Table\n"
+        "none = MetaData()\nodd = MetaData()\n"
+        "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n",
+        "utf-8",
+    )
+    assert "CREATE TABLE t" in load(f"odd_{module}:odd").sql("postgres")
+    with pytest.raises(UsageError, match="VARCHAR requires a length on dialect mysql"):
+        load(f"odd_{module}:odd").sql("mysql")
+    with pytest.raises(UsageError, match=f"odd_{module}:none has no tables"):
+        load(f"odd_{module}:none").sql("sqlite")
+    for name in (module, f"broken_{module}", f"odd_{module}"):  # names of this test's own
+        sys.modules.pop(name, None)
 
 
 def test_diff_refuses_a_file_and_models_and_says_what_to_install_without_sqlalchemy(
