@@ -77,7 +77,7 @@ def load(spec: str) -> ModelsSource:
         if not hasattr(obj, part):
             raise UsageError(
                 f"module {module_name} has no {attr}",
-                hint=f"check the name, or {SPEC_HINT} ({module.__file__})",
+                hint=f"{module.__file__} defines no {part}; {SPEC_HINT}",
             )
         obj = getattr(obj, part)
     return ModelsSource(metadata_of(obj, spec), spec)
@@ -110,14 +110,24 @@ def _import(name: str) -> Any:
 
 
 def _import_failed(name: str, exc: Exception) -> UsageError:
+    return UsageError(
+        f"importing {name} failed: {_where(exc)}{type(exc).__name__}: {exc}",
+        hint="fix that, then run the command again",
+    )
+
+
+def _where(exc: Exception) -> str:
+    """`file:line: ` of the user's code that raised: a SyntaxError's own place, else the
+    innermost frame outside Python's and the installed packages' files."""
+    import sysconfig
     import traceback
 
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = next((f"{f.filename}:{f.lineno}: " for f in reversed(frames)), "")
-    return UsageError(
-        f"importing {name} failed: {where}{type(exc).__name__}: {exc}",
-        hint="fix the error above; the module must import without side effects on a database",
-    )
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}: "
+    libraries = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")})
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    own = [f for f in frames if not f.filename.startswith(libraries)] or frames
+    return f"{own[-1].filename}:{own[-1].lineno}: " if own else ""
 
 
 def metadata_of(obj: Any, spec: str) -> Any:
