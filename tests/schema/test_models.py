@@ -96,9 +96,11 @@ def test_the_author_book_example_from_models_to_migrations(
     # step 2 of the example, and a rename: one pair adds isbn, drops + adds for review
     _edit(app / "models.py", "# isbn:", "isbn:")
     _edit(app / "models.py", "published_date", "published_on")
-    red = run(*MODELS, "--check", code=1)
-    assert "column books.isbn is only in models:Base" in red.stdout, describe(red)
-    run(*MODELS, "--name", "add_isbn")
+    if kind == "sqlite":  # --check's exit code is the same on every database: once
+        red = run(*MODELS, "--check", code=1)
+        assert "column books.isbn is only in models:Base" in red.stdout, describe(red)
+    wrote = run(*MODELS, "--name", "add_isbn")  # writes only where they differ
+    assert "wrote" in wrote.stdout and "0002_add_isbn.up.sql" in wrote.stdout, describe(wrote)
     added = (app / "migrations/0002_add_isbn.up.sql").read_text("utf-8").replace("`", '"')
     assert re.search(r'"isbn" (character varying|varchar)\(13\)', added), added
     assert re.search(r"-- sqlmig:review .*books\.published_date\b", added), added
