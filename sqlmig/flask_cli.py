@@ -45,7 +45,12 @@ def new(directory: str | None, name: str) -> None:
     """Create an empty NNNN_name.up.sql / .down.sql pair to write by hand."""
     from . import scaffold
 
-    _run(lambda cfg, n: scaffold.new(cfg.dir, name, notify=n, dir_format=cfg.dir_format), directory)
+    _run(
+        lambda cfg, n: scaffold.new(
+            cfg.dir, name, timestamp=False, notify=n, dir_format=cfg.dir_format
+        ),
+        directory,
+    )
 
 
 @group.command()

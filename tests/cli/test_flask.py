@@ -94,6 +94,8 @@ def test_the_flask_example_migrate_upgrade_downgrade_history(any_url: str, tmp_p
     events = [line.split()[2:4] for line in flask("history").stdout.splitlines()]
     assert events == [["up", "0001_create_users"], ["up", "0002_add_password_hash"],
                       ["down", "0002_add_password_hash"]]  # fmt: skip
+    flask("new", "seed admin user")  # a pair to write by hand
+    assert (app / "migrations/0003_seed_admin_user.up.sql").is_file()
 
 
 def test_sqlalchemy_urls_become_sqlmig_urls_and_others_are_refused() -> None:
