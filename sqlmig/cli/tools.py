@@ -2,7 +2,7 @@
 are imported only when one of them runs."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -147,8 +147,20 @@ def _split_names(values: list[str] | None) -> list[str]:
 def diff(
     ctx: typer.Context,
     desired: Annotated[
-        Path, typer.Argument(help="The schema you want, as SQL. Default: ./schema.sql.")
-    ] = Path("schema.sql"),
+        Path | None,
+        typer.Argument(
+            help="The schema you want, as SQL. Default: ./schema.sql.", show_default=False
+        ),
+    ] = None,
+    from_models: Annotated[
+        str | None,
+        typer.Option(
+            "--from-models",
+            metavar="MODULE:ATTR",
+            help="Take the schema from SQLAlchemy models instead: a MetaData, a declarative "
+            "base or a Flask-SQLAlchemy db, e.g. myapp.models:Base (needs sqlmig[sqlalchemy]).",
+        ),
+    ] = None,
     check: Annotated[
         bool,
         typer.Option("--check", help="Write nothing; exit 1 if the migrations do not build it."),
@@ -159,25 +171,50 @@ def diff(
     scratch_url: ScratchUrl = None,
     scratch_prefix: ScratchPrefix = None,
 ) -> None:
-    """Write the next migration pair that turns what the migrations build into schema.sql.
+    """Write the next migration pair that turns what the migrations build into schema.sql
+    (or into what --from-models' SQLAlchemy models make).
 
     Both schemas are built on one scratch database, one after the other; the generated up and
     down are tried there too.
     Statements that may lose data are marked `-- sqlmig:review`.
 
-    Example: sqlmig diff schema.sql --check
+    Example: sqlmig diff schema.sql --check; sqlmig diff --from-models myapp.models:Base
     """
     from ..schema.commands import diff as run_diff
-    from ..schema.desired import SchemaFile
 
     scratch_flags(ctx, scratch_prefix)
     run(
         ctx,
         lambda cfg, n: run_diff(
-            cfg, desired=SchemaFile(desired), check=check, name=name, scratch_url=scratch_url
+            cfg,
+            desired=_desired(desired, from_models, n),
+            check=check,
+            name=name,
+            scratch_url=scratch_url,
         ),
         exit_code=lambda result: 0 if result.ok else 1,
     )
+
+
+def _desired(schema: Path | None, models: str | None, notify: Any) -> Any:
+    """The schema file, or the models (their Python-side defaults said as warnings)."""
+    from ..errors import UsageError
+    from ..schema.desired import SchemaFile
+
+    if models is None:
+        return SchemaFile(schema or Path("schema.sql"))
+    if schema is not None:
+        raise UsageError(
+            f"both {schema} and --from-models {models} were given",
+            hint="name one: the schema file or the models",
+        )
+    from ..events import Event
+    from ..models_sqlalchemy import load
+
+    source = load(models)
+    for line in source.warnings() if notify else ():
+        notify(Event("models_warning", line, level="warning"))
+    return source
 
 
 @app.command()

@@ -148,6 +148,7 @@ def test_the_wheel_holds_every_module_and_the_metadata(dist: Dist) -> None:
     assert package_sources() == {n for n in names if n.endswith(".py")}
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
     assert "sqlmig = sqlmig.cli:main" in entry_points
+    assert "[flask.commands]\nsqlmig = sqlmig.flask_cli:group" in entry_points  # `flask sqlmig`
     assert meta["Name"] == "sqlmig" and meta["License-Expression"] == "MIT"
     assert meta["License-File"] == "LICENSE"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)

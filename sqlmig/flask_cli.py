@@ -1,0 +1,189 @@
+"""`flask sqlmig ...`: Flask-Migrate's `flask db` verbs as thin calls into sqlmig's library, with
+the app's SQLALCHEMY_DATABASE_URI and its Flask-SQLAlchemy models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+Action = Callable[[Any, Any], Any]  # (Config, notify) -> Result
+
+group = AppGroup(
+    "sqlmig",
+    help="Plain-SQL migrations from the app's Flask-SQLAlchemy models (sqlmig). Like `flask db`: "
+    "migrate -m MSG writes the next up/down pair from the models; upgrade applies it.",
+)
+directory_option = click.option(
+    "-d",
+    "--directory",
+    default=None,
+    help="The migrations folder. Default: `dir` in sqlmig.toml, else ./migrations.",
+)
+
+
+@group.command()
+@directory_option
+def init(directory: str | None) -> None:
+    """Create the migrations folder and a commented sqlmig.toml."""
+    from . import scaffold
+
+    def action(cfg: Any, _n: Any) -> Any:
+        config_file = cfg.config_file or Path("sqlmig.toml")
+        return scaffold.init(cfg.dir, config_file, url_from="SQLALCHEMY_DATABASE_URI")
+
+    _run(action, directory)
+
+
+@group.command()
+@directory_option
+@click.argument("name")
+def new(directory: str | None, name: str) -> None:
+    """Create an empty NNNN_name.up.sql / .down.sql pair to write by hand."""
+    from . import scaffold
+
+    _run(
+        lambda cfg, n: scaffold.new(
+            cfg.dir, name, timestamp=False, notify=n, dir_format=cfg.dir_format
+        ),
+        directory,
+    )
+
+
+@group.command()
+@directory_option
+@click.option("-m", "--message", default="schema_diff", help="What the migration does.")
+def migrate(directory: str | None, message: str) -> None:
+    """Write the next up/down pair that brings the migrations to the models (review it)."""
+    _run(lambda cfg, n: _diff(cfg, n, check=False, name=message), directory, failed=1)
+
+
+@group.command()
+@directory_option
+def check(directory: str | None) -> None:
+    """Exit 1 when the models and the migrations differ (for CI); write nothing."""
+    _run(lambda cfg, n: _diff(cfg, n, check=True, name="check"), directory, failed=1)
+
+
+@group.command()
+@directory_option
+@click.argument("version", required=False, type=int)
+def upgrade(directory: str | None, version: int | None) -> None:
+    """Apply the pending migrations (up to VERSION, if given)."""
+    _run(lambda cfg, n: _migrator(cfg, n).up(to=version), directory)
+
+
+@group.command()
+@directory_option
+@click.argument("version", required=False, type=int)
+def downgrade(directory: str | None, version: int | None) -> None:
+    """Revert the newest applied migration (or every one after VERSION)."""
+    steps = None if version is not None else 1
+    _run(lambda cfg, n: _migrator(cfg, n).down(steps=steps, to=version), directory)
+
+
+@group.command()
+@directory_option
+def current(directory: str | None) -> None:
+    """Show the newest applied migration."""
+    _run(lambda cfg, n: _migrator(cfg, n).current(), directory)
+
+
+@group.command()
+@directory_option
+def history(directory: str | None) -> None:
+    """Show the audit log: every upgrade and downgrade, who, when, how long."""
+    _run(lambda cfg, n: _migrator(cfg, n).history(), directory)
+
+
+def _diff(cfg: Any, notify: Any, *, check: bool, name: str) -> Any:
+    from .events import Event
+    from .models_sqlalchemy import ModelsSource
+    from .schema.commands import diff
+
+    source = ModelsSource(_db().metadata, "the app's models")
+    for line in source.warnings():
+        notify(Event("models_warning", line, level="warning"))
+    return diff(cfg, desired=source, check=check, name=name, scratch_url=None)
+
+
+def _migrator(cfg: Any, notify: Any) -> Any:
+    from .migrator import Migrator
+
+    return Migrator(cfg, notify=notify)
+
+
+def _run(action: Action, directory: str | None, *, failed: int = 0) -> None:
+    """Config from the app's URL (and sqlmig.toml), the action, its result on stdout; an error
+    on stderr with its exit code, as the sqlmig command prints it."""
+    import sys
+
+    from . import config
+    from .cli.runner import Redacted, fail
+    from .errors import ConnectError, SqlmigError
+    from .events import text_sink
+    from .render import emit
+    from .urls import redact
+
+    urls: list[str | None] = []
+    try:
+        urls.append(_app_url())
+        cfg = config.load({"url": urls[0], "dir": directory})
+        result = action(cfg, text_sink(clean=lambda t: redact(t, *urls), verbose=False))
+    except SqlmigError as exc:
+        if isinstance(exc, ConnectError):  # its hint names sqlmig's own URL settings
+            exc.hint = "check that the server is running and SQLALCHEMY_DATABASE_URI is right"
+        fail(exc, urls, as_json=False)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: still never print the password
+        message = redact(f"internal error: {type(exc).__name__}: {exc}", *urls)
+        fail(SqlmigError(message, hint="please report this with the command you ran"), urls, False)
+        sys.exit(1)
+    emit(result, as_json=False, out=Redacted(sys.stdout))
+    if failed and not result.ok:
+        sys.exit(failed)
+
+
+def _db() -> Any:
+    from flask import current_app
+
+    from .errors import UsageError
+
+    db = current_app.extensions.get("sqlalchemy")
+    if db is None:
+        raise UsageError(
+            f"the app {current_app.name} has no Flask-SQLAlchemy extension",
+            hint="create it with db = SQLAlchemy(app) (or db.init_app(app)) in the app factory",
+        )
+    return db
+
+
+def _app_url() -> str:
+    """The default bind's URL as the app's engine has it (a relative SQLite file resolved into
+    the instance folder, as Flask-SQLAlchemy does), as a sqlmig URL."""
+    return sqlmig_url(_db().engine.url)
+
+
+def sqlmig_url(url: Any) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg://, mysql+pymysql://, sqlite:///x.db) as sqlmig's."""
+    from .errors import UsageError
+
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise UsageError(
+                "SQLALCHEMY_DATABASE_URI is an in-memory SQLite database: migrations applied to "
+                "it would be gone when the command ends",
+                hint="use a file: sqlite:///app.db",
+            )
+        return f"sqlite:///{url.database}"
+    if backend not in ("postgresql", "mysql", "mariadb"):
+        raise UsageError(
+            f"SQLALCHEMY_DATABASE_URI is a {backend} database; sqlmig migrates PostgreSQL, "
+            "MySQL/MariaDB and SQLite",
+            hint="use Flask-Migrate (Alembic) for this database",
+        )
+    return str(url.set(drivername=backend).render_as_string(hide_password=False))

@@ -1,0 +1,172 @@
+"""`sqlmig diff --from-models`: examples/sqlalchemy's Author/Book models through diff on each
+database (what the models say reaches the SQL), and the errors that name module and attribute."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import Cli, describe, kind_of
+from tests.conftest import ROOT, clean_env, sqlmig
+
+EXAMPLE = ROOT / "examples" / "sqlalchemy"
+MODELS = ("diff", "--from-models", "models:Base")
+
+# What the example's models say, as the generated SQL must say it (` quotes read as ")
+SAID = {
+    "all": [
+        '"name" {varchar}(100) NOT NULL',  # nullability
+        '"age" {int},',
+        '"created_at" {ts} DEFAULT CURRENT_TIMESTAMP NOT NULL',  # server_default=func.now()
+        '"updated_at" {ts},',  # onupdate: Python-side, no default in the SQL
+        '"ck_books_pages_positive" CHECK',  # the naming convention's name
+        '"ix_books_title"',
+        'REFERENCES "authors" ("id") ON DELETE CASCADE',
+    ],
+    "postgres": [
+        "CREATE TYPE \"format\" AS ENUM ('hardcover', 'paperback', 'ebook')",
+        "\"format\" format DEFAULT 'paperback'::format NOT NULL",
+        "\"id\" integer DEFAULT nextval('books_id_seq'::regclass) NOT NULL",
+        '"pages" integer DEFAULT 1 NOT NULL',
+        'CONSTRAINT "pk_books" PRIMARY KEY ("id")',
+        'CONSTRAINT "fk_books_author_id_authors" FOREIGN KEY ("author_id")',
+    ],
+    "mysql": [
+        "\"format\" enum('hardcover','paperback','ebook') DEFAULT 'paperback' NOT NULL",
+        '"id" int AUTO_INCREMENT NOT NULL',
+        '"pages" int DEFAULT 1 NOT NULL',
+        'CONSTRAINT "fk_books_author_id_authors" FOREIGN KEY ("author_id")',
+    ],
+    # SQLite keeps no name of a primary key, unique or foreign key constraint (README)
+    "sqlite": [
+        "\"format\" character varying(9) DEFAULT 'paperback' NOT NULL",
+        '"id" integer NOT NULL',
+        "\"pages\" integer DEFAULT '1' NOT NULL",
+        'PRIMARY KEY ("id")',
+    ],
+}
+TYPES = {
+    "postgres": {"varchar": "character varying", "int": "integer", "ts": "timestamp without "
+                 "time zone"},
+    "mysql": {"varchar": "varchar", "int": "int", "ts": "datetime"},
+    "sqlite": {"varchar": "character varying", "int": "integer", "ts": "datetime"},
+}  # fmt: skip
+
+
+def _example(tmp_path: Path) -> Path:
+    app = tmp_path / "app"
+    shutil.copytree(EXAMPLE, app)
+    (app / "migrations").mkdir()
+    return app
+
+
+def _edit(models: Path, old: str, new: str) -> None:
+    text = models.read_text("utf-8")
+    assert old in text
+    models.write_text(text.replace(old, new), "utf-8")
+
+
+def test_the_author_book_example_from_models_to_migrations(
+    db_url: str, other_url: str, tmp_path: Path
+) -> None:
+    app, kind = _example(tmp_path), kind_of(db_url)
+    scratch = ("--scratch-url", other_url)  # one scratch database, not one made per diff
+
+    def run(*args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+        proc = sqlmig("--url", db_url, *args, *(scratch if args[0] == "diff" else ()), cwd=app)
+        assert proc.returncode == code, describe(proc)
+        return proc
+
+    first = run(*MODELS, "--name", "create_authors_and_books")
+    assert first.stderr.count("warning:") == 1, first.stderr
+    assert "warning: books.updated_at: onupdate=now() is applied by SQLAlchemy" in first.stderr
+    up = (app / "migrations/0001_create_authors_and_books.up.sql").read_text("utf-8")
+    up = up.replace("`", '"')
+    for said in SAID["all"] + SAID[kind]:
+        assert said.format(**TYPES[kind]) in up, f"{said!r} not in\n{up}"
+    run("up")
+    assert "diff: they agree" in run(*MODELS, "--check").stdout
+
+    # step 2 of the example, and a rename: one pair adds isbn, drops + adds for review
+    _edit(app / "models.py", "# isbn:", "isbn:")
+    _edit(app / "models.py", "published_date", "published_on")
+    if kind == "sqlite":  # --check's exit code is the same on every database: once
+        red = run(*MODELS, "--check", code=1)
+        assert "column books.isbn is only in models:Base" in red.stdout, describe(red)
+    wrote = run(*MODELS, "--name", "add_isbn")  # writes only where they differ
+    assert "wrote" in wrote.stdout and "0002_add_isbn.up.sql" in wrote.stdout, describe(wrote)
+    added = (app / "migrations/0002_add_isbn.up.sql").read_text("utf-8").replace("`", '"')
+    assert re.search(r'"isbn" (character varying|varchar)\(13\)', added), added
+    assert re.search(r"-- sqlmig:review .*books\.published_date\b", added), added
+    assert '"published_on" date' in added, added
+
+
+def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmig.errors import UsageError
+    from sqlmig.models_sqlalchemy import load
+
+    module = f"models_{uuid.uuid4().hex[:8]}"  # imported in this process: a name of its own
+    shutil.copy(EXAMPLE / "models.py", tmp_path / f"{module}.py")
+    (tmp_path / f"broken_{module}.py").write_text(f"import {module}\n\nBase = 1 / 0\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    cases = {
+        module: f"--from-models {module!r} is not MODULE:ATTR",
+        f"nosuch.{module}:Base": f"module nosuch.{module} not found (looked in {tmp_path}",
+        f"{module}:Nope": f"module {module} has no Nope",
+        f"{module}:Format": f"{module}:Format is a class Format, not a MetaData, a declarative",
+        f"{module}:NAMING": f"{module}:NAMING is a dict, not a MetaData",
+        f"broken_{module}:Base": f"importing broken_{module} failed: {tmp_path}/broken_{module}"
+        ".py:3: ZeroDivisionError: division by zero",
+    }
+    for spec, said in cases.items():
+        with pytest.raises(UsageError) as caught:
+            load(spec)
+        assert said in caught.value.message
+    source = load(f"{module}:Base.metadata")  # an attribute path
+    assert sorted(source.metadata.tables) == ["authors", "books"]
+
+    # the models import, but SQLAlchemy cannot write them for a dialect, or there are none
+    (tmp_path / f"odd_{module}.py").write_text(
+        "from sqlalchemy import Column, Integer, MetaData, String, Table\n"
+        "none = MetaData()\nodd = MetaData()\n"
+        "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n",
+        "utf-8",
+    )
+    assert "CREATE TABLE t" in load(f"odd_{module}:odd").sql("postgres")
+    with pytest.raises(UsageError, match="VARCHAR requires a length on dialect mysql"):
+        load(f"odd_{module}:odd").sql("mysql")
+    with pytest.raises(UsageError, match=f"odd_{module}:none has no tables"):
+        load(f"odd_{module}:none").sql("sqlite")
+    for name in (module, f"broken_{module}", f"odd_{module}"):  # names of this test's own
+        sys.modules.pop(name, None)
+
+
+def test_diff_refuses_a_file_and_models_and_says_what_to_install_without_sqlalchemy(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    app = _example(tmp_path)
+    cli = Cli(sqlite_url, app / "migrations")
+    both = cli.argv("diff", "schema.sql", "--from-models", "models:Base")
+    # without SQLAlchemy installed: the import fails as it would then
+    code = "import sys; sys.modules['sqlalchemy'] = None\nfrom sqlmig.cli import main; main()"
+    none = cli.argv("diff", "--from-models", "models:Base")
+    procs = [
+        subprocess.Popen([sys.executable, *argv], cwd=app, env=clean_env(), text=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for argv in (["-m", "sqlmig", *both], ["-c", code, *none])
+    ]  # fmt: skip
+    (_, both_err), (_, none_err) = (p.communicate(timeout=60) for p in procs)
+    assert [p.returncode for p in procs] == [2, 2], both_err + none_err
+    assert "both schema.sql and --from-models models:Base were given" in both_err
+    assert "--from-models needs SQLAlchemy, which is not installed" in none_err
+    assert "hint: pip install 'sqlmig[sqlalchemy]'" in none_err
+    assert list((app / "migrations").iterdir()) == []
