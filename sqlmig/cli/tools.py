@@ -2,13 +2,18 @@
 imported only when one of them runs."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import UsageError
 from .app import app
 from .options import ScratchPrefix, ScratchUrl, scratch_flags
 from .runner import run
+
+if TYPE_CHECKING:
+    from ..events import Notify
+    from ..schema.desired import Source
 
 # -- schema snapshots (sqlmig.schema is imported only by these commands) ----------------------
 
@@ -147,8 +152,17 @@ def _split_names(values: list[str] | None) -> list[str]:
 def diff(
     ctx: typer.Context,
     desired: Annotated[
-        Path, typer.Argument(help="The schema you want, as SQL. Default: ./schema.sql.")
-    ] = Path("schema.sql"),
+        Path | None, typer.Argument(help="The schema you want, as SQL. Default: ./schema.sql.")
+    ] = None,
+    from_django: Annotated[
+        str | None,
+        typer.Option(
+            "--from-django",
+            metavar="APP[,APP]",
+            help="Instead of schema.sql: the SQL Django writes for these apps' models "
+            "(DJANGO_SETTINGS_MODULE names the settings).",
+        ),
+    ] = None,
     check: Annotated[
         bool,
         typer.Option("--check", help="Write nothing; exit 1 if the migrations do not build it."),
@@ -165,19 +179,40 @@ def diff(
     down are tried there too.
     Statements that may lose data are marked `-- sqlmig:review`.
 
+    --from-django APP[,APP]: the models of those apps (and the models they point at) are the
+    schema, as Django's schema editor writes it for the URL's database.
+
     Example: sqlmig diff schema.sql --check
     """
     from ..schema.commands import diff as run_diff
-    from ..schema.desired import SchemaFile
 
     scratch_flags(ctx, scratch_prefix)
     run(
         ctx,
         lambda cfg, n: run_diff(
-            cfg, desired=SchemaFile(desired), check=check, name=name, scratch_url=scratch_url
+            cfg,
+            desired=_desired(desired, from_django, n),
+            check=check,
+            name=name,
+            scratch_url=scratch_url,
         ),
         exit_code=lambda result: 0 if result.ok else 1,
     )
+
+
+def _desired(path: Path | None, from_django: str | None, notify: "Notify") -> "Source":
+    """The schema file, or the models of --from-django (sqlmig.django is imported only then)."""
+    from ..schema.desired import SchemaFile
+
+    if from_django is None:
+        return SchemaFile(path or Path("schema.sql"))
+    if path is not None:
+        raise UsageError(
+            f"diff takes {path} or --from-django, not both", hint="drop one of the two"
+        )
+    from ..django.source import DjangoSource, parse_apps
+
+    return DjangoSource(parse_apps(from_django), notify=notify)
 
 
 @app.command()

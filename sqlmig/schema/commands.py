@@ -146,6 +146,8 @@ def diff(
     with reusable(
         config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
     ) as made:
+        if isinstance(desired, schema_file.OnScratch):
+            desired = desired.on_scratch(made.url)
         with builder(made.url, config.table) as b:
             text = desired.sql(b.driver.dialect)
             try:

@@ -1,0 +1,99 @@
+"""The models `--from-django` builds (the apps', and those they reach by foreign keys and
+many-to-many fields) and what of them Django keeps in Python, not in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import UsageError
+
+# on_delete that Django carries out itself, on delete(); the database's foreign key has none
+_IN_PYTHON = {
+    "CASCADE": "CASCADE",
+    "SET_NULL": "SET_NULL",
+    "SET_DEFAULT": "SET_DEFAULT",
+    "set_on_delete": "SET(...)",
+}
+
+
+def models_of(labels: tuple[str, ...]) -> list[Any]:
+    """The concrete, managed models of the apps, then those they reach, in a stable order; the
+    auto-created many-to-many tables come with their model (schema_editor.create_model)."""
+    from django.apps import apps
+
+    known = sorted(c.label for c in apps.get_app_configs())
+    found: list[Any] = []
+    for label in labels:
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            raise UsageError(
+                f"--from-django: no installed app is labelled {label!r}",
+                hint=f"use the app label(s) of INSTALLED_APPS: {', '.join(known)}",
+            ) from None
+        found += [m for m in config.get_models() if _built(m)]
+    return _closure(found)
+
+
+def _built(model: Any) -> bool:
+    """What `migrate` creates: a managed model that is no proxy and is not swapped out."""
+    meta = model._meta
+    return meta.managed and not meta.proxy and not meta.swapped and not meta.auto_created
+
+
+def _closure(start: list[Any]) -> list[Any]:
+    seen: dict[Any, None] = {}
+    todo = list(start)
+    while todo:
+        model = todo.pop(0)
+        if model in seen:
+            continue
+        seen[model] = None
+        todo += [m for m in _reached(model) if _built(m) and m not in seen]
+    return list(seen)
+
+
+def _reached(model: Any) -> list[Any]:
+    """The models a model's foreign keys, one-to-ones, parents and many-to-many fields reach
+    (an explicit `through` model too)."""
+    out = []
+    for field in model._meta.get_fields(include_hidden=True):
+        if not field.concrete and not field.many_to_many:
+            continue  # reverse relations: the other model points here, not the other way
+        related = getattr(field, "related_model", None)
+        if related is not None and not isinstance(related, str):
+            out.append(related)
+        through = getattr(getattr(field, "remote_field", None), "through", None)
+        if field.many_to_many and through is not None and not isinstance(through, str):
+            out.append(through)
+    return out
+
+
+def not_carried(models: list[Any]) -> list[str]:
+    """One line per field whose model says more than the database will hold."""
+    lines: list[str] = []
+    for model in models:
+        for field in model._meta.local_fields:
+            lines += _field_notes(f"{model._meta.label}.{field.name}", field)
+    return lines
+
+
+def _field_notes(where: str, field: Any) -> list[str]:
+    notes = []
+    db_default = getattr(field, "db_default", None)
+    has_db_default = db_default is not None and type(db_default).__name__ != "NOT_PROVIDED"
+    if field.has_default() and not has_db_default:
+        notes.append(
+            f"{where}: default= is set by Django in Python, the column gets no DEFAULT "
+            "(use db_default=, Django 5+, for one in the database)"
+        )
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        notes.append(f"{where}: auto_now/auto_now_add are set by Django in Python, not by SQL")
+    on_delete = getattr(getattr(field, "remote_field", None), "on_delete", None)
+    name = _IN_PYTHON.get(getattr(on_delete, "__name__", ""))
+    if name and getattr(field, "db_constraint", False):
+        notes.append(
+            f"{where}: on_delete={name} is done by Django, in Python; the database's foreign "
+            "key has no ON DELETE (it refuses to delete a row that rows still point at)"
+        )
+    return notes
