@@ -80,8 +80,7 @@ def not_carried(models: list[Any]) -> list[str]:
 
 def _field_notes(where: str, field: Any) -> list[str]:
     notes = []
-    db_default = getattr(field, "db_default", None)
-    has_db_default = db_default is not None and type(db_default).__name__ != "NOT_PROVIDED"
+    has_db_default = getattr(field, "has_db_default", lambda: False)()  # Django 5+
     if field.has_default() and not has_db_default:
         notes.append(
             f"{where}: default= is set by Django in Python, the column gets no DEFAULT "

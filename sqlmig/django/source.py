@@ -111,10 +111,10 @@ def engine_for(dialect: str, apps: tuple[str, ...]) -> str:
     it is of another vendor than sqlmig's URL: the models are written for their database."""
     from django.db import connections
 
+    _mysqldb()
     engine = connections.settings["default"].get("ENGINE") or ""
     if engine in ("", "django.db.backends.dummy"):
         return ENGINES[dialect]  # no database configured: Django's own backend for the URL's
-    _mysqldb()
     try:
         vendor = connections["default"].vendor  # loads the backend; does not connect
     except Exception as exc:

@@ -24,8 +24,8 @@ ENGINES = {
 def database(url: str) -> dict:
     """A DATABASES entry from a URL such as postgresql://user:pw@host:5432/name."""
     parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        return {"ENGINE": ENGINES["sqlite"], "NAME": BASE_DIR / unquote(parts.path.lstrip("/"))}
+    if parts.scheme == "sqlite":  # sqlite:///relative.db or sqlite:////absolute/path.db
+        return {"ENGINE": ENGINES["sqlite"], "NAME": BASE_DIR / unquote(parts.path)[1:]}
     return {
         "ENGINE": ENGINES[parts.scheme],
         "NAME": unquote(parts.path.lstrip("/")),
