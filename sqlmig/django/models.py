@@ -69,30 +69,35 @@ def _reached(model: Any) -> list[Any]:
     return out
 
 
+# what Django does in Python that the database does not, and the fields that rely on it
+_SAYS = {
+    "default": "default= is set by Django in Python; these columns get no DEFAULT (db_default= "
+    "gives one, Django 5+)",
+    "auto_now": "auto_now/auto_now_add are set by Django in Python, not by the database",
+    "on_delete": "on_delete is carried out by Django in Python; these foreign keys have no ON "
+    "DELETE (the database refuses to delete a row that rows still point at)",
+}
+
+
 def not_carried(models: list[Any]) -> list[str]:
-    """One line per field whose model says more than the database will hold."""
-    lines: list[str] = []
+    """One line per thing the models say and the database will not do, naming the fields."""
+    found: dict[str, list[str]] = {kind: [] for kind in _SAYS}
     for model in models:
         for field in model._meta.local_fields:
-            lines += _field_notes(f"{model._meta.label}.{field.name}", field)
-    return lines
+            for kind, detail in _field_notes(field):
+                found[kind].append(f"{model._meta.label}.{field.name}{detail}")
+    return [f"{_SAYS[kind]}: {', '.join(fields)}" for kind, fields in found.items() if fields]
 
 
-def _field_notes(where: str, field: Any) -> list[str]:
+def _field_notes(field: Any) -> list[tuple[str, str]]:
     notes = []
     has_db_default = getattr(field, "has_db_default", lambda: False)()  # Django 5+
     if field.has_default() and not has_db_default:
-        notes.append(
-            f"{where}: default= is set by Django in Python, the column gets no DEFAULT "
-            "(use db_default=, Django 5+, for one in the database)"
-        )
+        notes.append(("default", ""))
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        notes.append(f"{where}: auto_now/auto_now_add are set by Django in Python, not by SQL")
+        notes.append(("auto_now", ""))
     on_delete = getattr(getattr(field, "remote_field", None), "on_delete", None)
     name = _IN_PYTHON.get(getattr(on_delete, "__name__", ""))
     if name and getattr(field, "db_constraint", False):
-        notes.append(
-            f"{where}: on_delete={name} is done by Django, in Python; the database's foreign "
-            "key has no ON DELETE (it refuses to delete a row that rows still point at)"
-        )
+        notes.append(("on_delete", f" ({name})"))
     return notes

@@ -77,7 +77,7 @@ def test_a_lock_wait_warning_is_yellow_on_a_terminal(db_url: str, migrations: Pa
     assert "waiting" in plain and ESC + "33m" not in plain, repr(plain)
 
 
-def test_on_a_terminal_up_and_status_load_neither_rich_nor_sqlglot(
+def test_on_a_terminal_up_and_status_load_neither_rich_nor_sqlglot_nor_django(
     sqlite_url: str, migrations: Path
 ) -> None:
     write(migrations, "0001_ok", "CREATE TABLE t (id int);")
@@ -86,7 +86,8 @@ def test_on_a_terminal_up_and_status_load_neither_rich_nor_sqlglot(
         "import sys\n"
         "from sqlmig import cli\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'sqlglot'}))\n"
+        "found = {m.split('.')[0] for m in sys.modules} & {'rich', 'sqlglot', 'django'}\n"
+        "print('LOADED', sorted(found))\n"
     )
     args = ("--url", sqlite_url, "--dir", str(migrations))
     _, out = on_a_terminal(*args, "up", cwd=migrations.parent, python=("-c", code))
