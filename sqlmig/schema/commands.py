@@ -138,7 +138,7 @@ def diff(
 ) -> Result:
     """Compare what the migrations build with `desired`; write the next migration pair."""
     from . import diffgen
-    from .compare import DIFF
+    from .compare import diff_phrases
 
     files = _files(config)
     # one scratch database, used twice: schema.sql's schema, then the migrations' (on which the
@@ -159,7 +159,7 @@ def diff(
         with builder(made.url, config.table) as have:
             have.up_all(files)
             current = have.snapshot()
-            found = describe(compare(current, want), DIFF)
+            found = describe(compare(current, want), diff_phrases(desired.title))
             if check or not found:
                 verdict = f"the migrations do not build {desired.label}" if found else "they agree"
                 return Result("diff", ok=not found, messages=[*found, f"diff: {verdict}"])

@@ -104,7 +104,9 @@ def test_without_django_the_hint_says_what_to_install(monkeypatch: pytest.Monkey
     assert caught.value.hint == "pip install 'sqlmig[django]'"
 
 
-def test_refusals_name_the_problem_and_the_next_step(tmp_path: Path) -> None:
+def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_path: Path) -> None:
+    """`sqlmig diff --from-django` outside manage.py: DJANGO_SETTINGS_MODULE, django.setup(),
+    DATABASES['default'] of the URL's kind; each refusal is exit 2 before anything is built."""
     sqlite = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     (tmp_path / "migrations").mkdir()
     (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int);\n")
@@ -122,12 +124,16 @@ def test_refusals_name_the_problem_and_the_next_step(tmp_path: Path) -> None:
          "is sqlite"),
         (project, ("diff", "schema.sql", "--from-django", "books"),
          "diff takes schema.sql or --from-django, not both"),
+        (project, ("diff", "--from-django", "books", "--check"),  # set up: the models differ
+         "diff: the migrations do not build django:books"),
     ]  # fmt: skip
     calls = [(Cli(sqlite, tmp_path / "migrations", env=env), args) for env, args, _ in cases]
     procs = run_many(calls)
     for (_, _, said), proc in zip(cases, procs, strict=True):
-        assert proc.returncode == 2, describe(proc)
-        assert said in proc.stderr, describe(proc)
+        assert proc.returncode == (1 if proc is procs[-1] else 2), describe(proc)
+        assert said in proc.stdout + proc.stderr, describe(proc)
+    said = "table books_author is only in the Django models of books"
+    assert said in procs[-1].stdout, describe(procs[-1])
     assert "use the app label(s) of INSTALLED_APPS: books, sqlmig" in procs[2].stderr
     assert "give a postgresql:// URL (--url)" in procs[3].stderr
 
