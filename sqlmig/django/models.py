@@ -32,7 +32,9 @@ def models_of(labels: tuple[str, ...]) -> list[Any]:
                 hint=f"use the app label(s) of INSTALLED_APPS: {', '.join(known)}",
             ) from None
         found += [m for m in config.get_models() if _built(m)]
-    return _closure(found)
+    models = _closure(found)
+    _require_built_targets(models)
+    return models
 
 
 def _built(model: Any) -> bool:
@@ -62,7 +64,7 @@ def _reached(model: Any) -> list[Any]:
             continue  # reverse relations: the other model points here, not the other way
         related = getattr(field, "related_model", None)
         if related is not None and not isinstance(related, str):
-            out.append(related)
+            out.append(related._meta.concrete_model)  # a proxy's table is its concrete model's
         through = getattr(getattr(field, "remote_field", None), "through", None)
         if field.many_to_many and through is not None and not isinstance(through, str):
             out.append(through)
@@ -77,6 +79,25 @@ _SAYS = {
     "on_delete": "on_delete is carried out by Django in Python; these foreign keys have no ON "
     "DELETE (the database refuses to delete a row that rows still point at)",
 }
+
+
+def _require_built_targets(models: list[Any]) -> None:
+    """A foreign key to a table Django does not create (an unmanaged model's) cannot be built
+    on the scratch database: say so before anything runs."""
+    for model in models:
+        for field in model._meta.local_fields:
+            target = getattr(field, "related_model", None)
+            if target is None or isinstance(target, str) or not field.db_constraint:
+                continue
+            target = target._meta.concrete_model
+            if not target._meta.managed:
+                raise UsageError(
+                    f"--from-django: {model._meta.label}.{field.name} points at "
+                    f"{target._meta.label} (table {target._meta.db_table}), an unmanaged model: "
+                    "Django does not create its table, so the foreign key cannot be built",
+                    hint=f"make {target._meta.label} managed (its table then belongs to the "
+                    "migrations), or set db_constraint=False on the field",
+                )
 
 
 def not_carried(models: list[Any]) -> list[str]:

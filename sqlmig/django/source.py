@@ -49,9 +49,9 @@ class DjangoSource:
 
     def explain(self, exc: MigrationFailed) -> MigrationFailed:
         hint = (
-            f"this is the SQL Django's schema editor writes for {', '.join(self.apps)} on this "
-            "server; a model whose foreign key points at an unmanaged model's table needs that "
-            "table from another migration; name every app whose tables the migrations make"
+            f"the SQL is what Django's schema editor writes for {', '.join(self.apps)} on this "
+            "server (create_model of each model): a field or option this server lacks (an "
+            "extension's type) fails here as it would under `manage.py migrate`"
         )
         return MigrationFailed(str(exc), hint=hint)
 
