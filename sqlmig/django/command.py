@@ -39,12 +39,28 @@ def argv(args: Sequence[str], environ: Mapping[str, str]) -> list[str]:
     from django.db import connections
 
     args = without_django_options(args)
+    if not args or given(args, "--help", "-h", "--version"):
+        return args  # help needs no database, and answers even where DATABASES is wrong
     extra: list[str] = []
-    if not given(args, "--url", "-u") and not environ.get("SQLMIG_URL"):
-        extra += ["--url", url_of(connections["default"].vendor, connections.settings["default"])]
+    url_given = any(environ.get(k) for k in ("SQLMIG_URL", "SQLMIG_URL_FILE"))
+    if not given(args, "--url", "-u") and not url_given:
+        extra += ["--url", url_of(_vendor(connections), connections.settings["default"])]
     if not given(args, "--dir", "-d") and not environ.get("SQLMIG_DIR"):
         extra += ["--dir", shown(folder(settings))]
     return [*extra, *args]
+
+
+def _vendor(connections: object) -> str:
+    """The vendor of DATABASES['default'] (its backend loaded, no connection made)."""
+    from ..errors import UsageError
+
+    try:
+        return connections["default"].vendor  # type: ignore[index]
+    except Exception as exc:  # ImproperlyConfigured: a driver missing, an ENGINE mistyped
+        raise UsageError(
+            f"Django cannot load DATABASES['default']: {exc}",
+            hint="install the driver its ENGINE needs, or give sqlmig --url",
+        ) from None
 
 
 def folder(settings: object) -> Path:
