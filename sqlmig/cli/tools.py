@@ -2,13 +2,18 @@
 are imported only when one of them runs."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import UsageError
 from .app import app
 from .options import ScratchPrefix, ScratchUrl, scratch_flags
 from .runner import run
+
+if TYPE_CHECKING:
+    from ..events import Notify
+    from ..schema.desired import Source
 
 # -- schema snapshots (sqlmig.schema is imported only by these commands) ----------------------
 
@@ -161,6 +166,15 @@ def diff(
             "base or a Flask-SQLAlchemy db, e.g. myapp.models:Base (needs sqlmig[sqlalchemy]).",
         ),
     ] = None,
+    from_django: Annotated[
+        str | None,
+        typer.Option(
+            "--from-django",
+            metavar="APP[,APP]",
+            help="Instead of schema.sql: the SQL Django writes for these apps' models "
+            "(DJANGO_SETTINGS_MODULE names the settings; needs sqlmig[django]).",
+        ),
+    ] = None,
     check: Annotated[
         bool,
         typer.Option("--check", help="Write nothing; exit 1 if the migrations do not build it."),
@@ -178,6 +192,9 @@ def diff(
     down are tried there too.
     Statements that may lose data are marked `-- sqlmig:review`.
 
+    --from-django APP[,APP]: the models of those apps (and the models they point at) are the
+    schema, as Django's schema editor writes it for the URL's database.
+
     Example: sqlmig diff schema.sql --check; sqlmig diff --from-models myapp.models:Base
     """
     from ..schema.commands import diff as run_diff
@@ -187,7 +204,7 @@ def diff(
         ctx,
         lambda cfg, n: run_diff(
             cfg,
-            desired=_desired(desired, from_models, n),
+            desired=_desired(desired, from_models, from_django, n),
             check=check,
             name=name,
             scratch_url=scratch_url,
@@ -196,18 +213,29 @@ def diff(
     )
 
 
-def _desired(schema: Path | None, models: str | None, notify: Any) -> Any:
-    """The schema file, or the models (their Python-side defaults said as warnings)."""
-    from ..errors import UsageError
+def _desired(
+    schema: Path | None, models: str | None, django: str | None, notify: "Notify | None"
+) -> "Source":
+    """The schema file, or the models of --from-models (their Python-side defaults said as
+    warnings) or --from-django; each integration is imported only when it is asked for."""
     from ..schema.desired import SchemaFile
 
+    given = [
+        f"{label} {value}"
+        for label, value in (("", schema), ("--from-models", models), ("--from-django", django))
+        if value is not None
+    ]
+    if len(given) > 1:
+        raise UsageError(
+            f"diff takes one desired schema; given: {', '.join(g.strip() for g in given)}",
+            hint="name one: the schema file, --from-models or --from-django",
+        )
+    if django is not None:
+        from ..django.source import DjangoSource, parse_apps
+
+        return DjangoSource(parse_apps(django), notify=notify)
     if models is None:
         return SchemaFile(schema or Path("schema.sql"))
-    if schema is not None:
-        raise UsageError(
-            f"both {schema} and --from-models {models} were given",
-            hint="name one: the schema file or the models",
-        )
     from ..events import Event
     from ..models_sqlalchemy import load
 

@@ -144,16 +144,16 @@ def diff(
 ) -> Result:
     """Compare what the migrations build with `desired`; write the next migration pair."""
     from . import diffgen
-    from .compare import CHANGED, EXTRA, MISSING
+    from .compare import diff_phrases
 
-    # the source by name: `column books.isbn is only in models:Base` (or in schema.sql)
-    phrases = {MISSING: f"is not in {desired.title}", EXTRA: f"is only in {desired.title}"}
     files = _files(config)
     # one scratch database, used twice: schema.sql's schema, then the migrations' (on which the
     # generated pair is tried)
     with reusable(
         config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
     ) as made:
+        if isinstance(desired, schema_file.OnScratch):
+            desired = desired.on_scratch(made.url)
         with builder(made.url, config.table) as b:
             text = desired.sql(b.driver.dialect)
             try:
@@ -165,7 +165,7 @@ def diff(
         with builder(made.url, config.table) as have:
             have.up_all(files)
             current = have.snapshot()
-            found = describe(compare(current, want), {**phrases, CHANGED: "differs"})
+            found = describe(compare(current, want), diff_phrases(desired.title))
             if check or not found:
                 verdict = f"the migrations do not build {desired.label}" if found else "they agree"
                 return Result("diff", ok=not found, messages=[*found, f"diff: {verdict}"])

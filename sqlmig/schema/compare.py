@@ -34,7 +34,14 @@ DRIFT = {
     EXTRA: "was added outside the migrations",
     CHANGED: "was changed outside the migrations",
 }
-DIFF = {MISSING: "is not in schema.sql", EXTRA: "is only in schema.sql", CHANGED: "differs"}
+
+
+def diff_phrases(source: str) -> dict[str, str]:
+    """How `diff` says a difference, naming its desired schema (`schema.sql`, models)."""
+    return {MISSING: f"is not in {source}", EXTRA: f"is only in {source}", CHANGED: "differs"}
+
+
+DIFF = diff_phrases("schema.sql")
 
 
 def compare(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..errors import MigrationFailed, UsageError
 from ..sqltext import SplitError, client_commands, split_postgres
@@ -38,6 +38,14 @@ class Source(Protocol):
     def explain(self, exc: MigrationFailed) -> MigrationFailed:
         """The error to show when that SQL fails on the scratch database."""
         ...
+
+
+@runtime_checkable
+class OnScratch(Protocol):
+    """A source whose SQL depends on the server it will run on (Django asks the server for its
+    version): `diff` hands it the scratch database's URL before it asks for the SQL."""
+
+    def on_scratch(self, url: str) -> Source: ...
 
 
 @dataclass(frozen=True)

@@ -102,8 +102,19 @@ def _table(
     columns = tuple(_column(c, parsed) for c in cols)
     pk = [c[0] for c in sorted(cols, key=lambda c: c[4]) if c[4]]
     found: list[Constraint] = [Constraint(f"{name}_pkey", "primary key", tuple(pk))] if pk else []
-    found += parsed.checks(name) + extra
+    found += parsed.checks(name) + [_as_written(c, parsed) for c in extra]
     return Table("main", name, columns, tuple(_unique_names(name, found)), parsed.options)
+
+
+def _as_written(c: Constraint, parsed: sqlite_sql.ParsedTable) -> Constraint:
+    """A UNIQUE constraint with the name its CREATE TABLE gives it, a foreign key with its
+    DEFERRABLE (Django writes both): the pragmas report neither."""
+    key = tuple(column.lower() for column in c.columns)
+    if c.kind == "unique" and key in parsed.unique_names:
+        return replace(c, name=parsed.unique_names[key])
+    if c.kind == "foreign key" and key in parsed.deferrable:
+        return replace(c, deferrable=parsed.deferrable[key])
+    return c
 
 
 def _column(c: tuple[Any, ...], parsed: sqlite_sql.ParsedTable) -> Column:

@@ -27,6 +27,10 @@ class ParsedTable:
     autoincrement: str | None = None
     options: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # what pragma_index_list / pragma_foreign_key_list do not say, by lower-cased columns:
+    # the names of `CONSTRAINT name UNIQUE (...)`, and DEFERRABLE of foreign keys
+    unique_names: dict[tuple[str, ...], str] = field(default_factory=dict)
+    deferrable: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def checks(self, table: str) -> list[Constraint]:
         """Check constraints, named as PostgreSQL would name unnamed ones."""
@@ -128,13 +132,20 @@ def parse_table(sql: str) -> ParsedTable:
     generated: dict[str, str] = {}
     collations: dict[str, str] = {}
     auto = None
+    names: dict[tuple[str, ...], str] = {}
+    deferrable: dict[tuple[str, ...], str] = {}
     for part in parts:
         if part and part[0].lower() in TABLE_CONSTRAINTS:
             checks += _table_checks(part)
+            _table_keys(part, names, deferrable)
             continue
         if not part:
             continue
         name = unquote(part[0])
+        refs = [i for i, t in enumerate(part) if t.lower() == "references"]
+        deferral = _deferral(part[refs[0] :]) if refs else None
+        if deferral:
+            deferrable[(name.lower(),)] = deferral
         found = _column_clauses(part)
         checks += [(n, name, e) for n, e in found["checks"]]
         if found["generated"]:
@@ -144,7 +155,39 @@ def parse_table(sql: str) -> ParsedTable:
         if found["autoincrement"]:
             auto = name
     options = tuple(" ".join(w.upper() for w in o.split()) for o in _options(tail))
-    return ParsedTable(tuple(checks), generated, collations, auto, options)
+    return ParsedTable(tuple(checks), generated, collations, auto, options, (), names, deferrable)
+
+
+def _table_keys(part: list[Tok], names: dict, deferrable: dict) -> None:
+    """A named table UNIQUE constraint's name, a table FOREIGN KEY's DEFERRABLE."""
+    name = unquote(part[1]) if part[0].lower() == "constraint" and len(part) > 1 else None
+    rest = part[2:] if name else part
+    words = [t.lower() for t in rest]
+    if words[:1] == ["unique"] and rest[1:2] == ["("] and name:
+        names[_columns(rest[1:])] = name
+    elif words[:2] == ["foreign", "key"] and rest[2:3] == ["("]:
+        deferral = _deferral(rest)
+        if deferral:
+            deferrable[_columns(rest[2:])] = deferral
+
+
+def _columns(toks: list[Tok]) -> tuple[str, ...]:
+    """The lower-cased names of the column list `( a, b )` that toks start with."""
+    end = toks.index(")") if ")" in toks else len(toks)
+    return tuple(unquote(t).lower() for t in toks[1:end] if t != ",")
+
+
+def _deferral(toks: list[Tok]) -> str | None:
+    """DEFERRABLE [INITIALLY DEFERRED] as PostgreSQL's reader spells it; None for NOT
+    DEFERRABLE, INITIALLY IMMEDIATE's default, or none."""
+    words = [t.lower() for t in toks]
+    if "deferrable" not in words:
+        return None
+    at = words.index("deferrable")
+    if at and words[at - 1] == "not":
+        return None
+    deferred = words[at + 1 : at + 3] == ["initially", "deferred"]
+    return "DEFERRABLE INITIALLY DEFERRED" if deferred else "DEFERRABLE"
 
 
 def _options(tail: list[Tok]) -> list[str]:

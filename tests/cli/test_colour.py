@@ -86,8 +86,9 @@ def test_on_a_terminal_up_and_status_load_neither_rich_nor_sqlglot_nor_the_extra
         "import sys\n"
         "from sqlmig import cli\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'rich', 'sqlglot', "
-        "'sqlalchemy', 'flask', 'flask_sqlalchemy'}))\n"
+        "found = {m.split('.')[0] for m in sys.modules} & {'rich', 'sqlglot', 'django', "
+        "'sqlalchemy', 'flask', 'flask_sqlalchemy'}\n"
+        "print('LOADED', sorted(found))\n"
     )
     args = ("--url", sqlite_url, "--dir", str(migrations))
     _, out = on_a_terminal(*args, "up", cwd=migrations.parent, python=("-c", code))

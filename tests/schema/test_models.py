@@ -166,7 +166,7 @@ def test_diff_refuses_a_file_and_models_and_says_what_to_install_without_sqlalch
     ]  # fmt: skip
     (_, both_err), (_, none_err) = (p.communicate(timeout=60) for p in procs)
     assert [p.returncode for p in procs] == [2, 2], both_err + none_err
-    assert "both schema.sql and --from-models models:Base were given" in both_err
+    assert "diff takes one desired schema; given: schema.sql, --from-models models:Base" in both_err
     assert "--from-models needs SQLAlchemy, which is not installed" in none_err
     assert "hint: pip install 'sqlmig[sqlalchemy]'" in none_err
     assert list((app / "migrations").iterdir()) == []

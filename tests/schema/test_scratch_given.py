@@ -150,11 +150,13 @@ def test_postgres_keeps_the_empty_schemas_and_extensions_it_was_given(
 def test_diff_builds_both_schemas_on_the_one_given_database(own_url: str, migrations: Path) -> None:
     """No second database: the user without CREATEDB runs diff, and the pair it writes."""
     from sqlmig.schema.commands import diff
+    from sqlmig.schema.desired import SchemaFile
 
     mysql = own_url.startswith("mysql")
     (migrations / "0001_t.up.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);", "utf-8")
-    desired = migrations.parent / "schema.sql"
-    desired.write_text("CREATE TABLE t (id int PRIMARY KEY, name varchar(20));\n"
+    path = migrations.parent / "schema.sql"
+    desired = SchemaFile(path)
+    path.write_text("CREATE TABLE t (id int PRIMARY KEY, name varchar(20));\n"
                        f"CREATE INDEX t_name ON t ({'name(10)' if mysql else 'name'});\n",
                        "utf-8")  # fmt: skip
     config = cfg(None, migrations)

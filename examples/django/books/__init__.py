@@ -1,0 +1,1 @@
+"""The bookshop's one app: authors and their books."""

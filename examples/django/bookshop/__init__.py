@@ -1,0 +1,1 @@
+"""The example Django project: a bookshop whose schema sqlmig migrates."""

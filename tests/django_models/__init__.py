@@ -1,0 +1,1 @@
+"""Tests of `sqlmig diff --from-django` and `python manage.py sqlmig` (sqlmig.django)."""

@@ -1,0 +1,1 @@
+"""A test app whose models use what --from-django must carry into the SQL."""

@@ -1,0 +1,50 @@
+"""DATABASES['default'] -> sqlmig's URL (manage.py sqlmig) and a URL -> a DATABASES entry (the
+scratch connection of --from-django): what each carries, and what is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqlmig.django.databases import entry_of, url_of
+from sqlmig.errors import UsageError
+from sqlmig.urls import parse_url, redact
+
+PG = {"NAME": "shop", "USER": "app", "PASSWORD": "p@ss:w/rd?", "HOST": "db", "PORT": 5433}
+
+
+def test_each_engine_gives_its_url_and_back() -> None:
+    assert url_of("sqlite", {"NAME": Path("/srv/my db.sqlite3")}) == (
+        "sqlite:////srv/my%20db.sqlite3"
+    )
+    assert parse_url(url_of("sqlite", {"NAME": "/srv/my db.sqlite3"})).sqlite_path == (
+        "/srv/my db.sqlite3"
+    )
+    pg = url_of("postgresql", {**PG, "OPTIONS": {"sslmode": "require", "pool": True}})
+    assert pg == "postgresql://app:p%40ss%3Aw%2Frd%3F@db:5433/shop?sslmode=require"
+    assert redact(pg) == "postgresql://app:***@db:5433/shop?sslmode=require"
+    assert entry_of(pg) == {**PG, "PORT": "5433", "OPTIONS": {"sslmode": "require"}}
+    socket = url_of("postgresql", {"NAME": "shop", "HOST": "/var/run/postgresql"})
+    assert socket == "postgresql:///shop?host=%2Fvar%2Frun%2Fpostgresql"
+    assert entry_of(socket)["HOST"] == "/var/run/postgresql"
+    my = url_of("mysql", {"NAME": "shop", "USER": "root", "OPTIONS": {"charset": "utf8mb4"}})
+    assert my == "mysql://root@localhost/shop?charset=utf8mb4"
+    assert entry_of(my)["OPTIONS"] == {"charset": "utf8mb4"}
+
+
+@pytest.mark.parametrize(
+    ("vendor", "entry", "said"),
+    [
+        ("sqlite", {"NAME": ":memory:"}, "NAME ':memory:' is not a SQLite file"),
+        ("postgresql", {"NAME": ""}, "has no NAME (nor OPTIONS['service'])"),
+        ("mysql", {"NAME": "x", "OPTIONS": {"read_default_file": "/etc/my.cnf"}},
+         "connects through OPTIONS read_default_file"),
+        ("mysql", {"NAME": "x", "HOST": "/run/mysqld/mysqld.sock"}, "the socket HOST"),
+        ("oracle", {"NAME": "x"}, "runs on SQLite, PostgreSQL and MySQL/MariaDB"),
+    ],
+)  # fmt: skip
+def test_what_a_url_cannot_say_is_refused(vendor: str, entry: dict, said: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        url_of(vendor, entry)
+    assert said in caught.value.message and "--url or SQLMIG_URL" in (caught.value.hint or "")
