@@ -16,9 +16,11 @@ run: $(STAMP)
 	$(VENV)/bin/sqlmig up
 	$(VENV)/bin/sqlmig status
 
-## test: the whole suite against real SQLite, PostgreSQL and MariaDB
+## test: the whole suite against real SQLite, PostgreSQL and MariaDB, on TEST_WORKERS pytest
+## processes (pytest-xdist; each test file stays on one worker). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(PY) -m ruff check sqlmig tests bench docs

@@ -84,7 +84,9 @@ def describe(proc: subprocess.CompletedProcess[str]) -> str:
 
 # A migration that waits until the test opens its gate (see `gate`), so the lock is held for
 # as long as the test needs, however slowly other processes start. SQLite has no such wait.
-GATE_KEY = 72_511_903  # a PostgreSQL advisory lock key / MySQL GET_LOCK name; sqlmig uses others
+# A PostgreSQL advisory lock key / MySQL GET_LOCK name; sqlmig uses others. GET_LOCK names are
+# server-wide: each pytest-xdist worker (gw0, gw1...) has its own.
+GATE_KEY = 72_511_903 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 GATED_SQL = {
     "postgres": f"SELECT pg_advisory_xact_lock({GATE_KEY});\n",
     "mysql": f"SELECT GET_LOCK('sqlmig_test_gate_{GATE_KEY}', 300);\n",
