@@ -25,6 +25,7 @@ class Stmt:
     keyword: str  # "CREATE INDEX", "ALTER TABLE", "INSERT INTO", ...
     node: Any = None  # sqlglot tree; None when not parsed, unparsable (`problem`) or not kept
     problem: Problem | None = None
+    note: str | None = None  # why an unparsed statement is not checked (PostgreSQL's verdict)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlglot import exp
 from ..errors import UsageError
 from ..files import FILENAME, read_sql_file
 from ..sqltext import SplitError, blank_psql_no_ops
-from . import objects, parse, rebuilds
+from . import objects, parse, pgparser, rebuilds
 from .context import FileContext, Objects, Stmt
 from .forms import form
 from .model import REGISTRY, Finding, Hit, Rule
@@ -69,7 +69,7 @@ def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileC
     sql_file = read_sql_file(path)
     text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
     try:
-        stmts = tuple(_statements(text, dialect, parse_all))
+        stmts = tuple(_statements(text, dialect, parse_all, pg_version))
     except SplitError as exc:
         stmts = (Stmt(0, text, 0, "", 0, "", problem=parse.Problem(f"cannot split: {exc}", 0)),)
     made, gone = objects.created(stmts), objects.dropped(stmts)
@@ -90,7 +90,7 @@ def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileC
     )
 
 
-def _statements(text: str, dialect: str, parse_all: bool) -> Iterator[Stmt]:
+def _statements(text: str, dialect: str, parse_all: bool, pg_version: int) -> Iterator[Stmt]:
     tokens = parse.tokenize(text, dialect)
     glot = parse.parser(dialect)
     previous_end = 0
@@ -108,7 +108,24 @@ def _statements(text: str, dialect: str, parse_all: bool) -> Iterator[Stmt]:
             if word.split(" ")[0] in DATA_WORDS and not isinstance(node, (exp.Command, exp.Block)):
                 node = None  # parsed for the syntax check only: free the tree now
             stmt = replace(stmt, node=node, problem=problem)
+            if problem is not None and dialect == "postgres":
+                stmt = _ask_postgres(stmt, pg_version)
         yield stmt
+
+
+def _ask_postgres(stmt: Stmt, pg_version: int) -> Stmt:
+    """sqlglot could not parse it: PostgreSQL's own parser says whether it is invalid."""
+    verdict = pgparser.check(stmt.sql)
+    if verdict is None:
+        return replace(stmt, problem=replace(stmt.problem, help=pgparser.MISSING_HELP))
+    said = pgparser.verdict_text(verdict, pg_version)
+    if verdict.valid:
+        note = f"{said}, but sqlglot cannot read it, so no rule checked it"
+        command = exp.Command(this=stmt.keyword.split(" ")[0], expression=stmt.sql)
+        return replace(stmt, node=command, problem=None, note=note)
+    at = len(stmt.sql) if verdict.position is None else verdict.position
+    problem = parse.Problem(said, stmt.offset + at)
+    return replace(stmt, problem=problem)
 
 
 def _known(stmt: Stmt, dialect: str) -> bool:

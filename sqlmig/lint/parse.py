@@ -36,6 +36,7 @@ class Problem:
 
     message: str
     offset: int
+    help: str | None = None  # None: the syntax rule's own help
 
 
 @dataclass(frozen=True)

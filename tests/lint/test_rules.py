@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,38 @@ def test_a_comment_only_up_file_has_no_statements(tmp_path: Path, dialect: str) 
     executable = "/*!40101 SET NAMES utf8 */;\n"
     found = names(lint_sql(tmp_path / "x", executable, dialect=dialect, down=""))
     assert ("no-statements" in found) == (dialect != "mysql")
+
+
+VALID_FOR_POSTGRES = """\
+DROP FUNCTION f (_tbl regclass);
+DROP FUNCTION hot_rank (numeric, published timestamp with time zone);
+DROP FUNCTION a, b CASCADE;
+DROP FUNCTION a, b CASCAD;
+"""
+
+
+def test_postgres_parser_judges_what_sqlglot_cannot_read(tmp_path: Path) -> None:
+    found = lint_sql(tmp_path, VALID_FOR_POSTGRES, down="", pg_version=15)
+    by_line = {(f.line, f.code): f.message for f in found}
+    for line in (1, 2, 3):  # valid: not checked by the rules, but no error
+        assert (line, "S001") not in by_line
+        said = by_line[line, "S002"]
+        assert re.search(r"PostgreSQL 1[78]'s parser accepts it \(you target PostgreSQL 15", said)
+    assert 'rejects it: syntax error at or near "CASCAD"' in by_line[4, "S001"]
+    assert [f.col for f in found if f.code == "S001"] == [20]  # at the server parser's position
+
+
+def test_without_pglast_sqlglot_failures_stay_errors_with_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmig.lint import pgparser
+
+    monkeypatch.setitem(sys.modules, "pglast", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "pglast.parser", None)
+    pgparser._pglast.cache_clear()
+    try:
+        found = lint_sql(tmp_path, "DROP FUNCTION a, b CASCADE;", down="")
+    finally:
+        pgparser._pglast.cache_clear()
+    assert [f.code for f in found] == ["S001"]
+    assert "pip install 'sqlmig[pgparser]'" in found[0].help
