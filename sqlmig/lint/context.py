@@ -34,6 +34,7 @@ class Objects:
 
     items: Mapping[tuple[str, str], int] = field(default_factory=dict)
     index_on: Mapping[str, str] = field(default_factory=dict)  # index -> table
+    renamed: Mapping[str, str] = field(default_factory=dict)  # table -> its name before the file
 
     def has(self, kind: str, name: str) -> bool:
         return (kind, name) in self.items
@@ -83,6 +84,11 @@ class FileContext:
 
     def is_owned(self, kind: str, name: str) -> bool:
         """Made by this file (or, in a down file, by its up file): dropping it loses nothing."""
-        if kind == "column" and self.owned.has_table(name.split(".")[0]):
-            return True
+        if kind == "column":
+            table, _, column = name.partition(".")
+            if self.owned.has_table(table):
+                return True
+            before = self.owned.renamed.get(table)  # added, then the table renamed
+            if before is not None and self.owned.has("column", f"{before}.{column}"):
+                return True
         return self.owned.has(kind, name)

@@ -120,7 +120,8 @@ def _ask_postgres(stmt: Stmt, pg_version: int) -> Stmt:
         return replace(stmt, problem=replace(stmt.problem, help=pgparser.MISSING_HELP))
     said = pgparser.verdict_text(verdict, pg_version)
     if verdict.valid:
-        note = f"{said}, but sqlglot cannot read it, so no rule checked it"
+        why = stmt.problem.message
+        note = f"{said}, but sqlglot cannot read it ({why}), so no rule checked it"
         command = exp.Command(this=stmt.keyword.split(" ")[0], expression=stmt.sql)
         return replace(stmt, node=command, problem=None, note=note)
     at = len(stmt.sql) if verdict.position is None else verdict.position
@@ -152,7 +153,8 @@ def with_pair(ctx: FileContext, up: FileContext | None) -> FileContext:
     if up is None:
         return ctx
     items = {**up.created.items, **ctx.created.items}
-    owned = Objects(items, {**up.created.index_on, **ctx.created.index_on})
+    index_on = {**up.created.index_on, **ctx.created.index_on}
+    owned = Objects(items, index_on, {**up.created.renamed, **ctx.created.renamed})
     return replace(ctx, owned=owned)
 
 

@@ -30,6 +30,7 @@ def created(statements: Iterable[Stmt]) -> Objects:
 
     items: dict[tuple[str, str], int] = {}
     index_on: dict[str, str] = {}
+    renamed: dict[str, str] = {}  # table -> the name it had before this file renamed it
     for stmt in statements:
         node = stmt.node
         if isinstance(node, exp.Create) and str(node.args.get("kind")) in KINDS:
@@ -40,11 +41,23 @@ def created(statements: Iterable[Stmt]) -> Objects:
                 index_on[name_of(target)] = name_of(node.this.args["table"])
         elif isinstance(node, exp.Alter):
             for action in node.args.get("actions") or []:
-                if isinstance(action, exp.ColumnDef):
-                    items.setdefault(
-                        ("column", f"{table_of(node)}.{action.name.lower()}"), stmt.index
-                    )
-    return Objects(items, index_on)
+                _altered(items, table_of(node), action, stmt.index)
+                if isinstance(action, exp.AlterRename):
+                    renamed[name_of(action.this)] = renamed.get(table_of(node), table_of(node))
+    return Objects(items, index_on, renamed)
+
+
+def _altered(items: dict[tuple[str, str], int], table: str, action: Any, index: int) -> None:
+    """Columns an ALTER TABLE adds, and names it gives by renaming: a down file that drops
+    them, or renames them back, undoes this migration and loses nothing."""
+    if isinstance(action, exp.ColumnDef):
+        items.setdefault(("column", f"{table}.{action.name.lower()}"), index)
+    elif isinstance(action, exp.RenameColumn):
+        items.setdefault(("renamed-column", f"{table}.{action.args['to'].name.lower()}"), index)
+    elif isinstance(action, exp.ModifyColumn) and action.args.get("rename_from"):
+        items.setdefault(("renamed-column", f"{table}.{action.this.name.lower()}"), index)
+    elif isinstance(action, exp.AlterRename):
+        items.setdefault(("renamed-table", name_of(action.this)), index)
 
 
 def dropped(statements: Iterable[Stmt]) -> Objects:

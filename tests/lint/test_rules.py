@@ -230,3 +230,27 @@ def test_without_pglast_sqlglot_failures_stay_errors_with_a_hint(
         pgparser._pglast.cache_clear()
     assert [f.code for f in found] == ["S001"]
     assert "pip install 'sqlmig[pgparser]'" in found[0].help
+
+
+@pytest.mark.parametrize(
+    ("dialect", "up", "down"),
+    [
+        ("postgres", "ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t RENAME COLUMN b TO a;"),
+        ("mysql", "ALTER TABLE t CHANGE a b int;", "ALTER TABLE t CHANGE b a int;"),
+    ],
+)
+def test_a_down_file_renaming_back_its_ups_rename_is_not_reported(
+    tmp_path: Path, dialect: str, up: str, down: str
+) -> None:
+    found = lint_sql(tmp_path, up, down=down, dialect=dialect, select=["D206"])
+    assert [(f.path.endswith(".up.sql"), f.rule) for f in found] == [(True, "rename-column")]
+    other = "ALTER TABLE t RENAME COLUMN c TO d;"  # not the up's rename: still reported
+    found = lint_sql(tmp_path / "x", up, down=other, dialect=dialect, select=["D206"])
+    assert [f.path.endswith(".down.sql") for f in found] == [False, True]
+
+
+def test_a_down_file_undoing_its_ups_table_rename_and_added_column(tmp_path: Path) -> None:
+    up = "ALTER TABLE t ADD COLUMN c int;\nALTER TABLE t RENAME TO u;"
+    down = "ALTER TABLE u DROP COLUMN c;\nALTER TABLE u RENAME TO t;"
+    found = lint_sql(tmp_path, up, down=down, select=["D202", "D205", "F702"])
+    assert [(f.path.endswith(".down.sql"), f.code) for f in found] == [(False, "D205")]

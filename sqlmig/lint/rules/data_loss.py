@@ -140,7 +140,8 @@ def rename_table(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """
     table = existing_table(stmt, ctx) or ""
     for kind, text, node in _renames(stmt, ctx):
-        if kind == "table" and not ctx.rebuilds.keeps(stmt.index, table):
+        undone = _undoes(ctx, "renamed-table", table)
+        if kind == "table" and not ctx.rebuilds.keeps(stmt.index, table) and not undone:
             yield Hit(f"renaming {text} breaks code that still uses the old name", at(stmt, node))
 
 
@@ -159,9 +160,21 @@ def rename_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         ALTER TABLE books ADD COLUMN name text;  -- write both, backfill, then drop title later
     """
+    table = existing_table(stmt, ctx) or ""
     for kind, text, node in _renames(stmt, ctx):
-        if kind == "column":
+        if kind == "column" and not _undoes(ctx, "renamed-column", f"{table}.{_old_name(node)}"):
             yield Hit(f"renaming {text} breaks code that still uses the old name", at(stmt, node))
+
+
+def _old_name(action: object) -> str:
+    if isinstance(action, exp.RenameColumn):
+        return action.this.name.lower()
+    return action.args["rename_from"].name.lower()  # type: ignore[attr-defined]
+
+
+def _undoes(ctx: FileContext, kind: str, name: str) -> bool:
+    """A down file renaming back a name its up file gave: it restores what was there."""
+    return ctx.direction == "down" and ctx.owned.has(kind, name) and not ctx.created.has(kind, name)
 
 
 def _not_null_without_default(coldef: object) -> bool:
