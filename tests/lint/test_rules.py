@@ -254,3 +254,12 @@ def test_a_down_file_undoing_its_ups_table_rename_and_added_column(tmp_path: Pat
     down = "ALTER TABLE u DROP COLUMN c;\nALTER TABLE u RENAME TO t;"
     found = lint_sql(tmp_path, up, down=down, select=["D202", "D205", "F702"])
     assert [(f.path.endswith(".down.sql"), f.code) for f in found] == [(False, "D205")]
+
+
+def test_drop_index_on_an_unknown_table_names_the_index_not_a_placeholder(tmp_path: Path) -> None:
+    found = lint_sql(tmp_path, "DROP INDEX idx_digest;\nDROP INDEX IF EXISTS s.i2;", down="")
+    assert [f.message for f in found if f.code == "P101"] == [
+        "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of index "
+        f'"{name}" until it finishes'
+        for name in ("idx_digest", "i2")
+    ]

@@ -28,22 +28,23 @@ def _index(stmt: Stmt) -> tuple[str, Any] | None:
 
 
 def _index_table(stmt: Stmt, ctx: FileContext) -> str | None:
-    """The table a CREATE/DROP INDEX locks, when it is not new in this file (None: harmless)."""
+    """What a CREATE/DROP INDEX locks (`table "t"`) when not new in this file (None: harmless)."""
     what, node = _index(stmt) or ("", None)
     if what == "create":
         table = name_of(node.this.args.get("table"))
-        return None if ctx.is_new_table(table) else table
+        return None if ctx.is_new_table(table) else f"table {quote(table)}"
     if what == "drop":
         return _dropped_index_table([name_of(t) for t in node.args.get("tables") or []], ctx)
     return None
 
 
 def _dropped_index_table(indexes: list[str], ctx: FileContext) -> str | None:
-    """The table a DROP INDEX locks (None when every index is on a table new in this file)."""
+    """What a DROP INDEX locks: `table "t"`, or `the table of index "i"` when the files do not
+    say which table it is on (None when every index is on a table new in this file)."""
     for index in indexes:
         table = ctx.created.index_on.get(index) or ctx.owned.index_on.get(index)
         if not (table and ctx.is_new_table(table)):
-            return table or f"the table of index {index}"
+            return f"table {quote(table)}" if table else f"the table of index {quote(index)}"
     return None
 
 
@@ -81,7 +82,10 @@ def index_without_concurrently(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     dropped = _drop_index_form(stmt)
     if dropped and not dropped[1] and _dropped_index_table(dropped[0], ctx):
         table = _dropped_index_table(dropped[0], ctx)
-        yield Hit(f"DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {table}")
+        yield Hit(
+            f"DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {table} "
+            "until it finishes"
+        )
     if node is None or node.args.get("concurrently"):
         return
     table = _index_table(stmt, ctx)
@@ -89,7 +93,7 @@ def index_without_concurrently(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         verb = "CREATE INDEX" if what == "create" else "DROP INDEX"
         lock = "blocks writes to" if what == "create" else "takes an ACCESS EXCLUSIVE lock on"
         yield Hit(
-            f"{verb} without CONCURRENTLY {lock} table {quote(table)} until it finishes",
+            f"{verb} without CONCURRENTLY {lock} {table} until it finishes",
             at(stmt, node.this if what == "create" else node),
         )
 
