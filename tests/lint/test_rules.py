@@ -263,3 +263,14 @@ def test_drop_index_on_an_unknown_table_names_the_index_not_a_placeholder(tmp_pa
         f'"{name}" until it finishes'
         for name in ("idx_digest", "i2")
     ]
+
+
+def test_missing_lock_timeout_in_a_down_file_says_how_to_silence_it_project_wide(
+    tmp_path: Path,
+) -> None:
+    up = "CREATE TABLE t (id bigint PRIMARY KEY);"  # a greenfield app: its down drops the table
+    found = lint_sql(tmp_path, up, down="DROP TABLE t;", select=["P109"])
+    assert [f.path.endswith(".down.sql") for f in found] == [True]
+    assert "(a down file takes it when `sqlmig down` runs)" in found[0].message
+    assert 'statement_lock_timeout = "5s" in sqlmig.toml' in found[0].help
+    assert 'lint_ignore = ["missing-lock-timeout"]' in found[0].help

@@ -188,8 +188,9 @@ def sets_lock_timeout(stmt: Stmt, ctx: FileContext) -> bool:
     "P109",
     "missing-lock-timeout",
     "warning",
-    help="start the file with SET lock_timeout = '5s', or set statement_lock_timeout in "
-    "sqlmig.toml so that `sqlmig up` sets it for every migration",
+    help="start the file with SET lock_timeout = '5s'; project-wide, set "
+    'statement_lock_timeout = "5s" in sqlmig.toml (`up`, `down` and `redo` then set it for '
+    'every file, and lint stops reporting this), or lint_ignore = ["missing-lock-timeout"]',
     dialects=PG,
     scope="file",
 )
@@ -197,7 +198,9 @@ def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator
     """A locking statement on an existing table with no `SET lock_timeout` before it in the file.
 
     While it waits for its lock behind one long query, every other query on the table queues
-    behind it: a short migration becomes an outage. Reported once per file.
+    behind it: a short migration becomes an outage. Reported once per file, in down files too
+    (`sqlmig down` takes the same locks); `statement_lock_timeout` in sqlmig.toml sets it for
+    every file and silences the rule project-wide.
 
     Bad:
         ALTER TABLE books ADD COLUMN isbn text;
@@ -209,8 +212,9 @@ def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator
         if sets_lock_timeout(stmt, ctx):
             return
         if locks_existing_table(stmt, ctx):
+            when = " (a down file takes it when `sqlmig down` runs)" * (ctx.direction == "down")
             yield Hit(
-                f"{stmt.keyword} takes a table lock, and no lock_timeout is set before it",
+                f"{stmt.keyword} takes a table lock{when}, and no lock_timeout is set before it",
                 stmt.offset,
                 stmt=stmt.index,
             )
