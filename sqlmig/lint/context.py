@@ -70,6 +70,7 @@ class FileContext:
     dropped: Objects  # what this file drops
     owned: Objects  # created, and for a down file also what its up file created
     pair_path: Path | None = None  # the down file of an up (or up of a down), if it exists
+    mariadb: bool = False  # MySQL files run by MariaDB (--dialect mariadb, a mariadb:// URL)
     line_starts: tuple[int, ...] = (0,)
     rebuilds: Rebuilds = field(default_factory=Rebuilds)
 

@@ -64,8 +64,10 @@ def pair_of(path: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileContext:
-    """Read, split and parse one file (SqlmigError for unreadable files)."""
+def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileContext:
+    """Read, split and parse one file (SqlmigError for unreadable files); `server` is the
+    dialect, or "mariadb" for MySQL files run by MariaDB."""
+    dialect = "mysql" if server == "mariadb" else server
     sql_file = read_sql_file(path)
     text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
     try:
@@ -77,6 +79,7 @@ def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileC
         path=path,
         text=text,
         dialect=dialect,
+        mariadb=server == "mariadb",
         pg_version=pg_version,
         direction=direction(path),
         transactional=sql_file.transactional,

@@ -274,3 +274,11 @@ def test_missing_lock_timeout_in_a_down_file_says_how_to_silence_it_project_wide
     assert "(a down file takes it when `sqlmig down` runs)" in found[0].message
     assert 'statement_lock_timeout = "5s" in sqlmig.toml' in found[0].help
     assert 'lint_ignore = ["missing-lock-timeout"]' in found[0].help
+
+
+def test_column_references_is_not_reported_for_mariadb_which_creates_the_key(
+    tmp_path: Path,
+) -> None:
+    sql = "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint REFERENCES a (id));"
+    assert names(lint_sql(tmp_path, sql, dialect="mysql")) == ["mysql-column-references"]
+    assert names(lint_sql(tmp_path / "m", sql, dialect="mariadb")) == []
