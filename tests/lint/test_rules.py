@@ -282,3 +282,17 @@ def test_column_references_is_not_reported_for_mariadb_which_creates_the_key(
     sql = "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint REFERENCES a (id));"
     assert names(lint_sql(tmp_path, sql, dialect="mysql")) == ["mysql-column-references"]
     assert names(lint_sql(tmp_path / "m", sql, dialect="mariadb")) == []
+
+
+def test_a_32_bit_key_column_that_is_a_foreign_key_is_not_reported(tmp_path: Path) -> None:
+    sql = """\
+        CREATE TABLE tag_map (post_id int REFERENCES posts (id), tag_id int,
+            PRIMARY KEY (post_id, tag_id), FOREIGN KEY (tag_id) REFERENCES tags (id));
+        CREATE TABLE team_email ("teamId" INTEGER NOT NULL, CONSTRAINT p PRIMARY KEY ("teamId"));
+        ALTER TABLE team_email ADD CONSTRAINT f FOREIGN KEY ("teamId") REFERENCES team (id);
+        CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b));
+    """
+    found = lint_sql(tmp_path, sql, select=["T302"])
+    assert [f.message for f in found] == [
+        f"primary key pair.{c} is INT, a 32-bit type or smaller" for c in ("a", "b")
+    ]

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..model import Hit, rule
-from .common import actions, at, column_defs
+from .common import actions, alter_table, at, column_defs, name_of, table_of
 
 LIMITS = {"postgres": 63, "mysql": 64}
 TABLES = ("CREATE TABLE", "ALTER TABLE")
@@ -65,7 +65,9 @@ def prefer_text(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
 def prefer_bigint_identity(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """A 32-bit (int, serial, smallint) primary key: it runs out at 2.1 billion rows.
 
-    Changing it later means rewriting the table and every foreign key to it.
+    Changing it later means rewriting the table and every foreign key to it. A key column that
+    is also a foreign key (declared in the same file) is not reported: its values come from
+    the key it references, which is where the finding belongs.
 
     Bad:
         CREATE TABLE books (id serial PRIMARY KEY, title text);
@@ -73,6 +75,7 @@ def prefer_bigint_identity(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         CREATE TABLE books (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);
     """
     keys = _primary_key_columns(stmt)
+    foreign: set[tuple[str, str]] | None = None
     for table, col in column_defs(stmt):
         dtype = col.args.get("kind")
         if (
@@ -80,11 +83,34 @@ def prefer_bigint_identity(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
             and dtype is not None
             and dtype.this.name in SMALL_INTS
         ):
+            foreign = _foreign_key_columns(ctx) if foreign is None else foreign
+            if (table, col.name.lower()) in foreign:
+                continue  # its values come from the referenced key: reported there, if at all
             yield Hit(
                 f"primary key {table}.{col.name} is {dtype.sql(dialect=ctx.dialect)}, a 32-bit "
                 "type or smaller",
                 at(stmt, col),
             )
+
+
+def _foreign_key_columns(ctx: FileContext) -> set[tuple[str, str]]:
+    """(table, column) of every foreign key the file declares: column REFERENCES, FOREIGN KEY."""
+    out: set[tuple[str, str]] = set()
+    for stmt in ctx.statements:
+        node = stmt.node
+        if isinstance(node, exp.Create) and isinstance(node.this, exp.Schema):
+            table = name_of(node.this.this)
+        elif alter_table(stmt) is not None:
+            table = table_of(node)
+        else:
+            continue
+        for key in node.find_all(exp.ForeignKey):
+            out.update((table, c.name.lower()) for c in key.expressions)
+        for table_name, col in column_defs(stmt):
+            kinds = [c.args.get("kind") for c in col.args.get("constraints") or []]
+            if any(isinstance(k, exp.Reference) for k in kinds):
+                out.add((table_name, col.name.lower()))
+    return out
 
 
 def _primary_key_columns(stmt: Stmt) -> dict[str, set[str]]:
