@@ -50,9 +50,15 @@ class Rebuilds:
 
     statements: frozenset[tuple[int, str]] = frozenset()  # (statement index, table) dropped/renamed
     replacements: frozenset[str] = frozenset()  # tables created to take an existing one's place
+    # (statement, table, clause): a rebuild whose copy may leave rows out (WHERE, a JOIN, ...)
+    partial: frozenset[tuple[int, str, str]] = frozenset()
 
     def keeps(self, index: int, table: str) -> bool:
         return (index, table) in self.statements
+
+    def filtered_by(self, index: int, table: str) -> str | None:
+        """The clause through which a rebuild copied this table's rows, if only some were."""
+        return next((c for i, t, c in self.partial if (i, t) == (index, table)), None)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ RENAME_PAIR = re.compile(rf"\s*{_NAME}\s+TO\s+{_NAME}\s*", re.I | re.S)
 RENAME_TYPE = re.compile(rf"\s*ALTER\s+TYPE\s+{_NAME}\s+RENAME\s+TO\s+{_NAME}\s*;?\s*", re.I)
 # clauses after which a SELECT no longer copies every row of its table exactly once
 FILTERS = ("where", "joins", "group", "having", "distinct", "limit", "offset", "qualify")
+CLAUSES = {"joins": "a JOIN", "group": "GROUP BY"}
 
 
 class _Tables:
@@ -66,6 +67,8 @@ def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
         return Rebuilds()
     tables = _Tables()
     copies: dict[int, set[int]] = {}  # identity -> identities its rows were copied into
+    some: dict[int, set[int]] = {}  # the same, for copies of only some rows (a filter, a join)
+    clause: dict[int, str] = {}  # identity -> the clause that made its copy partial
     events: list[tuple[int, str, int]] = []  # (statement, name, identity) dropped or renamed
     created: dict[int, str] = {}  # identity -> the name it was created with
     for stmt in stmts:
@@ -74,6 +77,9 @@ def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
                 created[tables.create(a)] = a
             elif kind == "copy":
                 copies.setdefault(tables.get(b), set()).add(tables.get(a))
+            elif kind.startswith("some:"):
+                some.setdefault(tables.get(b), set()).add(tables.get(a))
+                clause.setdefault(tables.get(b), kind.split(":", 1)[1])
             elif kind == "rename":
                 ident = tables.get(a)
                 events.append((stmt.index, a, ident))
@@ -83,9 +89,17 @@ def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
                 events.append((stmt.index, a, tables.get(a)))
                 tables.by_name.pop(a, None)
     kept = {(i, name) for i, name, ident in events if _survives(ident, tables, copies)}
+    both = {k: copies.get(k, set()) | some.get(k, set()) for k in {*copies, *some}}
+    partial = {
+        (i, name, clause.get(ident, "a filter"))
+        for i, name, ident in events
+        if (i, name) not in kept and _survives(ident, tables, both)
+    }
     existed = {o for o in tables.origin if o is not None}
     replacing = {created[i] for n, i in tables.by_name.items() if i in created and n in existed}
-    return Rebuilds(frozenset(kept | set(_type_rebuilds(stmts))), frozenset(replacing))
+    return Rebuilds(
+        frozenset(kept | set(_type_rebuilds(stmts))), frozenset(replacing), frozenset(partial)
+    )
 
 
 def _type_rebuilds(stmts: list[Stmt]) -> Iterator[tuple[int, str]]:
@@ -141,7 +155,8 @@ def _events(stmt: Stmt, dialect: str) -> Iterator[tuple[str, str, str]]:
     elif word.startswith(("INSERT", "REPLACE")) and "select" in stmt.sql.lower():
         copy = _copy(stmt.sql, dialect)
         if copy is not None:
-            yield "copy", *copy
+            into, source, partial = copy
+            yield f"some:{partial}" if partial else "copy", into, source
 
 
 def _rename_table(sql: str) -> Iterator[tuple[str, str, str]]:
@@ -157,18 +172,20 @@ def _bare(name: str) -> str:
     return name.strip('`"').lower()
 
 
-def _copy(sql: str, dialect: str) -> tuple[str, str] | None:
-    """(into, from) of `INSERT INTO t [(cols)] SELECT ... FROM s` copying every row of s."""
+def _copy(sql: str, dialect: str) -> tuple[str, str, str] | None:
+    """(into, from, partial) of `INSERT INTO t [(cols)] SELECT ... FROM s`: partial names the
+    clause that may leave rows of s out (WHERE, JOIN, ...), "" when every row is copied."""
     try:
         with deadline(PARSE_SECONDS):
             node: Any = sqlglot.parse_one(sql, read=GLOT_DIALECT[dialect])
     except Exception:  # unreadable or too slow: the syntax rules report what is wrong
         return None
     query = node.args.get("expression") if isinstance(node, exp.Insert) else None
-    if not isinstance(query, exp.Select) or any(query.args.get(k) for k in FILTERS):
+    if not isinstance(query, exp.Select):
         return None
+    partial = next((k for k in FILTERS if query.args.get(k)), "")
     source = query.args.get("from_") or query.args.get("from")
     target = node.this.this if isinstance(node.this, exp.Schema) else node.this
     if source is None or not isinstance(source.this, exp.Table):
         return None
-    return name_of(target), name_of(source.this)
+    return name_of(target), name_of(source.this), CLAUSES.get(partial, partial.upper())

@@ -32,7 +32,11 @@ def _drop_rule(kind: str, what: str) -> None:
 
     def check(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         for obj, node in _drops(stmt, ctx, kind):
-            yield Hit(f"DROP {kind.upper()} {quote(obj)} {what}", at(stmt, node))
+            clause = ctx.rebuilds.filtered_by(stmt.index, obj)
+            lost = what
+            if clause is not None:  # a rebuild that copied the rows through a WHERE, a JOIN, ...
+                lost = f"after copying its rows through {clause}: the rows it left out are lost"
+            yield Hit(f"DROP {kind.upper()} {quote(obj)} {lost}", at(stmt, node))
 
     check.__name__ = name.replace("-", "_")
     check.__doc__ = DOCS[kind]
