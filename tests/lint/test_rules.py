@@ -296,3 +296,21 @@ def test_a_32_bit_key_column_that_is_a_foreign_key_is_not_reported(tmp_path: Pat
     assert [f.message for f in found] == [
         f"primary key pair.{c} is INT, a 32-bit type or smaller" for c in ("a", "b")
     ]
+
+
+def test_renaming_a_column_swapped_in_by_the_same_migration_is_not_reported(
+    tmp_path: Path,
+) -> None:
+    sql = """\
+        ALTER TABLE codes ADD COLUMN kind_new varchar(36);
+        UPDATE codes SET kind_new = kind;
+        ALTER TABLE codes DROP COLUMN kind;
+        ALTER TABLE codes RENAME COLUMN kind_new TO kind;
+        ALTER TABLE sessions RENAME COLUMN token TO old_token;
+        ALTER TABLE sessions ADD COLUMN token text;
+        ALTER TABLE sessions RENAME COLUMN logout TO old_logout;
+    """
+    found = lint_sql(tmp_path, sql, dialect="sqlite", select=["D206"])
+    assert [f.message for f in found] == [
+        "renaming column sessions.logout to old_logout breaks code that still uses the old name"
+    ]

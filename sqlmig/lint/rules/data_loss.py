@@ -159,6 +159,9 @@ def rename_table(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
 def rename_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """RENAME COLUMN: running code that uses the old name fails at once.
 
+    Not reported when the column renamed was added by this migration, or when the file adds
+    a column with the old name again (a column swapped for a new one, as SQLite type changes do).
+
     Bad:
         ALTER TABLE books RENAME COLUMN title TO name;
     Good:
@@ -166,7 +169,10 @@ def rename_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """
     table = existing_table(stmt, ctx) or ""
     for kind, text, node in _renames(stmt, ctx):
-        if kind == "column" and not _undoes(ctx, "renamed-column", f"{table}.{_old_name(node)}"):
+        old = f"{table}.{_old_name(node)}"
+        # no running code uses a column this migration added, nor loses one the file adds back
+        swap = ctx.is_owned("column", old) or ctx.created.has("column", old)
+        if kind == "column" and not swap and not _undoes(ctx, "renamed-column", old):
             yield Hit(f"renaming {text} breaks code that still uses the old name", at(stmt, node))
 
 
