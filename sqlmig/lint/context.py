@@ -79,6 +79,15 @@ class FileContext:
     mariadb: bool = False  # MySQL files run by MariaDB (--dialect mariadb, a mariadb:// URL)
     line_starts: tuple[int, ...] = (0,)
     rebuilds: Rebuilds = field(default_factory=Rebuilds)
+    spellings: Mapping[str, str] = field(default_factory=dict)  # lower-case name -> as written
+
+    def shown(self, name: str) -> str:
+        """A lower-case (dotted) name as the file spells it: "userprofile.profileurl" ->
+        "UserProfile.profileURL", so messages name the real objects."""
+        return ".".join(self.spellings.get(part, part) for part in name.split("."))
+
+    def quoted(self, name: str) -> str:
+        return f'"{self.shown(name)}"'
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a file offset."""

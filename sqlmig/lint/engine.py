@@ -70,8 +70,11 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
     dialect = "mysql" if server == "mariadb" else server
     sql_file = read_sql_file(path)
     text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
+    spelled: dict[str, str] = {}
     try:
-        stmts = tuple(_statements(text, dialect, parse_all, pg_version))
+        tokens = parse.tokenize(text, dialect)
+        spelled = parse.spellings(tokens)
+        stmts = tuple(_statements(text, tokens, dialect, parse_all, pg_version))
     except SplitError as exc:
         stmts = (Stmt(0, text, 0, "", 0, "", problem=parse.Problem(f"cannot split: {exc}", 0)),)
     made, gone = objects.created(stmts), objects.dropped(stmts)
@@ -90,11 +93,13 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
         pair_path=pair_of(path),
         line_starts=line_starts(text),
         rebuilds=rebuilds.find(stmts, dialect),
+        spellings=spelled,
     )
 
 
-def _statements(text: str, dialect: str, parse_all: bool, pg_version: int) -> Iterator[Stmt]:
-    tokens = parse.tokenize(text, dialect)
+def _statements(
+    text: str, tokens: list, dialect: str, parse_all: bool, pg_version: int
+) -> Iterator[Stmt]:
     glot = parse.parser(dialect)
     previous_end = 0
     for index, chunk in enumerate(parse.chunks(tokens, dialect)):

@@ -100,6 +100,19 @@ def keyword(tokens: list[Any], chunk: Chunk) -> str:
     return " ".join(words[:2])
 
 
+def spellings(tokens: list[Any]) -> dict[str, str]:
+    """Lower-case identifier -> its spelling in the file (a quoted one wins: that is its name)."""
+    quoted: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    for tok in tokens:
+        kind = tok.token_type.name
+        if kind == "IDENTIFIER":
+            quoted.setdefault(tok.text.lower(), tok.text)
+        elif kind == "VAR":
+            plain.setdefault(tok.text.lower(), tok.text)
+    return {**plain, **quoted}
+
+
 def quiet_sqlglot() -> None:
     """sqlglot logs a warning for every statement it parses as a Command; lint reports them."""
     logging.getLogger("sqlglot").setLevel(logging.ERROR)

@@ -314,3 +314,18 @@ def test_renaming_a_column_swapped_in_by_the_same_migration_is_not_reported(
     assert [f.message for f in found] == [
         "renaming column sessions.logout to old_logout breaks code that still uses the old name"
     ]
+
+
+def test_messages_name_objects_as_the_file_spells_them(tmp_path: Path) -> None:
+    sql = """\
+        ALTER TABLE "UserProfile" DROP COLUMN "profileURL";
+        DROP INDEX "Document_documentMetaId_key";
+        ALTER TABLE "revenue" ALTER COLUMN "currency" SET DATA TYPE VARCHAR(10);
+    """
+    found = lint_sql(tmp_path, sql, select=["D202", "P101", "T301"])
+    assert [f.message for f in found] == [
+        "DROP COLUMN UserProfile.profileURL deletes the column's data",
+        "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of index "
+        '"Document_documentMetaId_key" until it finishes',
+        "revenue.currency is VARCHAR(10): prefer text",
+    ]

@@ -24,14 +24,15 @@ def _typed_columns(stmt: Stmt) -> Iterator[tuple[str, Any, Any]]:
             yield f"{table}.{col.name}", col.args["kind"], col
     for action in actions(stmt):
         if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
-            yield action.name, action.args["dtype"], action
+            yield f"{table_of(stmt.node)}.{action.name}", action.args["dtype"], action
 
 
-def _type_rule(stmt: Stmt, types: set[str], message: str) -> Iterator[Hit]:
+def _type_rule(stmt: Stmt, ctx: FileContext, types: set[str], message: str) -> Iterator[Hit]:
     for column, dtype, node in _typed_columns(stmt):
         if dtype.this.name in types and (dtype.this.name != "VARCHAR" or dtype.expressions):
+            shown = ctx.shown(column)
             yield Hit(
-                message.format(column=column, type=dtype.sql(dialect="postgres")), at(stmt, node)
+                message.format(column=shown, type=dtype.sql(dialect="postgres")), at(stmt, node)
             )
 
 
@@ -51,7 +52,7 @@ def prefer_text(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         CREATE TABLE books (id bigint PRIMARY KEY, title text);
     """
-    yield from _type_rule(stmt, {"VARCHAR"}, "{column} is {type}: prefer text")
+    yield from _type_rule(stmt, ctx, {"VARCHAR"}, "{column} is {type}: prefer text")
 
 
 @rule(
@@ -87,7 +88,8 @@ def prefer_bigint_identity(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
             if (table, col.name.lower()) in foreign:
                 continue  # its values come from the referenced key: reported there, if at all
             yield Hit(
-                f"primary key {table}.{col.name} is {dtype.sql(dialect=ctx.dialect)}, a 32-bit "
+                f"primary key {ctx.shown(f'{table}.{col.name}')}"
+                f" is {dtype.sql(dialect=ctx.dialect)}, a 32-bit "
                 "type or smaller",
                 at(stmt, col),
             )
@@ -145,7 +147,7 @@ def prefer_timestamptz(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz NOT NULL);
     """
-    yield from _type_rule(stmt, {"TIMESTAMP"}, "{column} is timestamp without time zone")
+    yield from _type_rule(stmt, ctx, {"TIMESTAMP"}, "{column} is timestamp without time zone")
 
 
 @rule(
@@ -164,7 +166,7 @@ def prefer_jsonb(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         CREATE TABLE events (id bigint PRIMARY KEY, payload jsonb);
     """
-    yield from _type_rule(stmt, {"JSON"}, "{column} is json: prefer jsonb")
+    yield from _type_rule(stmt, ctx, {"JSON"}, "{column} is json: prefer jsonb")
 
 
 @rule(

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..model import Hit, rule
-from .common import actions, alter_table, at, existing_table, name_of, quote, table_of
+from .common import actions, alter_table, at, existing_table, name_of, table_of
 
 REVIEWED = "if it is intended and reviewed, add `-- sqlmig:ignore {name}` before the statement"
 
@@ -36,7 +36,7 @@ def _drop_rule(kind: str, what: str) -> None:
             lost = what
             if clause is not None:  # a rebuild that copied the rows through a WHERE, a JOIN, ...
                 lost = f"after copying its rows through {clause}: the rows it left out are lost"
-            yield Hit(f"DROP {kind.upper()} {quote(obj)} {lost}", at(stmt, node))
+            yield Hit(f"DROP {kind.upper()} {ctx.quoted(obj)} {lost}", at(stmt, node))
 
     check.__name__ = name.replace("-", "_")
     check.__doc__ = DOCS[kind]
@@ -106,7 +106,8 @@ def drop_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
             for col in action.args.get("tables") or action.expressions:
                 if not ctx.is_owned("column", f"{table}.{name_of(col)}"):
                     yield Hit(
-                        f"DROP COLUMN {table}.{name_of(col)} deletes the column's data",
+                        f"DROP COLUMN {ctx.shown(f'{table}.{name_of(col)}')} deletes the column's "
+                        "data",
                         at(stmt, col),
                     )
 
@@ -117,13 +118,14 @@ def _renames(stmt: Stmt, ctx: FileContext) -> Iterator[tuple[str, str, object]]:
     table = existing_table(stmt, ctx)
     for action in actions(stmt) if table else []:
         if isinstance(action, exp.AlterRename):
-            yield "table", f"table {quote(table)} to {quote(name_of(action.this))}", action
+            new = ctx.quoted(name_of(action.this))
+            yield "table", f"table {ctx.quoted(table)} to {new}", action
         elif isinstance(action, exp.RenameColumn):
             old, new = action.this.name, action.args["to"].name
-            yield "column", f"column {table}.{old} to {new}", action
+            yield "column", f"column {ctx.shown(f'{table}.{old}')} to {new}", action
         elif isinstance(action, exp.ModifyColumn) and action.args.get("rename_from"):
             old, new = action.args["rename_from"].name, action.this.name
-            yield "column", f"column {table}.{old} to {new} (CHANGE)", action
+            yield "column", f"column {ctx.shown(f'{table}.{old}')} to {new} (CHANGE)", action
 
 
 @rule(
@@ -169,10 +171,12 @@ def rename_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """
     table = existing_table(stmt, ctx) or ""
     for kind, text, node in _renames(stmt, ctx):
+        if kind != "column":
+            continue
         old = f"{table}.{_old_name(node)}"
         # no running code uses a column this migration added, nor loses one the file adds back
         swap = ctx.is_owned("column", old) or ctx.created.has("column", old)
-        if kind == "column" and not swap and not _undoes(ctx, "renamed-column", old):
+        if not swap and not _undoes(ctx, "renamed-column", old):
             yield Hit(f"renaming {text} breaks code that still uses the old name", at(stmt, node))
 
 
@@ -226,7 +230,8 @@ def add_column_not_null_without_default(stmt: Stmt, ctx: FileContext) -> Iterato
     for action in actions(stmt) if table else []:
         if isinstance(action, exp.ColumnDef) and _not_null_without_default(action):
             yield Hit(
-                f"column {table}.{action.name} is NOT NULL without a DEFAULT: adding it fails "
+                f"column {ctx.shown(f'{table}.{action.name}')}"
+                " is NOT NULL without a DEFAULT: adding it fails "
                 "as soon as the table has a row",
                 at(stmt, action),
             )

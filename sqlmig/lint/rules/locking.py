@@ -10,7 +10,7 @@ from sqlglot import exp
 from ..context import FileContext, Stmt
 from ..forms import form
 from ..model import Hit, rule
-from .common import at, existing_table, name_of, quote
+from .common import at, existing_table, name_of
 
 PG = ("postgres",)
 NO_TX = "-- sqlmig:no-transaction"
@@ -32,7 +32,7 @@ def _index_table(stmt: Stmt, ctx: FileContext) -> str | None:
     what, node = _index(stmt) or ("", None)
     if what == "create":
         table = name_of(node.this.args.get("table"))
-        return None if ctx.is_new_table(table) else f"table {quote(table)}"
+        return None if ctx.is_new_table(table) else f"table {ctx.quoted(table)}"
     if what == "drop":
         return _dropped_index_table([name_of(t) for t in node.args.get("tables") or []], ctx)
     return None
@@ -44,7 +44,9 @@ def _dropped_index_table(indexes: list[str], ctx: FileContext) -> str | None:
     for index in indexes:
         table = ctx.created.index_on.get(index) or ctx.owned.index_on.get(index)
         if not (table and ctx.is_new_table(table)):
-            return f"table {quote(table)}" if table else f"the table of index {quote(index)}"
+            if table:
+                return f"table {ctx.quoted(table)}"
+            return f"the table of index {ctx.quoted(index)}"
     return None
 
 

@@ -68,6 +68,7 @@ def mysql_column_references(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         for con in col.args.get("constraints") or []:
             if isinstance(con.args.get("kind"), exp.Reference):
                 yield Hit(
-                    f"REFERENCES on column {table}.{col.name} creates no foreign key in MySQL",
+                    f"REFERENCES on column {ctx.shown(f'{table}.{col.name}')}"
+                    " creates no foreign key in MySQL",
                     at(stmt, con),
                 )
