@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ from .context import Objects, Stmt
 
 KINDS = {"TABLE": "table", "INDEX": "index", "VIEW": "view", "TYPE": "type", "SCHEMA": "schema"}
 KINDS["SEQUENCE"] = "sequence"
+BARE_NAME = re.compile(r'\s*[`"]?([\w$]+)[`"]?\s*')
 
 
 def name_of(node: Any) -> str:
@@ -19,6 +21,17 @@ def name_of(node: Any) -> str:
     if isinstance(node, exp.Table) and not node.name and node.args.get("db"):
         return node.args["db"].name.lower()  # CREATE SCHEMA s / DROP SCHEMA s
     return (node.name or "").lower()
+
+
+def dropped_columns(action: Any) -> list[tuple[str, Any]]:
+    """(column, node) an ALTER TABLE action drops: DROP [COLUMN] c (sqlglot reads SQLite's
+    `DROP c`, without COLUMN, only as an opaque command)."""
+    if isinstance(action, exp.Drop) and str(action.args.get("kind")) == "COLUMN":
+        return [(name_of(c), c) for c in action.args.get("tables") or action.expressions]
+    if isinstance(action, exp.Command) and str(action.this).upper() == "DROP":
+        word = BARE_NAME.fullmatch(str(action.expression or ""))
+        return [(word[1].lower(), None)] if word else []
+    return []
 
 
 def table_of(alter: Any) -> str:
@@ -71,7 +84,6 @@ def dropped(statements: Iterable[Stmt]) -> Objects:
                 items[(KINDS[str(node.args["kind"])], name_of(target))] = stmt.index
         elif isinstance(node, exp.Alter):
             for action in node.args.get("actions") or []:
-                if isinstance(action, exp.Drop) and str(action.args.get("kind")) == "COLUMN":
-                    for col in action.args.get("tables") or action.expressions:
-                        items[("column", f"{table_of(node)}.{name_of(col)}")] = stmt.index
+                for column, _ in dropped_columns(action):
+                    items[("column", f"{table_of(node)}.{column}")] = stmt.index
     return Objects(items)

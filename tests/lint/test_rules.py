@@ -329,3 +329,13 @@ def test_messages_name_objects_as_the_file_spells_them(tmp_path: Path) -> None:
         '"Document_documentMetaId_key" until it finishes',
         "revenue.currency is VARCHAR(10): prefer text",
     ]
+
+
+def test_sqlite_drop_without_the_column_keyword_drops_the_column(tmp_path: Path) -> None:
+    up = "ALTER TABLE flows ADD submit_count int NOT NULL DEFAULT 0;"
+    found = lint_sql(tmp_path, up, down="ALTER TABLE flows DROP submit_count;", dialect="sqlite")
+    assert found == []  # the down drops what its up added (F702 quiet), which loses nothing
+    found = lint_sql(tmp_path / "x", "ALTER TABLE flows DROP submit_count;", dialect="sqlite")
+    assert [f.message for f in found] == [
+        "DROP COLUMN flows.submit_count deletes the column's data"
+    ]

@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..model import Hit, rule
+from ..objects import dropped_columns
 from .common import actions, alter_table, at, existing_table, name_of, table_of
 
 REVIEWED = "if it is intended and reviewed, add `-- sqlmig:ignore {name}` before the statement"
@@ -101,15 +102,13 @@ def drop_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """
 
     for action in actions(stmt):
-        if isinstance(action, exp.Drop) and str(action.args.get("kind")) == "COLUMN":
-            table = table_of(stmt.node)
-            for col in action.args.get("tables") or action.expressions:
-                if not ctx.is_owned("column", f"{table}.{name_of(col)}"):
-                    yield Hit(
-                        f"DROP COLUMN {ctx.shown(f'{table}.{name_of(col)}')} deletes the column's "
-                        "data",
-                        at(stmt, col),
-                    )
+        table = table_of(stmt.node)
+        for column, node in dropped_columns(action):
+            if not ctx.is_owned("column", f"{table}.{column}"):
+                yield Hit(
+                    f"DROP COLUMN {ctx.shown(f'{table}.{column}')} deletes the column's data",
+                    at(stmt, node),
+                )
 
 
 def _renames(stmt: Stmt, ctx: FileContext) -> Iterator[tuple[str, str, object]]:
