@@ -52,6 +52,7 @@ class Rebuilds:
     replacements: frozenset[str] = frozenset()  # tables created to take an existing one's place
     # (statement, table, clause): a rebuild whose copy may leave rows out (WHERE, a JOIN, ...)
     partial: frozenset[tuple[int, str, str]] = frozenset()
+    columns: frozenset[tuple[int, str, str]] = frozenset()  # (statement, table, column) swapped
 
     def keeps(self, index: int, table: str) -> bool:
         return (index, table) in self.statements

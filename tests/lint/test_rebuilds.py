@@ -166,3 +166,23 @@ def test_a_rebuild_through_a_join_says_which_rows_it_loses(tmp_path: Path) -> No
     assert [f.message for f in found] == [
         'DROP TABLE "d" after copying its rows through a JOIN: the rows it left out are lost'
     ]
+
+
+def test_a_column_swap_loses_no_data(tmp_path: Path) -> None:
+    sql = """\
+        ALTER TABLE codes ADD COLUMN kind_new varchar(36);
+        UPDATE codes SET kind_new = kind;
+        ALTER TABLE codes DROP COLUMN kind;
+        ALTER TABLE codes RENAME COLUMN kind_new TO kind;
+        ALTER TABLE sessions RENAME COLUMN token TO old_token;
+        ALTER TABLE sessions ADD COLUMN token text;
+        UPDATE sessions SET token = old_token;
+        ALTER TABLE sessions DROP COLUMN old_token;
+        UPDATE flows SET b = a WHERE a IS NOT NULL;
+        ALTER TABLE flows DROP COLUMN a;
+        UPDATE flows SET d = c;
+        ALTER TABLE flows DROP COLUMN c;
+        ALTER TABLE flows DROP COLUMN d;
+    """
+    found = lint_sql(tmp_path, sql, dialect="sqlite", select=["D202"])
+    assert [f.line for f in found] == [10, 12, 13]  # a copy of some rows, or dropped after

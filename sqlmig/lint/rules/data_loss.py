@@ -93,6 +93,8 @@ def drop_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """ALTER TABLE ... DROP COLUMN of a column this migration did not add: its data is gone.
 
     Running application code that still selects the column fails as soon as it is dropped.
+    Not reported for a column swap: its values copied into another column the file keeps by an
+    `UPDATE t SET b = a` on every row (no WHERE) earlier in the file.
 
     Bad:
         ALTER TABLE books DROP COLUMN isbn;
@@ -104,7 +106,8 @@ def drop_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     for action in actions(stmt):
         table = table_of(stmt.node)
         for column, node in dropped_columns(action):
-            if not ctx.is_owned("column", f"{table}.{column}"):
+            swapped = (stmt.index, table, column) in ctx.rebuilds.columns
+            if not ctx.is_owned("column", f"{table}.{column}") and not swapped:
                 yield Hit(
                     f"DROP COLUMN {ctx.shown(f'{table}.{column}')} deletes the column's data",
                     at(stmt, node),
