@@ -133,6 +133,12 @@ def _column_swaps(stmts: list[Stmt], dialect: str) -> Iterator[tuple[int, str, s
             yield index, table, column
 
 
+def _every_row(update: Any) -> bool:
+    """No WHERE, or `WHERE true` (which some generators write)."""
+    where = update.args.get("where")
+    return where is None or (isinstance(where.this, exp.Boolean) and where.this.this is True)
+
+
 def _column_copies(sql: str, dialect: str) -> Iterator[tuple[str, str, str]]:
     """(table, into, from) of `UPDATE t SET a = b, ...` on every row (no WHERE, no FROM)."""
     try:
@@ -140,7 +146,7 @@ def _column_copies(sql: str, dialect: str) -> Iterator[tuple[str, str, str]]:
             node: Any = sqlglot.parse_one(sql, read=GLOT_DIALECT[dialect])
     except Exception:  # unreadable or too slow: the syntax rules report what is wrong
         return
-    if not isinstance(node, exp.Update) or node.args.get("where") or node.args.get("from_"):
+    if not isinstance(node, exp.Update) or node.args.get("from_") or not _every_row(node):
         return
     for item in node.expressions:
         into, source = item.this, item.expression

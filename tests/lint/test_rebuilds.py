@@ -176,7 +176,7 @@ def test_a_column_swap_loses_no_data(tmp_path: Path) -> None:
         ALTER TABLE codes RENAME COLUMN kind_new TO kind;
         ALTER TABLE sessions RENAME COLUMN token TO old_token;
         ALTER TABLE sessions ADD COLUMN token text;
-        UPDATE sessions SET token = old_token;
+        UPDATE sessions SET token = old_token WHERE true;
         ALTER TABLE sessions DROP COLUMN old_token;
         UPDATE flows SET b = a WHERE a IS NOT NULL;
         ALTER TABLE flows DROP COLUMN a;
