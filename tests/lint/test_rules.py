@@ -339,3 +339,21 @@ def test_sqlite_drop_without_the_column_keyword_drops_the_column(tmp_path: Path)
     assert [f.message for f in found] == [
         "DROP COLUMN flows.submit_count deletes the column's data"
     ]
+
+
+def test_mariadb_creates_the_key_of_a_column_references(mysql_url: str) -> None:
+    """Why M502 is off for MariaDB: the test server (MariaDB, as in CI) makes the foreign key."""
+    from tests.conftest import execute, query
+
+    execute(
+        mysql_url,
+        "CREATE TABLE a (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint REFERENCES a (id));",
+    )
+    assert "mariadb" in query(mysql_url, "SELECT VERSION()")[0][0].lower()
+    keys = query(
+        mysql_url,
+        "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS "
+        "WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'b' AND REFERENCED_TABLE_NAME = 'a'",
+    )
+    assert keys[0][0] == 1
