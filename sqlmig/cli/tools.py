@@ -82,8 +82,8 @@ def lint(
         str | None,
         typer.Option(
             "--dialect",
-            help="postgres, sqlite or mysql. Default: `dialect` in sqlmig.toml, else the URL's "
-            "scheme, else postgres.",
+            help="postgres, sqlite, mysql or mariadb (MySQL files, MariaDB's behaviour). "
+            "Default: `dialect` in sqlmig.toml, else the URL's scheme, else postgres.",
             show_default=False,
         ),
     ] = None,

@@ -53,14 +53,15 @@ class LintReport:
 
 
 def dialect_of_url(url: str | None) -> str | None:
-    """postgres / sqlite / mysql from a database URL's scheme, or None."""
+    """postgres / sqlite / mysql / mariadb (MySQL files, MariaDB's behaviour) from a database
+    URL's scheme, or None."""
     scheme = (url or "").split(":", 1)[0].split("+", 1)[0].lower()
     return {
         "postgresql": "postgres",
         "postgres": "postgres",
         "sqlite": "sqlite",
         "mysql": "mysql",
-        "mariadb": "mysql",
+        "mariadb": "mariadb",
     }.get(scheme)
 
 
@@ -72,10 +73,14 @@ def lint_paths(
     ignore: Sequence[str] = (),
     pg_version: int = DEFAULT_PG_VERSION,
 ) -> LintReport:
-    """Lint files and folders (every *.sql in a folder) with the selected rules."""
+    """Lint files and folders (every *.sql in a folder) with the selected rules.
+
+    `dialect` "mariadb" lints MySQL files with MariaDB's behaviour where the two differ."""
+    server, dialect = dialect, "mysql" if dialect == "mariadb" else dialect
     if dialect not in DIALECTS:
         raise UsageError(
-            f"unknown dialect {dialect!r}", hint="use one of: " + ", ".join(sorted(DIALECTS))
+            f"unknown dialect {dialect!r}",
+            hint="use one of: " + ", ".join(sorted(DIALECTS | {"mariadb"})),
         )
     load_all()
     rules = engine.select_rules(select, ignore)
@@ -87,11 +92,11 @@ def lint_paths(
     gc.set_threshold(50_000, 50, 100)  # trees are acyclic enough; fewer full scans
     try:
         with parse.armed():
-            findings = _lint_files(files, dialect, pg_version, rules, parse_all)
+            findings = _lint_files(files, server, pg_version, rules, parse_all)
     finally:
         gc.set_threshold(*threshold)
     new = tuple(p for p in paths if p.is_dir() and not any(f.parent == p for f in files))
-    return LintReport(tuple(findings), len(files), dialect, tuple(rules), new)
+    return LintReport(tuple(findings), len(files), server, tuple(rules), new)
 
 
 def _lint_files(

@@ -25,6 +25,7 @@ class Stmt:
     keyword: str  # "CREATE INDEX", "ALTER TABLE", "INSERT INTO", ...
     node: Any = None  # sqlglot tree; None when not parsed, unparsable (`problem`) or not kept
     problem: Problem | None = None
+    note: str | None = None  # why an unparsed statement is not checked (PostgreSQL's verdict)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Objects:
 
     items: Mapping[tuple[str, str], int] = field(default_factory=dict)
     index_on: Mapping[str, str] = field(default_factory=dict)  # index -> table
+    renamed: Mapping[str, str] = field(default_factory=dict)  # table -> its name before the file
 
     def has(self, kind: str, name: str) -> bool:
         return (kind, name) in self.items
@@ -48,9 +50,16 @@ class Rebuilds:
 
     statements: frozenset[tuple[int, str]] = frozenset()  # (statement index, table) dropped/renamed
     replacements: frozenset[str] = frozenset()  # tables created to take an existing one's place
+    # (statement, table, clause): a rebuild whose copy may leave rows out (WHERE, a JOIN, ...)
+    partial: frozenset[tuple[int, str, str]] = frozenset()
+    columns: frozenset[tuple[int, str, str]] = frozenset()  # (statement, table, column) swapped
 
     def keeps(self, index: int, table: str) -> bool:
         return (index, table) in self.statements
+
+    def filtered_by(self, index: int, table: str) -> str | None:
+        """The clause through which a rebuild copied this table's rows, if only some were."""
+        return next((c for i, t, c in self.partial if (i, t) == (index, table)), None)
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,18 @@ class FileContext:
     dropped: Objects  # what this file drops
     owned: Objects  # created, and for a down file also what its up file created
     pair_path: Path | None = None  # the down file of an up (or up of a down), if it exists
+    mariadb: bool = False  # MySQL files run by MariaDB (--dialect mariadb, a mariadb:// URL)
     line_starts: tuple[int, ...] = (0,)
     rebuilds: Rebuilds = field(default_factory=Rebuilds)
+    spellings: Mapping[str, str] = field(default_factory=dict)  # lower-case name -> as written
+
+    def shown(self, name: str) -> str:
+        """A lower-case (dotted) name as the file spells it: "userprofile.profileurl" ->
+        "UserProfile.profileURL", so messages name the real objects."""
+        return ".".join(self.spellings.get(part, part) for part in name.split("."))
+
+    def quoted(self, name: str) -> str:
+        return f'"{self.shown(name)}"'
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a file offset."""
@@ -82,6 +101,11 @@ class FileContext:
 
     def is_owned(self, kind: str, name: str) -> bool:
         """Made by this file (or, in a down file, by its up file): dropping it loses nothing."""
-        if kind == "column" and self.owned.has_table(name.split(".")[0]):
-            return True
+        if kind == "column":
+            table, _, column = name.partition(".")
+            if self.owned.has_table(table):
+                return True
+            before = self.owned.renamed.get(table)  # added, then the table renamed
+            if before is not None and self.owned.has("column", f"{before}.{column}"):
+                return True
         return self.owned.has(kind, name)

@@ -14,7 +14,7 @@ from sqlglot import exp
 from ..errors import UsageError
 from ..files import FILENAME, read_sql_file
 from ..sqltext import SplitError, blank_psql_no_ops
-from . import objects, parse, rebuilds
+from . import objects, parse, pgparser, rebuilds
 from .context import FileContext, Objects, Stmt
 from .forms import form
 from .model import REGISTRY, Finding, Hit, Rule
@@ -64,12 +64,17 @@ def pair_of(path: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileContext:
-    """Read, split and parse one file (SqlmigError for unreadable files)."""
+def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileContext:
+    """Read, split and parse one file (SqlmigError for unreadable files); `server` is the
+    dialect, or "mariadb" for MySQL files run by MariaDB."""
+    dialect = "mysql" if server == "mariadb" else server
     sql_file = read_sql_file(path)
     text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
+    spelled: dict[str, str] = {}
     try:
-        stmts = tuple(_statements(text, dialect, parse_all))
+        tokens = parse.tokenize(text, dialect)
+        spelled = parse.spellings(tokens)
+        stmts = tuple(_statements(text, tokens, dialect, parse_all, pg_version))
     except SplitError as exc:
         stmts = (Stmt(0, text, 0, "", 0, "", problem=parse.Problem(f"cannot split: {exc}", 0)),)
     made, gone = objects.created(stmts), objects.dropped(stmts)
@@ -77,6 +82,7 @@ def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileC
         path=path,
         text=text,
         dialect=dialect,
+        mariadb=server == "mariadb",
         pg_version=pg_version,
         direction=direction(path),
         transactional=sql_file.transactional,
@@ -87,11 +93,13 @@ def load(path: Path, dialect: str, pg_version: int, *, parse_all: bool) -> FileC
         pair_path=pair_of(path),
         line_starts=line_starts(text),
         rebuilds=rebuilds.find(stmts, dialect),
+        spellings=spelled,
     )
 
 
-def _statements(text: str, dialect: str, parse_all: bool) -> Iterator[Stmt]:
-    tokens = parse.tokenize(text, dialect)
+def _statements(
+    text: str, tokens: list, dialect: str, parse_all: bool, pg_version: int
+) -> Iterator[Stmt]:
     glot = parse.parser(dialect)
     previous_end = 0
     for index, chunk in enumerate(parse.chunks(tokens, dialect)):
@@ -108,7 +116,25 @@ def _statements(text: str, dialect: str, parse_all: bool) -> Iterator[Stmt]:
             if word.split(" ")[0] in DATA_WORDS and not isinstance(node, (exp.Command, exp.Block)):
                 node = None  # parsed for the syntax check only: free the tree now
             stmt = replace(stmt, node=node, problem=problem)
+            if problem is not None and dialect == "postgres":
+                stmt = _ask_postgres(stmt, pg_version)
         yield stmt
+
+
+def _ask_postgres(stmt: Stmt, pg_version: int) -> Stmt:
+    """sqlglot could not parse it: PostgreSQL's own parser says whether it is invalid."""
+    verdict = pgparser.check(stmt.sql)
+    if verdict is None:
+        return replace(stmt, problem=replace(stmt.problem, help=pgparser.MISSING_HELP))
+    said = pgparser.verdict_text(verdict, pg_version)
+    if verdict.valid:
+        why = stmt.problem.message
+        note = f"{said}, but sqlglot cannot read it ({why}), so no rule checked it"
+        command = exp.Command(this=stmt.keyword.split(" ")[0], expression=stmt.sql)
+        return replace(stmt, node=command, problem=None, note=note)
+    at = len(stmt.sql) if verdict.position is None else verdict.position
+    problem = parse.Problem(said, stmt.offset + at)
+    return replace(stmt, problem=problem)
 
 
 def _known(stmt: Stmt, dialect: str) -> bool:
@@ -135,7 +161,8 @@ def with_pair(ctx: FileContext, up: FileContext | None) -> FileContext:
     if up is None:
         return ctx
     items = {**up.created.items, **ctx.created.items}
-    owned = Objects(items, {**up.created.index_on, **ctx.created.index_on})
+    index_on = {**up.created.index_on, **ctx.created.index_on}
+    owned = Objects(items, index_on, {**up.created.renamed, **ctx.created.renamed})
     return replace(ctx, owned=owned)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ from .context import Objects, Stmt
 
 KINDS = {"TABLE": "table", "INDEX": "index", "VIEW": "view", "TYPE": "type", "SCHEMA": "schema"}
 KINDS["SEQUENCE"] = "sequence"
+BARE_NAME = re.compile(r'\s*[`"]?([\w$]+)[`"]?\s*')
 
 
 def name_of(node: Any) -> str:
@@ -19,6 +21,17 @@ def name_of(node: Any) -> str:
     if isinstance(node, exp.Table) and not node.name and node.args.get("db"):
         return node.args["db"].name.lower()  # CREATE SCHEMA s / DROP SCHEMA s
     return (node.name or "").lower()
+
+
+def dropped_columns(action: Any) -> list[tuple[str, Any]]:
+    """(column, node) an ALTER TABLE action drops: DROP [COLUMN] c (sqlglot reads SQLite's
+    `DROP c`, without COLUMN, only as an opaque command)."""
+    if isinstance(action, exp.Drop) and str(action.args.get("kind")) == "COLUMN":
+        return [(name_of(c), c) for c in action.args.get("tables") or action.expressions]
+    if isinstance(action, exp.Command) and str(action.this).upper() == "DROP":
+        word = BARE_NAME.fullmatch(str(action.expression or ""))
+        return [(word[1].lower(), None)] if word else []
+    return []
 
 
 def table_of(alter: Any) -> str:
@@ -30,6 +43,7 @@ def created(statements: Iterable[Stmt]) -> Objects:
 
     items: dict[tuple[str, str], int] = {}
     index_on: dict[str, str] = {}
+    renamed: dict[str, str] = {}  # table -> the name it had before this file renamed it
     for stmt in statements:
         node = stmt.node
         if isinstance(node, exp.Create) and str(node.args.get("kind")) in KINDS:
@@ -40,11 +54,23 @@ def created(statements: Iterable[Stmt]) -> Objects:
                 index_on[name_of(target)] = name_of(node.this.args["table"])
         elif isinstance(node, exp.Alter):
             for action in node.args.get("actions") or []:
-                if isinstance(action, exp.ColumnDef):
-                    items.setdefault(
-                        ("column", f"{table_of(node)}.{action.name.lower()}"), stmt.index
-                    )
-    return Objects(items, index_on)
+                _altered(items, table_of(node), action, stmt.index)
+                if isinstance(action, exp.AlterRename):
+                    renamed[name_of(action.this)] = renamed.get(table_of(node), table_of(node))
+    return Objects(items, index_on, renamed)
+
+
+def _altered(items: dict[tuple[str, str], int], table: str, action: Any, index: int) -> None:
+    """Columns an ALTER TABLE adds, and names it gives by renaming: a down file that drops
+    them, or renames them back, undoes this migration and loses nothing."""
+    if isinstance(action, exp.ColumnDef):
+        items.setdefault(("column", f"{table}.{action.name.lower()}"), index)
+    elif isinstance(action, exp.RenameColumn):
+        items.setdefault(("renamed-column", f"{table}.{action.args['to'].name.lower()}"), index)
+    elif isinstance(action, exp.ModifyColumn) and action.args.get("rename_from"):
+        items.setdefault(("renamed-column", f"{table}.{action.this.name.lower()}"), index)
+    elif isinstance(action, exp.AlterRename):
+        items.setdefault(("renamed-table", name_of(action.this)), index)
 
 
 def dropped(statements: Iterable[Stmt]) -> Objects:
@@ -58,7 +84,6 @@ def dropped(statements: Iterable[Stmt]) -> Objects:
                 items[(KINDS[str(node.args["kind"])], name_of(target))] = stmt.index
         elif isinstance(node, exp.Alter):
             for action in node.args.get("actions") or []:
-                if isinstance(action, exp.Drop) and str(action.args.get("kind")) == "COLUMN":
-                    for col in action.args.get("tables") or action.expressions:
-                        items[("column", f"{table_of(node)}.{name_of(col)}")] = stmt.index
+                for column, _ in dropped_columns(action):
+                    items[("column", f"{table_of(node)}.{column}")] = stmt.index
     return Objects(items)

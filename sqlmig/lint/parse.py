@@ -36,6 +36,7 @@ class Problem:
 
     message: str
     offset: int
+    help: str | None = None  # None: the syntax rule's own help
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,19 @@ def keyword(tokens: list[Any], chunk: Chunk) -> str:
     if words[:1] == ["CREATE"]:
         words = ["CREATE", *[w for w in words[1:] if w not in CREATE_NOISE]]
     return " ".join(words[:2])
+
+
+def spellings(tokens: list[Any]) -> dict[str, str]:
+    """Lower-case identifier -> its spelling in the file (a quoted one wins: that is its name)."""
+    quoted: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    for tok in tokens:
+        kind = tok.token_type.name
+        if kind == "IDENTIFIER":
+            quoted.setdefault(tok.text.lower(), tok.text)
+        elif kind == "VAR":
+            plain.setdefault(tok.text.lower(), tok.text)
+    return {**plain, **quoted}
 
 
 def quiet_sqlglot() -> None:

@@ -11,6 +11,9 @@ or with the old table renamed away first (`ALTER TABLE old RENAME TO old_tmp; CR
 Tables are followed through renames by identity, so only a copy of every row (a plain
 `SELECT ... FROM old`: no WHERE, join, grouping, DISTINCT or LIMIT) into the table that ends the
 file under the old name counts; a copy from another table, or a filtered one, does not.
+
+Column swaps are the same idea for one column: `UPDATE t SET b = a` (every row) before
+`DROP COLUMN a` keeps a's values, as long as the file does not drop b afterwards.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import sqlglot
 from sqlglot import exp
 
 from .context import Rebuilds, Stmt
-from .objects import name_of, table_of
+from .objects import dropped_columns, name_of, table_of
 from .parse import GLOT_DIALECT, PARSE_SECONDS, deadline
 
 _N = r'(?:`[^`]+`|"[^"]+"|[\w$]+)'
@@ -33,6 +36,7 @@ RENAME_PAIR = re.compile(rf"\s*{_NAME}\s+TO\s+{_NAME}\s*", re.I | re.S)
 RENAME_TYPE = re.compile(rf"\s*ALTER\s+TYPE\s+{_NAME}\s+RENAME\s+TO\s+{_NAME}\s*;?\s*", re.I)
 # clauses after which a SELECT no longer copies every row of its table exactly once
 FILTERS = ("where", "joins", "group", "having", "distinct", "limit", "offset", "qualify")
+CLAUSES = {"joins": "a JOIN", "group": "GROUP BY"}
 
 
 class _Tables:
@@ -60,12 +64,16 @@ class _Tables:
 
 
 def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
-    """The DROP TABLE and RENAME statements of rebuilds, and the tables created to replace."""
+    """The DROP TABLE and RENAME statements of rebuilds, the tables created to replace, and the
+    DROP COLUMNs of column swaps."""
     stmts = list(statements)
+    swaps = frozenset(_column_swaps(stmts, dialect))
     if not any(s.keyword in ("DROP TABLE", "DROP TYPE") for s in stmts):
-        return Rebuilds()
+        return Rebuilds(columns=swaps)
     tables = _Tables()
     copies: dict[int, set[int]] = {}  # identity -> identities its rows were copied into
+    some: dict[int, set[int]] = {}  # the same, for copies of only some rows (a filter, a join)
+    clause: dict[int, str] = {}  # identity -> the clause that made its copy partial
     events: list[tuple[int, str, int]] = []  # (statement, name, identity) dropped or renamed
     created: dict[int, str] = {}  # identity -> the name it was created with
     for stmt in stmts:
@@ -74,6 +82,9 @@ def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
                 created[tables.create(a)] = a
             elif kind == "copy":
                 copies.setdefault(tables.get(b), set()).add(tables.get(a))
+            elif kind.startswith("some:"):
+                some.setdefault(tables.get(b), set()).add(tables.get(a))
+                clause.setdefault(tables.get(b), kind.split(":", 1)[1])
             elif kind == "rename":
                 ident = tables.get(a)
                 events.append((stmt.index, a, ident))
@@ -83,9 +94,65 @@ def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
                 events.append((stmt.index, a, tables.get(a)))
                 tables.by_name.pop(a, None)
     kept = {(i, name) for i, name, ident in events if _survives(ident, tables, copies)}
+    both = {k: copies.get(k, set()) | some.get(k, set()) for k in {*copies, *some}}
+    partial = {
+        (i, name, clause.get(ident, "a filter"))
+        for i, name, ident in events
+        if (i, name) not in kept and _survives(ident, tables, both)
+    }
     existed = {o for o in tables.origin if o is not None}
     replacing = {created[i] for n, i in tables.by_name.items() if i in created and n in existed}
-    return Rebuilds(frozenset(kept | set(_type_rebuilds(stmts))), frozenset(replacing))
+    return Rebuilds(
+        frozenset(kept | set(_type_rebuilds(stmts))),
+        frozenset(replacing),
+        frozenset(partial),
+        swaps,
+    )
+
+
+def _column_swaps(stmts: list[Stmt], dialect: str) -> Iterator[tuple[int, str, str]]:
+    """(statement, table, column) of a DROP COLUMN whose values an UPDATE without WHERE copied
+    earlier in the file into another column of the table that the file does not drop after:
+    how a column's type is changed where ALTER COLUMN cannot (SQLite), or a column swapped."""
+    if not any(s.keyword == "ALTER TABLE" and "drop" in s.sql.lower() for s in stmts):
+        return
+    copied: dict[tuple[str, str], str] = {}  # (table, column) -> the column it was copied into
+    drops: list[tuple[int, str, str, str | None]] = []  # (statement, table, column, copy)
+    for stmt in stmts:
+        if stmt.keyword.startswith("UPDATE"):
+            for table, into, source in _column_copies(stmt.sql, dialect):
+                copied[(table, source)] = into
+        elif isinstance(stmt.node, exp.Alter):
+            table = table_of(stmt.node)
+            for action in stmt.node.args.get("actions") or []:
+                for column, _ in dropped_columns(action):
+                    drops.append((stmt.index, table, column, copied.get((table, column))))
+    for index, table, column, into in drops:
+        later = any(i > index and (t, c) == (table, into) for i, t, c, _ in drops)
+        if into is not None and not later:
+            yield index, table, column
+
+
+def _every_row(update: Any) -> bool:
+    """No WHERE, or `WHERE true` (which some generators write)."""
+    where = update.args.get("where")
+    return where is None or (isinstance(where.this, exp.Boolean) and where.this.this is True)
+
+
+def _column_copies(sql: str, dialect: str) -> Iterator[tuple[str, str, str]]:
+    """(table, into, from) of `UPDATE t SET a = b, ...` on every row (no WHERE, no FROM)."""
+    try:
+        with deadline(PARSE_SECONDS):
+            node: Any = sqlglot.parse_one(sql, read=GLOT_DIALECT[dialect])
+    except Exception:  # unreadable or too slow: the syntax rules report what is wrong
+        return
+    if not isinstance(node, exp.Update) or node.args.get("from_") or not _every_row(node):
+        return
+    for item in node.expressions:
+        into, source = item.this, item.expression
+        columns = isinstance(into, exp.Column) and isinstance(source, exp.Column)
+        if columns and name_of(into) != name_of(source):
+            yield name_of(node.this), name_of(into), name_of(source)
 
 
 def _type_rebuilds(stmts: list[Stmt]) -> Iterator[tuple[int, str]]:
@@ -141,7 +208,8 @@ def _events(stmt: Stmt, dialect: str) -> Iterator[tuple[str, str, str]]:
     elif word.startswith(("INSERT", "REPLACE")) and "select" in stmt.sql.lower():
         copy = _copy(stmt.sql, dialect)
         if copy is not None:
-            yield "copy", *copy
+            into, source, partial = copy
+            yield f"some:{partial}" if partial else "copy", into, source
 
 
 def _rename_table(sql: str) -> Iterator[tuple[str, str, str]]:
@@ -157,18 +225,20 @@ def _bare(name: str) -> str:
     return name.strip('`"').lower()
 
 
-def _copy(sql: str, dialect: str) -> tuple[str, str] | None:
-    """(into, from) of `INSERT INTO t [(cols)] SELECT ... FROM s` copying every row of s."""
+def _copy(sql: str, dialect: str) -> tuple[str, str, str] | None:
+    """(into, from, partial) of `INSERT INTO t [(cols)] SELECT ... FROM s`: partial names the
+    clause that may leave rows of s out (WHERE, JOIN, ...), "" when every row is copied."""
     try:
         with deadline(PARSE_SECONDS):
             node: Any = sqlglot.parse_one(sql, read=GLOT_DIALECT[dialect])
     except Exception:  # unreadable or too slow: the syntax rules report what is wrong
         return None
     query = node.args.get("expression") if isinstance(node, exp.Insert) else None
-    if not isinstance(query, exp.Select) or any(query.args.get(k) for k in FILTERS):
+    if not isinstance(query, exp.Select):
         return None
+    partial = next((k for k in FILTERS if query.args.get(k)), "")
     source = query.args.get("from_") or query.args.get("from")
     target = node.this.this if isinstance(node.this, exp.Schema) else node.this
     if source is None or not isinstance(source.this, exp.Table):
         return None
-    return name_of(target), name_of(source.this)
+    return name_of(target), name_of(source.this), CLAUSES.get(partial, partial.upper())

@@ -153,3 +153,36 @@ def test_an_index_on_a_view_the_down_drops_goes_with_it(tmp_path: Path) -> None:
     assert "down-missing-drop" not in names(found), found
     found = lint_sql(tmp_path, up, down="SELECT 1;")
     assert "down-missing-drop" in names(found), found
+
+
+def test_a_rebuild_through_a_join_says_which_rows_it_loses(tmp_path: Path) -> None:
+    sql = """\
+        CREATE TABLE _d_tmp (id text PRIMARY KEY, s text NOT NULL);
+        INSERT INTO _d_tmp (id, s) SELECT d.id, s.id FROM d JOIN s ON d.sid = s.id;
+        DROP TABLE d;
+        ALTER TABLE _d_tmp RENAME TO d;
+    """
+    found = lint_sql(tmp_path, sql, dialect="sqlite", select=["D201"])
+    assert [f.message for f in found] == [
+        'DROP TABLE "d" after copying its rows through a JOIN: the rows it left out are lost'
+    ]
+
+
+def test_a_column_swap_loses_no_data(tmp_path: Path) -> None:
+    sql = """\
+        ALTER TABLE codes ADD COLUMN kind_new varchar(36);
+        UPDATE codes SET kind_new = kind;
+        ALTER TABLE codes DROP COLUMN kind;
+        ALTER TABLE codes RENAME COLUMN kind_new TO kind;
+        ALTER TABLE sessions RENAME COLUMN token TO old_token;
+        ALTER TABLE sessions ADD COLUMN token text;
+        UPDATE sessions SET token = old_token WHERE true;
+        ALTER TABLE sessions DROP COLUMN old_token;
+        UPDATE flows SET b = a WHERE a IS NOT NULL;
+        ALTER TABLE flows DROP COLUMN a;
+        UPDATE flows SET d = c;
+        ALTER TABLE flows DROP COLUMN c;
+        ALTER TABLE flows DROP COLUMN d;
+    """
+    found = lint_sql(tmp_path, sql, dialect="sqlite", select=["D202"])
+    assert [f.line for f in found] == [10, 12, 13]  # a copy of some rows, or dropped after

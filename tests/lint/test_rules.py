@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,165 @@ def test_a_comment_only_up_file_has_no_statements(tmp_path: Path, dialect: str) 
     executable = "/*!40101 SET NAMES utf8 */;\n"
     found = names(lint_sql(tmp_path / "x", executable, dialect=dialect, down=""))
     assert ("no-statements" in found) == (dialect != "mysql")
+
+
+VALID_FOR_POSTGRES = """\
+DROP FUNCTION f (_tbl regclass);
+DROP FUNCTION hot_rank (numeric, published timestamp with time zone);
+DROP FUNCTION a, b CASCADE;
+DROP FUNCTION a, b CASCAD;
+"""
+
+
+def test_postgres_parser_judges_what_sqlglot_cannot_read(tmp_path: Path) -> None:
+    found = lint_sql(tmp_path, VALID_FOR_POSTGRES, down="", pg_version=15)
+    by_line = {(f.line, f.code): f.message for f in found}
+    for line in (1, 2, 3):  # valid: not checked by the rules, but no error
+        assert (line, "S001") not in by_line
+        said = by_line[line, "S002"]
+        assert re.search(r"PostgreSQL 1[78]'s parser accepts it \(you target PostgreSQL 15", said)
+    assert 'rejects it: syntax error at or near "CASCAD"' in by_line[4, "S001"]
+    assert [f.col for f in found if f.code == "S001"] == [20]  # at the server parser's position
+
+
+def test_without_pglast_sqlglot_failures_stay_errors_with_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmig.lint import pgparser
+
+    monkeypatch.setitem(sys.modules, "pglast", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "pglast.parser", None)
+    pgparser._pglast.cache_clear()
+    try:
+        found = lint_sql(tmp_path, "DROP FUNCTION a, b CASCADE;", down="")
+    finally:
+        pgparser._pglast.cache_clear()
+    assert [f.code for f in found] == ["S001"]
+    assert "pip install 'sqlmig[pgparser]'" in found[0].help
+
+
+@pytest.mark.parametrize(
+    ("dialect", "up", "down"),
+    [
+        ("postgres", "ALTER TABLE t RENAME COLUMN a TO b;", "ALTER TABLE t RENAME COLUMN b TO a;"),
+        ("mysql", "ALTER TABLE t CHANGE a b int;", "ALTER TABLE t CHANGE b a int;"),
+    ],
+)
+def test_a_down_file_renaming_back_its_ups_rename_is_not_reported(
+    tmp_path: Path, dialect: str, up: str, down: str
+) -> None:
+    found = lint_sql(tmp_path, up, down=down, dialect=dialect, select=["D206"])
+    assert [(f.path.endswith(".up.sql"), f.rule) for f in found] == [(True, "rename-column")]
+    other = "ALTER TABLE t RENAME COLUMN c TO d;"  # not the up's rename: still reported
+    found = lint_sql(tmp_path / "x", up, down=other, dialect=dialect, select=["D206"])
+    assert [f.path.endswith(".down.sql") for f in found] == [False, True]
+
+
+def test_a_down_file_undoing_its_ups_table_rename_and_added_column(tmp_path: Path) -> None:
+    up = "ALTER TABLE t ADD COLUMN c int;\nALTER TABLE t RENAME TO u;"
+    down = "ALTER TABLE u DROP COLUMN c;\nALTER TABLE u RENAME TO t;"
+    found = lint_sql(tmp_path, up, down=down, select=["D202", "D205", "F702"])
+    assert [(f.path.endswith(".down.sql"), f.code) for f in found] == [(False, "D205")]
+
+
+def test_drop_index_on_an_unknown_table_names_the_index_not_a_placeholder(tmp_path: Path) -> None:
+    found = lint_sql(tmp_path, "DROP INDEX idx_digest;\nDROP INDEX IF EXISTS s.i2;", down="")
+    assert [f.message for f in found if f.code == "P101"] == [
+        "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of index "
+        f'"{name}" until it finishes'
+        for name in ("idx_digest", "i2")
+    ]
+
+
+def test_missing_lock_timeout_in_a_down_file_says_how_to_silence_it_project_wide(
+    tmp_path: Path,
+) -> None:
+    up = "CREATE TABLE t (id bigint PRIMARY KEY);"  # a greenfield app: its down drops the table
+    found = lint_sql(tmp_path, up, down="DROP TABLE t;", select=["P109"])
+    assert [f.path.endswith(".down.sql") for f in found] == [True]
+    assert "(a down file takes it when `sqlmig down` runs)" in found[0].message
+    assert 'statement_lock_timeout = "5s" in sqlmig.toml' in found[0].help
+    assert 'lint_ignore = ["missing-lock-timeout"]' in found[0].help
+
+
+def test_column_references_is_not_reported_for_mariadb_which_creates_the_key(
+    tmp_path: Path,
+) -> None:
+    sql = "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint REFERENCES a (id));"
+    assert names(lint_sql(tmp_path, sql, dialect="mysql")) == ["mysql-column-references"]
+    assert names(lint_sql(tmp_path / "m", sql, dialect="mariadb")) == []
+
+
+def test_a_32_bit_key_column_that_is_a_foreign_key_is_not_reported(tmp_path: Path) -> None:
+    sql = """\
+        CREATE TABLE tag_map (post_id int REFERENCES posts (id), tag_id int,
+            PRIMARY KEY (post_id, tag_id), FOREIGN KEY (tag_id) REFERENCES tags (id));
+        CREATE TABLE team_email ("teamId" INTEGER NOT NULL, CONSTRAINT p PRIMARY KEY ("teamId"));
+        ALTER TABLE team_email ADD CONSTRAINT f FOREIGN KEY ("teamId") REFERENCES team (id);
+        CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b));
+    """
+    found = lint_sql(tmp_path, sql, select=["T302"])
+    assert [f.message for f in found] == [
+        f"primary key pair.{c} is INT, a 32-bit type or smaller" for c in ("a", "b")
+    ]
+
+
+def test_renaming_a_column_swapped_in_by_the_same_migration_is_not_reported(
+    tmp_path: Path,
+) -> None:
+    sql = """\
+        ALTER TABLE codes ADD COLUMN kind_new varchar(36);
+        UPDATE codes SET kind_new = kind;
+        ALTER TABLE codes DROP COLUMN kind;
+        ALTER TABLE codes RENAME COLUMN kind_new TO kind;
+        ALTER TABLE sessions RENAME COLUMN token TO old_token;
+        ALTER TABLE sessions ADD COLUMN token text;
+        ALTER TABLE sessions RENAME COLUMN logout TO old_logout;
+    """
+    found = lint_sql(tmp_path, sql, dialect="sqlite", select=["D206"])
+    assert [f.message for f in found] == [
+        "renaming column sessions.logout to old_logout breaks code that still uses the old name"
+    ]
+
+
+def test_messages_name_objects_as_the_file_spells_them(tmp_path: Path) -> None:
+    sql = """\
+        ALTER TABLE "UserProfile" DROP COLUMN "profileURL";
+        DROP INDEX "Document_documentMetaId_key";
+        ALTER TABLE "revenue" ALTER COLUMN "currency" SET DATA TYPE VARCHAR(10);
+    """
+    found = lint_sql(tmp_path, sql, select=["D202", "P101", "T301"])
+    assert [f.message for f in found] == [
+        "DROP COLUMN UserProfile.profileURL deletes the column's data",
+        "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table of index "
+        '"Document_documentMetaId_key" until it finishes',
+        "revenue.currency is VARCHAR(10): prefer text",
+    ]
+
+
+def test_sqlite_drop_without_the_column_keyword_drops_the_column(tmp_path: Path) -> None:
+    up = "ALTER TABLE flows ADD submit_count int NOT NULL DEFAULT 0;"
+    found = lint_sql(tmp_path, up, down="ALTER TABLE flows DROP submit_count;", dialect="sqlite")
+    assert found == []  # the down drops what its up added (F702 quiet), which loses nothing
+    found = lint_sql(tmp_path / "x", "ALTER TABLE flows DROP submit_count;", dialect="sqlite")
+    assert [f.message for f in found] == [
+        "DROP COLUMN flows.submit_count deletes the column's data"
+    ]
+
+
+def test_mariadb_creates_the_key_of_a_column_references(mysql_url: str) -> None:
+    """Why M502 is off for MariaDB: the test server (MariaDB, as in CI) makes the foreign key."""
+    from tests.conftest import execute, query
+
+    execute(
+        mysql_url,
+        "CREATE TABLE a (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint REFERENCES a (id));",
+    )
+    assert "mariadb" in query(mysql_url, "SELECT VERSION()")[0][0].lower()
+    keys = query(
+        mysql_url,
+        "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS "
+        "WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'b' AND REFERENCED_TABLE_NAME = 'a'",
+    )
+    assert keys[0][0] == 1

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..model import Hit, rule
-from .common import actions, at, column_defs
+from .common import actions, alter_table, at, column_defs, name_of, table_of
 
 LIMITS = {"postgres": 63, "mysql": 64}
 TABLES = ("CREATE TABLE", "ALTER TABLE")
@@ -24,14 +24,15 @@ def _typed_columns(stmt: Stmt) -> Iterator[tuple[str, Any, Any]]:
             yield f"{table}.{col.name}", col.args["kind"], col
     for action in actions(stmt):
         if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
-            yield action.name, action.args["dtype"], action
+            yield f"{table_of(stmt.node)}.{action.name}", action.args["dtype"], action
 
 
-def _type_rule(stmt: Stmt, types: set[str], message: str) -> Iterator[Hit]:
+def _type_rule(stmt: Stmt, ctx: FileContext, types: set[str], message: str) -> Iterator[Hit]:
     for column, dtype, node in _typed_columns(stmt):
         if dtype.this.name in types and (dtype.this.name != "VARCHAR" or dtype.expressions):
+            shown = ctx.shown(column)
             yield Hit(
-                message.format(column=column, type=dtype.sql(dialect="postgres")), at(stmt, node)
+                message.format(column=shown, type=dtype.sql(dialect="postgres")), at(stmt, node)
             )
 
 
@@ -51,7 +52,7 @@ def prefer_text(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         CREATE TABLE books (id bigint PRIMARY KEY, title text);
     """
-    yield from _type_rule(stmt, {"VARCHAR"}, "{column} is {type}: prefer text")
+    yield from _type_rule(stmt, ctx, {"VARCHAR"}, "{column} is {type}: prefer text")
 
 
 @rule(
@@ -65,7 +66,9 @@ def prefer_text(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
 def prefer_bigint_identity(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """A 32-bit (int, serial, smallint) primary key: it runs out at 2.1 billion rows.
 
-    Changing it later means rewriting the table and every foreign key to it.
+    Changing it later means rewriting the table and every foreign key to it. A key column that
+    is also a foreign key (declared in the same file) is not reported: its values come from
+    the key it references, which is where the finding belongs.
 
     Bad:
         CREATE TABLE books (id serial PRIMARY KEY, title text);
@@ -73,6 +76,7 @@ def prefer_bigint_identity(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         CREATE TABLE books (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);
     """
     keys = _primary_key_columns(stmt)
+    foreign: set[tuple[str, str]] | None = None
     for table, col in column_defs(stmt):
         dtype = col.args.get("kind")
         if (
@@ -80,11 +84,35 @@ def prefer_bigint_identity(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
             and dtype is not None
             and dtype.this.name in SMALL_INTS
         ):
+            foreign = _foreign_key_columns(ctx) if foreign is None else foreign
+            if (table, col.name.lower()) in foreign:
+                continue  # its values come from the referenced key: reported there, if at all
             yield Hit(
-                f"primary key {table}.{col.name} is {dtype.sql(dialect=ctx.dialect)}, a 32-bit "
+                f"primary key {ctx.shown(f'{table}.{col.name}')}"
+                f" is {dtype.sql(dialect=ctx.dialect)}, a 32-bit "
                 "type or smaller",
                 at(stmt, col),
             )
+
+
+def _foreign_key_columns(ctx: FileContext) -> set[tuple[str, str]]:
+    """(table, column) of every foreign key the file declares: column REFERENCES, FOREIGN KEY."""
+    out: set[tuple[str, str]] = set()
+    for stmt in ctx.statements:
+        node = stmt.node
+        if isinstance(node, exp.Create) and isinstance(node.this, exp.Schema):
+            table = name_of(node.this.this)
+        elif alter_table(stmt) is not None:
+            table = table_of(node)
+        else:
+            continue
+        for key in node.find_all(exp.ForeignKey):
+            out.update((table, c.name.lower()) for c in key.expressions)
+        for table_name, col in column_defs(stmt):
+            kinds = [c.args.get("kind") for c in col.args.get("constraints") or []]
+            if any(isinstance(k, exp.Reference) for k in kinds):
+                out.add((table_name, col.name.lower()))
+    return out
 
 
 def _primary_key_columns(stmt: Stmt) -> dict[str, set[str]]:
@@ -119,7 +147,7 @@ def prefer_timestamptz(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz NOT NULL);
     """
-    yield from _type_rule(stmt, {"TIMESTAMP"}, "{column} is timestamp without time zone")
+    yield from _type_rule(stmt, ctx, {"TIMESTAMP"}, "{column} is timestamp without time zone")
 
 
 @rule(
@@ -138,7 +166,7 @@ def prefer_jsonb(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     Good:
         CREATE TABLE events (id bigint PRIMARY KEY, payload jsonb);
     """
-    yield from _type_rule(stmt, {"JSON"}, "{column} is json: prefer jsonb")
+    yield from _type_rule(stmt, ctx, {"JSON"}, "{column} is json: prefer jsonb")
 
 
 @rule(

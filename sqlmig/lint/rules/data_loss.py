@@ -8,7 +8,8 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..model import Hit, rule
-from .common import actions, alter_table, at, existing_table, name_of, quote, table_of
+from ..objects import dropped_columns
+from .common import actions, alter_table, at, existing_table, name_of, table_of
 
 REVIEWED = "if it is intended and reviewed, add `-- sqlmig:ignore {name}` before the statement"
 
@@ -32,7 +33,11 @@ def _drop_rule(kind: str, what: str) -> None:
 
     def check(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         for obj, node in _drops(stmt, ctx, kind):
-            yield Hit(f"DROP {kind.upper()} {quote(obj)} {what}", at(stmt, node))
+            clause = ctx.rebuilds.filtered_by(stmt.index, obj)
+            lost = what
+            if clause is not None:  # a rebuild that copied the rows through a WHERE, a JOIN, ...
+                lost = f"after copying its rows through {clause}: the rows it left out are lost"
+            yield Hit(f"DROP {kind.upper()} {ctx.quoted(obj)} {lost}", at(stmt, node))
 
     check.__name__ = name.replace("-", "_")
     check.__doc__ = DOCS[kind]
@@ -88,6 +93,8 @@ def drop_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """ALTER TABLE ... DROP COLUMN of a column this migration did not add: its data is gone.
 
     Running application code that still selects the column fails as soon as it is dropped.
+    Not reported for a column swap: its values copied into another column the file keeps by an
+    `UPDATE t SET b = a` on every row (no WHERE) earlier in the file.
 
     Bad:
         ALTER TABLE books DROP COLUMN isbn;
@@ -97,14 +104,14 @@ def drop_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """
 
     for action in actions(stmt):
-        if isinstance(action, exp.Drop) and str(action.args.get("kind")) == "COLUMN":
-            table = table_of(stmt.node)
-            for col in action.args.get("tables") or action.expressions:
-                if not ctx.is_owned("column", f"{table}.{name_of(col)}"):
-                    yield Hit(
-                        f"DROP COLUMN {table}.{name_of(col)} deletes the column's data",
-                        at(stmt, col),
-                    )
+        table = table_of(stmt.node)
+        for column, node in dropped_columns(action):
+            swapped = (stmt.index, table, column) in ctx.rebuilds.columns
+            if not ctx.is_owned("column", f"{table}.{column}") and not swapped:
+                yield Hit(
+                    f"DROP COLUMN {ctx.shown(f'{table}.{column}')} deletes the column's data",
+                    at(stmt, node),
+                )
 
 
 def _renames(stmt: Stmt, ctx: FileContext) -> Iterator[tuple[str, str, object]]:
@@ -113,13 +120,14 @@ def _renames(stmt: Stmt, ctx: FileContext) -> Iterator[tuple[str, str, object]]:
     table = existing_table(stmt, ctx)
     for action in actions(stmt) if table else []:
         if isinstance(action, exp.AlterRename):
-            yield "table", f"table {quote(table)} to {quote(name_of(action.this))}", action
+            new = ctx.quoted(name_of(action.this))
+            yield "table", f"table {ctx.quoted(table)} to {new}", action
         elif isinstance(action, exp.RenameColumn):
             old, new = action.this.name, action.args["to"].name
-            yield "column", f"column {table}.{old} to {new}", action
+            yield "column", f"column {ctx.shown(f'{table}.{old}')} to {new}", action
         elif isinstance(action, exp.ModifyColumn) and action.args.get("rename_from"):
             old, new = action.args["rename_from"].name, action.this.name
-            yield "column", f"column {table}.{old} to {new} (CHANGE)", action
+            yield "column", f"column {ctx.shown(f'{table}.{old}')} to {new} (CHANGE)", action
 
 
 @rule(
@@ -140,7 +148,8 @@ def rename_table(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """
     table = existing_table(stmt, ctx) or ""
     for kind, text, node in _renames(stmt, ctx):
-        if kind == "table" and not ctx.rebuilds.keeps(stmt.index, table):
+        undone = _undoes(ctx, "renamed-table", table)
+        if kind == "table" and not ctx.rebuilds.keeps(stmt.index, table) and not undone:
             yield Hit(f"renaming {text} breaks code that still uses the old name", at(stmt, node))
 
 
@@ -154,14 +163,34 @@ def rename_table(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
 def rename_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """RENAME COLUMN: running code that uses the old name fails at once.
 
+    Not reported when the column renamed was added by this migration, or when the file adds
+    a column with the old name again (a column swapped for a new one, as SQLite type changes do).
+
     Bad:
         ALTER TABLE books RENAME COLUMN title TO name;
     Good:
         ALTER TABLE books ADD COLUMN name text;  -- write both, backfill, then drop title later
     """
+    table = existing_table(stmt, ctx) or ""
     for kind, text, node in _renames(stmt, ctx):
-        if kind == "column":
+        if kind != "column":
+            continue
+        old = f"{table}.{_old_name(node)}"
+        # no running code uses a column this migration added, nor loses one the file adds back
+        swap = ctx.is_owned("column", old) or ctx.created.has("column", old)
+        if not swap and not _undoes(ctx, "renamed-column", old):
             yield Hit(f"renaming {text} breaks code that still uses the old name", at(stmt, node))
+
+
+def _old_name(action: object) -> str:
+    if isinstance(action, exp.RenameColumn):
+        return action.this.name.lower()
+    return action.args["rename_from"].name.lower()  # type: ignore[attr-defined]
+
+
+def _undoes(ctx: FileContext, kind: str, name: str) -> bool:
+    """A down file renaming back a name its up file gave: it restores what was there."""
+    return ctx.direction == "down" and ctx.owned.has(kind, name) and not ctx.created.has(kind, name)
 
 
 def _not_null_without_default(coldef: object) -> bool:
@@ -203,7 +232,8 @@ def add_column_not_null_without_default(stmt: Stmt, ctx: FileContext) -> Iterato
     for action in actions(stmt) if table else []:
         if isinstance(action, exp.ColumnDef) and _not_null_without_default(action):
             yield Hit(
-                f"column {table}.{action.name} is NOT NULL without a DEFAULT: adding it fails "
+                f"column {ctx.shown(f'{table}.{action.name}')}"
+                " is NOT NULL without a DEFAULT: adding it fails "
                 "as soon as the table has a row",
                 at(stmt, action),
             )

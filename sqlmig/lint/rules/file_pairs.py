@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..context import FileContext
+from ..context import FileContext, Objects
 from ..model import Hit, rule
 from .syntax import opaque
 
@@ -39,14 +39,25 @@ def _left(down: FileContext, up: FileContext) -> Iterator[tuple[str, str, int]]:
     """(kind, name, up statement index) made by the up file and not removed by the down file."""
     gone = down.dropped
     for (kind, name), index in up.created.items.items():
+        if kind.startswith("renamed-"):
+            continue  # a name given by renaming: what was renamed is no new object
         table = name.split(".")[0] if kind == "column" else up.created.index_on.get(name)
         if gone.has(kind, name) or (table and (gone.has_table(table) or gone.has("view", table))):
             continue
         if kind == "index" and table and up.created.has_table(table):
             continue  # dropped with its table, which the table check reports
+        if kind == "column" and _renamed_gone(name, up, gone):
+            continue
         if kind == "table" and name in up.rebuilds.replacements:
             continue  # a rebuild: the table it replaced existed before the up ran
         yield kind, name, index
+
+
+def _renamed_gone(column: str, up: FileContext, gone: Objects) -> bool:
+    """A column the up added before renaming its table, dropped under the table's new name."""
+    table, _, name = column.partition(".")
+    news = [new for new, old in up.created.renamed.items() if old == table]
+    return any(gone.has("column", f"{new}.{name}") or gone.has_table(new) for new in news)
 
 
 @rule(

@@ -10,7 +10,7 @@ from sqlglot import exp
 from ..context import FileContext, Stmt
 from ..forms import form
 from ..model import Hit, rule
-from .common import at, existing_table, name_of, quote
+from .common import at, existing_table, name_of
 
 PG = ("postgres",)
 NO_TX = "-- sqlmig:no-transaction"
@@ -28,22 +28,25 @@ def _index(stmt: Stmt) -> tuple[str, Any] | None:
 
 
 def _index_table(stmt: Stmt, ctx: FileContext) -> str | None:
-    """The table a CREATE/DROP INDEX locks, when it is not new in this file (None: harmless)."""
+    """What a CREATE/DROP INDEX locks (`table "t"`) when not new in this file (None: harmless)."""
     what, node = _index(stmt) or ("", None)
     if what == "create":
         table = name_of(node.this.args.get("table"))
-        return None if ctx.is_new_table(table) else table
+        return None if ctx.is_new_table(table) else f"table {ctx.quoted(table)}"
     if what == "drop":
         return _dropped_index_table([name_of(t) for t in node.args.get("tables") or []], ctx)
     return None
 
 
 def _dropped_index_table(indexes: list[str], ctx: FileContext) -> str | None:
-    """The table a DROP INDEX locks (None when every index is on a table new in this file)."""
+    """What a DROP INDEX locks: `table "t"`, or `the table of index "i"` when the files do not
+    say which table it is on (None when every index is on a table new in this file)."""
     for index in indexes:
         table = ctx.created.index_on.get(index) or ctx.owned.index_on.get(index)
         if not (table and ctx.is_new_table(table)):
-            return table or f"the table of index {index}"
+            if table:
+                return f"table {ctx.quoted(table)}"
+            return f"the table of index {ctx.quoted(index)}"
     return None
 
 
@@ -81,7 +84,10 @@ def index_without_concurrently(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     dropped = _drop_index_form(stmt)
     if dropped and not dropped[1] and _dropped_index_table(dropped[0], ctx):
         table = _dropped_index_table(dropped[0], ctx)
-        yield Hit(f"DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {table}")
+        yield Hit(
+            f"DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on {table} "
+            "until it finishes"
+        )
     if node is None or node.args.get("concurrently"):
         return
     table = _index_table(stmt, ctx)
@@ -89,7 +95,7 @@ def index_without_concurrently(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         verb = "CREATE INDEX" if what == "create" else "DROP INDEX"
         lock = "blocks writes to" if what == "create" else "takes an ACCESS EXCLUSIVE lock on"
         yield Hit(
-            f"{verb} without CONCURRENTLY {lock} table {quote(table)} until it finishes",
+            f"{verb} without CONCURRENTLY {lock} {table} until it finishes",
             at(stmt, node.this if what == "create" else node),
         )
 
@@ -184,8 +190,9 @@ def sets_lock_timeout(stmt: Stmt, ctx: FileContext) -> bool:
     "P109",
     "missing-lock-timeout",
     "warning",
-    help="start the file with SET lock_timeout = '5s', or set statement_lock_timeout in "
-    "sqlmig.toml so that `sqlmig up` sets it for every migration",
+    help="start the file with SET lock_timeout = '5s'; project-wide, set "
+    'statement_lock_timeout = "5s" in sqlmig.toml (`up`, `down` and `redo` then set it for '
+    'every file, and lint stops reporting this), or lint_ignore = ["missing-lock-timeout"]',
     dialects=PG,
     scope="file",
 )
@@ -193,7 +200,9 @@ def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator
     """A locking statement on an existing table with no `SET lock_timeout` before it in the file.
 
     While it waits for its lock behind one long query, every other query on the table queues
-    behind it: a short migration becomes an outage. Reported once per file.
+    behind it: a short migration becomes an outage. Reported once per file, in down files too
+    (`sqlmig down` takes the same locks); `statement_lock_timeout` in sqlmig.toml sets it for
+    every file and silences the rule project-wide.
 
     Bad:
         ALTER TABLE books ADD COLUMN isbn text;
@@ -205,8 +214,9 @@ def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator
         if sets_lock_timeout(stmt, ctx):
             return
         if locks_existing_table(stmt, ctx):
+            when = " (a down file takes it when `sqlmig down` runs)" * (ctx.direction == "down")
             yield Hit(
-                f"{stmt.keyword} takes a table lock, and no lock_timeout is set before it",
+                f"{stmt.keyword} takes a table lock{when}, and no lock_timeout is set before it",
                 stmt.offset,
                 stmt=stmt.index,
             )

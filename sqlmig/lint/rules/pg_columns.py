@@ -84,7 +84,8 @@ def set_not_null(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
 def _set_not_null_hit(stmt: Stmt, ctx: FileContext, table: str, action: Any) -> Hit:
     old = "on PostgreSQL < 12 there is no lock-free way: schedule it for a quiet moment"
     return Hit(
-        f"SET NOT NULL on {table}.{action.name} scans every row while reads and writes are blocked",
+        f"SET NOT NULL on {ctx.shown(f'{table}.{action.name}')}"
+        " scans every row while reads and writes are blocked",
         at(stmt, action),
         None if ctx.pg_version >= 12 else old,
         stmt=stmt.index,
@@ -115,7 +116,8 @@ def column_type_change(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         if action.args.get("dtype") is not None:
             new = action.args["dtype"].sql(dialect="postgres")
             yield Hit(
-                f"changing the type of {table}.{action.name} to {new} can rewrite the whole "
+                f"changing the type of {ctx.shown(f'{table}.{action.name}')}"
+                f" to {new} can rewrite the whole "
                 "table while reads and writes are blocked",
                 at(stmt, action),
             )
@@ -185,7 +187,8 @@ def volatile_default(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
             why = f"any default on PostgreSQL {ctx.pg_version}"
         if why:
             yield Hit(
-                f"column {table}.{action.name} is added with a volatile default ({why}): "
+                f"column {ctx.shown(f'{table}.{action.name}')}"
+                f" is added with a volatile default ({why}): "
                 "the whole table is rewritten while reads and writes are blocked",
                 at(stmt, action),
             )

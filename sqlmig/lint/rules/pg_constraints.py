@@ -11,7 +11,7 @@ from sqlglot import exp
 from ..context import FileContext, Stmt
 from ..forms import form
 from ..model import Hit, rule
-from .common import actions, at, existing_table, quote
+from .common import actions, at, existing_table
 from .locking import PG
 
 
@@ -60,7 +60,8 @@ def constraint_without_not_valid(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     for action in actions(stmt):
         if isinstance(action, exp.ColumnDef) and _references(action):
             yield Hit(
-                f"column {table}.{action.name} is added with REFERENCES: every row is checked "
+                f"column {ctx.shown(f'{table}.{action.name}')}"
+                " is added with REFERENCES: every row is checked "
                 "while writes to both tables are blocked",
                 at(stmt, action),
                 "add the column without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY ... "
@@ -70,7 +71,7 @@ def constraint_without_not_valid(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
             if isinstance(item, (exp.ForeignKey, exp.CheckColumnConstraint)):
                 kind = "FOREIGN KEY" if isinstance(item, exp.ForeignKey) else "CHECK"
                 yield Hit(
-                    f"{kind} added to table {quote(table)} without NOT VALID: every row is "
+                    f"{kind} added to table {ctx.quoted(table)} without NOT VALID: every row is "
                     "checked while writes are blocked",
                     at(stmt, action),
                 )
@@ -139,7 +140,8 @@ def validate_in_same_transaction(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     if added is not None:
         line = ctx.position(added.offset)[0]
         yield Hit(
-            f"constraint {quote(name)} is validated in the transaction that added it NOT VALID "
+            f"constraint {ctx.quoted(name)}"
+            " is validated in the transaction that added it NOT VALID "
             f"(line {line}): the table stays locked for the whole check"
         )
 
@@ -181,7 +183,7 @@ def unique_without_index(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         kind = _unique_or_pk(action)
         if kind:
             yield Hit(
-                f"{kind} on existing table {quote(table)} builds its index while reads and "
+                f"{kind} on existing table {ctx.quoted(table)} builds its index while reads and "
                 "writes are blocked",
                 at(stmt, action),
             )

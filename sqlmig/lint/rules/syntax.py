@@ -99,7 +99,8 @@ def syntax_error(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     if first and first not in STATEMENT_WORDS and stmt.sql[:1] != "(":
         yield Hit(f"{first!r} does not start a SQL statement")
     elif stmt.problem is not None:
-        yield Hit(f"cannot parse: {stmt.problem.message}", stmt.problem.offset)
+        problem = stmt.problem
+        yield Hit(f"cannot parse: {problem.message}", problem.offset, help=problem.help)
 
 
 def opaque(stmt: Stmt) -> bool:
@@ -128,7 +129,9 @@ def unchecked_statement(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         -- sqlmig:ignore unchecked-statement
         CREATE PUBLICATION pub FOR TABLE books;
     """
-    if opaque(stmt):
+    if stmt.note is not None:
+        yield Hit(f"{stmt.keyword} ... was not checked: {stmt.note}")
+    elif opaque(stmt):
         yield Hit(
             f"{stmt.keyword} ... was not checked: sqlglot reads it only as an opaque command, "
             "so neither its syntax nor its locks were verified"
