@@ -264,10 +264,14 @@ def down_step(
         tx = "no-transaction" not in directives(row.down_sql, where)
         sql = SqlFile(where, row.down_sql, row.down_checksum or "", tx)
         return DownStep(row, label, sql, stored=True)
+    by_hand = (
+        f"revert it by hand and record that with `sqlmig mark {row.version} --pending "
+        "--reason TEXT`"
+    )
     raise UsageError(
         f"{label} is irreversible: it has no down file and none was stored",
-        hint=f"write {label}.down.sql (`down` then runs it), or revert it by hand and record "
-        f"that with `sqlmig mark {row.version} --pending --reason TEXT`",
+        # a down file without its up file is refused: only where the up file is can one be added
+        hint=f"write {label}.down.sql (`down` then runs it), or {by_hand}" if m else by_hand,
     )
 
 
