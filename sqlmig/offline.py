@@ -27,12 +27,15 @@ from .offline_sql import (
     CHECK_NAME,
     CHECK_TABLE,
     GUARANTEES,
+    MY_HOME,
+    MY_MARK,
     Dialect,
     Names,
     dialect,
     home_of,
     literal,
     mysql_delimiter,
+    mysql_prepared,
 )
 from .results import Result, Step
 from .urls import SCHEMES, parse_url
@@ -213,8 +216,13 @@ class Script:
         self.cfg = cfg
         self.d: Dialect = dialect(name)
         url = cfg.url
-        self.history = History(Names(name, home_of(name, url)), cfg.table)  # type: ignore[arg-type]
+        names = Names(name, home_of(name, url))
+        self.history = History(names, cfg.table)  # type: ignore[arg-type]
         self.by = actor()
+        # MySQL: the check table too is named with the database (a migration's USE moves it)
+        self.check_table = CHECK_TABLE
+        if name == "mysql":
+            self.check_table = f"{names.quote(str(names.home))}.{CHECK_TABLE}"
 
     def lit(self, value: object) -> str:
         return literal(self.d.name, value)
@@ -231,7 +239,11 @@ class Script:
         lines += self._precondition(at)
         for p in pieces:
             lines += self._up(p) if up else self._down(p)
-        lines += [f"DROP {self._temp_drop()} {CHECK_TABLE};", *self._lock("unlock"), "-- done", ""]
+        lines += [f"DROP {self._temp_drop()} {self.check_table};", *self._lock("unlock"),
+                  "-- done", ""]  # fmt: skip
+        if self.d.name == "mysql" and self.history.home == MY_HOME:
+            lines = [mysql_prepared(s) if MY_MARK in s else s for s in lines]
+            lines.insert(lines.index(self.d.prologue[0]), "SET @sqlmig_db = DATABASE();")
         return _printable("\n".join(lines))
 
     def _lock(self, verb: str) -> list[str]:
@@ -247,7 +259,7 @@ class Script:
             name = self.lit(table) if "." in table else f":'sqlmig_home' || {self.lit('.' + table)}"
             call = f"pg_catalog.pg_advisory_{verb}({KEY.replace('%s', name)})"
             if verb == "unlock":
-                return [f"SELECT {call};"]
+                return [f"SELECT {call} AS sqlmig_unlocked \\gset"]  # prints nothing
             # \gset: psql keeps the (empty) result instead of printing it
             return [f"SET lock_timeout = '{int(wait * 1000)}ms';",
                     f"SELECT {call} AS sqlmig_locked \\gset", "RESET lock_timeout;"]  # fmt: skip
@@ -257,7 +269,7 @@ class Script:
                 return [f"DO RELEASE_LOCK({name});"]
             return [
                 f"-- sqlmig's migration lock, waited for up to {wait:g} s",
-                f"INSERT INTO {CHECK_TABLE} (ok) SELECT GET_LOCK({name}, {wait:g});",
+                f"INSERT INTO {self.check_table} (ok) SELECT GET_LOCK({name}, {wait:g});",
             ]
         return []
 
@@ -267,9 +279,9 @@ class Script:
         from .drivers.mysql import MAX_LOCK_NAME, lock_name
 
         table = self.cfg.table
-        if self.history.home is not None or "." in table:
-            return self.lit(lock_name(str(self.history.home or ""), table))
-        full = f"CONCAT('sqlmig/', DATABASE(), {self.lit('.' + table)})"
+        if self.history.home != MY_HOME or "." in table:
+            return self.lit(lock_name(str(self.history.home), table))
+        full = f"CONCAT('sqlmig/', @sqlmig_db, {self.lit('.' + table)})"
         cut = MAX_LOCK_NAME - len("sqlmig/")
         return (
             f"IF(CHAR_LENGTH({full}) <= {MAX_LOCK_NAME}, {full}, "
@@ -305,14 +317,14 @@ class Script:
         """Where each check inserts 1 or 0: a 0 (or NULL) violates the constraint, and the
         client stops there."""
         return (
-            f"CREATE {self.d.temp} TABLE {CHECK_TABLE} "
+            f"CREATE {self.d.temp} TABLE {self.check_table} "
             f"(ok INTEGER NOT NULL, CONSTRAINT {CHECK_NAME} CHECK (ok = 1));"
         )
 
     def _check(self, what: str, condition: str) -> list[str]:
         return [
             f"-- check: {what}",
-            f"INSERT INTO {CHECK_TABLE} (ok) SELECT CASE WHEN {condition} THEN 1 ELSE 0 END;",
+            f"INSERT INTO {self.check_table} (ok) SELECT CASE WHEN {condition} THEN 1 ELSE 0 END;",
         ]
 
     def _version(self, version: int) -> str:
@@ -352,6 +364,20 @@ class Script:
             f"{self.lit(error)} WHERE version = {self._version(p.version)};"
         )
 
+    def _reset(self) -> list[str]:
+        """After each migration: the session as the script began. MySQL: the database it
+        began in (a migration's USE); with none named, a check that a migration left it."""
+        if self.d.name != "mysql":
+            return list(self.d.reset)
+        home = self.history.home
+        if home != MY_HOME:
+            return [f"USE {self.history.driver.quote(str(home))};"]
+        return self._check(
+            "the session is in the database the script began in (a migration's USE is not "
+            "undone by a script written without a database: write it with --url)",
+            "DATABASE() <=> @sqlmig_db",
+        )
+
     def _body(self, p: Piece) -> list[str]:
         """The file as written; then its delimiter ends a last statement written without one
         (else it is an empty statement, which each client passes over)."""
@@ -365,10 +391,11 @@ class Script:
         atomic = self.d.atomic and p.sql.transactional
         head = [f"-- up {p.label}" + ("" if atomic else " (statement by statement)")]
         if atomic:
-            return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p),
-                    self._event(p, "up"), "COMMIT;", *self.d.reset, ""]  # fmt: skip
-        return [*head, self._row(p, RUNNING), *self._body(p), self._status(p, APPLIED, None),
-                self._event(p, "up"), *self.d.reset, ""]  # fmt: skip
+            return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p), *self.d.own,
+                    self._event(p, "up"), "COMMIT;", *self._reset(), ""]  # fmt: skip
+        return [*head, self._row(p, RUNNING), *self._body(p), *self.d.own,
+                self._status(p, APPLIED, None), self._event(p, "up"), *self._reset(),
+                ""]  # fmt: skip
 
     def _down(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional
@@ -380,10 +407,10 @@ class Script:
         check = self._check(f"{p.label} is applied", applied)
         delete = f"DELETE FROM {self.history.table} WHERE version = {self._version(p.version)};"
         if atomic:
-            return [*head, self.d.begin, *check, *self._body(p), delete,
-                    self._event(p, "down"), "COMMIT;", *self.d.reset, ""]  # fmt: skip
-        return [*head, *check, self._status(p, RUNNING, REVERTING), *self._body(p), delete,
-                self._event(p, "down"), *self.d.reset, ""]  # fmt: skip
+            return [*head, self.d.begin, *check, *self._body(p), *self.d.own, delete,
+                    self._event(p, "down"), "COMMIT;", *self._reset(), ""]  # fmt: skip
+        return [*head, *check, self._status(p, RUNNING, REVERTING), *self._body(p),
+                *self.d.own, delete, self._event(p, "down"), *self._reset(), ""]  # fmt: skip
 
 
 def _printable(script: str) -> str:

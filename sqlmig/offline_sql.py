@@ -11,6 +11,10 @@ from .drivers import DRIVERS
 
 _PLAIN = re.compile(r"[A-Za-z0-9 _.:@/+-]*")  # read alike under any setting: no quote, no \\
 PG_HOME = "\x00home"  # stands for psql's :"sqlmig_home" (current_schema() when the script runs)
+# MySQL with no database named: the client's database when the script starts (@sqlmig_db); a
+# statement naming it is run as a prepared statement, since a migration's USE moves DATABASE()
+MY_HOME = "\x00db"
+MY_MARK = "\x00db\x00"
 CHECK_TABLE = "sqlmig_script_check"
 CHECK_NAME = "sqlmig_precondition"
 
@@ -28,6 +32,7 @@ class Dialect:
     atomic: bool  # a migration and its history row can commit together
     begin: str = "BEGIN;"
     reset: tuple[str, ...] = ()  # after each migration: the session as the script began
+    own: tuple[str, ...] = ()  # after a migration's SQL, before the history writes that follow
     temp: str = "TEMPORARY"
 
 
@@ -37,9 +42,10 @@ GUARANTEES = {
         "PostgreSQL: each migration and its history row commit in one transaction; a",
         "no-transaction migration runs statement by statement behind a `running` row (a failure",
         "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
-        "first error (ON_ERROR_STOP) and resets the session (role, settings) after each",
-        "migration. It holds sqlmig's migration lock while it runs (a `sqlmig up` waits; it",
-        "waits up to lock_timeout for one that runs now, then stops).",
+        "first error (ON_ERROR_STOP), writes the history as its own user (a migration's SET",
+        "ROLE aside) and resets the session (role, settings) after each migration. It holds",
+        "sqlmig's migration lock while it runs (a `sqlmig up` waits; it waits up to",
+        "lock_timeout for one that runs now, then stops).",
     ],
     "mysql": [
         "MySQL/MariaDB: DDL commits by itself, so no migration runs in a transaction: each one",
@@ -47,7 +53,8 @@ GUARANTEES = {
         "last statement is done. The mysql client stops at the first error; the row then stays",
         "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
         "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
-        "it waits up to lock_timeout for one that runs now, then stops).",
+        "it waits up to lock_timeout for one that runs now, then stops). After each migration",
+        "it returns to its database (with none named, it stops if a migration left it).",
     ],
     "sqlite": [
         "SQLite: each migration and its history row commit in one transaction (BEGIN",
@@ -65,6 +72,10 @@ def _pg_reset() -> tuple[str, ...]:
     return tuple(f"{s};" for s in RESET_AUTH)
 
 
+# a migration's SET ROLE (or SET SESSION AUTHORIZATION) must not be who writes the history
+PG_OWN = ("SET SESSION AUTHORIZATION DEFAULT;", "RESET ROLE;")
+
+
 def dialect(name: str) -> Dialect:
     if name == "postgres":
         return Dialect(
@@ -80,6 +91,7 @@ def dialect(name: str) -> Dialect:
             "session_user",
             True,
             reset=_pg_reset(),
+            own=PG_OWN,
             temp="TEMP",
         )
     if name == "mysql":
@@ -147,6 +159,8 @@ class Names:
     def quote(self, name: str) -> str:
         if name == PG_HOME:
             return ':"sqlmig_home"'
+        if name == MY_HOME:
+            return MY_MARK
         if self.dialect == "mysql":
             return "`" + name.replace("`", "``") + "`"
         return '"' + name.replace('"', '""') + '"'
@@ -154,7 +168,8 @@ class Names:
 
 def home_of(name: str, url: str | None) -> str | None:
     """Where an unqualified history table is: PostgreSQL's current schema when the script runs
-    (psql's variable), the URL's MySQL database (else the client's current one), SQLite's main."""
+    (psql's variable), the URL's MySQL database (else the client's when the script starts),
+    SQLite's main."""
     if name == "postgres":
         return PG_HOME
     if name == "sqlite":
@@ -163,8 +178,22 @@ def home_of(name: str, url: str | None) -> str | None:
         from urllib.parse import unquote, urlsplit
 
         path = unquote(urlsplit(url).path.lstrip("/"))
-        return path or None
-    return None
+        return path or MY_HOME
+    return MY_HOME
+
+
+def mysql_prepared(statement: str) -> str:
+    """A statement naming the script's starting database (MY_MARK), as a prepared statement
+    built from @sqlmig_db: the same under any sql_mode, wherever a migration's USE left it."""
+    db = "CONCAT('`', REPLACE(@sqlmig_db, '`', '``'), '`')"
+    pieces: list[str] = []
+    for i, part in enumerate(statement.rstrip().removesuffix(";").split(MY_MARK)):
+        pieces += [db, literal("mysql", part)] if i else [literal("mysql", part)]
+    return (
+        f"SET @sqlmig_sql = CONCAT({', '.join(pieces)});\n"
+        "PREPARE sqlmig_stmt FROM @sqlmig_sql;\nEXECUTE sqlmig_stmt;\n"
+        "DEALLOCATE PREPARE sqlmig_stmt;"
+    )
 
 
 def mysql_delimiter(text: str, where: str) -> str:

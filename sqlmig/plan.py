@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import DriftError, FailedStateError, MigrationFileError, NotEmptyError, UsageError
 from .files import Migration, SqlFile, directives
-from .history import APPLIED, REVERTING, AppliedRow
+from .history import APPLIED, REVERTING, RUNNING, AppliedRow
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,10 @@ def drift_error(found: list[Drift], *, allow_drift: bool = True) -> DriftError:
 
 
 def describe_row(row: AppliedRow, files: Mapping[int, Migration]) -> str:
-    done = row.statements_done or 0
-    text = f"{row_label(row, files)}: {row.status}, {done} statement(s) done"
+    done = f"{row.statements_done or 0} statement(s) done"
+    if row.status == RUNNING and row.statements_done is None:  # sqlmig itself writes 0
+        done = "how many of its statements ran is not recorded (an offline script's row)"
+    text = f"{row_label(row, files)}: {row.status}, {done}"
     return f"{text}: {row.error}" if row.error else text
 
 
