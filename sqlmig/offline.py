@@ -35,7 +35,9 @@ from .offline_sql import (
     home_of,
     literal,
     mysql_delimiter,
+    mysql_lock_name,
     mysql_prepared,
+    printable,
 )
 from .results import Result, Step
 from .urls import SCHEMES, parse_url
@@ -244,7 +246,7 @@ class Script:
         if self.d.name == "mysql" and self.history.home == MY_HOME:
             lines = [mysql_prepared(s) if MY_MARK in s else s for s in lines]
             lines.insert(lines.index(self.d.prologue[0]), "SET @sqlmig_db = DATABASE();")
-        return _printable("\n".join(lines))
+        return printable("\n".join(lines))
 
     def _lock(self, verb: str) -> list[str]:
         """sqlmig's own migration lock (the same key or name), held by the client's session
@@ -274,19 +276,8 @@ class Script:
         return []
 
     def _mysql_lock_name(self) -> str:
-        """drivers.mysql.lock_name's value: computed here when the database is known (the
-        URL's), else by the server from DATABASE() the same way."""
-        from .drivers.mysql import MAX_LOCK_NAME, lock_name
-
-        table = self.cfg.table
-        if self.history.home != MY_HOME or "." in table:
-            return self.lit(lock_name(str(self.history.home), table))
-        full = f"CONCAT('sqlmig/', @sqlmig_db, {self.lit('.' + table)})"
-        cut = MAX_LOCK_NAME - len("sqlmig/")
-        return (
-            f"IF(CHAR_LENGTH({full}) <= {MAX_LOCK_NAME}, {full}, "
-            f"CONCAT('sqlmig/', LEFT(SHA2({full}, 256), {cut})))"
-        )
+        home = self.history.home
+        return mysql_lock_name(None if home == MY_HOME else str(home), self.cfg.table)
 
     def _temp_drop(self) -> str:
         return "TEMPORARY TABLE" if self.d.name == "mysql" else "TABLE"
@@ -411,17 +402,3 @@ class Script:
                     self._event(p, "down"), "COMMIT;", *self._reset(), ""]  # fmt: skip
         return [*head, *check, self._status(p, RUNNING, REVERTING), *self._body(p),
                 *self.d.own, delete, self._event(p, "down"), *self._reset(), ""]  # fmt: skip
-
-
-def _printable(script: str) -> str:
-    """sqlmig prints nothing that reads as a password (user:secret@ in a URL, password=): a
-    script holding one would be printed altered, its stored down SQL with it."""
-    from .urls import redact
-
-    if redact(script) != script:
-        raise UsageError(
-            "a migration of the script holds text that reads as a password (user:secret@ in a "
-            "URL, or a libpq password setting), which sqlmig never prints; nothing was written",
-            hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
-        )
-    return script

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .drivers import DRIVERS
+from .errors import UsageError
 
 _PLAIN = re.compile(r"[A-Za-z0-9 _.:@/+-]*")  # read alike under any setting: no quote, no \\
 PG_HOME = "\x00home"  # stands for psql's :"sqlmig_home" (current_schema() when the script runs)
@@ -213,3 +214,32 @@ def mysql_delimiter(text: str, where: str) -> str:
             hint="look for an unterminated string, quoted name or comment",
         ) from None
     return scanner.delimiter
+
+
+def mysql_lock_name(home: str | None, table: str) -> str:
+    """drivers.mysql.lock_name's value: computed here when the database is known (the URL's),
+    else by the server from the database the script began in (@sqlmig_db) the same way."""
+    from .drivers.mysql import MAX_LOCK_NAME, lock_name
+
+    if home is not None or "." in table:
+        return literal("mysql", lock_name(home or "", table))
+    full = f"CONCAT('sqlmig/', @sqlmig_db, {literal('mysql', '.' + table)})"
+    cut = MAX_LOCK_NAME - len("sqlmig/")
+    return (
+        f"IF(CHAR_LENGTH({full}) <= {MAX_LOCK_NAME}, {full}, "
+        f"CONCAT('sqlmig/', LEFT(SHA2({full}, 256), {cut})))"
+    )
+
+
+def printable(script: str) -> str:
+    """sqlmig prints nothing that reads as a password (user:secret@ in a URL, password=): a
+    script holding one would be printed altered, its stored down SQL with it."""
+    from .urls import redact
+
+    if redact(script) != script:
+        raise UsageError(
+            "a migration of the script holds text that reads as a password (user:secret@ in a "
+            "URL, or a libpq password setting), which sqlmig never prints; nothing was written",
+            hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
+        )
+    return script
