@@ -178,21 +178,22 @@ def down_script(
     return _result("down", pieces, script)
 
 
-At = tuple[int, str]  # where the database must be when a script starts: version, label
+# where the database must be when a script starts: version, label, its up file's checksum
+At = tuple[int, str, str]
 
 
 def _at(version: int, files: list[Migration]) -> At:
-    known = plan.by_version(files)
-    return version, known[version].label if version in known else ""
+    m = plan.by_version(files).get(version)
+    return (version, m.label, m.up.checksum) if m else (version, "", "")
 
 
 def _newest(rows: list[AppliedRow], known: dict[int, Migration]) -> At:
     """The newest applied row (a future one too: named as recorded)."""
     applied = [r for r in rows if r.status == APPLIED]
     if not applied:
-        return 0, ""
+        return 0, "", ""
     row = max(applied, key=lambda r: r.version)
-    return row.version, plan.row_label(row, known)
+    return row.version, plan.row_label(row, known), row.checksum
 
 
 def _down_of(m: Migration) -> SqlFile:
@@ -284,7 +285,7 @@ class Script:
 
     def _header(self, pieces: list[Piece], at: At, up: bool) -> list[str]:
         verb = "up" if up else "down"
-        where = f"be at {at[1]}" if at[0] else "have no migration applied"
+        where = f"be at {at[1]} (as in this folder)" if at[0] else "have no migration applied"
         said = [
             f"-- sqlmig {verb} --sql: {len(pieces)} migration(s) for {self.d.title}, written by "
             f"{self.by} at {now()}",
@@ -325,7 +326,10 @@ class Script:
         t = self.history.table
         where = f"at {at[1]}" if at[0] else "with no migration applied"
         newest = f"(SELECT MAX(version) FROM {t} WHERE status = {self.lit(APPLIED)})"
-        is_at = f"{newest} = {self._version(at[0])}" if at[0] else f"{newest} IS NULL"
+        # the migration applied there is this folder's (its checksum), as `up` checks drift
+        same = f"(SELECT checksum FROM {t} WHERE version = {self._version(at[0])}) = "
+        is_at = f"{newest} = {self._version(at[0])} AND {same}{self.lit(at[2])}"
+        is_at = is_at if at[0] else f"{newest} IS NULL"
         stopped = f"(SELECT COUNT(*) FROM {t} WHERE status <> {self.lit(APPLIED)}) = 0"
         return [*self._check(f"the database is {where}", f"{is_at} AND {stopped}"), ""]
 
@@ -393,9 +397,10 @@ class Script:
         head = [f"-- down {p.label}" + ("" if atomic else " (statement by statement)")]
         applied = (
             f"(SELECT COUNT(*) FROM {self.history.table} WHERE version = "
-            f"{self._version(p.version)} AND status = {self.lit(APPLIED)}) = 1"
+            f"{self._version(p.version)} AND status = {self.lit(APPLIED)} "
+            f"AND checksum = {self.lit(p.checksum)}) = 1"
         )
-        check = self._check(f"{p.label} is applied", applied)
+        check = self._check(f"{p.label} is applied (the same migration: its checksum)", applied)
         delete = f"DELETE FROM {self.history.table} WHERE version = {self._version(p.version)};"
         if atomic:
             return [*head, self.d.begin, *check, *self._body(p), *self.d.own, delete,

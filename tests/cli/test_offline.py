@@ -151,7 +151,7 @@ def test_a_script_holds_sqlmigs_lock_while_it_runs(
     assert states(cli) == [("0001_gated", "applied"), ("0002_b", "pending")]
 
 
-def test_a_script_stopped_midway_is_shown_and_repaired_as_such(
+def test_a_script_stopped_midway_is_shown_as_such_and_one_of_another_folder_stops(
     sqlite_url: str, migrations: Path, tmp_path: Path
 ) -> None:
     """A script's running row keeps no count of the statements that ran: nothing says 0."""
@@ -165,3 +165,14 @@ def test_a_script_stopped_midway_is_shown_and_repaired_as_such(
     assert "0001_stops: running, how many of its statements ran is not recorded" in stopped.stderr
     assert "0 statement(s)" not in stopped.stderr
     assert "cleared the running state of 0001_stops" in cli.ok("repair").stdout
+
+    # a down script from another folder whose 0001 is another migration changes nothing
+    cli.ok("mark", "1", "--applied")
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "0001_stops", "CREATE TABLE z (x INTEGER);\n", "DROP TABLE t;\n")
+    script = Cli("", other).ok("down", "--sql", "--dialect", "sqlite", "--from", "1").stdout
+    done = client(sqlite_url, script, tmp_path)
+    assert done.returncode != 0 and "sqlmig_precondition" in done.stderr, describe(done)
+    assert query(sqlite_url, "SELECT status FROM sqlmig_history") == [("applied",)]
+    assert query(sqlite_url, "SELECT name FROM sqlite_master WHERE name = 't'") == [("t",)]
