@@ -104,7 +104,8 @@ def _start(files: list[Migration], from_: int | None) -> None:
         raise UsageError(
             f"--from {from_}: no migration of that version in the folder",
             hint="pass the version the database is at (`sqlmig current`), or 0 for a database "
-            "with no migration applied",
+            "with no migration applied; one newer than every file (future) is known only to "
+            "the database: pass --url instead of --from, and its stored down SQL is used",
         )
 
 
@@ -128,18 +129,21 @@ def up_script(
         from .migrator import Migrator
 
         rows = _rows(cfg)
-        todo = Migrator(cfg, notify=notify)._plan_up(
+        migrator = Migrator(cfg, notify=notify)
+        todo = migrator._plan_up(
             files, rows, to=to, steps=None, allow_drift=allow_drift,
             allow_out_of_order=cfg.allow_out_of_order if allow_out_of_order is None
             else allow_out_of_order, strict=cfg.strict if strict is None else strict,
         )  # fmt: skip
         at = _newest(rows, plan.by_version(files))
+        held = migrator.held  # --quiet, --json: the future warning, as a comment after it
     else:
         at = _at(from_ or 0, files)
         todo = [m for m in files if m.version > at[0] and (to is None or m.version <= to)]
+        held = []
     pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
     script = Script(cfg, name).build(pieces, at=at, up=True)
-    return _result("up", pieces, script)
+    return _result("up", pieces, script, [f"-- {w}" for w in held])
 
 
 def down_script(
@@ -206,10 +210,10 @@ def _down_of(m: Migration) -> SqlFile:
     return m.down
 
 
-def _result(direction: str, pieces: list[Piece], script: str) -> Result:
+def _result(direction: str, pieces: list[Piece], script: str, notes: list[str] = []) -> Result:  # noqa: B006
     steps = [Step(p.version, p.name, p.label, direction, None, p.sql.transactional)
              for p in pieces]  # fmt: skip
-    return Result("script", steps=steps, messages=[script])
+    return Result("script", steps=steps, messages=[script, *notes])
 
 
 class Script:
@@ -285,7 +289,8 @@ class Script:
 
     def _header(self, pieces: list[Piece], at: At, up: bool) -> list[str]:
         verb = "up" if up else "down"
-        where = f"be at {at[1]} (as in this folder)" if at[0] else "have no migration applied"
+        same = "the same migration: its checksum"
+        where = f"be at {at[1]} ({same})" if at[0] else "have no migration applied"
         said = [
             f"-- sqlmig {verb} --sql: {len(pieces)} migration(s) for {self.d.title}, written by "
             f"{self.by} at {now()}",

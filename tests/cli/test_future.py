@@ -125,6 +125,8 @@ def test_future_messages_are_true_and_another_projects_folder_is_not_a_rollback(
     # below them, the database is still at the newest applied one
     doc = json.loads(cli.ok("--json", "up", "--allow-out-of-order").stdout)
     assert "0010_c, 0011_d" in doc["messages"][0] and doc["current"] == "0011_d"
+    script = json.loads(cli.ok("--json", "up", "--sql").stdout)["messages"]
+    assert "0011_d (the same" in script[0] and script[1].startswith("-- warning: 2 applied")
     # a hint may not say to write a down file that would be refused without its up file
     said = expect(cli, 2, "down")
     assert "0011_d is irreversible" in said and "down.sql" not in said and "mark 11" in said
