@@ -104,6 +104,9 @@ def dialect(name: str) -> Dialect:
             "CONCAT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), '+00:00')",
             "CURRENT_USER()",
             False,
+            # a file that left a transaction open (SET autocommit = 0, START TRANSACTION): its
+            # work is committed, then the history writes commit as they run
+            own=("COMMIT;", "SET autocommit = 1;"),
         )
     return Dialect(
         "sqlite",

@@ -26,7 +26,11 @@ HOSTILE_UP = (
 HOSTILE_DOWN = "-- 'quoted' \"double\" \\back\\ $$ $sqlmig$ $sqlmig1$ ;\nDROP TABLE notes;\n"
 CLIENTS = {"postgres": ("psql",), "mysql": ("mariadb", "mysql"), "sqlite": ("sqlite3",)}
 # A migration may leave the session elsewhere; the script's history writes must not follow it.
-AWAY = {"postgres": "SET ROLE pg_monitor;\n", "mysql": "USE information_schema;\n", "sqlite": ""}
+AWAY = {
+    "postgres": "SET ROLE pg_monitor;\n",
+    "mysql": "SET autocommit = 0;\nUSE information_schema;\n",  # and a transaction left open
+    "sqlite": "",
+}
 
 
 def client(url: str, script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
