@@ -393,7 +393,7 @@ class Script:
         if atomic:
             return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p), *self.d.own,
                     self._event(p, "up"), "COMMIT;", *self._reset(), ""]  # fmt: skip
-        return [*head, self._row(p, RUNNING), *self._body(p), *self.d.own,
+        return [*head, self._row(p, RUNNING), *self._body(p), *self.d.settle, *self.d.own,
                 self._status(p, APPLIED, None), self._event(p, "up"), *self._reset(),
                 ""]  # fmt: skip
 
@@ -411,4 +411,5 @@ class Script:
             return [*head, self.d.begin, *check, *self._body(p), *self.d.own, delete,
                     self._event(p, "down"), "COMMIT;", *self._reset(), ""]  # fmt: skip
         return [*head, *check, self._status(p, RUNNING, REVERTING), *self._body(p),
-                *self.d.own, delete, self._event(p, "down"), *self._reset(), ""]  # fmt: skip
+                *self.d.settle, *self.d.own, delete, self._event(p, "down"), *self._reset(),
+                ""]  # fmt: skip

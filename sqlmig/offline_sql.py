@@ -34,6 +34,7 @@ class Dialect:
     begin: str = "BEGIN;"
     reset: tuple[str, ...] = ()  # after each migration: the session as the script began
     own: tuple[str, ...] = ()  # after a migration's SQL, before the history writes that follow
+    settle: tuple[str, ...] = ()  # after a statement-by-statement file: commit what it left open
     temp: str = "TEMPORARY"
 
 
@@ -93,6 +94,12 @@ def dialect(name: str) -> Dialect:
             True,
             reset=_pg_reset(),
             own=PG_OWN,
+            # quietly: COMMIT with no transaction open is only a warning
+            settle=(
+                "SET client_min_messages = error;",
+                "COMMIT;",
+                "SET client_min_messages = warning;",
+            ),
             temp="TEMP",
         )
     if name == "mysql":

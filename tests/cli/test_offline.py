@@ -27,7 +27,7 @@ HOSTILE_DOWN = "-- 'quoted' \"double\" \\back\\ $$ $sqlmig$ $sqlmig1$ ;\nDROP TA
 CLIENTS = {"postgres": ("psql",), "mysql": ("mariadb", "mysql"), "sqlite": ("sqlite3",)}
 # A migration may leave the session elsewhere; the script's history writes must not follow it.
 AWAY = {
-    "postgres": "SET ROLE pg_monitor;\n",
+    "postgres": "BEGIN;\nSET ROLE pg_monitor;\n",  # and a transaction left open
     "mysql": "SET autocommit = 0;\nUSE information_schema;\n",  # and a transaction left open
     "sqlite": "",
 }
