@@ -390,12 +390,25 @@ class Script:
     def _up(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional
         head = [f"-- up {p.label}" + ("" if atomic else " (statement by statement)")]
+        if atomic and self.d.name == "postgres":  # a `running` row unless it all commits
+            mark, check = self._same_transaction(p)
+            return [*head, self.d.begin, mark, self._row(p, RUNNING), *self._body(p),
+                    *self.d.own, *check, self._status(p, APPLIED, None), self._event(p, "up"),
+                    "COMMIT;", *self._reset(), ""]  # fmt: skip
         if atomic:
             return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p), *self.d.own,
                     self._event(p, "up"), "COMMIT;", *self._reset(), ""]  # fmt: skip
         return [*head, self._row(p, RUNNING), *self._body(p), *self.d.settle, *self.d.own,
                 self._status(p, APPLIED, None), self._event(p, "up"), *self._reset(),
                 ""]  # fmt: skip
+
+    def _same_transaction(self, p: Piece) -> tuple[str, list[str]]:
+        """PostgreSQL: the script's transaction id, and a check after the file that it is
+        still the one open (a file's own COMMIT or ROLLBACK ends it: the script stops there,
+        its row left `running` for `sqlmig status` and `repair`, as `sqlmig up` fails it)."""
+        what = f"{p.label} ran inside the script's transaction (not ended by its own COMMIT)"
+        now = "pg_catalog.txid_current()"
+        return f"SELECT {now} AS sqlmig_tx \\gset", self._check(what, f"{now} = :sqlmig_tx")
 
     def _down(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional
@@ -407,6 +420,11 @@ class Script:
         )
         check = self._check(f"{p.label} is applied (the same migration: its checksum)", applied)
         delete = f"DELETE FROM {self.history.table} WHERE version = {self._version(p.version)};"
+        if atomic and self.d.name == "postgres":
+            mark, same = self._same_transaction(p)
+            return [*head, self.d.begin, *check, mark, self._status(p, RUNNING, REVERTING),
+                    *self._body(p), *self.d.own, *same, delete, self._event(p, "down"),
+                    "COMMIT;", *self._reset(), ""]  # fmt: skip
         if atomic:
             return [*head, self.d.begin, *check, *self._body(p), *self.d.own, delete,
                     self._event(p, "down"), "COMMIT;", *self._reset(), ""]  # fmt: skip

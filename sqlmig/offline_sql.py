@@ -41,7 +41,8 @@ class Dialect:
 # What each script guarantees, said in its header comment.
 GUARANTEES = {
     "postgres": [
-        "PostgreSQL: each migration and its history row commit in one transaction; a",
+        "PostgreSQL: each migration and its history row commit in one transaction (a file",
+        "whose own COMMIT ends it stops the script, its row left `running`); a",
         "no-transaction migration runs statement by statement behind a `running` row (a failure",
         "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
         "first error (ON_ERROR_STOP), writes the history as its own user (a migration's SET",
