@@ -73,6 +73,10 @@ def label_of(version: int, name: str, files: Mapping[int, Migration]) -> str:
     m = files.get(version)
     if m is not None:
         return m.label if m.name == name else f"{m.version_text}_{name}"
+    from .formats import flyway
+
+    if any(flyway.spelled(f) for f in files.values()):  # a Flyway folder: its version text
+        return f"{flyway.text_of(version)}_{name}"
     padded = [len(f.version_text) for f in files.values() if f.version_text.startswith("0")]
     width = max(padded, default=1 if files else DEFAULT_WIDTH)
     return f"{str(version).zfill(width)}_{name}"
