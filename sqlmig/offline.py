@@ -31,6 +31,7 @@ from .offline_sql import (
     MY_MARK,
     Dialect,
     Names,
+    choose_dialect,
     dialect,
     home_of,
     literal,
@@ -40,7 +41,6 @@ from .offline_sql import (
     printable,
 )
 from .results import Result, Step
-from .urls import SCHEMES, parse_url
 
 
 @dataclass(frozen=True)
@@ -53,31 +53,6 @@ class Piece:
     sql: SqlFile
     checksum: str  # the up file's, as the history keeps it
     down: SqlFile | None  # the down SQL the history stores (up scripts)
-
-
-def choose_dialect(cfg: Config, given: str | None) -> str:
-    """--dialect, else the URL's, else the configured `dialect` (lint's); --dialect and a URL
-    must agree."""
-    named = SCHEMES.get((given or "").lower()) if given else None
-    if given and named is None:
-        raise UsageError(
-            f"unknown --dialect {given!r}",
-            hint="use postgres, mysql (MariaDB too) or sqlite",
-        )
-    from_url = parse_url(cfg.url).driver if cfg.url else None
-    if named and from_url and named != from_url:
-        raise UsageError(
-            f"--dialect {given} disagrees with the URL, a {from_url} database; nothing was written",
-            hint="drop --dialect (the URL's database decides) or --url",
-        )
-    found = named or from_url or SCHEMES.get((cfg.dialect or "").lower())
-    if found is None:
-        raise UsageError(
-            "--sql needs --dialect (postgres, mysql or sqlite), a URL or `dialect` in the "
-            "configuration to know the database kind",
-            hint="e.g. sqlmig up --sql --dialect postgres > up.sql",
-        )
-    return found
 
 
 def _files(cfg: Config, name: str) -> list[Migration]:

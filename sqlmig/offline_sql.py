@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .config import Config
 from .drivers import DRIVERS
 from .errors import UsageError
+from .urls import SCHEMES, parse_url
 
 _PLAIN = re.compile(r"[A-Za-z0-9 _.:@/+-]*")  # read alike under any setting: no quote, no \\
 PG_HOME = "\x00home"  # stands for psql's :"sqlmig_home" (current_schema() when the script runs)
@@ -77,6 +79,31 @@ def _pg_reset() -> tuple[str, ...]:
 
 # a migration's SET ROLE (or SET SESSION AUTHORIZATION) must not be who writes the history
 PG_OWN = ("SET SESSION AUTHORIZATION DEFAULT;", "RESET ROLE;")
+
+
+def choose_dialect(cfg: Config, given: str | None) -> str:
+    """--dialect, else the URL's, else the configured `dialect` (lint's); --dialect and a URL
+    must agree."""
+    named = SCHEMES.get((given or "").lower()) if given else None
+    if given and named is None:
+        raise UsageError(
+            f"unknown --dialect {given!r}",
+            hint="use postgres, mysql (MariaDB too) or sqlite",
+        )
+    from_url = parse_url(cfg.url).driver if cfg.url else None
+    if named and from_url and named != from_url:
+        raise UsageError(
+            f"--dialect {given} disagrees with the URL, a {from_url} database; nothing was written",
+            hint="drop --dialect (the URL's database decides) or --url",
+        )
+    found = named or from_url or SCHEMES.get((cfg.dialect or "").lower())
+    if found is None:
+        raise UsageError(
+            "--sql needs --dialect (postgres, mysql or sqlite), a URL or `dialect` in the "
+            "configuration to know the database kind",
+            hint="e.g. sqlmig up --sql --dialect postgres > up.sql",
+        )
+    return found
 
 
 def dialect(name: str) -> Dialect:
