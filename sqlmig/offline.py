@@ -225,7 +225,10 @@ class Script:
                   "-- done", ""]  # fmt: skip
         if self.d.name == "mysql" and self.history.home == MY_HOME:
             lines = [mysql_prepared(s) if MY_MARK in s else s for s in lines]
-            lines.insert(lines.index(self.d.prologue[0]), "SET @sqlmig_db = DATABASE();")
+            at = lines.index(self.d.prologue[0])
+            # fails with "No database selected" when the client was given none; else a no-op
+            lines[at:at] = [f"DROP TEMPORARY TABLE IF EXISTS {CHECK_TABLE};",
+                            "SET @sqlmig_db = DATABASE();"]  # fmt: skip
         return printable("\n".join(lines))
 
     def _lock(self, verb: str) -> list[str]:
