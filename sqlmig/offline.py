@@ -16,6 +16,7 @@ from .history import (
     COLUMNS,
     CREATE_LOG,
     CREATE_TABLE,
+    FAILED,
     REVERTING,
     RUNNING,
     AppliedRow,
@@ -316,12 +317,12 @@ class Script:
         stopped = f"(SELECT COUNT(*) FROM {t} WHERE status <> {self.lit(APPLIED)}) = 0"
         return [*self._check(f"the database is {where}", f"{is_at} AND {stopped}"), ""]
 
-    def _row(self, p: Piece, status: str) -> str:
+    def _row(self, p: Piece, status: str, error: str | None = None) -> str:
         down = p.down
         values = [
             self._version(p.version), self.lit(p.name), self.lit(p.checksum),
             self.lit(down.text if down else None), self.lit(down.checksum if down else None),
-            self.lit(status), self.d.now, self.d.who, "NULL", "NULL", "NULL",
+            self.lit(status), self.d.now, self.d.who, "NULL", "NULL", self.lit(error),
         ]  # fmt: skip
         return f"INSERT INTO {self.history.table} ({COLUMNS}) VALUES ({', '.join(values)});"
 
@@ -380,13 +381,26 @@ class Script:
                 self._status(p, APPLIED, None), self._event(p, "up"), *self._reset(),
                 ""]  # fmt: skip
 
-    def _same_transaction(self, p: Piece) -> tuple[str, list[str]]:
-        """PostgreSQL: the script's transaction id, and a check after the file that it is
-        still the one open (a file's own COMMIT or ROLLBACK ends it: the script stops there,
-        its row left `running` for `sqlmig status` and `repair`, as `sqlmig up` fails it)."""
-        what = f"{p.label} ran inside the script's transaction (not ended by its own COMMIT)"
+    def _same_transaction(self, p: Piece, *, up: bool = True) -> tuple[str, list[str]]:
+        """PostgreSQL: the script's transaction id, and after the file, unless it is still the
+        one open (a file's own COMMIT or ROLLBACK ended it), the row recorded `failed`, as
+        `sqlmig up` records it, and a failed check that stops the script there."""
         now = "pg_catalog.txid_current()"
-        return f"SELECT {now} AS sqlmig_tx \\gset", self._check(what, f"{now} = :sqlmig_tx")
+        said = (
+            "the file's own COMMIT, ROLLBACK or END ended the script's transaction; part of it "
+            "may be committed"
+        )
+        error = said if up else f"{REVERTING}{said}"
+        failed = self._row(p, FAILED, error).removesuffix(";")
+        return f"SELECT {now} AS sqlmig_tx \\gset", [
+            f"SELECT {now} = :sqlmig_tx AS sqlmig_same \\gset",
+            "\\if :sqlmig_same",
+            "\\else",
+            f"{failed} ON CONFLICT (version) DO UPDATE SET status = {self.lit(FAILED)}, "
+            f"error = {self.lit(error)};",
+            *self._check(f"{p.label} ran inside the script's transaction", "FALSE"),
+            "\\endif",
+        ]
 
     def _down(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional
@@ -399,7 +413,7 @@ class Script:
         check = self._check(f"{p.label} is applied (the same migration: its checksum)", applied)
         delete = f"DELETE FROM {self.history.table} WHERE version = {self._version(p.version)};"
         if atomic and self.d.name == "postgres":
-            mark, same = self._same_transaction(p)
+            mark, same = self._same_transaction(p, up=False)
             return [*head, self.d.begin, *check, mark, self._status(p, RUNNING, REVERTING),
                     *self._body(p), *self.d.own, *same, delete, self._event(p, "down"),
                     "COMMIT;", *self._reset(), ""]  # fmt: skip

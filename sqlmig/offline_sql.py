@@ -44,7 +44,7 @@ class Dialect:
 GUARANTEES = {
     "postgres": [
         "PostgreSQL: each migration and its history row commit in one transaction (a file",
-        "whose own COMMIT ends it stops the script, its row left `running`); a",
+        "whose own COMMIT ends it is recorded `failed` and stops the script); a",
         "no-transaction migration runs statement by statement behind a `running` row (a failure",
         "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
         "first error (ON_ERROR_STOP), writes the history as its own user (a migration's SET",

@@ -114,12 +114,12 @@ def test_scripts_applied_with_the_client_are_read_back_by_status_and_validate(
     events = query(any_url, "SELECT event, detail FROM sqlmig_history_log ORDER BY id")
     assert [e for e, _d in events] == ["up"] * len(labels) + ["down"] * len(labels)
     assert all(d.startswith("offline script written by ") for _e, d in events)
-    if kind == "postgres":  # a file's own COMMIT: stopped, its row `running`, as `up` fails it
+    if kind == "postgres":  # a file's own COMMIT: stopped, its row `failed`, as `up` records it
         write(migrations, "0009_commits", "CREATE TABLE c1 (x int);\nCOMMIT;\n")
         done = client(any_url, cli.ok("up", "--sql").stdout, tmp_path)
         assert done.returncode != 0 and "sqlmig_precondition" in done.stderr, describe(done)
         assert query(any_url, "SELECT status FROM sqlmig_history WHERE version = 9") == [
-            ("running",)
+            ("failed",)
         ]
 
 
