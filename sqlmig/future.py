@@ -18,10 +18,12 @@ def split(
     files: list[Migration], rows: list[AppliedRow]
 ) -> tuple[list[AppliedRow], list[AppliedRow]]:
     """(rows with a file or below the newest file, rows newer than every file). A folder with
-    no file at all has no future: every applied row of it is missing (a wrong --dir)."""
-    newest = max((m.version for m in files), default=None)
-    if newest is None:
+    no file at all, or none of whose files is in the history (another project's folder), has
+    no future: every applied row of it is missing (a wrong --dir, not an older build)."""
+    versions = {m.version for m in files}
+    if not any(r.version in versions for r in rows):
         return rows, []
+    newest = max(versions)
     return [r for r in rows if r.version <= newest], [r for r in rows if r.version > newest]
 
 
@@ -52,11 +54,15 @@ def detail(row: AppliedRow, folder: object) -> str:
 
 def refuse(future: list[AppliedRow], files: Mapping[int, Migration], folder: object) -> DriftError:
     """--strict (or strict = true): future migrations are drift, exit 4."""
+    undo = (
+        "; `sqlmig down --to V` reverts them with their stored down SQL"
+        if all(r.down_sql is not None for r in future)
+        else ""
+    )
     return DriftError(
         f"{found(future, files, folder)}: --strict refuses them; nothing was run",
         hint="deploy the build that has their files, or run without --strict (and without "
-        "strict = true / SQLMIG_STRICT) to leave them as they are; `sqlmig down --to V` "
-        "reverts them with their stored down SQL",
+        f"strict = true / SQLMIG_STRICT) to leave them as they are{undo}",
     )
 
 
@@ -73,14 +79,19 @@ def no_redo(row: AppliedRow, files: Mapping[int, Migration], folder: object) -> 
 
 def warn_or_refuse(
     future: list[AppliedRow], files: list[Migration], folder: object, *, strict: bool,
-    notify: Notify,
-) -> None:  # fmt: skip
-    """up: a warning naming them (the future_migrations event), or with --strict exit 4."""
+    notify: Notify | None,
+) -> list[str]:  # fmt: skip
+    """up: a warning naming them (the future_migrations event), or with --strict exit 4. With
+    nothing listening (--quiet, --json) the warning is returned, for the result to keep."""
     known = {m.version: m for m in files}
     if strict:
         raise refuse(future, known, folder)
     fields = {"versions": [str(r.version) for r in future]}
-    notify(Event(FUTURE_MIGRATIONS, note(future, known, folder), fields, level="warning"))
+    said = note(future, known, folder)
+    if notify is None:
+        return [f"warning: {said}"]
+    notify(Event(FUTURE_MIGRATIONS, said, fields, level="warning"))
+    return []
 
 
 def stored(label: str, folder: object) -> str:

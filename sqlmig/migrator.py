@@ -33,6 +33,8 @@ class Migrator:
     def __init__(self, config: Config, *, notify: Notify | None = None) -> None:
         self.config = config
         self.notify: Notify = notify or (lambda _msg: None)
+        self.listened = notify is not None  # else (--quiet, --json) warnings stay in the result
+        self.held: list[str] = []  # those warnings, for the result's messages
         self.by = actor()
         self.faults = Faults.parse(config.faults)
         self._said_format = False
@@ -155,7 +157,7 @@ class Migrator:
                     dry_run=dry_run,
                     current=_current(rows or [], files),
                     steps=[_planned(m.version, m.name, m.label, "up", m.up, dry_run) for m in todo],
-                    messages=_absent(driver) + self._new_folder(files),
+                    messages=self.held + _absent(driver) + self._new_folder(files),
                 )
             plan.refuse_client_commands([m.up for m in todo], driver.dialect)
             if rows is None:
@@ -168,7 +170,10 @@ class Migrator:
                 # only the last commit waits for the disk: the log is flushed in order
                 else [runner.apply(m, durable=m is todo[-1]) for m in todo]
             )
-            return Result("up", steps=done, current=todo[-1].label)
+            # applied out of order (below future migrations): the newest applied one stays
+            newest = max((r.version for r in rows or [] if r.status == APPLIED), default=0)
+            now = todo[-1].label if todo[-1].version > newest else _current(rows or [], files)
+            return Result("up", steps=done, current=now, messages=self.held)
 
     def _refuse_not_empty(self, driver: Driver, history: History) -> None:
         """No history yet: the database must hold nothing but what sqlmig may create, both
@@ -209,7 +214,10 @@ class Migrator:
         if drifted and not allow_drift:
             raise plan.drift_error(drifted)
         if ahead:
-            future.warn_or_refuse(ahead, files, self.config.dir, strict=strict, notify=self.notify)
+            self.held += future.warn_or_refuse(
+                ahead, files, self.config.dir, strict=strict,
+                notify=self.notify if self.listened else None,
+            )  # fmt: skip
         todo = plan.select_up(plan.pending(files, rows), to=to, steps=steps)
         early = plan.out_of_order(todo, rows)
         if early and not allow_out_of_order:

@@ -16,6 +16,7 @@ from .history import (
     COLUMNS,
     CREATE_LOG,
     CREATE_TABLE,
+    FAILED,
     REVERTING,
     RUNNING,
     AppliedRow,
@@ -27,15 +28,20 @@ from .offline_sql import (
     CHECK_NAME,
     CHECK_TABLE,
     GUARANTEES,
+    MY_HOME,
+    MY_MARK,
     Dialect,
     Names,
+    choose_dialect,
     dialect,
     home_of,
     literal,
     mysql_delimiter,
+    mysql_lock_name,
+    mysql_prepared,
+    printable,
 )
 from .results import Result, Step
-from .urls import SCHEMES, parse_url
 
 
 @dataclass(frozen=True)
@@ -48,31 +54,6 @@ class Piece:
     sql: SqlFile
     checksum: str  # the up file's, as the history keeps it
     down: SqlFile | None  # the down SQL the history stores (up scripts)
-
-
-def choose_dialect(cfg: Config, given: str | None) -> str:
-    """--dialect, else the URL's, else the configured `dialect` (lint's); --dialect and a URL
-    must agree."""
-    named = SCHEMES.get((given or "").lower()) if given else None
-    if given and named is None:
-        raise UsageError(
-            f"unknown --dialect {given!r}",
-            hint="use postgres, mysql (MariaDB too) or sqlite",
-        )
-    from_url = parse_url(cfg.url).driver if cfg.url else None
-    if named and from_url and named != from_url:
-        raise UsageError(
-            f"--dialect {given} disagrees with the URL, a {from_url} database; nothing was written",
-            hint="drop --dialect (the URL's database decides) or --url",
-        )
-    found = named or from_url or SCHEMES.get((cfg.dialect or "").lower())
-    if found is None:
-        raise UsageError(
-            "--sql needs --dialect (postgres, mysql or sqlite), a URL or `dialect` in the "
-            "configuration to know the database kind",
-            hint="e.g. sqlmig up --sql --dialect postgres > up.sql",
-        )
-    return found
 
 
 def _files(cfg: Config, name: str) -> list[Migration]:
@@ -99,7 +80,8 @@ def _start(files: list[Migration], from_: int | None) -> None:
         raise UsageError(
             f"--from {from_}: no migration of that version in the folder",
             hint="pass the version the database is at (`sqlmig current`), or 0 for a database "
-            "with no migration applied",
+            "with no migration applied; one newer than every file (future) is known only to "
+            "the database: pass --url instead of --from, and its stored down SQL is used",
         )
 
 
@@ -123,18 +105,21 @@ def up_script(
         from .migrator import Migrator
 
         rows = _rows(cfg)
-        todo = Migrator(cfg, notify=notify)._plan_up(
+        migrator = Migrator(cfg, notify=notify)
+        todo = migrator._plan_up(
             files, rows, to=to, steps=None, allow_drift=allow_drift,
             allow_out_of_order=cfg.allow_out_of_order if allow_out_of_order is None
             else allow_out_of_order, strict=cfg.strict if strict is None else strict,
         )  # fmt: skip
         at = _newest(rows, plan.by_version(files))
+        held = migrator.held  # --quiet, --json: the future warning, as a comment after it
     else:
         at = _at(from_ or 0, files)
         todo = [m for m in files if m.version > at[0] and (to is None or m.version <= to)]
+        held = []
     pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
     script = Script(cfg, name).build(pieces, at=at, up=True)
-    return _result("up", pieces, script)
+    return _result("up", pieces, script, [f"-- {w}" for w in held])
 
 
 def down_script(
@@ -173,21 +158,22 @@ def down_script(
     return _result("down", pieces, script)
 
 
-At = tuple[int, str]  # where the database must be when a script starts: version, label
+# where the database must be when a script starts: version, label, its up file's checksum
+At = tuple[int, str, str]
 
 
 def _at(version: int, files: list[Migration]) -> At:
-    known = plan.by_version(files)
-    return version, known[version].label if version in known else ""
+    m = plan.by_version(files).get(version)
+    return (version, m.label, m.up.checksum) if m else (version, "", "")
 
 
 def _newest(rows: list[AppliedRow], known: dict[int, Migration]) -> At:
     """The newest applied row (a future one too: named as recorded)."""
     applied = [r for r in rows if r.status == APPLIED]
     if not applied:
-        return 0, ""
+        return 0, "", ""
     row = max(applied, key=lambda r: r.version)
-    return row.version, plan.row_label(row, known)
+    return row.version, plan.row_label(row, known), row.checksum
 
 
 def _down_of(m: Migration) -> SqlFile:
@@ -200,10 +186,10 @@ def _down_of(m: Migration) -> SqlFile:
     return m.down
 
 
-def _result(direction: str, pieces: list[Piece], script: str) -> Result:
+def _result(direction: str, pieces: list[Piece], script: str, notes: list[str] = []) -> Result:  # noqa: B006
     steps = [Step(p.version, p.name, p.label, direction, None, p.sql.transactional)
              for p in pieces]  # fmt: skip
-    return Result("script", steps=steps, messages=[script])
+    return Result("script", steps=steps, messages=[script, *notes])
 
 
 class Script:
@@ -213,8 +199,13 @@ class Script:
         self.cfg = cfg
         self.d: Dialect = dialect(name)
         url = cfg.url
-        self.history = History(Names(name, home_of(name, url)), cfg.table)  # type: ignore[arg-type]
+        names = Names(name, home_of(name, url))
+        self.history = History(names, cfg.table)  # type: ignore[arg-type]
         self.by = actor()
+        # MySQL: the check table too is named with the database (a migration's USE moves it)
+        self.check_table = CHECK_TABLE
+        if name == "mysql":
+            self.check_table = f"{names.quote(str(names.home))}.{CHECK_TABLE}"
 
     def lit(self, value: object) -> str:
         return literal(self.d.name, value)
@@ -231,8 +222,15 @@ class Script:
         lines += self._precondition(at)
         for p in pieces:
             lines += self._up(p) if up else self._down(p)
-        lines += [f"DROP {self._temp_drop()} {CHECK_TABLE};", *self._lock("unlock"), "-- done", ""]
-        return _printable("\n".join(lines))
+        lines += [f"DROP {self._temp_drop()} {self.check_table};", *self._lock("unlock"),
+                  "-- done", ""]  # fmt: skip
+        if self.d.name == "mysql" and self.history.home == MY_HOME:
+            lines = [mysql_prepared(s) if MY_MARK in s else s for s in lines]
+            at = lines.index(self.d.prologue[0])
+            # fails with "No database selected" when the client was given none; else a no-op
+            lines[at:at] = [f"DROP TEMPORARY TABLE IF EXISTS {CHECK_TABLE};",
+                            "SET @sqlmig_db = DATABASE();"]  # fmt: skip
+        return printable("\n".join(lines))
 
     def _lock(self, verb: str) -> list[str]:
         """sqlmig's own migration lock (the same key or name), held by the client's session
@@ -247,7 +245,7 @@ class Script:
             name = self.lit(table) if "." in table else f":'sqlmig_home' || {self.lit('.' + table)}"
             call = f"pg_catalog.pg_advisory_{verb}({KEY.replace('%s', name)})"
             if verb == "unlock":
-                return [f"SELECT {call};"]
+                return [f"SELECT {call} AS sqlmig_unlocked \\gset"]  # prints nothing
             # \gset: psql keeps the (empty) result instead of printing it
             return [f"SET lock_timeout = '{int(wait * 1000)}ms';",
                     f"SELECT {call} AS sqlmig_locked \\gset", "RESET lock_timeout;"]  # fmt: skip
@@ -257,31 +255,21 @@ class Script:
                 return [f"DO RELEASE_LOCK({name});"]
             return [
                 f"-- sqlmig's migration lock, waited for up to {wait:g} s",
-                f"INSERT INTO {CHECK_TABLE} (ok) SELECT GET_LOCK({name}, {wait:g});",
+                f"INSERT INTO {self.check_table} (ok) SELECT GET_LOCK({name}, {wait:g});",
             ]
         return []
 
     def _mysql_lock_name(self) -> str:
-        """drivers.mysql.lock_name's value: computed here when the database is known (the
-        URL's), else by the server from DATABASE() the same way."""
-        from .drivers.mysql import MAX_LOCK_NAME, lock_name
-
-        table = self.cfg.table
-        if self.history.home is not None or "." in table:
-            return self.lit(lock_name(str(self.history.home or ""), table))
-        full = f"CONCAT('sqlmig/', DATABASE(), {self.lit('.' + table)})"
-        cut = MAX_LOCK_NAME - len("sqlmig/")
-        return (
-            f"IF(CHAR_LENGTH({full}) <= {MAX_LOCK_NAME}, {full}, "
-            f"CONCAT('sqlmig/', LEFT(SHA2({full}, 256), {cut})))"
-        )
+        home = self.history.home
+        return mysql_lock_name(None if home == MY_HOME else str(home), self.cfg.table)
 
     def _temp_drop(self) -> str:
         return "TEMPORARY TABLE" if self.d.name == "mysql" else "TABLE"
 
     def _header(self, pieces: list[Piece], at: At, up: bool) -> list[str]:
         verb = "up" if up else "down"
-        where = f"be at {at[1]}" if at[0] else "have no migration applied"
+        same = "the same migration: its checksum"
+        where = f"be at {at[1]} ({same})" if at[0] else "have no migration applied"
         said = [
             f"-- sqlmig {verb} --sql: {len(pieces)} migration(s) for {self.d.title}, written by "
             f"{self.by} at {now()}",
@@ -305,14 +293,14 @@ class Script:
         """Where each check inserts 1 or 0: a 0 (or NULL) violates the constraint, and the
         client stops there."""
         return (
-            f"CREATE {self.d.temp} TABLE {CHECK_TABLE} "
+            f"CREATE {self.d.temp} TABLE {self.check_table} "
             f"(ok INTEGER NOT NULL, CONSTRAINT {CHECK_NAME} CHECK (ok = 1));"
         )
 
     def _check(self, what: str, condition: str) -> list[str]:
         return [
             f"-- check: {what}",
-            f"INSERT INTO {CHECK_TABLE} (ok) SELECT CASE WHEN {condition} THEN 1 ELSE 0 END;",
+            f"INSERT INTO {self.check_table} (ok) SELECT CASE WHEN {condition} THEN 1 ELSE 0 END;",
         ]
 
     def _version(self, version: int) -> str:
@@ -322,16 +310,19 @@ class Script:
         t = self.history.table
         where = f"at {at[1]}" if at[0] else "with no migration applied"
         newest = f"(SELECT MAX(version) FROM {t} WHERE status = {self.lit(APPLIED)})"
-        is_at = f"{newest} = {self._version(at[0])}" if at[0] else f"{newest} IS NULL"
+        # the migration applied there is this folder's (its checksum), as `up` checks drift
+        same = f"(SELECT checksum FROM {t} WHERE version = {self._version(at[0])}) = "
+        is_at = f"{newest} = {self._version(at[0])} AND {same}{self.lit(at[2])}"
+        is_at = is_at if at[0] else f"{newest} IS NULL"
         stopped = f"(SELECT COUNT(*) FROM {t} WHERE status <> {self.lit(APPLIED)}) = 0"
         return [*self._check(f"the database is {where}", f"{is_at} AND {stopped}"), ""]
 
-    def _row(self, p: Piece, status: str) -> str:
+    def _row(self, p: Piece, status: str, error: str | None = None) -> str:
         down = p.down
         values = [
             self._version(p.version), self.lit(p.name), self.lit(p.checksum),
             self.lit(down.text if down else None), self.lit(down.checksum if down else None),
-            self.lit(status), self.d.now, self.d.who, "NULL", "NULL", "NULL",
+            self.lit(status), self.d.now, self.d.who, "NULL", "NULL", self.lit(error),
         ]  # fmt: skip
         return f"INSERT INTO {self.history.table} ({COLUMNS}) VALUES ({', '.join(values)});"
 
@@ -352,6 +343,20 @@ class Script:
             f"{self.lit(error)} WHERE version = {self._version(p.version)};"
         )
 
+    def _reset(self) -> list[str]:
+        """After each migration: the session as the script began. MySQL: the database it
+        began in (a migration's USE); with none named, a check that a migration left it."""
+        if self.d.name != "mysql":
+            return list(self.d.reset)
+        home = self.history.home
+        if home != MY_HOME:
+            return [f"USE {self.history.driver.quote(str(home))};"]
+        return self._check(
+            "the session is in the database the script began in (a migration's USE is not "
+            "undone by a script written without a database: write it with --url)",
+            "DATABASE() <=> @sqlmig_db",
+        )
+
     def _body(self, p: Piece) -> list[str]:
         """The file as written; then its delimiter ends a last statement written without one
         (else it is an empty statement, which each client passes over)."""
@@ -364,37 +369,57 @@ class Script:
     def _up(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional
         head = [f"-- up {p.label}" + ("" if atomic else " (statement by statement)")]
+        if atomic and self.d.name == "postgres":  # a `running` row unless it all commits
+            mark, check = self._same_transaction(p)
+            return [*head, self.d.begin, mark, self._row(p, RUNNING), *self._body(p),
+                    *self.d.own, *check, self._status(p, APPLIED, None), self._event(p, "up"),
+                    "COMMIT;", *self._reset(), ""]  # fmt: skip
         if atomic:
-            return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p),
-                    self._event(p, "up"), "COMMIT;", *self.d.reset, ""]  # fmt: skip
-        return [*head, self._row(p, RUNNING), *self._body(p), self._status(p, APPLIED, None),
-                self._event(p, "up"), *self.d.reset, ""]  # fmt: skip
+            return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p), *self.d.own,
+                    self._event(p, "up"), "COMMIT;", *self._reset(), ""]  # fmt: skip
+        return [*head, self._row(p, RUNNING), *self._body(p), *self.d.settle, *self.d.own,
+                self._status(p, APPLIED, None), self._event(p, "up"), *self._reset(),
+                ""]  # fmt: skip
+
+    def _same_transaction(self, p: Piece, *, up: bool = True) -> tuple[str, list[str]]:
+        """PostgreSQL: the script's transaction id, and after the file, unless it is still the
+        one open (a file's own COMMIT or ROLLBACK ended it), the row recorded `failed`, as
+        `sqlmig up` records it, and a failed check that stops the script there."""
+        now = "pg_catalog.txid_current()"
+        said = (
+            "the file's own COMMIT, ROLLBACK or END ended the script's transaction; part of it "
+            "may be committed"
+        )
+        error = said if up else f"{REVERTING}{said}"
+        failed = self._row(p, FAILED, error).removesuffix(";")
+        return f"SELECT {now} AS sqlmig_tx \\gset", [
+            f"SELECT {now} = :sqlmig_tx AS sqlmig_same \\gset",
+            "\\if :sqlmig_same",
+            "\\else",
+            f"{failed} ON CONFLICT (version) DO UPDATE SET status = {self.lit(FAILED)}, "
+            f"error = {self.lit(error)};",
+            *self._check(f"{p.label} ran inside the script's transaction", "FALSE"),
+            "\\endif",
+        ]
 
     def _down(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional
         head = [f"-- down {p.label}" + ("" if atomic else " (statement by statement)")]
         applied = (
             f"(SELECT COUNT(*) FROM {self.history.table} WHERE version = "
-            f"{self._version(p.version)} AND status = {self.lit(APPLIED)}) = 1"
+            f"{self._version(p.version)} AND status = {self.lit(APPLIED)} "
+            f"AND checksum = {self.lit(p.checksum)}) = 1"
         )
-        check = self._check(f"{p.label} is applied", applied)
+        check = self._check(f"{p.label} is applied (the same migration: its checksum)", applied)
         delete = f"DELETE FROM {self.history.table} WHERE version = {self._version(p.version)};"
+        if atomic and self.d.name == "postgres":
+            mark, same = self._same_transaction(p, up=False)
+            return [*head, self.d.begin, *check, mark, self._status(p, RUNNING, REVERTING),
+                    *self._body(p), *self.d.own, *same, delete, self._event(p, "down"),
+                    "COMMIT;", *self._reset(), ""]  # fmt: skip
         if atomic:
-            return [*head, self.d.begin, *check, *self._body(p), delete,
-                    self._event(p, "down"), "COMMIT;", *self.d.reset, ""]  # fmt: skip
-        return [*head, *check, self._status(p, RUNNING, REVERTING), *self._body(p), delete,
-                self._event(p, "down"), *self.d.reset, ""]  # fmt: skip
-
-
-def _printable(script: str) -> str:
-    """sqlmig prints nothing that reads as a password (user:secret@ in a URL, password=): a
-    script holding one would be printed altered, its stored down SQL with it."""
-    from .urls import redact
-
-    if redact(script) != script:
-        raise UsageError(
-            "a migration of the script holds text that reads as a password (user:secret@ in a "
-            "URL, or a libpq password setting), which sqlmig never prints; nothing was written",
-            hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
-        )
-    return script
+            return [*head, self.d.begin, *check, *self._body(p), *self.d.own, delete,
+                    self._event(p, "down"), "COMMIT;", *self._reset(), ""]  # fmt: skip
+        return [*head, *check, self._status(p, RUNNING, REVERTING), *self._body(p),
+                *self.d.settle, *self.d.own, delete, self._event(p, "down"), *self._reset(),
+                ""]  # fmt: skip

@@ -7,10 +7,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .config import Config
 from .drivers import DRIVERS
+from .errors import UsageError
+from .urls import SCHEMES, parse_url
 
 _PLAIN = re.compile(r"[A-Za-z0-9 _.:@/+-]*")  # read alike under any setting: no quote, no \\
 PG_HOME = "\x00home"  # stands for psql's :"sqlmig_home" (current_schema() when the script runs)
+# MySQL with no database named: the client's database when the script starts (@sqlmig_db); a
+# statement naming it is run as a prepared statement, since a migration's USE moves DATABASE()
+MY_HOME = "\x00db"
+MY_MARK = "\x00db\x00"
 CHECK_TABLE = "sqlmig_script_check"
 CHECK_NAME = "sqlmig_precondition"
 
@@ -28,18 +35,22 @@ class Dialect:
     atomic: bool  # a migration and its history row can commit together
     begin: str = "BEGIN;"
     reset: tuple[str, ...] = ()  # after each migration: the session as the script began
+    own: tuple[str, ...] = ()  # after a migration's SQL, before the history writes that follow
+    settle: tuple[str, ...] = ()  # after a statement-by-statement file: commit what it left open
     temp: str = "TEMPORARY"
 
 
 # What each script guarantees, said in its header comment.
 GUARANTEES = {
     "postgres": [
-        "PostgreSQL: each migration and its history row commit in one transaction; a",
+        "PostgreSQL: each migration and its history row commit in one transaction (a file",
+        "whose own COMMIT ends it is recorded `failed` and stops the script); a",
         "no-transaction migration runs statement by statement behind a `running` row (a failure",
         "leaves it: `sqlmig status` shows it, `sqlmig repair` settles it). The script stops at the",
-        "first error (ON_ERROR_STOP) and resets the session (role, settings) after each",
-        "migration. It holds sqlmig's migration lock while it runs (a `sqlmig up` waits; it",
-        "waits up to lock_timeout for one that runs now, then stops).",
+        "first error (ON_ERROR_STOP), writes the history as its own user (a migration's SET",
+        "ROLE aside) and resets the session (role, settings) after each migration. It holds",
+        "sqlmig's migration lock while it runs (a `sqlmig up` waits; it waits up to",
+        "lock_timeout for one that runs now, then stops).",
     ],
     "mysql": [
         "MySQL/MariaDB: DDL commits by itself, so no migration runs in a transaction: each one",
@@ -47,7 +58,8 @@ GUARANTEES = {
         "last statement is done. The mysql client stops at the first error; the row then stays",
         "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
         "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
-        "it waits up to lock_timeout for one that runs now, then stops).",
+        "it waits up to lock_timeout for one that runs now, then stops). After each migration",
+        "it returns to its database (with none named, it stops if a migration left it).",
     ],
     "sqlite": [
         "SQLite: each migration and its history row commit in one transaction (BEGIN",
@@ -65,6 +77,35 @@ def _pg_reset() -> tuple[str, ...]:
     return tuple(f"{s};" for s in RESET_AUTH)
 
 
+# a migration's SET ROLE (or SET SESSION AUTHORIZATION) must not be who writes the history
+PG_OWN = ("SET SESSION AUTHORIZATION DEFAULT;", "RESET ROLE;")
+
+
+def choose_dialect(cfg: Config, given: str | None) -> str:
+    """--dialect, else the URL's, else the configured `dialect` (lint's); --dialect and a URL
+    must agree."""
+    named = SCHEMES.get((given or "").lower()) if given else None
+    if given and named is None:
+        raise UsageError(
+            f"unknown --dialect {given!r}",
+            hint="use postgres, mysql (MariaDB too) or sqlite",
+        )
+    from_url = parse_url(cfg.url).driver if cfg.url else None
+    if named and from_url and named != from_url:
+        raise UsageError(
+            f"--dialect {given} disagrees with the URL, a {from_url} database; nothing was written",
+            hint="drop --dialect (the URL's database decides) or --url",
+        )
+    found = named or from_url or SCHEMES.get((cfg.dialect or "").lower())
+    if found is None:
+        raise UsageError(
+            "--sql needs --dialect (postgres, mysql or sqlite), a URL or `dialect` in the "
+            "configuration to know the database kind",
+            hint="e.g. sqlmig up --sql --dialect postgres > up.sql",
+        )
+    return found
+
+
 def dialect(name: str) -> Dialect:
     if name == "postgres":
         return Dialect(
@@ -80,6 +121,13 @@ def dialect(name: str) -> Dialect:
             "session_user",
             True,
             reset=_pg_reset(),
+            own=PG_OWN,
+            # quietly: COMMIT with no transaction open is only a warning
+            settle=(
+                "SET client_min_messages = error;",
+                "COMMIT;",
+                "SET client_min_messages = warning;",
+            ),
             temp="TEMP",
         )
     if name == "mysql":
@@ -91,6 +139,9 @@ def dialect(name: str) -> Dialect:
             "CONCAT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), '+00:00')",
             "CURRENT_USER()",
             False,
+            # a file that left a transaction open (SET autocommit = 0, START TRANSACTION): its
+            # work is committed, then the history writes commit as they run
+            own=("COMMIT;", "SET autocommit = 1;"),
         )
     return Dialect(
         "sqlite",
@@ -147,6 +198,8 @@ class Names:
     def quote(self, name: str) -> str:
         if name == PG_HOME:
             return ':"sqlmig_home"'
+        if name == MY_HOME:
+            return MY_MARK
         if self.dialect == "mysql":
             return "`" + name.replace("`", "``") + "`"
         return '"' + name.replace('"', '""') + '"'
@@ -154,7 +207,8 @@ class Names:
 
 def home_of(name: str, url: str | None) -> str | None:
     """Where an unqualified history table is: PostgreSQL's current schema when the script runs
-    (psql's variable), the URL's MySQL database (else the client's current one), SQLite's main."""
+    (psql's variable), the URL's MySQL database (else the client's when the script starts),
+    SQLite's main."""
     if name == "postgres":
         return PG_HOME
     if name == "sqlite":
@@ -163,8 +217,22 @@ def home_of(name: str, url: str | None) -> str | None:
         from urllib.parse import unquote, urlsplit
 
         path = unquote(urlsplit(url).path.lstrip("/"))
-        return path or None
-    return None
+        return path or MY_HOME
+    return MY_HOME
+
+
+def mysql_prepared(statement: str) -> str:
+    """A statement naming the script's starting database (MY_MARK), as a prepared statement
+    built from @sqlmig_db: the same under any sql_mode, wherever a migration's USE left it."""
+    db = "CONCAT('`', REPLACE(@sqlmig_db, '`', '``'), '`')"
+    pieces: list[str] = []
+    for i, part in enumerate(statement.rstrip().removesuffix(";").split(MY_MARK)):
+        pieces += [db, literal("mysql", part)] if i else [literal("mysql", part)]
+    return (
+        f"SET @sqlmig_sql = CONCAT({', '.join(pieces)});\n"
+        "PREPARE sqlmig_stmt FROM @sqlmig_sql;\nEXECUTE sqlmig_stmt;\n"
+        "DEALLOCATE PREPARE sqlmig_stmt;"
+    )
 
 
 def mysql_delimiter(text: str, where: str) -> str:
@@ -184,3 +252,32 @@ def mysql_delimiter(text: str, where: str) -> str:
             hint="look for an unterminated string, quoted name or comment",
         ) from None
     return scanner.delimiter
+
+
+def mysql_lock_name(home: str | None, table: str) -> str:
+    """drivers.mysql.lock_name's value: computed here when the database is known (the URL's),
+    else by the server from the database the script began in (@sqlmig_db) the same way."""
+    from .drivers.mysql import MAX_LOCK_NAME, lock_name
+
+    if home is not None or "." in table:
+        return literal("mysql", lock_name(home or "", table))
+    full = f"CONCAT('sqlmig/', @sqlmig_db, {literal('mysql', '.' + table)})"
+    cut = MAX_LOCK_NAME - len("sqlmig/")
+    return (
+        f"IF(CHAR_LENGTH({full}) <= {MAX_LOCK_NAME}, {full}, "
+        f"CONCAT('sqlmig/', LEFT(SHA2({full}, 256), {cut})))"
+    )
+
+
+def printable(script: str) -> str:
+    """sqlmig prints nothing that reads as a password (user:secret@ in a URL, password=): a
+    script holding one would be printed altered, its stored down SQL with it."""
+    from .urls import redact
+
+    if redact(script) != script:
+        raise UsageError(
+            "a migration of the script holds text that reads as a password (user:secret@ in a "
+            "URL, or a libpq password setting), which sqlmig never prints; nothing was written",
+            hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
+        )
+    return script

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import DriftError, FailedStateError, MigrationFileError, NotEmptyError, UsageError
 from .files import Migration, SqlFile, directives
-from .history import APPLIED, REVERTING, AppliedRow
+from .history import APPLIED, REVERTING, RUNNING, AppliedRow
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,10 @@ def label_of(version: int, name: str, files: Mapping[int, Migration]) -> str:
     m = files.get(version)
     if m is not None:
         return m.label if m.name == name else f"{m.version_text}_{name}"
+    from .formats import flyway
+
+    if any(flyway.spelled(f) for f in files.values()):  # a Flyway folder: its version text
+        return f"{flyway.text_of(version)}_{name}"
     padded = [len(f.version_text) for f in files.values() if f.version_text.startswith("0")]
     width = max(padded, default=1 if files else DEFAULT_WIDTH)
     return f"{str(version).zfill(width)}_{name}"
@@ -153,8 +157,10 @@ def drift_error(found: list[Drift], *, allow_drift: bool = True) -> DriftError:
 
 
 def describe_row(row: AppliedRow, files: Mapping[int, Migration]) -> str:
-    done = row.statements_done or 0
-    text = f"{row_label(row, files)}: {row.status}, {done} statement(s) done"
+    done = f"{row.statements_done or 0} statement(s) done"
+    if row.status == RUNNING and row.statements_done is None:  # sqlmig itself writes 0
+        done = "how many of its statements ran is not recorded (an offline script's row)"
+    text = f"{row_label(row, files)}: {row.status}, {done}"
     return f"{text}: {row.error}" if row.error else text
 
 
@@ -264,10 +270,14 @@ def down_step(
         tx = "no-transaction" not in directives(row.down_sql, where)
         sql = SqlFile(where, row.down_sql, row.down_checksum or "", tx)
         return DownStep(row, label, sql, stored=True)
+    by_hand = (
+        f"revert it by hand and record that with `sqlmig mark {row.version} --pending "
+        "--reason TEXT`"
+    )
     raise UsageError(
         f"{label} is irreversible: it has no down file and none was stored",
-        hint=f"write {label}.down.sql (`down` then runs it), or revert it by hand and record "
-        f"that with `sqlmig mark {row.version} --pending --reason TEXT`",
+        # a down file without its up file is refused: only where the up file is can one be added
+        hint=f"write {label}.down.sql (`down` then runs it), or {by_hand}" if m else by_hand,
     )
 
 

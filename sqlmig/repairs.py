@@ -120,6 +120,8 @@ class Repairer:
                 ),
             )
         counted = f"{ran} of {total or '?'}"
+        if row.statements_done is None:  # an offline script's row: the count was not kept
+            counted = f"an unrecorded number of its {total or '?'}"
         return Fix(
             row.version,
             done=f"{label}: its down did not finish ({counted} statement(s) "

@@ -49,6 +49,24 @@ def to_integer(text: str, path: Path) -> int:
     return numbers[0] * 10 ** (PART_DIGITS * (MAX_PARTS - 1)) + value
 
 
+def text_of(value: int) -> str:
+    """to_integer's inverse: the version text of a history row whose file is gone."""
+    first, rest = divmod(value, 10 ** (PART_DIGITS * (MAX_PARTS - 1)))
+    numbers = [first]
+    for i in reversed(range(MAX_PARTS - 1)):
+        numbers.append(rest // 10 ** (PART_DIGITS * i) % 10**PART_DIGITS)
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return ".".join(str(n) for n in numbers)
+
+
+def spelled(m: Migration) -> bool:
+    """Whether a migration's version is Flyway's: its text is not its integer."""
+    return bool(re.fullmatch(r"[0-9]+(\.[0-9]+)*", m.version_text)) and (
+        m.version_text.lstrip("0") or "0"
+    ) != str(m.version)
+
+
 def shown(text: str) -> str:
     return text.replace("_", ".")
 

@@ -108,3 +108,34 @@ def test_an_old_replica_starting_beside_a_new_one_neither_fails_nor_undoes(
     assert old_run.returncode == 0, describe(old_run)
     assert "0003_c" in old_run.stderr and "newer than every file" in old_run.stderr
     assert versions(url) == [(1, "applied"), (2, "applied"), (3, "applied")]
+
+
+def test_future_messages_are_true_and_another_projects_folder_is_not_a_rollback(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Planning alone, the same on every database: run on SQLite."""
+    new, old = folders(tmp_path)
+    (new / "0003_c.up.sql").rename(new / "0010_c.up.sql")
+    (new / "0003_c.down.sql").rename(new / "0010_c.down.sql")
+    write(new, "0011_d", "CREATE TABLE d (id int);\n")  # no down file: irreversible
+    Cli(sqlite_url, new).ok("up")
+    write(old, "0005_hotfix", "CREATE TABLE h (id int);\n", "DROP TABLE h;\n")
+    cli = Cli(sqlite_url, old)
+    # --json: the warning is in the document (nothing else listens); applied out of order
+    # below them, the database is still at the newest applied one
+    doc = json.loads(cli.ok("--json", "up", "--allow-out-of-order").stdout)
+    assert "0010_c, 0011_d" in doc["messages"][0] and doc["current"] == "0011_d"
+    script = json.loads(cli.ok("--json", "up", "--sql").stdout)["messages"]
+    assert "0011_d (the same" in script[0] and script[1].startswith("-- warning: 2 applied")
+    # a hint may not say to write a down file that would be refused without its up file
+    said = expect(cli, 2, "down")
+    assert "0011_d is irreversible" in said and "down.sql" not in said and "mark 11" in said
+    assert "the stored down SQL" not in expect(cli, 4, "up", "--strict")
+
+    # a folder sharing no version with the history is another project's, not an older build
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "0000_x", "CREATE TABLE x (id int);\n")
+    stranger = Cli(sqlite_url, other, {"SQLMIG_ALLOW_OUT_OF_ORDER": "true"})
+    assert "0001_a is applied but its file is missing" in expect(stranger, 4, "up")
+    assert "x" not in tables(sqlite_url)

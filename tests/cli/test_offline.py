@@ -25,6 +25,12 @@ HOSTILE_UP = (
 )
 HOSTILE_DOWN = "-- 'quoted' \"double\" \\back\\ $$ $sqlmig$ $sqlmig1$ ;\nDROP TABLE notes;\n"
 CLIENTS = {"postgres": ("psql",), "mysql": ("mariadb", "mysql"), "sqlite": ("sqlite3",)}
+# A migration may leave the session elsewhere; the script's history writes must not follow it.
+AWAY = {
+    "postgres": "BEGIN;\nSET ROLE pg_monitor;\n",  # and a transaction left open
+    "mysql": "SET autocommit = 0;\nUSE information_schema;\n",  # and a transaction left open
+    "sqlite": "",
+}
 
 
 def client(url: str, script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -72,7 +78,8 @@ def test_scripts_applied_with_the_client_are_read_back_by_status_and_validate(
     kind = kind_of(any_url)
     write(migrations, "0001_hostile", HOSTILE_UP, HOSTILE_DOWN)
     no_tx = "-- sqlmig:no-transaction\nCREATE TABLE t2 (x INTEGER);\nINSERT INTO t2 VALUES (1);\n"
-    write(migrations, "0002_notx", no_tx, "-- sqlmig:no-transaction\nDROP TABLE t2;\n")
+    no_tx_down = f"-- sqlmig:no-transaction\nDROP TABLE t2;\n{AWAY[kind]}"
+    write(migrations, "0002_notx", no_tx + AWAY[kind], no_tx_down)
     labels = ["0001_hostile", "0002_notx"]
     if kind == "mysql":  # mysqldump leaves `DELIMITER ;;` on after a trigger
         trigger = "CREATE TRIGGER t2_up BEFORE INSERT ON t2 FOR EACH ROW SET NEW.x = NEW.x + 1"
@@ -107,6 +114,13 @@ def test_scripts_applied_with_the_client_are_read_back_by_status_and_validate(
     events = query(any_url, "SELECT event, detail FROM sqlmig_history_log ORDER BY id")
     assert [e for e, _d in events] == ["up"] * len(labels) + ["down"] * len(labels)
     assert all(d.startswith("offline script written by ") for _e, d in events)
+    if kind == "postgres":  # a file's own COMMIT: stopped, its row `failed`, as `up` records it
+        write(migrations, "0009_commits", "CREATE TABLE c1 (x int);\nCOMMIT;\n")
+        done = client(any_url, cli.ok("up", "--sql").stdout, tmp_path)
+        assert done.returncode != 0 and "sqlmig_precondition" in done.stderr, describe(done)
+        assert query(any_url, "SELECT status FROM sqlmig_history WHERE version = 9") == [
+            ("failed",)
+        ]
 
 
 def test_scripts_are_written_without_connecting_and_refuse_what_they_cannot_say(
@@ -146,3 +160,30 @@ def test_a_script_holds_sqlmigs_lock_while_it_runs(
     assert "migration lock" in held.stderr
     assert done.returncode == 0, describe(done)
     assert states(cli) == [("0001_gated", "applied"), ("0002_b", "pending")]
+
+
+def test_a_script_stopped_midway_is_shown_as_such_and_one_of_another_folder_stops(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """A script's running row keeps no count of the statements that ran: nothing says 0."""
+    steps = "-- sqlmig:no-transaction\nCREATE TABLE t (x INTEGER);\nINSERT INTO nowhere VALUES (1);"
+    write(migrations, "0001_stops", steps, "DROP TABLE t;\n")
+    cli = Cli(sqlite_url, migrations)
+    done = client(sqlite_url, cli.ok("up", "--sql").stdout, tmp_path)
+    assert done.returncode != 0 and "nowhere" in done.stderr, describe(done)
+    stopped = cli("up")
+    assert stopped.returncode == 5, describe(stopped)
+    assert "0001_stops: running, how many of its statements ran is not recorded" in stopped.stderr
+    assert "0 statement(s)" not in stopped.stderr
+    assert "cleared the running state of 0001_stops" in cli.ok("repair").stdout
+
+    # a down script from another folder whose 0001 is another migration changes nothing
+    cli.ok("mark", "1", "--applied")
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "0001_stops", "CREATE TABLE z (x INTEGER);\n", "DROP TABLE t;\n")
+    script = Cli("", other).ok("down", "--sql", "--dialect", "sqlite", "--from", "1").stdout
+    done = client(sqlite_url, script, tmp_path)
+    assert done.returncode != 0 and "sqlmig_precondition" in done.stderr, describe(done)
+    assert query(sqlite_url, "SELECT status FROM sqlmig_history") == [("applied",)]
+    assert query(sqlite_url, "SELECT name FROM sqlite_master WHERE name = 't'") == [("t",)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sqlmig import plan
 from sqlmig.errors import MigrationFileError, UsageError
 from sqlmig.files import checksum
 from sqlmig.formats import discover
@@ -189,6 +190,9 @@ def test_flyway_folder(tmp_path: Path) -> None:
     assert [m.label for m in ms] == ["1_init", "1.1_more", "2_late", "3_conf"]
     assert ms[1].down is not None and ms[1].down.body == "SELECT 3;\n" and ms[0].down is None
     assert [m.up.transactional for m in ms] == [True, True, False, False]
+    # a history row whose file is gone (future, missing) is named with Flyway's version text
+    known = {m.version: m for m in ms}
+    assert plan.label_of(to_integer("3.0.2", Path("x")), "gone", known) == "3.0.2_gone"
 
 
 @pytest.mark.parametrize(

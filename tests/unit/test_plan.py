@@ -241,7 +241,7 @@ def test_check_failed_describes_each_bad_row() -> None:
     rows = [
         row(M1),
         row(M2, status=FAILED, statements_done=2, error='relation "t" does not exist'),
-        row(M3, status=RUNNING),
+        row(M3, status=RUNNING, statements_done=0),
     ]
     with pytest.raises(FailedStateError) as info:
         plan.check_failed(rows, plan.by_version(FILES))
