@@ -150,3 +150,28 @@ def test_a_squash_that_would_lose_an_object_is_not_written(tmp_path: Path) -> No
     assert "does not build the same objects; nothing was written" in proc.stderr
     assert 'table "search" is missing' in proc.stderr, describe(proc)
     assert sorted(p.name for p in folder.iterdir()) == ["0001_t.up.sql", "0002_search.up.sql"]
+
+
+def test_a_squash_over_a_squash_and_the_folders_one_text_cannot_serve(tmp_path: Path) -> None:
+    """A second squash names every file it replaces (the first squash's too); a folder whose
+    files are other text on some database (transpiled, or per-dialect files) is refused."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n", "DROP TABLE a;\n")
+    write(folder, "0002_b", "CREATE TABLE b (id INTEGER PRIMARY KEY);\n", "DROP TABLE b;\n")
+    write(folder, "0003_c", "CREATE TABLE c (id INTEGER PRIMARY KEY);\n", "DROP TABLE c;\n")
+    cli = Cli(f"sqlite:///{tmp_path / 'app.db'}", folder)
+    cli.ok("squash", "--to", "2")
+    second = cli.ok("squash", "--to", "3", "--name", "again").stdout
+    assert "it replaces the 4 migration(s) 0001_a .. 0003_c;" in second, second
+
+    transpiled = Cli(cli.url, folder, env={"SQLMIG_SOURCE_DIALECT": "postgres"})
+    (folder / "0004_d.up.sql").write_text("CREATE TABLE d (id serial PRIMARY KEY);\n")
+    refused = transpiled("squash", "--to", "4", "--name", "third")
+    assert refused.returncode == 2, describe(refused)
+    assert "runs transpiled on sqlite (source_dialect)" in refused.stderr, describe(refused)
+    (folder / "0004_d.sqlite.up.sql").write_text("CREATE TABLE d (id INTEGER PRIMARY KEY);\n")
+    split = cli("squash", "--to", "4", "--name", "third")
+    assert split.returncode == 2, describe(split)
+    assert "0004_d has per-dialect files (0004_d.sqlite.up.sql)" in split.stderr, describe(split)
+    assert not list(folder.glob("*third*"))
