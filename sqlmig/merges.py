@@ -118,11 +118,15 @@ def sides(folder: Path, base: str) -> Sides:
 
     def listed(ref: str) -> dict[str, Entry]:
         # run in the folder, ls-tree lists the folder's own entries at `ref` (none if it lacks it)
-        return _entries(git(folder, "ls-tree", "--name-only", ref).splitlines())
+        # -z: names as they are (git quotes a non-ASCII path otherwise)
+        return _entries(git(folder, "ls-tree", "-z", "--name-only", ref).split("\0"))
 
     here = _entries(p.name for p in folder.iterdir() if p.is_file())
-    status = git(folder, "diff", "--name-status", "--no-renames", fork, "--", ".")
-    changed = {Path(line.split("\t")[-1]).name: line[0] for line in status.splitlines() if line}
+    status = git(folder, "diff", "-z", "--name-status", "--no-renames", fork, "--", ".")
+    parts = status.split("\0")  # letter, path, letter, path, ...
+    changed = {
+        Path(path).name: letter[0] for letter, path in zip(parts[::2], parts[1::2], strict=False)
+    }
     return Sides(folder, base, listed(base), listed(fork), here, changed)
 
 
