@@ -265,12 +265,21 @@ def renumber(folder: Path, base: str, *, dry_run: bool) -> Result:
                 hint="move it out of the way, or renumber by hand",
             )
     if not dry_run:
-        for old, new in renames:
-            (folder / old).rename(folder / new)
+        _rename_all(folder, renames)
     verb = "would rename" if dry_run else "renamed"
     lines = [f"{verb} {old} -> {new}" for old, new in renames]
     entries = [{"from": old, "to": new} for old, new in renames]
     return Result("renumber", dry_run=dry_run, messages=lines, entries=entries)
+
+
+def _rename_all(folder: Path, renames: list[tuple[str, str]]) -> None:
+    """Through a temporary name each: a new name may be one that another file leaves
+    (0005_a -> 0006_a while 0006_a -> 0007_a), and a rename would overwrite it."""
+    parked = [(folder / f".renumber-{i}-{new}", new) for i, (_old, new) in enumerate(renames)]
+    for (old, _new), (tmp, _n) in zip(renames, parked, strict=True):
+        (folder / old).rename(tmp)
+    for tmp, new in parked:
+        tmp.rename(folder / new)
 
 
 def _renames(moved: list[Entry], newest: Entry | None) -> list[tuple[str, str]]:

@@ -101,6 +101,7 @@ def test_two_branches_adding_0006_are_caught_renumbered_and_applied(tmp_path: Pa
 
 def test_a_renamed_file_is_no_new_migration_and_a_shallow_clone_is_named(tmp_path: Path) -> None:
     """`git mv` of an applied file is a rename (never renumbered, never called a duplicate);
+    renumber moves 0002_c and 0003_c to 0003_c and 0004_c without one overwriting the other;
     an edit is seen in a folder whose path git would quote; CI's shallow clone, which lacks
     the merge base, is said to be one."""
     repo = tmp_path / "app"
@@ -113,6 +114,7 @@ def test_a_renamed_file_is_no_new_migration_and_a_shallow_clone_is_named(tmp_pat
     git(repo, "checkout", "-q", "-b", "feature")
     git(repo, "mv", "my mïgrations/0001_a.up.sql", "my mïgrations/0001_renamed.up.sql")
     table(folder, "0002_c")
+    (folder / "0003_c.up.sql").write_text("ALTER TABLE c ADD COLUMN x INTEGER;\n")
     (folder / "0002_b.down.sql").write_text("DROP TABLE IF EXISTS b;\n")
     git(repo, "checkout", "-q", "-b", "later")
     commit(repo, "renamed, and a new 0002")
@@ -129,6 +131,8 @@ def test_a_renamed_file_is_no_new_migration_and_a_shallow_clone_is_named(tmp_pat
     assert moved.split("\n")[:2] == ["renamed 0002_c.down.sql -> 0003_c.down.sql",
                                      "renamed 0002_c.up.sql -> 0003_c.up.sql"], moved  # fmt: skip
     assert (folder / "0001_renamed.up.sql").exists()
+    assert "ADD COLUMN x" in (folder / "0004_c.up.sql").read_text()  # 0003_c, moved not lost
+    assert "CREATE TABLE c" in (folder / "0003_c.up.sql").read_text()
 
     for ref in ("main", "feature"):  # origin's branches
         git(repo, "branch", "-f", f"ci-{ref}", ref)
