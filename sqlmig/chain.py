@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .errors import DriftError
+from .errors import DriftError, UsageError
 from .files import Migration
 from .history import AppliedRow
 from .results import StatusRow
@@ -111,6 +111,23 @@ def _covered(
                 f"{s.label} replaces, and the files after it are gone"
             )
     return covered, tuple(stranded)
+
+
+def require_whole_revert(
+    reverting: Sequence[AppliedRow], files: Mapping[int, Migration], to: int
+) -> None:
+    """`down --to V` with V inside the range of a squash file this database ran: the squash
+    reverts only as a whole, which would take the database below V; refuse (exit 2)."""
+    for r in reverting:
+        m = files.get(r.version)
+        if m is not None and m.replaces and m.name == r.name and m.replaces[0] <= to:
+            raise UsageError(
+                f"--to {to} falls inside {span(m)}, which {m.label} replaces on this database: "
+                "its down reverts the whole range, so the database would end below "
+                f"{to}; nothing was reverted",
+                hint=f"pass --to {m.replaces[0] - 1} to revert the squash as a whole, or --to "
+                f"{m.version} to keep it",
+            )
 
 
 def upto(found: list[Migration], version: int) -> list[Migration]:

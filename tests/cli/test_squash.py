@@ -120,6 +120,9 @@ def test_fresh_databases_run_the_squash_and_old_ones_keep_their_history(
         "0001_a": "replaced", "0002_b": "replaced", "0003_c": "replaced",
         "0003_squashed": "applied", "0004_d": "applied",
     }  # fmt: skip
+    inside = fresh("down", "--to", "2", "--yes")  # the squash reverts only as a whole
+    assert inside.returncode == 2 and "--to 2 falls inside 0001..0003" in inside.stderr
+    assert states(fresh)["0004_d"] == "applied"
     fresh.ok("down", "--all", "--yes")  # the squash's own down file
     assert "up   0003_squashed" in fresh.ok("up").stdout
 
