@@ -178,3 +178,19 @@ def test_a_squash_over_a_squash_and_the_folders_one_text_cannot_serve(tmp_path: 
     assert split.returncode == 2, describe(split)
     assert "0004_d has per-dialect files (0004_d.sqlite.up.sql)" in split.stderr, describe(split)
     assert not list(folder.glob("*third*"))
+
+
+def test_a_mysql_table_option_the_snapshot_lacks_stops_the_squash(
+    mysql_url: str, tmp_path: Path
+) -> None:
+    """The MySQL snapshot holds no comments or partitions; SHOW CREATE TABLE of both builds
+    does, so a squash that would drop them is not written."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_t", "CREATE TABLE t (id INT PRIMARY KEY COMMENT 'the id') COMMENT='x';\n")
+    write(folder, "0002_p", "CREATE TABLE p (id INT) PARTITION BY HASH (id) PARTITIONS 2;\n")
+    proc = Cli(mysql_url, folder)("squash", "--to", "2")
+    assert proc.returncode == 1, describe(proc)
+    assert "NOT NULL COMMENT 'the id' is missing" in proc.stderr, describe(proc)
+    assert "table `p`: PARTITION BY HASH (`id`) is missing" in proc.stderr, describe(proc)
+    assert len(list(folder.iterdir())) == 2
