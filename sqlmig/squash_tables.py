@@ -1,5 +1,6 @@
-"""MySQL tables as the server writes them (SHOW CREATE TABLE), which squash compares too: the
-schema snapshot does not hold their comments, partitions or row formats."""
+"""Tables as the server describes them, beyond the schema snapshot, which squash compares too:
+MySQL's SHOW CREATE TABLE (comments, partitions, row formats), PostgreSQL's table facts
+(UNLOGGED, storage options, statistics targets, storage modes, identity options)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,48 @@ import re
 from .drivers.base import Driver
 
 COUNTER = re.compile(r"\s*AUTO_INCREMENT=\d+")
-TABLES = (
+MYSQL_TABLES = (
     "SELECT table_name FROM information_schema.tables "
     "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
 )
+_COLUMNS = "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+PG_FACTS = f"""SELECT n.nspname || '.' || c.relname, f.fact
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL (
+  SELECT 'UNLOGGED' WHERE c.relpersistence = 'u'
+  UNION ALL SELECT 'WITH (' || o || ')' FROM unnest(c.reloptions) o
+  UNION ALL SELECT 'column ' || a.attname || ' SET STATISTICS ' || a.attstattarget {_COLUMNS}
+    AND a.attstattarget >= 0
+  UNION ALL SELECT 'column ' || a.attname || ' storage ' || a.attstorage::text {_COLUMNS}
+    AND a.attstorage <> (SELECT t.typstorage FROM pg_type t WHERE t.oid = a.atttypid)
+  UNION ALL SELECT 'column ' || a.attname || ' identity (START ' || s.seqstart || ' INCREMENT '
+      || s.seqincrement || ' MINVALUE ' || s.seqmin || ' MAXVALUE ' || s.seqmax || ' CACHE '
+      || s.seqcache || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END || ')'
+    FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = pg_get_serial_sequence(
+      quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname)::regclass
+    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity <> ''
+) f(fact)
+WHERE c.relkind IN ('r', 'p', 'm', 'i')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"""
 
 
 def written(driver: Driver) -> dict[str, frozenset[str]]:
-    """Each base table's SHOW CREATE TABLE, as a set of lines (the order of its keys is the
-    order they were made in, which a squash need not keep) without the AUTO_INCREMENT counter
-    (the warning names what sets one); {} on another database."""
-    if driver.dialect != "mysql":
-        return {}
+    """Each table's facts; {} on SQLite, whose snapshot reads the CREATE text itself."""
+    if driver.dialect == "mysql":
+        return _mysql(driver)
+    if driver.dialect == "postgres":
+        out: dict[str, set[str]] = {}
+        for name, fact in driver.query(PG_FACTS):
+            out.setdefault(name, set()).add(fact)
+        return {name: frozenset(facts) for name, facts in out.items()}
+    return {}
+
+
+def _mysql(driver: Driver) -> dict[str, frozenset[str]]:
+    """SHOW CREATE TABLE as a set of lines (the order of keys is the order they were made in,
+    which a squash need not keep), without the AUTO_INCREMENT counter (the warning names it)."""
     out: dict[str, frozenset[str]] = {}
-    for (name,) in driver.query(TABLES):
+    for (name,) in driver.query(MYSQL_TABLES):
         text = driver.query(f"SHOW CREATE TABLE {driver.quote(name)}")[0][1]
         lines = (COUNTER.sub("", line).strip().rstrip(",") for line in text.splitlines())
         out[name] = frozenset(lines)
@@ -29,11 +58,10 @@ def written(driver: Driver) -> dict[str, frozenset[str]]:
 
 
 def differences(built: dict[str, frozenset[str]], squashed: dict[str, frozenset[str]]) -> list[str]:
-    """What the squash file's tables lack or add, line by line, as the server writes them."""
+    """What the squash file's tables lack or add, fact by fact."""
     out: list[str] = []
-    for name in sorted(built.keys() & squashed.keys()):
-        out += [
-            f"table `{name}`: {line} is missing" for line in sorted(built[name] - squashed[name])
-        ]
-        out += [f"table `{name}`: {line} is extra" for line in sorted(squashed[name] - built[name])]
+    for name in sorted(built.keys() | squashed.keys()):
+        had, has = built.get(name, frozenset()), squashed.get(name, frozenset())
+        out += [f"table {name}: {fact} is missing" for fact in sorted(had - has)]
+        out += [f"table {name}: {fact} is extra" for fact in sorted(has - had)]
     return out
