@@ -267,7 +267,7 @@ def _same(expected: Snapshot, actual: Snapshot, what: str) -> None:
 def _same_lines(found: list[str], name: str) -> None:
     if found:
         raise MigrationFailed(
-            f"{name} does not make the same tables, as the server's catalog describes them; "
+            f"{name} does not make the same tables, as the database's catalog describes them; "
             "nothing was written:\n  " + "\n  ".join(found[:SHOWN_DIFFERENCES]),
             hint="the schema dump cannot express these table options yet; squash to an "
             "earlier version, or report it with the migrations",

@@ -1,6 +1,7 @@
 """Tables as the server describes them, beyond the schema snapshot, which squash compares too:
 MySQL's SHOW CREATE TABLE (comments, partitions, row formats), PostgreSQL's table facts
-(UNLOGGED, storage options, statistics targets, storage modes, identity options)."""
+(UNLOGGED, storage options, statistics targets, storage modes, identity options), SQLite's
+deferred foreign keys (which PRAGMA foreign_key_list does not report)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,12 @@ WHERE c.relkind IN ('r', 'p', 'm', 'i')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"""
 
 
+DEFERRED = re.compile(r"\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.I)
+SQLITE_TABLES = "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL"
+
+
 def written(driver: Driver) -> dict[str, frozenset[str]]:
-    """Each table's facts; {} on SQLite, whose snapshot reads the CREATE text itself."""
+    """Each table's facts, by table."""
     if driver.dialect == "mysql":
         return _mysql(driver)
     if driver.dialect == "postgres":
@@ -43,7 +48,11 @@ def written(driver: Driver) -> dict[str, frozenset[str]]:
         for name, fact in driver.query(PG_FACTS):
             out.setdefault(name, set()).add(fact)
         return {name: frozenset(facts) for name, facts in out.items()}
-    return {}
+    return {
+        name: frozenset({f"{count} foreign key(s) DEFERRABLE INITIALLY DEFERRED"})
+        for name, sql in driver.query(SQLITE_TABLES)
+        if (count := len(DEFERRED.findall(sql)))
+    }
 
 
 def _mysql(driver: Driver) -> dict[str, frozenset[str]]:
