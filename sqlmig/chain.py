@@ -113,6 +113,20 @@ def _covered(
     return covered, tuple(stranded)
 
 
+def require_whole_apply(files: Sequence[Migration], rows: Sequence[AppliedRow], to: int) -> None:
+    """`up --to V` with V inside the range of a squash file this database would run: it
+    applies the whole range at once, which would take the database past V; refuse (exit 2)."""
+    ran = {(r.version, r.name) for r in rows}
+    for m in files:
+        if m.replaces and m.replaces[0] <= to < m.version and (m.version, m.name) not in ran:
+            raise UsageError(
+                f"--to {to} falls inside {span(m)}, which {m.label} replaces on this database: "
+                f"it applies the whole range at once, past {to}; nothing was run",
+                hint=f"pass --to {m.version} to apply it, or --to {m.replaces[0] - 1} to stop "
+                "before it",
+            )
+
+
 def require_whole_revert(
     reverting: Sequence[AppliedRow], files: Mapping[int, Migration], to: int
 ) -> None:

@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from . import emptyfolder, plan
-from .chain import require_whole_revert, resolve
+from .chain import require_whole_apply, require_whole_revert, resolve
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
@@ -136,6 +136,8 @@ class Migrator:
             chain = resolve(files, rows)
             chain.require_whole()
             files = chain.files
+            if to is not None:
+                require_whole_apply(files, rows or [], to)
             todo = self._plan_up(
                 files,
                 rows or [],

@@ -107,6 +107,8 @@ def test_fresh_databases_run_the_squash_and_old_ones_keep_their_history(
     old, behind, fresh = (Cli(f"sqlite:///{tmp_path / n}.db", folder) for n in "obf")
     both(run_many([(old, ("up", "--to", "2")), (behind, ("up", "--to", "1"))]))
     old.ok("squash", "--to", "3")
+    early = fresh("up", "--to", "2")  # a fresh database runs the squash as a whole
+    assert early.returncode == 2 and "--to 2 falls inside 0001..0003" in early.stderr
 
     # a database part way through 0001..0003 goes on with the old files, never the squash;
     # a fresh one runs the squash instead
