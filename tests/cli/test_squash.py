@@ -210,11 +210,13 @@ def test_a_partitioned_postgres_table_is_squashed_an_unlogged_one_is_not(
     pg_url: str, tmp_path: Path
 ) -> None:
     """The scratch database is emptied of a partitioned table too (its inventory missed it,
-    so the squash file then failed on `ev` already existing); table facts the snapshot lacks
+    so the squash file then failed on `ev` already existing); a quoted type name keeps its
+    case (the dump wrote "mood"); table facts the snapshot lacks
     (UNLOGGED, identity options) stop the squash instead of going missing."""
     folder = tmp_path / "migrations"
     folder.mkdir()
-    write(folder, "0001_ev", "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\n")
+    write(folder, "0001_ev", 'CREATE TYPE "Mood" AS ENUM (\'ok\');\n'  # its case was lost
+          'CREATE TABLE ev (id int, at date, m "Mood") PARTITION BY RANGE (at);\n')  # fmt: skip
     part = "CREATE TABLE ev_26 PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
     write(folder, "0002_y", part + "\n")
     cli = Cli(pg_url, folder)
