@@ -291,7 +291,7 @@ def _same_objects(built: set[Held], squashed: set[Held], name: str) -> None:
 def data_statements(files: list[Migration], dialect: str) -> list[DataStatement]:
     """Every statement of `files` whose effect a schema dump does not carry, by file and
     line: what writes rows (or runs code that may: a DO block that does, a CALL), sets a
-    sequence's position or a counter, grants privileges or makes roles. Not found: a
+    sequence's position (setval, RESTART) or a counter, grants privileges or makes roles. Not found: a
     function that writes rows called from a SELECT (`SELECT seed()`)."""
     from .sqltext import SplitError, split_mysql, split_postgres, split_sqlite
 
@@ -321,7 +321,9 @@ def not_carried(text: str) -> str | None:
         return "a DO block that writes rows"
     if first == "CALL":
         return "calls a procedure, which may write rows"
-    if first == "SELECT" and SEQUENCE_SET.search(body):
+    if (first == "SELECT" and SEQUENCE_SET.search(body)) or (
+        first == "ALTER" and re.search(r"\bRESTART\b", body, re.I)
+    ):
         return "sets a sequence's position"
     if first in ("GRANT", "REVOKE") or ROLE.match(body.strip()):
         return "privileges and roles are not in the dump"

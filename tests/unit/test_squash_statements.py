@@ -36,6 +36,7 @@ def test_each_kind_of_statement_the_dump_lacks_is_named_by_line() -> None:
     assert not_carried("CREATE TABLE t (id INT AUTO_INCREMENT) AUTO_INCREMENT=1000;")
     assert not_carried("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO r;")
     assert not_carried("PRAGMA user_version = 7;")
+    assert not_carried("ALTER SEQUENCE s RESTART WITH 100;") == "sets a sequence's position"
     carried = [
         "CREATE TABLE t (id INT AUTO_INCREMENT, PRIMARY KEY (id));",
         "PRAGMA foreign_keys = ON;",
