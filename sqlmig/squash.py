@@ -291,8 +291,8 @@ def _same_objects(built: set[Held], squashed: set[Held], name: str) -> None:
 def data_statements(files: list[Migration], dialect: str) -> list[DataStatement]:
     """Every statement of `files` whose effect a schema dump does not carry, by file and
     line: what writes rows (or runs code that may: a DO block that does, a CALL), sets a
-    sequence's position (setval, RESTART) or a counter, grants privileges or makes roles. Not found: a
-    function that writes rows called from a SELECT (`SELECT seed()`)."""
+    sequence's position (setval, RESTART) or a counter, grants privileges or makes roles.
+    Not found: a function that writes rows called from a SELECT (`SELECT seed()`)."""
     from .sqltext import SplitError, split_mysql, split_postgres, split_sqlite
 
     split = {"mysql": split_mysql, "sqlite": split_sqlite}.get(dialect, split_postgres)
