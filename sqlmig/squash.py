@@ -29,6 +29,7 @@ SEQUENCE_SET = re.compile(r"\b(setval|nextval)\s*\(", re.I)
 COUNTER = re.compile(r"\bAUTO_INCREMENT\s*=?\s*\d", re.I)
 ROLE = re.compile(r"(CREATE|ALTER)\s+(ROLE|USER|GROUP)\b|ALTER\s+DEFAULT\s+PRIVILEGES\b", re.I)
 FIRST_WORD = re.compile(r"[A-Za-z]+")
+LEADING = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*.*?\*/)*", re.S)  # blanks and comments
 SHOWN_DIFFERENCES = 20
 
 
@@ -305,7 +306,8 @@ def data_statements(files: list[Migration], dialect: str) -> list[DataStatement]
         for stmt in statements:
             reason = not_carried(stmt.text)
             if reason:
-                first = " ".join(stmt.text.split())[:60]
+                lead = LEADING.match(stmt.text).end()  # type: ignore[union-attr]
+                first = " ".join(stmt.text[lead:].split())[:60]  # as from stmt.line on
                 out.append(DataStatement(str(m.up.path), stmt.line, first, reason))
     return out
 

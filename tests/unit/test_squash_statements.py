@@ -17,6 +17,8 @@ DO $$ BEGIN EXECUTE 'CREATE TABLE u (id int)'; END $$;
 CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ INSERT INTO t (name) VALUES ('y') RETURNING 1 $$;
 SELECT setval('t_id_seq', 1000);
 GRANT SELECT ON t TO PUBLIC;
+-- a seed row, said by its own line
+INSERT INTO t (name) VALUES ('z');
 """
 
 
@@ -29,7 +31,9 @@ def test_each_kind_of_statement_the_dump_lacks_is_named_by_line() -> None:
         (5, "a DO block that writes rows"),
         (8, "sets a sequence's position"),
         (9, "privileges and roles are not in the dump"),
+        (11, "writes rows"),
     ], found
+    assert data_statements([m], "postgres")[-1].statement == "INSERT INTO t (name) VALUES ('z');"
     assert not_carried("CALL seed();") == "calls a procedure, which may write rows"
     assert not_carried("/* c */ REPLACE INTO t VALUES (1);") == "writes rows"
     assert not_carried("WITH n AS (SELECT 1) INSERT INTO t SELECT * FROM n;") == "writes rows"
