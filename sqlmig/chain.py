@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .errors import DriftError
+from .errors import DriftError, UsageError
 from .files import Migration
 from .history import AppliedRow
 from .results import StatusRow
@@ -111,6 +111,37 @@ def _covered(
                 f"{s.label} replaces, and the files after it are gone"
             )
     return covered, tuple(stranded)
+
+
+def require_whole_apply(files: Sequence[Migration], rows: Sequence[AppliedRow], to: int) -> None:
+    """`up --to V` with V inside the range of a squash file this database would run: it
+    applies the whole range at once, which would take the database past V; refuse (exit 2)."""
+    ran = {(r.version, r.name) for r in rows}
+    for m in files:
+        if m.replaces and m.replaces[0] <= to < m.version and (m.version, m.name) not in ran:
+            raise UsageError(
+                f"--to {to} falls inside {span(m)}, which {m.label} replaces on this database: "
+                f"it applies the whole range at once, past {to}; nothing was run",
+                hint=f"pass --to {m.version} to apply it, or --to {m.replaces[0] - 1} to stop "
+                "before it",
+            )
+
+
+def require_whole_revert(
+    reverting: Sequence[AppliedRow], files: Mapping[int, Migration], to: int
+) -> None:
+    """`down --to V` with V inside the range of a squash file this database ran: the squash
+    reverts only as a whole, which would take the database below V; refuse (exit 2)."""
+    for r in reverting:
+        m = files.get(r.version)
+        if m is not None and m.replaces and m.name == r.name and m.replaces[0] <= to:
+            raise UsageError(
+                f"--to {to} falls inside {span(m)}, which {m.label} replaces on this database: "
+                "its down reverts the whole range, so the database would end below "
+                f"{to}; nothing was reverted",
+                hint=f"pass --to {m.replaces[0] - 1} to revert the squash as a whole, or --to "
+                f"{m.version} to keep it",
+            )
 
 
 def upto(found: list[Migration], version: int) -> list[Migration]:

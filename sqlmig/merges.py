@@ -25,7 +25,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # duplicate | below-newest | edited | deleted
+    kind: str  # duplicate | below-newest | edited | deleted | renamed
     path: str
     message: str
 
@@ -46,9 +46,24 @@ class Sides:
 
     @property
     def added(self) -> list[Entry]:
-        """The branch's new files (not at the merge base, not on the base), by version."""
-        new = [e for n, e in self.here.items() if n not in self.at_fork and n not in self.on_base]
+        """The branch's new files (not at the merge base nor on the base; no rename)."""
+        moved = self.renamed
+        new = [e for e in self._fresh() if e.name not in moved]
         return sorted(new, key=lambda e: (e.version, e.name))
+
+    @property
+    def renamed(self) -> dict[str, Entry]:
+        """Files that take the place of a merge-base file the branch removed, of the same
+        version and direction (a `git mv`): a new name of an old migration, not a new one."""
+        gone = {(e.version, e.direction): e for n, e in self.at_fork.items() if n not in self.here}
+        return {
+            e.name: gone[(e.version, e.direction)]
+            for e in self._fresh()
+            if (e.version, e.direction) in gone
+        }
+
+    def _fresh(self) -> list[Entry]:
+        return [e for n, e in self.here.items() if n not in self.at_fork and n not in self.on_base]
 
     @property
     def newest_on_base(self) -> Entry | None:
@@ -99,16 +114,39 @@ def sides(folder: Path, base: str) -> Sides:
             hint=f"name the branch this one merges into; in CI fetch it first (git fetch origin "
             f"{base.split('/')[-1]}) and pass origin/{base.split('/')[-1]}",
         ) from None
-    fork = git(folder, "merge-base", base, "HEAD").strip()
+    fork = _merge_base(folder, base)
 
     def listed(ref: str) -> dict[str, Entry]:
         # run in the folder, ls-tree lists the folder's own entries at `ref` (none if it lacks it)
-        return _entries(git(folder, "ls-tree", "--name-only", ref).splitlines())
+        # -z: names as they are (git quotes a non-ASCII path otherwise)
+        return _entries(git(folder, "ls-tree", "-z", "--name-only", ref).split("\0"))
 
     here = _entries(p.name for p in folder.iterdir() if p.is_file())
-    status = git(folder, "diff", "--name-status", "--no-renames", fork, "--", ".")
-    changed = {Path(line.split("\t")[-1]).name: line[0] for line in status.splitlines() if line}
+    status = git(folder, "diff", "-z", "--name-status", "--no-renames", fork, "--", ".")
+    parts = status.split("\0")  # letter, path, letter, path, ...
+    changed = {
+        Path(path).name: letter[0] for letter, path in zip(parts[::2], parts[1::2], strict=False)
+    }
     return Sides(folder, base, listed(base), listed(fork), here, changed)
+
+
+def _merge_base(folder: Path, base: str) -> str:
+    """The commit HEAD left `base` at; in a shallow clone (CI's default) there may be none."""
+    try:
+        return git(folder, "merge-base", base, "HEAD").strip()
+    except UsageError:
+        shallow = git(folder, "rev-parse", "--is-shallow-repository").strip() == "true"
+    if shallow:
+        raise UsageError(
+            f"{base} and HEAD have no common commit in this clone, which is shallow: the "
+            "commit the branch left the base at was not fetched",
+            hint="fetch the history: git fetch --unshallow origin (in GitHub Actions, "
+            "actions/checkout with fetch-depth: 0)",
+        )
+    raise UsageError(
+        f"{base} and HEAD have no common commit: their histories are unrelated",
+        hint="pass --base the branch this one was made from and merges into",
+    )
 
 
 def _entries(names: Iterable[str]) -> dict[str, Entry]:
@@ -136,15 +174,32 @@ def findings(s: Sides) -> list[Finding]:
                 f"{e.name} is numbered below {newest.name}, the newest on {s.base}: a database "
                 "already at it would refuse to apply this one (out of order)"
             )))  # fmt: skip
+    out += _renamed(s)
     out += _changed(s, squashes)
     return out
 
 
+def _renamed(s: Sides) -> list[Finding]:
+    return [
+        Finding(
+            "renamed",
+            name,
+            (
+                f"the branch renames {old.name}, which is on {s.base}, to {name}: databases that "
+                "applied it find it renamed (drift, exit 4, until `sqlmig repair` records the name)"
+            ),
+        )
+        for name, old in sorted(s.renamed.items())
+        if old.name in s.on_base
+    ]
+
+
 def _changed(s: Sides, squashes: dict[str, tuple[int, int]]) -> list[Finding]:
     out: list[Finding] = []
+    renamed = {old.name for old in s.renamed.values()}
     for name, letter in sorted(s.changed.items()):
         e = s.on_base.get(name)
-        if e is None or name not in s.at_fork or letter not in "MD":
+        if e is None or name not in s.at_fork or letter not in "MD" or name in renamed:
             continue
         if letter == "D" and any(a <= e.version <= b for a, b in squashes.values()):
             continue  # a file a squash replaces may be deleted (README: Squashing)
@@ -169,8 +224,8 @@ def _squashes(s: Sides) -> dict[str, tuple[int, int]]:
 
 NEXT = (
     "renumber the branch's new files after the base's newest with `sqlmig renumber --base "
-    "{base}`; restore an edited or deleted file from {base} (`git checkout {base} -- FILE`) "
-    "and make the change in a new migration"
+    "{base}`; restore an edited, deleted or renamed file from {base} (`git checkout {base} -- "
+    "FILE`) and make the change in a new migration"
 )
 
 
@@ -210,12 +265,21 @@ def renumber(folder: Path, base: str, *, dry_run: bool) -> Result:
                 hint="move it out of the way, or renumber by hand",
             )
     if not dry_run:
-        for old, new in renames:
-            (folder / old).rename(folder / new)
+        _rename_all(folder, renames)
     verb = "would rename" if dry_run else "renamed"
     lines = [f"{verb} {old} -> {new}" for old, new in renames]
     entries = [{"from": old, "to": new} for old, new in renames]
     return Result("renumber", dry_run=dry_run, messages=lines, entries=entries)
+
+
+def _rename_all(folder: Path, renames: list[tuple[str, str]]) -> None:
+    """Through a temporary name each: a new name may be one that another file leaves
+    (0005_a -> 0006_a while 0006_a -> 0007_a), and a rename would overwrite it."""
+    parked = [(folder / f".renumber-{i}-{new}", new) for i, (_old, new) in enumerate(renames)]
+    for (old, _new), (tmp, _n) in zip(renames, parked, strict=True):
+        (folder / old).rename(tmp)
+    for tmp, new in parked:
+        tmp.rename(folder / new)
 
 
 def _renames(moved: list[Entry], newest: Entry | None) -> list[tuple[str, str]]:

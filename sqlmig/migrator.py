@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from . import emptyfolder, future, plan
-from .chain import resolve
+from .chain import require_whole_apply, require_whole_revert, resolve
 from .config import Config
 from .drivers import connect
 from .drivers.base import Driver
@@ -139,6 +139,8 @@ class Migrator:
             chain = resolve(files, rows)
             chain.require_whole()
             files = chain.files
+            if to is not None:
+                require_whole_apply(files, rows or [], to)
             todo = self._plan_up(
                 files,
                 rows or [],
@@ -254,9 +256,12 @@ class Migrator:
             nonlocal files
             files = plan.by_version(resolve(found, rows).files)
             plan.check_failed(rows, files)
+            reverting = plan.select_down(rows, to=to, steps=steps, all_=all_)
+            if to is not None:
+                require_whole_revert(reverting, files, to)
             return [
                 plan.down_step(r, files.get(r.version), allow_drift=allow_drift, files=files)
-                for r in plan.select_down(rows, to=to, steps=steps, all_=all_)
+                for r in reverting
             ]
 
         def needs_asking(todo: list[plan.DownStep] | list[str]) -> bool:

@@ -22,23 +22,28 @@ if TYPE_CHECKING:
     from .schema.emptying import Held
     from .schema.model import Snapshot
 
-# Statements that write rows: what a schema dump does not carry.
+# Statements whose effect a schema dump does not carry: rows, sequence positions, privileges.
 DATA_WORDS = {"INSERT", "UPDATE", "DELETE", "COPY", "MERGE", "REPLACE", "UPSERT", "LOAD"}
-WITH_DATA = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.I)
+WITH_DATA = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|COPY)\b", re.I)
+SEQUENCE_SET = re.compile(r"\b(setval|nextval)\s*\(", re.I)
+COUNTER = re.compile(r"\bAUTO_INCREMENT\s*=?\s*\d", re.I)
+ROLE = re.compile(r"(CREATE|ALTER)\s+(ROLE|USER|GROUP)\b|ALTER\s+DEFAULT\s+PRIVILEGES\b", re.I)
 FIRST_WORD = re.compile(r"[A-Za-z]+")
+LEADING = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*.*?\*/)*", re.S)  # blanks and comments
 SHOWN_DIFFERENCES = 20
 
 
 @dataclass(frozen=True)
 class DataStatement:
-    """A statement of a replaced file that writes rows (the squash file does not)."""
+    """A statement of a replaced file whose effect the squash file does not have."""
 
     path: str
     line: int
     statement: str
+    reason: str = "writes rows"
 
     def describe(self) -> str:
-        return f"{self.path}:{self.line}: {self.statement}"
+        return f"{self.path}:{self.line}: {self.statement}  ({self.reason})"
 
 
 def squash(
@@ -55,6 +60,7 @@ def squash(
     say = notify or (lambda _e: None)
     found = _folder(config)
     todo = _replaced(found, to)
+    _one_dialect(config, todo)
     last = todo[-1]
     slug = _slug(name, last)
     up_path = config.dir / f"{last.version_text}_{slug}.up.sql"
@@ -68,7 +74,8 @@ def squash(
     data = data_statements(todo, parse_url(config.require_url()).driver)
     up_path.write_text(up_text, "utf-8")
     down_path.write_text(down_text, "utf-8")
-    return _result(up_path, down_path, first, last, len(todo), data)
+    every = [m for m in found if start <= m.version <= last.version]  # an older squash's too
+    return _result(up_path, down_path, every, data, config.source_dialect)
 
 
 def _folder(config: Config) -> list[Migration]:
@@ -105,6 +112,31 @@ def _replaced(found: list[Migration], to: int) -> list[Migration]:
         f"{at[0].label} is already replaced by the squash file {squash.label if squash else ''}",
         hint="squash to a version after it (the new squash file replaces the old one too)",
     )
+
+
+def _one_dialect(config: Config, todo: list[Migration]) -> None:
+    """The squash file is one text in the URL's SQL: refuse where the folder's files become
+    other text on some database (transpiled from source_dialect, or a per-dialect file)."""
+    driver = parse_url(config.require_url()).driver
+    source = config.source_dialect
+    if source and source != driver:
+        raise UsageError(
+            f"{config.dir} is written in {source} and runs transpiled on {driver} "
+            f"(source_dialect); a squash file built on {driver} is no {source} file: nothing "
+            "was written",
+            hint=f"squash with --url of a {source} database: the squash file is then written "
+            f"in {source}, like the files it replaces",
+        )
+    split = next((m for m in todo if m.overrides), None)
+    if split is not None:
+        names = ", ".join(p.name for _d, _w, p in split.overrides)
+        raise UsageError(
+            f"{split.label} has per-dialect files ({names}): one squash file cannot build "
+            "what it builds on each database; nothing was written",
+            hint=f"squash --to a version before {split.label}"
+            if split is not todo[0]
+            else "no squash can replace it (a squash starts at the first file): keep the history",
+        )
 
 
 def _slug(name: str, last: Migration) -> str:
@@ -151,13 +183,14 @@ def _prove(
     from .schema.build import builder
     from .schema.emptying import inventory
     from .schema.scratch import reusable
+    from .squash_tables import differences, written
 
     table = config.table
     with reusable(config.url, scratch_url, table=table, prefix=config.scratch_prefix) as made:
         with builder(made.url, table) as b:
             empty = b.snapshot()
             _build(b, todo)
-            built, held = b.snapshot(), inventory(b.driver)
+            built, held, tables = b.snapshot(), inventory(b.driver), written(b.driver)
         up_text, down_text = _texts(built, empty, header, todo[-1])
         made.empty()
         say(Event("squash", f"building {up_path.name} on the emptied scratch database"))
@@ -166,6 +199,7 @@ def _prove(
             _run(lambda: b.up(squash), f"{up_path.name} fails on the scratch database")
             _same(built, b.snapshot(), f"{up_path.name} does not build what they build")
             _same_objects(held, inventory(b.driver), up_path.name)
+            _same_lines(differences(tables, written(b.driver)), up_path.name)
             _run(lambda: b.down(squash), "the generated down file fails")
             _same(empty, b.snapshot(), "the generated down file does not empty the database")
     return up_text, down_text
@@ -231,6 +265,16 @@ def _same(expected: Snapshot, actual: Snapshot, what: str) -> None:
         )
 
 
+def _same_lines(found: list[str], name: str) -> None:
+    if found:
+        raise MigrationFailed(
+            f"{name} does not make the same tables, as the database's catalog describes them; "
+            "nothing was written:\n  " + "\n  ".join(found[:SHOWN_DIFFERENCES]),
+            hint="the schema dump cannot express these table options yet; squash to an "
+            "earlier version, or report it with the migrations",
+        )
+
+
 def _same_objects(built: set[Held], squashed: set[Held], name: str) -> None:
     """Every object of any kind, as the scratch database lists them for dropping: a kind the
     snapshot does not model (an aggregate, an operator) must not go missing unseen."""
@@ -246,7 +290,10 @@ def _same_objects(built: set[Held], squashed: set[Held], name: str) -> None:
 
 
 def data_statements(files: list[Migration], dialect: str) -> list[DataStatement]:
-    """Every statement of `files` that writes rows, by file and line."""
+    """Every statement of `files` whose effect a schema dump does not carry, by file and
+    line: what writes rows (or runs code that may: a DO block that does, a CALL), sets a
+    sequence's position (setval, RESTART) or a counter, grants privileges or makes roles.
+    Not found: a function that writes rows called from a SELECT (`SELECT seed()`)."""
     from .sqltext import SplitError, split_mysql, split_postgres, split_sqlite
 
     split = {"mysql": split_mysql, "sqlite": split_sqlite}.get(dialect, split_postgres)
@@ -257,18 +304,36 @@ def data_statements(files: list[Migration], dialect: str) -> list[DataStatement]
         except SplitError:
             continue  # it ran on the scratch database, so the driver split it; not ours here
         for stmt in statements:
-            if _writes_rows(stmt.text):
-                first = " ".join(stmt.text.split())[:60]
-                out.append(DataStatement(str(m.up.path), stmt.line, first))
+            reason = not_carried(stmt.text)
+            if reason:
+                lead = LEADING.match(stmt.text).end()  # type: ignore[union-attr]
+                first = " ".join(stmt.text[lead:].split())[:60]  # as from stmt.line on
+                out.append(DataStatement(str(m.up.path), stmt.line, first, reason))
     return out
 
 
-def _writes_rows(text: str) -> bool:
-    word = FIRST_WORD.search(_without_comments(text))
-    if word is None:
-        return False
-    first = word.group().upper()
-    return first in DATA_WORDS or (first == "WITH" and bool(WITH_DATA.search(text)))
+def not_carried(text: str) -> str | None:
+    """Why a schema dump lacks what `text` does, or None when it carries it."""
+    body = _without_comments(text)
+    word = FIRST_WORD.search(body)
+    first = word.group().upper() if word else ""
+    if first in DATA_WORDS or (first == "WITH" and WITH_DATA.search(body)):
+        return "writes rows"
+    if first == "DO" and (WITH_DATA.search(body) or SEQUENCE_SET.search(body)):
+        return "a DO block that writes rows"
+    if first == "CALL":
+        return "calls a procedure, which may write rows"
+    if (first == "SELECT" and SEQUENCE_SET.search(body)) or (
+        first == "ALTER" and re.search(r"\bRESTART\b", body, re.I)
+    ):
+        return "sets a sequence's position"
+    if first in ("GRANT", "REVOKE") or ROLE.match(body.strip()):
+        return "privileges and roles are not in the dump"
+    if first in ("CREATE", "ALTER") and COUNTER.search(body):
+        return "sets an AUTO_INCREMENT counter"
+    if first == "PRAGMA" and re.search(r"\b(user_version|application_id)\b", body, re.I):
+        return "sets a PRAGMA the schema does not hold"
+    return None
 
 
 def _without_comments(text: str) -> str:
@@ -278,28 +343,35 @@ def _without_comments(text: str) -> str:
 def _result(
     up_path: Path,
     down_path: Path,
-    first: Migration,
-    last: Migration,
-    count: int,
+    every: list[Migration],
     data: list[DataStatement],
+    source: str | None,
 ) -> Result:
+    last = every[-1]
     lines = [
         f"wrote {up_path}",
         f"wrote {down_path}",
-        f"it replaces the {count} migration(s) {first.label} .. {last.label}; built on a scratch "
-        "database, it gives the same schema (compared object by object)",
+        f"it replaces the {len(every)} migration(s) {every[0].label} .. {last.label}; built on "
+        "a scratch database, it gives the same schema (compared object by object)",
     ]
     if data:
         lines.append(
-            f"warning: {len(data)} statement(s) of the replaced files write rows, which the "
-            "squash file does not (add them to it, or to a new migration, if a fresh database "
-            "needs them):"
+            f"warning: {len(data)} statement(s) of the replaced files do what the squash file "
+            "does not (rows, sequence positions, privileges: add them to it, or to a new "
+            "migration, if a fresh database needs them):"
         )
         lines += [f"  {d.describe()}" for d in data]
+    if source:
+        lines.append(
+            f"source_dialect is {source}: other databases run this file transpiled; see that "
+            "they can with `sqlmig transpile --to sqlite` (or mysql)"
+        )
     lines.append(
         "once every database is past "
         f"{last.label}, the replaced files may be deleted (see README, Squashing)"
     )
-    entries = [{"path": d.path, "line": d.line, "statement": d.statement} for d in data]
+    entries = [
+        {"path": d.path, "line": d.line, "statement": d.statement, "reason": d.reason} for d in data
+    ]
     return Result("squash", current=up_path.name.removesuffix(".up.sql"), messages=lines,
                   entries=entries)  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import ddl, pg_ddl
-from .model import Snapshot
+from .model import Index, Snapshot
 
 
 def blocks(snap: Snapshot) -> list[str]:
@@ -31,13 +31,29 @@ def blocks(snap: Snapshot) -> list[str]:
         ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) not in on_views
     ]
     if dialect.mysql:  # an index first, so that a foreign key uses it rather than make its own
-        out += indexes + fks
+        out += indexes + _fk_indexes(snap) + fks
     else:
         out += fks + [ddl.sequence_owner(snap, s) for s in snap.sequences if s.owned_by] + indexes
     out += [ddl.create_view(snap, v) for v in ddl.view_order(snap.views)]
     out += [ddl.create_index(snap, i) for i in snap.indexes if (i.schema, i.table) in on_views]
     out += _compound(snap, [ddl.create_trigger(t) for t in snap.triggers])
     return out + _after_tables(snap)
+
+
+def _fk_indexes(snap: Snapshot) -> list[str]:
+    """The index InnoDB made for a foreign key declared in CREATE TABLE is named after its
+    column; one added later (as the dump adds them) is named after the key: made by name
+    first, so that the name a later migration may drop stays the same."""
+    keys = {(t.name, c.name): c for t in snap.tables for c in t.constraints}
+    out: list[str] = []
+    for table, fk, name in snap.implicit:
+        c = keys.get((table, fk))
+        if c is not None and name != fk:
+            index = Index(
+                snap.default_schema, name, table, tuple(ddl.quote(snap, n) for n in c.columns)
+            )
+            out.append(ddl.create_index(snap, index))
+    return out
 
 
 def _after_tables(snap: Snapshot) -> list[str]:

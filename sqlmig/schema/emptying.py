@@ -66,7 +66,9 @@ PG_INVENTORY = r"""WITH ns AS (
 SELECT upper(coalesce(objs.kind, o.type)), o.identity
 FROM objs, pg_identify_object(objs.cls, objs.oid, 0) o
 WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = objs.cls AND d.objid = objs.oid
-                  AND d.deptype IN ('e', 'i', 'a'))"""
+                  AND d.deptype IN ('e', 'i', 'a')
+                  -- a partitioned table depends (internally) on its own key columns
+                  AND NOT (d.refclassid = objs.cls AND d.refobjid = objs.oid))"""
 MYSQL_INVENTORY = """SELECT CASE table_type WHEN 'VIEW' THEN 'VIEW' WHEN 'SEQUENCE' THEN 'SEQUENCE'
   ELSE 'TABLE' END, table_name FROM information_schema.tables WHERE table_schema = DATABASE()
 UNION ALL SELECT routine_type, routine_name FROM information_schema.routines

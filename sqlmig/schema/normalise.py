@@ -41,7 +41,10 @@ def squeeze(text: str) -> str:
 
 
 def type_name(declared: str) -> str:
-    """'VARCHAR (200)' -> 'character varying(200)'; unknown names are only lower-cased."""
+    """'VARCHAR (200)' -> 'character varying(200)'; unknown names are only lower-cased, but
+    a quoted one ("ApiTokenAlgorithm", a type of that exact name) keeps its case."""
+    if '"' in declared:
+        return _SPACES.sub(" ", declared.strip())
     text = _SPACES.sub(" ", declared.strip().lower())
     match = _TYPE.match(text)
     if not match:

@@ -33,7 +33,7 @@ def test_the_shell_gets_commands_and_options_completed(tmp_path: Path) -> None:
         return proc.stdout.split()
 
     assert complete("sqlmig sta", 1) == ["status"]
-    assert complete("sqlmig up --st", 2) == ["--steps", "--statement-lock-timeout"]
+    assert complete("sqlmig up --st", 2) == ["--steps", "--strict", "--statement-lock-timeout"]
     assert "--json" in complete("sqlmig --j", 1)
     assert list(tmp_path.iterdir()) == []  # asking touched no database and no folder
 

@@ -97,3 +97,49 @@ def test_two_branches_adding_0006_are_caught_renumbered_and_applied(tmp_path: Pa
     assert "2 new migration(s) on this branch, none in conflict with main" in passed, passed
     applied = cli.ok("up").stdout
     assert "up   0009_feature_one" in applied and "up   0010_feature_two" in applied, applied
+
+
+def test_a_renamed_file_is_no_new_migration_and_a_shallow_clone_is_named(tmp_path: Path) -> None:
+    """`git mv` of an applied file is a rename (never renumbered, never called a duplicate);
+    renumber moves 0002_c and 0003_c to 0003_c and 0004_c without one overwriting the other;
+    an edit is seen in a folder whose path git would quote; CI's shallow clone, which lacks
+    the merge base, is said to be one."""
+    repo = tmp_path / "app"
+    folder = repo / "my mïgrations"  # git quotes such a path unless told not to
+    folder.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    table(folder, "0001_a")
+    table(folder, "0002_b")
+    commit(repo, "two")
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "mv", "my mïgrations/0001_a.up.sql", "my mïgrations/0001_renamed.up.sql")
+    table(folder, "0002_c")
+    (folder / "0003_c.up.sql").write_text("ALTER TABLE c ADD COLUMN x INTEGER;\n")
+    (folder / "0002_b.down.sql").write_text("DROP TABLE IF EXISTS b;\n")
+    git(repo, "checkout", "-q", "-b", "later")
+    commit(repo, "renamed, and a new 0002")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "later")
+    cli = Cli("", folder)
+    caught = cli("check", "--base", "main", "--json")
+    kinds = {(f["kind"], f["path"]) for f in json.loads(caught.stdout)["entries"]}
+    assert kinds == {
+        ("renamed", "0001_renamed.up.sql"), ("duplicate", "0002_c.up.sql"),
+        ("edited", "0002_b.down.sql"),
+    }, caught.stdout  # fmt: skip
+    moved = cli.ok("renumber", "--base", "main").stdout
+    assert moved.split("\n")[:2] == ["renamed 0002_c.down.sql -> 0003_c.down.sql",
+                                     "renamed 0002_c.up.sql -> 0003_c.up.sql"], moved  # fmt: skip
+    assert (folder / "0001_renamed.up.sql").exists()
+    assert "ADD COLUMN x" in (folder / "0004_c.up.sql").read_text()  # 0003_c, moved not lost
+    assert "CREATE TABLE c" in (folder / "0003_c.up.sql").read_text()
+
+    for ref in ("main", "feature"):  # origin's branches
+        git(repo, "branch", "-f", f"ci-{ref}", ref)
+    clone = tmp_path / "clone"
+    url = f"file://{repo}"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "ci-feature", url, str(clone))
+    git(clone, "fetch", "-q", "--depth", "1", "origin", "ci-main:refs/remotes/origin/ci-main")
+    shallow = Cli("", clone / "my mïgrations")("check", "--base", "origin/ci-main")
+    assert shallow.returncode == 2, describe(shallow)
+    assert "no common commit in this clone, which is shallow" in shallow.stderr, describe(shallow)

@@ -60,6 +60,8 @@ def test_one_label_and_one_time_format_on_every_database(any_url: str, migration
     (migrations / "0012_a1.down.sql").rename(migrations / "0012_b2.down.sql")
     for direction in ("up", "down"):
         (migrations / f"0013_gone.{direction}.sql").unlink()
+    # a newer file keeps 0013 in the middle: missing, not future (newer than every file)
+    write(migrations, "0014_later", "CREATE TABLE later (id int);\n", "DROP TABLE later;\n")
     status = sqlmig(*args, "status").stdout
     when = r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\dZ"
     assert re.search(rf"^applied  0011_keep  {when}  ", status, re.M), status
@@ -74,7 +76,7 @@ def test_one_label_and_one_time_format_on_every_database(any_url: str, migration
     assert drift.returncode == 4
     assert "0013_gone is applied but its file is missing" in drift.stderr
     doc = __import__("json").loads(sqlmig(*args, "--json", "status").stdout)
-    stamps = [r["applied_at"] for r in doc["rows"]]
+    stamps = [r["applied_at"] for r in doc["rows"] if r["state"] != "pending"]
     assert all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", s) for s in stamps)
 
 

@@ -107,6 +107,8 @@ def test_fresh_databases_run_the_squash_and_old_ones_keep_their_history(
     old, behind, fresh = (Cli(f"sqlite:///{tmp_path / n}.db", folder) for n in "obf")
     both(run_many([(old, ("up", "--to", "2")), (behind, ("up", "--to", "1"))]))
     old.ok("squash", "--to", "3")
+    early = fresh("up", "--to", "2")  # a fresh database runs the squash as a whole
+    assert early.returncode == 2 and "--to 2 falls inside 0001..0003" in early.stderr
 
     # a database part way through 0001..0003 goes on with the old files, never the squash;
     # a fresh one runs the squash instead
@@ -120,6 +122,9 @@ def test_fresh_databases_run_the_squash_and_old_ones_keep_their_history(
         "0001_a": "replaced", "0002_b": "replaced", "0003_c": "replaced",
         "0003_squashed": "applied", "0004_d": "applied",
     }  # fmt: skip
+    inside = fresh("down", "--to", "2", "--yes")  # the squash reverts only as a whole
+    assert inside.returncode == 2 and "--to 2 falls inside 0001..0003" in inside.stderr
+    assert states(fresh)["0004_d"] == "applied"
     fresh.ok("down", "--all", "--yes")  # the squash's own down file
     assert "up   0003_squashed" in fresh.ok("up").stdout
 
@@ -150,3 +155,76 @@ def test_a_squash_that_would_lose_an_object_is_not_written(tmp_path: Path) -> No
     assert "does not build the same objects; nothing was written" in proc.stderr
     assert 'table "search" is missing' in proc.stderr, describe(proc)
     assert sorted(p.name for p in folder.iterdir()) == ["0001_t.up.sql", "0002_search.up.sql"]
+
+
+def test_a_squash_over_a_squash_and_the_folders_one_text_cannot_serve(tmp_path: Path) -> None:
+    """A second squash names every file it replaces (the first squash's too); a folder whose
+    files are other text on some database (transpiled, or per-dialect files) is refused."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id INTEGER PRIMARY KEY);\n", "DROP TABLE a;\n")
+    write(folder, "0002_b", "CREATE TABLE b (id INTEGER PRIMARY KEY);\n", "DROP TABLE b;\n")
+    write(folder, "0003_c", "CREATE TABLE c (id INTEGER PRIMARY KEY);\n", "DROP TABLE c;\n")
+    cli = Cli(f"sqlite:///{tmp_path / 'app.db'}", folder)
+    cli.ok("squash", "--to", "2")
+    second = cli.ok("squash", "--to", "3", "--name", "again").stdout
+    assert "it replaces the 4 migration(s) 0001_a .. 0003_c;" in second, second
+
+    transpiled = Cli(cli.url, folder, env={"SQLMIG_SOURCE_DIALECT": "postgres"})
+    (folder / "0004_d.up.sql").write_text("CREATE TABLE d (id serial PRIMARY KEY);\n")
+    refused = transpiled("squash", "--to", "4", "--name", "third")
+    assert refused.returncode == 2, describe(refused)
+    assert "runs transpiled on sqlite (source_dialect)" in refused.stderr, describe(refused)
+    (folder / "0004_d.sqlite.up.sql").write_text("CREATE TABLE d (id INTEGER PRIMARY KEY);\n")
+    split = cli("squash", "--to", "4", "--name", "third")
+    assert split.returncode == 2, describe(split)
+    assert "0004_d has per-dialect files (0004_d.sqlite.up.sql)" in split.stderr, describe(split)
+    assert not list(folder.glob("*third*"))
+
+    (folder / "0004_d.sqlite.up.sql").unlink()  # PRAGMA foreign_key_list omits deferral
+    (folder / "0004_d.up.sql").write_text(
+        "CREATE TABLE d (a_id INTEGER REFERENCES a (id) DEFERRABLE INITIALLY DEFERRED);\n"
+    )
+    deferred = cli("squash", "--to", "4", "--name", "third")
+    assert deferred.returncode == 1, describe(deferred)
+    assert "table d: 1 foreign key(s) DEFERRABLE INITIALLY DEFERRED is missing" in deferred.stderr
+
+
+def test_a_mysql_table_option_the_snapshot_lacks_stops_the_squash(
+    mysql_url: str, tmp_path: Path
+) -> None:
+    """The MySQL snapshot holds no comments or partitions; SHOW CREATE TABLE of both builds
+    does, so a squash that would drop them is not written."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_t", "CREATE TABLE t (id INT PRIMARY KEY COMMENT 'the id') COMMENT='x';\n")
+    write(folder, "0002_p", "CREATE TABLE p (id INT) PARTITION BY HASH (id) PARTITIONS 2;\n")
+    proc = Cli(mysql_url, folder)("squash", "--to", "2")
+    assert proc.returncode == 1, describe(proc)
+    assert "NOT NULL COMMENT 'the id' is missing" in proc.stderr, describe(proc)
+    assert "table p: PARTITION BY HASH (`id`) is missing" in proc.stderr, describe(proc)
+    assert len(list(folder.iterdir())) == 2
+
+
+def test_a_partitioned_postgres_table_is_squashed_an_unlogged_one_is_not(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The scratch database is emptied of a partitioned table too (its inventory missed it,
+    so the squash file then failed on `ev` already existing); a quoted type name keeps its
+    case (the dump wrote "mood"); table facts the snapshot lacks
+    (UNLOGGED, identity options) stop the squash instead of going missing."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_ev", 'CREATE TYPE "Mood" AS ENUM (\'ok\');\n'  # its case was lost
+          'CREATE TABLE ev (id int, at date, m "Mood") PARTITION BY RANGE (at);\n')  # fmt: skip
+    part = "CREATE TABLE ev_26 PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+    write(folder, "0002_y", part + "\n")
+    cli = Cli(pg_url, folder)
+    cli.ok("squash", "--to", "2")
+    assert "PARTITION OF" in (folder / "0002_squashed.up.sql").read_text()
+    write(folder, "0003_u", "CREATE UNLOGGED TABLE u (id int GENERATED ALWAYS AS IDENTITY "
+          "(START WITH 50));\n")  # fmt: skip
+    proc = cli("squash", "--to", "3", "--name", "again")
+    assert proc.returncode == 1, describe(proc)
+    assert "table public.u: UNLOGGED is missing" in proc.stderr, describe(proc)
+    assert "table public.u: column id identity (START 50 " in proc.stderr, describe(proc)
