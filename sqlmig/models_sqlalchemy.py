@@ -177,7 +177,25 @@ def ddl(metadata: Any, dialect: str, label: str) -> str:
             hint="import the modules that define the models in the module named (or name the "
             "base their classes use)",
         )
-    return "".join(f"{s};\n\n" for s in statements)
+    return "".join(f"{s};\n\n" for s in [*_schemas(metadata, dialect, label), *statements])
+
+
+def _schemas(metadata: Any, dialect: str, label: str) -> list[str]:
+    """`CREATE SCHEMA` of the schemas the models' tables and sequences name (create_all takes
+    them as there, the migrations must make them); on PostgreSQL only: a schema is another
+    database on MySQL and an attached file on SQLite, neither of which a migration makes."""
+    named = [*metadata.tables.values(), *getattr(metadata, "_sequences", {}).values()]
+    schemas = sorted({item.schema for item in named if item.schema})
+    if schemas and dialect != "postgres":
+        raise UsageError(
+            f"{label} puts tables in schema {schemas[0]}, which is another database on {dialect}",
+            hint="drop schema= from the models (the database in the URL holds the tables), "
+            "or migrate PostgreSQL",
+        )
+    quote = '"{}"'.format
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {quote(s.replace(chr(34), chr(34) * 2))}" for s in schemas
+    ]
 
 
 def python_side(metadata: Any) -> list[str]:

@@ -137,13 +137,16 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
     # the models import, but SQLAlchemy cannot write them for a dialect, or there are none
     (tmp_path / f"odd_{module}.py").write_text(
         "from sqlalchemy import Column, Integer, MetaData, String, Table\n"
-        "none = MetaData()\nodd = MetaData()\n"
-        "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n",
+        "none = MetaData()\nodd = MetaData()\nother = MetaData(schema='billing')\n"
+        "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n"
+        "Table('t', other, Column('id', Integer, primary_key=True))\n",
         "utf-8",
     )
     assert "CREATE TABLE t" in load(f"odd_{module}:odd").sql("postgres")
     with pytest.raises(UsageError, match="VARCHAR requires a length on dialect mysql"):
         load(f"odd_{module}:odd").sql("mysql")
+    with pytest.raises(UsageError, match="tables in schema billing, which is another database"):
+        load(f"odd_{module}:other").sql("mysql")
     with pytest.raises(UsageError, match=f"odd_{module}:none has no tables"):
         load(f"odd_{module}:none").sql("sqlite")
     for name in (module, f"broken_{module}", f"odd_{module}"):  # names of this test's own
@@ -170,3 +173,56 @@ def test_diff_refuses_a_file_and_models_and_says_what_to_install_without_sqlalch
     assert "--from-models needs SQLAlchemy, which is not installed" in none_err
     assert "hint: pip install 'sqlmig[sqlalchemy]'" in none_err
     assert list((app / "migrations").iterdir()) == []
+
+
+SHAPES = """
+import enum
+from sqlalchemy import ForeignKey, Index, Sequence, String, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Mood(enum.Enum):
+    happy = "happy"
+    sad = "sad"
+
+
+class Account(Base):  # in a schema of its own
+    __tablename__ = "accounts"
+    __table_args__ = {"schema": "billing"}
+    id: Mapped[int] = mapped_column(Sequence("account_ids", schema="billing"), primary_key=True)
+    mood: Mapped[Mood]  # the enum type, shared with orders
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", use_alter=True))
+
+
+class Order(Base):  # a foreign key cycle with accounts
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_open", "account_id", postgresql_where=text("NOT closed")),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing.accounts.id"))
+    mood: Mapped[Mood]
+    closed: Mapped[bool] = mapped_column(server_default=text("false"))
+    note: Mapped[str] = mapped_column(String(20), server_default="")
+"""
+
+
+def test_models_in_a_schema_of_their_own_shared_enum_and_fk_cycle(
+    pg_url: str, pg_url_2: str, tmp_path: Path
+) -> None:
+    """The schema the models name is made by the migration (create_all takes it as there)."""
+    scratch = ("--scratch-url", pg_url_2)
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "shapes.py").write_text(SHAPES, "utf-8")
+    cli = Cli(pg_url, tmp_path / "migrations")
+    cli.ok("diff", "--from-models", "shapes:Base", "--name", "billing", *scratch)
+    up = (tmp_path / "migrations/0001_billing.up.sql").read_text("utf-8")
+    assert up.index('CREATE SCHEMA "billing"') < up.index('CREATE TABLE "billing"."accounts"')
+    for args in (("up",), ("down", "--yes"), ("up",)):  # applies, reverts, applies again
+        cli.ok(*args)
+    assert (
+        "diff: they agree"
+        in cli.ok("diff", "--from-models", "shapes:Base", "--check", *scratch).stdout
+    )
