@@ -217,6 +217,12 @@ def test_models_in_a_schema_of_their_own_shared_enum_and_fk_cycle(
     (tmp_path / "migrations").mkdir()
     (tmp_path / "shapes.py").write_text(SHAPES, "utf-8")
     cli = Cli(pg_url, tmp_path / "migrations")
+    # a model PostgreSQL does not take: the statement it is in is named, by its line
+    odd = SHAPES.replace('server_default=""', 'server_default=text("nope(")')
+    (tmp_path / "odd.py").write_text(odd, "utf-8")
+    proc = cli("diff", "--from-models", "odd:Base", *scratch)
+    assert proc.returncode == 1, describe(proc)
+    assert re.search(r"odd:Base:\d+:\d+: syntax error .* \(in `CREATE TABLE orders", proc.stderr)
     cli.ok("diff", "--from-models", "shapes:Base", "--name", "billing", *scratch)
     up = (tmp_path / "migrations/0001_billing.up.sql").read_text("utf-8")
     assert up.index('CREATE SCHEMA "billing"') < up.index('CREATE TABLE "billing"."accounts"')
