@@ -181,11 +181,14 @@ def ddl(metadata: Any, dialect: str, label: str) -> str:
 
 
 def _schemas(metadata: Any, dialect: str, label: str) -> list[str]:
-    """`CREATE SCHEMA` of the schemas the models' tables and sequences name (create_all takes
+    """`CREATE SCHEMA` of the schemas the models' tables, sequences and enum types name (create_all takes
     them as there, the migrations must make them); on PostgreSQL only: a schema is another
     database on MySQL and an attached file on SQLite, neither of which a migration makes."""
-    named = [*metadata.tables.values(), *getattr(metadata, "_sequences", {}).values()]
-    schemas = sorted({item.schema for item in named if item.schema})
+    tables = metadata.tables.values()
+    named = [*tables, *getattr(metadata, "_sequences", {}).values()]
+    if dialect == "postgres":  # an enum is a type of its own there, which may name a schema
+        named += [column.type for table in tables for column in table.columns]
+    schemas = sorted({item.schema for item in named if getattr(item, "schema", None)})
     if schemas and dialect != "postgres":
         raise UsageError(
             f"{label} puts tables in schema {schemas[0]}, which is another database on {dialect}",

@@ -177,7 +177,7 @@ def test_diff_refuses_a_file_and_models_and_says_what_to_install_without_sqlalch
 
 SHAPES = """
 import enum
-from sqlalchemy import ForeignKey, Index, Sequence, String, text
+from sqlalchemy import Enum, ForeignKey, Index, Sequence, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -194,7 +194,7 @@ class Account(Base):  # in a schema of its own
     __tablename__ = "accounts"
     __table_args__ = {"schema": "billing"}
     id: Mapped[int] = mapped_column(Sequence("account_ids", schema="billing"), primary_key=True)
-    mood: Mapped[Mood]  # the enum type, shared with orders
+    mood: Mapped[Mood] = mapped_column(Enum(Mood, schema="types"))  # shared with orders
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", use_alter=True))
 
 
@@ -203,7 +203,7 @@ class Order(Base):  # a foreign key cycle with accounts
     __table_args__ = (Index("ix_open", "account_id", postgresql_where=text("NOT closed")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("billing.accounts.id"))
-    mood: Mapped[Mood]
+    mood: Mapped[Mood] = mapped_column(Enum(Mood, schema="types"))
     closed: Mapped[bool] = mapped_column(server_default=text("false"))
     note: Mapped[str] = mapped_column(String(20), server_default="")
 """
