@@ -181,9 +181,10 @@ def ddl(metadata: Any, dialect: str, label: str) -> str:
 
 
 def _schemas(metadata: Any, dialect: str, label: str) -> list[str]:
-    """`CREATE SCHEMA` of the schemas the models' tables, sequences and enum types name (create_all takes
-    them as there, the migrations must make them); on PostgreSQL only: a schema is another
-    database on MySQL and an attached file on SQLite, neither of which a migration makes."""
+    """`CREATE SCHEMA` of the schemas the models' tables, sequences and enum types name
+    (create_all takes them as there, the migrations must make them); on PostgreSQL only: a
+    schema is another database on MySQL and an attached file on SQLite, which no migration
+    makes."""
     tables = metadata.tables.values()
     named = [*tables, *getattr(metadata, "_sequences", {}).values()]
     if dialect == "postgres":  # an enum is a type of its own there, which may name a schema
