@@ -131,17 +131,21 @@ def _where(exc: Exception) -> str:
 
 
 def metadata_of(obj: Any, spec: str) -> Any:
-    """The MetaData of a MetaData, a declarative base or a Flask-SQLAlchemy `db`."""
+    """The MetaData of a MetaData, a declarative base, an ORM registry or a Flask-SQLAlchemy
+    `db`."""
     from sqlalchemy import MetaData
+    from sqlalchemy.orm import registry
 
     if isinstance(obj, MetaData):
         return obj
     found = getattr(obj, "metadata", None)
-    if isinstance(found, MetaData) and (isinstance(obj, type) or _is_flask_db(obj)):
+    holder = isinstance(obj, (type, registry)) or _is_flask_db(obj)
+    if isinstance(found, MetaData) and holder:
         return found
     kind = type(obj).__name__ if not isinstance(obj, type) else f"class {obj.__name__}"
+    article = "an" if kind[0].lower() in "aeiou" else "a"
     raise UsageError(
-        f"{spec} is a {kind}, not a MetaData, a declarative base or a Flask-SQLAlchemy db",
+        f"{spec} is {article} {kind}, not a MetaData, a declarative base or a Flask-SQLAlchemy db",
         hint=SPEC_HINT,
     )
 

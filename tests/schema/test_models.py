@@ -137,6 +137,8 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
     # the models import, but SQLAlchemy cannot write them for a dialect, or there are none
     (tmp_path / f"odd_{module}.py").write_text(
         "from sqlalchemy import Column, Integer, MetaData, String, Table\n"
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import registry\n"
+        "engine = create_engine('sqlite://')\nmapped = registry(metadata=MetaData())\n"
         "none = MetaData()\nodd = MetaData()\nother = MetaData(schema='billing')\n"
         "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n"
         "Table('t', other, Column('id', Integer, primary_key=True))\n",
@@ -145,6 +147,9 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
     assert "CREATE TABLE t" in load(f"odd_{module}:odd").sql("postgres")
     with pytest.raises(UsageError, match="VARCHAR requires a length on dialect mysql"):
         load(f"odd_{module}:odd").sql("mysql")
+    with pytest.raises(UsageError, match=f"odd_{module}:engine is an Engine, not a MetaData"):
+        load(f"odd_{module}:engine")
+    assert load(f"odd_{module}:mapped").metadata is load(f"odd_{module}:mapped.metadata").metadata
     with pytest.raises(UsageError, match="tables in schema billing, which is another database"):
         load(f"odd_{module}:other").sql("mysql")
     with pytest.raises(UsageError, match=f"odd_{module}:none has no tables"):
