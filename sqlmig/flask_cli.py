@@ -173,13 +173,14 @@ def sqlmig_url(url: Any) -> str:
 
     backend = url.get_backend_name()
     if backend == "sqlite":
-        if url.database in (None, "", ":memory:"):
+        database = _sqlite_file(url)
+        if database in (None, "", ":memory:"):
             raise UsageError(
                 "SQLALCHEMY_DATABASE_URI is an in-memory SQLite database: migrations applied to "
                 "it would be gone when the command ends",
                 hint="use a file: sqlite:///app.db",
             )
-        return f"sqlite:///{url.database}"
+        return f"sqlite:///{database}"
     if backend not in ("postgresql", "mysql", "mariadb"):
         raise UsageError(
             f"SQLALCHEMY_DATABASE_URI is a {backend} database; sqlmig migrates PostgreSQL, "
@@ -187,3 +188,19 @@ def sqlmig_url(url: Any) -> str:
             hint="use Flask-Migrate (Alembic) for this database",
         )
     return str(url.set(drivername=backend).render_as_string(hide_password=False))
+
+
+def _sqlite_file(url: Any) -> str | None:
+    """The file of a SQLite URL; of its URI form too (sqlite:///file:app.db?uri=true, which
+    Flask-SQLAlchemy supports), None for an in-memory one (mode=memory)."""
+    from urllib.parse import unquote
+
+    if url.query.get("uri") not in ("true", "1") or not (url.database or "").startswith("file:"):
+        return url.database
+    if url.query.get("mode") == "memory":
+        return None
+    path = unquote(url.database[len("file:") :])
+    if path.startswith("//"):  # file://localhost/abs/app.db, file:///abs/app.db
+        path = path[2:]
+        path = path[path.find("/") :]
+    return path

@@ -113,12 +113,16 @@ def test_sqlalchemy_urls_become_sqlmig_urls_and_others_are_refused() -> None:
         "mariadb+pymysql://root@db/app": "mariadb://root@db/app",
         "sqlite:///relative.db": "sqlite:///relative.db",
         "sqlite:////srv/app/app.db": "sqlite:////srv/app/app.db",
+        # the URI form Flask-SQLAlchemy supports: the file, not a path starting with file:
+        "sqlite:///file:/srv/app/my%20app.db?mode=rwc&uri=true": "sqlite:////srv/app/my app.db",
+        "sqlite:///file:///srv/app/app.db?uri=true": "sqlite:////srv/app/app.db",
     }  # fmt: skip
     for given, want in cases.items():
         assert sqlmig_url(make_url(given)) == want
         assert parse_url(want).driver in ("postgres", "mysql", "sqlite")
     for given, said in (
         ("sqlite://", "an in-memory SQLite database"),
+        ("sqlite:///file:app?mode=memory&cache=shared&uri=true", "an in-memory SQLite"),
         ("mssql+pyodbc://sa@db/app", "a mssql database; sqlmig migrates PostgreSQL"),
     ):
         with pytest.raises(UsageError, match=said):
