@@ -105,18 +105,18 @@ def _import(name: str) -> Any:
                 hint="run sqlmig from the folder that holds the package, or set PYTHONPATH",
             ) from None
         raise _import_failed(name, exc) from None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit("SECRET_KEY not set") too: exit 2
         raise _import_failed(name, exc) from None
 
 
-def _import_failed(name: str, exc: Exception) -> UsageError:
+def _import_failed(name: str, exc: BaseException) -> UsageError:
     return UsageError(
         f"importing {name} failed: {_where(exc)}{type(exc).__name__}: {exc}",
         hint="fix that, then run the command again",
     )
 
 
-def _where(exc: Exception) -> str:
+def _where(exc: BaseException) -> str:
     """`file:line: ` of the user's code that raised: a SyntaxError's own place, else the
     innermost frame outside Python's and the installed packages' files."""
     import sysconfig

@@ -116,6 +116,7 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
     module = f"models_{uuid.uuid4().hex[:8]}"  # imported in this process: a name of its own
     shutil.copy(EXAMPLE / "models.py", tmp_path / f"{module}.py")
     (tmp_path / f"broken_{module}.py").write_text(f"import {module}\n\nBase = 1 / 0\n", "utf-8")
+    (tmp_path / f"exits_{module}.py").write_text("import sys\nsys.exit('no SECRET_KEY')\n", "utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
     cases = {
@@ -126,6 +127,8 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
         f"{module}:NAMING": f"{module}:NAMING is a dict, not a MetaData",
         f"broken_{module}:Base": f"importing broken_{module} failed: {tmp_path}/broken_{module}"
         ".py:3: ZeroDivisionError: division by zero",
+        f"exits_{module}:Base": f"importing exits_{module} failed: {tmp_path}/exits_{module}.py:2"
+        ": SystemExit: no SECRET_KEY",
     }
     for spec, said in cases.items():
         with pytest.raises(UsageError) as caught:
@@ -154,7 +157,12 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
         load(f"odd_{module}:other").sql("mysql")
     with pytest.raises(UsageError, match=f"odd_{module}:none has no tables"):
         load(f"odd_{module}:none").sql("sqlite")
-    for name in (module, f"broken_{module}", f"odd_{module}"):  # names of this test's own
+    for name in (
+        module,
+        f"broken_{module}",
+        f"exits_{module}",
+        f"odd_{module}",
+    ):  # names of this test's own
         sys.modules.pop(name, None)
 
 
