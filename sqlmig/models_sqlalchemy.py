@@ -211,9 +211,11 @@ def python_side(metadata: Any) -> list[str]:
     lines = []
     for table in metadata.sorted_tables:
         for column in table.columns:
+            # a default= beside a server_default= is one the SQL has too: nothing to say
+            default = None if column.server_default is not None else column.default
             said = [
                 f"{what}={_shown(value.arg)}"
-                for what, value in (("default", column.default), ("onupdate", column.onupdate))
+                for what, value in (("default", default), ("onupdate", column.onupdate))
                 if value is not None and not getattr(value, "is_sequence", False)
             ]
             if said:

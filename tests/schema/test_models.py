@@ -144,10 +144,16 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
         "engine = create_engine('sqlite://')\nmapped = registry(metadata=MetaData())\n"
         "none = MetaData()\nodd = MetaData()\nother = MetaData(schema='billing')\n"
         "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n"
-        "Table('t', other, Column('id', Integer, primary_key=True))\n",
+        "Table('t', other, Column('id', Integer, primary_key=True))\n"
+        "Table('w', odd, Column('n', Integer, default=1, server_default='1'), "
+        "Column('u', Integer, default=2))\n",
         "utf-8",
     )
     assert "CREATE TABLE t" in load(f"odd_{module}:odd").sql("postgres")
+    # a default= the server_default= also puts in the SQL is not warned about
+    assert [w.split(" is ")[0] for w in load(f"odd_{module}:odd").warnings()] == [
+        "warning: w.u: default=2"
+    ]
     with pytest.raises(UsageError, match="VARCHAR requires a length on dialect mysql"):
         load(f"odd_{module}:odd").sql("mysql")
     with pytest.raises(UsageError, match=f"odd_{module}:engine is an Engine, not a MetaData"):
