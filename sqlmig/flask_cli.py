@@ -20,6 +20,8 @@ group = AppGroup(
 directory_option = click.option(
     "-d",
     "--directory",
+    "--dir",  # as sqlmig's hints name it
+    "directory",
     default=None,
     help="The migrations folder. Default: `dir` in sqlmig.toml, else ./migrations.",
 )

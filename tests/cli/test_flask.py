@@ -69,6 +69,12 @@ def test_the_flask_example_migrate_upgrade_downgrade_history(any_url: str, tmp_p
         return [r[0] for r in query(any_url, sql + "ORDER BY ordinal_position")]
 
     if kind_of(any_url) == "sqlite":  # init touches no database: once is enough
+        missing = flask("upgrade", code=2)  # its hint's --dir is an option of flask sqlmig too
+        assert "point --dir / SQLMIG_DIR at your migrations" in missing.stderr, describe(missing)
+        assert (
+            "migrations folder elsewhere does not exist"
+            in flask("upgrade", "--dir", "elsewhere", code=2).stderr
+        )
         init = flask("init")
         assert "the database URL comes from SQLALCHEMY_DATABASE_URI" in init.stdout
     else:
