@@ -70,6 +70,12 @@ def load(spec: str) -> ModelsSource:
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise UsageError(f"--from-models {spec!r} is not MODULE:ATTR", hint=SPEC_HINT)
+    if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:
+        dotted = module_name.removesuffix(".py").replace("\\", "/").strip("./").replace("/", ".")
+        raise UsageError(
+            f"--from-models {spec!r} names a file, not a module",
+            hint=f"name the module, as Python imports it: --from-models {dotted}:{attr}",
+        )
     _require_sqlalchemy()
     module = _import(module_name)
     obj: Any = module
