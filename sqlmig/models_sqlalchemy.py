@@ -70,10 +70,10 @@ def load(spec: str) -> ModelsSource:
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise UsageError(f"--from-models {spec!r} is not MODULE:ATTR", hint=SPEC_HINT)
-    if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:
+    if module_name.endswith(".py") or module_name.startswith(".") or set("/\\") & set(module_name):
         dotted = module_name.removesuffix(".py").replace("\\", "/").strip("./").replace("/", ".")
         raise UsageError(
-            f"--from-models {spec!r} names a file, not a module",
+            f"--from-models {spec!r} names a file (or a relative module), not a module",
             hint=f"name the module, as Python imports it: --from-models {dotted}:{attr}",
         )
     _require_sqlalchemy()
@@ -130,7 +130,10 @@ def _where(exc: BaseException) -> str:
 
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}: "
-    libraries = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")})
+    libraries = (
+        *{sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")},
+        os.path.dirname(__file__),
+    )  # sqlmig's own, wherever it is installed
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
     own = [f for f in frames if not f.filename.startswith(libraries)] or frames
     return f"{own[-1].filename}:{own[-1].lineno}: " if own else ""

@@ -121,7 +121,7 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
     cases = {
         module: f"--from-models {module!r} is not MODULE:ATTR",
-        f"./{module}.py:Base": f"--from-models './{module}.py:Base' names a file, not a module",
+        f"./{module}.py:Base": f"'./{module}.py:Base' names a file (or a relative module)",
         f"nosuch.{module}:Base": f"module nosuch.{module} not found (looked in {tmp_path}",
         f"{module}:Nope": f"module {module} has no Nope",
         f"{module}:Format": f"{module}:Format is a class Format, not a MetaData, a declarative",
