@@ -20,8 +20,17 @@ group = AppGroup(
 directory_option = click.option(
     "-d",
     "--directory",
+    "--dir",  # as sqlmig's hints name it
+    "directory",
     default=None,
     help="The migrations folder. Default: `dir` in sqlmig.toml, else ./migrations.",
+)
+
+scratch_option = click.option(
+    "--scratch-url",
+    default=None,
+    help="An empty database of the app's kind to build both schemas on, instead of one made "
+    "and dropped beside the app's (which needs CREATEDB).",
 )
 
 
@@ -56,16 +65,20 @@ def new(directory: str | None, name: str) -> None:
 @group.command()
 @directory_option
 @click.option("-m", "--message", default="schema_diff", help="What the migration does.")
-def migrate(directory: str | None, message: str) -> None:
+@scratch_option
+def migrate(directory: str | None, message: str, scratch_url: str | None) -> None:
     """Write the next up/down pair that brings the migrations to the models (review it)."""
-    _run(lambda cfg, n: _diff(cfg, n, check=False, name=message), directory, failed=1)
+    action: Action = lambda cfg, n: _diff(cfg, n, False, message, scratch_url)  # noqa: E731
+    _run(action, directory, failed=1, scratch=scratch_url)
 
 
 @group.command()
 @directory_option
-def check(directory: str | None) -> None:
+@scratch_option
+def check(directory: str | None, scratch_url: str | None) -> None:
     """Exit 1 when the models and the migrations differ (for CI); write nothing."""
-    _run(lambda cfg, n: _diff(cfg, n, check=True, name="check"), directory, failed=1)
+    action: Action = lambda cfg, n: _diff(cfg, n, True, "check", scratch_url)  # noqa: E731
+    _run(action, directory, failed=1, scratch=scratch_url)
 
 
 @group.command()
@@ -99,7 +112,7 @@ def history(directory: str | None) -> None:
     _run(lambda cfg, n: _migrator(cfg, n).history(), directory)
 
 
-def _diff(cfg: Any, notify: Any, *, check: bool, name: str) -> Any:
+def _diff(cfg: Any, notify: Any, check: bool, name: str, scratch_url: str | None) -> Any:
     from .events import Event
     from .models_sqlalchemy import ModelsSource
     from .schema.commands import diff
@@ -107,7 +120,7 @@ def _diff(cfg: Any, notify: Any, *, check: bool, name: str) -> Any:
     source = ModelsSource(_db().metadata, "the app's models")
     for line in source.warnings():
         notify(Event("models_warning", line, level="warning"))
-    return diff(cfg, desired=source, check=check, name=name, scratch_url=None)
+    return diff(cfg, desired=source, check=check, name=name, scratch_url=scratch_url)
 
 
 def _migrator(cfg: Any, notify: Any) -> Any:
@@ -116,7 +129,9 @@ def _migrator(cfg: Any, notify: Any) -> Any:
     return Migrator(cfg, notify=notify)
 
 
-def _run(action: Action, directory: str | None, *, failed: int = 0) -> None:
+def _run(
+    action: Action, directory: str | None, *, failed: int = 0, scratch: str | None = None
+) -> None:
     """Config from the app's URL (and sqlmig.toml), the action, its result on stdout; an error
     on stderr with its exit code, as the sqlmig command prints it."""
     import sys
@@ -130,12 +145,15 @@ def _run(action: Action, directory: str | None, *, failed: int = 0) -> None:
 
     urls: list[str | None] = []
     try:
-        urls.append(_app_url())
+        urls += [_app_url(), scratch]  # both passwords are hidden
         cfg = config.load({"url": urls[0], "dir": directory})
         result = action(cfg, text_sink(clean=lambda t: redact(t, *urls), verbose=False))
     except SqlmigError as exc:
         if isinstance(exc, ConnectError):  # its hint names sqlmig's own URL settings
-            exc.hint = "check that the server is running and SQLALCHEMY_DATABASE_URI is right"
+            which = " (or --scratch-url)" if scratch else ""
+            exc.hint = (
+                f"check that the server is running and SQLALCHEMY_DATABASE_URI{which} is right"
+            )
         fail(exc, urls, as_json=False)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: still never print the password
@@ -173,13 +191,14 @@ def sqlmig_url(url: Any) -> str:
 
     backend = url.get_backend_name()
     if backend == "sqlite":
-        if url.database in (None, "", ":memory:"):
+        database = _sqlite_file(url)
+        if database in (None, "", ":memory:"):
             raise UsageError(
                 "SQLALCHEMY_DATABASE_URI is an in-memory SQLite database: migrations applied to "
                 "it would be gone when the command ends",
                 hint="use a file: sqlite:///app.db",
             )
-        return f"sqlite:///{url.database}"
+        return f"sqlite:///{database}"
     if backend not in ("postgresql", "mysql", "mariadb"):
         raise UsageError(
             f"SQLALCHEMY_DATABASE_URI is a {backend} database; sqlmig migrates PostgreSQL, "
@@ -187,3 +206,19 @@ def sqlmig_url(url: Any) -> str:
             hint="use Flask-Migrate (Alembic) for this database",
         )
     return str(url.set(drivername=backend).render_as_string(hide_password=False))
+
+
+def _sqlite_file(url: Any) -> str | None:
+    """The file of a SQLite URL; of its URI form too (sqlite:///file:app.db?uri=true, which
+    Flask-SQLAlchemy supports), None for an in-memory one (mode=memory)."""
+    from urllib.parse import unquote
+
+    if url.query.get("uri") not in ("true", "1") or not (url.database or "").startswith("file:"):
+        return url.database
+    if url.query.get("mode") == "memory":
+        return None
+    path = unquote(url.database[len("file:") :])
+    if path.startswith("//"):  # file://localhost/abs/app.db, file:///abs/app.db
+        path = path[2:]
+        path = path[path.find("/") :]
+    return path

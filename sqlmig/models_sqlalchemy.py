@@ -70,6 +70,12 @@ def load(spec: str) -> ModelsSource:
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise UsageError(f"--from-models {spec!r} is not MODULE:ATTR", hint=SPEC_HINT)
+    if module_name.endswith(".py") or module_name.startswith(".") or set("/\\") & set(module_name):
+        dotted = module_name.removesuffix(".py").replace("\\", "/").strip("./").replace("/", ".")
+        raise UsageError(
+            f"--from-models {spec!r} names a file (or a relative module), not a module",
+            hint=f"name the module, as Python imports it: --from-models {dotted}:{attr}",
+        )
     _require_sqlalchemy()
     module = _import(module_name)
     obj: Any = module
@@ -105,18 +111,18 @@ def _import(name: str) -> Any:
                 hint="run sqlmig from the folder that holds the package, or set PYTHONPATH",
             ) from None
         raise _import_failed(name, exc) from None
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit("SECRET_KEY not set") too: exit 2
         raise _import_failed(name, exc) from None
 
 
-def _import_failed(name: str, exc: Exception) -> UsageError:
+def _import_failed(name: str, exc: BaseException) -> UsageError:
     return UsageError(
         f"importing {name} failed: {_where(exc)}{type(exc).__name__}: {exc}",
         hint="fix that, then run the command again",
     )
 
 
-def _where(exc: Exception) -> str:
+def _where(exc: BaseException) -> str:
     """`file:line: ` of the user's code that raised: a SyntaxError's own place, else the
     innermost frame outside Python's and the installed packages' files."""
     import sysconfig
@@ -124,24 +130,31 @@ def _where(exc: Exception) -> str:
 
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{exc.filename}:{exc.lineno}: "
-    libraries = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")})
+    libraries = (
+        *{sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")},
+        os.path.dirname(__file__),
+    )  # sqlmig's own, wherever it is installed
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
     own = [f for f in frames if not f.filename.startswith(libraries)] or frames
     return f"{own[-1].filename}:{own[-1].lineno}: " if own else ""
 
 
 def metadata_of(obj: Any, spec: str) -> Any:
-    """The MetaData of a MetaData, a declarative base or a Flask-SQLAlchemy `db`."""
+    """The MetaData of a MetaData, a declarative base, an ORM registry or a Flask-SQLAlchemy
+    `db`."""
     from sqlalchemy import MetaData
+    from sqlalchemy.orm import registry
 
     if isinstance(obj, MetaData):
         return obj
     found = getattr(obj, "metadata", None)
-    if isinstance(found, MetaData) and (isinstance(obj, type) or _is_flask_db(obj)):
+    holder = isinstance(obj, (type, registry)) or _is_flask_db(obj)
+    if isinstance(found, MetaData) and holder:
         return found
     kind = type(obj).__name__ if not isinstance(obj, type) else f"class {obj.__name__}"
+    article = "an" if kind[0].lower() in "aeiou" else "a"
     raise UsageError(
-        f"{spec} is a {kind}, not a MetaData, a declarative base or a Flask-SQLAlchemy db",
+        f"{spec} is {article} {kind}, not a MetaData, a declarative base or a Flask-SQLAlchemy db",
         hint=SPEC_HINT,
     )
 
@@ -177,7 +190,29 @@ def ddl(metadata: Any, dialect: str, label: str) -> str:
             hint="import the modules that define the models in the module named (or name the "
             "base their classes use)",
         )
-    return "".join(f"{s};\n\n" for s in statements)
+    return "".join(f"{s};\n\n" for s in [*_schemas(metadata, dialect, label), *statements])
+
+
+def _schemas(metadata: Any, dialect: str, label: str) -> list[str]:
+    """`CREATE SCHEMA` of the schemas the models' tables, sequences and enum types name
+    (create_all takes them as there, the migrations must make them); on PostgreSQL only: a
+    schema is another database on MySQL and an attached file on SQLite, which no migration
+    makes."""
+    tables = metadata.tables.values()
+    named = [*tables, *getattr(metadata, "_sequences", {}).values()]
+    if dialect == "postgres":  # an enum is a type of its own there, which may name a schema
+        named += [column.type for table in tables for column in table.columns]
+    schemas = sorted({item.schema for item in named if getattr(item, "schema", None)})
+    if schemas and dialect != "postgres":
+        raise UsageError(
+            f"{label} puts tables in schema {schemas[0]}, which is another database on {dialect}",
+            hint="drop schema= from the models (the database in the URL holds the tables), "
+            "or migrate PostgreSQL",
+        )
+    quote = '"{}"'.format
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {quote(s.replace(chr(34), chr(34) * 2))}" for s in schemas
+    ]
 
 
 def python_side(metadata: Any) -> list[str]:
@@ -185,9 +220,11 @@ def python_side(metadata: Any) -> list[str]:
     lines = []
     for table in metadata.sorted_tables:
         for column in table.columns:
+            # a default= beside a server_default= is one the SQL has too: nothing to say
+            default = None if column.server_default is not None else column.default
             said = [
                 f"{what}={_shown(value.arg)}"
-                for what, value in (("default", column.default), ("onupdate", column.onupdate))
+                for what, value in (("default", default), ("onupdate", column.onupdate))
                 if value is not None and not getattr(value, "is_sequence", False)
             ]
             if said:

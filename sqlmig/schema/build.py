@@ -12,6 +12,7 @@ from ..errors import MigrationFailed
 from ..files import Migration
 from ..history import History, actor
 from ..plan import down_step
+from ..sqltext import line_col
 from ..steps import Runner
 from ..urls import parse_url
 from .model import Snapshot
@@ -70,7 +71,8 @@ class Builder:
             self.driver.commit()
         except ScriptError as exc:
             self.driver.rollback()
-            raise MigrationFailed(f"{where}: {exc.message}", hint="fix the file") from None
+            at = "" if exc.offset is None else ":{}:{}".format(*line_col(text, exc.offset))
+            raise MigrationFailed(f"{where}{at}: {exc.message}", hint="fix the file") from None
         except BaseException:
             self.driver.rollback()
             raise

@@ -69,6 +69,12 @@ def test_the_flask_example_migrate_upgrade_downgrade_history(any_url: str, tmp_p
         return [r[0] for r in query(any_url, sql + "ORDER BY ordinal_position")]
 
     if kind_of(any_url) == "sqlite":  # init touches no database: once is enough
+        missing = flask("upgrade", code=2)  # its hint's --dir is an option of flask sqlmig too
+        assert "point --dir / SQLMIG_DIR at your migrations" in missing.stderr, describe(missing)
+        assert (
+            "migrations folder elsewhere does not exist"
+            in flask("upgrade", "--dir", "elsewhere", code=2).stderr
+        )
         init = flask("init")
         assert "the database URL comes from SQLALCHEMY_DATABASE_URI" in init.stdout
     else:
@@ -80,7 +86,9 @@ def test_the_flask_example_migrate_upgrade_downgrade_history(any_url: str, tmp_p
     models = app / "app.py"
     models.write_text(models.read_text("utf-8").replace("# password_hash:", "password_hash:"))
     if kind_of(any_url) == "sqlite":  # the CI check, as `flask db check`: once
-        red = flask("check", code=1)
+        scratch = f"sqlite:///{tmp_path / 'scratch.db'}"  # no database made: this one is used
+        red = flask("check", "--scratch-url", scratch, code=1)
+        assert (tmp_path / "scratch.db").is_file()
         assert "column users.password_hash is only in the app's models" in red.stdout, red.stdout
     flask("migrate", "-m", "add password hash")
     added = (app / "migrations/0002_add_password_hash.up.sql").read_text("utf-8")
@@ -113,12 +121,16 @@ def test_sqlalchemy_urls_become_sqlmig_urls_and_others_are_refused() -> None:
         "mariadb+pymysql://root@db/app": "mariadb://root@db/app",
         "sqlite:///relative.db": "sqlite:///relative.db",
         "sqlite:////srv/app/app.db": "sqlite:////srv/app/app.db",
+        # the URI form Flask-SQLAlchemy supports: the file, not a path starting with file:
+        "sqlite:///file:/srv/app/my%20app.db?mode=rwc&uri=true": "sqlite:////srv/app/my app.db",
+        "sqlite:///file:///srv/app/app.db?uri=true": "sqlite:////srv/app/app.db",
     }  # fmt: skip
     for given, want in cases.items():
         assert sqlmig_url(make_url(given)) == want
         assert parse_url(want).driver in ("postgres", "mysql", "sqlite")
     for given, said in (
         ("sqlite://", "an in-memory SQLite database"),
+        ("sqlite:///file:app?mode=memory&cache=shared&uri=true", "an in-memory SQLite"),
         ("mssql+pyodbc://sa@db/app", "a mssql database; sqlmig migrates PostgreSQL"),
     ):
         with pytest.raises(UsageError, match=said):

@@ -116,16 +116,20 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
     module = f"models_{uuid.uuid4().hex[:8]}"  # imported in this process: a name of its own
     shutil.copy(EXAMPLE / "models.py", tmp_path / f"{module}.py")
     (tmp_path / f"broken_{module}.py").write_text(f"import {module}\n\nBase = 1 / 0\n", "utf-8")
+    (tmp_path / f"exits_{module}.py").write_text("import sys\nsys.exit('no SECRET_KEY')\n", "utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
     cases = {
         module: f"--from-models {module!r} is not MODULE:ATTR",
+        f"./{module}.py:Base": f"'./{module}.py:Base' names a file (or a relative module)",
         f"nosuch.{module}:Base": f"module nosuch.{module} not found (looked in {tmp_path}",
         f"{module}:Nope": f"module {module} has no Nope",
         f"{module}:Format": f"{module}:Format is a class Format, not a MetaData, a declarative",
         f"{module}:NAMING": f"{module}:NAMING is a dict, not a MetaData",
         f"broken_{module}:Base": f"importing broken_{module} failed: {tmp_path}/broken_{module}"
         ".py:3: ZeroDivisionError: division by zero",
+        f"exits_{module}:Base": f"importing exits_{module} failed: {tmp_path}/exits_{module}.py:2"
+        ": SystemExit: no SECRET_KEY",
     }
     for spec, said in cases.items():
         with pytest.raises(UsageError) as caught:
@@ -137,16 +141,35 @@ def test_models_that_cannot_be_read_are_refused_naming_module_and_attribute(
     # the models import, but SQLAlchemy cannot write them for a dialect, or there are none
     (tmp_path / f"odd_{module}.py").write_text(
         "from sqlalchemy import Column, Integer, MetaData, String, Table\n"
-        "none = MetaData()\nodd = MetaData()\n"
-        "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n",
+        "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import registry\n"
+        "engine = create_engine('sqlite://')\nmapped = registry(metadata=MetaData())\n"
+        "none = MetaData()\nodd = MetaData()\nother = MetaData(schema='billing')\n"
+        "Table('t', odd, Column('id', Integer, primary_key=True), Column('s', String))\n"
+        "Table('t', other, Column('id', Integer, primary_key=True))\n"
+        "Table('w', odd, Column('n', Integer, default=1, server_default='1'), "
+        "Column('u', Integer, default=2))\n",
         "utf-8",
     )
     assert "CREATE TABLE t" in load(f"odd_{module}:odd").sql("postgres")
+    # a default= the server_default= also puts in the SQL is not warned about
+    assert [w.split(" is ")[0] for w in load(f"odd_{module}:odd").warnings()] == [
+        "warning: w.u: default=2"
+    ]
     with pytest.raises(UsageError, match="VARCHAR requires a length on dialect mysql"):
         load(f"odd_{module}:odd").sql("mysql")
+    with pytest.raises(UsageError, match=f"odd_{module}:engine is an Engine, not a MetaData"):
+        load(f"odd_{module}:engine")
+    assert load(f"odd_{module}:mapped").metadata is load(f"odd_{module}:mapped.metadata").metadata
+    with pytest.raises(UsageError, match="tables in schema billing, which is another database"):
+        load(f"odd_{module}:other").sql("mysql")
     with pytest.raises(UsageError, match=f"odd_{module}:none has no tables"):
         load(f"odd_{module}:none").sql("sqlite")
-    for name in (module, f"broken_{module}", f"odd_{module}"):  # names of this test's own
+    for name in (
+        module,
+        f"broken_{module}",
+        f"exits_{module}",
+        f"odd_{module}",
+    ):  # names of this test's own
         sys.modules.pop(name, None)
 
 
@@ -170,3 +193,62 @@ def test_diff_refuses_a_file_and_models_and_says_what_to_install_without_sqlalch
     assert "--from-models needs SQLAlchemy, which is not installed" in none_err
     assert "hint: pip install 'sqlmig[sqlalchemy]'" in none_err
     assert list((app / "migrations").iterdir()) == []
+
+
+SHAPES = """
+import enum
+from sqlalchemy import Enum, ForeignKey, Index, Sequence, String, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Mood(enum.Enum):
+    happy = "happy"
+    sad = "sad"
+
+
+class Account(Base):  # in a schema of its own
+    __tablename__ = "accounts"
+    __table_args__ = {"schema": "billing"}
+    id: Mapped[int] = mapped_column(Sequence("account_ids", schema="billing"), primary_key=True)
+    mood: Mapped[Mood] = mapped_column(Enum(Mood, schema="types"))  # shared with orders
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", use_alter=True))
+
+
+class Order(Base):  # a foreign key cycle with accounts
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_open", "account_id", postgresql_where=text("NOT closed")),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("billing.accounts.id"))
+    mood: Mapped[Mood] = mapped_column(Enum(Mood, schema="types"))
+    closed: Mapped[bool] = mapped_column(server_default=text("false"))
+    note: Mapped[str] = mapped_column(String(20), server_default="")
+"""
+
+
+def test_models_in_a_schema_of_their_own_shared_enum_and_fk_cycle(
+    pg_url: str, pg_url_2: str, tmp_path: Path
+) -> None:
+    """The schema the models name is made by the migration (create_all takes it as there)."""
+    scratch = ("--scratch-url", pg_url_2)
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "shapes.py").write_text(SHAPES, "utf-8")
+    cli = Cli(pg_url, tmp_path / "migrations")
+    # a model PostgreSQL does not take: the statement it is in is named, by its line
+    odd = SHAPES.replace('server_default=""', 'server_default=text("nope(")')
+    (tmp_path / "odd.py").write_text(odd, "utf-8")
+    proc = cli("diff", "--from-models", "odd:Base", *scratch)
+    assert proc.returncode == 1, describe(proc)
+    assert re.search(r"odd:Base:\d+:\d+: syntax error .* \(in `CREATE TABLE orders", proc.stderr)
+    cli.ok("diff", "--from-models", "shapes:Base", "--name", "billing", *scratch)
+    up = (tmp_path / "migrations/0001_billing.up.sql").read_text("utf-8")
+    assert up.index('CREATE SCHEMA "billing"') < up.index('CREATE TABLE "billing"."accounts"')
+    for args in (("up",), ("down", "--yes"), ("up",)):  # applies, reverts, applies again
+        cli.ok(*args)
+    assert (
+        "diff: they agree"
+        in cli.ok("diff", "--from-models", "shapes:Base", "--check", *scratch).stdout
+    )
