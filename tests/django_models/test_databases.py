@@ -48,3 +48,20 @@ def test_what_a_url_cannot_say_is_refused(vendor: str, entry: dict, said: str) -
     with pytest.raises(UsageError) as caught:
         url_of(vendor, entry)
     assert said in caught.value.message and "--url or SQLMIG_URL" in (caught.value.hint or "")
+
+
+def test_a_url_without_host_part_gets_its_scratch_database(pg_url: str, tmp_path: Path) -> None:
+    """A socket HOST or OPTIONS['service'] gives postgresql:///NAME?host=... (no host part):
+    `diff` makes its scratch database beside it, keeping the empty authority and the query."""
+    from urllib.parse import urlsplit
+
+    from tests.conftest import sqlmig
+
+    parts = urlsplit(pg_url)
+    query = f"host={parts.hostname}&port={parts.port}&user={parts.username}"
+    url = f"postgresql://{parts.path}?{query}"
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int);\n", "utf-8")
+    proc = sqlmig("--url", url, "--dir", "migrations", "diff", "schema.sql", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "wrote migrations/0001_schema_diff.up.sql" in proc.stdout, proc.stdout
