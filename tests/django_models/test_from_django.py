@@ -141,3 +141,21 @@ def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_pat
 def _path(*extra: Path) -> str:
     """PYTHONPATH with `extra` first, then this tree (sqlmig) and what was there."""
     return os.pathsep.join([*map(str, extra), str(ROOT), os.environ.get("PYTHONPATH", "")])
+
+
+@pytest.mark.usefixtures("django_ready")
+def test_call_command_passes_every_argument_to_sqlmig(
+    sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """call_command("sqlmig", "--url", URL, "status"): leading options are sqlmig's, as on the
+    command line; an exit code other than 0 is a CommandError carrying it."""
+    from django.core.management import CommandError, call_command
+
+    from sqlmig.django.management.commands.sqlmig import Command
+
+    (tmp_path / "migrations").mkdir()
+    call_command(Command(), "--url", sqlite_url, "--dir", str(tmp_path / "migrations"), "status")
+    assert "migrations holds no migrations yet" in capsys.readouterr().out
+    with pytest.raises(CommandError) as caught:
+        call_command(Command(), "--url", sqlite_url, "bogus")
+    assert caught.value.returncode == 2
