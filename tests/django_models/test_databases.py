@@ -25,6 +25,12 @@ def test_each_engine_gives_its_url_and_back() -> None:
     assert pg == "postgresql://app:p%40ss%3Aw%2Frd%3F@db:5433/shop?sslmode=require"
     assert redact(pg) == "postgresql://app:***@db:5433/shop?sslmode=require"
     assert entry_of(pg) == {**PG, "PORT": "5433", "OPTIONS": {"sslmode": "require"}}
+    # libpq decodes %20, not + (it took "-c+search_path=app" for a parameter "+search_path")
+    path = {"options": "-c search_path=app"}
+    assert url_of("postgresql", {"NAME": "shop", "OPTIONS": path}).endswith(
+        "/shop?options=-c%20search_path%3Dapp"
+    )
+    assert entry_of(url_of("postgresql", {"NAME": "shop", "OPTIONS": path}))["OPTIONS"] == path
     socket = url_of("postgresql", {"NAME": "shop", "HOST": "/var/run/postgresql"})
     assert socket == "postgresql:///shop?host=%2Fvar%2Frun%2Fpostgresql"
     assert entry_of(socket)["HOST"] == "/var/run/postgresql"
