@@ -88,7 +88,7 @@ def setup() -> None:
     try:
         django.setup()
     except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
+        if exc.name and (module == exc.name or module.startswith(f"{exc.name}.")):
             raise UsageError(
                 f"DJANGO_SETTINGS_MODULE={module} cannot be imported from {os.getcwd()}",
                 hint="run from the folder that holds the settings package (where manage.py is), "

@@ -110,6 +110,9 @@ def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_pat
     sqlite = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     (tmp_path / "migrations").mkdir()
     (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int);\n")
+    (tmp_path / "shopx").mkdir()
+    (tmp_path / "shopx" / "__init__.py").write_text("")
+    (tmp_path / "shopx" / "settings.py").write_text("import shop  # a module that is missing\n")
     project = {"DJANGO_SETTINGS_MODULE": "bookshop.settings", "PYTHONPATH": _path(EXAMPLE)}
     # refused before Django or sqlmig connects anywhere: nothing listens there
     on_pg = {**project, "BOOKSHOP_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
@@ -117,6 +120,8 @@ def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_pat
         ({}, ("diff", "--from-django", "books"), "needs DJANGO_SETTINGS_MODULE, which is not set"),
         ({"DJANGO_SETTINGS_MODULE": "nowhere.settings"}, ("diff", "--from-django", "books"),
          f"DJANGO_SETTINGS_MODULE=nowhere.settings cannot be imported from {tmp_path}"),
+        ({"DJANGO_SETTINGS_MODULE": "shopx.settings"}, ("diff", "--from-django", "books"),
+         "Django did not start: ModuleNotFoundError: No module named 'shop'"),  # not shopx's
         (project, ("diff", "--from-django", "books,shop"),
          "no installed app is labelled 'shop'"),
         (on_pg, ("diff", "--from-django", "books"),
@@ -134,8 +139,8 @@ def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_pat
         assert said in proc.stdout + proc.stderr, describe(proc)
     said = "table books_author is only in the Django models of books"
     assert said in procs[-1].stdout, describe(procs[-1])
-    assert "use the app label(s) of INSTALLED_APPS: books, sqlmig" in procs[2].stderr
-    assert "give a postgresql:// URL (--url)" in procs[3].stderr
+    assert "use the app label(s) of INSTALLED_APPS: books, sqlmig" in procs[3].stderr
+    assert "give a postgresql:// URL (--url)" in procs[4].stderr
 
 
 def _path(*extra: Path) -> str:
