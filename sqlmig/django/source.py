@@ -42,7 +42,7 @@ class DjangoSource:
         setup()
         models = models_of(self.apps)
         engine = engine_for(dialect, self.apps)
-        for line in not_carried(models):
+        for line in not_carried(models, dialect):
             if self.notify:
                 self.notify(Event("model_not_carried", f"warning: {line}", level="warning"))
         return "\n".join(collect(models, engine, self.scratch)) + "\n"

@@ -164,3 +164,36 @@ def test_call_command_passes_every_argument_to_sqlmig(
     with pytest.raises(CommandError) as caught:
         call_command(Command(), "--url", sqlite_url, "bogus")
     assert caught.value.returncode == 2
+
+
+@pytest.mark.usefixtures("django_ready")
+def test_a_tablespace_is_warned_on_postgres_where_django_would_use_it() -> None:
+    """db_tablespace (a model's, a field's index's, an Index's) is not in the SQL sqlmig writes:
+    said on PostgreSQL, where Django creates the table or index there; the others have none."""
+    from django.db import models
+    from django.test.utils import isolate_apps
+
+    from sqlmig.django.models import not_carried
+
+    with isolate_apps("tests.django_models.shelf"):
+
+        class Spaced(models.Model):
+            code = models.CharField(max_length=5, db_index=True, db_tablespace="fast")
+            plain = models.CharField(max_length=5)
+
+            class Meta:
+                app_label = "shelf"
+                db_tablespace = "big"
+                indexes = (models.Index(fields=["plain"], name="p", db_tablespace="fast"),)
+
+        class Plain(models.Model):
+            class Meta:
+                app_label = "shelf"
+
+        said = not_carried([Spaced, Plain], "postgres")
+        assert not_carried([Spaced, Plain], "mysql") == not_carried([Plain], "postgres") == []
+    assert said == [
+        "db_tablespace is not carried: the SQL names no tablespace, so these tables and indexes "
+        "go to the database's default one: shelf.Spaced (big), shelf.Spaced.code (fast), "
+        "shelf.Spaced index p (fast)"
+    ]
