@@ -83,7 +83,7 @@ def _pg_url(entry: Mapping[str, Any], options: dict[str, Any]) -> str:
             "DATABASES['default'] has no NAME (nor OPTIONS['service'])",
             hint="set NAME to the database's name, or " + _URL_HINT,
         )
-    tail = f"?{urlencode(query)}" if query else ""
+    tail = f"?{urlencode(query, quote_via=quote)}" if query else ""  # %20: libpq takes no +
     return f"postgresql://{_netloc(entry, '')}/{quote(name, safe='')}{tail}"
 
 
@@ -97,7 +97,7 @@ def _mysql_url(entry: Mapping[str, Any], options: dict[str, Any]) -> str:
             hint=_URL_HINT + " (mysql://user:password@host:3306/dbname)",
         )
     query = {"charset": str(options["charset"])} if "charset" in options else {}
-    tail = f"?{urlencode(query)}" if query else ""
+    tail = f"?{urlencode(query, quote_via=quote)}" if query else ""  # %20: libpq takes no +
     name = quote(str(entry.get("NAME") or ""), safe="")
     return f"mysql://{_netloc(entry, 'localhost')}/{name}{tail}"
 

@@ -78,6 +78,8 @@ _SAYS = {
     "auto_now": "auto_now/auto_now_add are set by Django in Python, not by the database",
     "on_delete": "on_delete is carried out by Django in Python; these foreign keys have no ON "
     "DELETE (the database refuses to delete a row that rows still point at)",
+    "tablespace": "db_tablespace is not carried: the SQL names no tablespace, so these tables and "
+    "indexes go to the database's default one",
 }
 
 
@@ -100,13 +102,15 @@ def _require_built_targets(models: list[Any]) -> None:
                 )
 
 
-def not_carried(models: list[Any]) -> list[str]:
+def not_carried(models: list[Any], dialect: str) -> list[str]:
     """One line per thing the models say and the database will not do, naming the fields."""
     found: dict[str, list[str]] = {kind: [] for kind in _SAYS}
     for model in models:
         for field in model._meta.local_fields:
             for kind, detail in _field_notes(field):
                 found[kind].append(f"{model._meta.label}.{field.name}{detail}")
+        if dialect == "postgres":  # Django's other backends have no tablespaces
+            found["tablespace"] += _tablespaces(model)
     return [f"{_SAYS[kind]}: {', '.join(fields)}" for kind, fields in found.items() if fields]
 
 
@@ -122,3 +126,16 @@ def _field_notes(field: Any) -> list[tuple[str, str]]:
     if name and getattr(field, "db_constraint", False):
         notes.append(("on_delete", f" ({name})"))
     return notes
+
+
+def _tablespaces(model: Any) -> list[str]:
+    """The table and indexes of `model` that Django's schema editor would put in a tablespace
+    (db_tablespace, or the DEFAULT_TABLESPACE and DEFAULT_INDEX_TABLESPACE settings)."""
+    meta = model._meta
+    out = [f"{meta.label} ({meta.db_tablespace})"] if meta.db_tablespace else []
+    for field in meta.local_fields:
+        if field.db_tablespace and (field.db_index or field.unique):
+            out.append(f"{meta.label}.{field.name} ({field.db_tablespace})")
+    out += [f"{meta.label} index {i.name} ({i.db_tablespace})" for i in meta.indexes
+            if i.db_tablespace]  # fmt: skip
+    return out

@@ -42,7 +42,7 @@ class DjangoSource:
         setup()
         models = models_of(self.apps)
         engine = engine_for(dialect, self.apps)
-        for line in not_carried(models):
+        for line in not_carried(models, dialect):
             if self.notify:
                 self.notify(Event("model_not_carried", f"warning: {line}", level="warning"))
         return "\n".join(collect(models, engine, self.scratch)) + "\n"
@@ -88,7 +88,7 @@ def setup() -> None:
     try:
         django.setup()
     except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
+        if exc.name and (module == exc.name or module.startswith(f"{exc.name}.")):
             raise UsageError(
                 f"DJANGO_SETTINGS_MODULE={module} cannot be imported from {os.getcwd()}",
                 hint="run from the folder that holds the settings package (where manage.py is), "

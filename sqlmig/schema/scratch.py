@@ -216,6 +216,8 @@ def _admin(live_url: str) -> Driver:
 def with_database(url: str, name: str) -> str:
     """`url` with its database name replaced (user, password, host and options kept)."""
     parts = urlsplit(url)
+    if not parts.netloc:  # postgresql:///db?host=/socket: urlunsplit would drop the "//"
+        return f"{parts.scheme}:///{name}" + (f"?{parts.query}" if parts.query else "")
     return urlunsplit(parts._replace(path="/" + name))
 
 

@@ -25,6 +25,12 @@ def test_each_engine_gives_its_url_and_back() -> None:
     assert pg == "postgresql://app:p%40ss%3Aw%2Frd%3F@db:5433/shop?sslmode=require"
     assert redact(pg) == "postgresql://app:***@db:5433/shop?sslmode=require"
     assert entry_of(pg) == {**PG, "PORT": "5433", "OPTIONS": {"sslmode": "require"}}
+    # libpq decodes %20, not + (it took "-c+search_path=app" for a parameter "+search_path")
+    path = {"options": "-c search_path=app"}
+    assert url_of("postgresql", {"NAME": "shop", "OPTIONS": path}).endswith(
+        "/shop?options=-c%20search_path%3Dapp"
+    )
+    assert entry_of(url_of("postgresql", {"NAME": "shop", "OPTIONS": path}))["OPTIONS"] == path
     socket = url_of("postgresql", {"NAME": "shop", "HOST": "/var/run/postgresql"})
     assert socket == "postgresql:///shop?host=%2Fvar%2Frun%2Fpostgresql"
     assert entry_of(socket)["HOST"] == "/var/run/postgresql"
@@ -48,3 +54,20 @@ def test_what_a_url_cannot_say_is_refused(vendor: str, entry: dict, said: str) -
     with pytest.raises(UsageError) as caught:
         url_of(vendor, entry)
     assert said in caught.value.message and "--url or SQLMIG_URL" in (caught.value.hint or "")
+
+
+def test_a_url_without_host_part_gets_its_scratch_database(pg_url: str, tmp_path: Path) -> None:
+    """A socket HOST or OPTIONS['service'] gives postgresql:///NAME?host=... (no host part):
+    `diff` makes its scratch database beside it, keeping the empty authority and the query."""
+    from urllib.parse import urlsplit
+
+    from tests.conftest import sqlmig
+
+    parts = urlsplit(pg_url)
+    query = f"host={parts.hostname}&port={parts.port}&user={parts.username}"
+    url = f"postgresql://{parts.path}?{query}"
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int);\n", "utf-8")
+    proc = sqlmig("--url", url, "--dir", "migrations", "diff", "schema.sql", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "wrote migrations/0001_schema_diff.up.sql" in proc.stdout, proc.stdout

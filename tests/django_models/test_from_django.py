@@ -110,6 +110,9 @@ def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_pat
     sqlite = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     (tmp_path / "migrations").mkdir()
     (tmp_path / "schema.sql").write_text("CREATE TABLE t (id int);\n")
+    (tmp_path / "shopx").mkdir()
+    (tmp_path / "shopx" / "__init__.py").write_text("")
+    (tmp_path / "shopx" / "settings.py").write_text("import shop  # a module that is missing\n")
     project = {"DJANGO_SETTINGS_MODULE": "bookshop.settings", "PYTHONPATH": _path(EXAMPLE)}
     # refused before Django or sqlmig connects anywhere: nothing listens there
     on_pg = {**project, "BOOKSHOP_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
@@ -117,6 +120,8 @@ def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_pat
         ({}, ("diff", "--from-django", "books"), "needs DJANGO_SETTINGS_MODULE, which is not set"),
         ({"DJANGO_SETTINGS_MODULE": "nowhere.settings"}, ("diff", "--from-django", "books"),
          f"DJANGO_SETTINGS_MODULE=nowhere.settings cannot be imported from {tmp_path}"),
+        ({"DJANGO_SETTINGS_MODULE": "shopx.settings"}, ("diff", "--from-django", "books"),
+         "Django did not start: ModuleNotFoundError: No module named 'shop'"),  # not shopx's
         (project, ("diff", "--from-django", "books,shop"),
          "no installed app is labelled 'shop'"),
         (on_pg, ("diff", "--from-django", "books"),
@@ -134,10 +139,61 @@ def test_the_command_line_sets_django_up_or_refuses_naming_the_next_step(tmp_pat
         assert said in proc.stdout + proc.stderr, describe(proc)
     said = "table books_author is only in the Django models of books"
     assert said in procs[-1].stdout, describe(procs[-1])
-    assert "use the app label(s) of INSTALLED_APPS: books, sqlmig" in procs[2].stderr
-    assert "give a postgresql:// URL (--url)" in procs[3].stderr
+    assert "use the app label(s) of INSTALLED_APPS: books, sqlmig" in procs[3].stderr
+    assert "give a postgresql:// URL (--url)" in procs[4].stderr
 
 
 def _path(*extra: Path) -> str:
     """PYTHONPATH with `extra` first, then this tree (sqlmig) and what was there."""
     return os.pathsep.join([*map(str, extra), str(ROOT), os.environ.get("PYTHONPATH", "")])
+
+
+@pytest.mark.usefixtures("django_ready")
+def test_call_command_passes_every_argument_to_sqlmig(
+    sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """call_command("sqlmig", "--url", URL, "status"): leading options are sqlmig's, as on the
+    command line; an exit code other than 0 is a CommandError carrying it."""
+    from django.core.management import CommandError, call_command
+
+    from sqlmig.django.management.commands.sqlmig import Command
+
+    (tmp_path / "migrations").mkdir()
+    call_command(Command(), "--url", sqlite_url, "--dir", str(tmp_path / "migrations"), "status")
+    assert "migrations holds no migrations yet" in capsys.readouterr().out
+    with pytest.raises(CommandError) as caught:
+        call_command(Command(), "--url", sqlite_url, "bogus")
+    assert caught.value.returncode == 2
+
+
+@pytest.mark.usefixtures("django_ready")
+def test_a_tablespace_is_warned_on_postgres_where_django_would_use_it() -> None:
+    """db_tablespace (a model's, a field's index's, an Index's) is not in the SQL sqlmig writes:
+    said on PostgreSQL, where Django creates the table or index there; the others have none."""
+    from django.db import models
+    from django.test.utils import isolate_apps
+
+    from sqlmig.django.models import not_carried
+
+    with isolate_apps("tests.django_models.shelf"):
+
+        class Spaced(models.Model):
+            code = models.CharField(max_length=5, db_index=True, db_tablespace="fast")
+            plain = models.CharField(max_length=5)
+
+            class Meta:
+                app_label = "shelf"
+                db_tablespace = "big"
+                indexes = (models.Index(fields=["plain"], name="p", db_tablespace="fast"),)
+
+        class Plain(models.Model):
+            class Meta:
+                app_label = "shelf"
+
+        said = not_carried([Spaced, Plain], "postgres")
+        assert not_carried([Spaced, Plain], "mysql") == not_carried([Plain], "postgres") == []
+    assert said == [
+        "db_tablespace is not carried: the SQL names no tablespace, so these tables and indexes "
+        "go to the database's default one: shelf.Spaced (big), shelf.Spaced.code (fast), "
+        "shelf.Spaced index p (fast)"
+    ]

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...command import run
 
@@ -21,6 +21,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("sqlmig_args", nargs=argparse.REMAINDER, help="sqlmig's arguments")
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: object) -> CommandParser:
+        """call_command("sqlmig", "--url", URL, "up"): every argument is sqlmig's here too
+        (REMAINDER alone would take "--url" for a Django option, and refuse it)."""
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parse = parser.parse_args
+
+        def all_to_sqlmig(args: object = None, namespace: object = None) -> argparse.Namespace:
+            options = parse([], namespace)  # type: ignore[arg-type]
+            options.sqlmig_args = list(args or [])  # type: ignore[call-overload]
+            return options
+
+        parser.parse_args = all_to_sqlmig  # type: ignore[method-assign,assignment]
+        return parser
 
     def handle(self, *args: str, **options: object) -> None:
         """call_command("sqlmig", "up"): an exit code other than 0 is a CommandError."""
