@@ -50,8 +50,10 @@ class Result:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("steps", "rows", "entries"):
+            # an entry without a version (a check finding, a squash warning) gets no null one
             data[key] = [
-                {**item, "version": version_text(item.get("version"))} for item in data[key]
+                {**item, "version": version_text(item["version"])} if "version" in item else item
+                for item in data[key]
             ]
         return {k: v for k, v in data.items() if v not in ([], None) or k in ("ok", "command")}
 

@@ -73,7 +73,9 @@ def test_two_branches_adding_0006_are_caught_renumbered_and_applied(tmp_path: Pa
 
     caught = cli("check", "--base", "main", "--json")
     assert caught.returncode == 1, describe(caught)
-    kinds = {(f["kind"], f["path"]) for f in json.loads(caught.stdout)["entries"]}
+    entries = json.loads(caught.stdout)["entries"]
+    assert not any("version" in f for f in entries), entries  # no null version on findings
+    kinds = {(f["kind"], f["path"]) for f in entries}
     assert kinds == {
         ("duplicate", "0006_feature_one.up.sql"),
         ("below-newest", "0007_feature_two.up.sql"),
