@@ -136,6 +136,11 @@ def _with_db(url: str, dbname: str) -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test; dropped afterwards."""
+    yield from fresh_pg_database()
+
+
+def fresh_pg_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped when the generator is closed."""
     require_pg()
     import psycopg
 

@@ -5,14 +5,13 @@ PostgreSQL and MariaDB; `convert` writes sqlmig's layout that gives the same dat
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli.helpers import Cli, describe, kind_of
-from tests.conftest import PG_URL, _with_db, fresh_mysql_database, query, sqlmig
+from tests.conftest import fresh_mysql_database, fresh_pg_database, query, sqlmig
 
 USERS = "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50));\n"
 BOOKS = "CREATE TABLE books (id INTEGER PRIMARY KEY, title VARCHAR(50));\n"
@@ -204,16 +203,7 @@ def second_url(any_url: str, tmp_path: Path) -> Iterator[str]:
     elif any_url.startswith("mysql"):
         yield from fresh_mysql_database()
     else:
-        import psycopg
-
-        name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield _with_db(PG_URL, name)
-        finally:
-            with psycopg.connect(PG_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield from fresh_pg_database()
 
 
 def test_convert_names_what_it_renamed_and_never_overwrites(tmp_path: Path) -> None:

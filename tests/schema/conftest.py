@@ -13,6 +13,7 @@ from tests.conftest import (
     PG_URL,
     _with_db,
     fresh_mysql_database,
+    fresh_pg_database,
     require_pg,
 )
 
@@ -41,17 +42,8 @@ def mysql_url_2() -> Iterator[str]:
 
 @pytest.fixture
 def pg_url_2() -> Iterator[str]:
-    require_pg()
-    import psycopg
-
-    name = f"sqlmig_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_db(PG_URL, name)
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """A second fresh PostgreSQL database; dropped afterwards."""
+    yield from fresh_pg_database()
 
 
 @pytest.fixture
