@@ -145,6 +145,22 @@ def _mysqldb() -> None:
         except ImportError:
             return  # the backend's own error says what to install
         pymysql.install_as_MySQLdb()
+        _alias_submodules(pymysql)
+
+
+def _alias_submodules(pymysql: Any) -> None:
+    """`install_as_MySQLdb` names only the package. Django then imports `MySQLdb.converters` and
+    `MySQLdb.constants`, which Python loads again as new modules, and the new `err` replaces
+    `pymysql.err`: afterwards `except pymysql.err.OperationalError` no longer catches what the
+    driver raises (seen in this process's tests). Naming each loaded submodule under MySQLdb too
+    makes those imports find the modules PyMySQL already has."""
+    import importlib
+
+    for sub in ("err", "converters", "constants", "constants.CLIENT", "constants.FIELD_TYPE"):
+        importlib.import_module(f"pymysql.{sub}")
+    for name, module in list(sys.modules.items()):
+        if name.startswith("pymysql."):
+            sys.modules.setdefault("MySQLdb." + name.removeprefix("pymysql."), module)
 
 
 def collect(models: list[Any], engine: str, url: str) -> list[str]:

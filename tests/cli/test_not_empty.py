@@ -158,7 +158,7 @@ def test_a_history_kept_elsewhere_still_sees_the_urls_tables(
         refused = sqlmig("--url", mysql_url, "--dir", str(migrations), "--table", table, "up")
         assert refused.returncode == 7, refused.stdout + refused.stderr
         assert "no sqlmig history: customers" in refused.stderr, refused.stderr
-        with pytest.raises(pymysql.err.ProgrammingError):
+        with pytest.raises(pymysql.ProgrammingError):
             query(mysql_url, "SELECT count(*) FROM a")
         _run_sql(mysql_url, "DROP TABLE customers")
         done = sqlmig("--url", mysql_url, "--dir", str(migrations), "--table", table, "up")

@@ -197,3 +197,26 @@ def test_a_tablespace_is_warned_on_postgres_where_django_would_use_it() -> None:
         "go to the database's default one: shelf.Spaced (big), shelf.Spaced.code (fast), "
         "shelf.Spaced index p (fast)"
     ]
+
+
+def test_pymysql_standing_in_for_mysqldb_keeps_one_copy_of_its_errors() -> None:
+    """Django imports MySQLdb.converters and MySQLdb.constants; with PyMySQL standing in, they were
+    loaded a second time and the new `err` replaced `pymysql.err`, so `except
+    pymysql.err.OperationalError` stopped catching what the driver raised (a CI flake)."""
+    import subprocess
+
+    code = (
+        "import pymysql, pymysql.connections as c\n"
+        "from sqlmig.django.source import _mysqldb\n"
+        "_mysqldb()\n"
+        "from MySQLdb.constants import CLIENT, FIELD_TYPE\n"
+        "from MySQLdb.converters import conversions\n"
+        "try:\n"
+        "    c.err.raise_mysql_exception(b'\\xffF\\x04#HY000Unknown thread id: 1')\n"
+        "except pymysql.err.OperationalError:\n"
+        "    print('caught')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.strip() == "caught", out.stdout + out.stderr

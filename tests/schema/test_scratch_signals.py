@@ -60,7 +60,7 @@ def drop_connections(kind: str, names: list[str]) -> None:
     import pymysql
 
     for (pid,) in _mysql(f"SELECT id FROM information_schema.processlist WHERE db IN ({listed})"):
-        with contextlib.suppress(pymysql.err.OperationalError):  # it ended by itself meanwhile
+        with contextlib.suppress(pymysql.OperationalError):  # it ended by itself meanwhile
             _mysql(f"KILL {pid}")
 
 
