@@ -81,19 +81,42 @@ def check(directory: str | None, scratch_url: str | None) -> None:
     _run(action, directory, failed=1, scratch=scratch_url)
 
 
+class Revision(click.ParamType):
+    """A version number, or the one word `flask db` users type for this end: `head` for upgrade,
+    `base` for downgrade (returned as None and -1)."""
+
+    name = "version"
+
+    def __init__(self, word: str, value: int | None) -> None:
+        self.word, self.value = word, value
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int | None:
+        if isinstance(value, int) or value is None:
+            return value
+        if value.strip().lower() == self.word:
+            return self.value
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a version number (such as 3) nor {self.word!r}")
+
+
 @group.command()
 @directory_option
-@click.argument("version", required=False, type=int)
+@click.argument("version", required=False, type=Revision("head", None))
 def upgrade(directory: str | None, version: int | None) -> None:
-    """Apply the pending migrations (up to VERSION, if given)."""
+    """Apply the pending migrations (up to VERSION, if given; `head`, as in `flask db`, is all)."""
     _run(lambda cfg, n: _migrator(cfg, n).up(to=version), directory)
 
 
 @group.command()
 @directory_option
-@click.argument("version", required=False, type=int)
+@click.argument("version", required=False, type=Revision("base", -1))
 def downgrade(directory: str | None, version: int | None) -> None:
-    """Revert the newest applied migration (or every one after VERSION)."""
+    """Revert the newest applied migration, or every one after VERSION (`base`: every one)."""
+    if version == -1:
+        _run(lambda cfg, n: _migrator(cfg, n).down(all_=True), directory)
+        return
     steps = None if version is not None else 1
     _run(lambda cfg, n: _migrator(cfg, n).down(steps=steps, to=version), directory)
 

@@ -93,15 +93,23 @@ def test_the_flask_example_migrate_upgrade_downgrade_history(any_url: str, tmp_p
     flask("migrate", "-m", "add password hash")
     added = (app / "migrations/0002_add_password_hash.up.sql").read_text("utf-8")
     assert "password_hash" in added and "(128)" in added, added
-    assert "now at 0002_add_password_hash" in flask("upgrade").stdout
+    assert "now at 0002_add_password_hash" in flask("upgrade", "head").stdout  # as `flask db`
     assert columns() == ["id", "username", "email", "password_hash"]
     assert "now at 0001_create_users" in flask("downgrade").stdout
     assert columns() == ["id", "username", "email"]
+    if kind_of(any_url) == "sqlite":
+        wrong = flask("upgrade", "tip", code=2)
+        assert "'tip' is neither a version number (such as 3) nor 'head'" in wrong.stderr, wrong
+        flask("downgrade", "base")  # every applied one, as `flask db downgrade base`
+        assert "users" not in [r[0] for r in query(any_url, "SELECT name FROM sqlite_master")]
+        flask("upgrade", "1")
+        assert columns() == ["id", "username", "email"]
     if kind_of(any_url) != "sqlite":
         return  # history is sqlmig's, the same call on every database: read once
     events = [line.split()[2:4] for line in flask("history").stdout.splitlines()]
     assert events == [["up", "0001_create_users"], ["up", "0002_add_password_hash"],
-                      ["down", "0002_add_password_hash"]]  # fmt: skip
+                      ["down", "0002_add_password_hash"], ["down", "0001_create_users"],
+                      ["up", "0001_create_users"]]  # fmt: skip
     flask("new", "seed admin user")  # a pair to write by hand
     assert (app / "migrations/0003_seed_admin_user.up.sql").is_file()
 
