@@ -2,7 +2,7 @@
 are imported only when one of them runs."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -200,17 +200,15 @@ def diff(
     from ..schema.commands import diff as run_diff
 
     scratch_flags(ctx, scratch_prefix)
-    run(
-        ctx,
-        lambda cfg, n: run_diff(
-            cfg,
-            desired=_desired(desired, from_models, from_django, n),
-            check=check,
-            name=name,
-            scratch_url=scratch_url,
-        ),
-        exit_code=lambda result: 0 if result.ok else 1,
-    )
+
+    def action(cfg: Any, notify: Any) -> Any:
+        source = _desired(desired, from_models, from_django, notify)
+        result = run_diff(cfg, desired=source, check=check, name=name, scratch_url=scratch_url)
+        if ctx.obj.as_json and hasattr(source, "warnings"):  # not on stderr: in the document
+            result.messages[:0] = source.warnings()
+        return result
+
+    run(ctx, action, exit_code=lambda result: 0 if result.ok else 1)
 
 
 def _desired(

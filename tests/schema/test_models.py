@@ -3,6 +3,7 @@ database (what the models say reaches the SQL), and the errors that name module 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -99,6 +100,9 @@ def test_the_author_book_example_from_models_to_migrations(
     if kind == "sqlite":  # --check's exit code is the same on every database: once
         red = run(*MODELS, "--check", code=1)
         assert "column books.isbn is only in models:Base" in red.stdout, describe(red)
+        as_json = json.loads(run(*MODELS, "--check", "--json", code=1).stdout)
+        warned = [m for m in as_json["messages"] if m.startswith("warning: books.updated_at")]
+        assert len(warned) == 1, as_json  # on stderr without --json; in the document with it
     wrote = run(*MODELS, "--name", "add_isbn")  # writes only where they differ
     assert "wrote" in wrote.stdout and "0002_add_isbn.up.sql" in wrote.stdout, describe(wrote)
     added = (app / "migrations/0002_add_isbn.up.sql").read_text("utf-8").replace("`", '"')
