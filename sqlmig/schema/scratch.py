@@ -134,8 +134,7 @@ def _on_server(
         except SqlmigError as exc:
             raise UsageError(
                 f"cannot create a scratch database on the server: {exc.message}",
-                hint="grant this user CREATEDB (PostgreSQL), or CREATE and DROP on "
-                f"{prefix}% (MySQL), or pass --scratch-url to an empty database",
+                hint=_grant_hint(admin.dialect, prefix),
             ) from None
         try:
             yield with_database(live_url, name)
@@ -145,6 +144,21 @@ def _on_server(
                 _drop(admin, drop, name, lambda: reconnect(live_url))
     finally:
         admin.close()
+
+
+def _grant_hint(dialect: str, prefix: str) -> str:
+    """What lets this user make scratch databases: the migrations then run in them, so on MySQL
+    CREATE and DROP are not enough (every privilege a migration uses, on those names)."""
+    if dialect == "mysql":
+        pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+        return (
+            f"as an administrator: GRANT ALL ON `{pattern}%`.* TO the user (the migrations run in "
+            "the scratch database), or pass --scratch-url to an empty database"
+        )
+    return (
+        "grant this user CREATEDB (ALTER ROLE ... CREATEDB), or pass --scratch-url to an empty "
+        "database"
+    )
 
 
 def _drop(admin: Driver, drop: str, name: str, reconnect: Callable[[], Driver]) -> None:
