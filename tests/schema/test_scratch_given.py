@@ -100,7 +100,7 @@ def test_doing_what_the_missing_right_hint_says_lets_verify_run(
     own_url: str, tmp_path: Path
 ) -> None:
     """The hint's GRANT (MySQL: ALL on the prefix's names, since the migrations run there; CREATE
-    and DROP alone stop at the first CREATE TABLE) or CREATEDB, done as said, is enough."""
+    and DROP alone: the first history row is refused) or CREATEDB, done as said, is enough."""
     if own_url.startswith("sqlite"):
         return
     user = own_url.split("//", 1)[1].split("@", 1)[0]
