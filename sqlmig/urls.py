@@ -127,8 +127,11 @@ def redact(text: str, *urls: str | None, hint: bool = False) -> str:
     common one ("p", "postgres") does not garble paths and the scheme of every message.
     hint=True keeps the example URLs of a hint as written, removing only the real passwords.
     """
-    if not hint:
-        text = _PASSWORD_PARAM.sub(lambda m: m.group(1) + "***", _redact_urls(text))
+    if not hint:  # both patterns need these words: a 25 MB script without them costs 50 ms, not 2 s
+        if "://" in text:
+            text = _redact_urls(text)
+        if "password" in text.lower():
+            text = _PASSWORD_PARAM.sub(lambda m: m.group(1) + "***", text)
     for url in urls:
         for secret in secrets_of(url) if url else ():
             text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)

@@ -185,3 +185,37 @@ def test_unterminated_quote_or_comment_is_a_split_error() -> None:
     for tail in ("'abc", '"abc', "`abc", "/* abc"):
         with pytest.raises(SplitError, match="unterminated"):
             split_mysql(f"SELECT 1; SELECT {tail}")
+
+
+# --- the quick "no command can be here" check ----------------------------------------------------
+
+_PIECES = ["go", "GO", "Go", "source", "Status", "quit", "ego", "\\", "?", "$", "_", "1", "\xe9",
+           "\u212a", "\u017f", " ", "\t", "\n", ";", "/", "'", '"', "--", "#", "/*", "*/", "SELECT",
+           "x"]  # fmt: skip
+
+
+def test_the_quick_check_never_hides_a_command_the_scanner_finds() -> None:
+    """mysql_client_commands skips the scan where a quick search finds no command word; that
+    search must find every one the scanner would: compared on drawn texts."""
+    from hypothesis import assume, given, settings
+    from hypothesis import strategies as st
+
+    from sqlmig import mysqlscan
+    from sqlmig.sqlscan import SplitError
+
+    def full(text: str) -> list[str]:
+        found = mysqlscan.scan_mysql(text)
+        return [text[e.at : e.end] for e in found if isinstance(e, mysqlscan.MyCommand)]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(_PIECES), max_size=12))
+    def check(pieces: list[str]) -> None:
+        text = "".join(pieces)
+        try:
+            scanned = [t.strip() for t in full(text)]
+        except SplitError:  # an unterminated quote: the splitter says so when the file runs
+            assume(False)
+        quick = [t for _, t in mysqlscan.mysql_client_commands(text)]
+        assert quick == scanned, text
+
+    check()
