@@ -111,8 +111,29 @@ def _sqlite(_live_url: str, prefix: str) -> Iterator[str]:
 @contextmanager
 def _postgres(live_url: str, prefix: str) -> Iterator[str]:
     admin = _admin(live_url)
+    try:
+        home = admin.query("SELECT current_schema()")[0][0]
+    except BaseException:
+        admin.close()
+        raise
     with _on_server(live_url, admin, prefix, _admin, drop_suffix=" WITH (FORCE)") as url:
+        _make_home(url, home)
         yield url
+
+
+def _make_home(url: str, home: str | None) -> None:
+    """The URL's search_path may name a schema made outside the migrations (the live database
+    had it before its first migration, since the history table is kept in it): a new database
+    lacks it, and nothing could be built there. The scratch database gets it, empty."""
+    if home is None:
+        return
+    driver = connect(parse_url(url), table="sqlmig_history")
+    try:
+        if driver.query("SELECT current_schema()")[0][0] is None:
+            driver.execute(f"CREATE SCHEMA IF NOT EXISTS {driver.quote(home)}")
+            driver.commit()
+    finally:
+        driver.close()
 
 
 @contextmanager
