@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.cli.helpers import SLOW_SQL, Cli, describe, execute, holding_lock, run_many
+from tests.cli.helpers import GATED_SQL, Cli, describe, execute, gate, holding_lock, run_many
 from tests.conftest import write
 
 PASSWORD = "Sentinel-Pw_7q@x:/%"
@@ -131,9 +131,10 @@ def test_no_output_leaks_the_password_against_a_real_server(
     run(4, "down")
     write(migrations, "0001_create_a", "CREATE TABLE a (id int);\n", "DROP TABLE a;\n")
 
-    write(migrations, "0002_slow", SLOW_SQL["postgres"], "SELECT 1;\n")
-    with holding_lock(cli) as holder:
+    write(migrations, "0002_slow", GATED_SQL["postgres"], "SELECT 1;\n")  # held at the gate
+    with gate(pg_url) as open_gate, holding_lock(cli) as holder:
         waiting = run_many([(cli, (*mode, "up", "--lock-timeout", "1")) for mode in MODES])
+        open_gate()
     assert [p.returncode for p in waiting] == [3, 3, 3, 3], [describe(p) for p in waiting]
     assert holder.proc.returncode == 0, holder.stderr
     assert_no_secret(subprocess.CompletedProcess([], 0, holder.stdout, holder.stderr))

@@ -7,11 +7,15 @@ codes, no carriage returns, no progress line (tests/containers/test_progress.py 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from tests.cli.helpers import SLOW_SQL, Cli, holding_lock, kind_of
-from tests.conftest import sqlmig, write
+from tests.cli.helpers import GATED_SQL, SLOW_SQL, Cli, gate, holding_lock, kind_of
+from tests.conftest import clean_env, sqlmig, write
 
 PASSWORD = "s3cret-pw"
 
@@ -74,11 +78,29 @@ def _env_json() -> dict[str, str]:
 
 
 def test_lock_waiting_and_acquired_events(db_url: str, migrations: Path) -> None:
-    cli = Cli(db_url, migrations)
-    write(migrations, "0001_slow", SLOW_SQL[kind_of(db_url)])
-    with holding_lock(cli):
+    cli, kind = Cli(db_url, migrations), kind_of(db_url)
+    # PostgreSQL: the holder waits at a gate, opened once the waiter said it waits (a sleep could
+    # end before a slow-starting waiter asked for the lock); SQLite: a few seconds of CPU
+    write(migrations, "0001_slow", GATED_SQL.get(kind, SLOW_SQL[kind]))
+    gated = gate(db_url) if kind != "sqlite" else nullcontext(lambda: None)
+    with gated as open_gate, holding_lock(cli):
         write(migrations, "0002_next", "CREATE TABLE next_one (id int);\n")
-        waiter = cli("--log-format", "json", "--lock-timeout", "30", "up")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sqlmig", *cli.argv("--log-format", "json", "--lock-timeout",
+                                                       "30", "up")],
+            cwd=cli.cwd, env=clean_env(cli.env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        said = ""
+        for line in proc.stderr:
+            said += line
+            if '"lock_waiting"' in line:
+                break
+        time.sleep(0.3)  # it waits: for longer than the 100 ms waited_ms is checked against
+        open_gate()
+        out, rest = proc.communicate(timeout=60)
+    waiter = subprocess.CompletedProcess(proc.args, proc.returncode, out, said + rest)
     assert waiter.returncode == 0, waiter.stderr
     records = _records(waiter.stderr)
     kinds = [r["event"] for r in records]
