@@ -162,17 +162,22 @@ def test_rules_only_run_in_their_dialect(tmp_path: Path) -> None:
     down = "DROP INDEX i ON t;"
     assert names(lint_sql(tmp_path, sql, dialect="mysql", down=down)) == ["mysql-multi-ddl"]
     found = names(lint_sql(tmp_path / "pg", sql, dialect="postgres"))
-    assert found == ["missing-lock-timeout", "index-without-concurrently", "column-type-change"]
+    assert found == [
+        "missing-lock-timeout",
+        "missing-statement-timeout",
+        "index-without-concurrently",
+        "column-type-change",
+    ]
 
 
 def test_old_postgres_versions(tmp_path: Path) -> None:
-    constant = "SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int DEFAULT 0;"
+    constant = "SET lock_timeout = '1s';\nSET statement_timeout = '1min';\nALTER TABLE t ADD COLUMN a int DEFAULT 0;"
     assert names(lint_sql(tmp_path, constant, pg_version=10)) == ["volatile-default"]
     assert names(lint_sql(tmp_path, constant, pg_version=11)) == []
-    enum = "ALTER TYPE mood ADD VALUE 'meh';"
+    enum = "ALTER TYPE mood ADD VALUE 'meh' AFTER 'sad';"
     assert names(lint_sql(tmp_path, enum, pg_version=11)) == ["concurrently-in-transaction"]
     assert names(lint_sql(tmp_path, enum, pg_version=12)) == []
-    reindex = "REINDEX TABLE t;"  # no CONCURRENTLY before 12: nothing better to suggest
+    reindex = "SET statement_timeout = '1h';\nREINDEX TABLE t;"  # no CONCURRENTLY before 12
     assert names(lint_sql(tmp_path, reindex, pg_version=11)) == []
     assert names(lint_sql(tmp_path, reindex, pg_version=12)) == ["reindex-without-concurrently"]
 

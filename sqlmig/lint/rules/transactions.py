@@ -1,11 +1,16 @@
-"""Transactions: BEGIN/COMMIT/ROLLBACK in a file that sqlmig already runs in a transaction."""
+"""Transactions: BEGIN/COMMIT/ROLLBACK in a transactional file, a file's own transaction left
+open, and statements a no-transaction file cannot run twice."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+
+from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..model import Hit, rule
+from .common import name_of
 
 CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION", "END", "ABORT"}
 
@@ -38,3 +43,131 @@ def transaction_control(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         if words[0] == "START" and words[1:2] != ["TRANSACTION"]:
             return
         yield Hit(f"{stmt.keyword} inside a file that sqlmig already runs in a transaction")
+
+
+def _opens(stmt: Stmt) -> bool:
+    """BEGIN / START TRANSACTION, or MySQL's SET autocommit = 0 (what mysqldump writes)."""
+    words = stmt.keyword.split(" ")
+    if words[0] == "BEGIN" or words[:2] == ["START", "TRANSACTION"]:
+        return True
+    return bool(AUTOCOMMIT_OFF.match(stmt.sql))
+
+
+def _closes(stmt: Stmt) -> bool:
+    words = stmt.keyword.split(" ")
+    return words[0] in ("COMMIT", "END", "ABORT") or (
+        words[0] == "ROLLBACK" and words[1:2] != ["TO"]
+    )
+
+
+AUTOCOMMIT_OFF = re.compile(
+    r"\s*SET\s+(?:SESSION\s+|@@(?:SESSION\.)?)?autocommit\s*=\s*(?:0|OFF)\b", re.I
+)
+
+
+@rule(
+    "X402",
+    "uncommitted-transaction",
+    "error",
+    help="end the transaction with COMMIT before the end of the file",
+    scope="file",
+)
+def uncommitted_transaction(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
+    """A `-- sqlmig:no-transaction` file that opens its own transaction (BEGIN, START
+    TRANSACTION, MySQL's SET autocommit = 0) and never commits it: `up` rolls back what ran
+    in it and records the migration failed.
+
+    Bad:
+        -- sqlmig:no-transaction
+        BEGIN;
+        CREATE TABLE users (id bigint PRIMARY KEY);
+    Good:
+        -- sqlmig:no-transaction
+        BEGIN;
+        CREATE TABLE users (id bigint PRIMARY KEY);
+        COMMIT;
+    """
+    if ctx.transactional:
+        return  # transaction-control reports BEGIN in a transactional file
+    opened: Stmt | None = None
+    for stmt in ctx.statements:
+        if _closes(stmt):
+            opened = None
+        elif opened is None and _opens(stmt):
+            opened = stmt
+    if opened is not None:
+        yield Hit(
+            f"{opened.keyword} opens a transaction that is never committed: the file ends "
+            "inside it, so `sqlmig up` rolls back the statements after it and records the "
+            "migration failed",
+            opened.offset,
+            stmt=opened.index,
+        )
+
+
+GUARDED_CREATE = {"TABLE", "INDEX", "SEQUENCE", "SCHEMA"}
+GUARDED_DROP = {"TABLE", "INDEX", "SEQUENCE", "SCHEMA", "VIEW", "TYPE", "MATERIALIZED VIEW"}
+
+
+def _not_rerunnable(stmt: Stmt) -> Iterator[str]:
+    """What in the statement fails when it runs a second time: `CREATE TABLE "t"`, ..."""
+    node = stmt.node
+    kind = str(node.args.get("kind") or "").upper() if node is not None else ""
+    if isinstance(node, exp.Create) and kind in GUARDED_CREATE and not node.args.get("exists"):
+        if not node.args.get("replace"):
+            yield f"CREATE {kind} {name_of(node.this)} without IF NOT EXISTS"
+    elif isinstance(node, exp.Drop) and kind in GUARDED_DROP and not node.args.get("exists"):
+        names = ", ".join(name_of(t) for t in node.args.get("tables") or []) or "..."
+        yield f"DROP {kind} {names} without IF EXISTS"
+    elif isinstance(node, exp.Alter) and kind == "TABLE":
+        for action in node.args.get("actions") or []:
+            if isinstance(action, exp.ColumnDef) and not action.args.get("exists"):
+                yield f"ADD COLUMN {action.name} without IF NOT EXISTS"
+            elif isinstance(action, exp.Drop) and not action.args.get("exists"):
+                what = str(action.args.get("kind") or "").upper()
+                if what == "COLUMN":
+                    yield f"DROP COLUMN {name_of(action)} without IF EXISTS"
+
+
+@rule(
+    "X403",
+    "prefer-robust-statements",
+    "warning",
+    help="add IF NOT EXISTS / IF EXISTS, so that the file can run again after a failure (a "
+    "failed CREATE INDEX CONCURRENTLY leaves an invalid index: `sqlmig status` and `validate` "
+    "report it); or move the statements that need no CONCURRENTLY to a transactional file",
+    dialects=("postgres",),
+    scope="file",
+)
+def prefer_robust_statements(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
+    """In a `-- sqlmig:no-transaction` file, a CREATE or DROP without IF [NOT] EXISTS that is
+    not the file's last statement: if a later statement fails, this one stays applied, and
+    running the file again (after `sqlmig repair`) fails on it. Not reported inside the
+    file's own BEGIN ... COMMIT.
+
+    Bad:
+        -- sqlmig:no-transaction
+        ALTER TABLE accounts ADD COLUMN billing_email text;
+        CREATE INDEX CONCURRENTLY accounts_billing_email ON accounts (billing_email);
+    Good:
+        -- sqlmig:no-transaction
+        ALTER TABLE accounts ADD COLUMN IF NOT EXISTS billing_email text;
+        CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_billing_email ON accounts (billing_email);
+    """
+    if ctx.transactional:
+        return
+    inside = False
+    last = max((s.index for s in ctx.statements if s.keyword), default=-1)
+    for stmt in ctx.statements:
+        if _closes(stmt):
+            inside = False
+        elif _opens(stmt):
+            inside = True
+        elif not inside and stmt.index < last:
+            for what in _not_rerunnable(stmt):
+                yield Hit(
+                    f"{what} in a no-transaction file: if a later statement fails, this one "
+                    "stays applied and running the file again fails here",
+                    stmt.offset,
+                    stmt=stmt.index,
+                )
