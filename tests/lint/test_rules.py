@@ -171,7 +171,10 @@ def test_rules_only_run_in_their_dialect(tmp_path: Path) -> None:
 
 
 def test_old_postgres_versions(tmp_path: Path) -> None:
-    constant = "SET lock_timeout = '1s';\nSET statement_timeout = '1min';\nALTER TABLE t ADD COLUMN a int DEFAULT 0;"
+    constant = (
+        "SET lock_timeout = '1s';\nSET statement_timeout = '1min';\n"
+        "ALTER TABLE t ADD COLUMN a int DEFAULT 0;"
+    )
     assert names(lint_sql(tmp_path, constant, pg_version=10)) == ["volatile-default"]
     assert names(lint_sql(tmp_path, constant, pg_version=11)) == []
     enum = "ALTER TYPE mood ADD VALUE 'meh' AFTER 'sad';"
