@@ -1,0 +1,122 @@
+"""The rules squawk has that sqlmig added (issue 16): a hit and a near miss for each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .helpers import lint_sql, names
+
+NO_TX = "-- sqlmig:no-transaction\n"
+TIMEOUTS = "SET lock_timeout = '1s';\nSET statement_timeout = '1min';\n"
+
+# (rule, dialect, SQL that fires it, SQL that must not)
+CASES = [
+    ("detach-partition-without-concurrently", "postgres",
+     "ALTER TABLE events DETACH PARTITION events_2019;",
+     NO_TX + "ALTER TABLE events DETACH PARTITION events_2019 CONCURRENTLY;"),
+    ("detach-partition-without-concurrently", "postgres",
+     'ALTER TABLE ONLY public."Events" DETACH PARTITION public.e2019;',
+     "CREATE TABLE events (at date) PARTITION BY RANGE (at);\n"
+     "ALTER TABLE events DETACH PARTITION events_2019;"),
+    ("detach-partition-without-concurrently", "postgres",
+     "ALTER TABLE events DETACH PARTITION events_2019;",
+     "ALTER TABLE events DETACH PARTITION events_2019 FINALIZE;"),
+    ("concurrently-in-transaction", "postgres",
+     "ALTER TABLE events DETACH PARTITION events_2019 CONCURRENTLY;",
+     NO_TX + "ALTER TABLE events DETACH PARTITION events_2019 CONCURRENTLY;"),
+    ("missing-statement-timeout", "postgres",
+     "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN a TYPE bigint;",
+     TIMEOUTS + "ALTER TABLE t ALTER COLUMN a TYPE bigint;"),
+    ("missing-statement-timeout", "postgres",
+     "SET statement_timeout = 0;\nCREATE INDEX i ON t (a);",
+     "SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a text;"),
+    ("missing-statement-timeout", "postgres",
+     "-- sqlmig:ignore set-not-null\nALTER TABLE t ALTER COLUMN a SET NOT NULL;",
+     "ALTER TABLE t DROP CONSTRAINT c;"),
+    ("domain-constraint-without-not-valid", "postgres",
+     "ALTER DOMAIN amount ADD CONSTRAINT positive CHECK (VALUE > 0);",
+     "ALTER DOMAIN amount ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;"),
+    ("domain-constraint-without-not-valid", "postgres",
+     "ALTER DOMAIN amount ADD CHECK (VALUE > 0 AND (VALUE < 10));",
+     "CREATE DOMAIN amount AS numeric;\nALTER DOMAIN amount ADD CHECK (VALUE > 0);"),
+    ("enum-value-without-position", "postgres",
+     "ALTER TYPE mood ADD VALUE 'meh';",
+     "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'happy';"),
+    ("drop-not-null", "postgres",
+     "ALTER TABLE books ALTER COLUMN title DROP NOT NULL;",
+     "ALTER TABLE books ADD COLUMN t text NOT NULL DEFAULT '';\n"
+     "ALTER TABLE books ALTER COLUMN t DROP NOT NULL;"),
+    ("avoid-char", "postgres",
+     "CREATE TABLE c (code character(2));",
+     'CREATE TABLE c (code varchar(2), kind "char", name character varying, t text);'),
+    ("avoid-char", "postgres",
+     "ALTER TABLE c ADD COLUMN flag char;",
+     "ALTER TABLE c ADD COLUMN flag boolean;"),
+    ("uncommitted-transaction", "postgres",
+     NO_TX + "BEGIN;\nCREATE TABLE users (id bigint);",
+     NO_TX + "BEGIN;\nCREATE TABLE users (id bigint);\nCOMMIT;"),
+    ("uncommitted-transaction", "mysql",
+     NO_TX + "SET autocommit = 0;\nINSERT INTO t VALUES (1);",
+     NO_TX + "SET autocommit = 0;\nINSERT INTO t VALUES (1);\nCOMMIT;"),
+    ("uncommitted-transaction", "sqlite",
+     NO_TX + "BEGIN;\nCOMMIT;\nBEGIN;\nINSERT INTO t VALUES (1);",
+     NO_TX + "BEGIN;\nSAVEPOINT s;\nROLLBACK TO s;\nROLLBACK;"),
+    ("prefer-robust-statements", "postgres",
+     NO_TX + "ALTER TABLE a ADD COLUMN b text;\nCREATE INDEX CONCURRENTLY i ON a (b);",
+     NO_TX + "ALTER TABLE a ADD COLUMN IF NOT EXISTS b text;\n"
+     "CREATE INDEX CONCURRENTLY i ON a (b);"),
+    ("prefer-robust-statements", "postgres",
+     NO_TX + "DROP INDEX CONCURRENTLY old_i;\nCREATE INDEX CONCURRENTLY i ON a (b);",
+     "DROP INDEX old_i;\nCREATE INDEX i ON a (b);"),
+    ("prefer-robust-statements", "postgres",
+     NO_TX + "CREATE TABLE t (a int);\nALTER TABLE t DROP COLUMN a;\nSELECT 1;",
+     NO_TX + "BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON a (b);"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rule", "dialect", "bad", "good"), CASES)
+def test_case(tmp_path: Path, rule: str, dialect: str, bad: str, good: str) -> None:
+    assert rule in names(lint_sql(tmp_path / "bad", bad, dialect=dialect, down=""))
+    assert rule not in names(lint_sql(tmp_path / "good", good, dialect=dialect, down=""))
+
+
+def test_messages_name_the_objects(tmp_path: Path) -> None:
+    sql = (
+        TIMEOUTS + 'ALTER TABLE "Events" DETACH PARTITION e2019;\n'
+        "ALTER DOMAIN money_amount ADD CONSTRAINT positive CHECK (VALUE > 0);\n"
+        "ALTER TYPE mood ADD VALUE 'meh';\n"
+        "ALTER TABLE Books ALTER COLUMN Title DROP NOT NULL;\n"
+        "CREATE TABLE c (flag character);\n"
+    )
+    found = {f.rule: f.message for f in lint_sql(tmp_path, sql)}
+    assert '"e2019"' in found["detach-partition-without-concurrently"]
+    assert '"Events"' in found["detach-partition-without-concurrently"]
+    assert 'CONSTRAINT "positive"' in found["domain-constraint-without-not-valid"]
+    assert "'meh'" in found["enum-value-without-position"]
+    assert '"mood"' in found["enum-value-without-position"]
+    assert "Books.Title" in found["drop-not-null"]
+    assert "char(1)" in found["avoid-char"] and "c.flag" in found["avoid-char"]
+
+
+def test_detach_on_postgres_13_says_it_has_no_concurrently(tmp_path: Path) -> None:
+    """PostgreSQL 13 has no DETACH ... CONCURRENTLY: the finding says so."""
+    found = lint_sql(tmp_path, "ALTER TABLE e DETACH PARTITION p;", pg_version=13)
+    message = next(f.message for f in found if f.code == "P111")
+    assert "PostgreSQL 13 has no CONCURRENTLY form" in message
+
+
+def test_drop_not_null_in_a_down_file_is_not_reported(tmp_path: Path) -> None:
+    up = "ALTER TABLE books ALTER COLUMN title SET NOT NULL;"
+    down = "ALTER TABLE books ALTER COLUMN title DROP NOT NULL;"
+    found = lint_sql(tmp_path, up, down=down)
+    assert [f.rule for f in found if f.path.endswith("down.sql")] == ["missing-lock-timeout"]
+
+
+def test_the_parts_the_forms_read_are_not_unchecked(tmp_path: Path) -> None:
+    sql = (
+        "ALTER TABLE e ATTACH PARTITION p FOR VALUES FROM ('2019-01-01') TO ('2020-01-01');\n"
+        "ALTER DOMAIN d DROP CONSTRAINT IF EXISTS c;\n"
+    )
+    assert "unchecked-statement" not in names(lint_sql(tmp_path, sql))
