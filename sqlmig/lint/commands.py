@@ -54,9 +54,23 @@ def explain_result(rule: str) -> Result:
     return Result(command="lint", messages=[explain(rule)])
 
 
+def _run_by_up(folder: Path) -> list[Path]:
+    """The folder's .sql files without the dialect override files; [] (the folder itself) when
+    it has none of those."""
+    from ..files import OVERRIDE
+
+    try:
+        found = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".sql")
+    except OSError:
+        return []
+    kept = [p for p in found if not OVERRIDE.match(p.name)]
+    return kept if kept and len(kept) < len(found) else []
+
+
 def require_clean(cfg: Config) -> None:
-    """`up --lint`: raise LintFailed (nothing applied) when lint finds any error."""
-    report = lint(cfg)
+    """`up --lint`: raise LintFailed (nothing applied) when lint finds any error. Only the
+    files `up` runs: a dialect's override file is `transpile`'s, not `up`'s."""
+    report = lint(cfg, paths=_run_by_up(cfg.dir))
     errors = [f for f in report.findings if f.severity == "error"]
     if not errors:
         return
