@@ -25,18 +25,27 @@ def lint(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     pg_version: int | None = None,
+    changed: bool = False,
+    base: str | None = None,
 ) -> LintReport:
-    """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config."""
+    """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config.
+    `changed`: only the files git says changed since `base` (see changed.py)."""
     ignored = list(ignore) or list(cfg.lint_ignore)
     if getattr(cfg, "statement_lock_timeout", None):  # `up` sets lock_timeout for every file
         ignored.append("missing-lock-timeout")
-    return lint_paths(
-        list(paths) or [cfg.dir],
-        dialect=dialect or cfg.dialect or dialect_of_url(cfg.url) or "postgres",
-        select=list(select) or list(cfg.lint_select),
-        ignore=ignored,
-        pg_version=pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
-    )
+    options = {
+        "dialect": dialect or cfg.dialect or dialect_of_url(cfg.url) or "postgres",
+        "select": list(select) or list(cfg.lint_select),
+        "ignore": ignored,
+        "pg_version": pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
+    }
+    if base is not None and not changed:
+        raise UsageError("--base goes with --changed", hint="sqlmig lint --changed --base main")
+    if changed:
+        from .changed import lint_changed
+
+        return lint_changed(list(paths) or [cfg.dir], base, options)
+    return lint_paths(list(paths) or [cfg.dir], **options)  # type: ignore[arg-type]
 
 
 def lint_result(
