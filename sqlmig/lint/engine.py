@@ -30,16 +30,24 @@ NEWLINE = re.compile("\n")
 
 
 def select_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
-    """The rules named by --select (default: all) minus --ignore: codes, names or code prefixes."""
-    chosen = _match(select) if select else set(REGISTRY)
-    return [REGISTRY[c] for c in sorted(chosen - _match(ignore))]
+    """The rules named by --select (default: all but the opt-in ones) minus --ignore: codes,
+    names or code prefixes. `+RULE` tokens add to the default set instead of replacing it; an
+    opt-in rule is chosen only by its own code or name."""
+    extra = [t.strip()[1:] for t in select if t.strip().startswith("+")]
+    plain = [t for t in select if t.strip() and not t.strip().startswith("+")]
+    chosen = _match(plain) if plain else {c for c, r in REGISTRY.items() if not r.opt_in}
+    return [REGISTRY[c] for c in sorted((chosen | _match(extra)) - _match(ignore))]
 
 
 def _match(tokens: Sequence[str]) -> set[str]:
     out: set[str] = set()
     for token in (t.strip() for t in tokens if t.strip()):
         hits = {c for c, r in REGISTRY.items() if token.upper() in (c, r.name.upper())}
-        hits = hits or {c for c in REGISTRY if c.startswith(token.upper())}
+        hits = hits or {
+            c for c, r in REGISTRY.items() if c.startswith(token.upper()) and not r.opt_in
+        }
+        if not hits and any(c.startswith(token.upper()) for c in REGISTRY):
+            continue  # a prefix of opt-in rules only: nothing chosen
         if not hits:
             raise UsageError(
                 f"unknown lint rule {token!r}",

@@ -78,8 +78,9 @@ CASES = [
 
 @pytest.mark.parametrize(("rule", "dialect", "bad", "good"), CASES)
 def test_case(tmp_path: Path, rule: str, dialect: str, bad: str, good: str) -> None:
-    assert rule in names(lint_sql(tmp_path / "bad", bad, dialect=dialect, down=""))
-    assert rule not in names(lint_sql(tmp_path / "good", good, dialect=dialect, down=""))
+    on = [f"+{rule}"]  # opt-in rules too
+    assert rule in names(lint_sql(tmp_path / "bad", bad, dialect=dialect, down="", select=on))
+    assert rule not in names(lint_sql(tmp_path / "good", good, dialect=dialect, down="", select=on))
 
 
 def test_messages_name_the_objects(tmp_path: Path) -> None:
@@ -90,7 +91,7 @@ def test_messages_name_the_objects(tmp_path: Path) -> None:
         "ALTER TABLE Books ALTER COLUMN Title DROP NOT NULL;\n"
         "CREATE TABLE c (flag character);\n"
     )
-    found = {f.rule: f.message for f in lint_sql(tmp_path, sql)}
+    found = {f.rule: f.message for f in lint_sql(tmp_path, sql, select=["+P114"])}
     assert '"e2019"' in found["detach-partition-without-concurrently"]
     assert '"Events"' in found["detach-partition-without-concurrently"]
     assert 'CONSTRAINT "positive"' in found["domain-constraint-without-not-valid"]
@@ -120,3 +121,12 @@ def test_the_parts_the_forms_read_are_not_unchecked(tmp_path: Path) -> None:
         "ALTER DOMAIN d DROP CONSTRAINT IF EXISTS c;\n"
     )
     assert "unchecked-statement" not in names(lint_sql(tmp_path, sql))
+
+
+def test_an_opt_in_rule_runs_only_when_named(tmp_path: Path) -> None:
+    sql = "SET lock_timeout = '1s';\nALTER TYPE mood ADD VALUE 'meh';\nDROP TABLE t;"
+    assert names(lint_sql(tmp_path / "a", sql)) == ["drop-table"]
+    assert names(lint_sql(tmp_path / "b", sql, select=["P"])) == []  # a prefix: not opt-in ones
+    assert names(lint_sql(tmp_path / "c", sql, select=["P114"])) == ["enum-value-without-position"]
+    both = names(lint_sql(tmp_path / "d", sql, select=["+enum-value-without-position"]))
+    assert sorted(both) == ["drop-table", "enum-value-without-position"]
