@@ -125,7 +125,7 @@ def _created_domain(ctx: FileContext, domain: str) -> bool:
     "the order of the values means nothing, `-- sqlmig:ignore enum-value-without-position`",
     dialects=PG,
     on=("ALTER TYPE",),
-    opt_in=True,  # on documenso's 35 appended values, nothing used the order
+    opt_in=True,  # most enums' order means nothing: on documenso it fired on all 35 values
 )
 def enum_value_without_position(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """ALTER TYPE ... ADD VALUE without BEFORE or AFTER: the new value sorts after every
