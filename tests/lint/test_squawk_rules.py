@@ -48,6 +48,9 @@ CASES = [
      "ALTER TABLE books ALTER COLUMN title DROP NOT NULL;",
      "ALTER TABLE books ADD COLUMN t text NOT NULL DEFAULT '';\n"
      "ALTER TABLE books ALTER COLUMN t DROP NOT NULL;"),
+    ("drop-not-null", "postgres",
+     'ALTER TABLE "Books" ALTER COLUMN "title" DROP NOT NULL, ALTER COLUMN b TYPE text;',
+     'ALTER TABLE "Books" ALTER COLUMN "title" TYPE uuid, ALTER COLUMN "title" DROP NOT NULL;'),
     ("avoid-char", "postgres",
      "CREATE TABLE c (code character(2));",
      'CREATE TABLE c (code varchar(2), kind "char", name character varying, t text);'),

@@ -160,7 +160,9 @@ def enum_value_without_position(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
 def drop_not_null(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """ALTER COLUMN ... DROP NOT NULL on a column this migration did not add: code that reads
     the column (application, triggers, functions) may not expect NULL there. Not reported in
-    a down file, which restores the schema from before its up file.
+    a down file, which restores the schema from before its up file, nor in a statement that
+    also changes the column's type (an ORM restating the whole column, as fizz's change_column
+    does, mostly on columns that were never NOT NULL; column-type-change reports it).
 
     Bad:
         ALTER TABLE books ALTER COLUMN title DROP NOT NULL;
@@ -170,6 +172,11 @@ def drop_not_null(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     if ctx.direction == "down" or alter_table(stmt) is None:
         return
     table = table_of(stmt.node)
+    retyped = {
+        a.name.lower()
+        for a in actions(stmt)
+        if isinstance(a, exp.AlterColumn) and a.args.get("dtype") is not None
+    }
     for action in actions(stmt):
         if not (
             isinstance(action, exp.AlterColumn)
@@ -178,8 +185,8 @@ def drop_not_null(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         ):
             continue
         column = f"{table}.{action.name.lower()}"
-        if ctx.is_owned("column", column):
-            continue
+        if ctx.is_owned("column", column) or action.name.lower() in retyped:
+            continue  # retyped: an ORM restating the column (fizz's change_column); P106 says it
         yield Hit(
             f"DROP NOT NULL on {ctx.shown(column)}: code that reads it may not expect NULL",
             at(stmt, action),
