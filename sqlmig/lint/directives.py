@@ -57,8 +57,12 @@ def read_leniently(path: Path) -> SqlFile:
         return SqlFile(path, text, checksum(text.encode()), transactional=not said)
 
 
-def problem(text: str, path: Path, direction: str | None) -> DirectiveProblem | None:
-    """The first directive `up` would refuse or silently ignore, else None."""
+def problem(
+    text: str, path: Path, direction: str | None, comments: list[tuple[int, int]] | None = None
+) -> DirectiveProblem | None:
+    """The first directive `up` would refuse or silently ignore, else None. `comments`: the
+    (start, end) of the comments between statements; a late directive elsewhere (in a string)
+    is no directive, except no-transaction, which `up` refuses wherever a line starts with it."""
     block_end = LEADING_COMMENTS.match(text).end()  # type: ignore[union-attr]
     for line in _lines(text, 0, block_end):
         offset, body = line
@@ -77,7 +81,8 @@ def problem(text: str, path: Path, direction: str | None) -> DirectiveProblem | 
             )
     for match in ANY_DIRECTIVE.finditer(text, block_end):
         name = match["name"].lower()
-        if name in RUN_DIRECTIVES:
+        inside = comments is None or any(a <= match.start() < b for a, b in comments)
+        if name in RUN_DIRECTIVES and (inside or name == "no-transaction"):
             effect = "`up` refuses the file" if name == "no-transaction" else "`up` ignores it"
             return DirectiveProblem(
                 match.start(),

@@ -70,7 +70,8 @@ def test_good_directives_and_ignores_anywhere_are_not_findings(tmp_path: Path) -
         folder,
         "0001_a.up.sql",
         "-- sqlmig:no-transaction\n-- sqlmig:no-foreign-key-check\nSELECT 1;\n"
-        "-- sqlmig:ignore drop-table\nDROP TABLE IF EXISTS x;\n",
+        "-- sqlmig:ignore drop-table\nDROP TABLE IF EXISTS x;\n"
+        "INSERT INTO notes VALUES ('a\n-- sqlmig:no-foreign-key-check\n');\n",
     )
     assert ("0001_a.up.sql", "F707") not in codes(folder)
 

@@ -154,7 +154,10 @@ def bad_directive(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
         -- sqlmig:no-transaction
         CREATE INDEX CONCURRENTLY books_isbn ON books (isbn);
     """
-    found = problem(ctx.text, ctx.path, ctx.direction)
+    comments = [(s.lead_offset, s.lead_offset + len(s.lead)) for s in ctx.statements]
+    last = ctx.statements[-1] if ctx.statements else None
+    comments.append((last.offset + len(last.sql) if last else 0, len(ctx.text) + 1))
+    found = problem(ctx.text, ctx.path, ctx.direction, comments)
     if found is not None:
         yield Hit(found.message, found.offset, help=found.hint or None)
 
