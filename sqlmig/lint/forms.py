@@ -40,7 +40,11 @@ FORMS = {
     rf"(?P<names>{NAME}(?:\s*,\s*{NAME})*)(?:\s+(?:CASCADE|RESTRICT))?",
     "comment-on-constraint": rf"COMMENT\s+ON\s+CONSTRAINT\s+{_N}\s+ON\s+(?:DOMAIN\s+)?{NAME}"
     rf"\s+IS\s+(?:{_STR}|NULL)",
-    "cluster": rf"CLUSTER(?:\s+VERBOSE)?(?:\s+{NAME}(?:\s+USING\s+{_N})?)?",
+    "cluster": r"CLUSTER(?:\s*\(\s*VERBOSE\s*\)|\s+VERBOSE)?"
+    rf"(?:\s+(?P<table>{NAME})(?:\s+USING\s+{_N})?)?",
+    "vacuum": rf"VACUUM(?P<options>\s*\([^)]*\))?"
+    r"(?P<words>(?:\s+(?:FULL|FREEZE|VERBOSE|ANALYZE|ANALYSE))*)"
+    rf"(?P<tables>\s+{NAME}(?:\s*\([^)]*\))?(?:\s*,\s*{NAME}(?:\s*\([^)]*\))?)*)?",
     "reindex": rf"REINDEX\s+(?:\(\s*\w+(?:\s+\w+)?\s*\)\s+)?(?P<what>INDEX|TABLE|SCHEMA)\s+"
     rf"(?P<concurrently>CONCURRENTLY\s+)?{NAME}",
 }

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sqlmig.lint import lint_paths
+from tests.conftest import sqlmig
+
 from .helpers import lint_sql, names
 
 NO_TX = "-- sqlmig:no-transaction\n"
@@ -57,6 +60,17 @@ CASES = [
     ("avoid-char", "postgres",
      "ALTER TABLE c ADD COLUMN flag char;",
      "ALTER TABLE c ADD COLUMN flag boolean;"),
+    ("vacuum-full-or-cluster", "postgres",
+     NO_TX + "VACUUM (VERBOSE, FULL) public.orders;",
+     NO_TX + "VACUUM (FULL false, ANALYZE) orders;"),
+    ("vacuum-full-or-cluster", "postgres",
+     "CLUSTER orders USING orders_pkey;",
+     "CREATE TABLE o (id int PRIMARY KEY);\nCLUSTER o USING o_pkey;"),
+    ("outside-transaction-only", "postgres",
+     "VACUUM ANALYZE orders;", NO_TX + "VACUUM ANALYZE orders;"),
+    ("outside-transaction-only", "postgres",
+     "ALTER SYSTEM SET work_mem = '64MB';", "SET work_mem = '64MB';"),
+    ("outside-transaction-only", "sqlite", "VACUUM;", NO_TX + "VACUUM;"),
     ("uncommitted-transaction", "postgres",
      NO_TX + "BEGIN;\nCREATE TABLE users (id bigint);",
      NO_TX + "BEGIN;\nCREATE TABLE users (id bigint);\nCOMMIT;"),
@@ -133,3 +147,25 @@ def test_an_opt_in_rule_runs_only_when_named(tmp_path: Path) -> None:
     assert names(lint_sql(tmp_path / "c", sql, select=["P114"])) == ["enum-value-without-position"]
     both = names(lint_sql(tmp_path / "d", sql, select=["+enum-value-without-position"]))
     assert sorted(both) == ["drop-table", "enum-value-without-position"]
+
+
+@pytest.mark.parametrize("db", ["sqlite_url", "pg_url"])
+def test_what_outside_transaction_only_says_is_what_up_does(
+    tmp_path: Path, db: str, request: pytest.FixtureRequest
+) -> None:
+    """The database refuses VACUUM in the transaction `up` runs the file in."""
+    url = request.getfixturevalue(db)
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_a.up.sql").write_text("CREATE TABLE lint_v (id int);\nVACUUM;\n")
+    (folder / "0001_a.down.sql").write_text("DROP TABLE lint_v;\n")
+    dialect = "sqlite" if db == "sqlite_url" else "postgres"
+    assert "X404" in {f.code for f in lint_paths([folder], dialect=dialect).findings}
+    proc = sqlmig("--url", url, "--dir", str(folder), "up", cwd=tmp_path)
+    assert proc.returncode == 1 and "transaction" in proc.stderr, proc.stderr
+    (folder / "0001_a.up.sql").write_text(
+        "-- sqlmig:no-transaction\nCREATE TABLE lint_v (id int);\nVACUUM;\n"
+    )
+    assert "X404" not in {f.code for f in lint_paths([folder], dialect=dialect).findings}
+    proc = sqlmig("--url", url, "--dir", str(folder), "up", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr

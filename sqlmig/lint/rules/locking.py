@@ -237,7 +237,7 @@ def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator
 
 
 # Rules whose statements hold their lock while they scan or rewrite the table.
-LONG_LOCK_RULES = ("P101", "P103", "P105", "P106", "P107", "P108", "P110")
+LONG_LOCK_RULES = ("P101", "P103", "P105", "P106", "P107", "P108", "P110", "P115")
 
 
 def long_locks(ctx: FileContext) -> set[int]:
@@ -292,8 +292,10 @@ def missing_statement_timeout(ctx: FileContext, pair: FileContext | None) -> Ite
         if sets_lock_timeout(stmt, ctx, "statement_timeout"):
             return
         if stmt.index in long:
+            first = stmt.keyword.split(" ")[0]
+            verb = stmt.keyword if first in ("ALTER", "CREATE", "DROP") else first
             yield Hit(
-                f"{stmt.keyword} scans or rewrites a table under its lock, and no "
+                f"{verb} scans or rewrites a table under its lock, and no "
                 "statement_timeout is set before it: nothing bounds how long the lock is held",
                 stmt.offset,
                 stmt=stmt.index,

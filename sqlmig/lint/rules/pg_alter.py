@@ -1,8 +1,9 @@
-"""PostgreSQL ALTER forms squawk checks: partition detach, domain constraints, enum value order,
-DROP NOT NULL."""
+"""PostgreSQL forms squawk checks: partition detach, domain constraints, enum value order,
+DROP NOT NULL, and the table rewrites of VACUUM FULL and CLUSTER."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from sqlglot import exp
@@ -191,3 +192,63 @@ def drop_not_null(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
             f"DROP NOT NULL on {ctx.shown(column)}: code that reads it may not expect NULL",
             at(stmt, action),
         )
+
+
+_FULL_OFF = re.compile(r"\bFULL\s+(?:FALSE|OFF|0)\b", re.I)
+
+
+def rewrites(stmt: Stmt) -> tuple[str, list[str]] | None:
+    """("VACUUM FULL" | "CLUSTER", tables named; [] for all) of a statement that rewrites tables
+    under an ACCESS EXCLUSIVE lock."""
+    known = form(stmt.sql) if stmt.keyword.split(" ")[0] in ("VACUUM", "CLUSTER") else None
+    if not known or known[0] not in ("vacuum", "cluster"):
+        return None
+    match = known[1]
+    if known[0] == "cluster":
+        return "CLUSTER", [_unquote(match["table"])] if match["table"] else []
+    options = match["options"] or ""
+    full = "FULL" in match["words"].upper().split() or (
+        re.search(r"\bFULL\b", options, re.I) is not None and not _FULL_OFF.search(options)
+    )
+    if not full:
+        return None
+    tables = re.sub(r"\([^)]*\)", "", match["tables"] or "")
+    return "VACUUM FULL", [_unquote(t.strip()) for t in tables.split(",") if t.strip()]
+
+
+@rule(
+    "P115",
+    "vacuum-full-or-cluster",
+    "error",
+    help="rewrite the table online with pg_repack (or, on PostgreSQL 19+, REPACK (CONCURRENTLY)), "
+    "outside the migrations; or run it at a quiet time with a lock_timeout",
+    dialects=PG,
+    on=("VACUUM", "CLUSTER"),
+)
+def vacuum_full_or_cluster(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
+    """VACUUM FULL or CLUSTER on a table that already exists: PostgreSQL writes a new copy of
+    the table and its indexes under an ACCESS EXCLUSIVE lock, so its reads and writes wait for
+    the whole rewrite. Without a table name: every table (VACUUM FULL) or every table clustered
+    before (CLUSTER).
+
+    Bad:
+        VACUUM FULL orders;
+    Good:
+        VACUUM (ANALYZE) orders;
+    """
+    found = rewrites(stmt)
+    if found is None:
+        return
+    what, tables = found
+    old = [t for t in tables if not ctx.is_new_table(t)]
+    if tables and not old:
+        return
+    where = (
+        ", ".join(f"table {ctx.quoted(t)}" for t in old)
+        if old
+        else ("every table in the database" if what == "VACUUM FULL" else "every clustered table")
+    )
+    yield Hit(
+        f"{what} rewrites {where} under an ACCESS EXCLUSIVE lock: reads and writes wait "
+        "until it is done"
+    )

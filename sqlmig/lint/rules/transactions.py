@@ -171,3 +171,36 @@ def prefer_robust_statements(ctx: FileContext, pair: FileContext | None) -> Iter
                     stmt.offset,
                     stmt=stmt.index,
                 )
+
+
+OUTSIDE_ONLY = ("VACUUM", "CREATE DATABASE", "DROP DATABASE", "CREATE TABLESPACE",
+                "DROP TABLESPACE", "ALTER SYSTEM")  # fmt: skip
+
+
+@rule(
+    "X404",
+    "outside-transaction-only",
+    "error",
+    help="put `-- sqlmig:no-transaction` in the file's first lines (or leave the statement to "
+    "your maintenance jobs: it is rarely a schema change)",
+    dialects=("postgres", "sqlite"),
+    on=OUTSIDE_ONLY,
+)
+def outside_transaction_only(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
+    """VACUUM (PostgreSQL and SQLite), CREATE or DROP DATABASE or TABLESPACE, or ALTER SYSTEM
+    (PostgreSQL) in a file that sqlmig runs in a transaction: the database refuses them inside
+    a transaction, so the migration fails and rolls back.
+
+    Bad:
+        ALTER TABLE orders ADD COLUMN note text;
+        VACUUM ANALYZE orders;
+    Good:
+        -- sqlmig:no-transaction
+        VACUUM ANALYZE orders;
+    """
+    if not ctx.transactional or (
+        ctx.dialect == "sqlite" and stmt.keyword.split(" ")[0] != "VACUUM"
+    ):
+        return
+    what = next(w for w in OUTSIDE_ONLY if stmt.keyword.startswith(w))
+    yield Hit(f"{what} cannot run inside a transaction block, and sqlmig runs this file in one")
