@@ -88,6 +88,9 @@ CASES = [
      NO_TX + "DROP INDEX CONCURRENTLY old_i;\nCREATE INDEX CONCURRENTLY i ON a (b);",
      "DROP INDEX old_i;\nCREATE INDEX i ON a (b);"),
     ("prefer-robust-statements", "postgres",
+     NO_TX + "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\nVACUUM t;",
+     NO_TX + "ALTER TABLE t DROP CONSTRAINT IF EXISTS c;\nVACUUM t;"),
+    ("prefer-robust-statements", "postgres",
      NO_TX + "CREATE TABLE t (a int);\nALTER TABLE t DROP COLUMN a;\nSELECT 1;",
      NO_TX + "BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON a (b);"),
 ]  # fmt: skip

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from sqlglot import exp
 
 from ..context import FileContext, Stmt
+from ..forms import form
 from ..model import Hit, rule
 from .common import name_of
 
@@ -119,14 +120,23 @@ def _not_rerunnable(stmt: Stmt) -> Iterator[str]:
     elif isinstance(node, exp.Drop) and kind in GUARDED_DROP and not node.args.get("exists"):
         names = ", ".join(name_of(t) for t in node.args.get("tables") or []) or "..."
         yield f"DROP {kind} {names} without IF EXISTS"
+    elif isinstance(node, exp.Command) and (form(stmt.sql) or ("",))[0] == (
+        "add-constraint-using-index"
+    ):
+        yield "ADD CONSTRAINT ... USING INDEX (which has no IF NOT EXISTS)"
     elif isinstance(node, exp.Alter) and kind == "TABLE":
         for action in node.args.get("actions") or []:
             if isinstance(action, exp.ColumnDef) and not action.args.get("exists"):
                 yield f"ADD COLUMN {action.name} without IF NOT EXISTS"
             elif isinstance(action, exp.Drop) and not action.args.get("exists"):
                 what = str(action.args.get("kind") or "").upper()
-                if what == "COLUMN":
-                    yield f"DROP COLUMN {name_of(action)} without IF EXISTS"
+                if what in ("COLUMN", "CONSTRAINT"):
+                    names = ", ".join(name_of(t) for t in action.args.get("tables") or [])
+                    yield f"DROP {what} {names} without IF EXISTS"
+            elif isinstance(action, exp.AddConstraint):
+                named = action.find(exp.Constraint)
+                label = f" {named.name}" if named is not None and named.name else ""
+                yield f"ADD CONSTRAINT{label} (which has no IF NOT EXISTS)"
 
 
 @rule(
@@ -135,15 +145,16 @@ def _not_rerunnable(stmt: Stmt) -> Iterator[str]:
     "warning",
     help="add IF NOT EXISTS / IF EXISTS, so that the file can run again after a failure (a "
     "failed CREATE INDEX CONCURRENTLY leaves an invalid index: `sqlmig status` and `validate` "
-    "report it); or move the statements that need no CONCURRENTLY to a transactional file",
+    "report it); or move the statements that need no CONCURRENTLY (ADD CONSTRAINT among them) "
+    "to a transactional file",
     dialects=("postgres",),
     scope="file",
 )
 def prefer_robust_statements(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
-    """In a `-- sqlmig:no-transaction` file, a CREATE or DROP without IF [NOT] EXISTS that is
-    not the file's last statement: if a later statement fails, this one stays applied, and
-    running the file again (after `sqlmig repair`) fails on it. Not reported inside the
-    file's own BEGIN ... COMMIT.
+    """In a `-- sqlmig:no-transaction` file, a CREATE or DROP without IF [NOT] EXISTS (or an ADD
+    CONSTRAINT, which has none) that is not the file's last statement: if a later statement
+    fails, this one stays applied, and running the file again (after `sqlmig repair`) fails
+    on it. Not reported inside the file's own BEGIN ... COMMIT.
 
     Bad:
         -- sqlmig:no-transaction
