@@ -240,24 +240,26 @@ def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator
 LONG_LOCK_RULES = ("P101", "P103", "P105", "P106", "P107", "P108", "P110", "P115")
 
 
-def long_locks(ctx: FileContext) -> set[int]:
+def long_locks(ctx: FileContext) -> Iterator[Stmt]:
     """The statements a locking rule reports as scanning or rewriting a table under its lock
-    (silenced or not). A DROP INDEX is quick once it has its lock."""
+    (silenced or not), in file order. A DROP INDEX is quick once it has its lock."""
     from ..model import REGISTRY
 
-    found: set[int] = set()
     rules = [REGISTRY[code] for code in LONG_LOCK_RULES]
-    for rule_ in (r for r in rules if r.scope == "file"):
-        found |= {hit.stmt for hit in rule_.check(ctx, None) if hit.stmt is not None}
+    per_file: set[int] | None = None  # the file rules' statements, found when first needed
     for stmt in ctx.statements:
-        if stmt.keyword.startswith("DROP INDEX") or stmt.node is None or stmt.index in found:
+        if stmt.keyword.startswith("DROP INDEX") or stmt.node is None:
             continue
-        for rule_ in rules:
-            hits = rule_.scope == "statement" and rule_.applies(stmt.keyword)
-            if hits and any(True for _ in rule_.check(stmt, ctx)):
-                found.add(stmt.index)
-                break
-    return found
+        mine = [r for r in rules if r.applies(stmt.keyword)]
+        if not mine:
+            continue
+        if per_file is None and any(r.scope == "file" for r in mine):
+            files = [r for r in rules if r.scope == "file"]
+            per_file = {h.stmt for r in files for h in r.check(ctx, None) if h.stmt is not None}
+        if stmt.index in (per_file or ()) or any(
+            r.scope == "statement" and any(True for _ in r.check(stmt, ctx)) for r in mine
+        ):
+            yield stmt
 
 
 @rule(
@@ -287,11 +289,13 @@ def missing_statement_timeout(ctx: FileContext, pair: FileContext | None) -> Ite
         SET statement_timeout = '5min';
         ALTER TABLE books ALTER COLUMN isbn TYPE bigint;
     """
-    long = long_locks(ctx)
+    first = next(long_locks(ctx), None)
+    if first is None:
+        return
     for stmt in ctx.statements:
         if sets_lock_timeout(stmt, ctx, "statement_timeout"):
             return
-        if stmt.index in long:
+        if stmt.index == first.index:
             first = stmt.keyword.split(" ")[0]
             verb = stmt.keyword if first in ("ALTER", "CREATE", "DROP") else first
             yield Hit(
