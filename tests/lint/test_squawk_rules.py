@@ -172,3 +172,20 @@ def test_what_outside_transaction_only_says_is_what_up_does(
     assert "X404" not in {f.code for f in lint_paths([folder], dialect=dialect).findings}
     proc = sqlmig("--url", url, "--dir", str(folder), "up", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("any_url", ["sqlite", "pg", "mysql"], indirect=True)
+def test_what_uncommitted_transaction_says_is_what_up_does(tmp_path: Path, any_url: str) -> None:
+    """`up` rolls back a no-transaction file's own unfinished transaction and fails."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_a.up.sql").write_text(
+        "-- sqlmig:no-transaction\nCREATE TABLE lint_u (id int);\nBEGIN;\n"
+        "INSERT INTO lint_u VALUES (1);\n"
+    )
+    dialect = {"sqlite": "sqlite", "postgresql": "postgres"}.get(any_url.split(":")[0], "mysql")
+    found = lint_paths([folder], dialect=dialect).findings
+    assert [(f.code, f.line) for f in found if f.code == "X402"] == [("X402", 3)]
+    proc = sqlmig("--url", any_url, "--dir", str(folder), "up", cwd=tmp_path)
+    assert proc.returncode == 1 and "never ended it" in proc.stderr, proc.stderr
+    assert "rolled it back" in proc.stderr
