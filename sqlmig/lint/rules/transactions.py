@@ -55,12 +55,19 @@ def _opens(stmt: Stmt) -> bool:
 
 
 def _closes(stmt: Stmt) -> bool:
+    """COMMIT, END, ABORT, ROLLBACK (not ROLLBACK TO), or MySQL's SET autocommit = 1 (which
+    commits what is open)."""
     words = stmt.keyword.split(" ")
-    return words[0] in ("COMMIT", "END", "ABORT") or (
-        words[0] == "ROLLBACK" and words[1:2] != ["TO"]
+    return (
+        words[0] in ("COMMIT", "END", "ABORT")
+        or (words[0] == "ROLLBACK" and words[1:2] != ["TO"])
+        or bool(AUTOCOMMIT_ON.match(stmt.sql))
     )
 
 
+AUTOCOMMIT_ON = re.compile(
+    r"\s*SET\s+(?:SESSION\s+|@@(?:SESSION\.)?)?autocommit\s*=\s*(?:1|ON)\b", re.I
+)
 AUTOCOMMIT_OFF = re.compile(
     r"\s*SET\s+(?:SESSION\s+|@@(?:SESSION\.)?)?autocommit\s*=\s*(?:0|OFF)\b", re.I
 )
