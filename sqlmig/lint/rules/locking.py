@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..forms import form
-from ..model import Hit, rule
+from ..model import Hit, Rule, rule
 from .common import at, existing_table, name_of
 
 PG = ("postgres",)
@@ -241,25 +241,39 @@ LONG_LOCK_RULES = ("P101", "P103", "P105", "P106", "P107", "P108", "P110", "P115
 
 
 def long_locks(ctx: FileContext) -> Iterator[Stmt]:
-    """The statements a locking rule reports as scanning or rewriting a table under its lock
-    (silenced or not), in file order. A DROP INDEX is quick once it has its lock."""
+    """The statements, in file order, that a locking rule reports as scanning or rewriting a
+    table under its lock and an ignore comment silences (the lock was reviewed and accepted).
+    A DROP INDEX is quick once it has its lock."""
     from ..model import REGISTRY
+    from ..suppress import covers, ignores
 
+    comments = ignores(ctx)
+    if not comments:
+        return
     rules = [REGISTRY[code] for code in LONG_LOCK_RULES]
-    per_file: set[int] | None = None  # the file rules' statements, found when first needed
+    per_file: dict[int, set[str]] | None = None  # statement -> file rules reporting it
+
+    def silenced(index: int, rule_: Rule) -> bool:
+        return any(covers(c, index, rule_.code, rule_.name) for c in comments)
+
     for stmt in ctx.statements:
         if stmt.keyword.startswith("DROP INDEX") or stmt.node is None:
             continue
         mine = [r for r in rules if r.applies(stmt.keyword)]
-        if not mine:
-            continue
         if per_file is None and any(r.scope == "file" for r in mine):
-            files = [r for r in rules if r.scope == "file"]
-            per_file = {h.stmt for r in files for h in r.check(ctx, None) if h.stmt is not None}
-        if stmt.index in (per_file or ()) or any(
-            r.scope == "statement" and any(True for _ in r.check(stmt, ctx)) for r in mine
-        ):
-            yield stmt
+            per_file = {}
+            for r in (r for r in rules if r.scope == "file"):
+                for hit in r.check(ctx, None):
+                    if hit.stmt is not None:
+                        per_file.setdefault(hit.stmt, set()).add(r.code)
+        for r in mine:
+            if r.scope == "file":
+                hit = r.code in (per_file or {}).get(stmt.index, ())
+            else:
+                hit = any(True for _ in r.check(stmt, ctx))
+            if hit and silenced(stmt.index, r):
+                yield stmt
+                break
 
 
 @rule(
@@ -273,20 +287,22 @@ def long_locks(ctx: FileContext) -> Iterator[Stmt]:
     scope="file",
 )
 def missing_statement_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
-    """A statement that scans or rewrites an existing table under its lock (one the locking
-    rules report, even when an ignore comment silences them) with no `SET statement_timeout`
-    before it.
+    """A statement that scans or rewrites an existing table under its lock, whose finding an
+    ignore comment silences (the lock was accepted), with no `SET statement_timeout` before it.
 
     lock_timeout bounds the wait for the lock; once it has it, a scan or rewrite of a table
     bigger than expected holds the lock as long as it takes, and every query on the table
-    waits. Reported once per file.
+    waits. Where the locking finding stands, fixing it is the answer, so this rule stays quiet
+    there. Reported once per file.
 
     Bad:
         SET lock_timeout = '5s';
+        -- sqlmig:ignore column-type-change (books is small)
         ALTER TABLE books ALTER COLUMN isbn TYPE bigint;
     Good:
         SET lock_timeout = '5s';
-        SET statement_timeout = '5min';
+        SET statement_timeout = '1min';
+        -- sqlmig:ignore column-type-change (books is small)
         ALTER TABLE books ALTER COLUMN isbn TYPE bigint;
     """
     first = next(long_locks(ctx), None)
@@ -299,8 +315,8 @@ def missing_statement_timeout(ctx: FileContext, pair: FileContext | None) -> Ite
             first = stmt.keyword.split(" ")[0]
             verb = stmt.keyword if first in ("ALTER", "CREATE", "DROP") else first
             yield Hit(
-                f"{verb} scans or rewrites a table under its lock, and no "
-                "statement_timeout is set before it: nothing bounds how long the lock is held",
+                f"{verb} scans or rewrites a table under its lock (its finding is silenced), and "
+                "no statement_timeout is set before it: nothing bounds how long the lock is held",
                 stmt.offset,
                 stmt=stmt.index,
             )
