@@ -56,8 +56,16 @@ SHARED = {
     "identifier-too-long": {"identifier-too-long"},
     "transaction-control": {"transaction-nesting"},
     "syntax-error": {"syntax-error"},
+    "detach-partition-without-concurrently": {"require-concurrent-partition-detach"},
+    "missing-statement-timeout": {"require-statement-timeout"},
+    "domain-constraint-without-not-valid": {"ban-alter-domain-with-add-constraint"},
+    "enum-value-without-position": {"require-enum-value-ordering"},
+    "drop-not-null": {"ban-drop-not-null"},
+    "avoid-char": {"ban-char-field"},
+    "uncommitted-transaction": {"ban-uncommitted-transaction"},
+    "prefer-robust-statements": {"prefer-robust-stmts"},
 }
-PER_FILE = {"missing-lock-timeout"}
+PER_FILE = {"missing-lock-timeout", "missing-statement-timeout"}
 OURS = {
     "constraint-without-not-valid": "constraint-without-not-valid + validate-in-same-transaction",
     "validate-in-same-transaction": "constraint-without-not-valid + validate-in-same-transaction",

@@ -106,6 +106,24 @@ def lint(
         str | None,
         typer.Option("--explain", metavar="RULE", help="Explain a rule (or `all`) and exit."),
     ] = None,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed",
+            help="Only the .sql files git says changed (committed, uncommitted, untracked) "
+            "since the merge base with --base.",
+        ),
+    ] = False,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            metavar="REF",
+            help="With --changed: the branch, tag or commit to compare with. Default: the "
+            "first of origin/HEAD, origin/main, origin/master, main, master.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Find dangerous and broken statements in migration files; exit 1 on any error.
 
@@ -126,6 +144,8 @@ def lint(
                 select=_split_names(select),
                 ignore=_split_names(ignore),
                 pg_version=pg_version,
+                changed=changed,
+                base=base,
             ),
             fmt,
             as_json=ctx.obj.as_json,

@@ -38,6 +38,7 @@ class LintReport:
     dialect: str
     rules: tuple[Rule, ...]
     new_folders: tuple[Path, ...] = ()  # folders passed that hold no migration yet
+    changed_base: str | None = None  # `lint --changed`: what the files were compared with
 
     @property
     def errors(self) -> int:

@@ -25,18 +25,27 @@ def lint(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     pg_version: int | None = None,
+    changed: bool = False,
+    base: str | None = None,
 ) -> LintReport:
-    """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config."""
+    """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config.
+    `changed`: only the files git says changed since `base` (see changed.py)."""
     ignored = list(ignore) or list(cfg.lint_ignore)
     if getattr(cfg, "statement_lock_timeout", None):  # `up` sets lock_timeout for every file
         ignored.append("missing-lock-timeout")
-    return lint_paths(
-        list(paths) or [cfg.dir],
-        dialect=dialect or cfg.dialect or dialect_of_url(cfg.url) or "postgres",
-        select=list(select) or list(cfg.lint_select),
-        ignore=ignored,
-        pg_version=pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
-    )
+    options = {
+        "dialect": dialect or cfg.dialect or dialect_of_url(cfg.url) or "postgres",
+        "select": list(select) or list(cfg.lint_select),
+        "ignore": ignored,
+        "pg_version": pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
+    }
+    if base is not None and not changed:
+        raise UsageError("--base goes with --changed", hint="sqlmig lint --changed --base main")
+    if changed:
+        from .changed import lint_changed
+
+        return lint_changed(list(paths) or [cfg.dir], base, options)
+    return lint_paths(list(paths) or [cfg.dir], **options)  # type: ignore[arg-type]
 
 
 def lint_result(
@@ -54,9 +63,23 @@ def explain_result(rule: str) -> Result:
     return Result(command="lint", messages=[explain(rule)])
 
 
+def _run_by_up(folder: Path) -> list[Path]:
+    """The folder's .sql files without the dialect override files; [] (the folder itself) when
+    it has none of those."""
+    from ..files import OVERRIDE
+
+    try:
+        found = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".sql")
+    except OSError:
+        return []
+    kept = [p for p in found if not OVERRIDE.match(p.name)]
+    return kept if kept and len(kept) < len(found) else []
+
+
 def require_clean(cfg: Config) -> None:
-    """`up --lint`: raise LintFailed (nothing applied) when lint finds any error."""
-    report = lint(cfg)
+    """`up --lint`: raise LintFailed (nothing applied) when lint finds any error. Only the
+    files `up` runs: a dialect's override file is `transpile`'s, not `up`'s."""
+    report = lint(cfg, paths=_run_by_up(cfg.dir))
     errors = [f for f in report.findings if f.severity == "error"]
     if not errors:
         return

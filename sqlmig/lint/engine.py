@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlglot import exp
 
 from ..errors import UsageError
-from ..files import FILENAME, read_sql_file
+from ..files import FILENAME, OVERRIDE
 from ..sqltext import SplitError, blank_psql_no_ops
-from . import objects, parse, pgparser, rebuilds
+from . import directives, objects, parse, pgparser, rebuilds
 from .context import FileContext, Objects, Stmt
 from .forms import form
 from .model import REGISTRY, Finding, Hit, Rule
@@ -30,16 +30,24 @@ NEWLINE = re.compile("\n")
 
 
 def select_rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
-    """The rules named by --select (default: all) minus --ignore: codes, names or code prefixes."""
-    chosen = _match(select) if select else set(REGISTRY)
-    return [REGISTRY[c] for c in sorted(chosen - _match(ignore))]
+    """The rules named by --select (default: all but the opt-in ones) minus --ignore: codes,
+    names or code prefixes. `+RULE` tokens add to the default set instead of replacing it; an
+    opt-in rule is chosen only by its own code or name."""
+    extra = [t.strip()[1:] for t in select if t.strip().startswith("+")]
+    plain = [t for t in select if t.strip() and not t.strip().startswith("+")]
+    chosen = _match(plain) if plain else {c for c, r in REGISTRY.items() if not r.opt_in}
+    return [REGISTRY[c] for c in sorted((chosen | _match(extra)) - _match(ignore))]
 
 
 def _match(tokens: Sequence[str]) -> set[str]:
     out: set[str] = set()
     for token in (t.strip() for t in tokens if t.strip()):
         hits = {c for c, r in REGISTRY.items() if token.upper() in (c, r.name.upper())}
-        hits = hits or {c for c in REGISTRY if c.startswith(token.upper())}
+        hits = hits or {
+            c for c, r in REGISTRY.items() if c.startswith(token.upper()) and not r.opt_in
+        }
+        if not hits and any(c.startswith(token.upper()) for c in REGISTRY):
+            continue  # a prefix of opt-in rules only: nothing chosen
         if not hits:
             raise UsageError(
                 f"unknown lint rule {token!r}",
@@ -50,25 +58,28 @@ def _match(tokens: Sequence[str]) -> set[str]:
 
 
 def direction(path: Path) -> str | None:
-    match = FILENAME.match(path.name)
+    match = FILENAME.match(path.name) or OVERRIDE.match(path.name)
     return match["direction"] if match else None
 
 
 def pair_of(path: Path) -> Path | None:
-    """The down file of an up file, or the up file of a down file, if it exists on disk."""
-    match = FILENAME.match(path.name)
+    """The down file of an up file, or the up file of a down file, if it exists on disk (a
+    dialect's override file pairs with the same dialect's override)."""
+    match = FILENAME.match(path.name) or OVERRIDE.match(path.name)
     if match is None:
         return None
     other = "down" if match["direction"] == "up" else "up"
-    candidate = path.with_name(f"{match['version']}_{match['slug']}.{other}.sql")
+    dialect = f".{match['dialect']}" if "dialect" in match.re.groupindex else ""
+    candidate = path.with_name(f"{match['version']}_{match['slug']}{dialect}.{other}.sql")
     return candidate if candidate.is_file() else None
 
 
 def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileContext:
     """Read, split and parse one file (SqlmigError for unreadable files); `server` is the
     dialect, or "mariadb" for MySQL files run by MariaDB."""
+    server = directives.override_dialect(path, server)
     dialect = "mysql" if server == "mariadb" else server
-    sql_file = read_sql_file(path)
+    sql_file = directives.read_leniently(path)
     text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
     spelled: dict[str, str] = {}
     try:

@@ -58,6 +58,7 @@ class Rule:
     scope: str
     check: Callable[..., Iterable[Hit]]
     on: tuple[str, ...] | None = None  # statement keywords it looks at; None: every statement
+    opt_in: bool = False  # off unless selected by its code or name
 
     def applies(self, keyword: str) -> bool:
         return self.on is None or keyword.startswith(self.on)
@@ -83,6 +84,7 @@ def rule(
     dialects: Iterable[str] = DIALECTS,
     scope: str = "statement",
     on: Iterable[str] | None = None,
+    opt_in: bool = False,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register a rule function under a stable code and kebab-case name."""
     assert severity in SEVERITIES and scope in ("statement", "file")
@@ -91,7 +93,7 @@ def rule(
         assert code not in REGISTRY, f"duplicate rule code {code}"
         keywords = None if on is None else tuple(on)
         REGISTRY[code] = Rule(
-            code, name, severity, help, frozenset(dialects), scope, check, keywords
+            code, name, severity, help, frozenset(dialects), scope, check, keywords, opt_in
         )
         return check
 

@@ -24,13 +24,14 @@ def render(report: LintReport, fmt: str, *, colour: bool = False) -> str:
 
 
 def summary(report: LintReport) -> str:
+    since = f", changed since {report.changed_base}" if report.changed_base else ""
     if not report.findings:
         from ..emptyfolder import note
 
         notes = "".join(f"\n{note(folder)}" for folder in report.new_folders)
-        return f"{report.files} file(s) checked ({report.dialect}): no problems{notes}"
+        return f"{report.files} file(s) checked ({report.dialect}){since}: no problems{notes}"
     return (
-        f"{report.files} file(s) checked ({report.dialect}): "
+        f"{report.files} file(s) checked ({report.dialect}){since}: "
         f"{report.errors} error(s), {report.warnings} warning(s)"
     )
 

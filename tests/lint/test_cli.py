@@ -21,7 +21,11 @@ def test_lint_of_the_example_migrations_is_clean_and_exits_0() -> None:
 
 
 def test_errors_exit_1_with_path_line_col_code_and_help(tmp_path: Path) -> None:
-    write(tmp_path, "0001_a.up.sql", "SET lock_timeout = '1s';\n\nCREATE INDEX i ON t (a);\n")
+    write(
+        tmp_path,
+        "0001_a.up.sql",
+        "SET lock_timeout = '1s';\nSET statement_timeout = '1min';\nCREATE INDEX i ON t (a);\n",
+    )
     write(tmp_path, "0001_a.down.sql", "-- sqlmig:no-transaction\nDROP INDEX CONCURRENTLY i;\n")
     proc = sqlmig("lint", "--dialect", "postgres", "0001_a.up.sql", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr

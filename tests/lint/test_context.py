@@ -21,7 +21,7 @@ def test_index_on_a_table_made_in_the_same_file_needs_no_concurrently(tmp_path: 
 
 def test_the_same_statements_on_an_existing_table_are_reported(tmp_path: Path) -> None:
     sql = """
-        SET lock_timeout = '2s';
+        SET lock_timeout = '2s'; SET statement_timeout = '1min';
         CREATE INDEX orders_user_idx ON orders (user_id);
         ALTER TABLE orders ADD CONSTRAINT orders_user_fk
             FOREIGN KEY (user_id) REFERENCES users (id);

@@ -41,3 +41,15 @@ def test_the_corpus_lints_without_a_rule_failing() -> None:
     assert report.files >= 13
     assert not [f for f in report.findings if "failed on this statement" in f.message]
     assert {"P101", "P103", "D201", "T301", "S002"} <= {f.code for f in report.findings}
+
+
+def test_the_squawk_table_names_real_sqlmig_rules() -> None:
+    import re
+
+    load_all()
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### squawk's rules and sqlmig's", 1)[1].split("\n## ", 1)[0]
+    pairs = re.findall(r"\b([A-Z]\d{3}) `([a-z-]+)`", table)
+    assert len(pairs) >= 30
+    for code, name in pairs:
+        assert REGISTRY[code].name == name, code

@@ -76,7 +76,7 @@ def test_the_deadline_restores_the_previous_alarm_handler() -> None:
 def test_pg_dump_restrict_lines_are_read_as_psql_reads_them(tmp_path: Path) -> None:
     """pg_dump 15.14+/16.10+/17.6+ brackets a dump with `\\restrict KEY` lines: `up` skips them,
     so lint does too, and the statement after one is still checked (not swallowed by it)."""
-    sql = "\\restrict AbC123\nSET lock_timeout = 0;\nDROP TABLE t;\n\\unrestrict AbC123\n"
+    sql = "\\restrict AbC123\nSET lock_timeout = '1s';\nDROP TABLE t;\n\\unrestrict AbC123\n"
     found = lint_sql(tmp_path, sql)
     assert [(f.line, f.rule) for f in found] == [(3, "drop-table")]
     found = lint_sql(tmp_path, sql.replace("\\restrict", "\\connect"))

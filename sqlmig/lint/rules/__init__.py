@@ -12,6 +12,7 @@ def load_all() -> None:
         folder,
         locking,
         mysql,
+        pg_alter,
         pg_columns,
         pg_constraints,
         sqlite,

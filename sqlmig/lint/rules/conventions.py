@@ -169,6 +169,38 @@ def prefer_jsonb(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     yield from _type_rule(stmt, ctx, {"JSON"}, "{column} is json: prefer jsonb")
 
 
+CHARS = {"CHAR", "NCHAR", "BPCHAR"}
+
+
+@rule(
+    "T306",
+    "avoid-char",
+    "warning",
+    help="use text (or varchar(n) if the limit is the point); a fixed length is a CHECK "
+    "(length(col) = n)",
+    dialects=("postgres",),
+    on=TABLES,
+)
+def avoid_char(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
+    """char(n) / character(n) in PostgreSQL: padded with spaces to n (which comparisons and
+    length() then ignore), never faster than text, and `character` with no length is char(1).
+
+    Bad:
+        CREATE TABLE countries (code char(2) PRIMARY KEY, name character NOT NULL);
+    Good:
+        CREATE TABLE countries (code text PRIMARY KEY CHECK (length(code) = 2), name text);
+    """
+    for column, dtype, node in _typed_columns(stmt):
+        if dtype.this.name not in CHARS:
+            continue
+        shown, written = ctx.shown(column), dtype.sql(dialect="postgres")
+        if dtype.expressions or dtype.this.name == "BPCHAR":
+            message = f"{shown} is {written}: blank-padded, and no faster than text"
+        else:
+            message = f"{shown} is {written} with no length, which is char(1): one character"
+        yield Hit(message, at(stmt, node))
+
+
 @rule(
     "T305",
     "identifier-too-long",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...files import FILENAME
 from ..context import FileContext, Objects
 from ..model import Hit, rule
 from .syntax import opaque
@@ -25,7 +26,7 @@ def up_without_down(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]
     Good:
         0007_add_isbn.up.sql and 0007_add_isbn.down.sql
     """
-    if ctx.direction == "up" and ctx.pair_path is None:
+    if ctx.direction == "up" and ctx.pair_path is None and FILENAME.match(ctx.path.name):
         down = ctx.path.name.replace(".up.sql", ".down.sql")
         yield Hit(f"no {down}: `sqlmig down` cannot revert this migration", 0)
 

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..forms import form
-from ..model import Hit, rule
+from ..model import Hit, Rule, rule
 from .common import at, existing_table, name_of
 
 PG = ("postgres",)
@@ -106,7 +106,7 @@ def index_without_concurrently(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     "error",
     help=f"put `{NO_TX}` in the file's first lines (and keep one such statement per file)",
     dialects=PG,
-    on=("CREATE INDEX", "DROP INDEX", "REINDEX", "ALTER TYPE"),
+    on=("CREATE INDEX", "DROP INDEX", "REINDEX", "ALTER TYPE", "ALTER TABLE"),
 )
 def concurrently_in_transaction(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     """CONCURRENTLY (or, before PostgreSQL 12, ALTER TYPE ... ADD VALUE) in a transactional file.
@@ -129,6 +129,14 @@ def concurrently_in_transaction(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
         yield Hit(f"{stmt.keyword} CONCURRENTLY cannot run inside a transaction block")
     elif known and known[0] == "reindex" and known[1]["concurrently"]:
         yield Hit("REINDEX CONCURRENTLY cannot run inside a transaction block")
+    elif (
+        known
+        and known[0] == "detach-partition"
+        and (known[1]["mode"] or "").upper() == ("CONCURRENTLY")
+    ):
+        yield Hit(
+            "ALTER TABLE ... DETACH PARTITION CONCURRENTLY cannot run inside a transaction block"
+        )
     elif known and known[0] == "add-enum-value" and ctx.pg_version < 12:
         yield Hit(
             f"ALTER TYPE ... ADD VALUE cannot run in a transaction on PostgreSQL {ctx.pg_version}"
@@ -171,17 +179,22 @@ def locks_existing_table(stmt: Stmt, ctx: FileContext) -> bool:
         return any(not ctx.is_new_table(name_of(t)) for t in node.args.get("tables") or [])
     if isinstance(node, exp.TruncateTable):
         return any(not ctx.is_new_table(name_of(t)) for t in node.expressions)
+    known = form(stmt.sql) if isinstance(node, exp.Command) else None
+    if known and known[0] == "detach-partition":
+        return not ctx.is_new_table(known[1]["table"].strip('"').lower())
     return False
 
 
-def sets_lock_timeout(stmt: Stmt, ctx: FileContext) -> bool:
-
+def sets_lock_timeout(stmt: Stmt, ctx: FileContext, setting: str = "lock_timeout") -> bool:
+    """Does the statement set `setting` (lock_timeout) for what follows it in the file?"""
     if not isinstance(stmt.node, exp.Set):
         return False
     for item in stmt.node.expressions:
         target = item.this.this if isinstance(item.this, exp.EQ) else None
         local = str(item.args.get("kind") or "").upper() == "LOCAL"
-        if target is not None and target.name.lower() == "lock_timeout":
+        if target is not None and target.name.lower() == setting:
+            if item.this.expression.name.strip().lower() in ("0", "default"):
+                return False  # 0 turns the timeout off; DEFAULT is whatever the server has
             return ctx.transactional or not local  # SET LOCAL does nothing outside a transaction
     return False
 
@@ -217,6 +230,93 @@ def missing_lock_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator
             when = " (a down file takes it when `sqlmig down` runs)" * (ctx.direction == "down")
             yield Hit(
                 f"{stmt.keyword} takes a table lock{when}, and no lock_timeout is set before it",
+                stmt.offset,
+                stmt=stmt.index,
+            )
+            return
+
+
+# Rules whose statements hold their lock while they scan or rewrite the table.
+LONG_LOCK_RULES = ("P101", "P103", "P105", "P106", "P107", "P108", "P110", "P115")
+
+
+def long_locks(ctx: FileContext) -> Iterator[Stmt]:
+    """The statements, in file order, that a locking rule reports as scanning or rewriting a
+    table under its lock and an ignore comment silences (the lock was reviewed and accepted).
+    A DROP INDEX is quick once it has its lock."""
+    from ..model import REGISTRY
+    from ..suppress import covers, ignores
+
+    comments = ignores(ctx)
+    if not comments:
+        return
+    rules = [REGISTRY[code] for code in LONG_LOCK_RULES]
+    per_file: dict[int, set[str]] | None = None  # statement -> file rules reporting it
+
+    def silenced(index: int, rule_: Rule) -> bool:
+        return any(covers(c, index, rule_.code, rule_.name) for c in comments)
+
+    for stmt in ctx.statements:
+        if stmt.keyword.startswith("DROP INDEX") or stmt.node is None:
+            continue
+        mine = [r for r in rules if r.applies(stmt.keyword)]
+        if per_file is None and any(r.scope == "file" for r in mine):
+            per_file = {}
+            for r in (r for r in rules if r.scope == "file"):
+                for hit in r.check(ctx, None):
+                    if hit.stmt is not None:
+                        per_file.setdefault(hit.stmt, set()).add(r.code)
+        for r in mine:
+            if r.scope == "file":
+                hit = r.code in (per_file or {}).get(stmt.index, ())
+            else:
+                hit = any(True for _ in r.check(stmt, ctx))
+            if hit and silenced(stmt.index, r):
+                yield stmt
+                break
+
+
+@rule(
+    "P112",
+    "missing-statement-timeout",
+    "warning",
+    help="put SET statement_timeout = '5min' (as long as the statement may take) before it; if "
+    "the role or connection already sets one (ALTER ROLE ... SET statement_timeout, PGOPTIONS), "
+    'lint_ignore = ["missing-statement-timeout"] in sqlmig.toml',
+    dialects=PG,
+    scope="file",
+)
+def missing_statement_timeout(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
+    """A statement that scans or rewrites an existing table under its lock, whose finding an
+    ignore comment silences (the lock was accepted), with no `SET statement_timeout` before it.
+
+    lock_timeout bounds the wait for the lock; once it has it, a scan or rewrite of a table
+    bigger than expected holds the lock as long as it takes, and every query on the table
+    waits. Where the locking finding stands, fixing it is the answer, so this rule stays quiet
+    there. Reported once per file.
+
+    Bad:
+        SET lock_timeout = '5s';
+        -- sqlmig:ignore column-type-change (books is small)
+        ALTER TABLE books ALTER COLUMN isbn TYPE bigint;
+    Good:
+        SET lock_timeout = '5s';
+        SET statement_timeout = '1min';
+        -- sqlmig:ignore column-type-change (books is small)
+        ALTER TABLE books ALTER COLUMN isbn TYPE bigint;
+    """
+    first = next(long_locks(ctx), None)
+    if first is None:
+        return
+    for stmt in ctx.statements:
+        if sets_lock_timeout(stmt, ctx, "statement_timeout"):
+            return
+        if stmt.index == first.index:
+            first = stmt.keyword.split(" ")[0]
+            verb = stmt.keyword if first in ("ALTER", "CREATE", "DROP") else first
+            yield Hit(
+                f"{verb} scans or rewrites a table under its lock (its finding is silenced), and "
+                "no statement_timeout is set before it: nothing bounds how long the lock is held",
                 stmt.offset,
                 stmt=stmt.index,
             )

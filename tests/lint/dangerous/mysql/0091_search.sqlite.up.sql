@@ -1,0 +1,2 @@
+-- expect: F708 (the generic 0091_search.up.sql was never written)
+SELECT 1;

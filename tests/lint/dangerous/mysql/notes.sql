@@ -1,0 +1,2 @@
+-- expect: F705 (a query kept beside the migrations: up refuses the folder)
+SELECT COUNT(*) FROM orders;

@@ -1,0 +1,2 @@
+ANALYZE orders;
+VACUUM orders;  -- expect: X404
