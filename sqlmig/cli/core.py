@@ -6,23 +6,27 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import config
+from .. import config, phases
 from ..results import Result
 from .app import app
 from .options import (
     AllowDrift,
     DryRun,
     FromVersion,
+    Phase,
     Retries,
+    RevealSecrets,
     ScratchPrefix,
     ScratchUrl,
     ScriptDialect,
     SqlScript,
     StatementLockTimeout,
     Strict,
+    Vars,
     lock_flags,
     scratch_flags,
     seconds,
+    var_flags,
 )
 from .runner import migrator, run
 
@@ -147,6 +151,9 @@ def up(
     sql: SqlScript = False,
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
+    phase: Phase = None,
+    var: Vars = None,
+    reveal_secrets: RevealSecrets = False,
 ) -> None:
     """Apply pending migrations in order, each in its own transaction.
 
@@ -157,6 +164,7 @@ def up(
     """
     lock_flags(ctx, statement_lock_timeout, retries)
     scratch_flags(ctx, scratch_prefix)
+    var_flags(ctx, var)
     cannot = {
         "--steps": steps is not None,
         "--dry-run": dry_run,
@@ -172,6 +180,7 @@ def up(
             return up_script(
                 cfg, from_=from_, to=to, dialect_name=dialect, notify=n, allow_drift=allow_drift,
                 allow_out_of_order=allow_out_of_order, strict=strict,
+                phase=phases.parse(phase), reveal_secrets=reveal_secrets,
             )  # fmt: skip
 
         run(ctx, script)
@@ -191,6 +200,7 @@ def up(
                 wait=wait_s,
                 allow_non_empty=allow_non_empty,
                 strict=strict,
+                phase=phases.parse(phase),
             )
         ),
     )
@@ -264,6 +274,8 @@ def down(
     sql: SqlScript = False,
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
+    var: Vars = None,
+    reveal_secrets: RevealSecrets = False,
 ) -> None:
     """Revert the newest applied migration (or more), using its down file.
 
@@ -278,11 +290,17 @@ def down(
     """
     from .confirm import ask
 
+    var_flags(ctx, var)
     cannot = {"--steps": steps is not None, "--dry-run": dry_run, "--all": all_}
     if _script_flags(sql, from_, dialect, cannot):
         from ..offline import down_script
 
-        run(ctx, lambda cfg, n: down_script(cfg, from_=from_, to=to, dialect_name=dialect))
+        run(
+            ctx,
+            lambda cfg, n: down_script(
+                cfg, from_=from_, to=to, dialect_name=dialect, reveal_secrets=reveal_secrets
+            ),
+        )
         return
     lock_flags(ctx, statement_lock_timeout, retries)
     run(
@@ -304,12 +322,14 @@ def redo(
     allow_drift: AllowDrift = False,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
+    var: Vars = None,
 ) -> None:
     """Revert the newest applied migration and apply it again.
 
     Example: sqlmig redo
     """
     lock_flags(ctx, statement_lock_timeout, retries)
+    var_flags(ctx, var)
     run(ctx, lambda cfg, n: migrator(cfg, n).redo(allow_drift=allow_drift))
 
 
