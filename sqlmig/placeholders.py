@@ -63,7 +63,9 @@ class Vars:
         """`text` with every secret value replaced by ***, wherever it stands except inside a
         longer word (as urls.redact does), so that a short one ("t") does not garble text."""
         for value in self.secrets:
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", MASK, text)
+            # any case: PostgreSQL folds an unquoted name to lower case in its errors
+            pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
+            text = re.sub(pattern, MASK, text, flags=re.I)
         return text
 
     def shown(self, name: str, value: str) -> str:
@@ -211,8 +213,8 @@ def check(problems: list[str]) -> None:
     shown = problems[:SHOWN_PROBLEMS]
     more = len(problems) - len(shown)
     text = "\n".join(shown) + (f"\n... and {more} more" if more else "")
-    unset = any("has no value" in p or ": the URL" in p or "no database URL" in p for p in shown)
-    cls = UsageError if unset else MigrationFileError
+    malformed = all("is not a placeholder" in p for p in shown)  # the file; else the values
+    cls = MigrationFileError if malformed else UsageError
     raise cls(f"placeholders without a value or malformed:\n{text}", hint=SOURCES_HINT)
 
 
