@@ -8,7 +8,7 @@ import pytest
 
 from sqlmig import config, phases, placeholders
 from sqlmig.errors import MigrationFileError, UsageError
-from sqlmig.files import read_sql_file
+from sqlmig.files import Migration, read_sql_file
 from sqlmig.history import AppliedRow
 from sqlmig.placeholders import Vars
 
@@ -144,7 +144,7 @@ def test_a_long_file_with_many_placeholders_is_filled_in_one_pass(tmp_path: Path
 # -- phases --------------------------------------------------------------------------------
 
 
-def migration(tmp_path: Path, version: int, phase: str | None) -> object:
+def migration(tmp_path: Path, version: int, phase: str | None) -> Migration:
     from sqlmig.files import discover
 
     said = f"-- sqlmig:phase {phase}\n" if phase else ""
@@ -157,7 +157,7 @@ def test_phase_directive_spellings(tmp_path: Path) -> None:
     for i, (said, phase) in enumerate(
         [(None, "pre"), ("post", "post"), ("POST-DEPLOY", "post"), ("pre-deploy", "pre")], 1
     ):
-        assert migration(tmp_path / str(i), i, said).up.phase == phase  # type: ignore[attr-defined]
+        assert migration(tmp_path / str(i), i, said).up.phase == phase
 
 
 def test_a_bad_phase_directive_names_the_file(tmp_path: Path) -> None:
@@ -167,14 +167,14 @@ def test_a_bad_phase_directive_names_the_file(tmp_path: Path) -> None:
 
 def test_select_and_out_of_order(tmp_path: Path) -> None:
     files = [migration(tmp_path, v, p) for v, p in [(1, None), (2, "post"), (3, None), (4, "post")]]
-    assert [m.version for m in phases.select(files, "pre")] == [1, 3]  # type: ignore[attr-defined,arg-type]
-    assert [m.version for m in phases.select(files[1::2], "post")] == [2, 4]  # type: ignore[attr-defined,arg-type]
-    with pytest.raises(UsageError, match="pre-deploy migration.*0003_m are pending"):
-        phases.select(files[1:], "post")  # type: ignore[arg-type]
+    assert [m.version for m in phases.select(files, "pre")] == [1, 3]
+    assert [m.version for m in phases.select(files[1::2], "post")] == [2, 4]
+    with pytest.raises(UsageError, match=r"pre-deploy migration.*0003_m are pending"):
+        phases.select(files[1:], "post")
     row = AppliedRow(3, "m", "", None, None, "applied", "", "", 0, None, None)
-    known = {m.version: m for m in files}  # type: ignore[attr-defined]
-    assert phases.early([files[1]], [row], known) == []  # type: ignore[list-item]
+    known = {m.version: m for m in files}
+    assert phases.early([files[1]], [row], known) == []
     row4 = AppliedRow(4, "m", "", None, None, "applied", "", "", 0, None, None)
-    assert phases.early([files[1]], [row, row4], known) == [files[1]]  # type: ignore[list-item]
+    assert phases.early([files[1]], [row, row4], known) == [files[1]]
     with pytest.raises(UsageError, match="unknown phase"):
         phases.parse("during")
