@@ -67,7 +67,7 @@ def select(pending: list[Migration], phase: str | None) -> list[Migration]:
         if behind:
             raise UsageError(
                 f"pre-deploy migration(s) {', '.join(m.label for m in behind)} are pending, "
-                f"numbered below post-deploy {chosen[-1].label}: nothing was applied",
+                f"numbered below post-deploy {chosen[-1].label}",
                 hint="run `sqlmig up --phase pre` first (and deploy the code), then "
                 "`sqlmig up --phase post`; or `sqlmig up` to apply all in order",
             )
