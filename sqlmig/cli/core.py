@@ -22,11 +22,9 @@ from .options import (
     SqlScript,
     StatementLockTimeout,
     Strict,
-    Vars,
     lock_flags,
     scratch_flags,
     seconds,
-    var_flags,
 )
 from .runner import migrator, run
 
@@ -152,7 +150,6 @@ def up(
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
     phase: Phase = None,
-    var: Vars = None,
     reveal_secrets: RevealSecrets = False,
 ) -> None:
     """Apply pending migrations in order, each in its own transaction.
@@ -164,7 +161,6 @@ def up(
     """
     lock_flags(ctx, statement_lock_timeout, retries)
     scratch_flags(ctx, scratch_prefix)
-    var_flags(ctx, var)
     cannot = {
         "--steps": steps is not None,
         "--dry-run": dry_run,
@@ -274,7 +270,6 @@ def down(
     sql: SqlScript = False,
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
-    var: Vars = None,
     reveal_secrets: RevealSecrets = False,
 ) -> None:
     """Revert the newest applied migration (or more), using its down file.
@@ -290,7 +285,6 @@ def down(
     """
     from .confirm import ask
 
-    var_flags(ctx, var)
     cannot = {"--steps": steps is not None, "--dry-run": dry_run, "--all": all_}
     if _script_flags(sql, from_, dialect, cannot):
         from ..offline import down_script
@@ -322,14 +316,12 @@ def redo(
     allow_drift: AllowDrift = False,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
-    var: Vars = None,
 ) -> None:
     """Revert the newest applied migration and apply it again.
 
     Example: sqlmig redo
     """
     lock_flags(ctx, statement_lock_timeout, retries)
-    var_flags(ctx, var)
     run(ctx, lambda cfg, n: migrator(cfg, n).redo(allow_drift=allow_drift))
 
 

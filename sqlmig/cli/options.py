@@ -112,16 +112,6 @@ def lock_flags(ctx: typer.Context, lock_timeout: str | None, retries: int | None
     ctx.obj.flags.update(statement_lock_timeout=lock_timeout, retries=retries)
 
 
-Vars = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--var",
-        metavar="NAME=VALUE",
-        help="A value for ${NAME} in files with placeholders on (-- sqlmig:placeholders); "
-        "repeatable; over SQLMIG_VAR_NAME and [vars] in sqlmig.toml.",
-        show_default=False,
-    ),
-]
 RevealSecrets = Annotated[
     bool,
     typer.Option(
@@ -139,8 +129,3 @@ Phase = Annotated[
         show_default=False,
     ),
 ]
-
-
-def var_flags(ctx: typer.Context, given: list[str] | None) -> None:
-    """--var NAME=VALUE joins the flags that config.load reads (over the environment's)."""
-    ctx.obj.flags.update(vars=given or None)
