@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from .. import placeholders
 from ..errors import UsageError
 from ..files import FILENAME, read_sql_file
 from ..sqltext import SplitError, blank_psql_no_ops
@@ -69,7 +70,8 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
     dialect, or "mariadb" for MySQL files run by MariaDB."""
     dialect = "mysql" if server == "mariadb" else server
     sql_file = read_sql_file(path)
-    text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
+    text = placeholders.stand_ins(sql_file)  # ${name} as a word of its length
+    text = blank_psql_no_ops(text) if dialect == "postgres" else text
     spelled: dict[str, str] = {}
     try:
         tokens = parse.tokenize(text, dialect)

@@ -129,3 +129,15 @@ def test_postgres_dollar_quotes_and_placeholders_in_a_function_body(
     cli.ok("up", "--var", "schema=app", "--var", "greeting=Hello")
     assert query(pg_url, "SELECT app.greet('Ann')") == [("Hello, Ann ${not_a_placeholder} $1",)]
     assert query(pg_url, "SELECT app.js()::text") == [('{"k": "Hello"}',)]
+
+
+def test_lint_reads_placeholders_as_names_of_their_length(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    body = ON + "CREATE TABLE ${schema}.t (id int);\nSELECT 1 FROM ${schema}.t WHERE id = 1 +;\n"
+    write(folder, "0001_a", body, ON + "DROP TABLE ${schema}.t;\n")
+    proc = Cli("", folder)("lint", "--dialect", "postgres")
+    assert proc.returncode == 1, describe(proc)
+    # the one syntax error is the real one, at its column in the file as written
+    assert proc.stdout.count("syntax-error") == 1, describe(proc)
+    assert "0001_a.up.sql:3:" in proc.stdout, describe(proc)
