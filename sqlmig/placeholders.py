@@ -245,6 +245,18 @@ def apply_up(files: list[Migration], v: Vars, *, masked: bool = False) -> list[M
     return out
 
 
+def apply_all(files: list[Migration], v: Vars) -> list[Migration]:
+    """Up and down files filled in: for the scratch databases of verify, diff and
+    status --schema, which run both."""
+    out, problems = [], []
+    for m in apply_up(files, v):
+        down, found = substitute(m.down, v) if m.down is not None else (None, [])
+        problems += found
+        out.append(m if down is m.down else replace(m, down=down))
+    check(problems)
+    return out
+
+
 def check_downs(files: Iterable[Migration], v: Vars) -> None:
     """Refuse, before connecting, down files whose placeholders have no value."""
     problems: list[str] = []

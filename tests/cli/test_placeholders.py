@@ -141,3 +141,15 @@ def test_lint_reads_placeholders_as_names_of_their_length(tmp_path: Path) -> Non
     # the one syntax error is the real one, at its column in the file as written
     assert proc.stdout.count("syntax-error") == 1, describe(proc)
     assert "0001_a.up.sql:3:" in proc.stdout, describe(proc)
+
+
+def test_verify_and_status_schema_fill_in_both_files(sqlite_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", ON + "CREATE TABLE ${t} (id int);\n", ON + "DROP TABLE ${t};\n")
+    cli = Cli(sqlite_url, folder)
+    refused = cli("verify")
+    assert refused.returncode == 2 and "${t}: it has no value" in refused.stderr
+    assert "every down undoes its up" in cli.ok("--var", "t=x", "verify").stdout
+    cli.ok("--var", "t=x", "up")
+    assert "matches" in cli.ok("--var", "t=x", "status", "--schema").stdout
