@@ -29,7 +29,10 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 DIRECTIVE = re.compile(r"^--\s*sqlmig:\s*(?P<name>[a-z-]+)(?P<args>[^\n]*)$", re.I)
 # The leading comment block: white space, -- lines and /* */ blocks before the first statement.
 LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
-LATE_NO_TRANSACTION = re.compile(r"^[ \t]*--[ \t]*sqlmig:[ \t]*no-transaction\b", re.I | re.M)
+# directives that, ignored after the first statement, would change what runs: refused there
+LATE_NO_TRANSACTION = re.compile(
+    r"^[ \t]*--[ \t]*sqlmig:[ \t]*(no-transaction|phase|placeholders)\b", re.I | re.M
+)
 # Directives read by `up`/`down`; the lint ones are parsed by lint, but known here so a typo fails.
 KNOWN_DIRECTIVES = {
     *("no-transaction", "no-foreign-key-check", "ignore", "ignore-file", "review", "replaces"),
@@ -236,7 +239,7 @@ def _refuse_late_no_transaction(text: str, path: Path) -> None:
         return
     line = text.count("\n", 0, late.start()) + 1
     raise MigrationFileError(
-        f"{path}:{line}: `-- sqlmig:no-transaction` comes after the first statement, where "
+        f"{path}:{line}: `-- sqlmig:{late[1].lower()}` comes after the first statement, where "
         "it would be ignored",
         hint="move it to the top of the file, before any SQL (directives are read only from "
         "the file's leading comments)",

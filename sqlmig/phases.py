@@ -30,13 +30,16 @@ HINT = "write it as: -- sqlmig:phase post (or pre, the default)"
 
 
 def phase_of(block: str, path: Path) -> str:
-    """The phase named by the `-- sqlmig:phase X` line of a file's leading comments."""
-    found = PHASE.search(block)
-    said = found["args"].strip().lower() if found else ""
-    if said not in SPELLINGS:
-        line = found[0].strip() if found else "phase"
-        raise MigrationFileError(f"{path}: malformed directive {line!r}", hint=HINT)
-    return SPELLINGS[said]
+    """The phase named by the `-- sqlmig:phase X` lines of a file's leading comments."""
+    lines = list(PHASE.finditer(block))
+    bad = next((m for m in lines if m["args"].strip().lower() not in SPELLINGS), None)
+    if bad is not None or not lines:
+        said = bad[0].strip() if bad else "phase"
+        raise MigrationFileError(f"{path}: malformed directive {said!r}", hint=HINT)
+    said = {SPELLINGS[m["args"].strip().lower()] for m in lines}
+    if len(said) > 1:
+        raise MigrationFileError(f"{path}: both a pre and a post phase directive", hint=HINT)
+    return said.pop()
 
 
 def parse(given: str | None) -> str | None:

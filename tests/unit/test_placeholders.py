@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,20 @@ def test_select_and_out_of_order(tmp_path: Path) -> None:
     assert phases.early([files[1]], [row, row4], known) == [files[1]]
     with pytest.raises(UsageError, match="unknown phase"):
         phases.parse("during")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-- sqlmig:phase pre\n-- sqlmig:phase post\nSELECT 1;\n", "both a pre and a post"),
+        ("-- sqlmig:phase post\n-- sqlmig:phase soon\nSELECT 1;\n", "'-- sqlmig:phase soon'"),
+        ("SELECT 1;\n-- sqlmig:phase post\nSELECT 2;\n", ":2: `-- sqlmig:phase` comes after"),
+        ("SELECT 1;\n-- sqlmig:placeholders\n", ":2: `-- sqlmig:placeholders` comes after"),
+    ],
+)
+def test_phase_and_placeholders_directives_that_would_be_ignored_or_disagree(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "0001_a.up.sql").write_text(text)
+    with pytest.raises(MigrationFileError, match=re.escape(message)):
+        read_sql_file(tmp_path / "0001_a.up.sql")
