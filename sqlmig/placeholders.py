@@ -177,33 +177,39 @@ def substitute(sql: SqlFile, v: Vars, *, masked: bool = False) -> tuple[SqlFile,
     if "${" not in sql.text or not enabled(sql, v):
         return sql, []
     values = {**v.values, "sqlmig.filename": sql.path.name}
-    out: list[str] = []
+    text = sql.text
+    put: dict[str | None, str] = {}  # what each name becomes: decided once per name
     used: dict[str, str] = {}
     problems: dict[str, str] = {}  # one line per name (its first use) or bad spelling
-    pos, line, counted = 0, 1, 0
-    for m in TOKEN.finditer(sql.text):
-        out.append(sql.text[pos : m.start()])
-        pos = m.end()
+
+    def at(m: re.Match[str]) -> str:  # only for a problem: counting lines costs a pass
+        return f"{sql.path}:{text.count(chr(10), 0, m.start()) + 1}"
+
+    def fill(m: re.Match[str]) -> str:
         if m[0] == "$${":
-            out.append("${")
-            continue
+            return "${"
         name = m["name"]
-        line, counted = line + sql.text.count("\n", counted, m.start()), m.start()
-        at = f"{sql.path}:{line}"
+        if name in put:
+            return put[name]
         if name is None or not USED_NAME.fullmatch(name):
-            said = f"{at}: {m[0][:40]!r} is not a placeholder (write $${{ for a literal ${{)"
-            problems.setdefault(f"{at} {m[0]}", said)
-        elif name not in values:
+            key = f"{m.start()}"  # each bad spelling where it stands
+            problems[key] = (
+                f"{at(m)}: {m[0][:40]!r} is not a placeholder (write $${{ for a literal ${{)"
+            )
+            return m[0]
+        if name not in values:
             why = v.missing.get(name) or (
                 "not a built-in one" if name.startswith("sqlmig.") else "it has no value"
             )
-            problems.setdefault(name, f"{at}: placeholder ${{{name}}}: {why}")
-        else:
-            secret = v.is_secret(name)
-            out.append(MASK if masked and secret else values[name])
-            used[name] = v.shown(name, values[name])
-    out.append(sql.text[pos:])
-    return replace(sql, text="".join(out), vars_used=tuple(used.items())), list(problems.values())
+            problems[name] = f"{at(m)}: placeholder ${{{name}}}: {why}"
+            put[name] = m[0]
+            return m[0]
+        put[name] = MASK if masked and v.is_secret(name) else values[name]
+        used[name] = v.shown(name, values[name])
+        return put[name]
+
+    filled = TOKEN.sub(fill, text)
+    return replace(sql, text=filled, vars_used=tuple(used.items())), list(problems.values())
 
 
 def stand_ins(sql: SqlFile) -> str:
