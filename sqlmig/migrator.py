@@ -157,6 +157,7 @@ class Migrator:
                 covered=chain.covered,
                 phase=phase,
             )
+            self.held += phases.left(plan.pending(files, rows or []), todo, phase)
             if rows is None and todo and not (allow_non_empty or self.config.allow_non_empty):
                 self._refuse_not_empty(driver, history)
             if dry_run or not todo:

@@ -77,6 +77,19 @@ def select(pending: list[Migration], phase: str | None) -> list[Migration]:
     return chosen
 
 
+def left(pending: list[Migration], todo: list[Migration], phase: str | None) -> list[str]:
+    """What `up --phase pre` leaves for the post-deploy phase, said in its result."""
+    if phase != PRE:
+        return []
+    later = [m.label for m in pending if m.up.phase == POST and m not in todo]
+    if not later:
+        return []
+    return [
+        f"{len(later)} post-deploy migration(s) left pending ({', '.join(later)}): run "
+        "`sqlmig up --phase post` once the new code is out"
+    ]
+
+
 def early(
     candidates: list[Migration], rows: Sequence[AppliedRow], known: Mapping[int, Migration]
 ) -> list[Migration]:
