@@ -244,7 +244,7 @@ class Runner(StepBase):
             self.faults.hit("before_history", s.row.version)
             self.driver.record(*self.history.delete(s.row.version))
             self.driver.record(*self.history.confirm_gone(s.row.version))
-            self.driver.record(*self._down_event(s.row, ms_since(start)))
+            self.driver.record(*self._down_event(s.row, ms_since(start), s.sql))
             self.faults.hit("before_commit", s.row.version)
             self.driver.commit()
         except CommitLost as exc:
@@ -263,8 +263,9 @@ class Runner(StepBase):
         elif found:
             raise ScriptError(orphan_failure(found), sqlstate="SQLITE_CONSTRAINT_FOREIGNKEY")
 
-    def _down_event(self, row: AppliedRow, ms: int) -> tuple:
-        return self.history_event("down", row.version, row.name, row.checksum, ms)
+    def _down_event(self, row: AppliedRow, ms: int, sql: SqlFile | None = None) -> tuple:
+        said = detail(sql) if sql is not None else None  # the ${name} values it ran with
+        return self.history_event("down", row.version, row.name, row.checksum, ms, said)
 
     def _atomic(self, sql: SqlFile) -> bool:
         """Whether the file runs in one transaction: not where DDL commits by itself (MySQL)."""

@@ -85,7 +85,9 @@ class Stepwise(StepBase):
         )
         self.run(target, statements)
         self._check_orphans(target, len(statements))
-        down = self.history_event("down", row.version, row.name, row.checksum, ms_since(start))
+        down = self.history_event(
+            "down", row.version, row.name, row.checksum, ms_since(start), detail(s.sql)
+        )
         with self._saying_what_stays(target, len(statements), len(statements)):
             self.driver.write(
                 self.history.delete(row.version),

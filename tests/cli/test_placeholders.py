@@ -56,6 +56,8 @@ def test_values_fill_the_file_and_the_log_says_which_secrets_masked(
     # the down file is filled in too; and the copy stored in the history, once it is gone
     cli.ok("down")
     assert not any(t.lower() == "items" for t in tables(any_url))
+    last = json.loads(cli.ok("--json", "history").stdout)["entries"][-1]
+    assert (last["event"], last["detail"]) == ("down", "placeholders: tbl=items")
     cli.ok("up", "--var", "note=x")
     (cli.folder / "0001_items.down.sql").unlink()
     proc = cli.ok("down", "--var", "tbl=items")
