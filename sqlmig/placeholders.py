@@ -80,7 +80,8 @@ def flag(item: str) -> tuple[str, str]:
     name, sep, value = item.partition("=")
     if not sep:
         raise UsageError(f"--var {item!r}: no value", hint="write it as --var NAME=VALUE")
-    return checked_name(name.strip(), f"--var {item.split('=', 1)[0]}"), value
+    source = f"--var {item.split('=', 1)[0]}"
+    return checked_name(name.strip(), source), checked_value(value, source)
 
 
 def checked_name(name: str, source: str) -> str:
@@ -91,6 +92,21 @@ def checked_name(name: str, source: str) -> str:
             "sqlmig. are the built-in ones)",
         )
     return name
+
+
+def checked_value(value: str, source: str) -> str:
+    """A value the database can take as text: UTF-8 (the environment may hold other bytes),
+    no NUL. The error never shows the value: it may be a secret."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"{source}: the value is not UTF-8 text",
+            hint="set it as UTF-8 (the environment and the command line may hold other bytes)",
+        ) from None
+    if "\x00" in value:
+        raise UsageError(f"{source}: the value holds a NUL character", hint="remove it")
+    return value
 
 
 def table(value: Any, source: str) -> tuple[tuple[str, str], ...]:
@@ -109,7 +125,7 @@ def table(value: Any, source: str) -> tuple[tuple[str, str], ...]:
                 f"{source}: [vars] {name} must be a string, number or boolean",
                 hint='write it as text: app_role = "app"',
             )
-        out.append((str(name), str(item)))
+        out.append((str(name), checked_value(str(item), f"{source}: [vars] {name}")))
     return tuple(out)
 
 
@@ -117,7 +133,9 @@ def environ(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """SQLMIG_VAR_NAME=VALUE: the name as written after the prefix (names are case-sensitive)."""
     prefix = "SQLMIG_VAR_"
     return tuple(
-        (checked_name(k[len(prefix) :], k), v) for k, v in env.items() if k.startswith(prefix)
+        (checked_name(k[len(prefix) :], k), checked_value(v, k))
+        for k, v in env.items()
+        if k.startswith(prefix)
     )
 
 

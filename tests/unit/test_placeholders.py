@@ -196,3 +196,16 @@ def test_phase_and_placeholders_directives_that_would_be_ignored_or_disagree(
     (tmp_path / "0001_a.up.sql").write_text(text)
     with pytest.raises(MigrationFileError, match=re.escape(message)):
         read_sql_file(tmp_path / "0001_a.up.sql")
+
+
+def test_values_the_database_cannot_take_are_refused_without_showing_them(tmp_path: Path) -> None:
+    (tmp_path / "sqlmig.toml").write_text('[vars]\nnote = "se\\u0000cret"\n')
+    with pytest.raises(UsageError, match=r"\[vars\] note: the value holds a NUL") as info:
+        config.load({}, environ={}, cwd=tmp_path)
+    assert "cret" not in info.value.message
+    undecodable = "\udcffse"  # how Python reads bytes of the environment that are not UTF-8
+    (tmp_path / "none" / ".git").mkdir(parents=True)  # no config file found from here
+    with pytest.raises(UsageError, match="SQLMIG_VAR_x: the value is not UTF-8") as info:
+        config.load({}, environ={"SQLMIG_VAR_x": undecodable}, cwd=tmp_path / "none")
+    with pytest.raises(UsageError, match="--var x: the value is not UTF-8"):
+        config.load({"vars": [f"x={undecodable}"]}, environ={}, cwd=tmp_path / "none")
