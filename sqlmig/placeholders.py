@@ -303,8 +303,9 @@ def refuse_secrets(files: Iterable[SqlFile], v: Vars) -> None:
     if secret:
         raise UsageError(
             f"the script would hold the value of secret placeholder(s): {', '.join(secret)}",
-            hint="apply those migrations with `sqlmig up` (which never prints nor stores the "
-            "value), or pass --reveal-secrets to write it into the script (keep that file secret)",
+            hint="run those migrations with sqlmig itself (`sqlmig up`, `sqlmig down`: it never "
+            "prints nor stores the value), or pass --reveal-secrets to write the value into the "
+            "script (and keep that file secret)",
         )
 
 
