@@ -80,7 +80,8 @@ def test_an_unset_name_is_an_error_before_connecting(any_url: str, tmp_path: Pat
     (tmp_path / "sqlmig.toml").write_text("")
     del cli.env["SQLMIG_VAR_api_token"], cli.env["SQLMIG_VAR_tbl"]
     for args in (("up",), ("up", "--dry-run"), ("up", "--sql"), ("redo",), ("down",)):
-        for url in (any_url, UNREACHABLE):
+        # a server that is not there (once): exit 2 all the same, so nothing connected
+        for url in (any_url, UNREACHABLE) if any_url.startswith("sqlite") else (any_url,):
             proc = Cli(url, cli.folder, env=cli.env)(*args)
             assert proc.returncode == 2, describe(proc)
             where = f"{cli.folder / '0001_items'}.{'down' if args == ('down',) else 'up'}.sql"
