@@ -32,7 +32,6 @@ USED_NAME = re.compile(r"(?:sqlmig\.)?[A-Za-z_][A-Za-z0-9_]*")
 # `$${` (a literal `${`), `${name}`, or a `${` that starts no placeholder (an error)
 TOKEN = re.compile(r"\$\$\{|\$\{(?P<name>[^{}\s]{0,200})\}|\$\{")
 SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN")
-BUILTINS = ("sqlmig.database", "sqlmig.user", "sqlmig.table", "sqlmig.filename")
 SHOWN_PROBLEMS = 10
 SOURCES_HINT = (
     "give each a value with --var NAME=VALUE, the environment variable SQLMIG_VAR_NAME, or "
@@ -55,8 +54,10 @@ class Vars:
 
     @functools.cached_property
     def secrets(self) -> tuple[str, ...]:
-        """The values to mask, longest first (so a value holding another is masked whole)."""
+        """The values to mask, longest first (so a value holding another is masked whole), and
+        each line of a value of several (a PEM key: an error may quote one line)."""
         found = {v for k, v in self.values.items() if v and self.is_secret(k)}
+        found |= {line.strip() for v in found for line in v.splitlines() if len(line.strip()) > 3}
         return tuple(sorted(found, key=len, reverse=True))
 
     def mask(self, text: str) -> str:

@@ -209,3 +209,8 @@ def test_values_the_database_cannot_take_are_refused_without_showing_them(tmp_pa
         config.load({}, environ={"SQLMIG_VAR_x": undecodable}, cwd=tmp_path / "none")
     with pytest.raises(UsageError, match="--var x: the value is not UTF-8"):
         config.load({"vars": [f"x={undecodable}"]}, environ={}, cwd=tmp_path / "none")
+
+
+def test_each_line_of_a_secret_of_several_is_masked() -> None:
+    v = Vars({"deploy_key": "-----BEGIN KEY-----\nAbCdEf123\n-----END KEY-----\n"})
+    assert v.mask("error near AbCdEf123 in line 2") == "error near *** in line 2"
