@@ -212,5 +212,6 @@ def test_values_the_database_cannot_take_are_refused_without_showing_them(tmp_pa
 
 
 def test_each_line_of_a_secret_of_several_is_masked() -> None:
-    v = Vars({"deploy_key": "-----BEGIN KEY-----\nAbCdEf123\n-----END KEY-----\n"})
+    key = "-----BEGIN KEY-----\nAbCdEf123\n-----END KEY-----\n"
+    v = Vars({"deploy_key": key}, secret_names=frozenset({"deploy_key"}))
     assert v.mask("error near AbCdEf123 in line 2") == "error near *** in line 2"
