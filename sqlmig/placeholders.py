@@ -350,6 +350,10 @@ def masking(v: Vars) -> Iterator[None]:
             exc.message = v.mask(exc.message)
             exc.hint = v.mask(exc.hint) if exc.hint else exc.hint
         raise
+    except Exception as exc:  # a bug's message (printed as an internal error) too
+        if v.secrets:
+            exc.args = tuple(v.mask(a) if isinstance(a, str) else a for a in exc.args)
+        raise
 
 
 T = TypeVar("T")
