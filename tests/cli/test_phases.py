@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.helpers import Cli, describe
+from tests.cli.helpers import Cli, describe, run_many
 from tests.conftest import query, write
 
 POST = "-- sqlmig:phase post\n"
@@ -161,3 +161,25 @@ def test_lint_drop_and_rename_help_suggests_the_post_deploy_phase(
     proc = Cli(sqlite_url, folder)("lint")
     assert proc.returncode == 1, describe(proc)
     assert proc.stdout.count("-- sqlmig:phase post") >= 2, describe(proc)
+
+
+def test_runners_of_both_phases_at_once_apply_each_migration_once(
+    any_url: str, tmp_path: Path
+) -> None:
+    """Replicas of a deploy's two steps started together: the lock serialises them; a post run
+    that comes first refuses (the pre-deploy ones below are pending), none applies twice."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    interleaved(folder)
+    cli = Cli(any_url, folder)
+    procs = run_many([(cli, ("up", "--phase", p)) for p in ("pre", "post") * 3], workers=6)
+    pre, post = procs[0::2], procs[1::2]
+    assert all(p.returncode == 0 for p in pre), [describe(p) for p in pre]
+    assert all(p.returncode in (0, 2) for p in post), [describe(p) for p in post]
+    refused = [p for p in post if p.returncode == 2]
+    assert all("run `sqlmig up --phase pre` first" in p.stderr for p in refused)
+    events = query(any_url, "SELECT version FROM sqlmig_history_log WHERE event = 'up'")
+    done = sorted(int(v) for (v,) in events)
+    assert done == sorted(set(done)), done  # none twice
+    assert {1, 3, 5} <= set(done)
+    assert set(done) == ({1, 3, 5} if len(refused) == 3 else {1, 2, 3, 4, 5})
