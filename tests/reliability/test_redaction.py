@@ -488,7 +488,9 @@ def secret_project(cwd: Path) -> tuple[Path, dict[str, str]]:
     environment, sqlmig.toml and --var; role is not secret."""
     (cwd / "migrations").mkdir(parents=True)
     (cwd / "migrations" / "0001_s.up.sql").write_text(SECRET_UP)
-    (cwd / "migrations" / "0001_s.down.sql").write_text("DROP TABLE s;\n")
+    (cwd / "migrations" / "0001_s.down.sql").write_text(
+        "-- sqlmig:placeholders\nDROP TABLE s; -- ${db_password}\n"
+    )
     (cwd / "migrations" / "0002_f.up.sql").write_text(FAILING_UP)
     (cwd / "sqlmig.toml").write_text(
         f'secret_vars = ["deploy_key"]\n[vars]\ndeploy_key = "{KEY_VALUE}"\nrole = "app"\n'
@@ -504,6 +506,8 @@ SECRET_SCENARIO: list[tuple[tuple[str, ...], tuple[int, ...] | None]] = [
     (("status",), (0,)),
     (("history",), (0,)),
     (("up", "--sql", "--to", "1"), (0, 5)),  # nothing pending up to 1: no value in the script
+    (("down", "--dry-run"), (0, 5)),
+    (("down", "--sql"), (2, 5)),  # the down file holds a secret: refused
 ]
 
 
@@ -520,3 +524,5 @@ def test_secret_placeholder_values_are_never_shown_nor_stored(any_url: str, tmp_
     assert stored == sorted(["app", TOKEN_VALUE, KEY_VALUE, PASSWORD_VALUE])  # they were used
     said = "".join(r.proc.stdout + r.proc.stderr for r in runs if r.proc)
     assert "placeholders: api_token=***, deploy_key=***, db_password=***, role=app" in said
+    if not any_url.startswith("mysql"):  # there 0002's failed row stops down (exit 5)
+        assert "DROP TABLE s; -- ***" in said  # down --dry-run: filled in, the secret masked
