@@ -168,6 +168,7 @@ def up(
         "--check-schema": check_schema,
         "--wait": wait_s is not None,
     }
+    _script_only(sql, reveal_secrets)
     if _script_flags(sql, from_, dialect, cannot):
         from ..offline import up_script
 
@@ -286,6 +287,7 @@ def down(
     from .confirm import ask
 
     cannot = {"--steps": steps is not None, "--dry-run": dry_run, "--all": all_}
+    _script_only(sql, reveal_secrets)
     if _script_flags(sql, from_, dialect, cannot):
         from ..offline import down_script
 
@@ -524,6 +526,14 @@ def _script_flags(
             param_hint=f"'{given}'",
         )
     return sql
+
+
+def _script_only(sql: bool, reveal_secrets: bool) -> None:
+    if reveal_secrets and not sql:
+        raise typer.BadParameter(
+            "--reveal-secrets is for --sql scripts only (sqlmig itself never shows a secret)",
+            param_hint="'--reveal-secrets'",
+        )
 
 
 def _lint_first(cfg: config.Config, enabled: bool) -> None:

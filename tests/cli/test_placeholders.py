@@ -105,6 +105,8 @@ def test_a_dry_run_masks_secrets_and_a_script_holds_them_only_when_told(
     assert refused.returncode == 2, describe(refused)
     assert "secret placeholder(s): 0001_items.up.sql (${api_token})" in refused.stderr
     assert "tk-SECRET-9" not in refused.stdout + refused.stderr
+    alone = cli("up", "--reveal-secrets")
+    assert alone.returncode == 2 and "--reveal-secrets is for --sql scripts only" in alone.stderr
     script = cli.ok("up", "--sql", "--reveal-secrets").stdout
     assert "(4, 'tk-SECRET-9')" in script and "CREATE TABLE items" in script
     # not secret: the script holds the value without being told
