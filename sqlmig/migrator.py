@@ -228,8 +228,9 @@ class Migrator:
                 ahead, files, self.config.dir, strict=strict,
                 notify=self.notify if self.listened else None,
             )  # fmt: skip
-        pending = phases.select(plan.pending(files, rows), phase)  # up --phase pre|post
-        todo = plan.select_up(pending, to=to, steps=steps)
+        pending = plan.pending(files, rows)
+        todo = plan.select_up(phases.select(pending, phase), to=to, steps=steps)
+        phases.require_pre_first(pending, todo, phase)  # up --phase post
         # a post-deploy migration that `up --phase pre` left pending is not out of order
         early = phases.early(plan.out_of_order(todo, rows), rows, plan.by_version(files))
         if early and not allow_out_of_order:

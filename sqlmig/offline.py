@@ -121,7 +121,9 @@ def up_script(
     else:
         at = _at(from_ or 0, files)
         todo = [m for m in files if m.version > at[0] and (to is None or m.version <= to)]
-        todo = phases.select(todo, phase)
+        chosen = phases.select(todo, phase)
+        phases.require_pre_first(todo, chosen, phase)
+        todo = chosen
         held = []
     if not reveal_secrets:
         placeholders.refuse_secrets([m.up for m in todo], values)

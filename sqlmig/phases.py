@@ -60,21 +60,23 @@ def used(files: Sequence[Migration]) -> bool:
 
 
 def select(pending: list[Migration], phase: str | None) -> list[Migration]:
-    """The pending migrations `up --phase` applies. A post-deploy run refuses while a pre-deploy
-    migration numbered below one it would apply is pending: that one may depend on it."""
-    if phase is None:
-        return pending
-    chosen = [m for m in pending if m.up.phase == phase]
-    if phase == POST and chosen:
-        behind = [m for m in pending if m.up.phase == PRE and m.version < chosen[-1].version]
-        if behind:
-            raise UsageError(
-                f"pre-deploy migration(s) {', '.join(m.label for m in behind)} are pending, "
-                f"numbered below post-deploy {chosen[-1].label}",
-                hint="run `sqlmig up --phase pre` first (and deploy the code), then "
-                "`sqlmig up --phase post`; or `sqlmig up` to apply all in order",
-            )
-    return chosen
+    """The pending migrations `up --phase` applies (`--to`, `--steps` choose among them)."""
+    return pending if phase is None else [m for m in pending if m.up.phase == phase]
+
+
+def require_pre_first(pending: list[Migration], todo: list[Migration], phase: str | None) -> None:
+    """A post-deploy run refuses while a pre-deploy migration numbered below one it would apply
+    is pending: that one may depend on it."""
+    if phase != POST or not todo:
+        return
+    behind = [m for m in pending if m.up.phase == PRE and m.version < todo[-1].version]
+    if behind:
+        raise UsageError(
+            f"pre-deploy migration(s) {', '.join(m.label for m in behind)} are pending, "
+            f"numbered below post-deploy {todo[-1].label}",
+            hint="run `sqlmig up --phase pre` first (and deploy the code), then "
+            "`sqlmig up --phase post`; or `sqlmig up` to apply all in order",
+        )
 
 
 def left(pending: list[Migration], todo: list[Migration], phase: str | None) -> list[str]:

@@ -171,7 +171,8 @@ def test_select_and_out_of_order(tmp_path: Path) -> None:
     assert [m.version for m in phases.select(files, "pre")] == [1, 3]
     assert [m.version for m in phases.select(files[1::2], "post")] == [2, 4]
     with pytest.raises(UsageError, match=r"pre-deploy migration.*0003_m are pending"):
-        phases.select(files[1:], "post")
+        phases.require_pre_first(files[1:], phases.select(files[1:], "post"), "post")
+    phases.require_pre_first(files[1:], [files[1]], "post")  # --to 2: 0003 is above it
     row = AppliedRow(3, "m", "", None, None, "applied", "", "", 0, None, None)
     known = {m.version: m for m in files}
     assert phases.early([files[1]], [row], known) == []
