@@ -51,6 +51,11 @@ KEYS: dict[str, tuple[str, Any]] = {
     "mysql": ("SQLMIG_MYSQL_SESSION", "mysql"),
     # the name of the scratch databases verify/diff/status --schema make: <prefix><12 hex>
     "scratch_prefix": ("SQLMIG_SCRATCH_PREFIX", str),
+    # ${name} placeholders (placeholders.py): in every file, not only those that say so
+    "placeholders": ("SQLMIG_PLACEHOLDERS", "bool"),
+    "secret_vars": ("SQLMIG_SECRET_VARS", "names"),  # never printed nor stored
+    # [vars] NAME = "VALUE"; in the environment SQLMIG_VAR_NAME, on the command line --var
+    "vars": ("SQLMIG_VAR_", "vars"),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -83,6 +88,9 @@ class Config:
     source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
     mysql_session: tuple[tuple[str, str], ...] = ()  # session variables; the URL's own win
     scratch_prefix: str = DEFAULT_SCRATCH_PREFIX
+    placeholders: bool = False  # ${name} in every file (else in files that say so)
+    secret_vars: tuple[str, ...] = ()
+    vars: tuple[tuple[str, str], ...] = ()  # (name, value): file < environment < --var
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -115,11 +123,12 @@ def load(
         values["url"] = _read_url_file(env["SQLMIG_URL_FILE"], cwd)
         sources["url"] = "SQLMIG_URL_FILE"
     for key, (var, kind) in KEYS.items():
-        if env.get(var):
+        if kind != "vars" and env.get(var):
             values[key], sources[key] = _parse(key, env[var], kind, var), var
     for key in KEYS:
-        if flags.get(key) is not None:
+        if flags.get(key) is not None and key != "vars":
             values[key], sources[key] = flags[key], f"--{key.replace('_', '-')}"
+    values["vars"] = _vars(values.get("vars", ()), env, flags.get("vars"))
     values["log_format"] = log_format(flags, environ=env)
     values["faults"] = env.get("SQLMIG_TEST_FAULT") or None  # tests only: see faults.py
     return _build(values, config_path, sources)
@@ -210,9 +219,24 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         source_dialect=_source_dialect(values.get("source_dialect")),
         mysql_session=tuple(values.get("mysql", ())),
         scratch_prefix=_scratch_prefix(values, sources),
+        placeholders=bool(values.get("placeholders", False)),
+        secret_vars=tuple(values.get("secret_vars", ())),
+        vars=values["vars"],
         config_file=config_path,
         sources=sources,
     )
+
+
+def _vars(
+    from_file: tuple[tuple[str, str], ...], env: Mapping[str, str], flags: Any
+) -> tuple[tuple[str, str], ...]:
+    """Placeholder values by name: --var over SQLMIG_VAR_NAME over [vars] in the file."""
+    from . import placeholders
+
+    merged = dict(from_file)
+    merged.update(placeholders.environ(env))
+    merged.update(placeholders.flag(item) for item in flags or ())
+    return tuple(merged.items())
 
 
 def _dir_format(value: Any, source: str) -> str | None:
@@ -421,6 +445,10 @@ def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
         return parse_seconds(value, f"{source}: {key}")
     if kind == "mysql":
         return _mysql_session(value, source)
+    if kind == "vars":
+        from . import placeholders
+
+        return placeholders.table(value, source)
     if kind == "names":  # a TOML list of strings, or "a,b" in the environment
         items = value if isinstance(value, list) else str(value).split(",")
         if not all(isinstance(item, str) for item in items):

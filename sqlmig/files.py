@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MigrationFileError
+from .phases import PRE, phase_of
 
 # [0-9], not \d: \d and int() take any script's digits (Arabic-Indic, fullwidth) as a version.
 FILENAME = re.compile(r"^(?P<version>[0-9]+)_(?P<slug>[a-z0-9_]+)\.(?P<direction>up|down)\.sql$")
@@ -28,10 +29,14 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 DIRECTIVE = re.compile(r"^--\s*sqlmig:\s*(?P<name>[a-z-]+)(?P<args>[^\n]*)$", re.I)
 # The leading comment block: white space, -- lines and /* */ blocks before the first statement.
 LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
-LATE_NO_TRANSACTION = re.compile(r"^[ \t]*--[ \t]*sqlmig:[ \t]*no-transaction\b", re.I | re.M)
+# directives that, ignored after the first statement, would change what runs: refused there
+LATE_NO_TRANSACTION = re.compile(
+    r"^[ \t]*--[ \t]*sqlmig:[ \t]*(no-transaction|phase|placeholders)\b", re.I | re.M
+)
 # Directives read by `up`/`down`; the lint ones are parsed by lint, but known here so a typo fails.
 KNOWN_DIRECTIVES = {
-    *("no-transaction", "no-foreign-key-check", "ignore", "ignore-file", "review", "replaces")
+    *("no-transaction", "no-foreign-key-check", "ignore", "ignore-file", "review", "replaces"),
+    *("placeholders", "phase"),  # placeholders.py, phases.py
 }
 # `-- sqlmig:replaces 0001..0050`: a squash file (`sqlmig squash`) standing in for that range.
 REPLACES = re.compile(r"^--\s*sqlmig:\s*replaces\b(?P<args>[^\n]*)$", re.I | re.M)
@@ -52,6 +57,10 @@ class SqlFile:
     transactional: bool
     first_line: int = 1  # a section of a file (dbmate, goose): the file's line it starts on
     replaces: tuple[int, int] | None = None  # `-- sqlmig:replaces A..B`: a squash file
+    phase: str = PRE  # `-- sqlmig:phase post`: a post-deploy migration (phases.py)
+    # the ${name} placeholders put in `text` and their values as shown (secrets as ***);
+    # empty when nothing was put in (placeholders.py)
+    vars_used: tuple[tuple[str, str], ...] = ()
 
     @property
     def body(self) -> str:
@@ -142,7 +151,12 @@ def sql_file(path: Path, text: str, *, first_line: int, transactional: bool = Tr
         transactional=transactional and not said,
         first_line=first_line,
         replaces=replaced_range(padded, path) if "replaces" in found else None,
+        phase=phase_of(_leading(padded), path) if "phase" in found else PRE,
     )
+
+
+def _leading(text: str) -> str:
+    return LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
 
 
 def replaced_range(text: str, path: Path) -> tuple[int, int]:
@@ -225,7 +239,7 @@ def _refuse_late_no_transaction(text: str, path: Path) -> None:
         return
     line = text.count("\n", 0, late.start()) + 1
     raise MigrationFileError(
-        f"{path}:{line}: `-- sqlmig:no-transaction` comes after the first statement, where "
+        f"{path}:{line}: `-- sqlmig:{late[1].lower()}` comes after the first statement, where "
         "it would be ignored",
         hint="move it to the top of the file, before any SQL (directives are read only from "
         "the file's leading comments)",

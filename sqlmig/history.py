@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -156,6 +157,8 @@ class History:
 
     def __init__(self, driver: Driver, table: str) -> None:
         self.driver = driver
+        # what every stored error and log detail goes through (placeholders: secrets masked)
+        self.scrub: Callable[[str], str] = lambda text: text
         parts = split_table(table, driver.MAX_IDENTIFIER_BYTES)
         if len(parts) == 2 and getattr(driver, "ONE_SCHEMA", False):
             parts = _only_home(driver, parts)
@@ -303,7 +306,7 @@ class History:
                 row.applied_by,
                 row.duration_ms,
                 row.statements_done,
-                row.error,
+                self._scrub(row.error),
             ),
         )
 
@@ -320,7 +323,7 @@ class History:
         return (
             f"UPDATE {self._table} SET status = {p}, duration_ms = {p}, statements_done = {p}, "
             f"error = {p} WHERE version = {p}",
-            (status, duration_ms, statements_done, error, self._v(version)),
+            (status, duration_ms, statements_done, self._scrub(error), self._v(version)),
         )
 
     def set_checksums(
@@ -385,5 +388,9 @@ class History:
         return (
             f"INSERT INTO {self._log} (version, name, event, checksum, happened_at, actor, "
             f"duration_ms, outcome, detail) VALUES ({marks})",
-            (self._v(version), name, event, checksum, now(), by, duration_ms, outcome, detail),
-        )
+            (self._v(version), name, event, checksum, now(), by, duration_ms, outcome,
+             self._scrub(detail)),
+        )  # fmt: skip
+
+    def _scrub(self, text: str | None) -> str | None:
+        return None if text is None else self.scrub(text)

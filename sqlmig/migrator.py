@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from . import emptyfolder, future, plan
+from . import emptyfolder, future, phases, placeholders, plan
 from .chain import require_whole_apply, require_whole_revert, resolve
 from .config import Config
 from .drivers import connect
@@ -32,7 +32,8 @@ class Migrator:
 
     def __init__(self, config: Config, *, notify: Notify | None = None) -> None:
         self.config = config
-        self.notify: Notify = notify or (lambda _msg: None)
+        self.vars = placeholders.from_config(config)  # ${name} values; secrets are masked
+        self.notify: Notify = placeholders.masked_notify(notify or (lambda _msg: None), self.vars)
         self.listened = notify is not None  # else (--quiet, --json) warnings stay in the result
         self.held: list[str] = []  # those warnings, for the result's messages
         self.by = actor()
@@ -77,6 +78,7 @@ class Migrator:
             if announce:
                 self.notify(_database(url.redacted, driver.about()))
             history = History(driver, self.config.table)
+            history.scrub = self.vars.mask  # no secret placeholder value is stored
             if locked:
                 start, waited = time.perf_counter(), list[str]()
                 with driver.lock(self.config.lock_timeout, self._on_lock_wait(waited)):
@@ -116,6 +118,7 @@ class Migrator:
 
     # -- up ---------------------------------------------------------------------------------
 
+    @placeholders.masks_errors
     def up(
         self,
         *,
@@ -128,8 +131,10 @@ class Migrator:
         wait: float | None = None,
         allow_non_empty: bool = False,
         strict: bool | None = None,
+        phase: str | None = None,
     ) -> Result:
-        files = self.files()
+        # ${name} filled in before connecting (a dry run shows secrets as ***)
+        files = placeholders.apply_up(self.files(), self.vars, masked=dry_run)
         ooo = self.config.allow_out_of_order if allow_out_of_order is None else allow_out_of_order
         if wait is not None:
             self.wait(timeout=wait)
@@ -150,7 +155,9 @@ class Migrator:
                 allow_out_of_order=ooo,
                 strict=self.config.strict if strict is None else strict,
                 covered=chain.covered,
+                phase=phase,
             )
+            self.held += phases.left(plan.pending(files, rows or []), todo, phase)
             if rows is None and todo and not (allow_non_empty or self.config.allow_non_empty):
                 self._refuse_not_empty(driver, history)
             if dry_run or not todo:
@@ -208,6 +215,7 @@ class Migrator:
         allow_out_of_order: bool,
         strict: bool = False,
         covered: Collection[int] = (),
+        phase: str | None = None,
     ) -> list[Migration]:
         plan.check_failed(rows, plan.by_version(files))
         # rows a skipped squash covers, whose files were removed, are history, not drift
@@ -220,8 +228,11 @@ class Migrator:
                 ahead, files, self.config.dir, strict=strict,
                 notify=self.notify if self.listened else None,
             )  # fmt: skip
-        todo = plan.select_up(plan.pending(files, rows), to=to, steps=steps)
-        early = plan.out_of_order(todo, rows)
+        pending = plan.pending(files, rows)
+        todo = plan.select_up(phases.select(pending, phase), to=to, steps=steps)
+        phases.require_pre_first(pending, todo, phase)  # up --phase post
+        # a post-deploy migration that `up --phase pre` left pending is not out of order
+        early = phases.early(plan.out_of_order(todo, rows), rows, plan.by_version(files))
         if early and not allow_out_of_order:
             names = ", ".join(m.label for m in early)
             raise UsageError(
@@ -233,6 +244,7 @@ class Migrator:
 
     # -- down / redo ------------------------------------------------------------------------
 
+    @placeholders.masks_errors
     def down(
         self,
         *,
@@ -250,6 +262,7 @@ class Migrator:
         the one confirmed, else nothing is reverted."""
         plan.check_down_flags(to=to, steps=steps, all_=all_)
         found = self.files()
+        placeholders.check_downs(found, self.vars)  # before connecting
         files = plan.by_version(found)
 
         def steps_of(rows: list[AppliedRow]) -> list[plan.DownStep]:
@@ -260,7 +273,10 @@ class Migrator:
             if to is not None:
                 require_whole_revert(reverting, files, to)
             return [
-                plan.down_step(r, files.get(r.version), allow_drift=allow_drift, files=files)
+                self._filled(
+                    plan.down_step(r, files.get(r.version), allow_drift=allow_drift, files=files),
+                    masked=dry_run,
+                )
                 for r in reverting
             ]
 
@@ -309,9 +325,15 @@ class Migrator:
             said = [future.stored(s.label, self.config.dir) for s in todo if s.stored]
             return Result("down", steps=done, current=_current(left, files), messages=said)
 
+    def _filled(self, step: plan.DownStep, *, masked: bool = False) -> plan.DownStep:
+        """A down step with its ${name} placeholders filled in (also stored down SQL's)."""
+        return replace(step, sql=placeholders.apply_one(step.sql, self.vars, masked=masked))
+
+    @placeholders.masks_errors
     def redo(self, *, allow_drift: bool = False) -> Result:
         """Revert the newest applied migration and apply it again, under one lock."""
-        found = self.files()
+        found = placeholders.apply_up(self.files(), self.vars)
+        placeholders.check_downs(found, self.vars)
         with self.session(locked=True, announce=True) as (driver, history):
             rows = history.read() or []
             files = plan.by_version(resolve(found, rows).files)
@@ -328,7 +350,9 @@ class Migrator:
                 raise plan.drift_error(plan.drift(list(files.values()), newest))
             self.notify(Event(PLAN, "1 to revert and apply again", {"pending": 2}, "debug"))
             runner = self._runner(driver, history)
-            back = runner.revert(plan.down_step(newest[0], m, allow_drift=allow_drift))
+            back = runner.revert(
+                self._filled(plan.down_step(newest[0], m, allow_drift=allow_drift))
+            )
             forth = runner.apply(m)
             return Result("redo", steps=[back, forth], current=m.label)
 
@@ -357,8 +381,9 @@ class Migrator:
         status_rows = _in_flight(
             _status_rows(files, rows, busy, folder=self.config.dir), busy, flight, files
         )
-        status_rows = shown(status_rows, chain)
+        status_rows = phases.rows(shown(status_rows, chain), files)  # pre / post-deploy
         notes = [_invalid_note(invalid)] if invalid else []
+        notes += phases.notes(status_rows)
         notes += chain_notes(chain)
         notes += [_run_note(status_rows, busy)] if busy else []
         notes += _absent(driver) + self._new_folder(files)
@@ -412,7 +437,7 @@ class Migrator:
                 hint="drop each with DROP INDEX CONCURRENTLY and build it again (the migration "
                 "that made it, run again, would skip it with IF NOT EXISTS)",
             )
-        early = plan.out_of_order(plan.pending(files, rows), rows)
+        early = phases.early(plan.out_of_order(plan.pending(files, rows), rows), rows, known)
         notes = [f"{plan.row_label(r, known)} is being applied now by {busy}" for r in live]
         notes += [future.note(ahead, known, self.config.dir)] if ahead else []
         notes += _absent(driver) + self._new_folder(files)

@@ -3,9 +3,9 @@ the history rows sqlmig itself would write, built without connecting."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import emptyfolder, plan
+from . import emptyfolder, phases, placeholders, plan
 from .config import Config
 from .errors import UsageError
 from .events import Notify
@@ -95,11 +95,15 @@ def up_script(
     allow_drift: bool = False,
     allow_out_of_order: bool | None = None,
     strict: bool | None = None,
+    phase: str | None = None,
+    reveal_secrets: bool = False,
 ) -> Result:
     """--from: the database's version; else, with a URL, what `up` would apply now (its
-    checks included: drift, out of order, failed rows, future migrations)."""
+    checks included: drift, out of order, failed rows, future migrations). The script holds
+    the values of ${name} placeholders; a secret one only with reveal_secrets."""
     name = choose_dialect(cfg, dialect_name)
-    files = _files(cfg, name)
+    values = placeholders.from_config(cfg)
+    files = placeholders.apply_up(_files(cfg, name), values)  # before connecting
     _start(files, from_)
     if from_ is None and cfg.url:
         from .migrator import Migrator
@@ -110,20 +114,31 @@ def up_script(
             files, rows, to=to, steps=None, allow_drift=allow_drift,
             allow_out_of_order=cfg.allow_out_of_order if allow_out_of_order is None
             else allow_out_of_order, strict=cfg.strict if strict is None else strict,
+            phase=phase,
         )  # fmt: skip
         at = _newest(rows, plan.by_version(files))
         held = migrator.held  # --quiet, --json: the future warning, as a comment after it
     else:
         at = _at(from_ or 0, files)
         todo = [m for m in files if m.version > at[0] and (to is None or m.version <= to)]
+        chosen = phases.select(todo, phase)
+        phases.require_pre_first(todo, chosen, phase)
+        todo = chosen
         held = []
+    if not reveal_secrets:
+        placeholders.refuse_secrets([m.up for m in todo], values)
     pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
     script = Script(cfg, name).build(pieces, at=at, up=True)
     return _result("up", pieces, script, [f"-- {w}" for w in held])
 
 
 def down_script(
-    cfg: Config, *, from_: int | None, to: int | None, dialect_name: str | None
+    cfg: Config,
+    *,
+    from_: int | None,
+    to: int | None,
+    dialect_name: str | None,
+    reveal_secrets: bool = False,
 ) -> Result:
     """--from: the database's version (the down files say how); else the URL's history (the
     stored down SQL of migrations whose file is gone too). --to: down to that version (default:
@@ -132,6 +147,8 @@ def down_script(
     files = _files(cfg, name)
     known = plan.by_version(files)
     _start(files, from_)
+    values = placeholders.from_config(cfg)
+    placeholders.check_downs(files, values)  # before connecting
     if from_ is None:
         if not cfg.url:
             raise UsageError(
@@ -154,6 +171,9 @@ def down_script(
         pieces = [Piece(m.version, m.name, m.label, _down_of(m), m.up.checksum, None)
                   for m in chosen_m]  # fmt: skip
         at = _at(from_, files)
+    pieces = [replace(p, sql=placeholders.apply_one(p.sql, values)) for p in pieces]
+    if not reveal_secrets:
+        placeholders.refuse_secrets([p.sql for p in pieces], values)
     script = Script(cfg, name).build(pieces, at=at, up=False)
     return _result("down", pieces, script)
 

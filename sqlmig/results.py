@@ -31,6 +31,7 @@ class StatusRow:
     applied_by: str | None = None
     duration_ms: int | None = None
     detail: str | None = None
+    phase: str | None = None  # pre | post, when the folder has post-deploy migrations (phases.py)
 
 
 @dataclass(frozen=True)

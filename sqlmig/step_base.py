@@ -59,11 +59,18 @@ class StepBase:
         self.orphans = orphans or OrphanCheck(driver)
 
     def history_event(
-        self, event: str, version: int, name: str, checksum: str | None, ms: int
+        self,
+        event: str,
+        version: int,
+        name: str,
+        checksum: str | None,
+        ms: int,
+        detail: str | None = None,
     ) -> tuple:
         return self.history.event(
-            event, version=version, name=name, checksum=checksum, duration_ms=ms, by=self.by
-        )
+            event, version=version, name=name, checksum=checksum, duration_ms=ms, by=self.by,
+            detail=detail,
+        )  # fmt: skip
 
     def mark_failed(self, t: Target, done: int, error: str) -> None:
         """A failed row; a down's says so (REVERTING), so that `repair` puts it back to applied

@@ -20,6 +20,7 @@ from .files import Migration, SqlFile
 from .history import APPLIED, FAILED, AppliedRow, now
 from .orphans import checked
 from .orphans import failure as orphan_failure
+from .placeholders import detail
 from .plan import DownStep, settle_hint
 from .results import Step
 from .step_base import (
@@ -199,7 +200,7 @@ class Runner(StepBase):
             ms = took.get(m.version, 0)
             writes += [
                 self.history.insert(row),
-                self.history_event("up", m.version, m.name, m.up.checksum, ms),
+                self.history_event("up", m.version, m.name, m.up.checksum, ms, detail(m.up)),
                 self.history.confirm(m.version, APPLIED, m.up.checksum),
             ]
         if writes:
@@ -214,7 +215,8 @@ class Runner(StepBase):
             down.checksum if down else None, APPLIED, now(), self.by, ms, None, None,
         )  # fmt: skip
         self.driver.record(*self.history.insert(row))
-        self.driver.record(*self.history_event(event, m.version, m.name, m.up.checksum, ms))
+        said = detail(m.up)  # which ${name} values it ran with (secrets as ***)
+        self.driver.record(*self.history_event(event, m.version, m.name, m.up.checksum, ms, said))
         self.driver.record(*self.history.confirm(m.version, APPLIED, m.up.checksum))
 
     def revert(self, s: DownStep) -> Step:
@@ -242,7 +244,7 @@ class Runner(StepBase):
             self.faults.hit("before_history", s.row.version)
             self.driver.record(*self.history.delete(s.row.version))
             self.driver.record(*self.history.confirm_gone(s.row.version))
-            self.driver.record(*self._down_event(s.row, ms_since(start)))
+            self.driver.record(*self._down_event(s.row, ms_since(start), s.sql))
             self.faults.hit("before_commit", s.row.version)
             self.driver.commit()
         except CommitLost as exc:
@@ -261,8 +263,9 @@ class Runner(StepBase):
         elif found:
             raise ScriptError(orphan_failure(found), sqlstate="SQLITE_CONSTRAINT_FOREIGNKEY")
 
-    def _down_event(self, row: AppliedRow, ms: int) -> tuple:
-        return self.history_event("down", row.version, row.name, row.checksum, ms)
+    def _down_event(self, row: AppliedRow, ms: int, sql: SqlFile | None = None) -> tuple:
+        said = detail(sql) if sql is not None else None  # the ${name} values it ran with
+        return self.history_event("down", row.version, row.name, row.checksum, ms, said)
 
     def _atomic(self, sql: SqlFile) -> bool:
         """Whether the file runs in one transaction: not where DDL commits by itself (MySQL)."""

@@ -14,6 +14,7 @@ from .files import Migration
 from .history import APPLIED, RUNNING, AppliedRow, now
 from .orphans import checked
 from .orphans import failure as orphan_failure
+from .placeholders import detail
 from .plan import DownStep, settle_hint
 from .results import Step
 from .sqltext import Statement, noise_end
@@ -64,7 +65,7 @@ class Stepwise(StepBase):
                 self.history.set_status(
                     m.version, APPLIED, duration_ms=ms, statements_done=len(statements), error=None
                 ),
-                self.history_event("up", m.version, m.name, m.up.checksum, ms),
+                self.history_event("up", m.version, m.name, m.up.checksum, ms, detail(m.up)),
                 self.history.confirm(m.version, APPLIED, m.up.checksum),
                 reset=True,
             )
@@ -84,7 +85,9 @@ class Stepwise(StepBase):
         )
         self.run(target, statements)
         self._check_orphans(target, len(statements))
-        down = self.history_event("down", row.version, row.name, row.checksum, ms_since(start))
+        down = self.history_event(
+            "down", row.version, row.name, row.checksum, ms_since(start), detail(s.sql)
+        )
         with self._saying_what_stays(target, len(statements), len(statements)):
             self.driver.write(
                 self.history.delete(row.version),

@@ -95,6 +95,16 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--var",
+            metavar="NAME=VALUE",
+            help="A value for ${NAME} in files with placeholders on (-- sqlmig:placeholders); "
+            "repeatable; over SQLMIG_VAR_NAME and [vars] in the config file.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,
@@ -154,6 +164,7 @@ def main_options(
         "config": str(config_file) if config_file else None,
         "lock_timeout": lock_timeout,
         "log_format": log_format,
+        "vars": var or None,
     }
     ctx.obj = Options(flags, as_json, quiet, verbose)
 
@@ -180,6 +191,7 @@ GLOBAL_VALUE_OPTIONS = {
         "--config",
         "--lock-timeout",
         "--log-format",
+        "--var",
     ),
     *("--show-completion", "--install-completion"),
 }

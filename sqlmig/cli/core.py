@@ -6,14 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import config
+from .. import config, phases
 from ..results import Result
 from .app import app
 from .options import (
     AllowDrift,
     DryRun,
     FromVersion,
+    Phase,
     Retries,
+    RevealSecrets,
     ScratchPrefix,
     ScratchUrl,
     ScriptDialect,
@@ -147,6 +149,8 @@ def up(
     sql: SqlScript = False,
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
+    phase: Phase = None,
+    reveal_secrets: RevealSecrets = False,
 ) -> None:
     """Apply pending migrations in order, each in its own transaction.
 
@@ -164,6 +168,7 @@ def up(
         "--check-schema": check_schema,
         "--wait": wait_s is not None,
     }
+    _script_only(sql, reveal_secrets)
     if _script_flags(sql, from_, dialect, cannot):
         from ..offline import up_script
 
@@ -172,6 +177,7 @@ def up(
             return up_script(
                 cfg, from_=from_, to=to, dialect_name=dialect, notify=n, allow_drift=allow_drift,
                 allow_out_of_order=allow_out_of_order, strict=strict,
+                phase=phases.parse(phase), reveal_secrets=reveal_secrets,
             )  # fmt: skip
 
         run(ctx, script)
@@ -191,6 +197,7 @@ def up(
                 wait=wait_s,
                 allow_non_empty=allow_non_empty,
                 strict=strict,
+                phase=phases.parse(phase),
             )
         ),
     )
@@ -264,6 +271,7 @@ def down(
     sql: SqlScript = False,
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
+    reveal_secrets: RevealSecrets = False,
 ) -> None:
     """Revert the newest applied migration (or more), using its down file.
 
@@ -279,10 +287,16 @@ def down(
     from .confirm import ask
 
     cannot = {"--steps": steps is not None, "--dry-run": dry_run, "--all": all_}
+    _script_only(sql, reveal_secrets)
     if _script_flags(sql, from_, dialect, cannot):
         from ..offline import down_script
 
-        run(ctx, lambda cfg, n: down_script(cfg, from_=from_, to=to, dialect_name=dialect))
+        run(
+            ctx,
+            lambda cfg, n: down_script(
+                cfg, from_=from_, to=to, dialect_name=dialect, reveal_secrets=reveal_secrets
+            ),
+        )
         return
     lock_flags(ctx, statement_lock_timeout, retries)
     run(
@@ -512,6 +526,14 @@ def _script_flags(
             param_hint=f"'{given}'",
         )
     return sql
+
+
+def _script_only(sql: bool, reveal_secrets: bool) -> None:
+    if reveal_secrets and not sql:
+        raise typer.BadParameter(
+            "--reveal-secrets is for --sql scripts only (sqlmig itself never shows a secret)",
+            param_hint="'--reveal-secrets'",
+        )
 
 
 def _lint_first(cfg: config.Config, enabled: bool) -> None:

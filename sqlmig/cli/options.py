@@ -110,3 +110,22 @@ def seconds(value: object) -> float:
 def lock_flags(ctx: typer.Context, lock_timeout: str | None, retries: int | None) -> None:
     """Command options that are also settings: they join the flags that config.load reads."""
     ctx.obj.flags.update(statement_lock_timeout=lock_timeout, retries=retries)
+
+
+RevealSecrets = Annotated[
+    bool,
+    typer.Option(
+        "--reveal-secrets",
+        help="--sql: write the values of secret placeholders into the script (else refused).",
+    ),
+]
+Phase = Annotated[
+    str | None,
+    typer.Option(
+        "--phase",
+        metavar="PHASE",
+        help="pre: apply pending pre-deploy migrations only (post-deploy ones stay pending); "
+        "post: the post-deploy ones (-- sqlmig:phase post). Default: all, in order.",
+        show_default=False,
+    ),
+]

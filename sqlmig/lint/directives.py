@@ -22,7 +22,11 @@ from ..files import (
 
 # Directives `up` reads only from the leading comments: anywhere else they are ignored (or,
 # for no-transaction, refused). `ignore` and `ignore-file` are lint's and may sit anywhere.
-RUN_DIRECTIVES = ("no-transaction", "no-foreign-key-check", "replaces")
+RUN_DIRECTIVES = (
+    "no-transaction", "no-foreign-key-check", "replaces", "phase", "placeholders"
+)  # fmt: skip
+# late, these make `up` refuse the file; the others it ignores
+REFUSED_LATE = ("no-transaction", "phase", "placeholders")
 ANY_DIRECTIVE = re.compile(r"^[ \t]*--[ \t]*sqlmig:[ \t]*(?P<name>[a-z-]+)", re.I | re.M)
 NO_TX = re.compile(r"^\s*--\s*sqlmig:\s*no-transaction\s*$", re.I | re.M)
 
@@ -83,7 +87,7 @@ def problem(
         name = match["name"].lower()
         inside = comments is None or any(a <= match.start() < b for a, b in comments)
         if name in RUN_DIRECTIVES and (inside or name == "no-transaction"):
-            effect = "`up` refuses the file" if name == "no-transaction" else "`up` ignores it"
+            effect = "`up` refuses the file" if name in REFUSED_LATE else "`up` ignores it"
             return DirectiveProblem(
                 match.start(),
                 f"`-- sqlmig:{name}` comes after the first statement, where {effect} "

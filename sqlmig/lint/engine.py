@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from .. import placeholders
 from ..errors import UsageError
 from ..files import FILENAME, OVERRIDE
 from ..sqltext import SplitError, blank_psql_no_ops
@@ -80,7 +81,8 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
     server = directives.override_dialect(path, server)
     dialect = "mysql" if server == "mariadb" else server
     sql_file = directives.read_leniently(path)
-    text = blank_psql_no_ops(sql_file.text) if dialect == "postgres" else sql_file.text
+    text = placeholders.stand_ins(sql_file)  # ${name} as a word of its length
+    text = blank_psql_no_ops(text) if dialect == "postgres" else text
     spelled: dict[str, str] = {}
     try:
         tokens = parse.tokenize(text, dialect)

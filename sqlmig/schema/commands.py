@@ -224,7 +224,9 @@ def _files(config: Config) -> list[Migration]:
 
 def _found(config: Config) -> list[Migration]:
     """The folder's migrations as `up` reads them (its format, the URL's dialect for popx)."""
+    from .. import placeholders
     from ..urls import parse_url
 
     driver = parse_url(config.url).driver if config.url else None
-    return discover(config.dir, config.dir_format, dialect=driver).migrations
+    found = discover(config.dir, config.dir_format, dialect=driver).migrations
+    return placeholders.apply_all(found, placeholders.from_config(config))  # ${name} filled in

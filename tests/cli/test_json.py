@@ -34,6 +34,7 @@ ROW = {
     "applied_by": (str, NONE),
     "duration_ms": (int, NONE),
     "detail": (str, NONE),
+    "phase": (str, NONE),  # pre | post where the folder has post-deploy migrations (phases.py)
 }
 ENTRY = {
     "id": INT,

@@ -469,3 +469,60 @@ def test_a_working_sqlite_never_shows_the_password(form: str, tmp_path: Path) ->
     if form not in NEVER_WORKS:
         live, scratch = (f"sqlite:///{tmp_path / name}" for name in ("live.db", "scratch.db"))
         assert_nothing_recorded(live, scratch)
+
+
+# --- secret placeholder values (issue 17): never printed, never stored -------------------------
+
+TOKEN_VALUE, KEY_VALUE, PASSWORD_VALUE = "Zq9k_Tok3n", "Zq9kKeyVal", "Zq9k-pass"
+SECRET_UP = (
+    "-- sqlmig:placeholders\n"
+    "CREATE TABLE s (v varchar(100));\n"
+    "INSERT INTO s VALUES ('${api_token}'), ('${deploy_key}'), ('${db_password}'), ('${role}');\n"
+)
+# the database names the unknown column in its error: the value, lower-cased by PostgreSQL
+FAILING_UP = "-- sqlmig:placeholders\nSELECT ${api_token} FROM s;\n"
+
+
+def secret_project(cwd: Path) -> tuple[Path, dict[str, str]]:
+    """Secrets by name (api_token, db_password) and by secret_vars (deploy_key), given by the
+    environment, sqlmig.toml and --var; role is not secret."""
+    (cwd / "migrations").mkdir(parents=True)
+    (cwd / "migrations" / "0001_s.up.sql").write_text(SECRET_UP)
+    (cwd / "migrations" / "0001_s.down.sql").write_text(
+        "-- sqlmig:placeholders\nDROP TABLE s; -- ${db_password}\n"
+    )
+    (cwd / "migrations" / "0002_f.up.sql").write_text(FAILING_UP)
+    (cwd / "sqlmig.toml").write_text(
+        f'secret_vars = ["deploy_key"]\n[vars]\ndeploy_key = "{KEY_VALUE}"\nrole = "app"\n'
+    )
+    return cwd, {"SQLMIG_VAR_api_token": TOKEN_VALUE}
+
+
+SECRET_SCENARIO: list[tuple[tuple[str, ...], tuple[int, ...] | None]] = [
+    (("up", "--dry-run"), (0,)),
+    (("up", "--sql"), (2,)),
+    # 0001 applied, 0002 fails naming the value; MariaDB keeps 0002's failed row: then exit 5
+    (("up",), (1, 5)),
+    (("status",), (0,)),
+    (("history",), (0,)),
+    (("up", "--sql", "--to", "1"), (0, 5)),  # nothing pending up to 1: no value in the script
+    (("down", "--dry-run"), (0, 5)),
+    (("down", "--sql"), (2, 5)),  # the down file holds a secret: refused
+]
+
+
+def test_secret_placeholder_values_are_never_shown_nor_stored(any_url: str, tmp_path: Path) -> None:
+    cwd, env = secret_project(tmp_path)
+    runs = []
+    for i, (command, codes) in enumerate(SECRET_SCENARIO):
+        for mode in (MODES[i % len(MODES)], MODES[(i + 2) % len(MODES)]):
+            argv = ["--url", any_url, "--dir", str(cwd / "migrations"), *mode, *command]
+            runs.append(Run([*argv, "--var", f"db_password={PASSWORD_VALUE}"], env, cwd, codes)())
+    assert_clean(runs)
+    assert_nothing_recorded(any_url)
+    stored = sorted(v for (v,) in query(any_url, "SELECT v FROM s"))
+    assert stored == sorted(["app", TOKEN_VALUE, KEY_VALUE, PASSWORD_VALUE])  # they were used
+    said = "".join(r.proc.stdout + r.proc.stderr for r in runs if r.proc)
+    assert "placeholders: api_token=***, deploy_key=***, db_password=***, role=app" in said
+    if not any_url.startswith("mysql"):  # there 0002's failed row stops down (exit 5)
+        assert "DROP TABLE s; -- ***" in said  # down --dry-run: filled in, the secret masked

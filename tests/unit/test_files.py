@@ -340,7 +340,7 @@ def test_unknown_directive_is_an_error_naming_the_file(tmp_path: Path) -> None:
     assert info.value.message == f"{path}: unknown directive '-- sqlmig:no-transactoin'"
     assert info.value.hint == (
         "known directives: ignore, ignore-file, no-foreign-key-check, no-transaction, "
-        "replaces, review"
+        "phase, placeholders, replaces, review"
     )
 
 

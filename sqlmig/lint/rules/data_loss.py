@@ -12,6 +12,11 @@ from ..objects import dropped_columns
 from .common import actions, alter_table, at, existing_table, name_of, table_of
 
 REVIEWED = "if it is intended and reviewed, add `-- sqlmig:ignore {name}` before the statement"
+# deploy phases (phases.py): the contract step runs once no deployed code needs the old shape
+POST_DEPLOY = (
+    "; put that step in its own migration marked `-- sqlmig:phase post`, so that "
+    "`sqlmig up --phase post` applies it after the new code is out"
+)
 
 
 def _drops(stmt: Stmt, ctx: FileContext, kind: str) -> Iterator[tuple[str, object]]:
@@ -42,7 +47,8 @@ def _drop_rule(kind: str, what: str) -> None:
     check.__name__ = name.replace("-", "_")
     check.__doc__ = DOCS[kind]
     codes = {"table": "D201", "schema": "D203", "type": "D204"}
-    help = "first ship code that no longer uses it and keep a backup; " + REVIEWED.format(name=name)
+    help = "first ship code that no longer uses it and keep a backup" + POST_DEPLOY + "; "
+    help += REVIEWED.format(name=name)
     rule(codes[kind], name, "error", help=help, on=(f"DROP {kind.upper()}",))(check)
 
 
@@ -85,7 +91,9 @@ _drop_rule("type", "breaks every column and function that still uses the type")
     "D202",
     "drop-column",
     "error",
-    help="first ship code that no longer reads or writes the column; "
+    help="first ship code that no longer reads or writes the column"
+    + POST_DEPLOY
+    + "; "
     + REVIEWED.format(name="drop-column"),
     on=("ALTER TABLE",),
 )
@@ -135,7 +143,7 @@ def _renames(stmt: Stmt, ctx: FileContext) -> Iterator[tuple[str, str, object]]:
     "rename-table",
     "warning",
     help="create the new table (or a view with the new name), move the code over, then drop "
-    "the old one in a later release",
+    "the old one in a later release" + POST_DEPLOY,
     on=("ALTER TABLE",),
 )
 def rename_table(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
@@ -157,7 +165,8 @@ def rename_table(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
     "D206",
     "rename-column",
     "warning",
-    help="add the new column, write to both, backfill, move the readers, then drop the old one",
+    help="add the new column, write to both, backfill, move the readers, then drop the old one"
+    + POST_DEPLOY,
     on=("ALTER TABLE",),
 )
 def rename_column(stmt: Stmt, ctx: FileContext) -> Iterator[Hit]:
