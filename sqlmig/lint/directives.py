@@ -83,6 +83,10 @@ def problem(
                 "`up` refuses the folder",
                 "remove the line from the down file",
             )
+    try:  # what only the whole block shows (a pre and a post phase)
+        sql_file(path, text[:block_end], first_line=1)
+    except MigrationFileError as exc:
+        return DirectiveProblem(0, _without_path(str(exc), path), exc.hint or "")
     for match in ANY_DIRECTIVE.finditer(text, block_end):
         name = match["name"].lower()
         inside = comments is None or any(a <= match.start() < b for a, b in comments)

@@ -47,6 +47,9 @@ def test_names_up_refuses_are_errors_and_a_lone_file_is_not(tmp_path: Path) -> N
         ("-- sqlmig: no transaction\nSELECT 1;\n", 1, "directive"),
         ("SELECT 1;\n  -- sqlmig:no-foreign-key-check\n", 2, "`up` ignores it"),
         ("-- sqlmig:replaces 9..1\nSELECT 1;\n", 1, "malformed directive"),
+        ("SELECT 1;\n-- sqlmig:phase post\nSELECT 2;\n", 2, "`up` refuses the file"),
+        ("SELECT 1;\n-- sqlmig:placeholders\nSELECT '${x}';\n", 2, "`up` refuses the file"),
+        ("-- sqlmig:phase pre\n-- sqlmig:phase post\nSELECT 1;\n", 1, "phase"),
     ],
 )
 def test_a_bad_directive_is_a_finding_and_the_run_goes_on(
@@ -69,7 +72,8 @@ def test_good_directives_and_ignores_anywhere_are_not_findings(tmp_path: Path) -
     write(
         folder,
         "0001_a.up.sql",
-        "-- sqlmig:no-transaction\n-- sqlmig:no-foreign-key-check\nSELECT 1;\n"
+        "-- sqlmig:no-transaction\n-- sqlmig:no-foreign-key-check\n-- sqlmig:phase post\n"
+        "-- sqlmig:placeholders\nSELECT '${x}';\n"
         "-- sqlmig:ignore drop-table\nDROP TABLE IF EXISTS x;\n"
         "INSERT INTO notes VALUES ('a\n-- sqlmig:no-foreign-key-check\n');\n",
     )
