@@ -18,6 +18,8 @@ OVERRIDE = re.compile(
     r"^(?P<version>[0-9]+)_(?P<slug>[a-z0-9_]+)\.(?P<dialect>sqlite|mysql|postgres)"
     r"\.(?P<direction>up|down)\.sql$"
 )
+# A repeatable migration, Flyway's name (repeatables.py reads them and checks the slug).
+REPEATABLE = re.compile(r"^R__.+\.sql$")
 # The history stores versions as NUMERIC(38,0) / DECIMAL(38,0) (history.py): 38 digits.
 MAX_VERSION = 10**38 - 1
 NO_TRANSACTION_LINE = "-- sqlmig:no-transaction\n"
@@ -251,6 +253,8 @@ def _classify(folder: Path) -> dict[tuple[str, str, str], Path]:
         match = FILENAME.match(path.name)
         if match is None and OVERRIDE.match(path.name):
             continue  # a per-dialect override: read by _overrides, not a migration of its own
+        if match is None and REPEATABLE.match(path.name):
+            continue  # a repeatable migration (R__name.sql): read by repeatables.py
         if match is None:
             raise _not_a_migration(path)
         found[(match["version"], match["slug"], match["direction"])] = path

@@ -217,6 +217,24 @@ class History:
             for r in rows
         ]  # fmt: skip
 
+    def read_events(self, event: str) -> list[LogEntry]:
+        """The log's successful events of one kind, oldest first ([] before the log exists)."""
+        if self.unresolved:
+            return []
+        try:
+            rows = self.driver.query(
+                f"SELECT {LOG_COLUMNS} FROM {self._log} WHERE event = {self.p} "
+                f"AND outcome = {self.p} ORDER BY id",
+                (event, "ok"),
+            )
+        except MissingTable:
+            return []
+        return [
+            LogEntry(r[0], None if r[1] is None else int(r[1]), r[2], r[3], r[4], _text(r[5]),
+                     *r[6:])
+            for r in rows
+        ]  # fmt: skip
+
     def _v(self, version: int | None) -> Any:
         """A version as bound: the int, or where the driver stores large ones as text (SQLite
         above 2**63 - 1) its 38 digits, zero-padded so that they sort as numbers."""

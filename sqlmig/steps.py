@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 
+from .callbacks import AFTER_EACH, BEFORE_EACH
 from .drivers.base import CommitLost, ScriptError, TransactionEnded
 from .errors import ConnectError, HistoryError, MigrationFailed, SqlmigError, UsageError
 from .events import (
@@ -28,6 +29,7 @@ from .step_base import (
     StepBase,
     Target,
     applied_event,
+    each,
     event_of,
     extra,
     lock_timeout_failure,
@@ -54,6 +56,7 @@ class Runner(StepBase):
             faults=self.faults,
             retries=self.retries,
             orphans=self.orphans,
+            hooks=self.hooks,
         )
 
     def apply(self, m: Migration, *, durable: bool = True) -> Step:
@@ -77,8 +80,10 @@ class Runner(StepBase):
         self.driver.begin(durable=durable)
         try:
             self.orphans.before()  # inside the transaction: no other writer in between
+            each(self, BEFORE_EACH, m.label, atomic=True)  # callbacks
             self.driver.run_script(m.up.text)
             self._check_orphans(m.up)
+            each(self, AFTER_EACH, m.label, atomic=True)
             self.faults.hit("before_history", m.version)
             self.record_up(m, ms_since(start))
             self.faults.hit("before_commit", m.version)
@@ -151,9 +156,11 @@ class Runner(StepBase):
             for current in todo:
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
+                each(self, BEFORE_EACH, current.label, atomic=True)  # callbacks
                 self.driver.run_script(current.up.text)
                 # each file's orphans are its own, as when the files run one transaction each
                 self._check_orphans(current.up)
+                each(self, AFTER_EACH, current.label, atomic=True)
                 self.record_up(current, ms_since(start))
                 if current is not todo[-1]:
                     self.driver.between()  # the next file starts in the run's session
@@ -283,7 +290,8 @@ class Runner(StepBase):
             if type(exc) is HistoryError:  # recording it failed: the step rolled back with it
                 exc.message = f"{t.label} ({t.direction}) was rolled back: {exc.message}"
             return exc
-        error = f"{where(t.sql, exc.offset)}: {exc.message}"
+        located = getattr(exc, "located", False)  # a callback's error names its own file
+        error = exc.message if located else f"{where(t.sql, exc.offset)}: {exc.message}"
         self.log_failure(t, error)
         if exc.sqlstate == LOCK_NOT_AVAILABLE:
             return lock_timeout_failure(t, error)

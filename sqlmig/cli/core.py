@@ -147,8 +147,16 @@ def up(
     sql: SqlScript = False,
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
+    no_callbacks: Annotated[
+        bool,
+        typer.Option(
+            "--no-callbacks",
+            help="Do not run the SQL files in DIR/callbacks/ (beforeMigrate.sql, ...).",
+        ),
+    ] = False,
 ) -> None:
-    """Apply pending migrations in order, each in its own transaction.
+    """Apply pending migrations in order, each in its own transaction, then the repeatable
+    migrations (R__name.sql) whose files changed; callbacks in DIR/callbacks/ run around them.
 
     --sql prints a script for psql, mysql or sqlite3 instead, with the history rows: the
     migrations after --from (or, with a URL and no --from, the pending ones) up to --to.
@@ -191,6 +199,7 @@ def up(
                 wait=wait_s,
                 allow_non_empty=allow_non_empty,
                 strict=strict,
+                callbacks=not no_callbacks,
             )
         ),
     )
@@ -319,7 +328,7 @@ def _status_code(result: Result) -> int:
         return 5
     if states & {"edited", "missing", "renamed", "edited_down"}:
         return 4
-    return 8 if states & {"pending", "applying"} else 0
+    return 8 if states & {"pending", "applying", "changed"} else 0  # changed: a repeatable
 
 
 @app.command()
