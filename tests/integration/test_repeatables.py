@@ -1,0 +1,183 @@
+"""Repeatable migrations (R__name.sql) on SQLite, PostgreSQL and MariaDB: applied after the
+versioned ones, in name order, again only when their checksum changed, exactly once per
+checksum with ten runners; a failing one fails the run; `down` never reverts one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import UNREACHABLE, Cli, describe, kind_of
+from tests.conftest import query, write
+from tests.integration.procs import Runner, release_all
+
+# each run of a repeatable appends (file, how many rows were there before) to `runs`
+RUNS = "CREATE TABLE runs (what varchar(20), n int);\n"
+
+
+def ran(what: str) -> str:
+    return f"INSERT INTO runs SELECT '{what}', COUNT(*) FROM runs;\n"
+
+
+def runs(url: str) -> list[str]:
+    return [w for w, _n in sorted(query(url, "SELECT what, n FROM runs"), key=lambda r: r[1])]
+
+
+def view(columns: str) -> str:
+    """A view every dialect takes (SQLite has no CREATE OR REPLACE VIEW)."""
+    return f"DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT {columns} FROM t;\n"
+
+
+def status_of(cli: Cli) -> dict[str, str]:
+    done = cli("--json", "status")
+    assert done.returncode in (0, 8), describe(done)
+    return {r["label"]: r["state"] for r in json.loads(done.stdout)["rows"]}
+
+
+def test_applied_after_the_versioned_in_name_order_and_again_only_when_changed(
+    any_url: str, migrations: Path
+) -> None:
+    cli = Cli(any_url, migrations)
+    write(migrations, "0001_t", RUNS + "CREATE TABLE t (id int);\n")
+    # the view uses a column the later migration adds: it must run after every versioned one
+    write(migrations, "0002_email", "ALTER TABLE t ADD COLUMN email varchar(50);\n")
+    (migrations / "R__b_view.sql").write_text(view("id, email") + ran("b"), "utf-8")
+    (migrations / "R__a_first.sql").write_text(ran("a"), "utf-8")
+    assert status_of(cli)["R__b_view"] == "pending"
+    cli.ok("up")
+    assert runs(any_url) == ["a", "b"]
+    assert status_of(cli) == {
+        "0001_t": "applied", "0002_email": "applied", "R__a_first": "applied",
+        "R__b_view": "applied",
+    }  # fmt: skip
+    assert "nothing to apply" in cli.ok("up").stdout
+    assert runs(any_url) == ["a", "b"]
+
+    (migrations / "R__b_view.sql").write_text(view("id, email, 1 AS one") + ran("b"), "utf-8")
+    assert status_of(cli)["R__b_view"] == "changed"
+    assert cli("status", "--exit-code").returncode == 8  # changed is pending, not drift (4)
+    assert cli("validate").returncode == 0
+    dry = cli.ok("up", "--dry-run")
+    assert "R__b_view" in dry.stdout and "1 AS one" in dry.stdout and "R__a_first" not in dry.stdout
+    assert runs(any_url) == ["a", "b"]
+    cli.ok("up")
+    assert runs(any_url) == ["a", "b", "b"]
+    assert [c.lower() for c in _columns(any_url)] == ["id", "email", "one"]
+    events = json.loads(cli.ok("--json", "history").stdout)["entries"]
+    repeats = [(e["label"], e["outcome"]) for e in events if e["event"] == "repeatable"]
+    assert repeats == [("R__a_first", "ok"), ("R__b_view", "ok"), ("R__b_view", "ok")]
+
+
+def _columns(url: str) -> list[str]:
+    if url.startswith("sqlite"):
+        return [r[1] for r in query(url, "PRAGMA table_info(v)")]
+    where = "table_schema = DATABASE()" if url.startswith("mysql") else "table_schema = 'public'"
+    sql = (
+        "SELECT column_name FROM information_schema.columns WHERE "
+        f"table_name = 'v' AND {where} ORDER BY ordinal_position"
+    )
+    return [r[0] for r in query(url, sql)]
+
+
+def test_a_failing_repeatable_fails_the_run_and_runs_again_whole_once_fixed(
+    any_url: str, migrations: Path
+) -> None:
+    cli = Cli(any_url, migrations)
+    write(migrations, "0001_t", RUNS)
+    (migrations / "R__a.sql").write_text(ran("a"), "utf-8")
+    (migrations / "R__b.sql").write_text(ran("b") + "SELECT * FROM no_such_table;\n", "utf-8")
+    failed = cli("up")
+    assert failed.returncode == 1, describe(failed)
+    assert "R__b (repeatable)" in failed.stderr and "R__b.sql:2" in failed.stderr
+    # the versioned migration and R__a stay applied; R__b's insert rolled back with it, except
+    # where DDL and DML commit statement by statement (MariaDB): there it stays
+    rolled_back = kind_of(any_url) != "mysql"
+    assert runs(any_url) == (["a"] if rolled_back else ["a", "b"])
+    assert status_of(cli) == {"0001_t": "applied", "R__a": "applied", "R__b": "pending"}
+    assert cli("status").returncode == 0  # no failed state to repair: a repeatable runs again
+    (migrations / "R__b.sql").write_text(ran("b"), "utf-8")
+    cli.ok("up")
+    assert runs(any_url) == (["a", "b"] if rolled_back else ["a", "b", "b"])
+    assert status_of(cli)["R__b"] == "applied"
+
+
+def test_down_never_reverts_a_repeatable(any_url: str, migrations: Path) -> None:
+    cli = Cli(any_url, migrations)
+    write(migrations, "0001_t", RUNS, "DROP TABLE runs;\n")
+    write(migrations, "0002_u", "CREATE TABLE u (id int);\n", "DROP TABLE u;\n")
+    (migrations / "R__a.sql").write_text(ran("a"), "utf-8")
+    cli.ok("up")
+    down = cli.ok("down")
+    assert "0002_u" in down.stdout and "R__a" not in down.stdout
+    assert status_of(cli) == {"0001_t": "applied", "0002_u": "pending", "R__a": "applied"}
+    cli.ok("up")  # the repeatable is unchanged: not run again
+    assert runs(any_url) == ["a"]
+
+
+def test_up_to_or_steps_leaves_repeatables_for_the_whole_up(any_url: str, migrations: Path) -> None:
+    cli = Cli(any_url, migrations)
+    write(migrations, "0001_t", RUNS)
+    write(migrations, "0002_u", "CREATE TABLE u (id int);\n")
+    (migrations / "R__a.sql").write_text(ran("a"), "utf-8")
+    cli.ok("up", "--steps", "1")
+    assert status_of(cli)["R__a"] == "pending"
+    cli.ok("up")
+    assert runs(any_url) == ["a"]
+
+
+@pytest.mark.timeout(120)
+def test_ten_runners_apply_each_checksum_once(any_url: str, migrations: Path) -> None:
+    slow = {
+        "postgres": "SELECT pg_sleep(1);\n",
+        "mysql": "SELECT SLEEP(1);\n",
+        "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+        "WHERE x < 3000000) SELECT count(*) FROM c;\n",
+    }[kind_of(any_url)]
+    write(migrations, "0001_t", RUNS)
+    for round_ in ("one", "two"):
+        (migrations / "R__slow.sql").write_text(f"-- {round_}\n{slow}{ran('slow')}", "utf-8")
+        args = ("--url", any_url, "--dir", str(migrations), "up")
+        spawn = [Runner(*args, gated=True) for _ in range(10)]
+        try:
+            release_all(spawn)
+            done = [r.finish(timeout=90) for r in spawn]
+        finally:
+            for r in spawn:
+                r.kill()
+        report = "\n".join(f"--- exit {d.returncode}\n{d.stderr}" for d in done)
+        assert [d.returncode for d in done] == [0] * 10, report
+        applied = [d for d in done if "applied R__slow" in d.stderr]
+        assert len(applied) == 1, report
+    assert runs(any_url) == ["slow", "slow"]
+
+
+def test_a_flyway_folder_runs_its_repeatables(sqlite_url: str, migrations: Path) -> None:
+    cli = Cli(sqlite_url, migrations)
+    (migrations / "V1__init.sql").write_text(RUNS, "utf-8")
+    (migrations / "R__Any Description.sql").write_text(ran("r"), "utf-8")
+    done = cli.ok("up")
+    assert "R__Any Description" in done.stderr
+    assert runs(sqlite_url) == ["r"]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("R__Views.sql", "not a repeatable migration name"), ("R__a b.sql", "R__slug.sql")],
+)
+def test_a_bad_repeatable_name_stops_before_connecting(
+    migrations: Path, name: str, words: str
+) -> None:
+    write(migrations, "0001_t", "SELECT 1;\n")
+    (migrations / name).write_text("SELECT 1;\n", "utf-8")
+    done = Cli(UNREACHABLE, migrations)("up")
+    assert done.returncode == 2 and words in done.stderr, describe(done)
+
+
+def test_a_folder_of_repeatables_only_is_not_an_empty_folder(
+    sqlite_url: str, migrations: Path
+) -> None:
+    (migrations / "R__a.sql").write_text(RUNS.replace("TABLE", "TABLE IF NOT EXISTS"), "utf-8")
+    Cli(sqlite_url, migrations).ok("up")
+    assert query(sqlite_url, "SELECT COUNT(*) FROM runs") == [(0,)]
