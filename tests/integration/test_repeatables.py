@@ -181,3 +181,45 @@ def test_a_folder_of_repeatables_only_is_not_an_empty_folder(
     (migrations / "R__a.sql").write_text(RUNS.replace("TABLE", "TABLE IF NOT EXISTS"), "utf-8")
     Cli(sqlite_url, migrations).ok("up")
     assert query(sqlite_url, "SELECT COUNT(*) FROM runs") == [(0,)]
+
+
+def test_offline_scripts_apply_the_changed_repeatables(
+    any_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    from tests.cli.test_offline import client
+
+    cli = Cli(any_url, migrations)
+    write(migrations, "0001_t", RUNS + "CREATE TABLE t (id int);\n")
+    (migrations / "R__a.sql").write_text(ran("a"), "utf-8")
+    (migrations / "R__v.sql").write_text(view("id") + ran("v"), "utf-8")
+    cli.ok("up", "--steps", "1")
+    script = cli.ok("up", "--sql").stdout
+    assert "-- repeatable R__a" in script and "-- repeatable R__v" in script
+    done = client(any_url, script, tmp_path)
+    assert done.returncode == 0, describe(done)
+    assert runs(any_url) == ["a", "v"]
+    assert set(status_of(cli).values()) == {"applied"}
+    (migrations / "R__v.sql").write_text(view("id, 2 AS two") + ran("v"), "utf-8")
+    script = cli.ok("up", "--sql").stdout
+    assert "-- repeatable R__v" in script and "R__a" not in script
+    assert client(any_url, script, tmp_path).returncode == 0
+    assert runs(any_url) == ["a", "v", "v"] and set(status_of(cli).values()) == {"applied"}
+    # --to: none, as `up --to`; --from without a URL: every one (each may run again)
+    assert (
+        "repeatable"
+        not in Cli("", migrations)
+        .ok("up", "--sql", "--dialect", kind_of(any_url), "--to", "1")
+        .stdout
+    )
+    offline = Cli("", migrations).ok("up", "--sql", "--dialect", kind_of(any_url), "--from", "1")
+    assert "-- repeatable R__a" in offline.stdout and "-- repeatable R__v" in offline.stdout
+
+
+def test_lint_reads_repeatables_and_callbacks(migrations: Path) -> None:
+    write(migrations, "0001_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n")
+    (migrations / "R__drop.sql").write_text("DROP TABLE t;\n", "utf-8")
+    (migrations / "callbacks").mkdir()
+    (migrations / "callbacks" / "afterMigrate.sql").write_text("DROP TABLE u;\n", "utf-8")
+    done = Cli("", migrations)("lint")
+    assert done.returncode == 1, describe(done)
+    assert "R__drop.sql:1:1" in done.stdout and "afterMigrate.sql:1:1" in done.stdout
