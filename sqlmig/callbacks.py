@@ -15,8 +15,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .drivers.base import Driver, ScriptError
-from .errors import MigrationFailed, MigrationFileError, SqlmigError
+from .drivers.base import Driver, ScriptError, TransactionEnded
+from .errors import ConnectError, LockLost, MigrationFailed, MigrationFileError, SqlmigError
 from .events import Event, Notify
 from .files import SqlFile, read_sql_file
 from .history import History
@@ -115,7 +115,11 @@ class Hooks:
         statements. A failure raises CallbackError (the file's step fails with it)."""
         for sql in self.callbacks.of(point):
             start = time.perf_counter()
-            run_sql(self.driver, sql, atomic=atomic)
+            try:
+                run_sql(self.driver, sql, atomic=atomic)
+            except TransactionEnded as exc:
+                exc.callback = str(sql.path)  # type: ignore[attr-defined]  # the culprit
+                raise
             write = self._event(sql, point, label, start)
             if atomic:
                 self.driver.record(*write)
@@ -178,7 +182,12 @@ class Hooks:
             yield
             self.alone(AFTER)
         except BaseException as exc:
-            if isinstance(exc, Exception) and self.callbacks.of(AFTER_ERROR):
+            gone = isinstance(exc, ConnectError | LockLost)  # no session, or not ours alone
+            if isinstance(exc, SqlmigError) and gone and self.callbacks.of(AFTER_ERROR):
+                exc.message += (
+                    "\n(afterMigrateError was not run: the connection or the lock is gone)"
+                )
+            elif isinstance(exc, Exception) and self.callbacks.of(AFTER_ERROR):
                 self._after_error(exc)
             raise
 

@@ -192,8 +192,11 @@ def _failure(runner: Runner, r: Repeatable, exc: BaseException, *, atomic: bool)
         ))  # fmt: skip
     runner.notify(Event("migration_failed", f"{r.label} failed", {"label": r.label}, "error"))
     what = (
-        "failed and was rolled back"
-        if atomic and not isinstance(exc, TransactionEnded)
+        "failed: its own COMMIT or ROLLBACK ended the transaction, so what ran before it may be "
+        "committed"
+        if isinstance(exc, TransactionEnded)
+        else "failed and was rolled back"
+        if atomic
         else "failed; the statements before the failing one stay applied"
     )
     return MigrationFailed(

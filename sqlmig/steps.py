@@ -278,7 +278,7 @@ class Runner(StepBase):
     def _failure(self, t: Target, exc: BaseException) -> BaseException:
         """Turn an exception during a transactional step into the error to raise."""
         if isinstance(exc, TransactionEnded):
-            return self._ended(t)
+            return self._ended(t, getattr(exc, "callback", None))
         if isinstance(exc, KeyboardInterrupt):
             exc.note = f"interrupted; {t.label} ({t.direction}) was rolled back"  # type: ignore[attr-defined]
         if not isinstance(exc, ScriptError):
@@ -300,12 +300,15 @@ class Runner(StepBase):
             hint="fix the file and run the command again; nothing of it was applied",
         )
 
-    def _ended(self, t: Target) -> MigrationFailed:
-        """The file's own COMMIT/ROLLBACK ended our transaction: record the unknown state."""
+    def _ended(self, t: Target, callback: str | None = None) -> MigrationFailed:
+        """The file's own COMMIT/ROLLBACK (or a callback's, run in its transaction) ended our
+        transaction: record the unknown state."""
         error = (
-            f"{t.sql.path}: the file's own COMMIT, ROLLBACK or END ended sqlmig's transaction; "
-            "part of it may be committed"
+            f"{callback or t.sql.path}: the file's own COMMIT, ROLLBACK or END ended sqlmig's "
+            "transaction; part of it may be committed"
         )
+        if callback:
+            error += f" (a callback of {t.label}, run inside its transaction)"
         if t.direction == "up":
             row = AppliedRow(
                 t.version, t.name, t.sql.checksum, None, None, FAILED, now(), self.by,

@@ -147,3 +147,28 @@ def test_a_bad_callback_name_stops_before_connecting(migrations: Path) -> None:
     callback(migrations, "afterMigrat.sql", "SELECT 1;\n")
     done = Cli(UNREACHABLE, migrations)("up")
     assert done.returncode == 2 and "not a callback name" in done.stderr, describe(done)
+
+
+def test_a_failing_before_each_callback_leaves_its_migration_unapplied(
+    any_url: str, migrations: Path
+) -> None:
+    cli = Cli(any_url, migrations)
+    callback(migrations, "beforeEachMigrate.sql", "SELECT * FROM no_such_table;\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    failed = cli("up")
+    assert failed.returncode == 1 and "beforeEachMigrate.sql:1" in failed.stderr, describe(failed)
+    assert not table_exists(any_url, "a")
+    assert query(any_url, "SELECT COUNT(*) FROM sqlmig_history") == [(0,)]
+    assert cli("up", "--no-callbacks").returncode == 0 and table_exists(any_url, "a")
+
+
+def test_a_callbacks_own_commit_is_named_and_recorded_failed(pg_url: str, migrations: Path) -> None:
+    cli = Cli(pg_url, migrations)
+    callback(migrations, "afterEachMigrate.sql", "SELECT 1;\nCOMMIT;\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    failed = cli("up")
+    assert failed.returncode == 1, describe(failed)
+    assert "callbacks/afterEachMigrate.sql: the file's own COMMIT" in failed.stderr
+    assert "a callback of 0001_a" in failed.stderr
+    assert query(pg_url, "SELECT status FROM sqlmig_history") == [("failed",)]
+    assert cli("up").returncode == 5
