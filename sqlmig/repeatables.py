@@ -82,7 +82,10 @@ def state(r: Repeatable, done: dict[str, str]) -> str:
 
 
 def status_rows(found: list[Repeatable], history: History) -> tuple[list[StatusRow], list[str]]:
-    """A row per file (`applied`, `changed`, `pending`) and a note per applied file now gone."""
+    """A row per file (`applied`, `changed`, `pending`) and a note per applied file now gone.
+    A folder without repeatables does not read the log (status stays one query)."""
+    if not found:
+        return [], []
     events = {e.name: e for e in history.read_events(EVENT) if e.name}
     done = {name: e.checksum or "" for name, e in events.items()}
     rows = []
