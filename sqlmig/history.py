@@ -217,14 +217,16 @@ class History:
             for r in rows
         ]  # fmt: skip
 
-    def read_events(self, event: str) -> list[LogEntry]:
-        """The log's successful events of one kind, oldest first ([] before the log exists)."""
+    def latest_events(self, event: str, *, detail: bool = False) -> list[LogEntry]:
+        """The newest successful event of one kind per name, oldest first ([] before the log
+        exists); detail=False leaves that column out (None): it may hold a file's SQL."""
         if self.unresolved:
             return []
+        p, columns = self.p, LOG_COLUMNS if detail else LOG_COLUMNS.replace("detail", "NULL")
         try:
             rows = self.driver.query(
-                f"SELECT {LOG_COLUMNS} FROM {self._log} WHERE event = {self.p} "
-                f"AND outcome = {self.p} ORDER BY id",
+                f"SELECT {columns} FROM {self._log} WHERE id IN (SELECT MAX(id) FROM "
+                f"{self._log} WHERE event = {p} AND outcome = {p} GROUP BY name) ORDER BY id",
                 (event, "ok"),
             )
         except MissingTable:

@@ -406,6 +406,8 @@ class Migrator:
             e["label"] = _label(e["version"], e["name"], known) if named else None
             if e["version"] is None and e["event"] in (repeatables.EVENT, CALLBACK):
                 e["label"] = e["name"]  # a repeatable's label, a callback's file name
+            if e["event"] == repeatables.EVENT and e["outcome"] == "ok":
+                e["detail"] = None  # the SQL as applied (for status --schema): not shown
         return Result("history", entries=entries)
 
     def validate(self, *, strict: bool | None = None) -> Result:

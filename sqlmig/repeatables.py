@@ -67,7 +67,14 @@ def discover(folder: Path, *, strict_names: bool = True) -> list[Repeatable]:
 
 def applied(history: History) -> dict[str, str]:
     """Label -> the checksum last applied, from the audit log (empty when it does not exist)."""
-    return {e.name: e.checksum or "" for e in history.read_events(EVENT) if e.name}
+    return {e.name: e.checksum or "" for e in history.latest_events(EVENT) if e.name}
+
+
+def applied_sql(history: History) -> dict[str, str]:
+    """Label -> the SQL last applied, as its event keeps it (a run of an offline script keeps
+    none: not listed)."""
+    return {e.name: e.detail for e in history.latest_events(EVENT, detail=True)
+            if e.name and e.detail is not None}  # fmt: skip
 
 
 def pending(found: list[Repeatable], done: dict[str, str]) -> list[Repeatable]:
@@ -86,7 +93,7 @@ def status_rows(found: list[Repeatable], history: History) -> tuple[list[StatusR
     A folder without repeatables does not read the log (status stays one query)."""
     if not found:
         return [], []
-    events = {e.name: e for e in history.read_events(EVENT) if e.name}
+    events = {e.name: e for e in history.latest_events(EVENT) if e.name}
     done = {name: e.checksum or "" for name, e in events.items()}
     rows = []
     for r in found:
@@ -172,8 +179,10 @@ def _statements(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:
 
 def _event(history: History, r: Repeatable, by: str, start: float) -> tuple:
     ms = int((time.perf_counter() - start) * 1000)
+    # the SQL as applied, so that `status --schema` builds what the database has even after
+    # the file is edited (`history` does not print it)
     return history.event(EVENT, version=None, name=r.label, checksum=r.sql.checksum,
-                         duration_ms=ms, by=by)  # fmt: skip
+                         duration_ms=ms, detail=r.sql.text, by=by)  # fmt: skip
 
 
 def _failure(runner: Runner, r: Repeatable, exc: BaseException, *, atomic: bool) -> BaseException:

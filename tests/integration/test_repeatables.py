@@ -223,3 +223,25 @@ def test_lint_reads_repeatables_and_callbacks(migrations: Path) -> None:
     done = Cli("", migrations)("lint")
     assert done.returncode == 1, describe(done)
     assert "R__drop.sql:1:1" in done.stdout and "afterMigrate.sql:1:1" in done.stdout
+
+
+def test_the_schema_check_builds_repeatables_as_applied(any_url: str, migrations: Path) -> None:
+    """A view made by a repeatable is not drift; nor is the file edited and not yet applied
+    (the database keeps what it applied): `up --check-schema` goes ahead and applies it."""
+    cli = Cli(any_url, migrations)
+    write(migrations, "0001_t", "CREATE TABLE t (id int);\n")
+    (migrations / "R__v.sql").write_text(view("id"), "utf-8")
+    cli.ok("up")
+    assert "schema: matches" in cli.ok("status", "--schema").stdout
+    (migrations / "R__v.sql").write_text(view("id, 1 AS one"), "utf-8")
+    assert "schema: matches" in cli.ok("status", "--schema").stdout
+    cli.ok("up", "--check-schema")
+    assert [c.lower() for c in _columns(any_url)] == ["id", "one"]
+    assert "schema: matches" in cli.ok("status", "--schema").stdout
+    # a change by hand to what a repeatable made is still found
+    execute_sql = "DROP VIEW v;\nCREATE VIEW v AS SELECT id FROM t;\n"
+    from tests.conftest import execute
+
+    execute(any_url, execute_sql)
+    drift = cli("status", "--schema")
+    assert "view v was changed outside the migrations" in drift.stdout, describe(drift)
