@@ -52,13 +52,26 @@ class Callbacks:
 NONE = Callbacks()
 
 
-def discover(folder: Path) -> Callbacks:
-    """`<folder>/callbacks/*.sql`, read before connecting; a name that is no point is an error."""
+def is_callback(name: str) -> bool:
+    match = NAME.match(name)
+    return match is not None and match["point"] in POINTS
+
+
+def discover(folder: Path, *, beside: bool = False) -> Callbacks:
+    """`<folder>/callbacks/*.sql`, read before connecting; a name that is no point is an error.
+    beside: also the callbacks among the migrations (where a Flyway folder keeps them)."""
     home = folder / FOLDER
-    if not home.is_dir():
+    paths = (
+        sorted(p for p in home.iterdir() if p.name.lower().endswith(".sql"))
+        if (home.is_dir())
+        else []
+    )
+    if beside and folder.is_dir():
+        paths += sorted(p for p in folder.iterdir() if is_callback(p.name))
+    if not paths:
         return NONE
     found: dict[str, list[SqlFile]] = {}
-    for path in sorted(p for p in home.iterdir() if p.name.lower().endswith(".sql")):
+    for path in sorted(paths, key=lambda p: p.name):
         match = NAME.match(path.name)
         if match is None or match["point"] not in POINTS:
             raise MigrationFileError(

@@ -262,7 +262,15 @@ def _classify(folder: Path) -> dict[tuple[str, str, str], Path]:
 
 
 def _not_a_migration(path: Path) -> MigrationFileError:
+    from .callbacks import is_callback
     from .layouts import describe_file, rename  # only on this error path
+
+    if is_callback(path.name):
+        return MigrationFileError(
+            f"{path}: a callback beside the migrations; sqlmig reads callbacks from the "
+            f"callbacks/ subfolder",
+            hint=f"move it to {path.parent / 'callbacks' / path.name}",
+        )
 
     better = rename(path)
     if better is not None:

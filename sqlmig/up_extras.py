@@ -32,7 +32,8 @@ class Extras:
             if fmt in READS_REPEATABLES
             else []
         )
-        return cls(found, cb.discover(config.dir) if callbacks else cb.NONE)
+        hooks = cb.discover(config.dir, beside=fmt == "flyway") if callbacks else cb.NONE
+        return cls(found, hooks)
 
     def pending(self, history: History, *, whole: bool) -> list[Repeatable]:
         """The repeatables to apply: none when `up` stops short (--to, --steps: a repeatable

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..callbacks import is_callback
 from ..errors import MigrationFileError
 from ..files import Migration, SqlFile, read_sql_file
 from .base import refuse_duplicates, sql_files, version_of, without_transaction
@@ -94,8 +95,8 @@ def read(folder: Path, dialect: str | None = None) -> list[Migration]:
     undos: dict[tuple[int, ...], Path] = {}
     _refuse_subfolders(folder)
     for path in sql_files(folder):
-        if REPEATABLE.match(path.name):
-            continue  # a repeatable migration: read by repeatables.py
+        if REPEATABLE.match(path.name) or is_callback(path.name):
+            continue  # a repeatable migration, a callback: read by repeatables.py, callbacks.py
         match = NAME.match(path.name)
         if match is None:
             raise MigrationFileError(f"{path}: not a Flyway file name", hint=HINT)

@@ -172,3 +172,33 @@ def test_a_callbacks_own_commit_is_named_and_recorded_failed(pg_url: str, migrat
     assert "a callback of 0001_a" in failed.stderr
     assert query(pg_url, "SELECT status FROM sqlmig_history") == [("failed",)]
     assert cli("up").returncode == 5
+
+
+def test_a_flyway_folder_keeps_its_callbacks_beside_its_migrations(
+    sqlite_url: str, migrations: Path
+) -> None:
+    (migrations / "V1__init.sql").write_text(SEEN + saw("V1"), "utf-8")
+    (migrations / "afterMigrate.sql").write_text(saw("after"), "utf-8")
+    done = Cli(sqlite_url, migrations).ok("up")
+    assert "reading" in done.stderr and "flyway" in done.stderr
+    assert seen(sqlite_url) == ["V1", "after"]
+
+
+def test_a_callback_beside_sqlmig_migrations_is_named_with_where_it_goes(
+    migrations: Path,
+) -> None:
+    write(migrations, "0001_a", "SELECT 1;\n")
+    (migrations / "afterMigrate.sql").write_text("SELECT 1;\n", "utf-8")
+    done = Cli(UNREACHABLE, migrations)("up")
+    assert done.returncode == 2, describe(done)
+    assert "a callback beside the migrations" in done.stderr
+    assert f"move it to {migrations / 'callbacks' / 'afterMigrate.sql'}" in done.stderr
+
+
+def test_a_folder_of_repeatables_and_callbacks_only_runs_them(
+    any_url: str, migrations: Path
+) -> None:
+    callback(migrations, "beforeMigrate.sql", SEEN)
+    (migrations / "R__r.sql").write_text(saw("R__r"), "utf-8")
+    Cli(any_url, migrations).ok("up")
+    assert seen(any_url) == ["R__r"]
