@@ -245,3 +245,25 @@ def test_the_schema_check_builds_repeatables_as_applied(any_url: str, migrations
     execute(any_url, execute_sql)
     drift = cli("status", "--schema")
     assert "view v was changed outside the migrations" in drift.stdout, describe(drift)
+
+
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        ("CREATE VIEW v AS SELECT 1;\n", True),
+        ("CREATE TABLE audit (id int);\n", True),
+        ("CREATE INDEX ON t (id);\n", True),
+        ("CREATE OR REPLACE VIEW v AS SELECT 1;\n", False),
+        ("CREATE TABLE IF NOT EXISTS audit (id int);\n", False),
+        ("DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1;\n", False),
+    ],
+)
+def test_lint_finds_a_repeatable_that_cannot_run_again(
+    migrations: Path, sql: str, found: bool
+) -> None:
+    from sqlmig.lint import lint_paths
+
+    (migrations / "R__x.sql").write_text(sql, "utf-8")
+    (migrations / "0001_x.up.sql").write_text(sql, "utf-8")  # a migration runs once: quiet
+    hits = lint_paths([migrations], select=["F705"]).findings
+    assert [Path(h.path).name for h in hits] == (["R__x.sql"] if found else [])

@@ -14,6 +14,7 @@ def load_all() -> None:
         mysql,
         pg_columns,
         pg_constraints,
+        repeatable,
         sqlite,
         syntax,
         transactions,
