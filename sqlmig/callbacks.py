@@ -165,6 +165,9 @@ class Hooks:
                     with suppress(Exception):
                         self.driver.rollback()
                 raise
+            ms = int((time.perf_counter() - start) * 1000)
+            fields = {"point": point, "file": str(sql.path), "duration_ms": ms}
+            self.notify(Event("callback_ran", f"ran callback {sql.path.name} ({ms} ms)", fields))
 
     def _event(self, sql: SqlFile, point: str, label: str | None, start: float) -> tuple:
         ms = int((time.perf_counter() - start) * 1000)
