@@ -157,9 +157,10 @@ class Migrator:
             )
             again = extras.pending(history, whole=to is None and steps is None)  # repeatables
             busy = bool(todo or again)
-            if rows is None and busy and not (allow_non_empty or self.config.allow_non_empty):
+            runs = busy or bool(extras.callbacks)  # callbacks run on every up
+            if rows is None and runs and not (allow_non_empty or self.config.allow_non_empty):
                 self._refuse_not_empty(driver, history)
-            if dry_run or not (busy or extras.callbacks):
+            if dry_run or not runs:
                 return Result(
                     "up",
                     dry_run=dry_run,

@@ -295,9 +295,10 @@ class Runner(StepBase):
         self.log_failure(t, error)
         if exc.sqlstate == LOCK_NOT_AVAILABLE:
             return lock_timeout_failure(t, error)
+        fix = "the callback (or pass --no-callbacks)" if located else "the file"
         return MigrationFailed(
             f"{t.label} ({t.direction}) failed and was rolled back:\n{error}" + extra(exc),
-            hint="fix the file and run the command again; nothing of it was applied",
+            hint=f"fix {fix} and run the command again; nothing of it was applied",
         )
 
     def _ended(self, t: Target, callback: str | None = None) -> MigrationFailed:
