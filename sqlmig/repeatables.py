@@ -196,6 +196,13 @@ def _failure(runner: Runner, r: Repeatable, exc: BaseException, *, atomic: bool)
             else (f"{where(r.sql, exc.offset)}: {exc.message}")
         )
     else:
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C, SIGTERM: say what became of it
+            exc.note = (  # type: ignore[attr-defined]
+                f"interrupted; {r.label} (repeatable) was rolled back: the next `up` applies it"
+                if atomic
+                else f"interrupted during {r.label} (repeatable, statement by statement): the "
+                "statements before stay; the next `up` applies it again, whole"
+            )
         return exc  # a lost connection, a history write, Ctrl-C: raised as they are
     with suppress(SqlmigError):  # the log is best effort; the failure itself is raised
         runner.driver.write(runner.history.event(

@@ -270,3 +270,30 @@ def test_lint_finds_a_repeatable_that_cannot_run_again(
     (migrations / "0001_x.up.sql").write_text(sql, "utf-8")  # a migration runs once: quiet
     hits = lint_paths([migrations], select=["F705"]).findings
     assert [Path(h.path).name for h in hits] == (["R__x.sql"] if found else [])
+
+
+@pytest.mark.timeout(60)
+def test_sigterm_during_a_repeatable_rolls_it_back_and_says_so(
+    db_url: str, migrations: Path
+) -> None:
+    import os
+    import signal
+
+    slow = {
+        "postgres": "SELECT pg_sleep(20);\n",
+        "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+        "WHERE x < 300000000) SELECT count(*) FROM c;\n",
+    }[kind_of(db_url)]
+    write(migrations, "0001_t", RUNS)
+    (migrations / "R__slow.sql").write_text(ran("slow") + slow, "utf-8")
+    runner = Runner("--url", db_url, "--dir", str(migrations), "up")
+    try:
+        runner.wait_for_stderr("applying R__slow", timeout=30)
+        os.kill(runner.proc.pid, signal.SIGTERM)
+        done = runner.finish(timeout=30)
+    finally:
+        runner.kill()
+    assert done.returncode == 143, done.stderr
+    assert "interrupted; R__slow (repeatable) was rolled back" in done.stderr
+    assert runs(db_url) == []
+    assert status_of(Cli(db_url, migrations))["R__slow"] == "pending"
