@@ -182,7 +182,7 @@ class Hooks:
             self.driver.write(self.history.event(
                 EVENT, version=None, name=sql.path.name, checksum=sql.checksum,
                 duration_ms=None, outcome="failed", detail=f"{point}: {exc.message}", by=self.by,
-            ))  # fmt: skip
+            ), reset=True)  # fmt: skip  # reset: the session as the run began
         what = "was rolled back" if rolled_back else "stopped (its statements before it stay)"
         return MigrationFailed(
             f"callback {sql.path.name} ({point}) failed and {what}:\n{exc.message}",

@@ -208,7 +208,7 @@ def _failure(runner: Runner, r: Repeatable, exc: BaseException, *, atomic: bool)
         runner.driver.write(runner.history.event(
             EVENT, version=None, name=r.label, checksum=r.sql.checksum, duration_ms=None,
             outcome="failed", detail=error, by=runner.by,
-        ))  # fmt: skip
+        ), reset=True)  # fmt: skip  # reset: the session as the run began (afterMigrateError)
     runner.notify(Event("migration_failed", f"{r.label} failed", {"label": r.label}, "error"))
     what = (
         "failed: its own COMMIT or ROLLBACK ended the transaction, so what ran before it may be "
