@@ -208,6 +208,8 @@ class Hooks:
             raise
 
     def _after_error(self, exc: Exception) -> None:
+        with suppress(Exception):  # a failed file may have left its session elsewhere (USE)
+            self.driver.write(reset=True)
         try:
             self.alone(AFTER_ERROR)
         except Exception as again:  # said; the run's own error is raised

@@ -202,3 +202,12 @@ def test_a_folder_of_repeatables_and_callbacks_only_runs_them(
     (migrations / "R__r.sql").write_text(saw("R__r"), "utf-8")
     Cli(any_url, migrations).ok("up")
     assert seen(any_url) == ["R__r"]
+
+
+def test_after_migrate_error_runs_in_the_runs_database_after_a_file_left_it(
+    mysql_url: str, migrations: Path
+) -> None:
+    callback(migrations, "afterMigrateError.sql", SEEN + saw("error"))
+    write(migrations, "0001_away", "USE information_schema;\nSELECT * FROM no_such_table;\n")
+    assert Cli(mysql_url, migrations)("up").returncode == 1
+    assert seen(mysql_url) == ["error"]  # in the URL's database, not information_schema
