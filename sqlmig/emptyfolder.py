@@ -36,9 +36,18 @@ def require_new(folder: Path) -> None:
     if is_new(folder):
         return
     names = visible(folder)
+    if all(_runs_without_versions(folder / n) for n in names):
+        return  # only repeatable migrations (R__name.sql) and callbacks: `up` runs them
+
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     raise MigrationFileError(
         f"migrations folder {folder} holds no migrations (only {shown})",
         hint="point --dir (or SQLMIG_DIR, dir in sqlmig.toml) at the folder that holds the "
         f"NNNN_name.up.sql files, or, if this is the right one, {FIRST}",
     )
+
+
+def _runs_without_versions(path: Path) -> bool:
+    from .files import REPEATABLE
+
+    return bool(REPEATABLE.match(path.name)) or (path.name == "callbacks" and path.is_dir())

@@ -19,6 +19,8 @@ OVERRIDE = re.compile(
     r"^(?P<version>[0-9]+)_(?P<slug>[a-z0-9_]+)\.(?P<dialect>sqlite|mysql|postgres)"
     r"\.(?P<direction>up|down)\.sql$"
 )
+# A repeatable migration, Flyway's name (repeatables.py reads them and checks the slug).
+REPEATABLE = re.compile(r"^R__.+\.sql$")
 # The history stores versions as NUMERIC(38,0) / DECIMAL(38,0) (history.py): 38 digits.
 MAX_VERSION = 10**38 - 1
 NO_TRANSACTION_LINE = "-- sqlmig:no-transaction\n"
@@ -265,6 +267,8 @@ def _classify(folder: Path) -> dict[tuple[str, str, str], Path]:
         match = FILENAME.match(path.name)
         if match is None and OVERRIDE.match(path.name):
             continue  # a per-dialect override: read by _overrides, not a migration of its own
+        if match is None and REPEATABLE.match(path.name):
+            continue  # a repeatable migration (R__name.sql): read by repeatables.py
         if match is None:
             raise _not_a_migration(path)
         found[(match["version"], match["slug"], match["direction"])] = path
@@ -272,7 +276,15 @@ def _classify(folder: Path) -> dict[tuple[str, str, str], Path]:
 
 
 def _not_a_migration(path: Path) -> MigrationFileError:
+    from .callbacks import is_callback
     from .layouts import describe_file, rename  # only on this error path
+
+    if is_callback(path.name):
+        return MigrationFileError(
+            f"{path}: a callback beside the migrations; sqlmig reads callbacks from the "
+            f"callbacks/ subfolder",
+            hint=f"move it to {path.parent / 'callbacks' / path.name}",
+        )
 
     better = rename(path)
     if better is not None:

@@ -220,6 +220,26 @@ class History:
             for r in rows
         ]  # fmt: skip
 
+    def latest_events(self, event: str, *, detail: bool = False) -> list[LogEntry]:
+        """The newest successful event of one kind per name, oldest first ([] before the log
+        exists); detail=False leaves that column out (None): it may hold a file's SQL."""
+        if self.unresolved:
+            return []
+        p, columns = self.p, LOG_COLUMNS if detail else LOG_COLUMNS.replace("detail", "NULL")
+        try:
+            rows = self.driver.query(
+                f"SELECT {columns} FROM {self._log} WHERE id IN (SELECT MAX(id) FROM "
+                f"{self._log} WHERE event = {p} AND outcome = {p} GROUP BY name) ORDER BY id",
+                (event, "ok"),
+            )
+        except MissingTable:
+            return []
+        return [
+            LogEntry(r[0], None if r[1] is None else int(r[1]), r[2], r[3], r[4], _text(r[5]),
+                     *r[6:])
+            for r in rows
+        ]  # fmt: skip
+
     def _v(self, version: int | None) -> Any:
         """A version as bound: the int, or where the driver stores large ones as text (SQLite
         above 2**63 - 1) its 38 digits, zero-padded so that they sort as numbers."""

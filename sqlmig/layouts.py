@@ -64,7 +64,11 @@ def describe_file(path: Path) -> str | None:
 
 def describe_folders(folder: Path) -> str | None:
     """A layout of one folder per migration (diesel's up.sql/down.sql, Prisma's migration.sql)."""
-    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    subfolders = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != "callbacks"  # callbacks.py
+    )
     for sub in subfolders:
         if (sub / "migration.sql").is_file():
             return f"a Prisma folder (a subfolder per migration holding migration.sql: {sub.name}/)"

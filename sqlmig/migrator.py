@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from . import emptyfolder, future, phases, placeholders, plan
+from . import emptyfolder, future, phases, placeholders, plan, repeatables
+from .callbacks import EVENT as CALLBACK
 from .chain import require_whole_apply, require_whole_revert, resolve
 from .config import Config
 from .drivers import connect
@@ -21,6 +22,7 @@ from .formats import discover, format_detected
 from .history import APPLIED, RUNNING, AppliedRow, History, actor
 from .results import Result, StatusRow, Step
 from .steps import Runner
+from .up_extras import Extras
 from .urls import parse_url, with_session
 
 if TYPE_CHECKING:
@@ -132,9 +134,12 @@ class Migrator:
         allow_non_empty: bool = False,
         strict: bool | None = None,
         phase: str | None = None,
+        callbacks: bool = True,
     ) -> Result:
         # ${name} filled in before connecting (a dry run shows secrets as ***)
         files = placeholders.apply_up(self.files(), self.vars, masked=dry_run)
+        extras = Extras.read(self.config, callbacks=callbacks)  # repeatables, callbacks
+        extras = extras.filled(self.vars, masked=dry_run)
         ooo = self.config.allow_out_of_order if allow_out_of_order is None else allow_out_of_order
         if wait is not None:
             self.wait(timeout=wait)
@@ -158,30 +163,45 @@ class Migrator:
                 phase=phase,
             )
             self.held += phases.left(plan.pending(files, rows or []), todo, phase)
-            if rows is None and todo and not (allow_non_empty or self.config.allow_non_empty):
+            # repeatables: on a whole `up` (not --to/--steps, not the pre-deploy phase: a view
+            # may need what a post-deploy migration changes)
+            whole = to is None and steps is None and phase != phases.PRE
+            again = extras.pending(history, whole=whole)
+            busy = bool(todo or again)
+            runs = busy or bool(extras.callbacks)  # callbacks run on every up
+            if rows is None and runs and not (allow_non_empty or self.config.allow_non_empty):
                 self._refuse_not_empty(driver, history)
-            if dry_run or not todo:
+            if dry_run or not runs:
                 return Result(
                     "up",
                     dry_run=dry_run,
                     current=_current(rows or [], files),
-                    steps=[_planned(m.version, m.name, m.label, "up", m.up, dry_run) for m in todo],
-                    messages=self.held + _absent(driver) + self._new_folder(files),
-                )
-            plan.refuse_client_commands([m.up for m in todo], driver.dialect)
+                    steps=[_planned(m.version, m.name, m.label, "up", m.up, dry_run) for m in todo]
+                    + extras.planned(again, dry_run=dry_run),
+                    messages=self.held + _absent(driver) + self._new_folder(files)
+                    + extras.notes(dry_run=dry_run),
+                )  # fmt: skip
+            plan.refuse_client_commands([m.up for m in todo] + [r.sql for r in again],
+                                        driver.dialect)  # fmt: skip
             if rows is None:
                 history.ensure()
-            self.notify(Event(PLAN, f"{len(todo)} to apply", {"pending": len(todo)}, "debug"))
+            total = len(todo) + len(again)
+            self.notify(Event(PLAN, f"{total} to apply", {"pending": total}, "debug"))
             runner = self._runner(driver, history)
-            done = (
-                runner.apply_all(todo)
-                if single_transaction
-                # only the last commit waits for the disk: the log is flushed in order
-                else [runner.apply(m, durable=m is todo[-1]) for m in todo]
-            )
+            with extras.around(runner):  # callbacks before and after the run
+                done = (
+                    []
+                    if not todo
+                    else runner.apply_all(todo)
+                    if single_transaction
+                    # only the last commit waits for the disk: the log is flushed in order
+                    else [runner.apply(m, durable=m is todo[-1] and not again) for m in todo]
+                )
+                done += extras.apply(runner, again)
             # applied out of order (below future migrations): the newest applied one stays
             newest = max((r.version for r in rows or [] if r.status == APPLIED), default=0)
-            now = todo[-1].label if todo[-1].version > newest else _current(rows or [], files)
+            last = todo[-1] if todo else None
+            now = last.label if last and last.version > newest else _current(rows or [], files)
             return Result("up", steps=done, current=now, messages=self.held)
 
     def _refuse_not_empty(self, driver: Driver, history: History) -> None:
@@ -371,8 +391,10 @@ class Migrator:
         from .chain import shown
 
         found = self.files()
+        extras = Extras.read(self.config, callbacks=False)
         with self.session(locked=False) as (driver, history):
             rows = history.read() or []
+            again, gone = repeatables.status_rows(extras.repeatables, history)
             chain = resolve(found, rows)
             files = chain.files
             busy = _live_run(driver, rows, pending=bool(plan.pending(files, rows)))
@@ -381,9 +403,10 @@ class Migrator:
         status_rows = _in_flight(
             _status_rows(files, rows, busy, folder=self.config.dir), busy, flight, files
         )
-        status_rows = phases.rows(shown(status_rows, chain), files)  # pre / post-deploy
+        status_rows = phases.rows(shown(status_rows, chain), files) + again  # pre / post-deploy
         notes = [_invalid_note(invalid)] if invalid else []
         notes += phases.notes(status_rows)
+        notes += gone
         notes += chain_notes(chain)
         notes += [_run_note(status_rows, busy)] if busy else []
         notes += _absent(driver) + self._new_folder(files)
@@ -411,6 +434,10 @@ class Migrator:
         for e in entries:
             named = e["version"] is not None and e["name"] is not None
             e["label"] = _label(e["version"], e["name"], known) if named else None
+            if e["version"] is None and e["event"] in (repeatables.EVENT, CALLBACK):
+                e["label"] = e["name"]  # a repeatable's label, a callback's file name
+            if e["event"] == repeatables.EVENT and e["outcome"] == "ok":
+                e["detail"] = None  # the SQL as applied (for status --schema): not shown
         return Result("history", entries=entries)
 
     def validate(self, *, strict: bool | None = None) -> Result:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from . import emptyfolder, phases, placeholders, plan
+from . import emptyfolder, offline_repeat, phases, placeholders, plan
 from .config import Config
 from .errors import UsageError
 from .events import Notify
@@ -41,6 +41,7 @@ from .offline_sql import (
     mysql_prepared,
     printable,
 )
+from .repeatables import Repeatable
 from .results import Result, Step
 
 
@@ -128,7 +129,8 @@ def up_script(
     if not reveal_secrets:
         placeholders.refuse_secrets([m.up for m in todo], values)
     pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
-    script = Script(cfg, name).build(pieces, at=at, up=True)
+    again = offline_repeat.todo(cfg, connected=from_ is None and bool(cfg.url), whole=to is None)
+    script = Script(cfg, name).build(pieces, at=at, up=True, again=again)
     return _result("up", pieces, script, [f"-- {w}" for w in held])
 
 
@@ -230,10 +232,15 @@ class Script:
     def lit(self, value: object) -> str:
         return literal(self.d.name, value)
 
-    def build(self, pieces: list[Piece], *, at: At, up: bool) -> str:
-        plan.refuse_client_commands([p.sql for p in pieces], self.d.name)
+    def build(
+        self, pieces: list[Piece], *, at: At, up: bool, again: list[Repeatable] | None = None
+    ) -> str:
+        """again: the repeatable migrations (offline_repeat.py), after the versioned ones."""
+        again = again or []
+        plan.refuse_client_commands([p.sql for p in pieces] + [r.sql for r in again], self.d.name)
         lines = self._header(pieces, at, up)
-        if not pieces:
+        lines += [f"-- then {len(again)} repeatable migration(s)"] if again else []
+        if not pieces and not again:
             return "\n".join([*lines, "-- nothing to do", ""])
         lines += list(self.d.prologue)
         lines += [self._check_table()]
@@ -242,6 +249,7 @@ class Script:
         lines += self._precondition(at)
         for p in pieces:
             lines += self._up(p) if up else self._down(p)
+        lines += offline_repeat.lines(self, again)
         lines += [f"DROP {self._temp_drop()} {self.check_table};", *self._lock("unlock"),
                   "-- done", ""]  # fmt: skip
         if self.d.name == "mysql" and self.history.home == MY_HOME:

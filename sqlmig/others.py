@@ -139,7 +139,8 @@ def _flyway(driver: Driver, where: str) -> Reported:
         else:
             applied[str(version)] = None
     notes = (
-        (f"Flyway's repeatable migrations are not recorded (sqlmig has none): "
+        (f"Flyway's repeatable migrations are not recorded: the next `sqlmig up` applies "
+         f"them again, once (R__ files are written to run again): "
          f"{', '.join(dict.fromkeys(repeatable))}",) if repeatable else ()
     )  # fmt: skip
     return Reported(applied=tuple(applied), upto=upto, stuck=tuple(stuck), notes=notes)

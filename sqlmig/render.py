@@ -76,7 +76,7 @@ def _status(result: Result) -> list[str]:
 
 
 def _status_summary(result: Result) -> str:
-    pending = sum(r.state == "pending" for r in result.rows)
+    pending = sum(r.state in ("pending", "changed") for r in result.rows)  # changed: repeatable
     return f"current: {result.current or NO_MIGRATION}; pending: {pending}"
 
 
@@ -97,7 +97,8 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
     from rich.console import Console  # imported only for a terminal
     from rich.table import Table
 
-    colours = {"applied": "green", "pending": "yellow", "applying": "yellow", "future": "yellow"}
+    colours = {"applied": "green", "pending": "yellow", "applying": "yellow", "future": "yellow",
+               "changed": "yellow"}  # fmt: skip
     table = Table("migration", "state", "applied at (UTC)", "by", "ms")
     for r in rows:
         colour = colours.get(r.state, "red")
@@ -108,7 +109,7 @@ def _status_table(rows: list[StatusRow], out: TextIO) -> None:
     console.print(table)
     for r in rows:
         if r.detail:
-            style = "yellow" if r.state in ("pending", "applying", "future") else "red"
+            style = "yellow" if r.state in ("pending", "applying", "future", "changed") else "red"
             console.print(f"{r.label}: {r.detail}", style=style, highlight=False, markup=False)
 
 

@@ -6,7 +6,7 @@ import re
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .drivers.base import Driver, ScriptError
 from .errors import MigrationFailed, MigrationFileError
@@ -18,6 +18,9 @@ from .orphans import OrphanCheck
 from .plan import settle_hint
 from .results import Step
 from .sqltext import SplitError, Statement, line_col, noise_end
+
+if TYPE_CHECKING:
+    from .callbacks import Hooks
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 # a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
@@ -38,6 +41,8 @@ class Target:
 class StepBase:
     """The driver, history and settings a step works with (the caller holds the lock)."""
 
+    hooks: Hooks | None = None  # callbacks (callbacks.py): `up` sets them, other commands not
+
     def __init__(
         self,
         driver: Driver,
@@ -48,6 +53,7 @@ class StepBase:
         faults: Faults = NONE,
         retries: int = 0,
         orphans: OrphanCheck | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         self.driver = driver
         self.history = history
@@ -57,6 +63,7 @@ class StepBase:
         self.retries = retries
         # one per run, shared by Runner and its Stepwise: the orphans known before each step
         self.orphans = orphans or OrphanCheck(driver)
+        self.hooks = hooks
 
     def history_event(
         self,
@@ -99,6 +106,12 @@ class StepBase:
                     by=self.by,
                 )
             )
+
+
+def each(step: StepBase, point: str, label: str, *, atomic: bool) -> None:
+    """The run's beforeEachMigrate / afterEachMigrate callbacks of one file, if any."""
+    if step.hooks is not None:
+        step.hooks.each(point, label, atomic=atomic)
 
 
 def ms_since(start: float) -> int:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 
+from .callbacks import AFTER_EACH, BEFORE_EACH
 from .drivers.base import CommitLost, ScriptError, TransactionEnded
 from .errors import ConnectError, HistoryError, MigrationFailed, SqlmigError, UsageError
 from .events import (
@@ -29,6 +30,7 @@ from .step_base import (
     StepBase,
     Target,
     applied_event,
+    each,
     event_of,
     extra,
     lock_timeout_failure,
@@ -55,6 +57,7 @@ class Runner(StepBase):
             faults=self.faults,
             retries=self.retries,
             orphans=self.orphans,
+            hooks=self.hooks,
         )
 
     def apply(self, m: Migration, *, durable: bool = True) -> Step:
@@ -78,8 +81,10 @@ class Runner(StepBase):
         self.driver.begin(durable=durable)
         try:
             self.orphans.before()  # inside the transaction: no other writer in between
+            each(self, BEFORE_EACH, m.label, atomic=True)  # callbacks
             self.driver.run_script(m.up.text)
             self._check_orphans(m.up)
+            each(self, AFTER_EACH, m.label, atomic=True)
             self.faults.hit("before_history", m.version)
             self.record_up(m, ms_since(start))
             self.faults.hit("before_commit", m.version)
@@ -152,9 +157,11 @@ class Runner(StepBase):
             for current in todo:
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
+                each(self, BEFORE_EACH, current.label, atomic=True)  # callbacks
                 self.driver.run_script(current.up.text)
                 # each file's orphans are its own, as when the files run one transaction each
                 self._check_orphans(current.up)
+                each(self, AFTER_EACH, current.label, atomic=True)
                 self.record_up(current, ms_since(start))
                 if current is not todo[-1]:
                     self.driver.between()  # the next file starts in the run's session
@@ -274,7 +281,7 @@ class Runner(StepBase):
     def _failure(self, t: Target, exc: BaseException) -> BaseException:
         """Turn an exception during a transactional step into the error to raise."""
         if isinstance(exc, TransactionEnded):
-            return self._ended(t)
+            return self._ended(t, getattr(exc, "callback", None))
         if isinstance(exc, KeyboardInterrupt):
             exc.note = f"interrupted; {t.label} ({t.direction}) was rolled back"  # type: ignore[attr-defined]
         if not isinstance(exc, ScriptError):
@@ -286,21 +293,26 @@ class Runner(StepBase):
             if type(exc) is HistoryError:  # recording it failed: the step rolled back with it
                 exc.message = f"{t.label} ({t.direction}) was rolled back: {exc.message}"
             return exc
-        error = f"{where(t.sql, exc.offset)}: {exc.message}"
+        located = getattr(exc, "located", False)  # a callback's error names its own file
+        error = exc.message if located else f"{where(t.sql, exc.offset)}: {exc.message}"
         self.log_failure(t, error)
         if exc.sqlstate == LOCK_NOT_AVAILABLE:
             return lock_timeout_failure(t, error)
+        fix = "the callback (or pass --no-callbacks)" if located else "the file"
         return MigrationFailed(
             f"{t.label} ({t.direction}) failed and was rolled back:\n{error}" + extra(exc),
-            hint="fix the file and run the command again; nothing of it was applied",
+            hint=f"fix {fix} and run the command again; nothing of it was applied",
         )
 
-    def _ended(self, t: Target) -> MigrationFailed:
-        """The file's own COMMIT/ROLLBACK ended our transaction: record the unknown state."""
+    def _ended(self, t: Target, callback: str | None = None) -> MigrationFailed:
+        """The file's own COMMIT/ROLLBACK (or a callback's, run in its transaction) ended our
+        transaction: record the unknown state."""
         error = (
-            f"{t.sql.path}: the file's own COMMIT, ROLLBACK or END ended sqlmig's transaction; "
-            "part of it may be committed"
+            f"{callback or t.sql.path}: the file's own COMMIT, ROLLBACK or END ended sqlmig's "
+            "transaction; part of it may be committed"
         )
+        if callback:
+            error += f" (a callback of {t.label}, run inside its transaction)"
         if t.direction == "up":
             row = AppliedRow(
                 t.version, t.name, t.sql.checksum, None, None, FAILED, now(), self.by,

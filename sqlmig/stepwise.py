@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
+from .callbacks import AFTER_EACH, BEFORE_EACH
 from .drivers.base import ScriptError
 from .errors import HistoryError, LockLost, MigrationFailed
 from .events import MIGRATION_STARTED
@@ -25,6 +26,7 @@ from .step_base import (
     StepBase,
     Target,
     applied_event,
+    each,
     event_of,
     extra,
     file_offset,
@@ -50,6 +52,7 @@ class Stepwise(StepBase):
             )
         )
         start = time.perf_counter()
+        self._callback(BEFORE_EACH, target, None)
         self.orphans.before()
         down = m.down
         row = AppliedRow(
@@ -59,6 +62,7 @@ class Stepwise(StepBase):
         self.driver.write(self.history.insert(row), self.history.confirm_status(m.version, RUNNING))
         self.run(target, statements)
         self._check_orphans(target, len(statements))
+        self._callback(AFTER_EACH, target, len(statements))
         ms = ms_since(start)
         with self._saying_what_stays(target, len(statements), len(statements)):
             self.driver.write(
@@ -71,6 +75,26 @@ class Stepwise(StepBase):
             )
         self.notify(applied_event(target, ms, empty=not statements))
         return Step(m.version, m.name, m.label, "up", ms, transactional=False)
+
+    def _callback(self, point: str, t: Target, total: int | None) -> None:
+        """beforeEachMigrate (total None: before the `running` row, nothing of the file ran)
+        or afterEachMigrate (after its statements: they stay, and the row says failed)."""
+        try:
+            each(self, point, t.label, atomic=False)
+        except ScriptError as exc:
+            if total is None:
+                raise MigrationFailed(
+                    f"{t.label} ({t.direction}) was not applied: its {point} callback failed:\n"
+                    f"{exc.message}",
+                    hint="fix the callback (or pass --no-callbacks) and run the command again",
+                ) from None
+            self.mark_failed(t, total, exc.message)
+            raise MigrationFailed(
+                f"{t.label} ({t.direction}): its {point} callback failed after its statements "
+                f"ran (no transaction: {self.driver.dialect} DDL commits by itself, or a "
+                f"no-transaction file):\n{exc.message}",
+                hint=what_stays(total, None, total - 1, [], t.direction, t.version),
+            ) from None
 
     def revert(self, s: DownStep, target: Target, start: float) -> None:
         """A down file statement by statement: the row says `running` until it is removed."""

@@ -151,8 +151,16 @@ def up(
     dialect: ScriptDialect = None,
     phase: Phase = None,
     reveal_secrets: RevealSecrets = False,
+    no_callbacks: Annotated[
+        bool,
+        typer.Option(
+            "--no-callbacks",
+            help="Do not run the SQL files in DIR/callbacks/ (beforeMigrate.sql, ...).",
+        ),
+    ] = False,
 ) -> None:
-    """Apply pending migrations in order, each in its own transaction.
+    """Apply pending migrations in order, each in its own transaction, then the repeatable
+    migrations (R__name.sql) whose files changed; callbacks in DIR/callbacks/ run around them.
 
     --sql prints a script for psql, mysql or sqlite3 instead, with the history rows: the
     migrations after --from (or, with a URL and no --from, the pending ones) up to --to.
@@ -198,6 +206,7 @@ def up(
                 allow_non_empty=allow_non_empty,
                 strict=strict,
                 phase=phases.parse(phase),
+                callbacks=not no_callbacks,
             )
         ),
     )
@@ -333,7 +342,7 @@ def _status_code(result: Result) -> int:
         return 5
     if states & {"edited", "missing", "renamed", "edited_down"}:
         return 4
-    return 8 if states & {"pending", "applying"} else 0
+    return 8 if states & {"pending", "applying", "changed"} else 0  # changed: a repeatable
 
 
 @app.command()

@@ -39,8 +39,14 @@ def _fits(path: Path) -> set[str]:
     # folder (every `up`) imports none of their modules
     from . import dbmate, flyway, golang_migrate, goose, popx
 
-    if flyway.NAME.match(name) or flyway.REPEATABLE.match(name):
+    if flyway.REPEATABLE.match(name):
+        return {"sqlmig", "flyway"}  # both read R__ files as repeatable migrations
+    if flyway.NAME.match(name):
         return {"flyway"}
+    from ..callbacks import is_callback
+
+    if is_callback(name):
+        return {"flyway"}  # Flyway keeps callbacks among its migrations
     out = set()
     if golang_migrate.NAME.match(name):
         out.add("golang-migrate")

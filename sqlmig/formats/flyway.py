@@ -4,14 +4,15 @@ A version is dotted or underscored (`V1_1__x` is 1.1) and ordered as Flyway orde
 part as numbers (`1.10` after `1.9`; `1` and `1.0` are the same version). sqlmig's versions are
 integers: a Flyway version maps to one that keeps that order, its first part (up to 20 digits:
 a date-time version fits) times 10^18, then up to three more parts of up to 6 digits each.
-Every label and message shows the Flyway version text. Repeatable `R__` files are refused by
-name: sqlmig does not run them yet."""
+Every label and message shows the Flyway version text. Repeatable `R__` files are read by
+repeatables.py, as in sqlmig's own layout."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from ..callbacks import is_callback
 from ..errors import MigrationFileError
 from ..files import Migration, SqlFile, read_sql_file
 from .base import refuse_duplicates, sql_files, version_of, without_transaction
@@ -94,12 +95,8 @@ def read(folder: Path, dialect: str | None = None) -> list[Migration]:
     undos: dict[tuple[int, ...], Path] = {}
     _refuse_subfolders(folder)
     for path in sql_files(folder):
-        if REPEATABLE.match(path.name):
-            raise MigrationFileError(
-                f"{path}: a Flyway repeatable migration (R__), which sqlmig does not run yet",
-                hint="move it out of the folder and run it by hand, or keep running this "
-                "folder with Flyway",
-            )
+        if REPEATABLE.match(path.name) or is_callback(path.name):
+            continue  # a repeatable migration, a callback: read by repeatables.py, callbacks.py
         match = NAME.match(path.name)
         if match is None:
             raise MigrationFileError(f"{path}: not a Flyway file name", hint=HINT)

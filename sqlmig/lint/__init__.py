@@ -154,6 +154,9 @@ def _files(paths: Sequence[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
             out += found or _other_layout(path)
+            hooks = path / "callbacks"  # callbacks.py: the callback files `up` runs
+            if found and hooks.is_dir():
+                out += sorted(p for p in hooks.iterdir() if p.suffix.lower() == ".sql")
         elif path.is_file():
             out.append(path)
         else:

@@ -12,6 +12,7 @@ from ..errors import MigrationFailed
 from ..files import Migration
 from ..history import History, actor
 from ..plan import down_step
+from ..repeatables import Repeatable
 from ..sqltext import line_col
 from ..steps import Runner
 from ..urls import parse_url
@@ -50,6 +51,13 @@ class Builder:
     def up_all(self, files: list[Migration]) -> None:
         for m in files:
             self.up(m)
+
+    def repeat(self, found: list[Repeatable]) -> None:
+        """Repeatable migrations, after the versioned ones, as `up` applies them."""
+        from ..repeatables import apply
+
+        for r in found:
+            apply(self.runner, r)
 
     def run_sql(self, text: str, where: str) -> None:
         """Run a schema file in one transaction, as a migration would be; where DDL commits by

@@ -14,6 +14,7 @@ from ..events import Notify
 from ..files import Migration
 from ..formats import discover
 from ..history import APPLIED, AppliedRow, History
+from ..repeatables import Repeatable
 from ..results import Result
 from ..urls import parse_url
 from . import desired as schema_file
@@ -130,8 +131,36 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
         builder(url, config.table) as b,
     ):
         b.up_all(build)
+        b.repeat(_repeated(config))  # views, functions, grants of R__ files
         expected = b.snapshot()
     return describe(compare(expected, live, window=Window(live=True)), DRIFT), len(applied)
+
+
+def _repeated(config: Config) -> list[Repeatable]:
+    """The repeatable migrations the live database has applied, with the SQL it applied (one
+    applied by an offline script, which keeps none, as its file is now)."""
+    from .. import repeatables
+    from ..up_extras import Extras
+
+    found = Extras.read(config, callbacks=False).repeatables
+    if not found:
+        return []
+    driver = connect(parse_url(config.require_url()), table=config.table, create=False)
+    try:
+        history = History(driver, config.table)
+        done, sql = repeatables.applied(history), repeatables.applied_sql(history)
+    finally:
+        driver.close()
+    return [_as_applied(r, sql.get(r.label)) for r in found if r.label in done]
+
+
+def _as_applied(r: Repeatable, text: str | None) -> Repeatable:
+    """The repeatable as the database last applied it (its event keeps the SQL)."""
+    if text is None or text == r.sql.text:
+        return r
+    from dataclasses import replace
+
+    return replace(r, sql=replace(r.sql, text=text))
 
 
 def diff(

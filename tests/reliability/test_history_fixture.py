@@ -78,3 +78,22 @@ def test_new_migrations_and_down_on_old_history(old_db: tuple[str, Path]) -> Non
     log = query(url, "SELECT max(id), count(*) FROM sqlmig_history_log")
     # ids go on from 0.1.0's rows: its 3 ups, the upgrade to 38-digit versions, 1 up, 2 downs
     assert (int(log[0][0]), int(log[0][1])) == (7, 7)
+
+
+def test_an_old_history_takes_repeatables_and_callbacks(old_db: tuple[str, Path]) -> None:
+    """They add no column or table (only the version widening of any 0.1.0 history runs):
+    their runs are events of its log."""
+    url, folder = old_db
+    (folder / "R__later.sql").write_text("CREATE TABLE later_r (id int);\n", "utf-8")
+    (folder / "callbacks").mkdir()
+    (folder / "callbacks" / "afterMigrate.sql").write_text("SELECT 1;\n", "utf-8")
+    done = sqlmig(*args(url, folder, "up"))
+    assert done.returncode == 0, done.stderr
+    status = json.loads(sqlmig(*args(url, folder, "--json", "status")).stdout)["rows"]
+    assert [(r["label"], r["state"]) for r in status][-1] == ("R__later", "applied")
+    again = sqlmig(*args(url, folder, "up"))
+    assert again.returncode == 0 and "applying R__later" not in again.stderr, again.stderr
+    assert len(query(url, "SELECT id FROM later_r")) == 0  # made once: a second would fail
+    events = json.loads(sqlmig(*args(url, folder, "--json", "history")).stdout)["entries"]
+    kinds = [e["event"] for e in events if e["event"] != "upgrade"]
+    assert kinds[3:] == ["repeatable", "callback", "callback"]

@@ -26,7 +26,6 @@ LAYOUTS = {
     "versioned": ({"v1.0/schema.sql": "CREATE TABLE u (id INT);\n", "v1.0/manifest.json": "{}",
                    "v1.1/more.sql": "SELECT 1;\n"},
                   "subfolders holding .sql files (v1.0/schema.sql)"),
-    "flyway-repeatable": ({"R__views.sql": "CREATE VIEW v AS SELECT 1;\n"}, "a Flyway migration"),
     "django": ({"__init__.py": "", "0001_initial.py": "from django.db import migrations\n"},
                "migrations written as code (0001_initial.py"),
     "knex": ({"20240101000000_init.js": "exports.up = () => {};\n"}, "migrations written as code"),

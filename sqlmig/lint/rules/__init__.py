@@ -15,6 +15,7 @@ def load_all() -> None:
         pg_alter,
         pg_columns,
         pg_constraints,
+        repeatable,
         sqlite,
         syntax,
         transactions,

@@ -1,0 +1,55 @@
+"""Repeatable migrations in offline scripts (`up --sql`): after the versioned migrations, each
+in its own transaction (statement by statement on MySQL) with its `repeatable` log event."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import repeatables
+from .config import Config
+from .repeatables import Repeatable
+
+if TYPE_CHECKING:
+    from .offline import Script
+
+
+def todo(cfg: Config, *, connected: bool, whole: bool) -> list[Repeatable]:
+    """Those the script applies: none with --to (as `up --to`); with a URL and no --from, the
+    ones whose checksum the database has not applied; with --from (no connection), every one
+    (a repeatable is written to be run again)."""
+    from .up_extras import Extras
+
+    found = Extras.read(cfg, callbacks=False).repeatables
+    if not whole or not found or not connected:
+        return found if whole else []
+    from .migrator import Migrator
+
+    with Migrator(cfg).session(locked=False) as (_driver, history):
+        return repeatables.pending(found, repeatables.applied(history))
+
+
+def lines(script: Script, again: list[Repeatable]) -> list[str]:
+    out: list[str] = []
+    for r in again:
+        atomic = script.d.atomic and r.sql.transactional
+        head = f"-- repeatable {r.label}" + ("" if atomic else " (statement by statement)")
+        body = script._body(r)  # type: ignore[arg-type]  # only its .sql is read
+        event = _event(script, r)
+        if atomic:
+            out += [head, script.d.begin, *body, *script.d.own, event, "COMMIT;"]
+        else:
+            out += [head, *body, *script.d.settle, *script.d.own, event]
+        out += [*script._reset(), ""]
+    return out
+
+
+def _event(script: Script, r: Repeatable) -> str:
+    detail = f"offline script written by {script.by}"
+    values = [
+        "NULL", script.lit(r.label), script.lit(repeatables.EVENT), script.lit(r.sql.checksum),
+        script.d.now, script.d.who, "NULL", script.lit("ok"), script.lit(detail),
+    ]  # fmt: skip
+    return (
+        f"INSERT INTO {script.history.log} (version, name, event, checksum, happened_at, actor, "
+        f"duration_ms, outcome, detail) VALUES ({', '.join(values)});"
+    )
