@@ -25,8 +25,12 @@ def test_names_up_refuses_are_errors_and_a_lone_file_is_not(tmp_path: Path) -> N
     write(folder, "0002_Add-B.up.sql", "SELECT 1;")
     write(folder, "schema.sql", "SELECT 1;")
     write(folder, "0003_c.down.sql", "SELECT 1;")
+    write(folder, "R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1 AS n;")
+    write(folder, "R__My-Views.sql", "CREATE OR REPLACE VIEW w AS SELECT 1 AS n;")
     found = codes(folder)
     assert {("0002_Add-B.up.sql", "F705"), ("schema.sql", "F705")} <= found
+    assert ("R__My-Views.sql", "F705") in found  # up refuses it: not a slug
+    assert ("R__views.sql", "F705") not in found  # a repeatable migration
     assert ("0003_c.down.sql", "F706") in found
     assert ("0001_a.down.sql", "F706") not in found
     report = lint_paths([folder / "0002_Add-B.up.sql"])

@@ -105,6 +105,17 @@ def not_a_migration_name(ctx: FileContext, pair: FileContext | None) -> Iterator
         return
     if not _in_migrations_folder(ctx.path):
         return  # a lone .sql file linted on its own: not a folder `up` reads
+    from ... import repeatables
+
+    repeatable = repeatables.NAME.match(ctx.path.name)
+    if repeatable is not None:  # R__slug.sql: a repeatable migration
+        if not repeatables.SLUG.match(repeatable["name"]):
+            yield Hit(
+                "not a repeatable migration name: `sqlmig up` refuses the folder",
+                0,
+                help="name it R__slug.sql (lowercase letters, digits and underscores after R__)",
+            )
+        return
     from ...files import _not_a_migration
 
     refused = _not_a_migration(ctx.path)
