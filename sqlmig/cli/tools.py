@@ -106,6 +106,19 @@ def lint(
         str | None,
         typer.Option("--explain", metavar="RULE", help="Explain a rule (or `all`) and exit."),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Lint every file again; neither read nor write the cache."),
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Where to keep the cache. Default: `lint_cache_dir` in sqlmig.toml, else "
+            ".sqlmig_cache/ beside sqlmig.toml (or at the git work tree's root).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Find dangerous and broken statements in migration files; exit 1 on any error.
 
@@ -126,6 +139,8 @@ def lint(
                 select=_split_names(select),
                 ignore=_split_names(ignore),
                 pg_version=pg_version,
+                cache=not no_cache,
+                cache_dir=cache_dir,
             ),
             fmt,
             as_json=ctx.obj.as_json,

@@ -9,9 +9,9 @@ from ..config import Config
 from ..errors import UsageError
 from ..results import Result
 from . import LintReport, dialect_of_url, lint_paths
-from .context import DEFAULT_PG_VERSION
+from .cache import FOLDER_NAME
 from .explain import explain
-from .model import LintFailed
+from .model import DEFAULT_PG_VERSION, LintFailed
 from .output import FORMATS, render
 
 MAX_LISTED = 20  # up --lint: errors named in the message
@@ -25,8 +25,11 @@ def lint(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     pg_version: int | None = None,
+    cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> LintReport:
-    """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config."""
+    """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config.
+    `cache` False (--no-cache): neither read nor write the cache folder."""
     ignored = list(ignore) or list(cfg.lint_ignore)
     if getattr(cfg, "statement_lock_timeout", None):  # `up` sets lock_timeout for every file
         ignored.append("missing-lock-timeout")
@@ -36,7 +39,23 @@ def lint(
         select=list(select) or list(cfg.lint_select),
         ignore=ignored,
         pg_version=pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
+        cache_dir=cache_folder(cfg, cache_dir) if cache else None,
     )
+
+
+def cache_folder(cfg: Config, given: Path | None = None) -> Path:
+    """--cache-dir, else `lint_cache_dir` in the config, else .sqlmig_cache/ beside the config
+    file, else at the root of the git work tree holding the working directory, else in it."""
+    chosen = given or getattr(cfg, "lint_cache_dir", None)
+    if chosen is not None:
+        return Path(chosen)
+    if cfg.config_file is not None:
+        return cfg.config_file.parent / FOLDER_NAME
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder / FOLDER_NAME
+    return here / FOLDER_NAME
 
 
 def lint_result(

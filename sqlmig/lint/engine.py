@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -12,12 +10,13 @@ from pathlib import Path
 from sqlglot import exp
 
 from ..errors import UsageError
-from ..files import FILENAME, read_sql_file
+from ..files import read_sql_file
 from ..sqltext import SplitError, blank_psql_no_ops
 from . import objects, parse, pgparser, rebuilds
 from .context import FileContext, Objects, Stmt
 from .forms import form
 from .model import REGISTRY, Finding, Hit, Rule
+from .paths import direction, display, pair_of
 from .suppress import covers, ignores
 
 # Statements no rule looks inside: parsed only for the syntax rules.
@@ -47,21 +46,6 @@ def _match(tokens: Sequence[str]) -> set[str]:
             )
         out |= hits
     return out
-
-
-def direction(path: Path) -> str | None:
-    match = FILENAME.match(path.name)
-    return match["direction"] if match else None
-
-
-def pair_of(path: Path) -> Path | None:
-    """The down file of an up file, or the up file of a down file, if it exists on disk."""
-    match = FILENAME.match(path.name)
-    if match is None:
-        return None
-    other = "down" if match["direction"] == "up" else "up"
-    candidate = path.with_name(f"{match['version']}_{match['slug']}.{other}.sql")
-    return candidate if candidate.is_file() else None
 
 
 def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileContext:
@@ -236,20 +220,3 @@ def finding(ctx: FileContext, rule: Rule, hit: Hit, index: int | None) -> Findin
         message=hit.message,
         help=hit.help or rule.help,
     )
-
-
-def display(path: Path) -> str:
-    """The path relative to the working directory when it is inside it (as users typed it)."""
-    try:
-        return _display(path, os.getcwd())
-    except OSError:  # the working directory was removed
-        return str(path)
-
-
-@functools.lru_cache(maxsize=256)
-def _display(path: Path, cwd: str) -> str:
-    # once per file, not per finding: resolve() is a system call per path component
-    try:
-        return str(path.resolve().relative_to(Path(cwd).resolve()))
-    except (ValueError, OSError):
-        return str(path)
