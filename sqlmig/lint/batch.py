@@ -84,13 +84,18 @@ def _in_processes(jobs: list[Job], workers: int) -> dict[Path, list[Finding]]:
     out: dict[Path, list[Finding]] = {}
     global _JOBS
     _JOBS = jobs
+    pool = ProcessPoolExecutor(workers, mp_context=context)
     try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for result in pool.map(_run_job, range(len(jobs))):
-                if isinstance(result, tuple):  # a SqlmigError in the worker, raised here
-                    kind, message, hint = result
-                    raise kind(message, hint=hint)
-                out.update(result)
+        for result in pool.map(_run_job, range(len(jobs))):
+            if isinstance(result, tuple):  # a SqlmigError in the worker, raised here
+                kind, message, hint = result
+                raise kind(message, hint=hint)
+            out.update(result)
+    except BaseException:  # an error or Ctrl-C: the batches not started are not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown()
     finally:
         _JOBS = []
     return out

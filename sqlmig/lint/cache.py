@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..files import FILENAME
+from ..files import FILENAME, MAX_FILE_BYTES
 from .model import Finding
 
 FORMAT = 1
@@ -89,7 +89,7 @@ class LintCache:
         self.entries: dict[str, list[Row]] = self._read()
         self.used: set[str] = set()
         self.added: dict[str, list[Row]] = {}
-        self._contents: dict[Path, bytes | None] = {}
+        self._digests: dict[Path, bytes | None] = {}
         self._listings: dict[Path, tuple[str, ...]] = {}
         self._versions: dict[Path, dict[int, list[str]]] = {}
         self._sets: dict[Path, frozenset[str]] = {}
@@ -105,16 +105,15 @@ class LintCache:
         return entries if isinstance(entries, dict) else {}
 
     def key(self, path: Path) -> str | None:
-        """The entry key of one file; None when it cannot be read (linting it will say why)."""
-        own = self._content(path)
-        if own is None:
+        """The entry key of one file; None when it cannot be read or is too big to be linted
+        (linting it says why)."""
+        if self._digest(path) is None:
             return None
         digest = hashlib.blake2b(digest_size=20)
         for part in self._depends_on(path):
-            data = self._content(part)
-            digest.update(f"{part.name}\0{-1 if data is None else len(data)}\0".encode())
-            digest.update(data or b"")
-        digest.update("\0".join(self._listing(path.parent)).encode())
+            found = self._digest(part)
+            digest.update(os.fsencode(part.name) + b"\0" + (found or b"-") + b"\0")  # any name
+        digest.update(b"\0".join(map(os.fsencode, self._listing(path.parent))))
         return digest.hexdigest()
 
     def _depends_on(self, path: Path) -> list[Path]:
@@ -145,13 +144,18 @@ class LintCache:
             self._versions[folder] = ups
         return self._versions[folder]
 
-    def _content(self, path: Path) -> bytes | None:
-        if path not in self._contents:
+    def _digest(self, path: Path) -> bytes | None:
+        """A hash of the file's bytes (read once per run; the bytes are not kept)."""
+        if path not in self._digests:
             try:
-                self._contents[path] = path.read_bytes()
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    raise OSError("refused by read_text")
+                data = path.read_bytes()
             except OSError:
-                self._contents[path] = None
-        return self._contents[path]
+                self._digests[path] = None
+            else:
+                self._digests[path] = hashlib.blake2b(data, digest_size=20).digest()
+        return self._digests[path]
 
     def _listing(self, folder: Path) -> tuple[str, ...]:
         if folder not in self._listings:

@@ -4,12 +4,15 @@ depend on (the file, its pair, its folder's duplicate versions, the settings, sq
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from sqlmig.errors import MigrationFileError
+from sqlmig.files import MAX_FILE_BYTES
 from sqlmig.lint import LintReport, cache, lint_paths
 from tests.conftest import sqlmig
 
@@ -204,3 +207,20 @@ def test_concurrent_runs_leave_a_sound_cache(tmp_path: Path) -> None:
     json.loads(cache_file.read_text())  # whole, whichever run wrote last
     report = lint(folder, store)
     assert seen(report) == seen(lint_paths([folder]))
+
+
+def test_names_that_are_not_utf8_and_files_too_big_to_lint(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    odd = Path(os.fsdecode(bytes(folder) + b"/0001_caf\xe9 \xff.up.sql"))
+    odd.write_text("CREATE INDEX i ON t (a);\n")
+    store = tmp_path / "cache"
+    first = lint(folder, store)
+    assert first.cached == 0 and any(f.code == "P101" for f in first.findings)
+    again = lint(folder, store)
+    assert again.cached == 1 and again.findings == first.findings
+    big = folder / "0002_big.up.sql"
+    with big.open("wb") as out:  # sparse: no disk, no memory
+        out.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(MigrationFileError, match="refuses files over"):
+        lint(folder, store)
