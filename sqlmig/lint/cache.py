@@ -90,6 +90,7 @@ class LintCache:
         self.used: set[str] = set()
         self.added: dict[str, list[Row]] = {}
         self._digests: dict[Path, bytes | None] = {}
+        self._folder_digests: dict[Path, bytes] = {}
         self._listings: dict[Path, tuple[str, ...]] = {}
         self._versions: dict[Path, dict[int, list[str]]] = {}
         self._sets: dict[Path, frozenset[str]] = {}
@@ -113,8 +114,15 @@ class LintCache:
         for part in self._depends_on(path):
             found = self._digest(part)
             digest.update(os.fsencode(part.name) + b"\0" + (found or b"-") + b"\0")  # any name
-        digest.update(b"\0".join(map(os.fsencode, self._listing(path.parent))))
+        digest.update(self._names_digest(path.parent))
         return digest.hexdigest()
+
+    def _names_digest(self, folder: Path) -> bytes:
+        """A hash of the names in a folder, once per folder (not once per file in it)."""
+        if folder not in self._folder_digests:
+            names = b"\0".join(map(os.fsencode, self._listing(folder)))
+            self._folder_digests[folder] = hashlib.blake2b(names, digest_size=20).digest()
+        return self._folder_digests[folder]
 
     def _depends_on(self, path: Path) -> list[Path]:
         parts = [path]
