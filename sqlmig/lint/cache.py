@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from importlib.util import find_spec
 from pathlib import Path
@@ -33,6 +34,8 @@ from .model import Finding
 FORMAT = 1
 FOLDER_NAME = ".sqlmig_cache"
 KEEP_UNUSED = 20_000  # entries of files not linted this run that a rewrite still keeps
+KEEP_FILES = 8  # cache files (one per set of settings) kept in the folder
+TEMP_SECONDS = 3600  # a temporary file this old belongs to no running lint
 LINT_CODE = Path(__file__).resolve().parent
 PARSERS = ("sqlglot", "sqlglotc", "sqlglotrs", "pglast")
 Row = list[Any]  # [line, col, code, rule, severity, message, help]
@@ -212,6 +215,23 @@ class LintCache:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+        _tidy(self.folder)
+
+
+def _tidy(folder: Path) -> None:
+    """Keep the newest KEEP_FILES cache files (each sqlmig upgrade or new rule selection starts
+    another) and drop temporary files a killed run left behind."""
+    now = time.time()
+    try:
+        found = [(e.stat().st_mtime, e.path, e.name) for e in os.scandir(folder)]
+    except OSError:
+        return
+    caches = sorted((m, p) for m, p, n in found if n.startswith("lint-") and n.endswith(".json"))
+    stale = [p for _, p in caches[:-KEEP_FILES]]
+    stale += [p for m, p, n in found if n.startswith(".lint-") and now - m > TEMP_SECONDS]
+    for path in stale:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _checked(row: Any) -> tuple[int, int, str, str, str, str, str]:

@@ -224,3 +224,22 @@ def test_names_that_are_not_utf8_and_files_too_big_to_lint(tmp_path: Path) -> No
         out.truncate(MAX_FILE_BYTES + 1)
     with pytest.raises(MigrationFileError, match="refuses files over"):
         lint(folder, store)
+
+
+def test_old_cache_files_and_leftover_temporary_files_are_removed(tmp_path: Path) -> None:
+    folder, store = folder_of(tmp_path), tmp_path / "cache"
+    store.mkdir()
+    for i in range(12):  # other settings, older sqlmig versions
+        old = store / f"lint-{i:032x}.json"
+        old.write_text("{}")
+        os.utime(old, (1000 + i, 1000 + i))
+    left = store / ".lint-abc.tmp"
+    left.write_text("half a")
+    os.utime(left, (1000, 1000))
+    fresh = store / ".lint-running.tmp"  # another lint writing right now
+    fresh.write_text("half b")
+    lint(folder, store)
+    names = sorted(p.name for p in store.iterdir())
+    assert len([n for n in names if n.startswith("lint-")]) == cache.KEEP_FILES
+    assert ".lint-abc.tmp" not in names and ".lint-running.tmp" in names
+    assert lint(folder, store).cached == 4  # this run's file is among the kept
