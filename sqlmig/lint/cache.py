@@ -60,11 +60,11 @@ def _code_stamp() -> str:
     """sqlmig's own lint code (size and time of each module): an edited rule is a new
     version even where the version number stays (an editable install, a patched copy)."""
     stamps = []
-    for folder in (LINT_CODE, LINT_CODE / "rules"):
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.name.endswith(".py"):
-                stat = entry.stat()
-                stamps.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    for folder, subfolders, names in os.walk(LINT_CODE):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(n for n in names if n.endswith(".py")):
+            stat = os.stat(os.path.join(folder, name))
+            stamps.append(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return ";".join(stamps)
 
 
