@@ -37,7 +37,7 @@ KEEP_UNUSED = 20_000  # entries of files not linted this run that a rewrite stil
 KEEP_FILES = 8  # cache files (one per set of settings) kept in the folder
 TEMP_SECONDS = 3600  # a temporary file this old belongs to no running lint
 LINT_CODE = Path(__file__).resolve().parent
-PARSERS = ("sqlglot", "sqlglotc", "sqlglotrs", "pglast")
+PARSERS = ("sqlglot", "sqlglotrs", "pglast")  # sqlglotc: compiled modules inside sqlglot/
 Row = list[Any]  # [line, col, code, rule, severity, message, help]
 
 
@@ -78,9 +78,11 @@ def _package_stamp(name: str) -> str:
         return f"{name} absent"
     try:
         stat = os.stat(spec.origin)
+        # the folder too: sqlglotc adds its compiled modules into sqlglot's folder
+        folder = os.stat(os.path.dirname(spec.origin)).st_mtime_ns
     except OSError:
         return f"{name} {spec.origin}"
-    return f"{name} {spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{name} {spec.origin}:{stat.st_size}:{stat.st_mtime_ns}:{folder}"
 
 
 class LintCache:
