@@ -1,19 +1,26 @@
 """Benchmark `sqlmig lint` against squawk on the same PostgreSQL migrations, in the same run.
 
-Usage: .venv/bin/python bench/lint_bench.py [--runs N] [--squawk PATH] [--keep DIR]
-                                            [--also LABEL=SQLMIG_SCRIPT ...]
+Usage: .venv/bin/python bench/lint_bench.py [--runs N] [--big-runs N] [--squawk PATH]
+                                            [--keep DIR] [--also LABEL=SQLMIG_SCRIPT ...]
 
 `--also` adds a column for another installation, e.g. one with the compiled sqlglotc:
-    python3 -m venv /tmp/venv-c && /tmp/venv-c/bin/pip install -e . sqlglotc==30.30.0
+    python3 -m venv /tmp/venv-c && /tmp/venv-c/bin/pip install -e '.[fast]'
     .venv/bin/python bench/lint_bench.py --also sqlglotc=/tmp/venv-c/bin/sqlmig
 
 Inputs (generated into a temp dir, same bytes for both tools): `small/`, 1000 migration files of
 about 0.7 KB each (0.7 MB), and `big.sql`, one 5 MB file. Each command is a fresh process; the
-commands of a case run interleaved after one untimed warm-up. Figures per command: median and min
-wall time, median peak RSS of the process (from wait4), and the ratio of medians vs squawk.
-squawk comes from PyPI (`squawk-cli`) and lives only in the benchmark environment: by default
-bench/.venv-squawk (python3 -m venv bench/.venv-squawk && bench/.venv-squawk/bin/pip install
-squawk-cli), never in sqlmig's dependencies.
+commands of a case run interleaved after one untimed warm-up (which also fills sqlmig's cache
+for the warm case, and writes the .pyc files an installed package has: PYTHONDONTWRITEBYTECODE
+is dropped from the children's environment). Cases: squawk; sqlmig cold (`--no-cache`: every
+file parsed); sqlmig warm (nothing changed since the last run: every file from the cache).
+Figures per command: median and min wall time, median peak RSS of the process (from wait4),
+and the ratio of medians vs squawk. squawk takes minutes on big.sql, so that input runs
+`--big-runs` times (default 1) without a warm-up.
+
+squawk lives only in the benchmark environment, never in sqlmig's dependencies: the npm package
+(`npm i -g squawk-cli`; its `squawk` is a node wrapper, so the native binary it starts is
+measured) or PyPI's (python3 -m venv bench/.venv-squawk && bench/.venv-squawk/bin/pip install
+squawk-cli).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SQLMIG = Path(sys.executable).parent / "sqlmig"
 SQUAWK = BENCH / ".venv-squawk" / "bin" / "squawk"
+NPM_NATIVE = "node_modules/@squawk-cli/linux-x64/bin/squawk"  # beside npm's js/ wrapper
 
 SMALL = """\
 -- Migration {i}: orders of shop {i}
@@ -78,10 +86,35 @@ def generate(root: Path) -> tuple[Path, Path]:
     return small, big
 
 
+def find_squawk(given: str | None) -> str:
+    """The squawk binary: --squawk, bench/.venv-squawk's, or npm's native one (not its node
+    wrapper, whose start-up and memory are node's)."""
+    candidates = [given] if given else [str(SQUAWK), shutil.which("squawk") or ""]
+    for candidate in filter(None, candidates):
+        path = Path(candidate)
+        if not path.exists():
+            continue
+        real = path.resolve()
+        native = real.parent.parent.parent / NPM_NATIVE  # .../squawk-cli/js/bin/squawk
+        head = real.read_bytes()[:64]
+        if head.startswith(b"#!") and b"node" in head and native.exists():
+            return str(native)
+        return str(path)
+    raise SystemExit("no squawk found; see this file's docstring")
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: .pyc files exist
+    return env
+
+
 def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int]:
     """(wall ms, peak RSS MB, exit code) of one fresh process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=child_env()
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = (time.perf_counter() - start) * 1000
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -91,11 +124,15 @@ def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int]:
     return wall, rss_mb, proc.returncode
 
 
-def measure(cases: dict[str, list[str]], cwd: Path, runs: int) -> dict[str, dict[str, float]]:
+def measure(
+    cases: dict[str, list[str]], cwd: Path, runs: int, *, warm_up: bool = True
+) -> dict[str, dict[str, float]]:
     """Run the commands interleaved `runs` times (after one warm-up); median figures."""
     samples: dict[str, list[tuple[float, float, int]]] = {name: [] for name in cases}
-    for round_no in range(runs + 1):
+    for round_no in range(0 if warm_up else 1, runs + 1):
         for name, argv in cases.items():
+            if not warm_up and name.startswith("sqlmig lint warm"):
+                run_once(argv, cwd)  # fills the cache; not timed
             result = run_once(argv, cwd)
             if round_no:
                 samples[name].append(result)
@@ -113,12 +150,12 @@ def measure(cases: dict[str, list[str]], cwd: Path, runs: int) -> dict[str, dict
 def report(title: str, figures: dict[str, dict[str, float]], base: str) -> None:
     print(f"\n{title}")
     print(
-        f"{'command':<34} {'median ms':>10} {'min ms':>9} {'peak MB':>8} {'time x':>7} {'mem x':>6}"
+        f"{'command':<36} {'median ms':>10} {'min ms':>9} {'peak MB':>8} {'time x':>7} {'mem x':>6}"
     )
     ref = figures[base]
     for name, f in figures.items():
         print(
-            f"{name:<34} {f['median_ms']:>10.0f} {f['min_ms']:>9.0f} {f['peak_mb']:>8.1f} "
+            f"{name:<36} {f['median_ms']:>10.0f} {f['min_ms']:>9.0f} {f['peak_mb']:>8.1f} "
             f"{f['median_ms'] / ref['median_ms']:>6.2f}x {f['peak_mb'] / ref['peak_mb']:>5.2f}x",
             flush=True,
         )
@@ -127,12 +164,12 @@ def report(title: str, figures: dict[str, dict[str, float]], base: str) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--squawk", default=str(SQUAWK))
+    parser.add_argument("--big-runs", type=int, default=1, help="runs on the 5 MB file; 0: skip")
+    parser.add_argument("--squawk", default=None)
     parser.add_argument("--keep", type=Path, help="generate the inputs here and keep them")
     parser.add_argument("--also", action="append", default=[], metavar="LABEL=SQLMIG")
     args = parser.parse_args(argv)
-    if not Path(args.squawk).exists() and not shutil.which(args.squawk):
-        raise SystemExit(f"no squawk at {args.squawk}; see this file's docstring")
+    args.squawk = find_squawk(args.squawk)
     root = args.keep or Path(tempfile.mkdtemp(prefix="sqlmig-lint-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
@@ -146,21 +183,23 @@ def main(argv: list[str]) -> int:
         print(f"{squawk_v.stdout.strip()}; python {sys.version.split()[0]}; runs: {args.runs}")
         print(f"cpus: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}", flush=True)
         inputs = (
-            ("1000 small files", [str(small)], [str(small / "*.sql")]),  # squawk takes patterns
-            ("one 5 MB file", [str(big)], [str(big)]),
+            ("1000 small files", [str(small)], [str(small / "*.sql")], args.runs, True),
+            ("one 5 MB file", [str(big)], [str(big)], args.big_runs, False),
         )
-        for label, target, squawk_target in inputs:
+        for label, target, squawk_target, runs, warm_up in inputs:
+            if runs < 1:
+                continue
+            lint = [str(SQLMIG), "lint", "--dialect", "postgres"]
             cases = {
                 "squawk": [args.squawk, *squawk_target],
-                "sqlmig lint": [str(SQLMIG), "lint", "--dialect", "postgres", *target],
-                "sqlmig lint --ignore S001,S002": [
-                    str(SQLMIG), "lint", "--dialect", "postgres", "--ignore", "S001,S002", *target,
-                ],
-            }  # fmt: skip
+                "sqlmig lint cold (--no-cache)": [*lint, "--no-cache", *target],
+                "sqlmig lint warm (cached)": [*lint, *target],
+            }
             for extra in args.also:
                 name, script = extra.split("=", 1)
-                cases[f"sqlmig lint ({name})"] = [script, "lint", "--dialect", "postgres", *target]
-            report(label, measure(cases, root, args.runs), "squawk")
+                cold = [script, "lint", "--dialect", "postgres", "--no-cache", *target]
+                cases[f"sqlmig lint cold ({name})"] = cold
+            report(label, measure(cases, root, runs, warm_up=warm_up), "squawk")
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -41,6 +41,8 @@ KEYS: dict[str, tuple[str, Any]] = {
     "lint_select": ("SQLMIG_LINT_SELECT", "names"),
     "lint_ignore": ("SQLMIG_LINT_IGNORE", "names"),
     "pg_version": ("SQLMIG_PG_VERSION", int),
+    # where `sqlmig lint` keeps its cache (default: .sqlmig_cache beside sqlmig.toml)
+    "lint_cache_dir": ("SQLMIG_LINT_CACHE_DIR", str),
     # PostgreSQL lock_timeout for the migrations' own statements ("2s", "500ms"); off by default
     "statement_lock_timeout": ("SQLMIG_STATEMENT_LOCK_TIMEOUT", "duration"),
     "retries": ("SQLMIG_RETRIES", int),
@@ -81,6 +83,7 @@ class Config:
     lint_select: tuple[str, ...] = ()
     lint_ignore: tuple[str, ...] = ()
     pg_version: int | None = None
+    lint_cache_dir: Path | None = None  # None: .sqlmig_cache beside the config file (lint)
     log_format: str = "text"
     statement_lock_timeout: float | None = None  # seconds; None = the server's setting
     retries: int = 0  # extra attempts of a migration that failed on statement_lock_timeout
@@ -115,6 +118,8 @@ def load(
         # a relative dir in a config file is relative to that file, and so is the default one:
         # from a subfolder, the migrations are those beside the file found upward
         values["dir"] = str(config_path.parent / values.get("dir", DEFAULT_DIR))
+        if "lint_cache_dir" in values:
+            values["lint_cache_dir"] = str(config_path.parent / values["lint_cache_dir"])
         if "url" in values:  # and so is a relative SQLite file
             values["url"] = _sqlite_beside(values["url"], config_path.parent)
     if env.get("DATABASE_URL"):
@@ -212,6 +217,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         lint_select=tuple(values.get("lint_select", ())),
         lint_ignore=tuple(values.get("lint_ignore", ())),
         pg_version=values.get("pg_version"),
+        lint_cache_dir=Path(values["lint_cache_dir"]) if values.get("lint_cache_dir") else None,
         log_format=values["log_format"],
         statement_lock_timeout=_positive(values, "statement_lock_timeout", sources),
         retries=_retries(values, sources),

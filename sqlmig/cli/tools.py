@@ -124,6 +124,19 @@ def lint(
             show_default=False,
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Lint every file again; neither read nor write the cache."),
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Where to keep the cache. Default: `lint_cache_dir` in sqlmig.toml, else "
+            ".sqlmig_cache/ beside sqlmig.toml (or at the git work tree's root).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Find dangerous and broken statements in migration files; exit 1 on any error.
 
@@ -146,6 +159,8 @@ def lint(
                 pg_version=pg_version,
                 changed=changed,
                 base=base,
+                cache=not no_cache,
+                cache_dir=cache_dir,
             ),
             fmt,
             as_json=ctx.obj.as_json,

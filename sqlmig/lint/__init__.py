@@ -5,17 +5,21 @@ Public API: lint_paths(), LintReport, Finding, REGISTRY (every rule), explain().
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from . import engine, parse
-from .context import DEFAULT_PG_VERSION, FileContext
 from .explain import explain
-from .model import DIALECTS, REGISTRY, Finding, LintFailed, Rule
-from .rules import load_all
+from .model import DEFAULT_PG_VERSION, DIALECTS, Finding, LintFailed, Rule
+
+if TYPE_CHECKING:
+    from .cache import LintCache
+
+# The parser (sqlglot) and the rules are imported only when some file is not in the cache.
 
 __all__ = [
     "DEFAULT_PG_VERSION",
@@ -36,9 +40,16 @@ class LintReport:
     findings: tuple[Finding, ...]
     files: int
     dialect: str
-    rules: tuple[Rule, ...]
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     new_folders: tuple[Path, ...] = ()  # folders passed that hold no migration yet
     changed_base: str | None = None  # `lint --changed`: what the files were compared with
+    cached: int = field(default=0, compare=False)  # files whose findings came from the cache
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules that ran (loading them imports the parser: SARIF output needs them)."""
+        return tuple(_rules(self.select, self.ignore))
 
     @property
     def errors(self) -> int:
@@ -73,57 +84,92 @@ def lint_paths(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     pg_version: int = DEFAULT_PG_VERSION,
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
 ) -> LintReport:
     """Lint files and folders (every *.sql in a folder) with the selected rules.
 
-    `dialect` "mariadb" lints MySQL files with MariaDB's behaviour where the two differ."""
+    `dialect` "mariadb" lints MySQL files with MariaDB's behaviour where the two differ.
+    `cache_dir`: reuse and keep each file's findings there (see cache.py); None: no cache.
+    `jobs`: worker processes (None: every usable CPU when there are many files)."""
     server, dialect = dialect, "mysql" if dialect == "mariadb" else dialect
     if dialect not in DIALECTS:
         raise UsageError(
             f"unknown dialect {dialect!r}",
             hint="use one of: " + ", ".join(sorted(DIALECTS | {"mariadb"})),
         )
+    select, ignore = tuple(select), tuple(ignore)
+    files = _files(paths)
+    cache = _open_cache(cache_dir, server, pg_version, select, ignore)
+    per_file: dict[Path, list[Finding]] = {}
+    keys: dict[Path, str | None] = {}
+    if cache is not None:
+        from .paths import display
+
+        for path in files:
+            keys[path] = cache.key(path)
+            hit = cache.get(keys[path], display(path)) if keys[path] else None
+            if hit is not None:
+                per_file[path] = hit
+    cached = len(per_file)
+    missing = [p for p in files if p not in per_file]
+    if missing or cache is None or not files:
+        rules = _rules(select, ignore)  # also refuses unknown rule names, cache or not
+        per_file.update(_lint_files(missing, server, pg_version, rules, jobs))
+    if cache is not None:
+        for path in missing:
+            if keys[path] is not None:
+                cache.put(keys[path], per_file[path])  # type: ignore[arg-type]
+        cache.save()
+    findings = tuple(f for path in files for f in per_file[path])
+    new = tuple(p for p in paths if p.is_dir() and not any(f.parent == p for f in files))
+    return LintReport(findings, len(files), server, select, ignore, new, cached)
+
+
+def _rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+    from . import engine
+    from .rules import load_all
+
     load_all()
-    rules = engine.select_rules(select, ignore)
+    return engine.select_rules(select, ignore)
+
+
+def _open_cache(
+    folder: Path | None, server: str, pg_version: int, select: tuple, ignore: tuple
+) -> LintCache | None:
+    if folder is None:
+        return None
+    from .cache import LintCache, settings_key
+
+    return LintCache(folder, settings_key(server, pg_version, select, ignore))
+
+
+def _lint_files(
+    files: list[Path], server: str, pg_version: int, rules: list[Rule], jobs: int | None
+) -> dict[Path, list[Finding]]:
+    from . import batch, engine, parse
+
     parse_all = bool({r.code for r in rules} & engine.SYNTAX_RULES)
     parse.quiet_sqlglot()
-    files = _files(paths)
     gc.freeze()  # sqlglot's import: never collected, so never scanned again
     threshold = gc.get_threshold()
     gc.set_threshold(50_000, 50, 100)  # trees are acyclic enough; fewer full scans
     try:
         with parse.armed():
-            findings = _lint_files(files, server, pg_version, rules, parse_all)
+            return batch.lint_files(files, server, pg_version, rules, parse_all, jobs=jobs)
     finally:
         gc.set_threshold(*threshold)
-    new = tuple(p for p in paths if p.is_dir() and not any(f.parent == p for f in files))
-    return LintReport(tuple(findings), len(files), server, tuple(rules), new)
 
 
-def _lint_files(
-    files: list[Path], dialect: str, pg_version: int, rules: list[Rule], parse_all: bool
-) -> list[Finding]:
-    cache: dict[Path, FileContext] = {}
-    wanted = set(files)
+def __getattr__(name: str) -> Any:
+    """REGISTRY (every rule) loads the rules, and with them the parser, on first use."""
+    if name == "REGISTRY":
+        from .model import REGISTRY
+        from .rules import load_all
 
-    def load(path: Path) -> FileContext:
-        if path not in cache:
-            cache[path] = engine.load(path, dialect, pg_version, parse_all=parse_all)
-        return cache[path]
-
-    findings: list[Finding] = []
-    done: set[Path] = set()
-    for path in files:
-        ctx = load(path)
-        pair = load(ctx.pair_path) if ctx.pair_path else None
-        if ctx.direction == "down" and pair is not None:
-            ctx = engine.with_pair(ctx, pair)
-        findings += engine.run(ctx, rules, pair)
-        done.add(path)
-        if ctx.pair_path is None or ctx.pair_path in done or ctx.pair_path not in wanted:
-            cache.pop(path, None)  # keep a tree only while its pair still needs it
-            cache.pop(ctx.pair_path, None)  # type: ignore[arg-type]
-    return findings
+        load_all()
+        return REGISTRY
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _other_layout(folder: Path) -> list[Path]:

@@ -151,16 +151,15 @@ def _name_problems(folder: Path) -> list[Path]:
 
 def lint_changed(paths: list[Path], base: str | None, options: dict[str, Any]) -> LintReport:
     """Lint the changed files fully, and their folders' name problems with the folder rules."""
-    from . import LintReport, engine, lint_paths
-    from .rules import load_all
+    from . import LintReport, lint_paths
 
     found = changed(paths, base)
     if found.files:
         report = lint_paths(list(found.files), **options)
     else:
-        load_all()
-        rules = engine.select_rules(options["select"], options["ignore"])
-        report = LintReport((), 0, options["dialect"], tuple(rules))
+        report = LintReport(
+            (), 0, options["dialect"], tuple(options["select"]), tuple(options["ignore"])
+        )
     folder_rules = [r.code for r in report.rules if r.code in FOLDER_RULES]
     if found.neighbours and folder_rules:
         more = lint_paths(list(found.neighbours), **{**options, "select": folder_rules})

@@ -9,9 +9,9 @@ from ..config import Config
 from ..errors import UsageError
 from ..results import Result
 from . import LintReport, dialect_of_url, lint_paths
-from .context import DEFAULT_PG_VERSION
+from .cache import FOLDER_NAME
 from .explain import explain
-from .model import LintFailed
+from .model import DEFAULT_PG_VERSION, LintFailed
 from .output import FORMATS, render
 
 MAX_LISTED = 20  # up --lint: errors named in the message
@@ -27,9 +27,12 @@ def lint(
     pg_version: int | None = None,
     changed: bool = False,
     base: str | None = None,
+    cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> LintReport:
     """Lint `paths` (default: the migrations folder); flags (None / empty) beat the config.
-    `changed`: only the files git says changed since `base` (see changed.py)."""
+    `changed`: only the files git says changed since `base` (see changed.py). `cache` False
+    (--no-cache): neither read nor write the cache folder."""
     ignored = list(ignore) or list(cfg.lint_ignore)
     if getattr(cfg, "statement_lock_timeout", None):  # `up` sets lock_timeout for every file
         ignored.append("missing-lock-timeout")
@@ -38,6 +41,7 @@ def lint(
         "select": list(select) or list(cfg.lint_select),
         "ignore": ignored,
         "pg_version": pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
+        "cache_dir": cache_folder(cfg, cache_dir) if cache else None,
     }
     if base is not None and not changed:
         raise UsageError("--base goes with --changed", hint="sqlmig lint --changed --base main")
@@ -46,6 +50,21 @@ def lint(
 
         return lint_changed(list(paths) or [cfg.dir], base, options)
     return lint_paths(list(paths) or [cfg.dir], **options)  # type: ignore[arg-type]
+
+
+def cache_folder(cfg: Config, given: Path | None = None) -> Path:
+    """--cache-dir, else `lint_cache_dir` in the config, else .sqlmig_cache/ beside the config
+    file, else at the root of the git work tree holding the working directory, else in it."""
+    chosen = given or getattr(cfg, "lint_cache_dir", None)
+    if chosen is not None:
+        return Path(chosen)
+    if cfg.config_file is not None:
+        return cfg.config_file.parent / FOLDER_NAME
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder / FOLDER_NAME
+    return here / FOLDER_NAME
 
 
 def lint_result(

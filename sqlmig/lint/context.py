@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .model import DEFAULT_PG_VERSION as DEFAULT_PG_VERSION  # re-exported
 from .parse import Problem
-
-DEFAULT_PG_VERSION = 17
 
 
 @dataclass(frozen=True)

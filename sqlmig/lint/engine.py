@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -13,12 +11,12 @@ from sqlglot import exp
 
 from .. import placeholders
 from ..errors import UsageError
-from ..files import FILENAME, OVERRIDE
 from ..sqltext import SplitError, blank_psql_no_ops
-from . import directives, objects, parse, pgparser, rebuilds
+from . import directives, objects, parse, pgparser, rebuilds, segments
 from .context import FileContext, Objects, Stmt
 from .forms import form
 from .model import REGISTRY, Finding, Hit, Rule
+from .paths import direction, display, pair_of
 from .suppress import covers, ignores
 
 # Statements no rule looks inside: parsed only for the syntax rules.
@@ -58,23 +56,6 @@ def _match(tokens: Sequence[str]) -> set[str]:
     return out
 
 
-def direction(path: Path) -> str | None:
-    match = FILENAME.match(path.name) or OVERRIDE.match(path.name)
-    return match["direction"] if match else None
-
-
-def pair_of(path: Path) -> Path | None:
-    """The down file of an up file, or the up file of a down file, if it exists on disk (a
-    dialect's override file pairs with the same dialect's override)."""
-    match = FILENAME.match(path.name) or OVERRIDE.match(path.name)
-    if match is None:
-        return None
-    other = "down" if match["direction"] == "up" else "up"
-    dialect = f".{match['dialect']}" if "dialect" in match.re.groupindex else ""
-    candidate = path.with_name(f"{match['version']}_{match['slug']}{dialect}.{other}.sql")
-    return candidate if candidate.is_file() else None
-
-
 def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileContext:
     """Read, split and parse one file (SqlmigError for unreadable files); `server` is the
     dialect, or "mariadb" for MySQL files run by MariaDB."""
@@ -83,13 +64,14 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
     sql_file = directives.read_leniently(path)
     text = placeholders.stand_ins(sql_file)  # ${name} as a word of its length
     text = blank_psql_no_ops(text) if dialect == "postgres" else text
-    spelled: dict[str, str] = {}
+    quoted: dict[str, str] = {}
+    plain: dict[str, str] = {}
     try:
-        tokens = parse.tokenize(text, dialect)
-        spelled = parse.spellings(tokens)
-        stmts = tuple(_statements(text, tokens, dialect, parse_all, pg_version))
+        batches = _spelled(segments.tokens(text, dialect), quoted, plain)
+        stmts = tuple(_statements(text, batches, dialect, parse_all, pg_version))
     except SplitError as exc:
         stmts = (Stmt(0, text, 0, "", 0, "", problem=parse.Problem(f"cannot split: {exc}", 0)),)
+    spelled = {**plain, **quoted}  # a quoted name is the name
     made, gone = objects.created(stmts), objects.dropped(stmts)
     return FileContext(
         path=path,
@@ -110,28 +92,52 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
     )
 
 
+def _spelled(
+    batches: Iterator[list], quoted: dict[str, str], plain: dict[str, str]
+) -> Iterator[list]:
+    for tokens in batches:
+        parse.collect_spellings(tokens, quoted, plain)
+        yield tokens
+
+
 def _statements(
-    text: str, tokens: list, dialect: str, parse_all: bool, pg_version: int
+    text: str, batches: Iterator[list], dialect: str, parse_all: bool, pg_version: int
 ) -> Iterator[Stmt]:
+    """The statements of a file from its tokens (in one batch, or a slice at a time)."""
     glot = parse.parser(dialect)
-    previous_end = 0
-    for index, chunk in enumerate(parse.chunks(tokens, dialect)):
-        word = parse.keyword(tokens, chunk)
-        lead = text[previous_end : chunk.start]
-        previous_end = chunk.end
-        stmt = Stmt(
-            index, text[chunk.start : chunk.end], chunk.start, lead, chunk.start - len(lead), word
-        )
-        if _wants_tree(word, parse_all):
-            node, problem = parse.parse(glot, tokens, chunk, text)
-            if problem is not None and _known(stmt, dialect):  # valid, or not for sqlglot to say
-                node, problem = exp.Command(this=word.split(" ")[0], expression=stmt.sql), None
-            if word.split(" ")[0] in DATA_WORDS and not isinstance(node, (exp.Command, exp.Block)):
-                node = None  # parsed for the syntax check only: free the tree now
-            stmt = replace(stmt, node=node, problem=problem)
-            if problem is not None and dialect == "postgres":
-                stmt = _ask_postgres(stmt, pg_version)
-        yield stmt
+    index, previous_end = 0, 0
+    for tokens in batches:
+        for chunk in parse.chunks(tokens, dialect):
+            word = parse.keyword(tokens, chunk)
+            lead = text[previous_end : chunk.start]
+            previous_end = chunk.end
+            sql = text[chunk.start : chunk.end]
+            stmt = Stmt(index, sql, chunk.start, lead, chunk.start - len(lead), word)
+            index += 1
+            if _wants_tree(word, parse_all):
+                stmt = _parsed(stmt, glot, tokens, chunk, text, dialect, pg_version)
+            yield stmt
+
+
+def _parsed(
+    stmt: Stmt,
+    glot: object,
+    tokens: list,
+    chunk: parse.Chunk,
+    text: str,
+    dialect: str,
+    pg_version: int,
+) -> Stmt:
+    word = stmt.keyword
+    node, problem = parse.parse(glot, tokens, chunk, text)
+    if problem is not None and _known(stmt, dialect):  # valid, or not for sqlglot to say
+        node, problem = exp.Command(this=word.split(" ")[0], expression=stmt.sql), None
+    if word.split(" ")[0] in DATA_WORDS and not isinstance(node, (exp.Command, exp.Block)):
+        node = None  # parsed for the syntax check only: free the tree now
+    stmt = replace(stmt, node=node, problem=problem)
+    if problem is not None and dialect == "postgres":
+        stmt = _ask_postgres(stmt, pg_version)
+    return stmt
 
 
 def _ask_postgres(stmt: Stmt, pg_version: int) -> Stmt:
@@ -181,18 +187,44 @@ def with_pair(ctx: FileContext, up: FileContext | None) -> FileContext:
 
 def run(ctx: FileContext, rules: Iterable[Rule], pair: FileContext | None) -> list[Finding]:
     """Every finding of `rules` in one file, ignore comments applied (and unused ones reported)."""
-    mine = [r for r in rules if ctx.dialect in r.dialects]
-    per_statement = [r for r in mine if r.scope == "statement"]
-    by_keyword: dict[str, list[Rule]] = {}
+    rules = tuple(rules)
+    plan = _plan(rules, ctx.dialect)
     raw: list[tuple[Rule, int | None, Hit]] = []
     for stmt in ctx.statements:
-        if stmt.keyword not in by_keyword:
-            by_keyword[stmt.keyword] = [r for r in per_statement if r.applies(stmt.keyword)]
-        for rule in by_keyword[stmt.keyword]:
+        for rule in plan.for_keyword(stmt.keyword):
             raw += [(rule, stmt.index, hit) for hit in _guarded(rule, stmt, ctx)]
-    for rule in (r for r in mine if r.scope == "file"):
+    for rule in plan.per_file:
         raw += [(rule, hit.stmt, hit) for hit in rule.check(ctx, pair)]
-    return _suppress(ctx, raw, {r.code for r in rules})
+    return _suppress(ctx, raw, plan.codes)
+
+
+class _Plan:
+    """Which of the selected rules run on a statement of each keyword, worked out once per
+    run and dialect rather than once per file (150 `applies` calls a file)."""
+
+    def __init__(self, rules: tuple[Rule, ...], dialect: str) -> None:
+        mine = [r for r in rules if dialect in r.dialects]
+        self.per_statement = [r for r in mine if r.scope == "statement"]
+        self.per_file = [r for r in mine if r.scope == "file"]
+        self.codes = {r.code for r in rules}
+        self.by_keyword: dict[str, list[Rule]] = {}
+
+    def for_keyword(self, keyword: str) -> list[Rule]:
+        found = self.by_keyword.get(keyword)
+        if found is None:
+            found = self.by_keyword[keyword] = [r for r in self.per_statement if r.applies(keyword)]
+        return found
+
+
+_PLANS: dict[tuple[str, tuple[str, ...]], tuple[tuple[Rule, ...], _Plan]] = {}
+
+
+def _plan(rules: tuple[Rule, ...], dialect: str) -> _Plan:
+    key = (dialect, tuple(r.code for r in rules))
+    cached = _PLANS.get(key)
+    if cached is None or cached[0] != rules:  # the same codes, other rules: a test's registry
+        cached = _PLANS[key] = (rules, _Plan(rules, dialect))
+    return cached[1]
 
 
 def _guarded(rule: Rule, stmt: Stmt, ctx: FileContext) -> list[Hit]:
@@ -249,20 +281,3 @@ def finding(ctx: FileContext, rule: Rule, hit: Hit, index: int | None) -> Findin
         message=hit.message,
         help=hit.help or rule.help,
     )
-
-
-def display(path: Path) -> str:
-    """The path relative to the working directory when it is inside it (as users typed it)."""
-    try:
-        return _display(path, os.getcwd())
-    except OSError:  # the working directory was removed
-        return str(path)
-
-
-@functools.lru_cache(maxsize=256)
-def _display(path: Path, cwd: str) -> str:
-    # once per file, not per finding: resolve() is a system call per path component
-    try:
-        return str(path.resolve().relative_to(Path(cwd).resolve()))
-    except (ValueError, OSError):
-        return str(path)

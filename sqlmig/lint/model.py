@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SqlmigError
 
 DIALECTS = frozenset({"postgres", "sqlite", "mysql"})
 SEVERITIES = ("error", "warning")
+DEFAULT_PG_VERSION = 17
 
 
 class LintFailed(SqlmigError):
@@ -33,7 +34,16 @@ class Finding:
     help: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {  # not dataclasses.asdict, which deep-copies every field (8000 findings: 0.1 s)
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "help": self.help,
+        }
 
 
 @dataclass(frozen=True)
