@@ -123,7 +123,7 @@ def lint_paths(
         cache.save()
     findings = tuple(f for path in files for f in per_file[path])
     new = tuple(p for p in paths if p.is_dir() and not any(f.parent == p for f in files))
-    return LintReport(findings, len(files), server, select, ignore, new, cached)
+    return LintReport(findings, len(files), server, select, ignore, new, cached=cached)
 
 
 def _rules(select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
