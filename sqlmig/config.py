@@ -51,6 +51,9 @@ KEYS: dict[str, tuple[str, Any]] = {
     "mysql": ("SQLMIG_MYSQL_SESSION", "mysql"),
     # the name of the scratch databases verify/diff/status --schema make: <prefix><12 hex>
     "scratch_prefix": ("SQLMIG_SCRATCH_PREFIX", str),
+    # `up` runs the pre-checks first (as `up --preflight`); each under preflight_timeout
+    "preflight": ("SQLMIG_PREFLIGHT", "bool"),
+    "preflight_timeout": ("SQLMIG_PREFLIGHT_TIMEOUT", "duration"),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -83,6 +86,8 @@ class Config:
     source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
     mysql_session: tuple[tuple[str, str], ...] = ()  # session variables; the URL's own win
     scratch_prefix: str = DEFAULT_SCRATCH_PREFIX
+    preflight: bool = False  # `up` runs the pre-checks (live/preflight.py) before the lock
+    preflight_timeout: float = 5.0  # seconds per pre-check
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -210,6 +215,8 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         source_dialect=_source_dialect(values.get("source_dialect")),
         mysql_session=tuple(values.get("mysql", ())),
         scratch_prefix=_scratch_prefix(values, sources),
+        preflight=bool(values.get("preflight", False)),
+        preflight_timeout=_positive(values, "preflight_timeout", sources) or 5.0,
         config_file=config_path,
         sources=sources,
     )

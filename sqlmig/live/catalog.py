@@ -45,5 +45,8 @@ def column_types(reader: Reader, table: Name, timeout: float) -> dict[str, str] 
     elif reader.dialect == "mysql":
         rows = reader.run(_MY_TYPES, timeout, table)
     else:
-        rows = [(r[1], r[2]) for r in reader.run(f"PRAGMA table_info({qualified(reader, table)})", timeout)]
+        rows = [
+            (r[1], r[2])
+            for r in reader.run(f"PRAGMA table_info({qualified(reader, table)})", timeout)
+        ]
     return {str(n): str(t).lower() for n, t in rows} or None

@@ -9,11 +9,16 @@ from .parse import Check
 from .readonly import Reader
 
 INT_RANGES = {
-    "smallint": (-(2**15), 2**15 - 1), "int2": (-(2**15), 2**15 - 1),
-    "int": (-(2**31), 2**31 - 1), "integer": (-(2**31), 2**31 - 1), "int4": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1), "int8": (-(2**63), 2**63 - 1),
-    "tinyint": (-128, 127), "mediumint": (-(2**23), 2**23 - 1),
-}  # fmt: skip
+    "smallint": (-(2**15), 2**15 - 1),
+    "int2": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "int4": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+    "int8": (-(2**63), 2**63 - 1),
+    "tinyint": (-128, 127),
+    "mediumint": (-(2**23), 2**23 - 1),
+}
 _TEXTS = ("char", "text", "varchar", "character", "clob", "string")
 _NUMBERS = ("int", "numeric", "decimal", "real", "double", "float", "serial", "money")
 
@@ -68,7 +73,9 @@ def _foreign_key(reader: Reader, check: Check, t: str) -> Query | NotChecked:
     if len(ref_cols) != len(check.columns):
         return NotChecked(f"the referenced columns of {_shown(ref)} are not known")
     present = " AND ".join(f"t.{q(c)} IS NOT NULL" for c in check.columns)
-    match = " AND ".join(f"r.{q(rc)} = t.{q(c)}" for c, rc in zip(check.columns, ref_cols))
+    match = " AND ".join(
+        f"r.{q(rc)} = t.{q(c)}" for c, rc in zip(check.columns, ref_cols, strict=True)
+    )
     where = f"{present} AND NOT EXISTS (SELECT 1 FROM {qualified(reader, ref)} r WHERE {match})"
     return Query(t, where, unit="rows reference no row of " + _shown(ref))
 
@@ -97,7 +104,9 @@ def _cast(reader: Reader, check: Check, types: dict[str, str], t: str) -> Query 
         return Query(t, f"{length}({cast}) > {n}", unit=f"rows are longer than {n} characters")
     if target in INT_RANGES:
         lo, hi = INT_RANGES[target]
-        if "unsigned" in source or (reader.dialect == "mysql" and "unsigned" in check.type_sql.lower()):
+        if "unsigned" in source or (
+            reader.dialect == "mysql" and "unsigned" in check.type_sql.lower()
+        ):
             return NotChecked("unsigned types are not checked")
         if is_number:
             rounded = f"round({c})"
@@ -144,6 +153,10 @@ def keys_sql(query: Query, pk: list[str], reader: Reader, limit: int = 5) -> str
             f"SELECT {exprs} FROM {query.source} WHERE {query.where} "
             f"GROUP BY {exprs} HAVING count(*) > 1 LIMIT {limit}"
         )
-        match = f"({exprs}) IN ({inner})" if reader.dialect != "mysql" else f"({exprs}) IN (SELECT * FROM ({inner}) d)"
+        match = (
+            f"({exprs}) IN ({inner})"
+            if reader.dialect != "mysql"
+            else f"({exprs}) IN (SELECT * FROM ({inner}) d)"
+        )
         return f"SELECT {keys} FROM {query.source} WHERE {query.where} AND {match} LIMIT {limit}"
     return f"SELECT {keys} FROM {query.source} WHERE {query.where} LIMIT {limit}"

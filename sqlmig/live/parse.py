@@ -71,8 +71,21 @@ def _ident(node: exp.Expression, dialect: str) -> str:
 
 
 _DDL = (exp.Create, exp.Drop, exp.Alter, exp.Comment, exp.Grant, exp.Set, exp.Command)
-_HARMLESS_COMMANDS = {"COMMENT", "GRANT", "REVOKE", "SET", "RESET", "ANALYZE", "CLUSTER",
-                      "REINDEX", "VACUUM", "SECURITY", "ALTER", "CREATE", "DROP"}  # fmt: skip
+_HARMLESS_COMMANDS = {
+    "COMMENT",
+    "GRANT",
+    "REVOKE",
+    "SET",
+    "RESET",
+    "ANALYZE",
+    "CLUSTER",
+    "REINDEX",
+    "VACUUM",
+    "SECURITY",
+    "ALTER",
+    "CREATE",
+    "DROP",
+}
 
 
 def _writes(tree: exp.Expression, dialect: str) -> tuple[tuple[str | None, str], ...]:
@@ -81,7 +94,7 @@ def _writes(tree: exp.Expression, dialect: str) -> tuple[tuple[str | None, str],
     if isinstance(tree, exp.Command):
         word = str(tree.this).upper()
         return () if word in _HARMLESS_COMMANDS else (ANY,)
-    if isinstance(tree, _DDL) or isinstance(tree, exp.Query):
+    if isinstance(tree, (*_DDL, exp.Query)):
         return () if not _calls(tree) else (ANY,)
     return (ANY,)
 
@@ -154,7 +167,11 @@ def _alter_column(a: exp.AlterColumn, table: tuple[str | None, str], dialect: st
         return [Check("not_null", table, columns=(col,))]
     dtype = a.args.get("dtype")
     if isinstance(dtype, exp.DataType):
-        return [_type_check(table, col, dtype, dialect, using=isinstance(a.args.get("using"), exp.Expression))]
+        return [
+            _type_check(
+                table, col, dtype, dialect, using=isinstance(a.args.get("using"), exp.Expression)
+            )
+        ]
     return []
 
 
@@ -162,22 +179,37 @@ def _type_check(
     table: tuple[str | None, str], col: str, dtype: exp.DataType, dialect: str, *, using: bool
 ) -> Check:
     params = tuple(
-        int(p.this.name) for p in dtype.expressions if isinstance(p, exp.DataTypeParam)
-        and isinstance(p.this, exp.Literal) and p.this.name.isdigit()
-    )  # fmt: skip
+        int(p.this.name)
+        for p in dtype.expressions
+        if isinstance(p, exp.DataTypeParam)
+        and isinstance(p.this, exp.Literal)
+        and p.this.name.isdigit()
+    )
     return Check(
-        "type", table, columns=(col,), type_sql=dtype.sql(dialect=DIALECTS[dialect]),
+        "type",
+        table,
+        columns=(col,),
+        type_sql=dtype.sql(dialect=DIALECTS[dialect]),
         type_name=dtype.this.name if hasattr(dtype.this, "name") else str(dtype.this),
-        type_params=params, using=using,
-    )  # fmt: skip
+        type_params=params,
+        using=using,
+    )
 
 
 def _add_column(c: exp.ColumnDef, table: tuple[str | None, str], dialect: str) -> list[Check]:
     kinds = [k.kind for k in c.args.get("constraints") or [] if isinstance(k, exp.ColumnConstraint)]
-    not_null = any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
-                   for k in kinds)  # fmt: skip
-    default = any(isinstance(k, exp.DefaultColumnConstraint | exp.GeneratedAsIdentityColumnConstraint
-                             | exp.ComputedColumnConstraint) for k in kinds)  # fmt: skip
+    not_null = any(
+        isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null") for k in kinds
+    )
+    default = any(
+        isinstance(
+            k,
+            exp.DefaultColumnConstraint
+            | exp.GeneratedAsIdentityColumnConstraint
+            | exp.ComputedColumnConstraint,
+        )
+        for k in kinds
+    )
     if dialect == "postgres" and not_null and not default:
         return [Check("new_not_null", table, columns=(_ident(c.this, dialect),))]
     return []  # MySQL fills the type's implicit default; SQLite refuses it on an empty table too
@@ -191,8 +223,12 @@ def _modify(m: exp.ModifyColumn, table: tuple[str | None, str], dialect: str) ->
     old = m.args.get("rename_from") or cdef.this
     col = _ident(old, dialect)
     found: list[Check] = []
-    kinds = [k.kind for k in cdef.args.get("constraints") or [] if isinstance(k, exp.ColumnConstraint)]
-    if any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null") for k in kinds):
+    kinds = [
+        k.kind for k in cdef.args.get("constraints") or [] if isinstance(k, exp.ColumnConstraint)
+    ]
+    if any(
+        isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null") for k in kinds
+    ):
         found.append(Check("not_null", table, columns=(col,)))
     dtype = cdef.args.get("kind")
     if isinstance(dtype, exp.DataType):
@@ -209,8 +245,9 @@ def _constraint(
     if isinstance(k, exp.UniqueColumnConstraint) and isinstance(k.this, exp.Schema):
         if k.args.get("nulls"):
             return []  # NULLS NOT DISTINCT: not checked
-        cols = tuple(_ident(i.this if isinstance(i, exp.Column) else i, dialect)
-                     for i in k.this.expressions)  # fmt: skip
+        cols = tuple(
+            _ident(i.this if isinstance(i, exp.Column) else i, dialect) for i in k.this.expressions
+        )
         return [Check("unique", table, columns=cols)]
     if isinstance(k, exp.ForeignKey) and not not_valid:
         return _foreign_key(k, table, dialect)

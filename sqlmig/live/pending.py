@@ -46,7 +46,5 @@ def statements(todo: list[Migration], dialect: str) -> list[Pending]:
         for s in split(m.up.text):
             text = s.text[noise_end(s.text) :].strip().rstrip(";").strip()
             if text:
-                found.append(
-                    Pending(m.label, str(m.up.path), s.line, text, m.up.transactional)
-                )
+                found.append(Pending(m.label, str(m.up.path), s.line, text, m.up.transactional))
     return found

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Config
-from ..errors import SqlmigError
+from ..errors import PreflightFailed
+from ..events import Event
 from ..results import Result
 from . import catalog, conditions, parse
 from .model import Pending
@@ -17,13 +18,8 @@ from .pending import Work, read
 from .readonly import Failed, Reader, TimedOut, reader
 
 DEFAULT_TIMEOUT = 5.0
-EXIT_CODE = 9
-
-
-class PreflightFailed(SqlmigError):
-    """A pre-check found rows a pending statement would fail on: nothing was applied."""
-
-    exit_code = EXIT_CODE
+CATALOG_TIMEOUT = 2.0  # a table's columns and primary key: not the check's own time limit
+PREFLIGHT_CHECK = "preflight_check"  # the event of each check that passed or was skipped
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,9 @@ class Finding:
         head = f"{self.stmt.where}: {self.what} on {self.table}"
         if self.status == "failed":
             keys = ", ".join(_key(k) for k in self.keys)
-            shown = f"; {'/'.join(self.key_columns)} = {keys}" if keys else "; no primary key to show"
+            shown = (
+                f"; {'/'.join(self.key_columns)} = {keys}" if keys else "; no primary key to show"
+            )
             return f"{head}: {self.count} {self.unit}{shown}"
         if self.status == "passed":
             return f"{head}: passed ({self.seconds:.2f} s)"
@@ -51,11 +49,17 @@ class Finding:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "migration": self.stmt.label, "where": self.stmt.where, "check": self.what,
-            "table": self.table, "status": self.status, "count": self.count,
-            "keys": [_key(k) for k in self.keys], "key_columns": list(self.key_columns),
-            "reason": self.reason or None, "seconds": round(self.seconds, 3),
-        }  # fmt: skip
+            "migration": self.stmt.label,
+            "where": self.stmt.where,
+            "check": self.what,
+            "table": self.table,
+            "status": self.status,
+            "count": self.count,
+            "keys": [_key(k) for k in self.keys],
+            "key_columns": list(self.key_columns),
+            "reason": self.reason or None,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def _key(k: Any) -> str:
@@ -76,8 +80,14 @@ class _Seen:
         return self.writes.get(table[1]) or self.writes.get("*")
 
 
-def run(config: Config, *, timeout: float = DEFAULT_TIMEOUT, work: Work | None = None,
-        to: int | None = None, steps: int | None = None) -> list[Finding]:  # fmt: skip
+def run(
+    config: Config,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    work: Work | None = None,
+    to: int | None = None,
+    steps: int | None = None,
+) -> list[Finding]:
     work = work or read(config, to=to, steps=steps)
     found: list[Finding] = []
     seen = _Seen()
@@ -99,10 +109,10 @@ def _one(r: Reader, stmt: Pending, check: parse.Check, seen: _Seen, timeout: flo
         return Finding(**base, status="skipped", reason=reason)
     start = time.perf_counter()
     try:
-        types = catalog.column_types(r, check.table, timeout)
+        types = catalog.column_types(r, check.table, CATALOG_TIMEOUT)
         if types is None:
             return Finding(**base, status="skipped", reason="no such table yet")
-        pk = catalog.primary_key(r, check.table, timeout)
+        pk = catalog.primary_key(r, check.table, CATALOG_TIMEOUT)
         query = conditions.build(r, check, types, pk)
         if isinstance(query, conditions.NotChecked):
             return Finding(**base, status="not checked", reason=query.reason)
@@ -115,8 +125,15 @@ def _one(r: Reader, stmt: Pending, check: parse.Check, seen: _Seen, timeout: flo
         return Finding(**base, status="skipped", reason=f"the check's query failed: {exc}")
     took = time.perf_counter() - start
     status = "failed" if count else "passed"
-    return Finding(**base, status=status, count=count, keys=keys, key_columns=tuple(pk),
-                   seconds=took, unit=query.unit)  # fmt: skip
+    return Finding(
+        **base,
+        status=status,
+        count=count,
+        keys=keys,
+        key_columns=tuple(pk),
+        seconds=took,
+        unit=query.unit,
+    )
 
 
 def _keys(r: Reader, query: conditions.Query, pk: list[str], timeout: float) -> tuple[Any, ...]:
@@ -140,19 +157,30 @@ def result(findings: list[Finding]) -> Result:
     skipped = sum(f.status in ("skipped", "not checked") for f in findings)
     if skipped:
         summary += f" ({skipped} skipped or not checked: not known to pass)"
-    return Result("preflight", ok=not failed, messages=[*lines, summary],
-                  entries=[f.as_json() for f in findings])  # fmt: skip
+    return Result(
+        "preflight",
+        ok=not failed,
+        messages=[*lines, summary],
+        entries=[f.as_json() for f in findings],
+    )
 
 
-def require_clean(config: Config, *, timeout: float, to: int | None = None,
-                  steps: int | None = None, notify: Any = None) -> None:  # fmt: skip
+def require_clean(
+    config: Config,
+    *,
+    timeout: float,
+    to: int | None = None,
+    steps: int | None = None,
+    notify: Any = None,
+) -> None:
     """`up --preflight`: PreflightFailed (exit 9) before any lock is taken, naming each
     statement by file:line, its table, the count and up to 5 primary keys."""
     findings = run(config, timeout=timeout, to=to, steps=steps)
     if notify is not None:
         for f in findings:
             if f.status != "failed":
-                notify(f"preflight: {f.line()}")
+                level = "info" if f.status == "passed" else "warning"
+                notify(Event(PREFLIGHT_CHECK, f"preflight: {f.line()}", f.as_json(), level))
     failed = [f for f in findings if f.status == "failed"]
     if failed:
         raise PreflightFailed(

@@ -88,9 +88,12 @@ class MysqlReader(Reader):
         mariadb = "mariadb" in self.driver.about().lower()
         wait = max(1, round(timeout))
         if mariadb:
-            text = f"SET STATEMENT max_statement_time={timeout:.3f}, lock_wait_timeout={wait} FOR {sql}"
+            limits = f"max_statement_time={timeout:.3f}, lock_wait_timeout={wait}"
+            text = f"SET STATEMENT {limits} FOR {sql}"
         else:
-            text = sql.replace("SELECT", f"SELECT /*+ MAX_EXECUTION_TIME({round(timeout * 1000)}) */", 1)
+            text = sql.replace(
+                "SELECT", f"SELECT /*+ MAX_EXECUTION_TIME({round(timeout * 1000)}) */", 1
+            )
         try:
             with conn.cursor() as cur:
                 cur.execute("START TRANSACTION READ ONLY")

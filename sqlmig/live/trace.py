@@ -1,0 +1,158 @@
+"""Trace pending statements on a PostgreSQL scratch database built from the applied
+migrations: each runs inside a transaction that reads its own locks (pg_locks), the
+relfilenodes it changed (a rewrite) and the sequential scans it made, then rolls back; it is
+then applied for real so that the next statement sees what it made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Pending, Touch
+from .rules import outside_transaction
+
+_RELS = """
+SELECT c.oid, n.nspname || '.' || c.relname, c.relfilenode, c.relkind,
+       COALESCE(s.seq_scan, 0)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_stat_xact_user_tables s ON s.relid = c.oid
+WHERE c.relkind IN ('r', 'p', 'm', 'i') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp%%'"""
+_LOCKS = """
+SELECT l.relation, n.nspname || '.' || c.relname, l.mode, c.relkind,
+       i.indrelid::regclass::text
+FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'"""
+STRENGTH = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+]
+
+
+class Tracer:
+    """Traces statements on an open scratch connection (psycopg, autocommit)."""
+
+    def __init__(self, conn: Any, history: str) -> None:
+        self.conn = conn
+        self.history = history  # sqlmig's own tables are not the migration's business
+
+    def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
+        """(touches, error): error is the statement's own failure on the scratch database."""
+        ruled = outside_transaction(stmt.text)
+        if ruled is not None:
+            return ruled, self._apply(stmt)
+        import psycopg
+
+        try:
+            with self.conn.transaction():
+                before = self._rels()
+                self.conn.execute(stmt.text)
+                locks = self.conn.execute(_LOCKS).fetchall()
+                after = self._rels()
+                raise _Rollback(_touches(locks, before, after, self.history))
+        except _Rollback as done:
+            touches = done.touches
+        except psycopg.errors.ActiveSqlTransaction:  # cannot run in a transaction block
+            return [
+                Touch("?", "?", how="rules", note="runs outside a transaction: not traced")
+            ], self._apply(stmt)
+        except psycopg.Error as exc:
+            return [], _first_line(exc)
+        return touches, self._apply(stmt)
+
+    def _rels(self) -> dict[int, tuple[str, int, str, int]]:
+        rows = self.conn.execute(_RELS).fetchall()
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def _apply(self, stmt: Pending) -> str:
+        import psycopg
+
+        try:
+            self.conn.execute(stmt.text)
+        except psycopg.Error as exc:
+            return _first_line(exc)
+        return ""
+
+
+class _Rollback(Exception):
+    def __init__(self, touches: list[Touch]) -> None:
+        self.touches = touches
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _touches(
+    locks: list[tuple[Any, ...]],
+    before: dict[int, tuple[str, int, str, int]],
+    after: dict[int, tuple[str, int, str, int]],
+    history: str,
+) -> list[Touch]:
+    """One Touch per table: its strongest lock, and whether it (or an index) was rewritten,
+    scanned, or had an index built. Locks on indexes count for their table."""
+    by_table: dict[str, dict[str, Any]] = {}
+    for oid, name, mode, kind, owner in sorted(locks, key=lambda row: row[3] == "i"):
+        table = _owner_name(owner, before, after) if kind == "i" and owner else name
+        if table.split(".")[-1] in (history, f"{history}_log"):
+            continue
+        if kind == "i":  # a lock on an index alone (ALTER INDEX): the table's own is weaker
+            by_table.setdefault(table, {"lock": mode, "new": False, "on_index": True})
+            continue
+        entry = by_table.setdefault(table, {"lock": mode, "new": oid not in before})
+        if STRENGTH.index(mode) > STRENGTH.index(entry["lock"]):
+            entry["lock"] = mode
+    for oid, (name, node, kind, seq) in after.items():
+        old = before.get(oid)
+        table = name
+        if kind == "i":
+            continue
+        if table not in by_table:
+            continue
+        entry = by_table[table]
+        if old is not None and old[1] != node:
+            entry["rewrite"] = True
+        if old is not None and seq > old[3]:
+            entry["scan"] = True
+    for oid, (_name, _node, kind, _seq) in after.items():
+        if kind == "i" and oid not in before:
+            for table, entry in by_table.items():
+                if _index_of(oid, table, after, locks):
+                    entry["index"] = True
+    return [
+        Touch(
+            table,
+            e["lock"],
+            rewrite=e.get("rewrite", False),
+            scan=e.get("scan", False),
+            builds_index=e.get("index", False),
+            new=e["new"],
+            note="on an index of the table only" if e.get("on_index") else "",
+        )
+        for table, e in by_table.items()
+    ]
+
+
+def _owner_name(owner: str, before: dict, after: dict) -> str:
+    """indrelid::regclass is written as search_path shows it: find its schema-qualified name."""
+    if "." in owner:
+        return owner.replace('"', "")
+    for name, *_ in list(after.values()) + list(before.values()):
+        if name.split(".", 1)[1] == owner.replace('"', ""):
+            return name
+    return owner
+
+
+def _index_of(oid: int, table: str, after: dict, locks: list[tuple[Any, ...]]) -> bool:
+    return any(
+        row[0] == oid and row[4] and _owner_name(row[4], {}, after) == table for row in locks
+    )
