@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from ..config import Config
 from ..results import Result
 from . import livefacts, rules
-from .model import Facts, Pending, StatementPlan, Touch
+from .model import Blocker, Facts, Pending, StatementPlan, Touch
 from .pending import Work, read
 from .readonly import reader
 
@@ -83,12 +83,15 @@ def _judge(p: StatementPlan) -> None:
     for t in p.touches:
         f = p.facts.get(t.table)
         verdict = _blocks(t) if f is not None and f.exists and not t.new else SAFE
+        if t.table == "database":  # SQLite: one lock for the whole file
+            verdict = BLOCKS_WRITES
         if ORDER.index(verdict) > ORDER.index(worst):
             worst = verdict
         took = _seconds(t, f)
         if took is not None:
             seconds = (seconds or 0.0) + took
-        if f is not None and f.blockers and verdict != SAFE:
+        mdl = t.lock.startswith("ALGORITHM=")  # MySQL: every ALTER takes an exclusive MDL
+        if f is not None and f.blockers and (verdict != SAFE or mdl):
             p.notes.append(
                 f"{t.table}: waits behind {len(f.blockers)} session(s) first, and every query "
                 "on the table queues behind it meanwhile"
@@ -160,8 +163,9 @@ def lines(p: StatementPlan) -> list[str]:
                 else f"transaction open {b.xact_age_s:.0f} s"
             )
             held = "holds" if b.granted else "waits for"
+            held = "has" if b.mode == livefacts.MYSQL_TRX else held
             out.append(
-                f"    session pid {b.pid} ({b.application or 'no application_name'}, "
+                f"    session {_who(b)} ({b.application or 'no application_name'}, "
                 f"{b.state or '?'}, {age}) {held} {b.mode}; running {b.command or '-'}"
             )
     how = _how_long(p)
@@ -177,6 +181,10 @@ def lines(p: StatementPlan) -> list[str]:
     )
     out += [f"  note: {n}" for n in p.notes]
     return out
+
+
+def _who(b: Blocker) -> str:
+    return f"pid {b.pid}" if b.mode != livefacts.MYSQL_TRX else f"id {b.pid}"
 
 
 def _touch_line(t: Touch, f: Facts | None) -> str:

@@ -78,8 +78,10 @@ SELECT p.ID, COALESCE(p.USER, ''), COALESCE(p.STATE, p.COMMAND, ''), t.trx_state
        TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), UPPER(SUBSTRING_INDEX(TRIM(p.INFO), ' ', 1))
 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p
   ON p.ID = t.trx_mysql_thread_id
-WHERE p.ID <> CONNECTION_ID() ORDER BY t.trx_started LIMIT 10"""
+WHERE p.ID <> CONNECTION_ID() AND p.DB = COALESCE(%s, DATABASE())
+ORDER BY t.trx_started LIMIT 10"""
 TIMEOUT = 2.0
+MYSQL_TRX = "an open transaction (it may hold a metadata lock on the table)"
 
 
 def facts(reader: Reader, table: str, mode: str) -> Facts:
@@ -115,14 +117,14 @@ def _mysql(reader: Reader, table: str) -> Facts:
     if not rows:
         return Facts(table, exists=False)
     tuples, total, heap = rows[0]
-    found = reader.run(_MY_TRX, TIMEOUT)
+    found = reader.run(_MY_TRX, TIMEOUT, (schema or None,))
     blockers = tuple(
         Blocker(
             int(pid),
             user,
             state,
-            "open transaction (may hold a metadata lock)",
-            trx == "RUNNING",
+            MYSQL_TRX,
+            trx != "LOCK WAIT",
             float(age or 0),
             command or "",
         )

@@ -34,7 +34,7 @@ class Check:
     def what(self) -> str:
         cols = ", ".join(self.columns or self.exprs)
         return {
-            "not_null": f"SET NOT NULL on {cols}",
+            "not_null": f"{cols} SET NOT NULL",
             "new_not_null": f"ADD COLUMN {cols} NOT NULL without a default",
             "unique": f"UNIQUE ({cols})",
             "primary_key": f"PRIMARY KEY ({cols})",

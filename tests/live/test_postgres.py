@@ -141,7 +141,8 @@ def test_up_plan_prints_the_plan_applies_nothing_and_never_waits_for_the_lock(
     assert (
         "0002_next.up.sql:1 (0002_next): ALTER TABLE big ALTER COLUMN b TYPE bigint" in proc.stdout
     )
-    shown = r"public\.big: AccessExclusiveLock, rewrites the table \(traced\); ~(9,9\d\d|10,0\d\d),\d{3} rows"
+    rows = r"~(9,9\d\d|10,0\d\d),\d{3} rows"  # ANALYZE's estimate
+    shown = r"public\.big: AccessExclusiveLock, rewrites the table \(traced\); " + rows
     assert re.search(shown, proc.stdout), proc.stdout
     assert "verdict: blocks reads and writes for about" in proc.stdout
     assert "times are estimates" in proc.stdout
@@ -199,14 +200,14 @@ def test_preflight_refuses_nulls_in_the_big_table_before_any_lock(live, tmp_path
         """)  # fmt: skip
     proc = cli("up", "--preflight")
     assert proc.returncode == 9, describe(proc)
-    assert "0002_next.up.sql:2: SET NOT NULL on a on big: 10 rows; id = " in proc.stderr
+    assert "0002_next.up.sql:2: a SET NOT NULL on big: 10 rows; id = " in proc.stderr
     assert "1000000" in proc.stderr and "nothing was applied" in proc.stderr
     assert "Database:" not in proc.stderr  # refused before up connected or took its lock
     assert query(cli.url, "SELECT count(*) FROM sqlmig_history")[0][0] == 1
     # a check that hits its time limit is skipped, never passed
     proc = cli("preflight", "--preflight-timeout", "0.05")
     assert proc.returncode == 0, describe(proc)
-    assert "SET NOT NULL on a on big: skipped: timed out after 0.05 s" in proc.stdout
+    assert "a SET NOT NULL on big: skipped: timed out after 0.05 s" in proc.stdout
     assert "1 skipped or not checked: not known to pass" in proc.stdout
 
 
@@ -228,18 +229,14 @@ def test_each_precheck_names_its_table_count_and_primary_keys(live, tmp_path) ->
     assert proc.returncode == 9, describe(proc)
     err = proc.stderr
     assert (
-        "0002_next.up.sql:1: FOREIGN KEY (parent_id) on child: 2 rows reference no row of parent; id = 2, 4"
+        "sql:1: FOREIGN KEY (parent_id) on child: 2 rows reference no row of parent; id = 2, 4"
         in err
     )
-    assert (
-        "0002_next.up.sql:2: UNIQUE (code) on child: 2 rows share a value with another row; id = 1, 3"
-        in err
-    )
+    assert "sql:2: UNIQUE (code) on child: 2 rows share a value with another row; id = 1, 3" in err
     assert "0002_next.up.sql:3: qty TYPE SMALLINT on child: 2 rows do not cast; id = 2, 3" in err
     assert "0002_next.up.sql:4: CHECK (price > 0) on child: 1 rows; id = 2" in err
     assert (
-        "0002_next.up.sql:5: code TYPE VARCHAR(5) on child: 1 rows are longer than 5 characters; id = 4"
-        in err
+        "sql:5: code TYPE VARCHAR(5) on child: 1 rows are longer than 5 characters; id = 4" in err
     )
     assert "0002_next.up.sql:6: ADD COLUMN note NOT NULL without a default on child: 4 rows" in err
     assert "ccccccc" not in err and "x2" not in err  # keys only, never other data
@@ -258,7 +255,7 @@ def test_a_backfill_before_set_not_null_skips_the_check_instead_of_refusing(live
     proc = cli("preflight")
     assert proc.returncode == 0, describe(proc)
     assert (
-        "0002_next.up.sql:2: SET NOT NULL on parent_id on child: skipped: 0002_next.up.sql:1 "
+        "0002_next.up.sql:2: parent_id SET NOT NULL on child: skipped: 0002_next.up.sql:1 "
         "changes rows first" in proc.stdout.replace(str(cli.folder) + "/", "")
     )
     assert "CHECK (id < 100) on parent: passed" in proc.stdout
