@@ -4,6 +4,7 @@ fail on the data already there (the pre-checks)."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import sqlglot
@@ -41,6 +42,7 @@ class Check:
             "foreign_key": f"FOREIGN KEY ({cols})",
             "type": f"{cols} TYPE {self.type_sql}",
             "check": f"CHECK ({cols})",
+            "unreadable": "the statement",
         }[self.kind]
 
 
@@ -50,11 +52,30 @@ class Reading:
     writes: tuple[tuple[str | None, str], ...]  # tables whose rows it changes; ANY: unknown
 
 
+# sqlglot reads `ADD CONSTRAINT name CHECK ...` but not the unnamed `ADD CHECK ...`
+_UNNAMED = re.compile(r"\bADD\s+(CHECK|UNIQUE|FOREIGN\s+KEY)\b", re.I)
+# an ALTER TABLE or CREATE UNIQUE INDEX that may fail on data, when sqlglot cannot read it
+_MAY_FAIL = re.compile(
+    r"^\s*(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(\S+).*\b(NOT\s+NULL|UNIQUE|"
+    r"PRIMARY|FOREIGN|CHECK|TYPE|MODIFY|CHANGE)\b|CREATE\s+UNIQUE\s+INDEX\b.*?\bON\s+(?:ONLY\s+)?(\S+))",
+    re.I | re.S,
+)
+
+
 def read(text: str, dialect: str) -> Reading:
+    named = _UNNAMED.sub(lambda m: f"ADD CONSTRAINT sqlmig_unnamed {m[1]}", text)
     try:
-        tree = sqlglot.parse_one(text, read=DIALECTS[dialect])
+        tree = sqlglot.parse_one(named, read=DIALECTS[dialect])
     except sqlglot.errors.SqlglotError:
-        return Reading((), (ANY,))
+        tree = None
+    if tree is None or isinstance(tree, exp.Command):
+        unread = _MAY_FAIL.match(text)
+        if unread:
+            table = (unread[1] or unread[3]).strip('"`(')
+            check = Check("unreadable", (None, table))
+            return Reading((check,), _writes(tree, dialect) if tree is not None else (ANY,))
+        if tree is None:
+            return Reading((), (ANY,))
     return Reading(tuple(_checks(tree, dialect)), _writes(tree, dialect))
 
 

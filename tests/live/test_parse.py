@@ -31,6 +31,13 @@ from sqlmig.live.rules import mysql, outside_transaction
         ("ALTER TABLE t ADD UNIQUE KEY u (b), ALGORITHM=INPLACE", "mysql", ["unique"]),
         ("CREATE UNIQUE INDEX u ON t (a(10))", "mysql", []),  # a prefix index: not checked
         ("not sql at all (", "postgres", []),
+        ("ALTER TABLE t ADD CHECK (a > 0)", "postgres", ["check"]),
+        ("ALTER TABLE t ADD UNIQUE (a)", "postgres", ["unique"]),
+        (
+            "ALTER TABLE t ADD CONSTRAINT x CHECK (a > 0) NOT VALID, ADD CHECK (b > 0)",
+            "postgres",
+            ["unreadable"],
+        ),
     ],
 )
 def test_checks(sql: str, dialect: str, kinds: list[str]) -> None:
