@@ -204,7 +204,8 @@ def up(
         lambda cfg, n: (
             _lint_first(cfg, lint)
             or _schema_first(cfg, check_schema, scratch_url)
-            or preflight_first(cfg, preflight, n, to=to, steps=steps)  # live/: before the lock
+            # live/: the pre-checks, before the lock
+            or preflight_first(cfg, preflight, n, to=to, steps=steps, wait=wait_s)
             or migrator(cfg, n).up(
                 to=to,
                 steps=steps,

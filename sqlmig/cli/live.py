@@ -81,10 +81,21 @@ def preflight(
 
 
 def preflight_first(
-    cfg: config.Config, enabled: bool, notify: Any, *, to: int | None, steps: int | None
+    cfg: config.Config,
+    enabled: bool,
+    notify: Any,
+    *,
+    to: int | None,
+    steps: int | None,
+    wait: float | None = None,
 ) -> None:
-    """`up --preflight` (or preflight = true): PreflightFailed (exit 9) before any lock."""
+    """`up --preflight` (or preflight = true): PreflightFailed (exit 9) before any lock.
+    With `up --wait`, the database is waited for first, as `up` would."""
     if enabled or cfg.preflight:
         from ..live.preflight import require_clean
+        from .runner import migrator
+
+        if wait is not None:
+            migrator(cfg, notify).wait(timeout=wait)
 
         require_clean(cfg, timeout=cfg.preflight_timeout, to=to, steps=steps, notify=notify)

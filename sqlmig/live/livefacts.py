@@ -98,7 +98,7 @@ def facts(reader: Reader, table: str, mode: str) -> Facts:
 
 
 def _postgres(reader: Reader, table: str, mode: str) -> Facts:
-    name = ".".join(reader.quote(p) for p in table.split(".", 1))
+    name = table  # quoted as quote_ident writes it (trace.py, rules.py)
     rows = reader.run(_PG_SIZE, TIMEOUT, (name,))
     if not rows:
         return Facts(table, exists=False)

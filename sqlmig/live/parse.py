@@ -32,6 +32,12 @@ class Check:
     using: bool = False
 
     @property
+    def shown_table(self) -> str:
+        """schema.table, a part quoted where it is not a plain lower-case name."""
+        plain = re.compile(r"[a-z_][a-z0-9_$]*")
+        return ".".join(p if plain.fullmatch(p) else f'"{p}"' for p in self.table if p)
+
+    @property
     def what(self) -> str:
         cols = ", ".join(self.columns or self.exprs)
         return {
@@ -91,7 +97,18 @@ def _ident(node: exp.Expression, dialect: str) -> str:
     return text
 
 
-_DDL = (exp.Create, exp.Drop, exp.Alter, exp.Comment, exp.Grant, exp.Set, exp.Command)
+_DDL = (
+    exp.Create,
+    exp.Drop,
+    exp.Alter,
+    exp.Comment,
+    exp.Grant,
+    exp.Set,
+    exp.Command,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+)
 _HARMLESS_COMMANDS = {
     "COMMENT",
     "GRANT",

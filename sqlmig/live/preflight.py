@@ -101,7 +101,7 @@ def run(
 
 
 def _one(r: Reader, stmt: Pending, check: parse.Check, seen: _Seen, timeout: float) -> Finding:
-    table = ".".join(p for p in check.table if p)
+    table = check.shown_table
     base = {"stmt": stmt, "what": check.what, "table": table}
     earlier = seen.changed(check.table)
     if earlier:

@@ -12,6 +12,7 @@ from typing import Any
 from ..config import Config
 from ..drivers import connect
 from ..drivers.base import Driver
+from ..errors import ConnectError
 from ..urls import parse_url
 
 
@@ -64,7 +65,16 @@ class PostgresReader(Reader):
         except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable):
             raise TimedOut() from None
         except psycopg.Error as exc:
+            if conn.closed:
+                raise _lost(exc) from None
             raise Failed(str(exc).strip().splitlines()[0]) from None
+
+
+def _lost(exc: Exception) -> ConnectError:
+    return ConnectError(
+        f"lost the connection to the database during a read-only check: {exc}",
+        hint="nothing was applied; run the command again once the database answers",
+    )
 
 
 class _Done(Exception):
@@ -106,6 +116,8 @@ class MysqlReader(Reader):
             code = exc.args[0] if exc.args else None
             if code in _MYSQL_TIMEOUTS:
                 raise TimedOut() from None
+            if code in (2006, 2013, 2055):  # server gone, lost during the query
+                raise _lost(exc) from None
             raise Failed(str(exc.args[1] if len(exc.args) > 1 else exc)) from None
 
 

@@ -19,11 +19,36 @@ _CONCURRENTLY = re.compile(
 _VACUUM = re.compile(r"^\s*VACUUM\b(.*)$", re.I | re.S)
 
 
+TRANSACTION_CONTROL = re.compile(
+    r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE)\b", re.I
+)
+_DATA = re.compile(
+    r"^\s*(?:(INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO)\s+(?:ONLY\s+)?|(COPY)\s+)" + _NAME,
+    re.I,
+)
+
+
+def data_statement(text: str) -> list[Touch] | None:
+    """INSERT, UPDATE, DELETE, MERGE, COPY: a row lock mode on their table, not run on the
+    scratch database (its rows do not matter there); None for any other statement."""
+    found = _DATA.match(text)
+    if not found:
+        return None
+    note = (
+        "changes rows: holds their row locks until the migration commits; its time grows "
+        "with the rows it touches (not traced)"
+    )
+    return [Touch(_plain(found[3]), "RowExclusiveLock", how="rules", note=note)]
+
+
 def _plain(name: str) -> str:
-    parts = [
-        p[1:-1] if p.startswith('"') else p.lower() for p in re.findall(r'"[^"]+"|[^.]+', name)
-    ]
-    return ".".join(parts if len(parts) > 1 else ["public", *parts])
+    """A name as written in SQL, as quote_ident writes it: lower case unless quoted."""
+    parts = re.findall(r'"[^"]+"|[^.]+', name)
+    return ".".join(p if p.startswith('"') else _ident(p.lower()) for p in parts)
+
+
+def _ident(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name + '"'
 
 
 def outside_transaction(text: str) -> list[Touch] | None:

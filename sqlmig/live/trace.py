@@ -8,18 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 from .model import Pending, Touch
-from .rules import outside_transaction
+from .rules import TRANSACTION_CONTROL, data_statement, outside_transaction
 
 _RELS = """
-SELECT c.oid, n.nspname || '.' || c.relname, c.relfilenode, c.relkind,
+SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relfilenode, c.relkind,
        COALESCE(s.seq_scan, 0)
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_stat_xact_user_tables s ON s.relid = c.oid
 WHERE c.relkind IN ('r', 'p', 'm', 'i') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp%%'"""
 _LOCKS = """
-SELECT l.relation, n.nspname || '.' || c.relname, l.mode, c.relkind,
-       i.indrelid::regclass::text
+SELECT l.relation, quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.mode, c.relkind,
+       (SELECT quote_ident(tn.nspname) || '.' || quote_ident(tc.relname)
+        FROM pg_catalog.pg_class tc JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+        WHERE tc.oid = i.indrelid)
 FROM pg_catalog.pg_locks l
 JOIN pg_catalog.pg_class c ON c.oid = l.relation
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -44,12 +46,21 @@ class Tracer:
     def __init__(self, conn: Any, history: str) -> None:
         self.conn = conn
         self.history = history  # sqlmig's own tables are not the migration's business
+        self.migration = ""
 
     def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
         """(touches, error): error is the statement's own failure on the scratch database."""
+        if stmt.label != self.migration:  # each migration starts in the run's session state
+            self.migration = stmt.label
+            self._apply_text("RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION")
+        if TRANSACTION_CONTROL.match(stmt.text):
+            return [], ""  # the file's own BEGIN/COMMIT: each statement is traced on its own
+        data = data_statement(stmt.text)
+        if data is not None:
+            return data, ""  # rows change no lock plan; a COPY's data is not here to send
         ruled = outside_transaction(stmt.text)
         if ruled is not None:
-            return ruled, self._apply(stmt)
+            return ruled, self._apply_text(stmt.text)
         import psycopg
 
         try:
@@ -62,22 +73,21 @@ class Tracer:
         except _Rollback as done:
             touches = done.touches
         except psycopg.errors.ActiveSqlTransaction:  # cannot run in a transaction block
-            return [
-                Touch("?", "?", how="rules", note="runs outside a transaction: not traced")
-            ], self._apply(stmt)
+            note = "runs outside a transaction: not traced"
+            return [Touch("?", "?", how="rules", note=note)], self._apply_text(stmt.text)
         except psycopg.Error as exc:
             return [], _first_line(exc)
-        return touches, self._apply(stmt)
+        return touches, self._apply_text(stmt.text)
 
     def _rels(self) -> dict[int, tuple[str, int, str, int]]:
         rows = self.conn.execute(_RELS).fetchall()
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
-    def _apply(self, stmt: Pending) -> str:
+    def _apply_text(self, text: str) -> str:
         import psycopg
 
         try:
-            self.conn.execute(stmt.text)
+            self.conn.execute(text)
         except psycopg.Error as exc:
             return _first_line(exc)
         return ""
@@ -102,7 +112,7 @@ def _touches(
     scanned, or had an index built. Locks on indexes count for their table."""
     by_table: dict[str, dict[str, Any]] = {}
     for oid, name, mode, kind, owner in sorted(locks, key=lambda row: row[3] == "i"):
-        table = _owner_name(owner, before, after) if kind == "i" and owner else name
+        table = owner if kind == "i" and owner else name
         if table.split(".")[-1] in (history, f"{history}_log"):
             continue
         if kind == "i":  # a lock on an index alone (ALTER INDEX): the table's own is weaker
@@ -126,7 +136,7 @@ def _touches(
     for oid, (_name, _node, kind, _seq) in after.items():
         if kind == "i" and oid not in before:
             for table, entry in by_table.items():
-                if _index_of(oid, table, after, locks):
+                if _index_of(oid, table, locks):
                     entry["index"] = True
     return [
         Touch(
@@ -142,17 +152,5 @@ def _touches(
     ]
 
 
-def _owner_name(owner: str, before: dict, after: dict) -> str:
-    """indrelid::regclass is written as search_path shows it: find its schema-qualified name."""
-    if "." in owner:
-        return owner.replace('"', "")
-    for name, *_ in list(after.values()) + list(before.values()):
-        if name.split(".", 1)[1] == owner.replace('"', ""):
-            return name
-    return owner
-
-
-def _index_of(oid: int, table: str, after: dict, locks: list[tuple[Any, ...]]) -> bool:
-    return any(
-        row[0] == oid and row[4] and _owner_name(row[4], {}, after) == table for row in locks
-    )
+def _index_of(oid: int, table: str, locks: list[tuple[Any, ...]]) -> bool:
+    return any(row[0] == oid and row[4] == table for row in locks)

@@ -68,6 +68,9 @@ def test_using_is_told_apart() -> None:
         ("SELECT backfill()", [parse.ANY]),
         ("CREATE TABLE x (a int)", []),
         ("ALTER TABLE t ADD COLUMN a int", []),
+        ("BEGIN", []),
+        ("COMMIT", []),
+        ("SET search_path = x", []),
     ],
 )
 def test_writes(sql: str, writes: list) -> None:
@@ -85,7 +88,7 @@ def test_the_conflict_table_is_postgresqls() -> None:
 
 def test_rules_for_what_cannot_be_traced() -> None:
     (touch,) = outside_transaction('CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON "S".t (a)') or []
-    assert (touch.table, touch.lock, touch.how) == ("S.t", "ShareUpdateExclusiveLock", "rules")
+    assert (touch.table, touch.lock, touch.how) == ('"S".t', "ShareUpdateExclusiveLock", "rules")
     assert outside_transaction("ALTER TABLE t ADD a int") is None
     assert mysql("ALTER TABLE t ADD COLUMN a int")[0].lock.startswith("ALGORITHM=INSTANT")
     assert mysql("ALTER TABLE t ADD INDEX (a)")[0].lock.startswith("ALGORITHM=INPLACE")
