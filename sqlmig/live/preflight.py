@@ -4,6 +4,7 @@ violations), each under a time limit."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,11 @@ def _key(k: Any) -> str:
     return "(" + ", ".join(map(str, k)) + ")" if len(k) > 1 else str(k[0])
 
 
+_SEARCH_PATH = re.compile(
+    r"^\s*SET\s+(?:SESSION\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
+)
+
+
 @dataclass
 class _Seen:
     """What earlier pending statements did: the live rows no longer tell about these tables."""
@@ -92,7 +98,13 @@ def run(
     found: list[Finding] = []
     seen = _Seen()
     with reader(config) as r:
+        migration = ""
         for stmt in work.statements:
+            if stmt.label != migration:  # each migration starts in the run's session state
+                migration, r.search_path = stmt.label, None
+            path = _SEARCH_PATH.match(stmt.text)
+            if path and work.dialect == "postgres":
+                r.search_path = None if path[1].upper() == "DEFAULT" else path[1]
             reading = parse.read(stmt.text, work.dialect)
             for check in reading.checks:
                 found.append(_one(r, stmt, check, seen, timeout))

@@ -37,6 +37,7 @@ class Reader:
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
         self.dialect = driver.dialect
+        self.search_path: str | None = None  # PostgreSQL: a migration's own SET search_path
 
     def quote(self, name: str) -> str:
         return self.driver.quote(name)
@@ -58,6 +59,8 @@ class PostgresReader(Reader):
                 conn.execute("SET TRANSACTION READ ONLY")
                 conn.execute(f"SET LOCAL statement_timeout = {ms}")
                 conn.execute(f"SET LOCAL lock_timeout = {ms}")
+                if self.search_path is not None:  # as the migration set it before this statement
+                    conn.execute(f"SET LOCAL search_path TO {self.search_path}")
                 rows = conn.execute(sql, params or None).fetchall()
                 raise _Done(rows)  # roll back: nothing to keep
         except _Done as done:

@@ -28,6 +28,8 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'"""
+# a statement that sleeps or loops on the empty scratch database must not hold plan up
+_BOUND = "SET statement_timeout = '60s'"
 STRENGTH = [
     "AccessShareLock",
     "RowShareLock",
@@ -52,7 +54,7 @@ class Tracer:
         """(touches, error): error is the statement's own failure on the scratch database."""
         if stmt.label != self.migration:  # each migration starts in the run's session state
             self.migration = stmt.label
-            self._apply_text("RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION")
+            self._apply_text(f"RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; {_BOUND}")
         if TRANSACTION_CONTROL.match(stmt.text):
             return [], ""  # the file's own BEGIN/COMMIT: each statement is traced on its own
         data = data_statement(stmt.text)

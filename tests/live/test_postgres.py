@@ -259,3 +259,51 @@ def test_a_backfill_before_set_not_null_skips_the_check_instead_of_refusing(live
         "changes rows first" in proc.stdout.replace(str(cli.folder) + "/", "")
     )
     assert "CHECK (id < 100) on parent: passed" in proc.stdout
+
+
+ODD_INIT = """\
+CREATE SCHEMA "Sales.EU";
+CREATE TABLE "Sales.EU"."Order Items" ("Id" int PRIMARY KEY, "Qty" text, note text);
+"""
+ODD_NEXT = """\
+BEGIN;
+SET search_path = "Sales.EU";
+ALTER TABLE "Sales.EU"."Order Items" ALTER COLUMN "Qty" SET NOT NULL;
+ALTER TABLE "Order Items" ADD CONSTRAINT even CHECK ("Id" % 2 = 0);
+COPY "Order Items" FROM stdin;
+9\t9\tz
+\\.
+UPDATE "Sales.EU"."Order Items" SET note = 'x' WHERE note IS NULL;
+ALTER TABLE "Sales.EU"."Order Items" ALTER COLUMN note SET NOT NULL;
+COMMIT;
+"""
+
+
+def test_odd_names_a_files_own_transaction_and_data_statements(
+    pg_url: str, migrations: Path
+) -> None:
+    from tests.conftest import write
+
+    cli = Cli(pg_url, migrations)
+    write(migrations, "0001_init", ODD_INIT)
+    cli.ok("up")
+    execute(
+        pg_url, """INSERT INTO "Sales.EU"."Order Items" VALUES (1, NULL, NULL), (2, '5', NULL)"""
+    )
+    write(migrations, "0002_next", ODD_NEXT)
+    proc = cli("preflight")
+    assert proc.returncode == 9, describe(proc)
+    out = proc.stdout.replace(str(migrations) + "/", "")
+    assert '0002_next.up.sql:3: Qty SET NOT NULL on "Sales.EU"."Order Items": 1 rows; Id = 1' in out
+    # the file's SET search_path applies: the unqualified name is the same table
+    assert '0002_next.up.sql:4: CHECK ("Id" % 2 = 0) on "Order Items": 1 rows; Id = 1' in out
+    # after the COPY and the UPDATE, the live rows no longer tell
+    assert "0002_next.up.sql:9: note SET NOT NULL" in out and "changes rows first" in out
+    entries = plan_json(cli)
+    lines = {e["where"].rsplit(":", 1)[1]: e for e in entries}
+    assert lines["1"]["touches"] == [] and lines["10"]["touches"] == []  # BEGIN, COMMIT
+    assert lines["3"]["touches"][0]["table"] == '"Sales.EU"."Order Items"'
+    assert lines["3"]["tables"]['"Sales.EU"."Order Items"']["exists"]
+    assert lines["5"]["touches"][0]["lock"] == "RowExclusiveLock"  # the COPY, from rules
+    assert lines["9"]["touches"][0]["lock"] == "AccessExclusiveLock"  # traced after the rest
+    assert query(pg_url, "SELECT count(*) FROM sqlmig_history")[0][0] == 1
