@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..config import Config
+from ..errors import UsageError
 from ..results import Result
 from . import livefacts, rules
 from .model import Blocker, Facts, Pending, StatementPlan, Touch
@@ -34,6 +35,12 @@ def plan(
     steps: int | None = None,
 ) -> Result:
     work = read(config, to=to, steps=steps)
+    if scratch_url and work.dialect != "postgres":
+        raise UsageError(
+            f"--scratch-url is for PostgreSQL: plan traces statements there; on {work.dialect} "
+            "it describes them from rules and uses no scratch database",
+            hint="leave out --scratch-url",
+        )
     plans = [StatementPlan(s) for s in work.statements]
     if plans:
         with _traced(config, work, scratch_url) as traced:
