@@ -51,13 +51,39 @@ def plan(
                         f"failed on the scratch database, so later statements may "
                         f"be traced wrong: {error}"
                     )
+        known: dict[tuple[str, str], Facts] = {}  # a dump's many INSERTs: one look per table
         with reader(config) as r:
             for p in plans:
                 for t in p.touches:
                     if t.table not in ("*", "?", "database") and not t.new:
-                        p.facts[t.table] = livefacts.facts(r, t.table, t.lock)
+                        key = (t.table, t.lock)
+                        if key not in known:
+                            known[key] = livefacts.facts(r, t.table, t.lock)
+                        p.facts[t.table] = known[key]
                 _judge(p)
-    return _result(work, plans)
+    return _result(work, _fold(plans))
+
+
+def _fold(plans: list[StatementPlan]) -> list[StatementPlan]:
+    """A run of data statements on one table (a dump's INSERTs) is shown once, with a count."""
+    out: list[StatementPlan] = []
+    for p in plans:
+        prev = out[-1] if out else None
+        if prev is not None and _same_data(prev, p):
+            prev.folded += 1
+            prev.last_line = p.stmt.line
+            continue
+        out.append(p)
+    return out
+
+
+def _data(p: StatementPlan) -> bool:
+    return len(p.touches) == 1 and p.touches[0].note.startswith("changes rows")
+
+
+def _same_data(a: StatementPlan, b: StatementPlan) -> bool:
+    same = a.stmt.label == b.stmt.label and a.notes == b.notes
+    return same and _data(a) and _data(b) and a.touches[0].table == b.touches[0].table
 
 
 @contextmanager
@@ -187,6 +213,10 @@ def lines(p: StatementPlan) -> list[str]:
         )
     )
     out += [f"  note: {n}" for n in p.notes]
+    if p.folded:
+        out.append(
+            f"  and {p.folded} more statement(s) like it on the table, up to line {p.last_line}"
+        )
     return out
 
 
@@ -217,9 +247,8 @@ def _touch_line(t: Touch, f: Facts | None) -> str:
 def _result(work: Work, plans: list[StatementPlan]) -> Result:
     text = [line for p in plans for line in lines(p)]
     worst = max((p.verdict for p in plans), key=ORDER.index, default=SAFE)
-    summary = (
-        f"plan: {len(plans)} statement(s) in {len(work.todo)} pending migration(s); worst: {worst}"
-    )
+    count = f"{len(work.statements)} statement(s) in {len(work.todo)} pending migration(s)"
+    summary = f"plan: {count}; worst: {worst}"
     if not plans:
         summary = "plan: nothing pending"
     estimate = (

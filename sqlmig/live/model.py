@@ -75,9 +75,12 @@ class StatementPlan:
     verdict: str = "safe"
     seconds: float | None = None
     notes: list[str] = field(default_factory=list)
+    folded: int = 0  # data statements just after it on the same table, shown as one
+    last_line: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "more_statements": self.folded,
             "migration": self.stmt.label,
             "where": self.stmt.where,
             "statement": self.stmt.short(200),

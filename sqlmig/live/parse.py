@@ -68,7 +68,28 @@ _MAY_FAIL = re.compile(
 )
 
 
+# Only these are parsed by sqlglot (a 50 MB dump of INSERTs must not be): what can fail on
+# rows, and what may write anything; data statements name their table; the rest is harmless.
+_PARSED = re.compile(r"^\s*(ALTER\s+TABLE|CREATE\s+UNIQUE|SELECT|WITH|VALUES|TABLE)\b", re.I)
+_DATA = re.compile(
+    r"^\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO|COPY|"
+    r"TRUNCATE(?:\s+TABLE)?|LOAD\s+DATA\b.*?\bINTO\s+TABLE)\s+(?:ONLY\s+)?"
+    r'((?:"[^"]+"|`[^`]+`|[\w$]+)(?:\.(?:"[^"]+"|`[^`]+`|[\w$]+))?)',
+    re.I | re.S,
+)
+_QUIET = re.compile(
+    r"^\s*(CREATE|DROP|ALTER|COMMENT|GRANT|REVOKE|SET|RESET|BEGIN|START|COMMIT|END|ROLLBACK|"
+    r"SAVEPOINT|RELEASE|ANALYZE|VACUUM|REINDEX|CLUSTER|LOCK|USE|DELIMITER|PRAGMA|RENAME)\b",
+    re.I,
+)
+
+
 def read(text: str, dialect: str) -> Reading:
+    if not _PARSED.match(text):
+        data = _DATA.match(text)
+        if data:
+            return Reading((), (_split_name(data[1], dialect),))
+        return Reading((), () if _QUIET.match(text) else (ANY,))
     named = _UNNAMED.sub(lambda m: f"ADD CONSTRAINT sqlmig_unnamed {m[1]}", text)
     try:
         tree = sqlglot.parse_one(named, read=DIALECTS[dialect])
@@ -83,6 +104,14 @@ def read(text: str, dialect: str) -> Reading:
         if tree is None:
             return Reading((), (ANY,))
     return Reading(tuple(_checks(tree, dialect)), _writes(tree, dialect))
+
+
+def _split_name(text: str, dialect: str) -> tuple[str | None, str]:
+    parts = re.findall(r'"[^"]+"|`[^`]+`|[^.]+', text)
+    names = [
+        p[1:-1] if p[0] in '"`' else (p.lower() if dialect == "postgres" else p) for p in parts
+    ]
+    return (names[0], names[1]) if len(names) > 1 else (None, names[0])
 
 
 def name(table: exp.Table, dialect: str) -> tuple[str | None, str]:
