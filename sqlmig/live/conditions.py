@@ -40,7 +40,7 @@ class NotChecked:
 
 def build(reader: Reader, check: Check, types: dict[str, str], pk: list[str]) -> Query | NotChecked:
     if check.kind == "unreadable":
-        return NotChecked("sqlglot cannot read it, so what it needs of the rows is not known")
+        return NotChecked("not read (an unparsed statement, a prefix or expression key)")
     t = f"{qualified(reader, check.table)} t"
     q = reader.quote
     if check.kind == "not_null":

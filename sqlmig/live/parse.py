@@ -192,7 +192,7 @@ def _unique_index(tree: exp.Create, dialect: str) -> list[Check]:
         return []
     cols = [c.this if isinstance(c, exp.Ordered) else c for c in params.args.get("columns") or []]
     if any(isinstance(c, exp.Anonymous) for c in cols) and dialect == "mysql":
-        return []  # a prefix index, a(10): not checked
+        return [Check("unreadable", name(table, dialect))]  # a prefix index, a(10)
     where = params.args.get("where")
     return [
         Check(
@@ -312,9 +312,10 @@ def _constraint(
     if isinstance(k, exp.UniqueColumnConstraint) and isinstance(k.this, exp.Schema):
         if k.args.get("nulls"):
             return []  # NULLS NOT DISTINCT: not checked
-        cols = tuple(
-            _ident(i.this if isinstance(i, exp.Column) else i, dialect) for i in k.this.expressions
-        )
+        keys = k.this.expressions
+        if not all(isinstance(i, exp.Identifier | exp.Column) for i in keys):
+            return [Check("unreadable", table)]  # a prefix (MySQL's `b(10)`) or an expression
+        cols = tuple(_ident(i.this if isinstance(i, exp.Column) else i, dialect) for i in keys)
         return [Check("unique", table, columns=cols)]
     if isinstance(k, exp.ForeignKey) and not not_valid:
         return _foreign_key(k, table, dialect)

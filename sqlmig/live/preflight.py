@@ -56,7 +56,7 @@ class Finding:
             "table": self.table,
             "status": self.status,
             "count": self.count,
-            "keys": [_key(k) for k in self.keys],
+            "keys": [list(k) for k in self.keys],
             "key_columns": list(self.key_columns),
             "reason": self.reason or None,
             "seconds": round(self.seconds, 3),

@@ -29,7 +29,8 @@ from sqlmig.live.rules import mysql, outside_transaction
         ("ALTER TABLE t ALTER COLUMN a TYPE varchar(3)", "postgres", ["type"]),
         ("ALTER TABLE t MODIFY a int NOT NULL", "mysql", ["not_null", "type"]),
         ("ALTER TABLE t ADD UNIQUE KEY u (b), ALGORITHM=INPLACE", "mysql", ["unique"]),
-        ("CREATE UNIQUE INDEX u ON t (a(10))", "mysql", []),  # a prefix index: not checked
+        ("CREATE UNIQUE INDEX u ON t (a(10))", "mysql", ["unreadable"]),  # a prefix index
+        ("ALTER TABLE t ADD UNIQUE (a(10))", "mysql", ["unreadable"]),  # said not checked
         ("not sql at all (", "postgres", []),
         ("ALTER TABLE t ADD CHECK (a > 0)", "postgres", ["check"]),
         ("ALTER TABLE t ADD UNIQUE (a)", "postgres", ["unique"]),
