@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ConnectError
 from .model import Pending, Touch
 from .rules import TRANSACTION_CONTROL, data_statement, outside_transaction
 
@@ -78,8 +79,16 @@ class Tracer:
             note = "runs outside a transaction: not traced"
             return [Touch("?", "?", how="rules", note=note)], self._apply_text(stmt.text)
         except psycopg.Error as exc:
+            self._require_open(exc)
             return [], _first_line(exc)
         return touches, self._apply_text(stmt.text)
+
+    def _require_open(self, exc: Exception) -> None:
+        if self.conn.closed:
+            raise ConnectError(
+                f"lost the connection to the scratch database while tracing: {_first_line(exc)}",
+                hint="nothing was applied; run sqlmig plan again",
+            )
 
     def _rels(self) -> dict[int, tuple[str, int, str, int]]:
         rows = self.conn.execute(_RELS).fetchall()
@@ -91,6 +100,7 @@ class Tracer:
         try:
             self.conn.execute(text)
         except psycopg.Error as exc:
+            self._require_open(exc)
             return _first_line(exc)
         return ""
 
