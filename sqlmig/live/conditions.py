@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalog import Name, qualified
-from .parse import Check
+from .model import Check
 from .readonly import Reader
 
 INT_RANGES = {

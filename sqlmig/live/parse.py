@@ -5,57 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
 
+from .model import ANY, Check, Reading
+
 DIALECTS = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
-ANY = ("*", "*")  # a statement whose writes cannot be told (DO, CALL, a function)
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its "falling back" notes are ours to say
-
-
-@dataclass(frozen=True)
-class Check:
-    """An action that fails on existing rows that break it."""
-
-    kind: str  # not_null | new_not_null | unique | primary_key | foreign_key | type | check
-    table: tuple[str | None, str]
-    columns: tuple[str, ...] = ()  # plain column names
-    exprs: tuple[str, ...] = ()  # SQL of index expressions or of the CHECK, in the dialect
-    where: str | None = None  # a partial unique index's predicate
-    ref_table: tuple[str | None, str] | None = None
-    ref_columns: tuple[str, ...] = ()
-    type_sql: str = ""
-    type_name: str = ""
-    type_params: tuple[int, ...] = ()
-    using: bool = False
-
-    @property
-    def shown_table(self) -> str:
-        """schema.table, a part quoted where it is not a plain lower-case name."""
-        plain = re.compile(r"[a-z_][a-z0-9_$]*")
-        return ".".join(p if plain.fullmatch(p) else f'"{p}"' for p in self.table if p)
-
-    @property
-    def what(self) -> str:
-        cols = ", ".join(self.columns or self.exprs)
-        return {
-            "not_null": f"{cols} SET NOT NULL",
-            "new_not_null": f"ADD COLUMN {cols} NOT NULL without a default",
-            "unique": f"UNIQUE ({cols})",
-            "primary_key": f"PRIMARY KEY ({cols})",
-            "foreign_key": f"FOREIGN KEY ({cols})",
-            "type": f"{cols} TYPE {self.type_sql}",
-            "check": f"CHECK ({cols})",
-            "unreadable": "the statement",
-        }[self.kind]
-
-
-@dataclass(frozen=True)
-class Reading:
-    checks: tuple[Check, ...]
-    writes: tuple[tuple[str | None, str], ...]  # tables whose rows it changes; ANY: unknown
 
 
 # sqlglot reads `ADD CONSTRAINT name CHECK ...` but not the unnamed `ADD CHECK ...`

@@ -14,7 +14,7 @@ from ..errors import PreflightFailed
 from ..events import Event
 from ..results import Result
 from . import catalog, conditions, parse
-from .model import Pending
+from .model import Check, Pending, Reading
 from .pending import Work, read
 from .readonly import Failed, Reader, TimedOut, reader
 
@@ -78,7 +78,7 @@ class _Seen:
 
     writes: dict[str, str] = field(default_factory=dict)  # table name (or *) -> file:line
 
-    def note(self, stmt: Pending, reading: parse.Reading) -> None:
+    def note(self, stmt: Pending, reading: Reading) -> None:
         for _schema, name in reading.writes:
             self.writes.setdefault(name, stmt.where)
 
@@ -112,7 +112,7 @@ def run(
     return found
 
 
-def _one(r: Reader, stmt: Pending, check: parse.Check, seen: _Seen, timeout: float) -> Finding:
+def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) -> Finding:
     table = check.shown_table
     base = {"stmt": stmt, "what": check.what, "table": table}
     earlier = seen.changed(check.table)
