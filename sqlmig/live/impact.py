@@ -56,9 +56,9 @@ def plan(
             for p in plans:
                 for t in p.touches:
                     if t.table not in ("*", "?", "database") and not t.new:
-                        key = (t.table, t.lock)
+                        key = (t.table, t.waits_like or t.lock)
                         if key not in known:
-                            known[key] = livefacts.facts(r, t.table, t.lock)
+                            known[key] = livefacts.facts(r, *key)
                         p.facts[t.table] = known[key]
                 _judge(p)
     return _result(work, _fold(plans))
@@ -123,6 +123,12 @@ def _judge(p: StatementPlan) -> None:
         took = _seconds(t, f)
         if took is not None:
             seconds = (seconds or 0.0) + took
+        if f is not None and f.blockers and t.waits_like:
+            p.notes.append(
+                f"{t.table}: first waits for {len(f.blockers)} session(s) to end their "
+                "transactions; reads and writes go on meanwhile"
+            )
+            continue
         mdl = t.lock.startswith("ALGORITHM=")  # MySQL: every ALTER takes an exclusive MDL
         if f is not None and f.blockers and (verdict != SAFE or mdl):
             p.notes.append(

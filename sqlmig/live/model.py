@@ -40,6 +40,7 @@ class Touch:
     new: bool = False  # created by this statement or an earlier pending one
     how: str = "traced"  # traced | rules
     note: str = ""
+    waits_like: str = ""  # CONCURRENTLY: waits for sessions as this mode would, blocking no one
 
 
 @dataclass(frozen=True)

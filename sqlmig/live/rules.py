@@ -68,6 +68,7 @@ def outside_transaction(text: str) -> list[Touch] | None:
                 builds_index=True,
                 how="rules",
                 note=note,
+                waits_like="ShareLock",  # it waits out every transaction that writes the table
             )
         ]
     found = _CONCURRENTLY.match(text)

@@ -164,6 +164,9 @@ def test_plan_names_the_sessions_it_would_queue_behind_but_not_their_queries(
     live, tmp_path
 ) -> None:
     cli = folder(live, tmp_path, "ALTER TABLE big ADD CONSTRAINT b_small CHECK (b < 1000);\n")
+    (cli.folder / "0003_conc.up.sql").write_text(
+        "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY big_b ON big (b);\n"
+    )
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, cli.url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         text=True,
@@ -181,6 +184,8 @@ def test_plan_names_the_sessions_it_would_queue_behind_but_not_their_queries(
         assert "holds RowExclusiveLock" in line and "running UPDATE" in line, line
         assert "token-8f3e" not in proc.stdout  # never the query's text
         assert "waits behind 1 session(s) first" in proc.stdout
+        # CONCURRENTLY blocks no one, but waits for the writer's transaction to end first
+        assert "big: first waits for 1 session(s) to end their transactions" in proc.stdout
         entries = plan_json(cli)
         (blocker,) = entries[0]["tables"]["public.big"]["blockers"]
         assert blocker["pid"] == pid and blocker["xact_age_s"] >= 1
