@@ -5,6 +5,8 @@ then applied for real so that the next statement sees what it made."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ConnectError
@@ -24,13 +26,16 @@ SELECT l.relation, quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.mo
         FROM pg_catalog.pg_class tc JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
         WHERE tc.oid = i.indrelid)
 FROM pg_catalog.pg_locks l
-JOIN pg_catalog.pg_class c ON c.oid = l.relation
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relation
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%'"""
+  AND (n.nspname IS NULL  -- dropped by the statement: named from before it ran
+       OR n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname NOT LIKE 'pg\\_toast%%')"""
 # a statement that sleeps or loops on the empty scratch database must not hold plan up
 _BOUND = "SET statement_timeout = '60s'"
+_TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.I)
 STRENGTH = [
     "AccessShareLock",
     "RowShareLock",
@@ -75,6 +80,9 @@ class Tracer:
                 raise _Rollback(_touches(locks, before, after, self.history))
         except _Rollback as done:
             touches = done.touches
+            if _TRUNCATE.match(stmt.text):  # a new, empty file: no copy, whatever the size
+                note = "TRUNCATE swaps in an empty file: quick, under its lock"
+                touches = [replace(t, rewrite=False, scan=False, note=note) for t in touches]
         except psycopg.errors.ActiveSqlTransaction:  # cannot run in a transaction block
             note = "runs outside a transaction: not traced"
             return [Touch("?", "?", how="rules", note=note)], self._apply_text(stmt.text)
@@ -123,7 +131,15 @@ def _touches(
     """One Touch per table: its strongest lock, and whether it (or an index) was rewritten,
     scanned, or had an index built. Locks on indexes count for their table."""
     by_table: dict[str, dict[str, Any]] = {}
+    dropped: set[str] = set()
     for oid, name, mode, kind, owner in sorted(locks, key=lambda row: row[3] == "i"):
+        if name is None:  # gone by the end of the statement (DROP)
+            if oid not in before:
+                continue
+            name, kind, owner = before[oid][0], before[oid][2], None
+            if kind == "i":
+                continue  # a dropped index: its table's own lock says it
+            dropped.add(name)
         table = owner if kind == "i" and owner else name
         if table.split(".")[-1] in (history, f"{history}_log"):
             continue
@@ -158,7 +174,11 @@ def _touches(
             scan=e.get("scan", False),
             builds_index=e.get("index", False),
             new=e["new"],
-            note="on an index of the table only" if e.get("on_index") else "",
+            note="dropped"
+            if table in dropped
+            else "on an index of the table only"
+            if e.get("on_index")
+            else "",
         )
         for table, e in by_table.items()
     ]

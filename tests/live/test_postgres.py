@@ -75,6 +75,8 @@ def test_plan_traces_locks_rewrites_and_scans_and_reads_the_live_catalog(live, t
         CREATE INDEX big_a ON big (a);
         CREATE TABLE fresh (id int PRIMARY KEY);
         CREATE INDEX fresh_id ON fresh (id);
+        TRUNCATE big;
+        DROP TABLE child;
         """)  # fmt: skip
     (cli.folder / "0003_conc.up.sql").write_text(
         "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY big_b ON big (b);\n"
@@ -107,6 +109,12 @@ def test_plan_traces_locks_rewrites_and_scans_and_reads_the_live_catalog(live, t
     assert index["verdict"] == "blocks writes"
     for line in ("0002_next.up.sql:5", "0002_next.up.sql:6"):  # a table made by this run
         assert by_line[line]["verdict"] == "safe", by_line[line]
+    truncate = by_line["0002_next.up.sql:7"]  # a new relfilenode, yet no copy
+    assert not truncate["touches"][0]["rewrite"] and truncate["estimated_seconds"] is None
+    dropped = by_line["0002_next.up.sql:8"]  # gone by the end: named from before it ran
+    assert dropped["touches"][0]["table"] == "public.child"
+    assert dropped["touches"][0]["note"] == "dropped"
+    assert dropped["verdict"] == "blocks reads and writes"
     conc = by_line["0003_conc.up.sql:2"]
     assert conc["touches"][0]["how"] == "rules"
     assert conc["touches"][0]["lock"] == "ShareUpdateExclusiveLock"
