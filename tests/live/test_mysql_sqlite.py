@@ -85,8 +85,24 @@ def test_mysql_plan_reads_sizes_and_says_the_algorithm_is_from_rules(
     assert entries[1]["touches"][0]["lock"].startswith("ALGORITHM=INPLACE, LOCK=none")
     assert entries[-1]["touches"][0]["lock"].startswith("ALGORITHM=INSTANT")
     assert entries[-1]["verdict"] == "safe"
-    text = cli.ok("up", "--plan").stdout
+    # a transaction left open on the table: every ALTER waits for its metadata lock
+    from tests.conftest import _mysql_admin
+
+    writer = _mysql_admin(database=mysql_url.rsplit("/", 1)[1])
+    try:
+        with writer.cursor() as cur:
+            cur.execute("START TRANSACTION")
+            cur.execute("UPDATE child SET price = price WHERE id = 1")
+            cur.execute("SELECT CONNECTION_ID()")
+            (writer_id,) = cur.fetchone()
+        text = cli.ok("up", "--plan").stdout
+        writer.rollback()
+    finally:
+        writer.close()
     assert "from MySQL/MariaDB's online DDL rules, not traced" in text
+    assert f"session id {writer_id} (" in text
+    assert "has an open transaction (it may hold a metadata lock on the table)" in text
+    assert "waits behind 1 session(s) first" in text
     assert cli.ok("current").stdout.strip() == "0001_init"
 
 
