@@ -243,6 +243,8 @@ def _touch_line(t: Touch, f: Facts | None) -> str:
     head = f"{t.table}: {t.lock}" + (f", {', '.join(does)}" if does else "") + f" ({t.how})"
     if t.new or (f is not None and not f.exists):
         head += "; a new table: nothing waits for it"
+    elif f is not None and f.error and f.bytes is not None:
+        head += f"; {_rows(f.rows)}, {_size(f.bytes)} ({f.error})"
     elif f is not None and f.error:
         head += f"; size not known: {f.error}"
     elif f is not None:

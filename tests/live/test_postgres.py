@@ -320,3 +320,39 @@ def test_odd_names_a_files_own_transaction_and_data_statements(
     assert lines["5"]["touches"][0]["lock"] == "RowExclusiveLock"  # the COPY, from rules
     assert lines["9"]["touches"][0]["lock"] == "AccessExclusiveLock"  # traced after the rest
     assert query(pg_url, "SELECT count(*) FROM sqlmig_history")[0][0] == 1
+
+
+LOCKER = """
+import sys, psycopg
+conn = psycopg.connect(sys.argv[1], application_name="locker19")
+conn.execute("LOCK TABLE parent IN ACCESS EXCLUSIVE MODE")
+print("locked", conn.info.backend_pid, flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_plan_still_names_a_holder_of_access_exclusive_and_estimates_the_size(
+    live, tmp_path
+) -> None:
+    cli = folder(live, tmp_path, "ALTER TABLE parent ADD COLUMN note text;\n")
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, cli.url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert locker.stdout is not None and locker.stdin is not None
+        first = locker.stdout.readline().split()
+        assert first[0] == "locked", first
+        proc = cli("plan")
+        locker.stdin.write("\n")
+        locker.stdin.flush()
+    finally:
+        locker.wait(10) if locker.poll() is None else None
+    assert proc.returncode == 0, describe(proc)
+    # pg_total_relation_size waits behind the lock: the size comes from pg_class instead
+    assert (
+        "public.parent: AccessExclusiveLock (traced); ~10 rows, 8.0 kB (size from pg_class"
+        in proc.stdout
+    )
+    assert f"session pid {first[1]} (locker19, idle in transaction" in proc.stdout
+    assert "holds AccessExclusiveLock; running LOCK" in proc.stdout
