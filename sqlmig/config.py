@@ -53,7 +53,7 @@ KEYS: dict[str, tuple[str, Any]] = {
     "scratch_prefix": ("SQLMIG_SCRATCH_PREFIX", str),
     # `up` runs the pre-checks first (as `up --preflight`); each under preflight_timeout
     "preflight": ("SQLMIG_PREFLIGHT", "bool"),
-    "preflight_timeout": ("SQLMIG_PREFLIGHT_TIMEOUT", "duration"),
+    "preflight_timeout": ("SQLMIG_PREFLIGHT_TIMEOUT", "seconds"),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -216,7 +216,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         mysql_session=tuple(values.get("mysql", ())),
         scratch_prefix=_scratch_prefix(values, sources),
         preflight=bool(values.get("preflight", False)),
-        preflight_timeout=_positive(values, "preflight_timeout", sources) or 5.0,
+        preflight_timeout=_preflight_timeout(values, sources),
         config_file=config_path,
         sources=sources,
     )
@@ -296,6 +296,19 @@ def parse_duration(value: Any, what: str) -> float | None:
 def _positive(values: dict[str, Any], key: str, sources: dict[str, str]) -> float | None:
     value = values.get(key)
     return None if value is None else parse_duration(value, sources.get(key, key))
+
+
+def _preflight_timeout(values: dict[str, Any], sources: dict[str, str]) -> float:
+    """Each pre-check's time limit (live/preflight.py): more than 0; 5 s when not set."""
+    value = values.get("preflight_timeout")
+    where = sources.get("preflight_timeout", "preflight_timeout")
+    seconds = 5.0 if value is None else parse_seconds(value, where)
+    if seconds <= 0:
+        raise UsageError(
+            f"{where}: the pre-check time limit must be more than 0, got {value!r}",
+            hint="give a duration such as 5s or 500ms",
+        )
+    return seconds
 
 
 def _retries(values: dict[str, Any], sources: dict[str, str]) -> int:

@@ -85,13 +85,13 @@ class NotEmptyError(SqlmigError):
     kind = "not_empty"
 
 
-# Every exit status sqlmig gives, for `sqlmig --help` (README.md's table says the same).
 class PreflightFailed(SqlmigError):
     """`up --preflight`: rows that a pending statement would fail on; nothing was applied."""
 
     exit_code = 9
 
 
+# Every exit status sqlmig gives, for `sqlmig --help` (README.md's table says the same).
 EXIT_CODES = (
     ("0", "done, or nothing to do"),
     ("1", "a migration's SQL failed; lint or verify found errors; an unexpected error"),

@@ -97,3 +97,17 @@ def test_rules_for_what_cannot_be_traced() -> None:
     assert mysql("ALTER TABLE t ADD INDEX (a), ALGORITHM=COPY, LOCK=NONE")[0].lock == (
         "ALGORITHM=COPY, LOCK=NONE"
     )
+
+
+def test_preflight_settings(tmp_path) -> None:
+    from sqlmig.config import load
+    from sqlmig.errors import UsageError
+
+    assert load({}, environ={}, cwd=tmp_path).preflight is False
+    assert load({}, environ={}, cwd=tmp_path).preflight_timeout == 5.0
+    env = {"SQLMIG_PREFLIGHT": "1", "SQLMIG_PREFLIGHT_TIMEOUT": "500ms"}
+    cfg = load({}, environ=env, cwd=tmp_path)
+    assert cfg.preflight is True and cfg.preflight_timeout == 0.5
+    for bad in ("0", "off", "-1"):
+        with pytest.raises(UsageError, match="SQLMIG_PREFLIGHT_TIMEOUT"):
+            load({}, environ={"SQLMIG_PREFLIGHT_TIMEOUT": bad}, cwd=tmp_path)
