@@ -58,6 +58,9 @@ KEYS: dict[str, tuple[str, Any]] = {
     "secret_vars": ("SQLMIG_SECRET_VARS", "names"),  # never printed nor stored
     # [vars] NAME = "VALUE"; in the environment SQLMIG_VAR_NAME, on the command line --var
     "vars": ("SQLMIG_VAR_", "vars"),
+    # `up` runs the pre-checks first (as `up --preflight`); each under preflight_timeout
+    "preflight": ("SQLMIG_PREFLIGHT", "bool"),
+    "preflight_timeout": ("SQLMIG_PREFLIGHT_TIMEOUT", "seconds"),
 }
 LOG_FORMATS = ("text", "json")
 NO_URL_HINT = (
@@ -94,6 +97,8 @@ class Config:
     placeholders: bool = False  # ${name} in every file (else in files that say so)
     secret_vars: tuple[str, ...] = ()
     vars: tuple[tuple[str, str], ...] = ()  # (name, value): file < environment < --var
+    preflight: bool = False  # `up` runs the pre-checks (live/preflight.py) before the lock
+    preflight_timeout: float = 5.0  # seconds per pre-check
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -228,6 +233,8 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         placeholders=bool(values.get("placeholders", False)),
         secret_vars=tuple(values.get("secret_vars", ())),
         vars=values["vars"],
+        preflight=bool(values.get("preflight", False)),
+        preflight_timeout=_preflight_timeout(values, sources),
         config_file=config_path,
         sources=sources,
     )
@@ -319,6 +326,19 @@ def parse_duration(value: Any, what: str) -> float | None:
 def _positive(values: dict[str, Any], key: str, sources: dict[str, str]) -> float | None:
     value = values.get(key)
     return None if value is None else parse_duration(value, sources.get(key, key))
+
+
+def _preflight_timeout(values: dict[str, Any], sources: dict[str, str]) -> float:
+    """Each pre-check's time limit (live/preflight.py): more than 0; 5 s when not set."""
+    value = values.get("preflight_timeout")
+    where = sources.get("preflight_timeout", "preflight_timeout")
+    seconds = 5.0 if value is None else parse_seconds(value, where)
+    if seconds <= 0:
+        raise UsageError(
+            f"{where}: the pre-check time limit must be more than 0, got {value!r}",
+            hint="give a duration such as 5s or 500ms",
+        )
+    return seconds
 
 
 def _retries(values: dict[str, Any], sources: dict[str, str]) -> int:

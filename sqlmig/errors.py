@@ -85,6 +85,12 @@ class NotEmptyError(SqlmigError):
     kind = "not_empty"
 
 
+class PreflightFailed(SqlmigError):
+    """`up --preflight`: rows that a pending statement would fail on; nothing was applied."""
+
+    exit_code = 9
+
+
 # Every exit status sqlmig gives, for `sqlmig --help` (README.md's table says the same).
 EXIT_CODES = (
     ("0", "done, or nothing to do"),
@@ -96,5 +102,6 @@ EXIT_CODES = (
     ("6", "cannot connect to the database"),
     ("7", "`up` refused a database with tables but no sqlmig history"),
     ("8", "`status --exit-code`: migrations are pending"),
+    ("9", "`up --preflight`: a pre-check found rows a pending statement would fail on"),
     ("130, 143", "interrupted by Ctrl-C or SIGTERM"),
 )

@@ -27,7 +27,7 @@ def _load() -> Any:
     from importlib import import_module
 
     module = import_module(f"{__name__}.app")
-    for name in ("admin", "core", "tools"):  # importing them registers their commands
+    for name in ("admin", "core", "tools", "live"):  # importing them registers their commands
         import_module(f"{__name__}.{name}")
     module.plain_help()
     globals()["app"] = module.app  # `sqlmig.cli.app` is the typer app, as before, not the module

@@ -9,6 +9,7 @@ import typer
 from .. import config, phases
 from ..results import Result
 from .app import app
+from .live import PreflightTimeout, plan_result, preflight_first, preflight_flags
 from .options import (
     AllowDrift,
     DryRun,
@@ -158,6 +159,22 @@ def up(
             help="Do not run the SQL files in DIR/callbacks/ (beforeMigrate.sql, ...).",
         ),
     ] = False,
+    # -- live/ (issue 19): plan and pre-checks, before anything is applied --
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan", help="Print `sqlmig plan` (locks, sizes, blockers) and apply nothing."
+        ),
+    ] = False,
+    preflight: Annotated[
+        bool,
+        typer.Option(
+            "--preflight",
+            help="First run the pre-checks of `sqlmig preflight`; apply nothing (exit 9) if one "
+            "finds rows a statement would fail on (env SQLMIG_PREFLIGHT).",
+        ),
+    ] = False,
+    preflight_timeout: PreflightTimeout = None,
 ) -> None:
     """Apply pending migrations in order, each in its own transaction, then the repeatable
     migrations (R__name.sql) whose files changed; callbacks in DIR/callbacks/ run around them.
@@ -169,7 +186,10 @@ def up(
     """
     lock_flags(ctx, statement_lock_timeout, retries)
     scratch_flags(ctx, scratch_prefix)
+    preflight_flags(ctx, preflight_timeout)
     cannot = {
+        "--plan": plan,
+        "--preflight": preflight,
         "--steps": steps is not None,
         "--dry-run": dry_run,
         "--single-transaction": single_transaction,
@@ -190,11 +210,16 @@ def up(
 
         run(ctx, script)
         return
+    if plan:  # live/: prints the plan, applies nothing
+        run(ctx, lambda cfg, _n: plan_result(cfg, scratch_url=scratch_url, to=to, steps=steps))
+        return
     run(
         ctx,
         lambda cfg, n: (
             _lint_first(cfg, lint)
             or _schema_first(cfg, check_schema, scratch_url)
+            # live/: the pre-checks, before the lock
+            or preflight_first(cfg, preflight, n, to=to, steps=steps, wait=wait_s)
             or migrator(cfg, n).up(
                 to=to,
                 steps=steps,

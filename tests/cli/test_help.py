@@ -34,6 +34,7 @@ CORE += ["schema dump"]
 CORE += ["mark", "adopt"]
 CORE += ["convert"]
 CORE += ["squash", "check", "renumber"]
+CORE += ["plan", "preflight"]
 
 
 def test_the_command_list_is_complete() -> None:

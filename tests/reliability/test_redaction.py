@@ -69,6 +69,10 @@ COMMANDS: list[tuple[tuple[str, ...], bool]] = [
     (("lint",), False),
     (("init",), False),
     (("new", "more"), False),
+    (("plan",), True),
+    (("up", "--plan"), True),
+    (("preflight",), False),
+    (("up", "--preflight"), False),
 ]
 LOCAL = {"init": (0,), "new": (0,), "lint": (0, 1)}  # commands that never connect
 # The commands that make a scratch database next to the live one: the MySQL users here have
@@ -321,6 +325,8 @@ def test_no_form_source_command_or_mode_shows_the_password_of_a_missing_server(
 # default one (a temporary database or file) here, and the sentinel scratch URL afterwards.
 SCENARIO: list[tuple[tuple[str, ...], tuple[int, ...]]] = [
     (("status", "--exit-code"), (8,)),
+    (("plan",), (0,)),
+    (("preflight",), (0,)),
     (("up", "--dry-run"), (0,)),
     (("up", "--wait", "5"), (0,)),
     (("status",), (0,)),

@@ -1,0 +1,2 @@
+-- sqlmig:no-transaction
+CREATE INDEX CONCURRENTLY orders_paid ON orders (id) WHERE status = 'paid';

@@ -1,0 +1,203 @@
+"""`up --preflight`: before anything is applied, read-only checks of the rows each pending
+statement would fail on (NULLs, duplicates, orphans, values that do not cast, CHECK
+violations), each under a time limit."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import Config
+from ..errors import PreflightFailed
+from ..events import Event
+from ..results import Result
+from . import catalog, conditions, parse
+from .model import Check, Pending, Reading
+from .pending import Work, read
+from .readonly import Failed, Reader, TimedOut, reader
+
+DEFAULT_TIMEOUT = 5.0
+CATALOG_TIMEOUT = 2.0  # a table's columns and primary key: not the check's own time limit
+PREFLIGHT_CHECK = "preflight_check"  # the event of each check that passed or was skipped
+
+
+@dataclass(frozen=True)
+class Finding:
+    stmt: Pending
+    what: str
+    table: str
+    status: str  # failed | passed | skipped | not checked
+    count: int | None = None
+    keys: tuple[Any, ...] = ()
+    key_columns: tuple[str, ...] = ()
+    reason: str = ""
+    seconds: float = 0.0
+    unit: str = "rows"
+
+    def line(self) -> str:
+        head = f"{self.stmt.where}: {self.what} on {self.table}"
+        if self.status == "failed":
+            keys = ", ".join(_key(k) for k in self.keys)
+            shown = (
+                f"; {'/'.join(self.key_columns)} = {keys}" if keys else "; no primary key to show"
+            )
+            return f"{head}: {self.count} {self.unit}{shown}"
+        if self.status == "passed":
+            return f"{head}: passed ({self.seconds:.2f} s)"
+        return f"{head}: {self.status}: {self.reason}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "migration": self.stmt.label,
+            "where": self.stmt.where,
+            "check": self.what,
+            "table": self.table,
+            "status": self.status,
+            "count": self.count,
+            "keys": [list(k) for k in self.keys],
+            "key_columns": list(self.key_columns),
+            "reason": self.reason or None,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _key(k: Any) -> str:
+    return "(" + ", ".join(map(str, k)) + ")" if len(k) > 1 else str(k[0])
+
+
+_SEARCH_PATH = re.compile(
+    r"^\s*SET\s+(?:SESSION\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
+)
+
+
+@dataclass
+class _Seen:
+    """What earlier pending statements did: the live rows no longer tell about these tables."""
+
+    writes: dict[str, str] = field(default_factory=dict)  # table name (or *) -> file:line
+
+    def note(self, stmt: Pending, reading: Reading) -> None:
+        for _schema, name in reading.writes:
+            self.writes.setdefault(name, stmt.where)
+
+    def changed(self, table: catalog.Name) -> str | None:
+        return self.writes.get(table[1]) or self.writes.get("*")
+
+
+def run(
+    config: Config,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    work: Work | None = None,
+    to: int | None = None,
+    steps: int | None = None,
+) -> list[Finding]:
+    work = work or read(config, to=to, steps=steps)
+    found: list[Finding] = []
+    seen = _Seen()
+    with reader(config) as r:
+        migration = ""
+        for stmt in work.statements:
+            if stmt.label != migration:  # each migration starts in the run's session state
+                migration, r.search_path = stmt.label, None
+            path = _SEARCH_PATH.match(stmt.text)
+            if path and work.dialect == "postgres":
+                r.search_path = None if path[1].upper() == "DEFAULT" else path[1]
+            reading = parse.read(stmt.text, work.dialect)
+            for check in reading.checks:
+                found.append(_one(r, stmt, check, seen, timeout))
+            seen.note(stmt, reading)
+    return found
+
+
+def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) -> Finding:
+    table = check.shown_table
+    base = {"stmt": stmt, "what": check.what, "table": table}
+    earlier = seen.changed(check.table)
+    if earlier:
+        reason = f"{earlier} changes rows first: the live data does not tell"
+        return Finding(**base, status="skipped", reason=reason)
+    start = time.perf_counter()
+    try:
+        types = catalog.column_types(r, check.table, CATALOG_TIMEOUT)
+        if types is None:
+            return Finding(**base, status="skipped", reason="no such table yet")
+        pk = catalog.primary_key(r, check.table, CATALOG_TIMEOUT)
+        query = conditions.build(r, check, types, pk)
+        if isinstance(query, conditions.NotChecked):
+            return Finding(**base, status="not checked", reason=query.reason)
+        count = int(r.run(conditions.count_sql(query), timeout)[0][0] or 0)
+        keys = _keys(r, query, pk, timeout) if count else ()
+    except TimedOut:
+        reason = f"timed out after {timeout:g} s (--preflight-timeout): not known to pass"
+        return Finding(**base, status="skipped", reason=reason, seconds=time.perf_counter() - start)
+    except Failed as exc:
+        return Finding(**base, status="skipped", reason=f"the check's query failed: {exc}")
+    took = time.perf_counter() - start
+    status = "failed" if count else "passed"
+    return Finding(
+        **base,
+        status=status,
+        count=count,
+        keys=keys,
+        key_columns=tuple(pk),
+        seconds=took,
+        unit=query.unit,
+    )
+
+
+def _keys(r: Reader, query: conditions.Query, pk: list[str], timeout: float) -> tuple[Any, ...]:
+    sql = conditions.keys_sql(query, pk, r)
+    if sql is None:
+        return ()
+    try:
+        return tuple(tuple(row) for row in r.run(sql, timeout))
+    except (TimedOut, Failed):
+        return ()
+
+
+def result(findings: list[Finding]) -> Result:
+    failed = [f for f in findings if f.status == "failed"]
+    lines = [f.line() for f in findings]
+    summary = (
+        f"preflight: {len(failed)} of {len(findings)} check(s) found rows that would fail"
+        if failed
+        else f"preflight: {len(findings)} check(s), none found rows that would fail"
+    )
+    skipped = sum(f.status in ("skipped", "not checked") for f in findings)
+    if skipped:
+        summary += f" ({skipped} skipped or not checked: not known to pass)"
+    return Result(
+        "preflight",
+        ok=not failed,
+        messages=[*lines, summary],
+        entries=[f.as_json() for f in findings],
+    )
+
+
+def require_clean(
+    config: Config,
+    *,
+    timeout: float,
+    to: int | None = None,
+    steps: int | None = None,
+    notify: Any = None,
+) -> None:
+    """`up --preflight`: PreflightFailed (exit 9) before any lock is taken, naming each
+    statement by file:line, its table, the count and up to 5 primary keys."""
+    findings = run(config, timeout=timeout, to=to, steps=steps)
+    if notify is not None:
+        for f in findings:
+            if f.status != "failed":
+                level = "info" if f.status == "passed" else "warning"
+                notify(Event(PREFLIGHT_CHECK, f"preflight: {f.line()}", f.as_json(), level))
+    failed = [f for f in findings if f.status == "failed"]
+    if failed:
+        raise PreflightFailed(
+            "pre-checks found rows that pending statements would fail on; nothing was "
+            "applied:\n  " + "\n  ".join(f.line() for f in failed),
+            hint="fix those rows (or change the migration, e.g. backfill first), then run "
+            "sqlmig up again; `sqlmig preflight` runs the checks alone",
+        )

@@ -1,0 +1,188 @@
+"""Trace pending statements on a PostgreSQL scratch database built from the applied
+migrations: each runs inside a transaction that reads its own locks (pg_locks), the
+relfilenodes it changed (a rewrite) and the sequential scans it made, then rolls back; it is
+then applied for real so that the next statement sees what it made."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from ..errors import ConnectError
+from .model import Pending, Touch
+from .rules import TRANSACTION_CONTROL, data_statement, outside_transaction
+
+_RELS = """
+SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relfilenode, c.relkind,
+       COALESCE(s.seq_scan, 0)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_stat_xact_user_tables s ON s.relid = c.oid
+WHERE c.relkind IN ('r', 'p', 'm', 'i') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp%%'"""
+_LOCKS = """
+SELECT l.relation, quote_ident(n.nspname) || '.' || quote_ident(c.relname), l.mode, c.relkind,
+       (SELECT quote_ident(tn.nspname) || '.' || quote_ident(tc.relname)
+        FROM pg_catalog.pg_class tc JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+        WHERE tc.oid = i.indrelid)
+FROM pg_catalog.pg_locks l
+LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relation
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND (n.nspname IS NULL  -- dropped by the statement: named from before it ran
+       OR n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname NOT LIKE 'pg\\_toast%%')"""
+# a statement that sleeps or loops on the empty scratch database must not hold plan up
+_BOUND = "SET statement_timeout = '60s'"
+_TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.I)
+STRENGTH = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+]
+
+
+class Tracer:
+    """Traces statements on an open scratch connection (psycopg, autocommit)."""
+
+    def __init__(self, conn: Any, history: str) -> None:
+        self.conn = conn
+        self.history = history  # sqlmig's own tables are not the migration's business
+        self.migration = ""
+
+    def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
+        """(touches, error): error is the statement's own failure on the scratch database."""
+        if stmt.label != self.migration:  # each migration starts in the run's session state
+            self.migration = stmt.label
+            self._apply_text(f"RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; {_BOUND}")
+        if TRANSACTION_CONTROL.match(stmt.text):
+            return [], ""  # the file's own BEGIN/COMMIT: each statement is traced on its own
+        data = data_statement(stmt.text)
+        if data is not None:
+            return data, ""  # rows change no lock plan; a COPY's data is not here to send
+        ruled = outside_transaction(stmt.text)
+        if ruled is not None:
+            return ruled, self._apply_text(stmt.text)
+        import psycopg
+
+        try:
+            with self.conn.transaction():
+                before = self._rels()
+                self.conn.execute(stmt.text)
+                locks = self.conn.execute(_LOCKS).fetchall()
+                after = self._rels()
+                raise _Rollback(_touches(locks, before, after, self.history))
+        except _Rollback as done:
+            touches = done.touches
+            if _TRUNCATE.match(stmt.text):  # a new, empty file: no copy, whatever the size
+                note = "TRUNCATE swaps in an empty file: quick, under its lock"
+                touches = [replace(t, rewrite=False, scan=False, note=note) for t in touches]
+        except psycopg.errors.ActiveSqlTransaction:  # cannot run in a transaction block
+            note = "runs outside a transaction: not traced"
+            return [Touch("?", "?", how="rules", note=note)], self._apply_text(stmt.text)
+        except psycopg.Error as exc:
+            self._require_open(exc)
+            return [], _first_line(exc)
+        return touches, self._apply_text(stmt.text)
+
+    def _require_open(self, exc: Exception) -> None:
+        if self.conn.closed:
+            raise ConnectError(
+                f"lost the connection to the scratch database while tracing: {_first_line(exc)}",
+                hint="nothing was applied; run sqlmig plan again",
+            )
+
+    def _rels(self) -> dict[int, tuple[str, int, str, int]]:
+        rows = self.conn.execute(_RELS).fetchall()
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def _apply_text(self, text: str) -> str:
+        import psycopg
+
+        try:
+            self.conn.execute(text)
+        except psycopg.Error as exc:
+            self._require_open(exc)
+            return _first_line(exc)
+        return ""
+
+
+class _Rollback(Exception):
+    def __init__(self, touches: list[Touch]) -> None:
+        self.touches = touches
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _touches(
+    locks: list[tuple[Any, ...]],
+    before: dict[int, tuple[str, int, str, int]],
+    after: dict[int, tuple[str, int, str, int]],
+    history: str,
+) -> list[Touch]:
+    """One Touch per table: its strongest lock, and whether it (or an index) was rewritten,
+    scanned, or had an index built. Locks on indexes count for their table."""
+    by_table: dict[str, dict[str, Any]] = {}
+    dropped: set[str] = set()
+    for oid, name, mode, kind, owner in sorted(locks, key=lambda row: row[3] == "i"):
+        if name is None:  # gone by the end of the statement (DROP)
+            if oid not in before:
+                continue
+            name, kind, owner = before[oid][0], before[oid][2], None
+            if kind == "i":
+                continue  # a dropped index: its table's own lock says it
+            dropped.add(name)
+        table = owner if kind == "i" and owner else name
+        if table.split(".")[-1] in (history, f"{history}_log"):
+            continue
+        if kind == "i":  # a lock on an index alone (ALTER INDEX): the table's own is weaker
+            by_table.setdefault(table, {"lock": mode, "new": False, "on_index": True})
+            continue
+        entry = by_table.setdefault(table, {"lock": mode, "new": oid not in before})
+        if STRENGTH.index(mode) > STRENGTH.index(entry["lock"]):
+            entry["lock"] = mode
+    for oid, (name, node, kind, seq) in after.items():
+        old = before.get(oid)
+        table = name
+        if kind == "i":
+            continue
+        if table not in by_table:
+            continue
+        entry = by_table[table]
+        if old is not None and old[1] != node:
+            entry["rewrite"] = True
+        if old is not None and seq > old[3]:
+            entry["scan"] = True
+    for oid, (_name, _node, kind, _seq) in after.items():
+        if kind == "i" and oid not in before:
+            for table, entry in by_table.items():
+                if _index_of(oid, table, locks):
+                    entry["index"] = True
+    return [
+        Touch(
+            table,
+            e["lock"],
+            rewrite=e.get("rewrite", False),
+            scan=e.get("scan", False),
+            builds_index=e.get("index", False),
+            new=e["new"],
+            note="dropped"
+            if table in dropped
+            else "on an index of the table only"
+            if e.get("on_index")
+            else "",
+        )
+        for table, e in by_table.items()
+    ]
+
+
+def _index_of(oid: int, table: str, locks: list[tuple[Any, ...]]) -> bool:
+    return any(row[0] == oid and row[4] == table for row in locks)

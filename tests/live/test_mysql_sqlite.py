@@ -1,0 +1,125 @@
+"""Pre-checks and plan on MariaDB/MySQL (sizes from information_schema, algorithms from the
+documented rules) and on SQLite (UNIQUE indexes; the database-level lock)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.helpers import Cli, describe
+from tests.conftest import execute, write
+
+INIT = """\
+CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE child (id int PRIMARY KEY, parent_id int, code varchar(20), qty varchar(10),
+  price decimal(10,2));
+"""
+ROWS = """
+INSERT INTO parent VALUES (1), (2), (3);
+INSERT INTO child VALUES (1, 1, 'a', '1', 1), (2, 11, 'b', 'x2', -5), (3, NULL, 'a', '70000', 2),
+  (4, 12, 'ccccccc', '4', 3);
+"""
+NEXT = """\
+ALTER TABLE child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id);
+ALTER TABLE child ADD UNIQUE KEY child_code (code);
+ALTER TABLE child MODIFY qty smallint;
+ALTER TABLE child ADD CONSTRAINT child_price CHECK (price > 0);
+ALTER TABLE child MODIFY code varchar(5);
+ALTER TABLE child MODIFY parent_id int NOT NULL;
+ALTER TABLE child ADD COLUMN note text, ALGORITHM=INSTANT;
+"""
+
+
+def test_mysql_prechecks_refuse_naming_file_line_table_count_and_keys(
+    mysql_url: str, migrations: Path
+) -> None:
+    cli = Cli(mysql_url, migrations)
+    write(migrations, "0001_init", INIT)
+    cli.ok("up")
+    execute(mysql_url, ROWS)
+    write(migrations, "0002_next", NEXT)
+    proc = cli("up", "--preflight")
+    assert proc.returncode == 9, describe(proc)
+    err = proc.stderr.replace(str(migrations) + "/", "")
+    for line in (
+        "sql:1: FOREIGN KEY (parent_id) on child: 2 rows reference no row of parent; id = 2, 4",
+        "sql:2: UNIQUE (code) on child: 2 rows share a value with another row; id = 1, 3",
+        "0002_next.up.sql:3: qty TYPE SMALLINT on child: 2 rows do not cast; id = 2, 3",
+        "0002_next.up.sql:4: CHECK (price > 0) on child: 1 rows; id = 2",
+        "sql:5: code TYPE VARCHAR(5) on child: 1 rows are longer than 5 characters; id = 4",
+        "0002_next.up.sql:6: parent_id SET NOT NULL on child: 1 rows; id = 3",
+    ):  # fmt: skip
+        assert line in err, err
+    assert "ccccccc" not in err and "x2" not in err
+    assert cli.ok("current").stdout.strip() == "0001_init"  # nothing applied
+    # MariaDB's max_statement_time (MySQL's MAX_EXECUTION_TIME) bounds each check: skipped
+    write(migrations, "0003_slow", "ALTER TABLE child ADD CONSTRAINT slow CHECK (SLEEP(1) = 0);\n")
+    proc = cli("preflight", "--preflight-timeout", "0.5")
+    assert proc.returncode == 9, describe(proc)
+    assert "CHECK (SLEEP(1) = 0) on child: skipped: timed out after 0.5 s" in proc.stdout
+    (migrations / "0003_slow.up.sql").unlink()
+    # with the rows fixed, every check passes and up applies
+    execute(mysql_url, "DELETE FROM child WHERE id IN (2, 3, 4)")
+    proc = cli("up", "--preflight")
+    assert proc.returncode == 0, describe(proc)
+    assert "preflight: " in proc.stderr and ": passed (" in proc.stderr
+
+
+def test_mysql_plan_reads_sizes_and_says_the_algorithm_is_from_rules(
+    mysql_url: str, migrations: Path
+) -> None:
+    cli = Cli(mysql_url, migrations)
+    write(migrations, "0001_init", INIT)
+    cli.ok("up")
+    execute(mysql_url, ROWS + "ANALYZE TABLE child;")
+    write(migrations, "0002_next", NEXT)
+    proc = cli("--json", "plan")
+    assert proc.returncode == 0, describe(proc)
+    entries = json.loads(proc.stdout)["entries"]
+    first = entries[0]
+    (touch,) = first["touches"]
+    assert touch["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes" and touch["how"] == "rules"
+    facts = first["tables"]["child"]
+    assert facts["rows"] == 4 and facts["bytes"] > 0
+    assert first["verdict"] == "blocks writes"
+    assert entries[1]["touches"][0]["lock"].startswith("ALGORITHM=INPLACE, LOCK=none")
+    assert entries[-1]["touches"][0]["lock"].startswith("ALGORITHM=INSTANT")
+    assert entries[-1]["verdict"] == "safe"
+    # a transaction left open on the table: every ALTER waits for its metadata lock
+    from tests.conftest import _mysql_admin
+
+    writer = _mysql_admin(database=mysql_url.rsplit("/", 1)[1])
+    try:
+        with writer.cursor() as cur:
+            cur.execute("START TRANSACTION")
+            cur.execute("UPDATE child SET price = price WHERE id = 1")
+            cur.execute("SELECT CONNECTION_ID()")
+            (writer_id,) = cur.fetchone()
+        text = cli.ok("up", "--plan").stdout
+        writer.rollback()
+    finally:
+        writer.close()
+    assert "from MySQL/MariaDB's online DDL rules, not traced" in text
+    assert f"session id {writer_id} (" in text
+    assert "has an open transaction (it may hold a metadata lock on the table)" in text
+    assert "waits behind 1 session(s) first" in text
+    assert cli.ok("current").stdout.strip() == "0001_init"
+
+
+def test_sqlite_unique_precheck_and_the_database_lock(sqlite_url: str, migrations: Path) -> None:
+    cli = Cli(sqlite_url, migrations)
+    write(migrations, "0001_init", "CREATE TABLE users (id integer PRIMARY KEY, email text);\n")
+    cli.ok("up")
+    execute(sqlite_url, "INSERT INTO users VALUES (1, 'a'), (2, 'a'), (3, NULL), (4, NULL);")
+    write(migrations, "0002_u", "CREATE UNIQUE INDEX users_email ON users (email);\n")
+    proc = cli("up", "--preflight")
+    assert proc.returncode == 9, describe(proc)
+    assert (
+        "0002_u.up.sql:1: UNIQUE (email) on users: 2 rows share a value with another row; id = 1, 2"
+        in proc.stderr
+    )
+    text = cli.ok("plan").stdout
+    assert "database: database write lock (rules); SQLite locks the whole database file" in text
+    assert "verdict: blocks writes" in text
+    execute(sqlite_url, "DELETE FROM users WHERE id = 2;")
+    assert cli("up", "--preflight").returncode == 0
