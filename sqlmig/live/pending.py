@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import plan
+from .. import placeholders, plan
 from ..chain import resolve
 from ..config import Config
 from ..files import Migration
@@ -27,7 +27,9 @@ class Work:
 def read(config: Config, *, to: int | None = None, steps: int | None = None) -> Work:
     """Files and history, as `up` would plan them; never takes the migration lock."""
     migrator = Migrator(config)
-    files = migrator.files()
+    # ${name} filled in as `up` would, secrets as *** (plan prints statements; a password
+    # literal traces the same either way)
+    files = placeholders.apply_up(migrator.files(), migrator.vars, masked=True)
     with migrator.session(locked=False) as (driver, history):
         rows = history.read() or []
         dialect = driver.dialect

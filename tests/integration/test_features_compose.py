@@ -43,3 +43,23 @@ def test_a_repeatable_with_placeholders_and_callbacks_around_phases(
     assert "R__view" not in again.stdout, again.stdout
     status = cli.ok("status", "--exit-code")
     assert "applied" in status.stdout
+
+
+def test_plan_and_preflight_read_files_with_placeholders_as_up_runs_them(
+    pg_url: str, migrations: Path
+) -> None:
+    cli = Cli(pg_url, migrations)
+    write(migrations, "0001_t", "CREATE TABLE t (id int PRIMARY KEY, v text);\n"
+          "INSERT INTO t VALUES (7, NULL);")  # fmt: skip
+    write(
+        migrations,
+        "0002_nn",
+        "-- sqlmig:placeholders\nALTER TABLE ${tbl} ALTER COLUMN v SET NOT NULL;",
+    )
+    cli.ok("--var", "tbl=t", "up", "--to", "1")
+    refused = cli("--var", "tbl=t", "preflight")
+    assert refused.returncode == 9, refused.stdout + refused.stderr
+    assert "v SET NOT NULL on t: 1 rows" in refused.stdout, refused.stdout
+    planned = cli.ok("--var", "tbl=t", "plan")
+    assert "ALTER TABLE t ALTER COLUMN v SET NOT NULL" in planned.stdout, planned.stdout
+    assert cli("plan").returncode == 2  # no value: refused before connecting, as up is
