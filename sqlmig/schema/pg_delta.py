@@ -20,7 +20,7 @@ from typing import Any
 
 from ..drivers.base import Driver
 from ..errors import SqlmigError
-from . import postgres
+from . import postgres, postgres_extras
 from .model import Snapshot, sort_snapshot
 
 Unit = tuple[str, str, str]  # (kind, schema, name)
@@ -94,12 +94,13 @@ STAMP = f"""WITH units AS (
   FROM objs o JOIN pg_depend d ON d.classid = o.cls AND d.objid = o.obj
   JOIN objs r ON r.cls = d.refclassid AND r.obj = d.refobjid
   WHERE (r.ucls, r.uid) <> (o.ucls, o.uid)
+), named AS (  -- summed over the units each one names: aggregated once, joined by hash
+  SELECT e.ucls, e.uid, count(*) AS c, sum(r.n) AS n, sum(r.s) AS s, max(r.m) AS m
+  FROM edges e JOIN own r ON r.ucls = e.rcls AND r.uid = e.rid GROUP BY 1, 2
 )
-SELECT u.kind, u.nspname, u.name, o.n, o.s, o.m, count(r.n), sum(r.n), sum(r.s), max(r.m)
+SELECT u.kind, u.nspname, u.name, o.n, o.s, o.m, coalesce(p.c, 0), p.n, p.s, p.m
 FROM units u JOIN own o ON o.ucls = u.cls AND o.uid = u.id
-LEFT JOIN edges e ON e.ucls = u.cls AND e.uid = u.id
-LEFT JOIN own r ON r.ucls = e.rcls AND r.uid = e.rid
-GROUP BY u.kind, u.nspname, u.name, u.cls, u.id, o.n, o.s, o.m"""
+LEFT JOIN named p ON p.ucls = u.cls AND p.uid = u.id"""
 
 # The catalog queries read per object: (the unit kind, the column holding the object's name
 # next to its schema in column 0). Any other query of the reader is run in full.
@@ -134,6 +135,10 @@ class _Prepared:
 
     def __init__(self, driver: Driver) -> None:
         self.conn = driver.conn  # type: ignore[attr-defined]
+        # sqlmig connects with prepare_threshold=None, which makes psycopg ignore prepare=True:
+        # this connection prepares (planning the stamp and the extras query took longer than
+        # running them)
+        self.conn.prepare_threshold = 0
 
     def query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         return self.many([(sql, params)])[0]
@@ -149,18 +154,22 @@ class _Prepared:
             raise SqlmigError(f"reading the scratch database's catalogs failed: {exc}") from None
 
 
-# Read by postgres.read besides the per-object queries; sent in the same batch.
-_WHOLE = ("SELECT current_schema()", postgres.SCHEMAS)
+# Read by postgres.read besides the per-object queries, in full each time: sent in the same
+# round trip as the stamp.
+_WHOLE = (postgres_extras.QUERY, postgres.SCHEMAS)
 
 
 class _Only:
     """The reader, with each per-object catalog query limited to the objects in `units` (all
-    of them when None); the known queries are sent together, in one round trip."""
+    of them when None) and the whole-schema queries answered from `whole`; the per-object
+    queries are sent together, in one round trip (none when no object changed)."""
 
-    def __init__(self, driver: _Prepared, units: set[Unit] | None) -> None:
+    def __init__(
+        self, driver: _Prepared, units: set[Unit] | None, whole: dict[str, list[tuple[Any, ...]]]
+    ) -> None:
         self.driver = driver
-        self.ready: dict[str, list[tuple[Any, ...]]] = {}
-        batch = [(sql, ()) for sql in _WHOLE]
+        self.ready: dict[str, list[tuple[Any, ...]]] = dict(whole)
+        batch = []
         for sql, (kind, at) in FILTERED.items():
             if units is None:
                 batch.append((sql, ()))
@@ -177,10 +186,10 @@ class _Only:
             batch.append(
                 (wrapped, (sorted({s for s, _ in wanted}), sorted({n for _, n in wanted})))
             )
-        keys = [*_WHOLE, *(q for q in FILTERED if q not in self.ready)]
-        for key, rows in zip(keys, driver.many(batch), strict=True):
-            spec = FILTERED.get(key)
-            if spec is not None and units is not None:
+        keys = [q for q in FILTERED if q not in self.ready]
+        for key, rows in zip(keys, driver.many(batch) if batch else [], strict=True):
+            spec = FILTERED[key]
+            if units is not None:
                 pairs = {(s, n) for k, s, n in units if k == spec[0]}
                 rows = [r for r in rows if (r[0], r[spec[1]]) in pairs]
             self.ready[key] = rows
@@ -200,16 +209,20 @@ class Tracker:
         self.last: tuple[Stamp, Snapshot] | None = None
 
     def snapshot(self) -> Snapshot:
+        stamped, *rest = self.driver.many([(STAMP, ()), *((q, ()) for q in _WHOLE)])
+        whole = dict(zip(_WHOLE, rest, strict=True))
         tokens: dict[Unit, list] = {}
-        for kind, schema, name, *token in self.driver.query(STAMP):
+        for kind, schema, name, *token in stamped:
             tokens.setdefault((kind, schema, name), []).append(tuple(token))
         stamp = {unit: tuple(sorted(t)) for unit, t in tokens.items()}
         if self.last is None:
-            snap = sort_snapshot(postgres.read(_Only(self.driver, None), self.exclude))  # type: ignore[arg-type]
+            reader = _Only(self.driver, None, whole)
+            snap = sort_snapshot(postgres.read(reader, self.exclude))  # type: ignore[arg-type]
         else:
             before, old = self.last
             changed = {u for u in before.keys() | stamp.keys() if before.get(u) != stamp.get(u)}
-            fresh = postgres.read(_Only(self.driver, changed), self.exclude)  # type: ignore[arg-type]
+            reader = _Only(self.driver, changed, whole)
+            fresh = postgres.read(reader, self.exclude)  # type: ignore[arg-type]
             snap = patch(old, sort_snapshot(fresh), changed)
         self.last = (stamp, snap)
         return snap
