@@ -154,9 +154,33 @@ class _Prepared:
             raise SqlmigError(f"reading the scratch database's catalogs failed: {exc}") from None
 
 
-# Read by postgres.read besides the per-object queries, in full each time: sent in the same
-# round trip as the stamp.
+# Read by postgres.read besides the per-object queries, in full each time.
 _WHOLE = (postgres_extras.QUERY, postgres.SCHEMAS)
+
+# Whether postgres_extras.QUERY could find anything besides the current schema: a test of the
+# rows each of its parts starts from, never narrower than that part (objects made after
+# initdb have oids from 16384 on). When it finds nothing, before and now, the extras read
+# the last time are still true and the query (the dearest of a snapshot after the stamp) is
+# not sent.
+_ANY_EXTRAS = f"""SELECT current_schema(),
+  EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql')
+  OR EXISTS (SELECT 1 FROM pg_type WHERE oid >= 16384 AND (typtype IN ('d', 'r')
+    OR (typtype = 'b' AND NOT (typcategory = 'A' AND typelem <> 0))))
+  OR EXISTS (SELECT 1 FROM pg_class WHERE oid >= 16384
+    AND (relkind IN ('c', 'f') OR relrowsecurity OR relforcerowsecurity))
+  OR EXISTS (SELECT 1 FROM pg_statistic_ext) OR EXISTS (SELECT 1 FROM pg_policy)
+  OR EXISTS (SELECT 1 FROM pg_description WHERE objoid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_description d JOIN pg_namespace n
+    ON d.classoid = 'pg_namespace'::regclass AND n.oid = d.objoid
+    WHERE {postgres.USER_NS}
+      AND NOT (n.nspname = 'public' AND d.description = 'standard public schema'))
+  OR EXISTS (SELECT 1 FROM pg_collation WHERE oid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_rewrite WHERE oid >= 16384 AND rulename <> '_RETURN')
+  OR EXISTS (SELECT 1 FROM pg_proc WHERE oid >= 16384 AND prokind = 'a')
+  OR EXISTS (SELECT 1 FROM pg_operator WHERE oid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_ts_config WHERE oid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_event_trigger) OR EXISTS (SELECT 1 FROM pg_publication)
+  OR EXISTS (SELECT 1 FROM pg_inherits)"""
 
 
 class _Only:
@@ -169,7 +193,7 @@ class _Only:
     ) -> None:
         self.driver = driver
         self.ready: dict[str, list[tuple[Any, ...]]] = dict(whole)
-        batch = []
+        batch = [(sql, ()) for sql in _WHOLE if sql not in whole]
         for sql, (kind, at) in FILTERED.items():
             if units is None:
                 batch.append((sql, ()))
@@ -186,10 +210,13 @@ class _Only:
             batch.append(
                 (wrapped, (sorted({s for s, _ in wanted}), sorted({n for _, n in wanted})))
             )
-        keys = [q for q in FILTERED if q not in self.ready]
+        keys = [
+            *(q for q in _WHOLE if q not in whole),
+            *(q for q in FILTERED if q not in self.ready),
+        ]
         for key, rows in zip(keys, driver.many(batch) if batch else [], strict=True):
-            spec = FILTERED[key]
-            if units is not None:
+            spec = FILTERED.get(key)
+            if spec is not None and units is not None:
                 pairs = {(s, n) for k, s, n in units if k == spec[0]}
                 rows = [r for r in rows if (r[0], r[spec[1]]) in pairs]
             self.ready[key] = rows
@@ -207,10 +234,16 @@ class Tracker:
         self.driver = _Prepared(driver)
         self.exclude = (table, f"{table}_log")
         self.last: tuple[Stamp, Snapshot] | None = None
+        self.bare: tuple[str, list[tuple[Any, ...]]] | None = None
 
     def snapshot(self) -> Snapshot:
-        stamped, *rest = self.driver.many([(STAMP, ()), *((q, ()) for q in _WHOLE)])
-        whole = dict(zip(_WHOLE, rest, strict=True))
+        stamped, probe, schemas = self.driver.many(
+            [(STAMP, ()), (_ANY_EXTRAS, ()), (postgres.SCHEMAS, ())]
+        )
+        whole = {postgres.SCHEMAS: schemas}
+        here, extras = probe[0]
+        if not extras and self.bare is not None and self.bare[0] == here:
+            whole[postgres_extras.QUERY] = self.bare[1]
         tokens: dict[Unit, list] = {}
         for kind, schema, name, *token in stamped:
             tokens.setdefault((kind, schema, name), []).append(tuple(token))
@@ -225,6 +258,8 @@ class Tracker:
             fresh = postgres.read(reader, self.exclude)  # type: ignore[arg-type]
             snap = patch(old, sort_snapshot(fresh), changed)
         self.last = (stamp, snap)
+        # the extras of a database where the probe found nothing: true until it finds something
+        self.bare = None if extras else (here, reader.ready[postgres_extras.QUERY])
         return snap
 
 
