@@ -21,7 +21,7 @@ from typing import Any
 from ..drivers.base import Driver
 from ..errors import SqlmigError
 from . import postgres, postgres_extras
-from .model import Snapshot, sort_snapshot
+from .model import Snapshot, order_key, sort_snapshot
 
 Unit = tuple[str, str, str]  # (kind, schema, name)
 Stamp = dict[Unit, tuple]
@@ -264,7 +264,7 @@ class Tracker:
 
 
 def patch(old: Snapshot, fresh: Snapshot, changed: set[Unit]) -> Snapshot:
-    """`fresh` (read for the `changed` objects only, and in full for the rest), with the
+    """`fresh` (sorted; read for the `changed` objects only, and in full for the rest), with the
     entries of every unchanged object taken from `old`."""
     merged: dict[str, Any] = {}
     for f in fields(Snapshot):
@@ -274,5 +274,5 @@ def patch(old: Snapshot, fresh: Snapshot, changed: set[Unit]) -> Snapshot:
         kept = [
             o for o in getattr(old, f.name) if (kind, o.schema, getattr(o, attr)) not in changed
         ]
-        merged[f.name] = (*kept, *getattr(fresh, f.name))
-    return sort_snapshot(replace(fresh, **merged))
+        merged[f.name] = tuple(sorted((*kept, *getattr(fresh, f.name)), key=order_key))
+    return replace(fresh, **merged)  # both parts sorted within (a table's constraints too)
