@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from ..context import FileContext, Stmt
 from ..model import Hit, rule
-from .common import at, column_defs, name_of
+from .common import alter_table, at, column_defs, name_of, table_of
 
 DDL_WORDS = {"CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE"}
 
@@ -102,8 +102,8 @@ def mysql_insert_select_omits_not_null(stmt: Stmt, ctx: FileContext) -> Iterator
     node = stmt.node
     if not isinstance(node, exp.Insert) or not isinstance(node.this, exp.Schema):
         return  # no column list: every column gets a value, or the count is wrong anyway
-    if not isinstance(node.expression, (exp.Select, exp.SetOperation)):
-        return
+    if not isinstance(node.expression, (exp.Select, exp.SetOperation)) or node.args.get("ignore"):
+        return  # INSERT IGNORE: the server fills the column in (with a warning)
     table = name_of(node.this.this)
     listed = {name_of(c) for c in node.this.expressions}
     missing = [c for c in _required(ctx, stmt.index, table) if c not in listed]
@@ -118,20 +118,33 @@ def mysql_insert_select_omits_not_null(stmt: Stmt, ctx: FileContext) -> Iterator
 
 def _required(ctx: FileContext, before: int, table: str) -> list[str]:
     """The columns of `table` as the file created it before statement `before` that need a
-    value: NOT NULL (or in the primary key) with no DEFAULT, AUTO_INCREMENT or generation."""
-    columns: dict[str, Any] = {}
+    value: NOT NULL (or in the primary key) with no DEFAULT, AUTO_INCREMENT or generation.
+    Nothing when the file did not create it with a column list, or changed it since in any
+    way but ADD COLUMN (a DEFAULT set, a MODIFY, a rename: not followed here)."""
+    columns: dict[str, Any] | None = None
     keyed: set[str] = set()
     for stmt in ctx.statements[:before]:
         node = stmt.node
-        made = isinstance(node, exp.Create) and isinstance(node.this, exp.Schema)
-        if made and name_of(node.this.this) == table:  # made (again): this definition counts
-            columns, keyed = {}, set()
-            for part in node.this.expressions:
-                if isinstance(part, exp.PrimaryKey):
-                    keyed |= {name_of(c) for c in part.expressions}
+        schema = node.this if isinstance(node, exp.Create) else None
+        target = schema.this if isinstance(schema, exp.Schema) else schema
+        if target is not None and name_of(target) == table:
+            columns = {} if isinstance(schema, exp.Schema) else None  # LIKE, AS SELECT: unknown
+            keyed = {
+                name_of(c)
+                for part in (schema.expressions if columns is not None else ())
+                if isinstance(part, exp.PrimaryKey)
+                for c in part.expressions
+            }
+        elif stmt.keyword.startswith(("DROP", "RENAME")) and table in stmt.sql.lower():
+            columns = None
+        elif alter_table(stmt) is not None and table_of(node) == table:
+            added = all(isinstance(a, exp.ColumnDef) for a in node.args.get("actions") or [])
+            columns = columns if added else None
         for owner, col in column_defs(stmt):
-            if owner == table:
+            if owner == table and columns is not None:
                 columns[col.name.lower()] = col
+    if columns is None:
+        return []
     return [name for name, col in columns.items() if _needs_value(col, name in keyed)]
 
 
