@@ -15,13 +15,18 @@ read in full each time. The queries go over a second connection, prepared, in on
 
 from __future__ import annotations
 
+import logging
 from dataclasses import fields, replace
 from typing import Any
 
 from ..drivers.base import Driver
-from ..errors import SqlmigError
+from ..errors import ConnectError, SqlmigError
 from . import postgres, postgres_extras
 from .model import Snapshot, order_key, sort_snapshot
+
+# psycopg logs "error ignored terminating <Pipeline>" when a pipeline's connection drops;
+# the error raised below says it, once, in sqlmig's words
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 Unit = tuple[str, str, str]  # (kind, schema, name)
 Stamp = dict[Unit, tuple]
@@ -135,6 +140,7 @@ class _Prepared:
 
     def __init__(self, driver: Driver) -> None:
         self.conn = driver.conn  # type: ignore[attr-defined]
+        self.where = driver.url.redacted  # type: ignore[attr-defined]
         # sqlmig connects with prepare_threshold=None, which makes psycopg ignore prepare=True:
         # this connection prepares (planning the stamp and the extras query took longer than
         # running them)
@@ -151,7 +157,15 @@ class _Prepared:
                 cursors = [self.conn.execute(q, p or None, prepare=True) for q, p in queries]
             return [c.fetchall() for c in cursors]
         except psycopg.Error as exc:
-            raise SqlmigError(f"reading the scratch database's catalogs failed: {exc}") from None
+            text = " ".join(str(exc).split())
+            if self.conn.broken or self.conn.closed:
+                raise ConnectError(
+                    f"lost the connection to the scratch database {self.where} while reading "
+                    f"its catalogs: {text}",
+                    hint="check the server and run verify again; the scratch database is "
+                    "dropped (or, given with --scratch-url, emptied) as usual",
+                ) from None
+            raise SqlmigError(f"reading the scratch database's catalogs failed: {text}") from None
 
 
 # Read by postgres.read besides the per-object queries, in full each time.

@@ -166,3 +166,24 @@ def test_every_snapshot_field_is_kept_or_read_in_full() -> None:
     other field comes from a full read, so a new kind of object is never stale."""
     names = {f.name for f in fields(Snapshot)}
     assert set(pg_delta.KEPT) <= names
+
+
+def test_a_dropped_reader_connection_is_a_connection_error(pg_url: str) -> None:
+    """The reader's server session ends between two snapshots: exit 6, said once."""
+    import pytest
+
+    from sqlmig.errors import ConnectError
+
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        pid = reader.conn.info.backend_pid  # type: ignore[attr-defined]
+        driver.execute(f"SELECT pg_terminate_backend({pid})")
+        with pytest.raises(ConnectError, match="lost the connection to the scratch database") as e:
+            tracker.snapshot()
+        assert e.value.exit_code == 6
+    finally:
+        driver.close()
+        reader.close()
