@@ -258,16 +258,17 @@ class Tracker:
         here, extras = probe[0]
         if not extras and self.bare is not None and self.bare[0] == here:
             whole[postgres_extras.QUERY] = self.bare[1]
-        tokens: dict[Unit, list] = {}
-        for kind, schema, name, *token in stamped:
-            tokens.setdefault((kind, schema, name), []).append(tuple(token))
-        stamp = {unit: tuple(sorted(t)) for unit, t in tokens.items()}
+        stamp: Stamp = {}
+        for kind, schema, name, *token in stamped:  # one row a unit, but for overloaded names
+            unit, t = (kind, schema, name), tuple(token)
+            had = stamp.get(unit)
+            stamp[unit] = (t,) if had is None else tuple(sorted((*had, t)))
         if self.last is None:
             reader = _Only(self.driver, None, whole)
             snap = sort_snapshot(postgres.read(reader, self.exclude))  # type: ignore[arg-type]
         else:
             before, old = self.last
-            changed = {u for u in before.keys() | stamp.keys() if before.get(u) != stamp.get(u)}
+            changed = {u for u, _ in before.items() ^ stamp.items()}
             reader = _Only(self.driver, changed, whole)
             fresh = postgres.read(reader, self.exclude)  # type: ignore[arg-type]
             snap = patch(old, sort_snapshot(fresh), changed)
@@ -285,8 +286,9 @@ def patch(old: Snapshot, fresh: Snapshot, changed: set[Unit]) -> Snapshot:
         if f.name not in KEPT:
             continue
         kind, attr = KEPT[f.name]
-        kept = [
+        kept = tuple(
             o for o in getattr(old, f.name) if (kind, o.schema, getattr(o, attr)) not in changed
-        ]
-        merged[f.name] = tuple(sorted((*kept, *getattr(fresh, f.name)), key=order_key))
+        )
+        new = getattr(fresh, f.name)
+        merged[f.name] = tuple(sorted((*kept, *new), key=order_key)) if new else kept
     return replace(fresh, **merged)  # both parts sorted within (a table's constraints too)
