@@ -204,10 +204,15 @@ class History:
             rows = self.driver.query(f"SELECT {COLUMNS} FROM {self.table} ORDER BY version")
         except MissingTable:
             return None
-        # int(): exact from a Decimal (NUMERIC/DECIMAL) and from SQLite's zero-padded TEXT
-        return [
-            AppliedRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], _text(r[6]), *r[7:]) for r in rows
-        ]
+        return [_row(r) for r in rows]
+
+    def read_row(self, version: int) -> AppliedRow | None:
+        """The row of one version (None when there is none): one row read, not the whole
+        history (verify reads it before each of its downs)."""
+        rows = self.driver.query(
+            f"SELECT {COLUMNS} FROM {self._table} WHERE version = {self.p}", (self._v(version),)
+        )
+        return next((_row(r) for r in rows), None)
 
     def read_log(self) -> list[LogEntry]:
         try:
@@ -414,3 +419,8 @@ class History:
 
     def _scrub(self, text: str | None) -> str | None:
         return None if text is None else self.scrub(text)
+
+
+def _row(r: tuple[Any, ...]) -> AppliedRow:
+    # int(): exact from a Decimal (NUMERIC/DECIMAL) and from SQLite's zero-padded TEXT
+    return AppliedRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], _text(r[6]), *r[7:])

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from ..drivers import connect
 from ..drivers.base import Driver
-from ..errors import MigrationFailed
+from ..errors import HistoryError, MigrationFailed
 from ..files import Migration
 from ..history import History, actor
 from ..plan import down_step
@@ -45,7 +45,12 @@ class Builder:
         self.runner.apply(m)
 
     def down(self, m: Migration) -> None:
-        row = next(r for r in self.history.read() or [] if r.version == m.version)
+        row = self.history.read_row(m.version)
+        if row is None:
+            raise HistoryError(
+                f"{m.label}: its row in the scratch database's history is gone after its up",
+                hint="a migration must not change sqlmig's history table; fix the file",
+            )
         self.runner.revert(down_step(row, m, allow_drift=True))
 
     def up_all(self, files: list[Migration]) -> None:

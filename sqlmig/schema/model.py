@@ -240,12 +240,14 @@ class Snapshot:
         return data
 
 
+def order_key(o: Any) -> tuple:
+    """Where an object goes in its collection's canonical order."""
+    return (o.schema, getattr(o, "table", ""), o.name, getattr(o, "signature", ""))
+
+
 def sort_snapshot(snap: Snapshot) -> Snapshot:
     """The same snapshot with every collection in a canonical order."""
-
-    def key(o: Any) -> tuple:
-        return (o.schema, getattr(o, "table", ""), o.name, getattr(o, "signature", ""))
-
+    key = order_key
     tables = tuple(
         replace(t, constraints=tuple(sorted(t.constraints, key=_ckey)))
         for t in sorted(snap.tables, key=key)

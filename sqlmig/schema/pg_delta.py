@@ -15,13 +15,18 @@ read in full each time. The queries go over a second connection, prepared, in on
 
 from __future__ import annotations
 
+import logging
 from dataclasses import fields, replace
 from typing import Any
 
 from ..drivers.base import Driver
-from ..errors import SqlmigError
-from . import postgres
-from .model import Snapshot, sort_snapshot
+from ..errors import ConnectError, SqlmigError
+from . import postgres, postgres_extras
+from .model import Snapshot, order_key, sort_snapshot
+
+# psycopg logs "error ignored terminating <Pipeline>" when a pipeline's connection drops;
+# the error raised below says it, once, in sqlmig's words
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 Unit = tuple[str, str, str]  # (kind, schema, name)
 Stamp = dict[Unit, tuple]
@@ -94,12 +99,13 @@ STAMP = f"""WITH units AS (
   FROM objs o JOIN pg_depend d ON d.classid = o.cls AND d.objid = o.obj
   JOIN objs r ON r.cls = d.refclassid AND r.obj = d.refobjid
   WHERE (r.ucls, r.uid) <> (o.ucls, o.uid)
+), named AS (  -- summed over the units each one names: aggregated once, joined by hash
+  SELECT e.ucls, e.uid, count(*) AS c, sum(r.n) AS n, sum(r.s) AS s, max(r.m) AS m
+  FROM edges e JOIN own r ON r.ucls = e.rcls AND r.uid = e.rid GROUP BY 1, 2
 )
-SELECT u.kind, u.nspname, u.name, o.n, o.s, o.m, count(r.n), sum(r.n), sum(r.s), max(r.m)
+SELECT u.kind, u.nspname, u.name, o.n, o.s, o.m, coalesce(p.c, 0), p.n, p.s, p.m
 FROM units u JOIN own o ON o.ucls = u.cls AND o.uid = u.id
-LEFT JOIN edges e ON e.ucls = u.cls AND e.uid = u.id
-LEFT JOIN own r ON r.ucls = e.rcls AND r.uid = e.rid
-GROUP BY u.kind, u.nspname, u.name, u.cls, u.id, o.n, o.s, o.m"""
+LEFT JOIN named p ON p.ucls = u.cls AND p.uid = u.id"""
 
 # The catalog queries read per object: (the unit kind, the column holding the object's name
 # next to its schema in column 0). Any other query of the reader is run in full.
@@ -134,6 +140,11 @@ class _Prepared:
 
     def __init__(self, driver: Driver) -> None:
         self.conn = driver.conn  # type: ignore[attr-defined]
+        self.where = driver.url.redacted  # type: ignore[attr-defined]
+        # sqlmig connects with prepare_threshold=None, which makes psycopg ignore prepare=True:
+        # this connection prepares (planning the stamp and the extras query took longer than
+        # running them)
+        self.conn.prepare_threshold = 0
 
     def query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         return self.many([(sql, params)])[0]
@@ -146,21 +157,57 @@ class _Prepared:
                 cursors = [self.conn.execute(q, p or None, prepare=True) for q, p in queries]
             return [c.fetchall() for c in cursors]
         except psycopg.Error as exc:
-            raise SqlmigError(f"reading the scratch database's catalogs failed: {exc}") from None
+            text = " ".join(str(exc).split())
+            if self.conn.broken or self.conn.closed:
+                raise ConnectError(
+                    f"lost the connection to the scratch database {self.where} while reading "
+                    f"its catalogs: {text}",
+                    hint="check the server and run verify again; the scratch database is "
+                    "dropped (or, given with --scratch-url, emptied) as usual",
+                ) from None
+            raise SqlmigError(f"reading the scratch database's catalogs failed: {text}") from None
 
 
-# Read by postgres.read besides the per-object queries; sent in the same batch.
-_WHOLE = ("SELECT current_schema()", postgres.SCHEMAS)
+# Read by postgres.read besides the per-object queries, in full each time.
+_WHOLE = (postgres_extras.QUERY, postgres.SCHEMAS)
+
+# Whether postgres_extras.QUERY could find anything besides the current schema: a test of the
+# rows each of its parts starts from, never narrower than that part (objects made after
+# initdb have oids from 16384 on). When it finds nothing, before and now, the extras read
+# the last time are still true and the query (the dearest of a snapshot after the stamp) is
+# not sent.
+_ANY_EXTRAS = f"""SELECT current_schema(),
+  EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql')
+  OR EXISTS (SELECT 1 FROM pg_type WHERE oid >= 16384 AND (typtype IN ('d', 'r')
+    OR (typtype = 'b' AND NOT (typcategory = 'A' AND typelem <> 0))))
+  OR EXISTS (SELECT 1 FROM pg_class WHERE oid >= 16384
+    AND (relkind IN ('c', 'f') OR relrowsecurity OR relforcerowsecurity))
+  OR EXISTS (SELECT 1 FROM pg_statistic_ext) OR EXISTS (SELECT 1 FROM pg_policy)
+  OR EXISTS (SELECT 1 FROM pg_description WHERE objoid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_description d JOIN pg_namespace n
+    ON d.classoid = 'pg_namespace'::regclass AND n.oid = d.objoid
+    WHERE {postgres.USER_NS}
+      AND NOT (n.nspname = 'public' AND d.description = 'standard public schema'))
+  OR EXISTS (SELECT 1 FROM pg_collation WHERE oid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_rewrite WHERE oid >= 16384 AND rulename <> '_RETURN')
+  OR EXISTS (SELECT 1 FROM pg_proc WHERE oid >= 16384 AND prokind = 'a')
+  OR EXISTS (SELECT 1 FROM pg_operator WHERE oid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_ts_config WHERE oid >= 16384)
+  OR EXISTS (SELECT 1 FROM pg_event_trigger) OR EXISTS (SELECT 1 FROM pg_publication)
+  OR EXISTS (SELECT 1 FROM pg_inherits)"""
 
 
 class _Only:
     """The reader, with each per-object catalog query limited to the objects in `units` (all
-    of them when None); the known queries are sent together, in one round trip."""
+    of them when None) and the whole-schema queries answered from `whole`; the per-object
+    queries are sent together, in one round trip (none when no object changed)."""
 
-    def __init__(self, driver: _Prepared, units: set[Unit] | None) -> None:
+    def __init__(
+        self, driver: _Prepared, units: set[Unit] | None, whole: dict[str, list[tuple[Any, ...]]]
+    ) -> None:
         self.driver = driver
-        self.ready: dict[str, list[tuple[Any, ...]]] = {}
-        batch = [(sql, ()) for sql in _WHOLE]
+        self.ready: dict[str, list[tuple[Any, ...]]] = dict(whole)
+        batch = [(sql, ()) for sql in _WHOLE if sql not in whole]
         for sql, (kind, at) in FILTERED.items():
             if units is None:
                 batch.append((sql, ()))
@@ -177,8 +224,11 @@ class _Only:
             batch.append(
                 (wrapped, (sorted({s for s, _ in wanted}), sorted({n for _, n in wanted})))
             )
-        keys = [*_WHOLE, *(q for q in FILTERED if q not in self.ready)]
-        for key, rows in zip(keys, driver.many(batch), strict=True):
+        keys = [
+            *(q for q in _WHOLE if q not in whole),
+            *(q for q in FILTERED if q not in self.ready),
+        ]
+        for key, rows in zip(keys, driver.many(batch) if batch else [], strict=True):
             spec = FILTERED.get(key)
             if spec is not None and units is not None:
                 pairs = {(s, n) for k, s, n in units if k == spec[0]}
@@ -198,33 +248,47 @@ class Tracker:
         self.driver = _Prepared(driver)
         self.exclude = (table, f"{table}_log")
         self.last: tuple[Stamp, Snapshot] | None = None
+        self.bare: tuple[str, list[tuple[Any, ...]]] | None = None
 
     def snapshot(self) -> Snapshot:
-        tokens: dict[Unit, list] = {}
-        for kind, schema, name, *token in self.driver.query(STAMP):
-            tokens.setdefault((kind, schema, name), []).append(tuple(token))
-        stamp = {unit: tuple(sorted(t)) for unit, t in tokens.items()}
+        stamped, probe, schemas = self.driver.many(
+            [(STAMP, ()), (_ANY_EXTRAS, ()), (postgres.SCHEMAS, ())]
+        )
+        whole = {postgres.SCHEMAS: schemas}
+        here, extras = probe[0]
+        if not extras and self.bare is not None and self.bare[0] == here:
+            whole[postgres_extras.QUERY] = self.bare[1]
+        stamp: Stamp = {}
+        for kind, schema, name, *token in stamped:  # one row a unit, but for overloaded names
+            unit, t = (kind, schema, name), tuple(token)
+            had = stamp.get(unit)
+            stamp[unit] = (t,) if had is None else tuple(sorted((*had, t)))
         if self.last is None:
-            snap = sort_snapshot(postgres.read(_Only(self.driver, None), self.exclude))  # type: ignore[arg-type]
+            reader = _Only(self.driver, None, whole)
+            snap = sort_snapshot(postgres.read(reader, self.exclude))  # type: ignore[arg-type]
         else:
             before, old = self.last
-            changed = {u for u in before.keys() | stamp.keys() if before.get(u) != stamp.get(u)}
-            fresh = postgres.read(_Only(self.driver, changed), self.exclude)  # type: ignore[arg-type]
+            changed = {u for u, _ in before.items() ^ stamp.items()}
+            reader = _Only(self.driver, changed, whole)
+            fresh = postgres.read(reader, self.exclude)  # type: ignore[arg-type]
             snap = patch(old, sort_snapshot(fresh), changed)
         self.last = (stamp, snap)
+        # the extras of a database where the probe found nothing: true until it finds something
+        self.bare = None if extras else (here, reader.ready[postgres_extras.QUERY])
         return snap
 
 
 def patch(old: Snapshot, fresh: Snapshot, changed: set[Unit]) -> Snapshot:
-    """`fresh` (read for the `changed` objects only, and in full for the rest), with the
+    """`fresh` (sorted; read for the `changed` objects only, and in full for the rest), with the
     entries of every unchanged object taken from `old`."""
     merged: dict[str, Any] = {}
     for f in fields(Snapshot):
         if f.name not in KEPT:
             continue
         kind, attr = KEPT[f.name]
-        kept = [
+        kept = tuple(
             o for o in getattr(old, f.name) if (kind, o.schema, getattr(o, attr)) not in changed
-        ]
-        merged[f.name] = (*kept, *getattr(fresh, f.name))
-    return sort_snapshot(replace(fresh, **merged))
+        )
+        new = getattr(fresh, f.name)
+        merged[f.name] = tuple(sorted((*kept, *new), key=order_key)) if new else kept
+    return replace(fresh, **merged)  # both parts sorted within (a table's constraints too)

@@ -75,6 +75,72 @@ def test_every_snapshot_is_the_full_read(pg_url: str) -> None:
         reader.close()
 
 
+# What postgres_extras reads (each added, changed and removed again): the extras query is
+# sent only while the probe finds one of them, so each must be seen coming and going.
+EXTRAS_STEPS = [
+    "CREATE TABLE t (id int PRIMARY KEY, note text)",
+    "COMMENT ON TABLE t IS 'a table'",
+    "COMMENT ON TABLE t IS NULL",
+    "COMMENT ON COLUMN t.note IS 'a note'",
+    "ALTER TABLE t RENAME COLUMN note TO remark",  # the comment's column name changes
+    "COMMENT ON COLUMN t.remark IS NULL",
+    "COMMENT ON SCHEMA public IS 'ours'",
+    "COMMENT ON SCHEMA public IS 'standard public schema'",
+    "CREATE SCHEMA postgres",  # search_path "$user", public: the current schema changes
+    "DROP SCHEMA postgres",
+    "CREATE EXTENSION ltree",
+    "DROP EXTENSION ltree",
+    "CREATE DOMAIN positive_int AS int CHECK (VALUE > 0)",
+    "DROP DOMAIN positive_int",
+    "CREATE TYPE pair AS (a int, b text)",
+    "DROP TYPE pair",
+    "CREATE TYPE span AS RANGE (subtype = int4)",
+    "DROP TYPE span",
+    'CREATE COLLATION plain FROM "C"',
+    "DROP COLLATION plain",
+    "CREATE POLICY mine ON t USING (id > 0)",  # a policy without row security: still read
+    "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+    "ALTER TABLE t DISABLE ROW LEVEL SECURITY",
+    "DROP POLICY mine ON t",
+    "CREATE STATISTICS both_columns ON id, remark FROM t",
+    "DROP STATISTICS both_columns",
+    "CREATE RULE keep AS ON DELETE TO t DO INSTEAD NOTHING",
+    "DROP RULE keep ON t",
+    "CREATE TABLE kid () INHERITS (t)",
+    "DROP TABLE kid",
+    "CREATE AGGREGATE total (int) (sfunc = int4pl, stype = int)",
+    "DROP AGGREGATE total (int)",
+    "CREATE OPERATOR === (leftarg = int, rightarg = int, function = int4eq)",
+    "DROP OPERATOR === (int, int)",
+    "CREATE TEXT SEARCH CONFIGURATION words (COPY = simple)",
+    "DROP TEXT SEARCH CONFIGURATION words",
+    "CREATE FOREIGN DATA WRAPPER nowhere",
+    "CREATE SERVER far FOREIGN DATA WRAPPER nowhere",
+    "CREATE FOREIGN TABLE remote (id int) SERVER far",
+    "DROP FOREIGN TABLE remote",
+    "DROP SERVER far",
+    "DROP FOREIGN DATA WRAPPER nowhere",
+    "CREATE PUBLICATION everything FOR ALL TABLES",
+    "DROP PUBLICATION everything",
+]
+
+
+def test_extras_coming_and_going_are_seen(pg_url: str) -> None:
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        for step in EXTRAS_STEPS:
+            driver.execute(step)
+            full = snapshot(driver, table=TABLE)
+            assert tracker.snapshot() == full, step
+            assert tracker.snapshot() == full, f"unchanged, after {step}"
+    finally:
+        driver.close()
+        reader.close()
+
+
 def test_only_the_changed_objects_are_read_again(pg_url: str) -> None:
     driver = connect(parse_url(pg_url), table=TABLE)
     reader = connect(parse_url(pg_url), table=TABLE)
@@ -100,3 +166,24 @@ def test_every_snapshot_field_is_kept_or_read_in_full() -> None:
     other field comes from a full read, so a new kind of object is never stale."""
     names = {f.name for f in fields(Snapshot)}
     assert set(pg_delta.KEPT) <= names
+
+
+def test_a_dropped_reader_connection_is_a_connection_error(pg_url: str) -> None:
+    """The reader's server session ends between two snapshots: exit 6, said once."""
+    import pytest
+
+    from sqlmig.errors import ConnectError
+
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        pid = reader.conn.info.backend_pid  # type: ignore[attr-defined]
+        driver.execute(f"SELECT pg_terminate_backend({pid})")
+        with pytest.raises(ConnectError, match="lost the connection to the scratch database") as e:
+            tracker.snapshot()
+        assert e.value.exit_code == 6
+    finally:
+        driver.close()
+        reader.close()
