@@ -1,0 +1,251 @@
+"""`--targets` / `--schemas` for up, status, validate and current: the same command, once
+per target, in worker processes; then one summary. The CLI's only entry into the fleet."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .. import config
+from ..errors import SqlmigError, UsageError
+from ..events import Event
+from ..results import NO_MIGRATION, Result
+from ..urls import parse_url, redact
+from . import shard as sharding
+from . import targets as fleet_targets
+from .report import Report, Row
+from .run import Finished, Pool
+from .targets import Source, Target
+
+COMMANDS = ("up", "status", "validate", "current")
+BEFORE = "fleet_before"  # the worker's event that carries the version before `up`
+DEFAULT_PARALLEL = 4
+
+
+def refuse_command(command: str | None, fleet: dict[str, Any]) -> UsageError | None:
+    """The error for fleet options given to a command that does not take them."""
+    if command in COMMANDS:
+        return None
+    given = ", ".join(
+        f"--{k.replace('_', '-')}" for k, v in fleet.items() if v not in (None, False)
+    )
+    return UsageError(
+        f"{given}: `{command}` does not run across a fleet",
+        hint=f"fleet options work with {', '.join(COMMANDS)}; run other commands with --url",
+    )
+
+
+def run_fleet(ctx: typer.Context, action: Callable[..., Result], exit_code: Any) -> None:
+    """Run the command on every target of this shard; print the summary; exit the worst code."""
+    from ..cli.runner import Options, Redacted, fail, run
+
+    opts: Options = ctx.obj
+    command = ctx.command.name or ""
+    log_json = config.log_format(opts.flags) == "json" if _ok_format(opts) else False
+    try:
+        source, shard = _prepare(ctx, command, opts)
+    except SqlmigError as exc:
+        fail(exc, [opts.flags.get("url")], opts.as_json, log_json=log_json)
+        raise typer.Exit(exc.exit_code) from None
+    report = Report(command, shard=str(shard) if shard else None)
+    befores: dict[int, str] = {}
+    say = _Say(opts, log_json, befores)
+    wrapped = _with_before(action) if command == "up" else action
+
+    def work(target: Target) -> int:
+        flags = {**opts.flags, "url": target.url, "log_format": "json"}
+        if target.table:
+            flags["table"] = target.table
+        ctx.obj = Options(flags, True, False, opts.verbose)
+        try:
+            run(ctx, wrapped, exit_code=exit_code)
+        except typer.Exit as exc:
+            return int(exc.exit_code)
+        return 0
+
+    def done(finished: Finished) -> bool:
+        row = report.finished(finished, befores.pop(id(finished.target), None))
+        say.finished(row)
+        return bool(opts.fleet and opts.fleet.get("fail_fast")) and row.result != "ok"
+
+    pool = Pool(work, parallel=_parallel(opts), on_line=say.line)
+    remaining = sharding.select(fleet_targets.iterate(source), shard)
+    pool.run(remaining, done)
+    for target in remaining:
+        report.not_run(target)
+    out = Redacted(sys.stdout)
+    if opts.as_json:
+        print(json.dumps(report.as_json(), indent=2), file=out)
+    else:
+        print(report.table(), file=out)
+    code = report.exit_code()
+    if pool.interrupted is not None:
+        from ..cli.runner import Terminated
+
+        code = 143 if isinstance(pool.interrupted, Terminated) else 130
+    raise typer.Exit(code)
+
+
+def _ok_format(opts: Any) -> bool:
+    try:
+        config.log_format(opts.flags)
+    except SqlmigError:
+        return False
+    return True
+
+
+def _parallel(opts: Any) -> int:
+    value = opts.fleet.get("parallel")
+    return DEFAULT_PARALLEL if value is None else int(value)
+
+
+def _prepare(ctx: typer.Context, command: str, opts: Any) -> tuple[Source, Any]:
+    """Check everything before the first worker starts: options, the migrations folder,
+    every line of the targets file; import the drivers the workers will use."""
+    fleet = opts.fleet
+    if ctx.params.get("sql"):
+        raise UsageError("up --sql prints one script: it does not run across a fleet",
+                         hint="run up --sql with --url for one database")  # fmt: skip
+    cfg = config.load(opts.flags)
+    env = config.fleet_environment()
+    source = _source(fleet, cfg, env["password"])
+    shard = sharding.parse(fleet["shard"]) if fleet.get("shard") else sharding.from_job(env)
+    from ..cli.runner import migrator
+
+    migrator(cfg, None).files()  # a bad folder is said once, not once per target
+    for driver in fleet_targets.check(source):
+        _preload(driver)
+    return source, shard
+
+
+def _source(fleet: dict[str, Any], cfg: Any, password: str | None) -> Source:
+    chosen = [k for k in ("targets", "schemas", "schemas_query") if fleet.get(k)]
+    if len(chosen) != 1:
+        raise UsageError(
+            "give one of --targets, --schemas and --schemas-query",
+            hint="--targets FILE lists databases; --schemas FILE or --schemas-query SQL lists "
+            "the tenant schemas of the --url database",
+        )
+    if fleet.get("url_template") and not fleet.get("targets"):
+        raise UsageError("--url-template fills in the names of a --targets file",
+                         hint="add --targets FILE with one name a line")  # fmt: skip
+    table = cfg.table
+    if chosen[0] != "targets":
+        if not cfg.url:
+            raise UsageError("--schemas needs the database that holds them: set --url",
+                             hint=config.NO_URL_HINT)  # fmt: skip
+        if "." in table:
+            raise UsageError(
+                f"--schemas: the history table {table!r} names a schema already",
+                hint="each tenant schema gets its own history table: give --table NAME alone",
+            )
+    names = _query_names(cfg, fleet["schemas_query"]) if chosen[0] == "schemas_query" else None
+    return Source(
+        targets_file=Path(fleet["targets"]) if fleet.get("targets") else None,
+        url_template=fleet.get("url_template"),
+        schemas_file=Path(fleet["schemas"]) if fleet.get("schemas") else None,
+        schema_names=names,
+        base_url=cfg.url,
+        table=table,
+        password=password,
+    )
+
+
+def _query_names(cfg: Any, sql: str) -> tuple[str, ...]:
+    """The schema names that `sql` lists (its first column), read on the --url database."""
+    from .. import drivers
+
+    url = parse_url(cfg.url)
+    if url.driver != "postgres":
+        raise UsageError("--schemas-query works on PostgreSQL only",
+                         hint="for other databases, list them with --targets")  # fmt: skip
+    driver = drivers.connect(url, table=cfg.table, create=False)
+    try:
+        rows = driver.query(sql)
+    except Exception as exc:  # the user's SQL: its error is theirs to fix, not a crash
+        raise UsageError(
+            f"--schemas-query failed: {redact(str(exc).strip(), cfg.url)}",
+            hint="give a query whose first column lists the schema names, e.g. SELECT "
+            "nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'",
+        ) from None
+    finally:
+        driver.close()
+    return tuple(str(row[0]) for row in rows if row and row[0] is not None)
+
+
+def _preload(driver: str) -> None:
+    """Import a driver in the parent, once, so that forked workers start with it loaded."""
+    import importlib
+
+    from .. import drivers
+
+    importlib.import_module(f"sqlmig.drivers.{drivers.DRIVERS[driver][0]}")
+    importlib.import_module("sqlmig.migrator")
+
+
+def _with_before(action: Callable[..., Result]) -> Callable[..., Result]:
+    """`up`, first telling the parent which version the target is at (for the summary)."""
+    from ..cli.runner import migrator
+
+    def wrapped(cfg: Any, notify: Any) -> Result:
+        if notify is not None:
+            try:
+                before = migrator(cfg, None).current().current or NO_MIGRATION
+                notify(Event(BEFORE, "", {"before": before}, "debug"))
+            except SqlmigError:
+                pass  # `up` itself says what is wrong
+        return action(cfg, notify)
+
+    return wrapped
+
+
+class _Say:
+    """The parent's stderr: the workers' progress, each line headed by its target."""
+
+    def __init__(self, opts: Any, log_json: bool, befores: dict[int, str]) -> None:
+        self.silent = opts.quiet or (opts.as_json and not log_json)
+        self.verbose = opts.verbose
+        self.log_json = log_json
+        self.befores = befores
+
+    def line(self, target: Target, text: str) -> None:
+        try:
+            record = json.loads(text)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and record.get("event") == BEFORE:
+            self.befores[id(target)] = str(record.get("before"))
+        elif self.silent or not text.strip():
+            return
+        elif not isinstance(record, dict):
+            self._print(target, redact(text, target.url))
+        elif self.log_json:
+            print(json.dumps({"target": target.key, **record}), file=sys.stderr, flush=True)
+        elif record.get("level") in ("info", "warning") or (
+            self.verbose and record.get("level") == "debug"
+        ):
+            self._print(target, str(record.get("message", "")))
+
+    def finished(self, row: Row) -> None:
+        if self.silent:
+            return
+        if self.log_json:
+            record = {"event": "target_done", "target": row.target, **row.as_json()}
+            print(json.dumps(record), file=sys.stderr, flush=True)
+            return
+        if row.error:
+            self._print_key(row.target, f"error: {redact(str(row.error.get('message')))}")
+            if row.error.get("hint"):
+                self._print_key(row.target, f"hint: {redact(str(row.error['hint']))}")
+
+    def _print(self, target: Target, text: str) -> None:
+        self._print_key(target.key, text)
+
+    def _print_key(self, key: str, text: str) -> None:
+        for part in text.splitlines() or [""]:
+            print(f"{key}: {part}", file=sys.stderr, flush=True)

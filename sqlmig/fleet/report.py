@@ -1,0 +1,166 @@
+"""The fleet's summary: one row per target, the worst exit code, a table and a JSON document.
+
+Only these rows are kept (not the workers' documents), so memory grows by a row per target.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..results import NO_MIGRATION
+from ..urls import redact
+from .run import Finished
+from .targets import Target
+
+# Worst first: an interruption, then what needs a person before anything else can run, then
+# what a rerun may fix, then pending (status --exit-code), then success.
+SEVERITY = (143, 130, 2, 5, 4, 7, 1, 6, 3, 8, 0)
+DRIFT_STATES = {"edited", "missing", "renamed", "edited_down"}
+FAILED_STATES = {"failed", "running"}
+
+
+def worst(codes: list[int]) -> int:
+    """The exit code of the fleet: the worst of its targets' (unknown codes rank as 1)."""
+    rank = {code: i for i, code in enumerate(SEVERITY)}
+    return min(codes, key=lambda c: rank.get(c, rank[1]), default=0)
+
+
+@dataclass
+class Row:
+    target: str
+    url: str
+    result: str  # ok | failed | not run | interrupted
+    exit_code: int | None = None
+    before: str | None = None
+    after: str | None = None
+    applied: int | None = None
+    pending: int | None = None
+    drifted: int | None = None
+    failed: int | None = None
+    seconds: float | None = None
+    error: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["duration_ms"] = None if self.seconds is None else round(self.seconds * 1000)
+        del data["seconds"]
+        return {k: v for k, v in data.items() if v is not None}
+
+
+class Report:
+    def __init__(self, command: str, *, shard: str | None = None) -> None:
+        self.command = command
+        self.shard = shard
+        self.rows: list[Row] = []
+
+    def finished(self, done: Finished, before: str | None) -> Row:
+        doc = _document(done)
+        row = Row(done.target.key, done.target.shown, "ok", done.code, seconds=done.seconds)
+        row.before = before
+        if "error" in doc:
+            row.result = "interrupted" if done.code in (130, 143) else "failed"
+            row.error = doc["error"]
+        elif not doc.get("ok"):  # validate's drift: a result, not an error
+            row.result = "failed"
+        row.after = doc.get("current", NO_MIGRATION) if doc.get("ok") else None
+        if doc.get("ok") and self.command == "up":
+            row.applied = len(doc.get("steps", []))
+        if doc.get("ok") and self.command == "status":
+            states = [r.get("state") for r in doc.get("rows", [])]
+            row.pending = sum(s in ("pending", "applying") for s in states)
+            row.drifted = sum(s in DRIFT_STATES for s in states)
+            row.failed = sum(s in FAILED_STATES for s in states)
+        self.rows.append(row)
+        return row
+
+    def not_run(self, target: Target) -> None:
+        self.rows.append(Row(target.key, target.shown, "not run"))
+
+    def exit_code(self) -> int:
+        return worst([r.exit_code for r in self.rows if r.exit_code is not None])
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.result] = counts.get(row.result, 0) + 1
+        return counts
+
+    def as_json(self) -> dict[str, Any]:
+        code = self.exit_code()
+        doc: dict[str, Any] = {"command": self.command, "ok": code == 0, "exit_code": code}
+        if self.shard:
+            doc["shard"] = self.shard
+        doc["counts"] = self.counts()
+        doc["targets"] = [row.as_json() for row in self.rows]
+        return doc
+
+    def table(self) -> str:
+        heads, cells = _columns(self.command, self.rows)
+        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
+        for cell in cells:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
+        counts = ", ".join(f"{n} {what}" for what, n in sorted(self.counts().items()))
+        shard = f" (shard {self.shard})" if self.shard else ""
+        lines.append(
+            f"{len(self.rows)} targets{shard}: {counts or 'none'}; exit {self.exit_code()}"
+        )
+        return "\n".join(lines)
+
+
+def _document(done: Finished) -> dict[str, Any]:
+    """The worker's --json document; a worker killed or broken before it wrote one gets an
+    error of its own."""
+    try:
+        doc = json.loads(done.output.decode("utf-8", "replace") or "null")
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        return doc
+    how = f"killed by signal {done.killed_by}" if done.killed_by else f"exit {done.code}"
+    message = f"the worker ended without a result ({how})"
+    return {"ok": False, "error": {"kind": "error", "exit_code": done.code, "message": message}}
+
+
+def _columns(command: str, rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    if command == "status":
+        heads = ["target", "current", "pending", "state", "time"]
+        return heads, [[r.target, r.after or "-", _n(r.pending), _state(r), _time(r)] for r in rows]
+    heads = ["target", "before", "after", "result", "time"]
+    if command != "up":
+        heads = ["target", "current", "result", "time"]
+        return heads, [[r.target, r.after or "-", _result(r), _time(r)] for r in rows]
+    cells = [[r.target, r.before or "-", r.after or "-", _result(r), _time(r)] for r in rows]
+    return heads, cells
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _time(row: Row) -> str:
+    return "-" if row.seconds is None else f"{row.seconds:.2f}s"
+
+
+def _result(row: Row) -> str:
+    if row.error:
+        message = " ".join(str(row.error.get("message", "")).split())
+        text = f"{row.result} (exit {row.exit_code}): {message}"
+        return redact(text[:200] + ("..." if len(text) > 200 else ""))
+    if row.result == "ok" and row.applied is not None:
+        return f"ok, {row.applied} applied"
+    return row.result if row.exit_code in (None, 0) else f"{row.result} (exit {row.exit_code})"
+
+
+def _state(row: Row) -> str:
+    if row.result != "ok" and row.error:
+        return _result(row)
+    if row.failed:
+        return f"failed ({row.failed})"
+    if row.drifted:
+        return f"drifted ({row.drifted})"
+    if row.pending:
+        return f"behind {row.pending}"
+    return row.result if row.result != "ok" else "up to date"
