@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,18 @@ def refuse_command(command: str | None, fleet: dict[str, Any]) -> UsageError | N
     )
 
 
-def run_fleet(ctx: typer.Context, action: Callable[..., Result], exit_code: Any) -> None:
-    """Run the command on every target of this shard; print the summary; exit the worst code."""
-    from ..cli.runner import Options, Redacted, fail, run
+def run_fleet(
+    ctx: typer.Context,
+    action: Callable[..., Result],
+    *,
+    single: Callable[[Callable[..., Result]], None],
+    fail: Callable[..., None],
+) -> None:
+    """Run the command on every target of this shard; print the summary; exit the worst code.
 
-    opts: Options = ctx.obj
+    `single(action)` runs the command once, as without a fleet, on the URL of ctx.obj (the
+    CLI's runner); `fail` reports an error as the CLI does."""
+    opts = ctx.obj
     command = ctx.command.name or ""
     log_json = config.log_format(opts.flags) == "json" if _ok_format(opts) else False
     try:
@@ -61,9 +69,9 @@ def run_fleet(ctx: typer.Context, action: Callable[..., Result], exit_code: Any)
         flags = {**opts.flags, "url": target.url, "log_format": "json"}
         if target.table:
             flags["table"] = target.table
-        ctx.obj = Options(flags, True, False, opts.verbose)
+        ctx.obj = replace(opts, flags=flags, as_json=True, quiet=False, fleet=None)
         try:
-            run(ctx, wrapped, exit_code=exit_code)
+            single(wrapped)
         except typer.Exit as exc:
             return int(exc.exit_code)
         return 0
@@ -78,16 +86,11 @@ def run_fleet(ctx: typer.Context, action: Callable[..., Result], exit_code: Any)
     pool.run(remaining, done)
     for target in remaining:
         report.not_run(target)
-    out = Redacted(sys.stdout)
-    if opts.as_json:
-        print(json.dumps(report.as_json(), indent=2), file=out)
-    else:
-        print(report.table(), file=out)
+    text = json.dumps(report.as_json(), indent=2) if opts.as_json else report.table()
+    print(redact(text), flush=True)
     code = report.exit_code()
-    if pool.interrupted is not None:
-        from ..cli.runner import Terminated
-
-        code = 143 if isinstance(pool.interrupted, Terminated) else 130
+    if pool.interrupted is not None:  # SIGTERM arrives as the CLI's Terminated
+        code = 143 if type(pool.interrupted).__name__ == "Terminated" else 130
     raise typer.Exit(code)
 
 
@@ -115,9 +118,9 @@ def _prepare(ctx: typer.Context, command: str, opts: Any) -> tuple[Source, Any]:
     env = config.fleet_environment()
     source = _source(fleet, cfg, env["password"])
     shard = sharding.parse(fleet["shard"]) if fleet.get("shard") else sharding.from_job(env)
-    from ..cli.runner import migrator
+    from ..migrator import Migrator
 
-    migrator(cfg, None).files()  # a bad folder is said once, not once per target
+    Migrator(cfg).files()  # a bad folder is said once, not once per target
     for driver in fleet_targets.check(source):
         _preload(driver)
     return source, shard
@@ -190,12 +193,12 @@ def _preload(driver: str) -> None:
 
 def _with_before(action: Callable[..., Result]) -> Callable[..., Result]:
     """`up`, first telling the parent which version the target is at (for the summary)."""
-    from ..cli.runner import migrator
-
     def wrapped(cfg: Any, notify: Any) -> Result:
+        from ..migrator import Migrator
+
         if notify is not None:
             try:
-                before = migrator(cfg, None).current().current or NO_MIGRATION
+                before = Migrator(cfg).current().current or NO_MIGRATION
                 notify(Event(BEFORE, "", {"before": before}, "debug"))
             except SqlmigError:
                 pass  # `up` itself says what is wrong
