@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -77,15 +77,24 @@ def run_fleet(
         return 0
 
     def done(finished: Finished) -> bool:
-        row = report.finished(finished, befores.pop(id(finished.target), None))
+        key = id(finished.target)
+        row = report.finished(finished, befores.pop(key, None), order.pop(key))
         say.finished(row)
         return bool(opts.fleet and opts.fleet.get("fail_fast")) and row.result != "ok"
 
     pool = Pool(work, parallel=_parallel(opts), on_line=say.line)
-    remaining = sharding.select(fleet_targets.iterate(source), shard)
+    order: dict[int, int] = {}  # id of a started target -> its place in the list
+
+    def numbered() -> Iterator[Target]:
+        for seq, target in enumerate(sharding.select(fleet_targets.iterate(source), shard)):
+            order[id(target)] = seq
+            yield target
+
+    remaining = numbered()
     pool.run(remaining, done)
     for target in remaining:
-        report.not_run(target)
+        report.not_run(target, order.pop(id(target)))
+    report.sort()
     text = json.dumps(report.as_json(), indent=2) if opts.as_json else report.table()
     print(redact(text), flush=True)
     code = report.exit_code()
@@ -142,6 +151,12 @@ def _source(fleet: dict[str, Any], cfg: Any, password: str | None) -> Source:
         if not cfg.url:
             raise UsageError("--schemas needs the database that holds them: set --url",
                              hint=config.NO_URL_HINT)  # fmt: skip
+        if parse_url(cfg.url).driver != "postgres":
+            raise UsageError(
+                f"--{chosen[0].replace('_', '-')} works on PostgreSQL only (one database, a "
+                "schema per tenant)",
+                hint="for SQLite files or MySQL/MariaDB databases, list them with --targets",
+            )
         if "." in table:
             raise UsageError(
                 f"--schemas: the history table {table!r} names a schema already",
@@ -161,23 +176,32 @@ def _source(fleet: dict[str, Any], cfg: Any, password: str | None) -> Source:
 
 def _query_names(cfg: Any, sql: str) -> tuple[str, ...]:
     """The schema names that `sql` lists (its first column), read on the --url database."""
-    from .. import drivers
+    import psycopg
+
+    from ..errors import ConnectError
 
     url = parse_url(cfg.url)
     if url.driver != "postgres":
         raise UsageError("--schemas-query works on PostgreSQL only",
                          hint="for other databases, list them with --targets")  # fmt: skip
-    driver = drivers.connect(url, table=cfg.table, create=False)
     try:
-        rows = driver.query(sql)
-    except Exception as exc:  # the user's SQL: its error is theirs to fix, not a crash
+        conn = psycopg.connect(url.raw, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise ConnectError(
+            f"--schemas-query: cannot connect to {url.redacted}: "
+            f"{redact(str(exc).strip(), url.raw)}",
+            hint="check the --url server and database",
+        ) from None
+    try:
+        rows = conn.execute(sql).fetchall()
+    except psycopg.Error as exc:  # the user's SQL: its error is theirs to fix, not a crash
         raise UsageError(
-            f"--schemas-query failed: {redact(str(exc).strip(), cfg.url)}",
+            f"--schemas-query failed: {redact(str(exc).strip(), url.raw)}",
             hint="give a query whose first column lists the schema names, e.g. SELECT "
-            "nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'",
+            "nspname FROM pg_namespace WHERE nspname LIKE 'tenant%'",
         ) from None
     finally:
-        driver.close()
+        conn.close()
     return tuple(str(row[0]) for row in rows if row and row[0] is not None)
 
 
@@ -193,6 +217,7 @@ def _preload(driver: str) -> None:
 
 def _with_before(action: Callable[..., Result]) -> Callable[..., Result]:
     """`up`, first telling the parent which version the target is at (for the summary)."""
+
     def wrapped(cfg: Any, notify: Any) -> Result:
         from ..migrator import Migrator
 

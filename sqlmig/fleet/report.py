@@ -41,9 +41,11 @@ class Row:
     failed: int | None = None
     seconds: float | None = None
     error: dict[str, Any] | None = None
+    seq: int = 0  # the target's place in the list: rows are shown in that order
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["seq"]
         data["duration_ms"] = None if self.seconds is None else round(self.seconds * 1000)
         del data["seconds"]
         return {k: v for k, v in data.items() if v is not None}
@@ -55,9 +57,10 @@ class Report:
         self.shard = shard
         self.rows: list[Row] = []
 
-    def finished(self, done: Finished, before: str | None) -> Row:
+    def finished(self, done: Finished, before: str | None, seq: int) -> Row:
         doc = _document(done)
         row = Row(done.target.key, done.target.shown, "ok", done.code, seconds=done.seconds)
+        row.seq = seq
         row.before = before
         if "error" in doc:
             row.result = "interrupted" if done.code in (130, 143) else "failed"
@@ -75,8 +78,11 @@ class Report:
         self.rows.append(row)
         return row
 
-    def not_run(self, target: Target) -> None:
-        self.rows.append(Row(target.key, target.shown, "not run"))
+    def not_run(self, target: Target, seq: int) -> None:
+        self.rows.append(Row(target.key, target.shown, "not run", seq=seq))
+
+    def sort(self) -> None:
+        self.rows.sort(key=lambda row: row.seq)
 
     def exit_code(self) -> int:
         return worst([r.exit_code for r in self.rows if r.exit_code is not None])
