@@ -41,6 +41,7 @@ class Row:
     failed: int | None = None
     seconds: float | None = None
     error: dict[str, Any] | None = None
+    dry_run: bool | None = None  # up --dry-run: `pending` is what it would apply
     seq: int = 0  # the target's place in the list: rows are shown in that order
 
     def as_json(self) -> dict[str, Any]:
@@ -68,7 +69,9 @@ class Report:
         elif not doc.get("ok"):  # validate's drift: a result, not an error
             row.result = "failed"
         row.after = doc.get("current", NO_MIGRATION) if doc.get("ok") else None
-        if doc.get("ok") and self.command == "up":
+        if doc.get("ok") and self.command == "up" and doc.get("dry_run"):
+            row.dry_run, row.pending = True, len(doc.get("steps", []))
+        elif doc.get("ok") and self.command == "up":
             row.applied = len(doc.get("steps", []))
         if doc.get("ok") and self.command == "status":
             states = [r.get("state") for r in doc.get("rows", [])]
@@ -155,6 +158,8 @@ def _result(row: Row) -> str:
         message = " ".join(str(row.error.get("message", "")).split())
         text = f"{row.result} (exit {row.exit_code}): {message}"
         return redact(text[:200] + ("..." if len(text) > 200 else ""))
+    if row.result == "ok" and row.dry_run:
+        return f"ok, dry run: {row.pending} to apply"
     if row.result == "ok" and row.applied is not None:
         return f"ok, {row.applied} applied"
     return row.result if row.exit_code in (None, 0) else f"{row.result} (exit {row.exit_code})"

@@ -111,6 +111,9 @@ def test_sqlite_files_by_template_fail_fast_and_validate(migrations: Path, tmp_p
     Cli(f"sqlite:///{tmp_path}/bad.db", migrations).ok("up", "--to", "1")
     execute(f"sqlite:///{tmp_path}/bad.db", "CREATE TABLE b (x int);")  # 0002 fails there
     cli = Cli("", migrations)
+    dry = cli("up", "--dry-run", "--targets", str(targets), "--url-template", template)
+    assert dry.returncode == 0 and dry.stdout.count("dry run: 2 to apply") == 3, describe(dry)
+    assert not (tmp_path / "acme corp.db").exists()
     run = cli("up", "--targets", str(targets), "--url-template", template, "--parallel", "1",
               "--fail-fast", "--json")  # fmt: skip
     assert run.returncode == 1, describe(run)
