@@ -239,6 +239,9 @@ def test_ctrl_c_stops_the_fleet_and_reports_what_ran(
         deadline = time.monotonic() + 30
         while query(pg_url, waiting) != [(2,)] and time.monotonic() < deadline:
             time.sleep(0.1)
+        others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        others += "AND pid <> pg_backend_pid()"
+        assert query(pg_url, others)[0][0] <= 2 * 2 + 1  # --parallel 2 (2 each), and the gate
         os.kill(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=60)
         open_gate()
@@ -250,3 +253,24 @@ def test_ctrl_c_stops_the_fleet_and_reports_what_ran(
     assert "exit 130" in out.splitlines()[-1]
     again = Cli(pg_url, migrations)("up", "--schemas", str(tmp_path / "schemas.txt"))
     assert again.returncode == 0, describe(again)  # locks released, nothing half-done
+
+
+def test_two_fleet_runs_at_once_apply_each_migration_once(
+    pg_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    execute(pg_url, "CREATE TABLE public.ledger (tenant text, version int);")
+    for v in (1, 2):
+        write(
+            migrations,
+            f"000{v}_note",
+            f"INSERT INTO public.ledger VALUES (current_schema(), {v});\n",
+        )
+    (tmp_path / "schemas.txt").write_text("t1\nt2\nt3\nt4\n")
+    cli = Cli(pg_url, migrations)
+    args = ("up", "--schemas", str(tmp_path / "schemas.txt"), "--parallel", "2")
+    procs = run_many([(cli, args), (cli, args)], workers=2)
+    assert all(p.returncode == 0 for p in procs), [describe(p) for p in procs]
+    got = query(
+        pg_url, "SELECT tenant, version, count(*) FROM public.ledger GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    assert got == [(t, v, 1) for t in ("t1", "t2", "t3", "t4") for v in (1, 2)]
