@@ -54,7 +54,7 @@ def run_fleet(
     CLI's runner); `fail` reports an error as the CLI does."""
     opts = ctx.obj
     command = ctx.command.name or ""
-    log_json = config.log_format(opts.flags) == "json" if _ok_format(opts) else False
+    log_json = _log_json(opts.flags)
     try:
         source, shard = _prepare(ctx, command, opts)
     except SqlmigError as exc:
@@ -103,12 +103,12 @@ def run_fleet(
     raise typer.Exit(code)
 
 
-def _ok_format(opts: Any) -> bool:
+def _log_json(flags: dict[str, Any]) -> bool:
+    """Whether stderr gets JSON lines; a bad --log-format is reported by config.load later."""
     try:
-        config.log_format(opts.flags)
+        return config.log_format(flags) == "json"
     except SqlmigError:
         return False
-    return True
 
 
 def _parallel(opts: Any) -> int:
