@@ -80,14 +80,16 @@ class Pool:
                 if target is None:
                     exhausted = True
                 else:
-                    self._spawn(target)
+                    with _signals_held():  # a Ctrl-C now would leave a worker untracked
+                        self._spawn(target)
             if not self.running:
                 return
             for key, _mask in self.selector.select(timeout=1.0):
                 self._read(key.fd)
             for pid in [p for p, r in self.running.items() if not r.fds]:
-                if on_done(self._reap(pid)):
-                    self.stopping = True
+                with _signals_held():  # ... or a finished target without its row
+                    if on_done(self._reap(pid)):
+                        self.stopping = True
 
     def _spawn(self, target: Target) -> None:
         out_r, out_w = os.pipe()
@@ -109,6 +111,7 @@ class Pool:
     def _worker(self, target: Target, out_w: int, err_w: int) -> None:
         code = 1
         try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, set())  # held by the parent: let go
             os.setpgid(0, 0)  # the terminal's Ctrl-C goes to the parent, which passes it on
             for fd in self.by_fd:  # the other workers' pipes are not this one's business
                 os.close(fd)
@@ -159,3 +162,14 @@ class Pool:
         for pid in self.running:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (then they raise as usual)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
