@@ -6,6 +6,7 @@ Only these rows are kept (not the workers' documents), so memory grows by a row 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from .targets import Target
 # Worst first: an interruption, then what needs a person before anything else can run, then
 # what a rerun may fix, then pending (status --exit-code), then success.
 SEVERITY = (143, 130, 2, 5, 4, 7, 1, 6, 3, 8, 0)
+SHOWN = 90  # characters of an error in the table; stderr had it whole
 DRIFT_STATES = {"edited", "missing", "renamed", "edited_down"}
 FAILED_STATES = {"failed", "running"}
 
@@ -107,16 +109,23 @@ class Report:
 
     def table(self) -> str:
         heads, cells = _columns(self.command, self.rows)
-        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
-        for cell in cells:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
+        widths = [max(_width(h), *(_width(c[i]) for c in cells)) for i, h in enumerate(heads)]
+        lines = [_line(heads, widths), *(_line(cell, widths) for cell in cells)]
         counts = ", ".join(f"{n} {what}" for what, n in sorted(self.counts().items()))
         shard = f" (shard {self.shard})" if self.shard else ""
-        lines.append(
-            f"{len(self.rows)} targets{shard}: {counts or 'none'}; exit {self.exit_code()}"
-        )
+        many = "target" if len(self.rows) == 1 else "targets"
+        lines.append(f"{len(self.rows)} {many}{shard}: {counts or 'none'}; exit {self.exit_code()}")
         return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    padded = (c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True))
+    return "  ".join(padded).rstrip()
 
 
 def _document(done: Finished) -> dict[str, Any]:
@@ -157,7 +166,7 @@ def _result(row: Row) -> str:
     if row.error:
         message = " ".join(str(row.error.get("message", "")).split())
         text = f"{row.result} (exit {row.exit_code}): {message}"
-        return redact(text[:200] + ("..." if len(text) > 200 else ""))
+        return redact(text[:SHOWN] + ("..." if len(text) > SHOWN else ""))
     if row.result == "ok" and row.dry_run:
         return f"ok, dry run: {row.pending} to apply"
     if row.result == "ok" and row.applied is not None:
