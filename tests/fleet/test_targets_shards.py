@@ -157,3 +157,10 @@ def test_the_worst_exit_code() -> None:
     assert worst([5, 2]) == 2
     assert worst([2, 130]) == 130
     assert worst([0, 99]) == 99  # unknown codes rank as a failure
+
+
+def test_a_bom_and_crlf_line_ends_are_read_as_plain_lines(tmp_path: Path) -> None:
+    path = tmp_path / "t.txt"
+    path.write_bytes("\ufeffacme\r\n# c\r\ncafé\r\n".encode())
+    got = [t.url for t in iterate(Source(targets_file=path, url_template="sqlite:///${t}.db"))]
+    assert got == ["sqlite:///acme.db", "sqlite:///caf%C3%A9.db"]
