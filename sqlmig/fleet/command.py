@@ -95,8 +95,9 @@ def run_fleet(
     for target in remaining:
         report.not_run(target, order.pop(id(target)))
     report.sort()
-    text = json.dumps(report.as_json(), indent=2) if opts.as_json else report.table()
-    print(redact(text), flush=True)
+    for line in report.json_lines() if opts.as_json else report.table_lines():
+        print(redact(line))
+    sys.stdout.flush()
     code = report.exit_code()
     if pool.interrupted is not None:  # SIGTERM arrives as the CLI's Terminated
         code = 143 if type(pool.interrupted).__name__ == "Terminated" else 130

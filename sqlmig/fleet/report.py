@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ def worst(codes: list[int]) -> int:
     return min(codes, key=lambda c: rank.get(c, rank[1]), default=0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     target: str
     url: str
@@ -98,28 +99,42 @@ class Report:
             counts[row.result] = counts.get(row.result, 0) + 1
         return counts
 
-    def as_json(self) -> dict[str, Any]:
+    def json_lines(self) -> Iterator[str]:
+        """The --json document, a line at a time: one line per target (not one big string)."""
         code = self.exit_code()
-        doc: dict[str, Any] = {"command": self.command, "ok": code == 0, "exit_code": code}
+        head: dict[str, Any] = {"command": self.command, "ok": code == 0, "exit_code": code}
         if self.shard:
-            doc["shard"] = self.shard
-        doc["counts"] = self.counts()
-        doc["targets"] = [row.as_json() for row in self.rows]
-        return doc
+            head["shard"] = self.shard
+        head["counts"] = self.counts()
+        yield json.dumps(head, indent=2)[:-2] + ","
+        yield '  "targets": ['
+        last = len(self.rows) - 1
+        for i, row in enumerate(self.rows):
+            yield "    " + json.dumps(row.as_json()) + ("," if i < last else "")
+        yield "  ]"
+        yield "}"
 
-    def table(self) -> str:
-        heads, cells = _columns(self.command, self.rows)
-        widths = [max(_width(h), *(_width(c[i]) for c in cells)) for i, h in enumerate(heads)]
-        lines = [_line(heads, widths), *(_line(cell, widths) for cell in cells)]
+    def table_lines(self) -> Iterator[str]:
+        """The summary table, a line at a time; the last line counts the results."""
+        heads = _heads(self.command)
+        widths = [_width(h) for h in heads]
+        for row in self.rows:
+            widths = [
+                max(w, _width(c)) for w, c in zip(widths, _cells(self.command, row), strict=True)
+            ]
+        yield _line(heads, widths)
+        for row in self.rows:
+            yield _line(_cells(self.command, row), widths)
         counts = ", ".join(f"{n} {what}" for what, n in sorted(self.counts().items()))
         shard = f" (shard {self.shard})" if self.shard else ""
         many = "target" if len(self.rows) == 1 else "targets"
-        lines.append(f"{len(self.rows)} {many}{shard}: {counts or 'none'}; exit {self.exit_code()}")
-        return "\n".join(lines)
+        yield f"{len(self.rows)} {many}{shard}: {counts or 'none'}; exit {self.exit_code()}"
 
 
 def _width(text: str) -> int:
     """Columns on a terminal: East Asian wide characters take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -142,16 +157,20 @@ def _document(done: Finished) -> dict[str, Any]:
     return {"ok": False, "error": {"kind": "error", "exit_code": done.code, "message": message}}
 
 
-def _columns(command: str, rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+def _heads(command: str) -> list[str]:
     if command == "status":
-        heads = ["target", "current", "pending", "state", "time"]
-        return heads, [[r.target, r.after or "-", _n(r.pending), _state(r), _time(r)] for r in rows]
-    heads = ["target", "before", "after", "result", "time"]
-    if command != "up":
-        heads = ["target", "current", "result", "time"]
-        return heads, [[r.target, r.after or "-", _result(r), _time(r)] for r in rows]
-    cells = [[r.target, r.before or "-", r.after or "-", _result(r), _time(r)] for r in rows]
-    return heads, cells
+        return ["target", "current", "pending", "state", "time"]
+    if command == "up":
+        return ["target", "before", "after", "result", "time"]
+    return ["target", "current", "result", "time"]
+
+
+def _cells(command: str, r: Row) -> list[str]:
+    if command == "status":
+        return [r.target, r.after or "-", _n(r.pending), _state(r), _time(r)]
+    if command == "up":
+        return [r.target, r.before or "-", r.after or "-", _result(r), _time(r)]
+    return [r.target, r.after or "-", _result(r), _time(r)]
 
 
 def _n(value: int | None) -> str:
