@@ -1,6 +1,7 @@
-"""Fleet benchmark: N PostgreSQL databases x M migrations, four ways, in one run.
+"""Fleet benchmark: N PostgreSQL databases x M migrations, five ways, in one run.
 
   sqlmig up --targets F --parallel P   (forked workers, one per running database)
+  sqlmig up --targets F --parallel 1   (the same, one at a time: fork against a new process)
   a sequential loop of single `python -m sqlmig up` processes
   a shell loop of `dbmate up`, one per database (and `xargs -P P` of the same, for reference)
 
@@ -30,7 +31,8 @@ PREFIX = f"sqlmig_bench_fleet_{os.getpid()}_"
 
 
 def psql(sql: str) -> str:
-    out = subprocess.run(["psql", ADMIN, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+    """Run a script of statements (each in its own transaction: CREATE DATABASE needs it)."""
+    out = subprocess.run(["psql", ADMIN, "-qAtX", "-v", "ON_ERROR_STOP=1"], input=sql,
                          check=True, capture_output=True, text=True)  # fmt: skip
     return out.stdout
 
@@ -40,14 +42,12 @@ def url_of(i: int) -> str:
 
 
 def create(n: int) -> None:
-    for i in range(n):
-        psql(f'CREATE DATABASE "{PREFIX}{i:04d}"')
+    psql("".join(f'CREATE DATABASE "{PREFIX}{i:04d}";\n' for i in range(n)))
 
 
 def drop_all() -> None:
-    names = psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'").split()
-    for name in names:
-        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    names = psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%';").split()
+    psql("".join(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);\n' for name in names))
 
 
 def write_migrations(folder: Path, m: int) -> None:
@@ -75,10 +75,12 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 
 def check(n: int, m: int, table: str) -> None:
+    import psycopg
+
     for i in range(n):
-        got = subprocess.run(["psql", url_of(i), "-qAtX", "-c", f"SELECT count(*) FROM {table}"],
-                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
-        if got != str(m):
+        with psycopg.connect(url_of(i)) as conn:
+            (got,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[misc]
+        if got != m:
             raise SystemExit(f"{url_of(i)}: {table} has {got} rows, expected {m}")
 
 
@@ -100,6 +102,10 @@ def ways(work: Path, parallel: int) -> dict[str, tuple[list[str], str]]:
             [py, "-m", "sqlmig", "-q", "--dir", mig, "up", "--targets", targets, *parallel_flag],
             "sqlmig_history",
         ),
+        "sqlmig --targets --parallel 1": (
+            [py, "-m", "sqlmig", "-q", "--dir", mig, "up", "--targets", targets, "--parallel", "1"],
+            "sqlmig_history",
+        ),
         "loop of single sqlmig up": (["bash", "-c", loop_sqlmig], "sqlmig_history"),
         "loop of dbmate up": (["bash", "-c", loop_dbmate], "schema_migrations"),
         f"xargs -P {parallel} dbmate up": (["bash", "-c", xargs_dbmate], "schema_migrations"),
@@ -112,6 +118,7 @@ def main() -> None:
     parser.add_argument("--migrations", type=int, default=20)
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--only", help="run only the ways whose name holds this text")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sqlmig_bench_fleet_"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -122,6 +129,8 @@ def main() -> None:
         (work / "targets.txt").write_text("".join(url_of(i) + "\n" for i in range(args.dbs)))
         for run in range(args.runs):
             for name, (argv, table) in ways(work, args.parallel).items():
+                if args.only and args.only not in name:
+                    continue
                 drop_all()
                 create(args.dbs)
                 seconds, rss = timed(argv, env)
