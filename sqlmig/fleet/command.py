@@ -131,8 +131,11 @@ def _prepare(ctx: typer.Context, command: str, opts: Any) -> tuple[Source, Any]:
     from ..migrator import Migrator
 
     Migrator(cfg).files()  # a bad folder is said once, not once per target
-    for driver in fleet_targets.check(source):
+    drivers = fleet_targets.check(source)
+    for driver in drivers:
         _preload(driver)
+    if not drivers and not (opts.quiet or opts.as_json):
+        print("warning: the list names no target: nothing to do", file=sys.stderr)
     return source, shard
 
 
