@@ -38,9 +38,7 @@ def run(
     if opts.fleet:
         from ..fleet.command import run_fleet
 
-        run_fleet(
-            ctx, action, single=lambda a: run(ctx, a, exit_code=exit_code), fail=fail
-        )
+        run_fleet(ctx, action, single=lambda a: run(ctx, a, exit_code=exit_code), fail=fail)
         return
     urls = in_play(ctx)
     log_json = _log_json(opts.flags)
