@@ -95,13 +95,12 @@ def run_fleet(
     for target in remaining:
         report.not_run(target, order.pop(id(target)))
     report.sort()
+    if pool.interrupted is not None:  # SIGTERM arrives as the CLI's Terminated
+        report.interrupted = 143 if type(pool.interrupted).__name__ == "Terminated" else 130
     for line in report.json_lines() if opts.as_json else report.table_lines():
         print(redact(line))
     sys.stdout.flush()
-    code = report.exit_code()
-    if pool.interrupted is not None:  # SIGTERM arrives as the CLI's Terminated
-        code = 143 if type(pool.interrupted).__name__ == "Terminated" else 130
-    raise typer.Exit(code)
+    raise typer.Exit(report.exit_code())
 
 
 def _log_json(flags: dict[str, Any]) -> bool:

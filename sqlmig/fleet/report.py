@@ -60,6 +60,7 @@ class Report:
         self.command = command
         self.shard = shard
         self.rows: list[Row] = []
+        self.interrupted: int | None = None  # 130 or 143: the run was stopped
 
     def finished(self, done: Finished, before: str | None, seq: int) -> Row:
         doc = _document(done)
@@ -91,7 +92,8 @@ class Report:
         self.rows.sort(key=lambda row: row.seq)
 
     def exit_code(self) -> int:
-        return worst([r.exit_code for r in self.rows if r.exit_code is not None])
+        codes = [r.exit_code for r in self.rows if r.exit_code is not None]
+        return worst([*codes, *([self.interrupted] if self.interrupted else [])])
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -112,6 +112,9 @@ class Pool:
         code = 1
         try:
             signal.pthread_sigmask(signal.SIG_SETMASK, set())  # held by the parent: let go
+            # The parent stops a worker with SIGINT, also when sqlmig itself started with
+            # SIGINT ignored (a background job of a script): it must raise here.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             os.setpgid(0, 0)  # the terminal's Ctrl-C goes to the parent, which passes it on
             for fd in self.by_fd:  # the other workers' pipes are not this one's business
                 os.close(fd)

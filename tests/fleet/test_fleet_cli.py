@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import GATED_SQL, Cli, describe, gate, run_many
+from tests.cli.helpers import GATED_SQL, SLOW_SQL, Cli, describe, gate, run_many
 from tests.conftest import (
     ROOT,
     clean_env,
@@ -274,3 +274,29 @@ def test_two_fleet_runs_at_once_apply_each_migration_once(
         pg_url, "SELECT tenant, version, count(*) FROM public.ledger GROUP BY 1, 2 ORDER BY 1, 2"
     )
     assert got == [(t, v, 1) for t in ("t1", "t2", "t3", "t4") for v in (1, 2)]
+
+
+def test_sigterm_stops_workers_even_when_sigint_was_ignored(
+    migrations: Path, tmp_path: Path
+) -> None:
+    """A script's background job starts with SIGINT ignored; the workers still stop."""
+    write(migrations, "0001_slow", SLOW_SQL["sqlite"])
+    (tmp_path / "t.txt").write_text("a\nb\nc\n")
+    argv = [sys.executable, "-m", "sqlmig", "--dir", str(migrations), "up", "--targets",
+            str(tmp_path / "t.txt"), "--url-template", f"sqlite:///{tmp_path}/${{t}}.db",
+            "--parallel", "2"]  # fmt: skip
+    ignore = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731
+    proc = subprocess.Popen(argv, env=clean_env({"PYTHONPATH": str(ROOT)}), cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ignore)  # fmt: skip
+    assert proc.stderr is not None
+    started = 0
+    while started < 2:
+        line = proc.stderr.readline()
+        assert line, "the fleet ended before two targets started"
+        started += "applying 0001_slow" in line
+    proc.send_signal(signal.SIGTERM)
+    out, _err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, out
+    assert out.count("interrupted (exit 130)") == 2 and "not run" in out, out
+    assert out.splitlines()[-1].endswith("exit 143"), out
