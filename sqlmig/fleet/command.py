@@ -149,6 +149,11 @@ def _source(fleet: dict[str, Any], cfg: Any, password: str | None) -> Source:
     if fleet.get("url_template") and not fleet.get("targets"):
         raise UsageError("--url-template fills in the names of a --targets file",
                          hint="add --targets FILE with one name a line")  # fmt: skip
+    if chosen[0] == "targets" and cfg.sources.get("url") == "--url":
+        raise UsageError(
+            "--url names one database and --targets lists them: give one of the two",
+            hint="add the --url database to the targets file, or drop --targets",
+        )
     table = cfg.table
     if chosen[0] != "targets":
         if not cfg.url:

@@ -222,6 +222,8 @@ def test_usage_errors_before_anything_connects(migrations: Path, tmp_path: Path)
     sqlite = Cli(f"sqlite:///{tmp_path}/x.db", migrations)
     proc = sqlite("up", "--schemas", str(targets))
     assert proc.returncode == 2 and "PostgreSQL only" in proc.stderr, describe(proc)
+    proc = sqlite("status", "--targets", str(targets))
+    assert proc.returncode == 2 and "give one of the two" in proc.stderr, describe(proc)
 
 
 def test_ctrl_c_stops_the_fleet_and_reports_what_ran(
