@@ -265,7 +265,7 @@ class _Say:
         elif record.get("level") in ("info", "warning") or (
             self.verbose and record.get("level") == "debug"
         ):
-            self._print(target, str(record.get("message", "")))
+            self._print(target, redact(str(record.get("message", "")), target.url))
 
     def finished(self, row: Row) -> None:
         if self.silent:
