@@ -97,10 +97,21 @@ def run_fleet(
     report.sort()
     if pool.interrupted is not None:  # SIGTERM arrives as the CLI's Terminated
         report.interrupted = 143 if type(pool.interrupted).__name__ == "Terminated" else 130
-    for line in report.json_lines() if opts.as_json else report.table_lines():
-        print(redact(line))
-    sys.stdout.flush()
+    _print_summary(report, as_json=opts.as_json)
     raise typer.Exit(report.exit_code())
+
+
+def _print_summary(report: Report, *, as_json: bool) -> None:
+    """The table or --json document on stdout; a reader that went away (`| head`) costs the
+    rest of it, not the exit code."""
+    import os
+
+    try:
+        for line in report.json_lines() if as_json else report.table_lines():
+            print(redact(line))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
 
 
 def _log_json(flags: dict[str, Any]) -> bool:
