@@ -272,7 +272,7 @@ class _Say:
         elif not isinstance(record, dict):
             self._print(target, redact(text, target.url))
         elif self.log_json:
-            print(json.dumps({"target": target.key, **record}), file=sys.stderr, flush=True)
+            self._write(json.dumps({"target": target.key, **record}) + "\n")
         elif record.get("level") in ("info", "warning") or (
             self.verbose and record.get("level") == "debug"
         ):
@@ -283,7 +283,7 @@ class _Say:
             return
         if self.log_json:
             record = {"event": "target_done", "target": row.target, **row.as_json()}
-            print(json.dumps(record), file=sys.stderr, flush=True)
+            self._write(json.dumps(record) + "\n")
             return
         if row.error:
             self._print_key(row.target, f"error: {redact(str(row.error.get('message')))}")
@@ -294,5 +294,17 @@ class _Say:
         self._print_key(target.key, text)
 
     def _print_key(self, key: str, text: str) -> None:
-        for part in text.splitlines() or [""]:
-            print(f"{key}: {part}", file=sys.stderr, flush=True)
+        self._write("".join(f"{key}: {part}\n" for part in text.splitlines() or [""]))
+
+    def _write(self, text: str) -> None:
+        """Write to stderr; once its reader is gone (`2>&1 | head`), stay quiet."""
+        import os
+
+        if self.silent:
+            return
+        try:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+        except BrokenPipeError:
+            self.silent = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())

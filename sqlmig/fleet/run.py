@@ -71,6 +71,12 @@ class Pool:
                 first = self.interrupted is None
                 self.interrupted = self.interrupted or exc
                 self._signal_all(signal.SIGINT if first else signal.SIGTERM)
+            except BaseException:  # a bug in the parent: stop the workers, leave none behind
+                self._signal_all(signal.SIGINT)
+                for pid in list(self.running):
+                    with contextlib.suppress(ChildProcessError):
+                        os.waitpid(pid, 0)
+                raise
 
     def _loop(self, targets: Iterator[Target], on_done: Callable[[Finished], bool]) -> None:
         exhausted = False
