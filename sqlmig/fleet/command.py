@@ -3,7 +3,6 @@ per target, in worker processes; then one summary. The CLI's only entry into the
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -19,12 +18,12 @@ from ..results import NO_MIGRATION, Result
 from ..urls import parse_url, redact
 from . import shard as sharding
 from . import targets as fleet_targets
-from .report import Report, Row
+from .progress import BEFORE, Progress
+from .report import Report
 from .run import Finished, Pool
 from .targets import Source, Target
 
 COMMANDS = ("up", "status", "validate", "current")
-BEFORE = "fleet_before"  # the worker's event that carries the version before `up`
 DEFAULT_PARALLEL = 4
 
 
@@ -62,7 +61,7 @@ def run_fleet(
         raise typer.Exit(exc.exit_code) from None
     report = Report(command, shard=str(shard) if shard else None)
     befores: dict[int, str] = {}
-    say = _Say(opts, log_json, befores)
+    say = Progress(opts, log_json, befores)
     wrapped = _with_before(action) if command == "up" else action
 
     def work(target: Target) -> int:
@@ -249,62 +248,3 @@ def _with_before(action: Callable[..., Result]) -> Callable[..., Result]:
         return action(cfg, notify)
 
     return wrapped
-
-
-class _Say:
-    """The parent's stderr: the workers' progress, each line headed by its target."""
-
-    def __init__(self, opts: Any, log_json: bool, befores: dict[int, str]) -> None:
-        self.silent = opts.quiet or (opts.as_json and not log_json)
-        self.verbose = opts.verbose
-        self.log_json = log_json
-        self.befores = befores
-
-    def line(self, target: Target, text: str) -> None:
-        try:
-            record = json.loads(text)
-        except ValueError:
-            record = None
-        if isinstance(record, dict) and record.get("event") == BEFORE:
-            self.befores[id(target)] = str(record.get("before"))
-        elif self.silent or not text.strip():
-            return
-        elif not isinstance(record, dict):
-            self._print(target, redact(text, target.url))
-        elif self.log_json:
-            self._write(json.dumps({"target": target.key, **record}) + "\n")
-        elif record.get("level") in ("info", "warning") or (
-            self.verbose and record.get("level") == "debug"
-        ):
-            self._print(target, redact(str(record.get("message", "")), target.url))
-
-    def finished(self, row: Row) -> None:
-        if self.silent:
-            return
-        if self.log_json:
-            record = {"event": "target_done", "target": row.target, **row.as_json()}
-            self._write(json.dumps(record) + "\n")
-            return
-        if row.error:
-            self._print_key(row.target, f"error: {redact(str(row.error.get('message')))}")
-            if row.error.get("hint"):
-                self._print_key(row.target, f"hint: {redact(str(row.error['hint']))}")
-
-    def _print(self, target: Target, text: str) -> None:
-        self._print_key(target.key, text)
-
-    def _print_key(self, key: str, text: str) -> None:
-        self._write("".join(f"{key}: {part}\n" for part in text.splitlines() or [""]))
-
-    def _write(self, text: str) -> None:
-        """Write to stderr; once its reader is gone (`2>&1 | head`), stay quiet."""
-        import os
-
-        if self.silent:
-            return
-        try:
-            sys.stderr.write(text)
-            sys.stderr.flush()
-        except BrokenPipeError:
-            self.silent = True
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
