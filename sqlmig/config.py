@@ -488,3 +488,30 @@ def _parse(key: str, value: Any, kind: Any, source: str) -> Any:
         return kind(value)
     except (TypeError, ValueError):
         raise UsageError(f"{source}: {key} has a bad value {value!r}") from None
+
+
+def fleet_environment(*, environ: Mapping[str, str] | None = None) -> dict[str, str | None]:
+    """What a fleet run (`--targets`, `--schemas`) reads from the environment: the targets'
+    password (SQLMIG_TARGET_PASSWORD_FILE, a secret file, else SQLMIG_TARGET_PASSWORD) and a
+    Kubernetes Indexed Job's JOB_COMPLETION_INDEX and JOB_COMPLETIONS."""
+    env = os.environ if environ is None else environ
+    password = env.get("SQLMIG_TARGET_PASSWORD") or None
+    name = env.get("SQLMIG_TARGET_PASSWORD_FILE")
+    if name:
+        hint = "SQLMIG_TARGET_PASSWORD_FILE must name a readable file holding the password"
+        try:
+            password = Path(name).read_bytes().decode("utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise UsageError(
+                f"SQLMIG_TARGET_PASSWORD_FILE={name}: cannot read the file: {exc.strerror}",
+                hint=hint,
+            ) from None
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"SQLMIG_TARGET_PASSWORD_FILE={name}: the file is not UTF-8 text", hint=hint
+            ) from None
+    return {
+        "password": password,
+        "JOB_COMPLETION_INDEX": env.get("JOB_COMPLETION_INDEX"),
+        "JOB_COMPLETIONS": env.get("JOB_COMPLETIONS"),
+    }

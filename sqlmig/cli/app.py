@@ -11,6 +11,17 @@ from typer.core import TyperCommand
 from .. import __version__
 from ..errors import SqlmigError
 from . import completion
+from .fleet_options import FLAGS as FLEET_FLAGS
+from .fleet_options import VALUE_OPTIONS as FLEET_VALUE_OPTIONS
+from .fleet_options import (
+    FailFast,
+    Parallel,
+    Schemas,
+    SchemasQuery,
+    ShardSpec,
+    Targets,
+    UrlTemplate,
+)
 from .help import SqlmigCommand, SqlmigGroup
 from .runner import Options, Redacted, Terminated, fail
 
@@ -124,6 +135,13 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    targets: Targets = None,
+    url_template: UrlTemplate = None,
+    schemas: Schemas = None,
+    schemas_query: SchemasQuery = None,
+    parallel: Parallel = None,
+    fail_fast: FailFast = False,
+    shard: ShardSpec = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -166,7 +184,29 @@ def main_options(
         "log_format": log_format,
         "vars": var or None,
     }
-    ctx.obj = Options(flags, as_json, quiet, verbose)
+    fleet = {
+        "targets": targets,
+        "url_template": url_template,
+        "schemas": schemas,
+        "schemas_query": schemas_query,
+        "parallel": parallel,
+        "fail_fast": fail_fast,
+        "shard": shard,
+    }
+    given = any(v not in (None, False) for v in fleet.values())
+    ctx.obj = Options(flags, as_json, quiet, verbose, fleet if given else None)
+    if given:
+        _fleet_command(ctx.invoked_subcommand, fleet, as_json)
+
+
+def _fleet_command(command: str | None, fleet: dict[str, Any], as_json: bool) -> None:
+    """Fleet options on a command that does not take them: a usage error, not ignored."""
+    from ..fleet.command import refuse_command
+
+    error = refuse_command(command, fleet)
+    if error is not None:
+        fail(error, (), as_json)
+        raise typer.Exit(error.exit_code)
 
 
 def plain_help(typer_app: typer.Typer = app) -> typer.Typer:
@@ -192,10 +232,11 @@ GLOBAL_VALUE_OPTIONS = {
         "--lock-timeout",
         "--log-format",
         "--var",
+        *FLEET_VALUE_OPTIONS,
     ),
     *("--show-completion", "--install-completion"),
 }
-GLOBAL_FLAGS = {"--json", "--quiet", "-q", "--verbose", "-v"}
+GLOBAL_FLAGS = {"--json", "--quiet", "-q", "--verbose", "-v", *FLEET_FLAGS}
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:

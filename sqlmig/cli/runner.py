@@ -20,6 +20,7 @@ class Options:
     as_json: bool
     quiet: bool
     verbose: bool
+    fleet: dict[str, Any] | None = None  # --targets, --schemas ...: run once per target
 
 
 class Terminated(KeyboardInterrupt):
@@ -34,6 +35,11 @@ def run(
 ) -> None:
     """Build the Config, run `action(config, notify)`, render; map errors to exit codes."""
     opts: Options = ctx.obj
+    if opts.fleet:
+        from ..fleet.command import run_fleet
+
+        run_fleet(ctx, action, single=lambda a: run(ctx, a, exit_code=exit_code), fail=fail)
+        return
     urls = in_play(ctx)
     log_json = _log_json(opts.flags)
     try:

@@ -1,0 +1,1 @@
+"""Fleets: one migration set run across many databases or tenant schemas (`--targets`)."""
