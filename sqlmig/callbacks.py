@@ -8,13 +8,21 @@ every run of one is an event of the audit log (`callback`)."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .callback_names import (
+    AFTER,
+    AFTER_ERROR,
+    BEFORE,
+    FOLDER,
+    NAME,
+    POINTS,
+    is_callback,
+)
 from .drivers.base import Driver, ScriptError, TransactionEnded
 from .errors import ConnectError, LockLost, MigrationFailed, MigrationFileError, SqlmigError
 from .events import Event, Notify
@@ -22,11 +30,6 @@ from .files import SqlFile, read_sql_file
 from .history import History
 from .sqltext import SplitError, line_col
 
-FOLDER = "callbacks"
-BEFORE, BEFORE_EACH, AFTER_EACH = "beforeMigrate", "beforeEachMigrate", "afterEachMigrate"
-AFTER, AFTER_ERROR = "afterMigrate", "afterMigrateError"
-POINTS = (BEFORE, BEFORE_EACH, AFTER_EACH, AFTER, AFTER_ERROR)
-NAME = re.compile(r"^(?P<point>[A-Za-z]+)(?:__(?P<desc>[A-Za-z0-9_.-]+))?\.sql$")
 EVENT = "callback"  # the audit log's event
 
 
@@ -50,11 +53,6 @@ class Callbacks:
 
 
 NONE = Callbacks()
-
-
-def is_callback(name: str) -> bool:
-    match = NAME.match(name)
-    return match is not None and match["point"] in POINTS
 
 
 def discover(folder: Path, *, beside: bool = False) -> Callbacks:

@@ -276,7 +276,7 @@ def _classify(folder: Path) -> dict[tuple[str, str, str], Path]:
 
 
 def _not_a_migration(path: Path) -> MigrationFileError:
-    from .callbacks import is_callback
+    from .callback_names import is_callback
     from .layouts import describe_file, rename  # only on this error path
 
     if is_callback(path.name):

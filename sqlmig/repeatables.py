@@ -146,7 +146,7 @@ def apply(runner: Runner, r: Repeatable) -> Step:
 
 
 def _run(runner: Runner, r: Repeatable, *, atomic: bool, start: float) -> None:
-    from .callbacks import AFTER_EACH, BEFORE_EACH
+    from .callback_names import AFTER_EACH, BEFORE_EACH
 
     driver, hooks = runner.driver, runner.hooks
     if hooks is not None:

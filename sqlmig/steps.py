@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 
-from .callbacks import AFTER_EACH, BEFORE_EACH
+from .callback_names import AFTER_EACH, BEFORE_EACH
 from .drivers.base import CommitLost, ScriptError, TransactionEnded
 from .errors import ConnectError, HistoryError, MigrationFailed, SqlmigError, UsageError
 from .events import (

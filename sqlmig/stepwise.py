@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from .callbacks import AFTER_EACH, BEFORE_EACH
+from .callback_names import AFTER_EACH, BEFORE_EACH
 from .drivers.base import ScriptError
 from .errors import HistoryError, LockLost, MigrationFailed
 from .events import MIGRATION_STARTED

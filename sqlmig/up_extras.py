@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from . import callback_names, placeholders, repeatables
 from . import callbacks as cb
-from . import placeholders, repeatables
 from .config import Config
 from .files import SqlFile
 from .formats import format_of
@@ -67,7 +67,7 @@ class Extras:
 
     def notes(self, *, dry_run: bool) -> list[str]:
         """A dry run names the callbacks a real run would run."""
-        points = [p for p in cb.POINTS if p != cb.AFTER_ERROR]
+        points = [p for p in callback_names.POINTS if p != callback_names.AFTER_ERROR]
         names = [s.path.name for p in points for s in self.callbacks.of(p)]
         return [f"callbacks that would run: {', '.join(names)}"] if dry_run and names else []
 

@@ -43,7 +43,7 @@ def _fits(path: Path) -> set[str]:
         return {"sqlmig", "flyway"}  # both read R__ files as repeatable migrations
     if flyway.NAME.match(name):
         return {"flyway"}
-    from ..callbacks import is_callback
+    from ..callback_names import is_callback
 
     if is_callback(name):
         return {"flyway"}  # Flyway keeps callbacks among its migrations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..callbacks import is_callback
+from ..callback_names import is_callback
 from ..errors import MigrationFileError
 from ..files import Migration, SqlFile, read_sql_file
 from .base import refuse_duplicates, sql_files, version_of, without_transaction
