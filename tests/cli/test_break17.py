@@ -1,0 +1,32 @@
+"""Issue 17's features under hostile but ordinary use (placeholders, phases, repeatables,
+callbacks), on SQLite, PostgreSQL and MariaDB: each test here failed before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import Cli
+from tests.conftest import query, write
+
+ON = "-- sqlmig:placeholders\n"
+LONG_SECRET = "Q" + "abcdefghij" * 12  # longer than MariaDB quotes (80) and a PG name (63)
+
+
+@pytest.mark.parametrize(
+    "sql", ["SELECT (1 ${api_token});\n", "CREATE TABLE ${api_token} (id int);\n"]
+)
+def test_a_long_secret_cut_short_by_the_database_error_is_masked(
+    pg_url: str, mysql_url: str, tmp_path: Path, sql: str
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", ON + sql + sql)  # a syntax error, or a table made twice
+    for url in (pg_url, mysql_url):
+        r = Cli(url, folder, env={"SQLMIG_VAR_api_token": LONG_SECRET})("up")
+        assert r.returncode == 1, r.stderr
+        out = r.stdout + r.stderr
+        assert "abcdefghij" not in out.lower() and "***" in out, out
+        log = query(url, "SELECT detail FROM sqlmig_history_log")
+        assert log and all("abcdefghij" not in (d or "").lower() for (d,) in log), log
