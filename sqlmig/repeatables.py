@@ -89,10 +89,8 @@ def state(r: Repeatable, done: dict[str, str]) -> str:
 
 
 def status_rows(found: list[Repeatable], history: History) -> tuple[list[StatusRow], list[str]]:
-    """A row per file (`applied`, `changed`, `pending`) and a note per applied file now gone.
-    A folder without repeatables does not read the log (status stays one query)."""
-    if not found:
-        return [], []
+    """A row per file (`applied`, `changed`, `pending`) and a note per applied file now gone
+    (read also when no file is left: the last one deleted is named too)."""
     events = {e.name: e for e in history.latest_events(EVENT) if e.name}
     done = {name: e.checksum or "" for name, e in events.items()}
     rows = []

@@ -30,3 +30,20 @@ def test_a_long_secret_cut_short_by_the_database_error_is_masked(
         assert "abcdefghij" not in out.lower() and "***" in out, out
         log = query(url, "SELECT detail FROM sqlmig_history_log")
         assert log and all("abcdefghij" not in (d or "").lower() for (d,) in log), log
+
+
+def test_status_names_the_last_repeatable_deleted_after_it_was_applied(
+    any_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_base", "CREATE TABLE base (id int);\n")
+    (folder / "R__base_view.sql").write_text(
+        "DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1 AS a;\n"
+    )
+    cli = Cli(any_url, folder)
+    assert cli("up").returncode == 0
+    (folder / "R__base_view.sql").unlink()  # the folder has no repeatable left
+    r = cli("status")
+    assert r.returncode == 0, r.stderr
+    assert "R__base_view (repeatable) was applied but its file is gone" in r.stdout + r.stderr
