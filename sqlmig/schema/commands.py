@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from .. import placeholders
 from ..config import Config
 from ..drivers import connect
 from ..errors import DriftError, MigrationFailed, SqlmigError
@@ -133,7 +134,9 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
         b.up_all(build)
         b.repeat(_repeated(config))  # views, functions, grants of R__ files
         expected = b.snapshot()
-    return describe(compare(expected, live, window=Window(live=True)), DRIFT), len(applied)
+    found_drift = describe(compare(expected, live, window=Window(live=True)), DRIFT)
+    mask = placeholders.from_config(config).mask  # a view's definition may hold a secret
+    return [mask(line) for line in found_drift], len(applied)
 
 
 def _repeated(config: Config) -> list[Repeatable]:
@@ -151,15 +154,23 @@ def _repeated(config: Config) -> list[Repeatable]:
         done, sql = repeatables.applied(history), repeatables.applied_sql(history)
     finally:
         driver.close()
-    return [_as_applied(r, sql.get(r.label)) for r in found if r.label in done]
+    v = placeholders.from_config(config)
+    return [_as_applied(r, sql.get(r.label), v) for r in found if r.label in done]
 
 
-def _as_applied(r: Repeatable, text: str | None) -> Repeatable:
-    """The repeatable as the database last applied it (its event keeps the SQL)."""
-    if text is None or text == r.sql.text:
-        return r
+def _as_applied(r: Repeatable, text: str | None, v: placeholders.Vars) -> Repeatable:
+    """The repeatable as the database last applied it (its event keeps the SQL, with *** for
+    a secret value: where that is the file filled in now, the file with the real value)."""
     from dataclasses import replace
 
+    filled, problems = placeholders.substitute(r.sql, v)
+    now = None if problems else filled
+    if now is not None and (
+        text is None or text == placeholders.substitute(r.sql, v, masked=True)[0].text
+    ):
+        return replace(r, sql=now)
+    if text is None or text == r.sql.text:
+        return r
     return replace(r, sql=replace(r.sql, text=text))
 
 
@@ -253,7 +264,6 @@ def _files(config: Config) -> list[Migration]:
 
 def _found(config: Config) -> list[Migration]:
     """The folder's migrations as `up` reads them (its format, the URL's dialect for popx)."""
-    from .. import placeholders
     from ..urls import parse_url
 
     driver = parse_url(config.url).driver if config.url else None

@@ -47,3 +47,20 @@ def test_status_names_the_last_repeatable_deleted_after_it_was_applied(
     r = cli("status")
     assert r.returncode == 0, r.stderr
     assert "R__base_view (repeatable) was applied but its file is gone" in r.stdout + r.stderr
+
+
+def test_status_schema_rebuilds_a_repeatable_with_a_secret_and_never_prints_it(
+    pg_url: str, mysql_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_base", "CREATE TABLE base (id int);\n")
+    view = ON + "CREATE OR REPLACE VIEW vv AS SELECT '${db_password}' AS p;\n"
+    (folder / "R__vv.sql").write_text(view)
+    for url in (pg_url, mysql_url):
+        cli = Cli(url, folder, env={"SQLMIG_VAR_db_password": "Hunter2Hunter2"})
+        assert cli("up").returncode == 0
+        r = cli("status", "--schema")
+        out = r.stdout + r.stderr
+        assert "hunter2" not in out.lower(), out
+        assert r.returncode == 0 and "schema: matches" in out, out  # the view is no drift
