@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .. import placeholders
 from ..config import Config
@@ -26,6 +29,40 @@ from .dump import dump
 from .frozen import Window
 from .model import Snapshot
 from .scratch import Scratch, reusable, scratch
+
+R = TypeVar("R", bound=Callable[..., Result])
+
+
+def secrets_masked(command: R) -> R:
+    """A command taking a Config first whose result, progress and errors hold no secret
+    placeholder value (a scratch run's error may quote one, a view's definition hold one)."""
+
+    @functools.wraps(command)
+    def wrapper(config: Config, *args: Any, **kwargs: Any) -> Result:
+        v = placeholders.from_config(config)
+        if not v.secrets:
+            return command(config, *args, **kwargs)
+        if kwargs.get("notify") is not None:
+            kwargs["notify"] = placeholders.masked_notify(kwargs["notify"], v)
+        with placeholders.masking(v):
+            result = command(config, *args, **kwargs)
+        return dataclasses.replace(
+            result,
+            messages=[v.mask(m) for m in result.messages],
+            entries=[_masked(e, v) for e in result.entries],
+        )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _masked(item: Any, v: placeholders.Vars) -> Any:
+    if isinstance(item, str):
+        return v.mask(item)
+    if isinstance(item, dict):
+        return {k: _masked(x, v) for k, x in item.items()}
+    if isinstance(item, list | tuple):
+        return type(item)(_masked(x, v) for x in item)
+    return item
 
 
 def live_snapshot(config: Config) -> tuple[Snapshot, list[AppliedRow]]:
@@ -51,6 +88,7 @@ def dump_schema(config: Config, *, output: Path | None, as_json: bool) -> Result
     return Result("schema dump", messages=[f"wrote {output}"])
 
 
+@secrets_masked
 def verify(
     config: Config, *, scratch_url: str | None, start: int | None, notify: Notify | None
 ) -> Result:
@@ -87,6 +125,7 @@ def _fresh(made: Scratch) -> Callable[[], AbstractContextManager[Builder]]:
     return fresh
 
 
+@secrets_masked
 def drift(config: Config, *, scratch_url: str | None) -> Result:
     """Compare the live schema with what its applied migrations build on a scratch database."""
     found, applied = _schema_drift(config, scratch_url)
@@ -174,6 +213,7 @@ def _as_applied(r: Repeatable, text: str | None, v: placeholders.Vars) -> Repeat
     return replace(r, sql=replace(r.sql, text=text))
 
 
+@secrets_masked
 def diff(
     config: Config,
     *,

@@ -64,3 +64,21 @@ def test_status_schema_rebuilds_a_repeatable_with_a_secret_and_never_prints_it(
         out = r.stdout + r.stderr
         assert "hunter2" not in out.lower(), out
         assert r.returncode == 0 and "schema: matches" in out, out  # the view is no drift
+
+
+def test_verify_and_diff_mask_a_secret_a_scratch_run_error_quotes(
+    pg_url: str, mysql_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    bad = ON + "SELECT (1 ${db_password});\n"  # a syntax error quoting the value
+    write(folder, "0001_a", ON + "CREATE TABLE vt (id int);\n", bad)
+    write(folder, "0002_b", bad)
+    (tmp_path / "schema.sql").write_text("CREATE TABLE vt (id int);\n")
+    for url in (pg_url, mysql_url):
+        cli = Cli(url, folder, env={"SQLMIG_VAR_db_password": "Hunter2Hunter2"})
+        for args in (("verify",), ("verify", "--json"), ("diff", "--check")):
+            r = cli(*args)
+            out = r.stdout + r.stderr
+            assert r.returncode != 0 and "***" in out, (args, out)
+            assert "hunter2" not in out.lower(), (args, out)
