@@ -82,3 +82,26 @@ def test_verify_and_diff_mask_a_secret_a_scratch_run_error_quotes(
             out = r.stdout + r.stderr
             assert r.returncode != 0 and "***" in out, (args, out)
             assert "hunter2" not in out.lower(), (args, out)
+
+
+def test_up_sql_fills_in_a_repeatable_and_leaves_it_out_of_the_pre_phase(
+    any_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_base", "CREATE TABLE base (id int);\n")
+    view = ON + "CREATE VIEW ${view_name} AS SELECT '${db_password}' AS p;\n"
+    (folder / "R__vv.sql").write_text(view)
+    env = {"SQLMIG_VAR_view_name": "vv_named", "SQLMIG_VAR_db_password": "Hunter2Hunter2"}
+    cli = Cli(any_url, folder, env=env)
+    pre = cli("up", "--sql", "--phase", "pre")
+    assert pre.returncode == 0 and "0001_base" in pre.stdout, pre.stderr
+    assert "R__vv" not in pre.stdout  # a repeatable waits for the post phase, as `up` does
+    refused = cli("up", "--sql")
+    assert refused.returncode == 2 and "R__vv.sql (${db_password})" in refused.stderr
+    r = cli("up", "--sql", "--reveal-secrets")
+    assert r.returncode == 0, r.stderr
+    assert "CREATE VIEW vv_named AS SELECT 'Hunter2Hunter2' AS p;" in r.stdout, r.stdout
+    assert "${" not in r.stdout
+    missing = Cli(any_url, folder, env={"SQLMIG_VAR_db_password": "x"})("up", "--sql")
+    assert missing.returncode == 2 and "R__vv.sql:2: placeholder ${view_name}" in missing.stderr
