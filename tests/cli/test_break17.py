@@ -105,3 +105,18 @@ def test_up_sql_fills_in_a_repeatable_and_leaves_it_out_of_the_pre_phase(
     assert "${" not in r.stdout
     missing = Cli(any_url, folder, env={"SQLMIG_VAR_db_password": "x"})("up", "--sql")
     assert missing.returncode == 2 and "R__vv.sql:2: placeholder ${view_name}" in missing.stderr
+
+
+def test_a_failing_after_migrate_with_nothing_to_apply_claims_no_migration(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    (folder / "callbacks").mkdir(parents=True)
+    write(folder, "0001_a", "CREATE TABLE cbt (id int);\n")
+    cli = Cli(sqlite_url, folder)
+    assert cli("up").returncode == 0
+    (folder / "callbacks" / "afterMigrate.sql").write_text("SELECT * FROM nosuch_after;\n")
+    r = cli("up")  # nothing to apply; afterMigrate runs and fails
+    assert r.returncode == 1 and "callbacks/afterMigrate.sql:1:" in r.stderr, r.stderr
+    assert "the migrations of this run stay applied" not in r.stderr  # there were none
+    assert "--no-callbacks" in r.stderr
