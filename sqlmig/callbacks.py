@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import placeholders
 from .drivers.base import Driver, ScriptError, TransactionEnded
 from .errors import ConnectError, LockLost, MigrationFailed, MigrationFileError, SqlmigError
 from .events import Event, Notify
@@ -100,7 +101,9 @@ def run_sql(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:
     except ScriptError as exc:
         raise CallbackError(_located(sql, exc.offset, exc), sqlstate=exc.sqlstate) from None
     except SplitError as exc:
-        raise CallbackError(f"{sql.path}: cannot split into statements: {exc}") from None
+        raise CallbackError(
+            f"{sql.path}: cannot split into statements: {exc}{placeholders.filled_in(sql)}"
+        ) from None
 
 
 def _located(sql: SqlFile, offset: int | None, exc: ScriptError) -> str:

@@ -352,6 +352,19 @@ def _short(value: str) -> str:
     return value if len(value) <= 200 else value[:200] + "..."
 
 
+def filled_in(sql: SqlFile) -> str:
+    """What an error about a file's text adds when placeholders changed that text: a value
+    holding a quote (`it's`) can end a string the file as written keeps open."""
+    if not sql.vars_used:
+        return ""
+    names = ", ".join(f"${{{name}}}" for name, _ in sql.vars_used)
+    return (
+        f" (in the file with its placeholders filled in: {names}; a value holding a quote, "
+        "`--` or `$` may end or open a string: quote values as README's Placeholders section "
+        "shows)"
+    )
+
+
 # -- keeping secrets out of every output ----------------------------------------------------
 
 

@@ -120,3 +120,19 @@ def test_a_failing_after_migrate_with_nothing_to_apply_claims_no_migration(
     assert r.returncode == 1 and "callbacks/afterMigrate.sql:1:" in r.stderr, r.stderr
     assert "the migrations of this run stay applied" not in r.stderr  # there were none
     assert "--no-callbacks" in r.stderr
+
+
+def test_a_value_with_a_quote_that_breaks_splitting_is_named_as_the_cause(
+    mysql_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(
+        folder,
+        "0001_a",
+        ON + "CREATE TABLE qt (n varchar(50));\nINSERT INTO qt VALUES ('${note}');\n",
+    )
+    r = Cli(mysql_url, folder, env={"SQLMIG_VAR_note": "it's"})("up")
+    assert r.returncode == 2, r.stderr  # the file as written splits; filled in, it does not
+    assert "cannot split" in r.stderr and "placeholders filled in: ${note}" in r.stderr, r.stderr
+    assert query(mysql_url, "SHOW TABLES LIKE 'qt'") == []  # refused before anything ran
