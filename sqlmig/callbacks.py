@@ -223,8 +223,8 @@ class Hooks:
 
 _HINTS = {
     BEFORE: "nothing was applied; fix the callback (or pass --no-callbacks) and run up again",
-    AFTER: "what this run applied, if anything, stays applied (`sqlmig status` shows it); fix "
-    "the callback, or pass --no-callbacks, and run up again (afterMigrate runs on every up, "
-    "also one with nothing to apply)",
+    AFTER: "the migrations this run applied, if any, stay applied (`sqlmig status` shows "
+    "them); fix the callback, or pass --no-callbacks, and run up again (afterMigrate runs on "
+    "every up, also one with nothing to apply)",
     AFTER_ERROR: "fix the callback; the run had failed before it",
 }
