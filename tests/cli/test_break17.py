@@ -136,3 +136,17 @@ def test_a_value_with_a_quote_that_breaks_splitting_is_named_as_the_cause(
     assert r.returncode == 2, r.stderr  # the file as written splits; filled in, it does not
     assert "cannot split" in r.stderr and "placeholders filled in: ${note}" in r.stderr, r.stderr
     assert query(mysql_url, "SHOW TABLES LIKE 'qt'") == []  # refused before anything ran
+
+
+@pytest.mark.parametrize("said", ["phase post", "no-transaction", "placeholders"])
+def test_a_directive_in_a_block_comment_is_refused_not_ignored(
+    any_url: str, tmp_path: Path, said: str
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id int);\n")
+    write(folder, "0002_drop_a", f"/* sqlmig:{said} */\nDROP TABLE a;\n")
+    r = Cli(any_url, folder)("up", "--phase", "pre")
+    assert r.returncode == 2, r.stdout + r.stderr  # the DROP did not run before the deploy
+    assert "0002_drop_a.up.sql:1: `sqlmig:" in r.stderr and "/* */ comment" in r.stderr
+    assert f"-- sqlmig:{said}" in r.stderr
