@@ -22,6 +22,7 @@ from .events import Event, Notify
 from .files import SqlFile, read_sql_file
 from .history import History
 from .sqltext import SplitError, line_col
+from .step_base import file_offset
 
 FOLDER = "callbacks"
 BEFORE, BEFORE_EACH, AFTER_EACH = "beforeMigrate", "beforeEachMigrate", "afterEachMigrate"
@@ -95,7 +96,8 @@ def run_sql(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:
             try:
                 driver.run_statement(stmt.text)
             except ScriptError as exc:
-                raise CallbackError(_located(sql, stmt.offset + (exc.offset or 0), exc)) from None
+                at = file_offset(stmt, exc.offset)  # its text begins with comments
+                raise CallbackError(_located(sql, at, exc)) from None
     except CallbackError:
         raise
     except ScriptError as exc:

@@ -21,7 +21,7 @@ from .events import MIGRATION_APPLIED, MIGRATION_STARTED, Event
 from .files import SqlFile, read_sql_file
 from .history import History
 from .results import StatusRow, Step
-from .step_base import split, where
+from .step_base import file_offset, split, where
 
 if TYPE_CHECKING:
     from .steps import Runner
@@ -171,7 +171,7 @@ def _statements(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:
         try:
             driver.run_statement(stmt.text)
         except ScriptError as exc:
-            exc.offset = stmt.offset + (exc.offset or 0)
+            exc.offset = file_offset(stmt, exc.offset)  # the statement's text begins with comments
             raise
 
 

@@ -150,3 +150,21 @@ def test_a_directive_in_a_block_comment_is_refused_not_ignored(
     assert r.returncode == 2, r.stdout + r.stderr  # the DROP did not run before the deploy
     assert "0002_drop_a.up.sql:1: `sqlmig:" in r.stderr and "/* */ comment" in r.stderr
     assert f"-- sqlmig:{said}" in r.stderr
+
+
+STATEMENTS = (
+    "-- sqlmig:no-transaction\nSELECT 1;\n-- a comment\n-- another\nSELECT nosuch FROM b;\n"
+)
+
+
+@pytest.mark.parametrize("where", ["R__x.sql", "callbacks/afterMigrate.sql"])
+def test_a_statement_by_statement_error_names_its_line_and_column(
+    pg_url: str, tmp_path: Path, where: str
+) -> None:
+    folder = tmp_path / "migrations"
+    (folder / "callbacks").mkdir(parents=True)
+    write(folder, "0001_b", "CREATE TABLE b (id int);\n")
+    (folder / where).write_text(STATEMENTS)
+    r = Cli(pg_url, folder)("up")
+    assert r.returncode == 1, r.stderr
+    assert f'{where}:5:8: column "nosuch" does not exist' in r.stderr, r.stderr
