@@ -175,12 +175,19 @@ def _statements(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:
             raise
 
 
+# The SQL a log event keeps, at most: a bigger one (a 25 MB file of functions) is logged
+# without it, as an offline script's is (`status --schema` builds it as its file is now), since
+# MariaDB's max_allowed_packet (16 MB by default) drops the connection on a longer INSERT.
+MAX_STORED_SQL = 4 * 1024 * 1024
+
+
 def _event(history: History, r: Repeatable, by: str, start: float) -> tuple:
     ms = int((time.perf_counter() - start) * 1000)
     # the SQL as applied, so that `status --schema` builds what the database has even after
     # the file is edited (`history` does not print it)
+    text = r.sql.text if len(r.sql.text.encode("utf-8")) <= MAX_STORED_SQL else None
     return history.event(EVENT, version=None, name=r.label, checksum=r.sql.checksum,
-                         duration_ms=ms, detail=r.sql.text, by=by)  # fmt: skip
+                         duration_ms=ms, detail=text, by=by)  # fmt: skip
 
 
 def _failure(runner: Runner, r: Repeatable, exc: BaseException, *, atomic: bool) -> BaseException:

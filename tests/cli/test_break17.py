@@ -168,3 +168,19 @@ def test_a_statement_by_statement_error_names_its_line_and_column(
     r = Cli(pg_url, folder)("up")
     assert r.returncode == 1, r.stderr
     assert f'{where}:5:8: column "nosuch" does not exist' in r.stderr, r.stderr
+
+
+def test_a_repeatable_bigger_than_mariadb_takes_in_one_insert_is_recorded(
+    mysql_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE bgt (id int);\n")
+    padding = "".join(f"-- line {i:06d} {'x' * 60}\n" for i in range(250_000))  # 18 MB
+    (folder / "R__big.sql").write_text(f"CREATE OR REPLACE VIEW bgv AS SELECT 1 AS a;\n{padding}")
+    cli = Cli(mysql_url, folder)
+    r = cli("up")
+    assert r.returncode == 0, r.stderr  # was: the lock was lost (max_allowed_packet, 16 MB)
+    again = cli("up")
+    assert again.returncode == 0 and "R__big" not in again.stdout + again.stderr, again.stderr
+    assert query(mysql_url, "SELECT a FROM bgv") == [(1,)]
