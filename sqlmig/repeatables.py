@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from .drivers.base import CommitLost, Driver, ScriptError, TransactionEnded
 from .errors import ConnectError, MigrationFailed, MigrationFileError, SqlmigError
 from .events import MIGRATION_APPLIED, MIGRATION_STARTED, Event
-from .files import SqlFile, read_sql_file
+from .files import SqlFile, directives, read_sql_file
 from .history import History
+from .phases import POST
 from .results import StatusRow, Step
 from .step_base import file_offset, split, where
 
@@ -61,8 +62,22 @@ def discover(folder: Path, *, strict_names: bool = True) -> list[Repeatable]:
                 hint="name repeatable migrations R__slug.sql (lowercase letters, digits and "
                 "underscores after R__)",
             )
-        found.append(Repeatable(match["name"], read_sql_file(path)))
+        sql = read_sql_file(path)
+        _refuse_pre_phase(sql)
+        found.append(Repeatable(match["name"], sql))
     return found
+
+
+def _refuse_pre_phase(sql: SqlFile) -> None:
+    """`-- sqlmig:phase pre` in a repeatable would be ignored (repeatables wait for a whole
+    `up` or the post-deploy phase): refused, as a directive that cannot be kept."""
+    if "phase" in directives(sql.text, sql.path) and sql.phase != POST:
+        raise MigrationFileError(
+            f"{sql.path}: a repeatable migration has no pre-deploy phase: it runs after the "
+            "versioned migrations of a whole `sqlmig up` or of `sqlmig up --phase post`",
+            hint="remove the `-- sqlmig:phase` line; for SQL the pre-deploy phase needs, write a "
+            "versioned migration (`sqlmig new NAME`)",
+        )
 
 
 def applied(history: History) -> dict[str, str]:

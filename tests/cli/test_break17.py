@@ -184,3 +184,19 @@ def test_a_repeatable_bigger_than_mariadb_takes_in_one_insert_is_recorded(
     again = cli("up")
     assert again.returncode == 0 and "R__big" not in again.stdout + again.stderr, again.stderr
     assert query(mysql_url, "SELECT a FROM bgv") == [(1,)]
+
+
+def test_a_repeatable_that_asks_for_the_pre_phase_is_refused_not_ignored(
+    any_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id int);\n")
+    view = "-- sqlmig:phase pre\nDROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1 AS x;\n"
+    (folder / "R__v.sql").write_text(view)
+    cli = Cli(any_url, folder)
+    r = cli("up", "--phase", "pre")
+    assert r.returncode == 2, r.stdout + r.stderr  # was: 0001 applied, R__v silently left
+    assert "R__v.sql: a repeatable migration has no pre-deploy phase" in r.stderr
+    (folder / "R__v.sql").write_text(view.replace("phase pre", "phase post"))  # true: kept
+    assert cli("up").returncode == 0
