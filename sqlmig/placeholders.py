@@ -33,6 +33,7 @@ USED_NAME = re.compile(r"(?:sqlmig\.)?[A-Za-z_][A-Za-z0-9_]*")
 TOKEN = re.compile(r"\$\$\{|\$\{(?P<name>[^{}\s]{0,200})\}|\$\{")
 SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN")
 PREFIX = 8  # masked on its own: the first characters of a longer secret value
+CUT_OFF = frozenset(".'\"` \t\n")  # what follows a value a database error cut short
 SHOWN_PROBLEMS = 10
 SOURCES_HINT = (
     "give each a value with --var NAME=VALUE, the environment variable SQLMIG_VAR_NAME, or "
@@ -82,7 +83,8 @@ def _mask_word(text: str, value: str) -> str:
 
 def _mask_prefixes(text: str, value: str) -> str:
     """Each run of text that starts a word and matches `value` (any case) for PREFIX or more
-    characters, as ***: the whole value, or the part of it a database error quoted."""
+    characters, as ***: the whole value, or the part of it a database error quoted (cut off:
+    at the end of the text, or before a quote, `...` or a space)."""
     want = value.lower()
     out, last = [], 0
     start = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value[:PREFIX])}", re.I)
@@ -92,6 +94,8 @@ def _mask_prefixes(text: str, value: str) -> str:
         end, k = m.end(), PREFIX
         while end < len(text) and k < len(want) and text[end].lower() == want[k]:
             end, k = end + 1, k + 1
+        if k < len(want) and end < len(text) and text[end] not in CUT_OFF:
+            continue  # another word sharing its start (`postgres@host` of a secret URL)
         out += [text[last : m.start()], MASK]
         last = end
     return "".join(out) + text[last:] if out else text

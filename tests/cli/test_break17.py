@@ -200,3 +200,16 @@ def test_a_repeatable_that_asks_for_the_pre_phase_is_refused_not_ignored(
     assert "R__v.sql: a repeatable migration has no pre-deploy phase" in r.stderr
     (folder / "R__v.sql").write_text(view.replace("phase pre", "phase post"))  # true: kept
     assert cli("up").returncode == 0
+
+
+def test_masking_a_long_secret_cut_short_and_only_that() -> None:
+    from sqlmig.placeholders import Vars
+
+    v = Vars(values={"replica_secret": "postgresql://app:Hunter2Hunter2@db/app"})
+    shown = "Database: postgresql://postgres@127.0.0.1/x"  # shares the value's first 13
+    assert v.mask(shown) == shown
+    assert v.mask("near 'postgresql://app:Hunt...' at line 1") == "near '***...' at line 1"
+    assert v.mask('"postgresql://app:Hunter2Hunter2@db/app"') == '"***"'
+    assert (
+        v.mask("x postgresql://app:Hunter2Hunter2@db/appendix") == "x ***endix"
+    )  # the whole value, even inside a word
