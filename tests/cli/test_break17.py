@@ -213,3 +213,18 @@ def test_masking_a_long_secret_cut_short_and_only_that() -> None:
     assert (
         v.mask("x postgresql://app:Hunter2Hunter2@db/appendix") == "x ***endix"
     )  # the whole value, even inside a word
+
+
+def test_up_that_stops_short_names_the_repeatables_it_leaves(any_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    write(folder, "0001_a", "CREATE TABLE a (id int);\n")
+    view = "DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT 1 AS x;\n"
+    (folder / "R__v.sql").write_text(view)
+    cli = Cli(any_url, folder)
+    assert cli("up").returncode == 0
+    (folder / "R__v.sql").write_text(view + "-- edited\n")
+    for args in (("--steps", "1"), ("--to", "1"), ("--phase", "pre")):
+        r = cli("up", *args)
+        assert r.returncode == 0, r.stderr
+        assert "repeatable migration(s) left pending (R__v)" in r.stdout + r.stderr, (args, r)
