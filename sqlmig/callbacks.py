@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import placeholders
 from .callback_names import (
     AFTER,
     AFTER_ERROR,
@@ -29,6 +30,7 @@ from .events import Event, Notify
 from .files import SqlFile, read_sql_file
 from .history import History
 from .sqltext import SplitError, line_col
+from .step_base import file_offset
 
 EVENT = "callback"  # the audit log's event
 
@@ -92,13 +94,16 @@ def run_sql(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:
             try:
                 driver.run_statement(stmt.text)
             except ScriptError as exc:
-                raise CallbackError(_located(sql, stmt.offset + (exc.offset or 0), exc)) from None
+                at = file_offset(stmt, exc.offset)  # its text begins with comments
+                raise CallbackError(_located(sql, at, exc)) from None
     except CallbackError:
         raise
     except ScriptError as exc:
         raise CallbackError(_located(sql, exc.offset, exc), sqlstate=exc.sqlstate) from None
     except SplitError as exc:
-        raise CallbackError(f"{sql.path}: cannot split into statements: {exc}") from None
+        raise CallbackError(
+            f"{sql.path}: cannot split into statements: {exc}{placeholders.filled_in(sql)}"
+        ) from None
 
 
 def _located(sql: SqlFile, offset: int | None, exc: ScriptError) -> str:
@@ -218,7 +223,8 @@ class Hooks:
 
 _HINTS = {
     BEFORE: "nothing was applied; fix the callback (or pass --no-callbacks) and run up again",
-    AFTER: "the migrations of this run stay applied; fix the callback and run up again (it "
-    "runs on every up)",
+    AFTER: "the migrations this run applied, if any, stay applied (`sqlmig status` shows "
+    "them); fix the callback, or pass --no-callbacks, and run up again (afterMigrate runs on "
+    "every up, also one with nothing to apply)",
     AFTER_ERROR: "fix the callback; the run had failed before it",
 }

@@ -35,6 +35,8 @@ LEADING_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 LATE_NO_TRANSACTION = re.compile(
     r"^[ \t]*--[ \t]*sqlmig:[ \t]*(no-transaction|phase|placeholders)\b", re.I | re.M
 )
+BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+IN_BLOCK_COMMENT = re.compile(r"sqlmig:[ \t]*(no-transaction|phase|placeholders)\b([^\n*]*)", re.I)
 # Directives read by `up`/`down`; the lint ones are parsed by lint, but known here so a typo fails.
 KNOWN_DIRECTIVES = {
     *("no-transaction", "no-foreign-key-check", "ignore", "ignore-file", "review", "replaces"),
@@ -106,6 +108,7 @@ def directives(text: str, path: Path) -> set[str]:
     """The `-- sqlmig:NAME` directives in the file's leading comment block."""
     found: set[str] = set()
     block = LEADING_COMMENTS.match(text).group(0)  # type: ignore[union-attr]
+    _refuse_block_comment_directive(block, path)
     for line in block.splitlines():
         line = line.strip()
         if not line.startswith("--"):
@@ -125,6 +128,21 @@ def directives(text: str, path: Path) -> set[str]:
             )
         found.add(match.group("name").lower())
     return found
+
+
+def _refuse_block_comment_directive(block: str, path: Path) -> None:
+    """`/* sqlmig:phase post */` is not read (directives are `--` lines): ignored, a contract
+    migration would run before the deploy, or a CONCURRENTLY one in a transaction."""
+    for comment in BLOCK_COMMENT.finditer(block):
+        said = IN_BLOCK_COMMENT.search(comment[0])
+        if said is not None:
+            line = block.count("\n", 0, comment.start() + said.start()) + 1
+            raise MigrationFileError(
+                f"{path}:{line}: `sqlmig:{said[1].lower()}` in a /* */ comment is not read as "
+                "a directive",
+                hint=f"write it as a line of its own at the top of the file: "
+                f"-- sqlmig:{said[1].lower()}{said[2].rstrip()}",
+            )
 
 
 def read_sql_file(path: Path) -> SqlFile:

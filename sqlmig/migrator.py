@@ -167,6 +167,7 @@ class Migrator:
             # may need what a post-deploy migration changes)
             whole = to is None and steps is None and phase != phases.PRE
             again = extras.pending(history, whole=whole)
+            self.held += [] if whole else extras.waiting(history)
             busy = bool(todo or again)
             runs = busy or bool(extras.callbacks)  # callbacks run on every up
             if rows is None and runs and not (allow_non_empty or self.config.allow_non_empty):

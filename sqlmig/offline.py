@@ -105,6 +105,7 @@ def up_script(
     name = choose_dialect(cfg, dialect_name)
     values = placeholders.from_config(cfg)
     files = placeholders.apply_up(_files(cfg, name), values)  # before connecting
+    found = offline_repeat.filled(cfg, values)
     _start(files, from_)
     if from_ is None and cfg.url:
         from .migrator import Migrator
@@ -126,10 +127,12 @@ def up_script(
         phases.require_pre_first(todo, chosen, phase)
         todo = chosen
         held = []
+    # repeatables: on a whole `up` (not --to, not the pre-deploy phase), as `up` applies them
+    whole = to is None and phase != phases.PRE
+    again = offline_repeat.todo(cfg, found, connected=from_ is None and bool(cfg.url), whole=whole)
     if not reveal_secrets:
-        placeholders.refuse_secrets([m.up for m in todo], values)
+        placeholders.refuse_secrets([m.up for m in todo] + [r.sql for r in again], values)
     pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
-    again = offline_repeat.todo(cfg, connected=from_ is None and bool(cfg.url), whole=to is None)
     script = Script(cfg, name).build(pieces, at=at, up=True, again=again)
     return _result("up", pieces, script, [f"-- {w}" for w in held])
 

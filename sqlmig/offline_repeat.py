@@ -7,19 +7,25 @@ from typing import TYPE_CHECKING
 
 from . import repeatables
 from .config import Config
+from .placeholders import Vars
 from .repeatables import Repeatable
 
 if TYPE_CHECKING:
     from .offline import Script
 
 
-def todo(cfg: Config, *, connected: bool, whole: bool) -> list[Repeatable]:
-    """Those the script applies: none with --to (as `up --to`); with a URL and no --from, the
-    ones whose checksum the database has not applied; with --from (no connection), every one
-    (a repeatable is written to be run again)."""
+def filled(cfg: Config, v: Vars) -> list[Repeatable]:
+    """The folder's repeatables with their placeholders filled in (before connecting: a
+    missing value is an error naming file:line, as for the versioned files)."""
     from .up_extras import Extras
 
-    found = Extras.read(cfg, callbacks=False).repeatables
+    return Extras.read(cfg, callbacks=False).filled(v).repeatables
+
+
+def todo(cfg: Config, found: list[Repeatable], *, connected: bool, whole: bool) -> list[Repeatable]:
+    """Those of `found` the script applies: none with --to or --phase pre (as `up`); with a URL
+    and no --from, the ones whose checksum the database has not applied; with --from (no
+    connection), every one (a repeatable is written to be run again)."""
     if not whole or not found or not connected:
         return found if whole else []
     from .migrator import Migrator

@@ -32,6 +32,8 @@ USED_NAME = re.compile(r"(?:sqlmig\.)?[A-Za-z_][A-Za-z0-9_]*")
 # `$${` (a literal `${`), `${name}`, or a `${` that starts no placeholder (an error)
 TOKEN = re.compile(r"\$\$\{|\$\{(?P<name>[^{}\s]{0,200})\}|\$\{")
 SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN")
+PREFIX = 8  # masked on its own: the first characters of a longer secret value
+CUT_OFF = frozenset(".'\"` \t\n")  # what follows a value a database error cut short
 SHOWN_PROBLEMS = 10
 SOURCES_HINT = (
     "give each a value with --var NAME=VALUE, the environment variable SQLMIG_VAR_NAME, or "
@@ -62,15 +64,41 @@ class Vars:
 
     def mask(self, text: str) -> str:
         """`text` with every secret value replaced by ***, wherever it stands except inside a
-        longer word (as urls.redact does), so that a short one ("t") does not garble text."""
+        longer word (as urls.redact does), so that a short one ("t") does not garble text.
+        A long value's first PREFIX or more characters are masked too: databases cut what they
+        quote (MariaDB's `near '...'` at 80 characters, PostgreSQL's names at 63 bytes)."""
         for value in self.secrets:
-            # any case: PostgreSQL folds an unquoted name to lower case in its errors
-            pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
-            text = re.sub(pattern, MASK, text, flags=re.I)
+            text = _mask_prefixes(text, value) if len(value) > PREFIX else _mask_word(text, value)
         return text
 
     def shown(self, name: str, value: str) -> str:
         return MASK if self.is_secret(name) else value
+
+
+def _mask_word(text: str, value: str) -> str:
+    # any case: PostgreSQL folds an unquoted name to lower case in its errors
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
+    return re.sub(pattern, MASK, text, flags=re.I)
+
+
+def _mask_prefixes(text: str, value: str) -> str:
+    """Each run of text that starts a word and matches `value` (any case) for PREFIX or more
+    characters, as ***: the whole value, or the part of it a database error quoted (cut off:
+    at the end of the text, or before a quote, `...` or a space)."""
+    want = value.lower()
+    out, last = [], 0
+    start = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value[:PREFIX])}", re.I)
+    for m in start.finditer(text):
+        if m.start() < last:
+            continue
+        end, k = m.end(), PREFIX
+        while end < len(text) and k < len(want) and text[end].lower() == want[k]:
+            end, k = end + 1, k + 1
+        if k < len(want) and end < len(text) and text[end] not in CUT_OFF:
+            continue  # another word sharing its start (`postgres@host` of a secret URL)
+        out += [text[last : m.start()], MASK]
+        last = end
+    return "".join(out) + text[last:] if out else text
 
 
 # -- the values, as config.py reads them -----------------------------------------------------
@@ -326,6 +354,19 @@ def detail(sql: SqlFile) -> str | None:
 
 def _short(value: str) -> str:
     return value if len(value) <= 200 else value[:200] + "..."
+
+
+def filled_in(sql: SqlFile) -> str:
+    """What an error about a file's text adds when placeholders changed that text: a value
+    holding a quote (`it's`) can end a string the file as written keeps open."""
+    if not sql.vars_used:
+        return ""
+    names = ", ".join(f"${{{name}}}" for name, _ in sql.vars_used)
+    return (
+        f" (in the file with its placeholders filled in: {names}; a value holding a quote, "
+        "`--` or `$` may end or open a string: quote values as README's Placeholders section "
+        "shows)"
+    )
 
 
 # -- keeping secrets out of every output ----------------------------------------------------

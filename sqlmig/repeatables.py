@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 from .drivers.base import CommitLost, Driver, ScriptError, TransactionEnded
 from .errors import ConnectError, MigrationFailed, MigrationFileError, SqlmigError
 from .events import MIGRATION_APPLIED, MIGRATION_STARTED, Event
-from .files import SqlFile, read_sql_file
+from .files import SqlFile, directives, read_sql_file
 from .history import History
+from .phases import POST
 from .results import StatusRow, Step
-from .step_base import split, where
+from .step_base import file_offset, split, where
 
 if TYPE_CHECKING:
     from .steps import Runner
@@ -61,8 +62,22 @@ def discover(folder: Path, *, strict_names: bool = True) -> list[Repeatable]:
                 hint="name repeatable migrations R__slug.sql (lowercase letters, digits and "
                 "underscores after R__)",
             )
-        found.append(Repeatable(match["name"], read_sql_file(path)))
+        sql = read_sql_file(path)
+        _refuse_pre_phase(sql)
+        found.append(Repeatable(match["name"], sql))
     return found
+
+
+def _refuse_pre_phase(sql: SqlFile) -> None:
+    """`-- sqlmig:phase pre` in a repeatable would be ignored (repeatables wait for a whole
+    `up` or the post-deploy phase): refused, as a directive that cannot be kept."""
+    if "phase" in directives(sql.text, sql.path) and sql.phase != POST:
+        raise MigrationFileError(
+            f"{sql.path}: a repeatable migration has no pre-deploy phase: it runs after the "
+            "versioned migrations of a whole `sqlmig up` or of `sqlmig up --phase post`",
+            hint="remove the `-- sqlmig:phase` line; for SQL the pre-deploy phase needs, write a "
+            "versioned migration (`sqlmig new NAME`)",
+        )
 
 
 def applied(history: History) -> dict[str, str]:
@@ -89,10 +104,8 @@ def state(r: Repeatable, done: dict[str, str]) -> str:
 
 
 def status_rows(found: list[Repeatable], history: History) -> tuple[list[StatusRow], list[str]]:
-    """A row per file (`applied`, `changed`, `pending`) and a note per applied file now gone.
-    A folder without repeatables does not read the log (status stays one query)."""
-    if not found:
-        return [], []
+    """A row per file (`applied`, `changed`, `pending`) and a note per applied file now gone
+    (read also when no file is left: the last one deleted is named too)."""
     events = {e.name: e for e in history.latest_events(EVENT) if e.name}
     done = {name: e.checksum or "" for name, e in events.items()}
     rows = []
@@ -173,16 +186,23 @@ def _statements(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:
         try:
             driver.run_statement(stmt.text)
         except ScriptError as exc:
-            exc.offset = stmt.offset + (exc.offset or 0)
+            exc.offset = file_offset(stmt, exc.offset)  # the statement's text begins with comments
             raise
+
+
+# The SQL a log event keeps, at most: a bigger one (a 25 MB file of functions) is logged
+# without it, as an offline script's is (`status --schema` builds it as its file is now), since
+# MariaDB's max_allowed_packet (16 MB by default) drops the connection on a longer INSERT.
+MAX_STORED_SQL = 4 * 1024 * 1024
 
 
 def _event(history: History, r: Repeatable, by: str, start: float) -> tuple:
     ms = int((time.perf_counter() - start) * 1000)
     # the SQL as applied, so that `status --schema` builds what the database has even after
     # the file is edited (`history` does not print it)
+    text = r.sql.text if len(r.sql.text.encode("utf-8")) <= MAX_STORED_SQL else None
     return history.event(EVENT, version=None, name=r.label, checksum=r.sql.checksum,
-                         duration_ms=ms, detail=r.sql.text, by=by)  # fmt: skip
+                         duration_ms=ms, detail=text, by=by)  # fmt: skip
 
 
 def _failure(runner: Runner, r: Repeatable, exc: BaseException, *, atomic: bool) -> BaseException:

@@ -8,6 +8,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import placeholders
 from .drivers.base import Driver, ScriptError
 from .errors import MigrationFailed, MigrationFileError
 from .events import MIGRATION_APPLIED, MIGRATION_FAILED, Event, Notify
@@ -171,7 +172,7 @@ def split(driver: Driver, sql: SqlFile) -> list[Statement]:
         return driver.split(sql.text)
     except SplitError as exc:
         raise MigrationFileError(
-            f"{sql.path}: cannot split into statements: {exc}",
+            f"{sql.path}: cannot split into statements: {exc}{placeholders.filled_in(sql)}",
             hint="look for an unterminated string, quoted name, comment or $$ body",
         ) from None
 

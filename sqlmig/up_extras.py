@@ -65,6 +65,20 @@ class Extras:
             return []
         return repeatables.pending(self.repeatables, repeatables.applied(history))
 
+    def waiting(self, history: History) -> list[str]:
+        """What `up --to`, `--steps` or `--phase pre` leaves: the repeatables to apply, said
+        (else "nothing to apply" would hide an edited one)."""
+        if not self.repeatables:
+            return []
+        applied = repeatables.applied(history)
+        later = [r.label for r in repeatables.pending(self.repeatables, applied)]
+        if not later:
+            return []
+        return [
+            f"{len(later)} repeatable migration(s) left pending ({', '.join(later)}): a whole "
+            "`sqlmig up`, or `sqlmig up --phase post`, applies them"
+        ]
+
     def notes(self, *, dry_run: bool) -> list[str]:
         """A dry run names the callbacks a real run would run."""
         points = [p for p in callback_names.POINTS if p != callback_names.AFTER_ERROR]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
+from .. import placeholders
 from ..config import Config
 from ..drivers import connect
 from ..errors import DriftError, MigrationFailed, SqlmigError
@@ -25,6 +29,40 @@ from .dump import dump
 from .frozen import Window
 from .model import Snapshot
 from .scratch import Scratch, reusable, scratch
+
+R = TypeVar("R", bound=Callable[..., Result])
+
+
+def secrets_masked(command: R) -> R:
+    """A command taking a Config first whose result, progress and errors hold no secret
+    placeholder value (a scratch run's error may quote one, a view's definition hold one)."""
+
+    @functools.wraps(command)
+    def wrapper(config: Config, *args: Any, **kwargs: Any) -> Result:
+        v = placeholders.from_config(config)
+        if not v.secrets:
+            return command(config, *args, **kwargs)
+        if kwargs.get("notify") is not None:
+            kwargs["notify"] = placeholders.masked_notify(kwargs["notify"], v)
+        with placeholders.masking(v):
+            result = command(config, *args, **kwargs)
+        return dataclasses.replace(
+            result,
+            messages=[v.mask(m) for m in result.messages],
+            entries=[_masked(e, v) for e in result.entries],
+        )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _masked(item: Any, v: placeholders.Vars) -> Any:
+    if isinstance(item, str):
+        return v.mask(item)
+    if isinstance(item, dict):
+        return {k: _masked(x, v) for k, x in item.items()}
+    if isinstance(item, list | tuple):
+        return type(item)(_masked(x, v) for x in item)
+    return item
 
 
 def live_snapshot(config: Config) -> tuple[Snapshot, list[AppliedRow]]:
@@ -50,6 +88,7 @@ def dump_schema(config: Config, *, output: Path | None, as_json: bool) -> Result
     return Result("schema dump", messages=[f"wrote {output}"])
 
 
+@secrets_masked
 def verify(
     config: Config, *, scratch_url: str | None, start: int | None, notify: Notify | None
 ) -> Result:
@@ -86,6 +125,7 @@ def _fresh(made: Scratch) -> Callable[[], AbstractContextManager[Builder]]:
     return fresh
 
 
+@secrets_masked
 def drift(config: Config, *, scratch_url: str | None) -> Result:
     """Compare the live schema with what its applied migrations build on a scratch database."""
     found, applied = _schema_drift(config, scratch_url)
@@ -133,7 +173,9 @@ def _schema_drift(config: Config, scratch_url: str | None) -> tuple[list[str], i
         b.up_all(build)
         b.repeat(_repeated(config))  # views, functions, grants of R__ files
         expected = b.snapshot()
-    return describe(compare(expected, live, window=Window(live=True)), DRIFT), len(applied)
+    found_drift = describe(compare(expected, live, window=Window(live=True)), DRIFT)
+    mask = placeholders.from_config(config).mask  # a view's definition may hold a secret
+    return [mask(line) for line in found_drift], len(applied)
 
 
 def _repeated(config: Config) -> list[Repeatable]:
@@ -151,18 +193,27 @@ def _repeated(config: Config) -> list[Repeatable]:
         done, sql = repeatables.applied(history), repeatables.applied_sql(history)
     finally:
         driver.close()
-    return [_as_applied(r, sql.get(r.label)) for r in found if r.label in done]
+    v = placeholders.from_config(config)
+    return [_as_applied(r, sql.get(r.label), v) for r in found if r.label in done]
 
 
-def _as_applied(r: Repeatable, text: str | None) -> Repeatable:
-    """The repeatable as the database last applied it (its event keeps the SQL)."""
-    if text is None or text == r.sql.text:
-        return r
+def _as_applied(r: Repeatable, text: str | None, v: placeholders.Vars) -> Repeatable:
+    """The repeatable as the database last applied it (its event keeps the SQL, with *** for
+    a secret value: where that is the file filled in now, the file with the real value)."""
     from dataclasses import replace
 
+    filled, problems = placeholders.substitute(r.sql, v)
+    now = None if problems else filled
+    if now is not None and (
+        text is None or text == placeholders.substitute(r.sql, v, masked=True)[0].text
+    ):
+        return replace(r, sql=now)
+    if text is None or text == r.sql.text:
+        return r
     return replace(r, sql=replace(r.sql, text=text))
 
 
+@secrets_masked
 def diff(
     config: Config,
     *,
@@ -253,7 +304,6 @@ def _files(config: Config) -> list[Migration]:
 
 def _found(config: Config) -> list[Migration]:
     """The folder's migrations as `up` reads them (its format, the URL's dialect for popx)."""
-    from .. import placeholders
     from ..urls import parse_url
 
     driver = parse_url(config.url).driver if config.url else None
