@@ -219,11 +219,7 @@ class History:
             rows = self.driver.query(f"SELECT {LOG_COLUMNS} FROM {self.log} ORDER BY id")
         except MissingTable:
             return []
-        return [
-            LogEntry(r[0], None if r[1] is None else int(r[1]), r[2], r[3], r[4], _text(r[5]),
-                     *r[6:])
-            for r in rows
-        ]  # fmt: skip
+        return [_log_entry(r) for r in rows]
 
     def latest_events(self, event: str, *, detail: bool = False) -> list[LogEntry]:
         """The newest successful event of one kind per name, oldest first ([] before the log
@@ -239,11 +235,7 @@ class History:
             )
         except MissingTable:
             return []
-        return [
-            LogEntry(r[0], None if r[1] is None else int(r[1]), r[2], r[3], r[4], _text(r[5]),
-                     *r[6:])
-            for r in rows
-        ]  # fmt: skip
+        return [_log_entry(r) for r in rows]
 
     def _v(self, version: int | None) -> Any:
         """A version as bound: the int, or where the driver stores large ones as text (SQLite
@@ -419,6 +411,12 @@ class History:
 
     def _scrub(self, text: str | None) -> str | None:
         return None if text is None else self.scrub(text)
+
+
+def _log_entry(r: tuple[Any, ...]) -> LogEntry:
+    return LogEntry(
+        r[0], None if r[1] is None else int(r[1]), r[2], r[3], r[4], _text(r[5]), *r[6:]
+    )
 
 
 def _row(r: tuple[Any, ...]) -> AppliedRow:

@@ -4,55 +4,9 @@ conflicts with the statement's."""
 
 from __future__ import annotations
 
+from .locks import CONFLICTS
 from .model import Blocker, Facts
 from .readonly import Failed, Reader, TimedOut
-
-# PostgreSQL's lock conflict table (docs: "Conflicting Lock Modes")
-CONFLICTS = {
-    "AccessShareLock": {"AccessExclusiveLock"},
-    "RowShareLock": {"ExclusiveLock", "AccessExclusiveLock"},
-    "RowExclusiveLock": {
-        "ShareLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    },
-    "ShareUpdateExclusiveLock": {
-        "ShareUpdateExclusiveLock",
-        "ShareLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    },
-    "ShareLock": {
-        "RowExclusiveLock",
-        "ShareUpdateExclusiveLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    },
-    "ShareRowExclusiveLock": {
-        "RowExclusiveLock",
-        "ShareUpdateExclusiveLock",
-        "ShareLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    },
-    "ExclusiveLock": {
-        "RowShareLock",
-        "RowExclusiveLock",
-        "ShareUpdateExclusiveLock",
-        "ShareLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    },
-}
-CONFLICTS["AccessExclusiveLock"] = set(CONFLICTS) | {"AccessExclusiveLock"}
-for _mode, _others in list(CONFLICTS.items()):  # the table is symmetric
-    for _other in _others:
-        CONFLICTS.setdefault(_other, set()).add(_mode)
 
 _PG_CLASS = """
 SELECT c.reltuples::bigint, c.relpages::bigint * current_setting('block_size')::bigint

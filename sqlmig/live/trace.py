@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ConnectError
+from .locks import MODES
 from .model import Pending, Touch
 from .rules import TRANSACTION_CONTROL, data_statement, outside_transaction
 
@@ -36,16 +37,7 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
 # a statement that sleeps or loops on the empty scratch database must not hold plan up
 _BOUND = "SET statement_timeout = '60s'"
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.I)
-STRENGTH = [
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-]
+STRENGTH = MODES  # weakest first
 
 
 class Tracer:

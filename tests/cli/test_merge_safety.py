@@ -4,29 +4,11 @@ caught by `check --base` before deploy, `renumber` fixes the branch, and `up` ap
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 from tests.cli.helpers import Cli, describe
 from tests.conftest import write
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, capture_output=True, text=True, env={**os.environ, **GIT_ENV}
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+from tests.gitrepo import git
 
 
 def table(folder: Path, label: str) -> None:

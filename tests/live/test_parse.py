@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sqlmig.live import parse
-from sqlmig.live.livefacts import CONFLICTS
+from sqlmig.live.locks import CONFLICTS
 from sqlmig.live.rules import mysql, outside_transaction
 
 

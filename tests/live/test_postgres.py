@@ -211,7 +211,9 @@ def test_preflight_refuses_nulls_in_the_big_table_before_any_lock(live, tmp_path
         CREATE INDEX big_b ON big (b);
         ALTER TABLE big ALTER COLUMN a SET NOT NULL;
         """)  # fmt: skip
-    proc = cli("up", "--preflight")
+    # a generous limit: this is about the refusal (the limit is the second half's), and a
+    # loaded machine scanned 10 million rows in over 5 s
+    proc = cli("up", "--preflight", "--preflight-timeout", "120")
     assert proc.returncode == 9, describe(proc)
     assert "0002_next.up.sql:2: a SET NOT NULL on big: 10 rows; id = " in proc.stderr
     assert "1000000" in proc.stderr and "nothing was applied" in proc.stderr
