@@ -68,8 +68,10 @@ def _key(k: Any) -> str:
 
 
 _SEARCH_PATH = re.compile(
-    r"^\s*SET\s+(?:SESSION\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
+    r"^\s*SET\s+(SESSION\s+|LOCAL\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
 )
+# the end of a file's own transaction: a SET LOCAL made in it is undone
+_TX_END = re.compile(r"^\s*(COMMIT|END|ROLLBACK|ABORT)\b", re.I)
 
 
 @dataclass
@@ -99,12 +101,17 @@ def run(
     seen = _Seen()
     with reader(config) as r:
         migration = ""
+        session: str | None = None  # search_path as SET (SESSION) left it; SET LOCAL lasts less
         for stmt in work.statements:
             if stmt.label != migration:  # each migration starts in the run's session state
-                migration, r.search_path = stmt.label, None
+                migration, r.search_path, session = stmt.label, None, None
             path = _SEARCH_PATH.match(stmt.text)
             if path and work.dialect == "postgres":
-                r.search_path = None if path[1].upper() == "DEFAULT" else path[1]
+                r.search_path = None if path[2].upper() == "DEFAULT" else path[2]
+                if not (path[1] or "").upper().startswith("LOCAL"):
+                    session = r.search_path
+            elif _TX_END.match(stmt.text) and work.dialect == "postgres":
+                r.search_path = session
             reading = parse.read(stmt.text, work.dialect)
             for check in reading.checks:
                 found.append(_one(r, stmt, check, seen, timeout))

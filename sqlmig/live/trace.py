@@ -37,6 +37,10 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
 # a statement that sleeps or loops on the empty scratch database must not hold plan up
 _BOUND = "SET statement_timeout = '60s'"
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.I)
+# SET LOCAL in a file's own BEGIN ... COMMIT: each statement is traced in a transaction of its
+# own, so it is made a session setting, and put back at the file's COMMIT
+_SET_LOCAL = re.compile(r"^\s*SET\s+LOCAL\s+([A-Za-z_][\w.]*)(.*)$", re.I | re.S)
+_TX_END = re.compile(r"^\s*(COMMIT|END|ROLLBACK|ABORT)\b", re.I)
 STRENGTH = MODES  # weakest first
 
 
@@ -47,12 +51,19 @@ class Tracer:
         self.conn = conn
         self.history = history  # sqlmig's own tables are not the migration's business
         self.migration = ""
+        self.saved: dict[str, str] = {}  # SET LOCAL settings' values from before them
 
     def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
         """(touches, error): error is the statement's own failure on the scratch database."""
         if stmt.label != self.migration:  # each migration starts in the run's session state
             self.migration = stmt.label
             self._apply_text(f"RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; {_BOUND}")
+            self.saved = {}
+        local = _SET_LOCAL.match(stmt.text)
+        if local:
+            return [], self._set_local(local[1], local[2])
+        if _TX_END.match(stmt.text):
+            self._restore()
         if TRANSACTION_CONTROL.match(stmt.text):
             return [], ""  # the file's own BEGIN/COMMIT: each statement is traced on its own
         data = data_statement(stmt.text)
@@ -82,6 +93,28 @@ class Tracer:
             self._require_open(exc)
             return [], _first_line(exc)
         return touches, self._apply_text(stmt.text)
+
+    def _set_local(self, name: str, rest: str) -> str:
+        import psycopg
+
+        if name.lower() not in self.saved:
+            try:
+                row = self.conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
+            except psycopg.Error as exc:
+                self._require_open(exc)
+                return _first_line(exc)
+            self.saved[name.lower()] = row[0] if row else None
+        return self._apply_text(f"SET {name}{rest}")
+
+    def _restore(self) -> None:
+        import psycopg
+
+        for name, value in self.saved.items():
+            try:
+                self.conn.execute("SELECT set_config(%s, %s, false)", (name, value or ""))
+            except psycopg.Error as exc:
+                self._require_open(exc)
+        self.saved = {}
 
     def _require_open(self, exc: Exception) -> None:
         if self.conn.closed:

@@ -1,0 +1,41 @@
+"""Hostile but ordinary migrations for plan and preflight on PostgreSQL: session settings a
+file makes inside its own BEGIN ... COMMIT."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.helpers import Cli, describe
+from tests.conftest import execute, write
+
+INIT = """\
+CREATE SCHEMA app;
+CREATE TABLE app.t (id int PRIMARY KEY, v text);
+CREATE TABLE public.t (id int PRIMARY KEY, v text);
+"""
+# SET LOCAL inside the file's own transaction: up runs it so; app.t has a NULL, public.t not
+LOCAL = """\
+BEGIN;
+SET LOCAL search_path = app;
+ALTER TABLE t ALTER COLUMN v SET NOT NULL;
+COMMIT;
+ALTER TABLE t ADD CONSTRAINT t_v UNIQUE (v);
+"""
+
+
+def test_set_local_search_path_in_a_files_own_transaction(pg_url: str, migrations: Path) -> None:
+    write(migrations, "0001_init", INIT)
+    cli = Cli(pg_url, migrations)
+    cli.ok("up")
+    execute(pg_url, "INSERT INTO app.t VALUES (7, NULL); INSERT INTO public.t VALUES (1, 'a')")
+    write(migrations, "0002_local", LOCAL)
+    proc = cli("preflight")
+    assert proc.returncode == 9, describe(proc)
+    assert "0002_local.up.sql:3: v SET NOT NULL on t: 1 rows; id = 7" in proc.stdout, describe(proc)
+    proc = cli("--json", "plan")
+    assert proc.returncode == 0, describe(proc)
+    entries = {e["where"].rsplit(":", 1)[1]: e for e in json.loads(proc.stdout)["entries"]}
+    assert [t["table"] for t in entries["3"]["touches"]] == ["app.t"], describe(proc)
+    # after the file's COMMIT the session's search_path is back: the UNIQUE is on public.t
+    assert [t["table"] for t in entries["5"]["touches"]] == ["public.t"], describe(proc)
