@@ -85,7 +85,13 @@ class _Seen:
             self.writes.setdefault(name, stmt.where)
 
     def changed(self, table: catalog.Name) -> str | None:
-        return self.writes.get(table[1]) or self.writes.get("*")
+        named = self.writes.get(table[1])
+        if named:
+            return f"{named} changes rows first"
+        anything = self.writes.get("*")
+        if anything:  # a DO block, CALL or function call: its writes cannot be read
+            return f"{anything} may change rows first (a DO block, CALL or function call)"
+        return None
 
 
 def run(
@@ -124,7 +130,7 @@ def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) ->
     base = {"stmt": stmt, "what": check.what, "table": table}
     earlier = seen.changed(check.table)
     if earlier:
-        reason = f"{earlier} changes rows first: the live data does not tell"
+        reason = f"{earlier}: the live data does not tell"
         return Finding(**base, status="skipped", reason=reason)
     start = time.perf_counter()
     try:

@@ -39,3 +39,16 @@ def test_set_local_search_path_in_a_files_own_transaction(pg_url: str, migration
     assert [t["table"] for t in entries["3"]["touches"]] == ["app.t"], describe(proc)
     # after the file's COMMIT the session's search_path is back: the UNIQUE is on public.t
     assert [t["table"] for t in entries["5"]["touches"]] == ["public.t"], describe(proc)
+
+
+def test_a_function_call_before_a_check_is_said_to_maybe_change_rows(
+    pg_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_init", INIT)
+    cli = Cli(pg_url, migrations)
+    cli.ok("up")
+    sql = "SELECT set_config('search_path', 'app', false);\nALTER TABLE t ADD UNIQUE (v);\n"
+    write(migrations, "0002_call", sql)
+    proc = cli("preflight")
+    assert proc.returncode == 0, describe(proc)
+    assert "0002_call.up.sql:1 may change rows first (a DO block, CALL or function" in proc.stdout
