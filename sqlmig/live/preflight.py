@@ -70,6 +70,7 @@ def _key(k: Any) -> str:
 _SEARCH_PATH = re.compile(
     r"^\s*SET\s+(SESSION\s+|LOCAL\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
 )
+_USE = re.compile(r"^\s*USE\b", re.I)
 # the end of a file's own transaction: a SET LOCAL made in it is undone
 _TX_END = re.compile(r"^\s*(COMMIT|END|ROLLBACK|ABORT)\b", re.I)
 
@@ -79,12 +80,16 @@ class _Seen:
     """What earlier pending statements did: the live rows no longer tell about these tables."""
 
     writes: dict[str, str] = field(default_factory=dict)  # table name (or *) -> file:line
+    use: str = ""  # MySQL: the file:line of a USE; unqualified names then are another database's
 
     def note(self, stmt: Pending, reading: Reading) -> None:
         for _schema, name in reading.writes:
             self.writes.setdefault(name, stmt.where)
 
     def changed(self, table: catalog.Name) -> str | None:
+        if self.use and table[0] is None:
+            where = self.use
+            return f"{where} switches the database (USE) first, so this table may be another one"
         named = self.writes.get(table[1])
         if named:
             return f"{named} changes rows first"
@@ -118,6 +123,8 @@ def run(
                     session = r.search_path
             elif _TX_END.match(stmt.text) and work.dialect == "postgres":
                 r.search_path = session
+            if work.dialect != "postgres" and _USE.match(stmt.text):
+                seen.use = seen.use or stmt.where
             reading = parse.read(stmt.text, work.dialect)
             for check in reading.checks:
                 found.append(_one(r, stmt, check, seen, timeout))

@@ -52,3 +52,28 @@ def test_a_function_call_before_a_check_is_said_to_maybe_change_rows(
     proc = cli("preflight")
     assert proc.returncode == 0, describe(proc)
     assert "0002_call.up.sql:1 may change rows first (a DO block, CALL or function" in proc.stdout
+
+
+def test_mysql_backquoted_names_and_use(mysql_url: str, migrations: Path) -> None:
+    init = "CREATE TABLE t (id int PRIMARY KEY, v varchar(20));\n"
+    init += "CREATE TABLE `we``ird` (id int PRIMARY KEY, `Va l` varchar(20));\n"
+    write(migrations, "0001_init", init)
+    cli = Cli(mysql_url, migrations)
+    cli.ok("up")
+    database = mysql_url.rsplit("/", 1)[1].split("?")[0]
+    execute(mysql_url, "INSERT INTO t VALUES (1, NULL)")
+    execute(mysql_url, "INSERT INTO `we``ird` VALUES (1, 'a'), (2, 'a')")
+    sql = "ALTER TABLE `we``ird` ADD UNIQUE KEY u (`Va l`);\n"
+    sql += f"USE {database};\nALTER TABLE t MODIFY v varchar(20) NOT NULL;\n"
+    write(migrations, "0002_next", sql)
+    proc = cli("--json", "plan")
+    assert proc.returncode == 0, describe(proc)
+    first = json.loads(proc.stdout)["entries"][0]
+    assert [t["table"] for t in first["touches"]] == ["we`ird"], describe(proc)
+    assert first["touches"][0]["new"] is False, describe(proc)  # it said "a new table" before
+    proc = cli("preflight")
+    assert proc.returncode == 9, describe(proc)
+    assert "2 rows share a value" in proc.stdout, describe(proc)
+    # after USE an unqualified name may be another database's table: not checked here
+    assert "0002_next.up.sql:3: v SET NOT NULL on t: skipped: " in proc.stdout, describe(proc)
+    assert "0002_next.up.sql:2 switches the database (USE)" in proc.stdout, describe(proc)
