@@ -70,6 +70,7 @@ def _key(k: Any) -> str:
 _SEARCH_PATH = re.compile(
     r"^\s*SET\s+(SESSION\s+|LOCAL\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
 )
+_RESET_PATH = re.compile(r"^\s*RESET\s+(search_path|ALL)\s*$", re.I)
 _USE = re.compile(r"^\s*USE\b", re.I)
 # the end of a file's own transaction: a SET LOCAL made in it is undone
 _TX_END = re.compile(r"^\s*(COMMIT|END|ROLLBACK|ABORT)\b", re.I)
@@ -121,6 +122,8 @@ def run(
                 r.search_path = None if path[2].upper() == "DEFAULT" else path[2]
                 if not (path[1] or "").upper().startswith("LOCAL"):
                     session = r.search_path
+            elif _RESET_PATH.match(stmt.text) and work.dialect == "postgres":
+                r.search_path = session = None
             elif _TX_END.match(stmt.text) and work.dialect == "postgres":
                 r.search_path = session
             if work.dialect != "postgres" and _USE.match(stmt.text):

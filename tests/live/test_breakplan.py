@@ -77,3 +77,15 @@ def test_mysql_backquoted_names_and_use(mysql_url: str, migrations: Path) -> Non
     # after USE an unqualified name may be another database's table: not checked here
     assert "0002_next.up.sql:3: v SET NOT NULL on t: skipped: " in proc.stdout, describe(proc)
     assert "0002_next.up.sql:2 switches the database (USE)" in proc.stdout, describe(proc)
+
+
+def test_reset_search_path_puts_the_checks_back_on_public(pg_url: str, migrations: Path) -> None:
+    write(migrations, "0001_init", INIT)
+    cli = Cli(pg_url, migrations)
+    cli.ok("up")
+    execute(pg_url, "INSERT INTO public.t VALUES (7, NULL)")
+    sql = "SET search_path = app;\nRESET search_path;\nALTER TABLE t ALTER COLUMN v SET NOT NULL;\n"
+    write(migrations, "0002_reset", sql)
+    proc = cli("preflight")
+    assert proc.returncode == 9, describe(proc)
+    assert "0002_reset.up.sql:3: v SET NOT NULL on t: 1 rows; id = 7" in proc.stdout, describe(proc)
