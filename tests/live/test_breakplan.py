@@ -89,3 +89,14 @@ def test_reset_search_path_puts_the_checks_back_on_public(pg_url: str, migration
     proc = cli("preflight")
     assert proc.returncode == 9, describe(proc)
     assert "0002_reset.up.sql:3: v SET NOT NULL on t: 1 rows; id = 7" in proc.stdout, describe(proc)
+
+
+def test_sqlite_a_quote_in_a_table_name_is_shown_doubled(sqlite_url: str, migrations: Path) -> None:
+    write(migrations, "0001_init", 'CREATE TABLE "we""ird t" (id INTEGER PRIMARY KEY, v text);\n')
+    cli = Cli(sqlite_url, migrations)
+    cli.ok("up")
+    execute(sqlite_url, "INSERT INTO \"we\"\"ird t\" VALUES (1, 'a'), (2, 'a')")
+    write(migrations, "0002_u", 'CREATE UNIQUE INDEX u ON "we""ird t" (v);\n')
+    proc = cli("preflight")
+    assert proc.returncode == 9, describe(proc)
+    assert 'UNIQUE (v) on "we""ird t": 2 rows share' in proc.stdout, describe(proc)
