@@ -36,6 +36,10 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
        AND n.nspname NOT LIKE 'pg\\_toast%%')"""
 # a statement that sleeps or loops on the empty scratch database must not hold plan up
 _BOUND = "SET statement_timeout = '60s'"
+# ... nor may the migration's own settings: `SET statement_timeout = 0` (or '1ms', which would
+# cancel plan's own catalog reads) and `SET default_transaction_read_only = on` hold for its
+# statements in `up`, which has begun its transaction already
+_TX = ("SET TRANSACTION READ WRITE", "SET LOCAL statement_timeout = '60s'")
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.I)
 # SET LOCAL in a file's own BEGIN ... COMMIT: each statement is traced in a transaction of its
 # own, so it is made a session setting, and put back at the file's COMMIT
@@ -76,8 +80,10 @@ class Tracer:
 
         try:
             with self.conn.transaction():
+                self._bound()
                 before = self._rels()
                 self.conn.execute(stmt.text)
+                self._bound()
                 locks = self.conn.execute(_LOCKS).fetchall()
                 after = self._rels()
                 raise _Rollback(_touches(locks, before, after, self.history))
@@ -92,7 +98,7 @@ class Tracer:
         except psycopg.Error as exc:
             self._require_open(exc)
             return [], _first_line(exc)
-        return touches, self._apply_text(stmt.text)
+        return touches, self._apply_text(stmt.text, bounded=True)
 
     def _set_local(self, name: str, rest: str) -> str:
         import psycopg
@@ -127,11 +133,22 @@ class Tracer:
         rows = self.conn.execute(_RELS).fetchall()
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
-    def _apply_text(self, text: str) -> str:
+    def _bound(self) -> None:
+        for sql in _TX:
+            self.conn.execute(sql)
+
+    def _apply_text(self, text: str, *, bounded: bool = False) -> str:
+        """Runs text for real; bounded: in a transaction of its own under plan's time limit (a
+        session SET in it holds after its COMMIT, as in `up`)."""
         import psycopg
 
         try:
-            self.conn.execute(text)
+            if bounded:
+                with self.conn.transaction():
+                    self._bound()
+                    self.conn.execute(text)
+            else:
+                self.conn.execute(text)
         except psycopg.Error as exc:
             self._require_open(exc)
             return _first_line(exc)

@@ -100,3 +100,23 @@ def test_sqlite_a_quote_in_a_table_name_is_shown_doubled(sqlite_url: str, migrat
     proc = cli("preflight")
     assert proc.returncode == 9, describe(proc)
     assert 'UNIQUE (v) on "we""ird t": 2 rows share' in proc.stdout, describe(proc)
+
+
+def test_a_migrations_own_timeout_and_read_only_default_do_not_break_the_trace(
+    pg_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_init", INIT)
+    cli = Cli(pg_url, migrations)
+    cli.ok("up")
+    sql = """\
+SET statement_timeout = '1ms';
+SET default_transaction_read_only = on;
+ALTER TABLE app.t ADD COLUMN w int;
+"""
+    write(migrations, "0002_settings", sql)
+    proc = cli("--json", "plan")
+    assert proc.returncode == 0, describe(proc)
+    entries = json.loads(proc.stdout)["entries"]
+    assert [e["verdict"] for e in entries[:2]] == ["safe", "safe"], describe(proc)
+    assert [t["table"] for t in entries[2]["touches"]] == ["app.t"], describe(proc)
+    assert entries[2]["touches"][0]["lock"] == "AccessExclusiveLock", describe(proc)
