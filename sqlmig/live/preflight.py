@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .. import placeholders
 from ..config import Config
 from ..errors import PreflightFailed
 from ..events import Event
@@ -108,7 +109,23 @@ def run(
     to: int | None = None,
     steps: int | None = None,
 ) -> list[Finding]:
-    work = work or read(config, to=to, steps=steps)
+    work = work or read(config, to=to, steps=steps, masked=False)
+    v = work.vars
+    if v is not None and v.secrets:  # the checks query real values; none is printed
+        with placeholders.masking(v):
+            return [_masked(f, v) for f in _run(config, work, timeout)]
+    return _run(config, work, timeout)
+
+
+def _masked(f: Finding, v: placeholders.Vars) -> Finding:
+    keys = tuple(tuple(v.mask(x) if isinstance(x, str) else x for x in k) for k in f.keys)
+    stmt = replace(f.stmt, text=v.mask(f.stmt.text))
+    return replace(
+        f, stmt=stmt, what=v.mask(f.what), table=v.mask(f.table), keys=keys, reason=v.mask(f.reason)
+    )
+
+
+def _run(config: Config, work: Work, timeout: float) -> list[Finding]:
     found: list[Finding] = []
     seen = _Seen()
     with reader(config) as r:

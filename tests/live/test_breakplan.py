@@ -120,3 +120,20 @@ ALTER TABLE app.t ADD COLUMN w int;
     assert [e["verdict"] for e in entries[:2]] == ["safe", "safe"], describe(proc)
     assert [t["table"] for t in entries[2]["touches"]] == ["app.t"], describe(proc)
     assert entries[2]["touches"][0]["lock"] == "AccessExclusiveLock", describe(proc)
+
+
+def test_a_check_with_a_secret_placeholder_queries_the_value_and_prints_stars(
+    pg_url: str, migrations: Path
+) -> None:
+    write(migrations, "0001_init", "CREATE TABLE acct (id int PRIMARY KEY, token text);\n")
+    cli = Cli(pg_url, migrations)
+    cli.ok("up")
+    execute(pg_url, "INSERT INTO acct VALUES (1, 'hunter2hunter2'), (2, 'other')")
+    sql = "-- sqlmig:placeholders\n"
+    sql += "ALTER TABLE acct ADD CONSTRAINT c CHECK (token <> '${api_token}');\n"
+    write(migrations, "0002_check", sql)
+    for args in (("preflight",), ("--json", "preflight"), ("up", "--preflight")):
+        proc = cli("--var", "api_token=hunter2hunter2", *args)
+        assert proc.returncode == 9, describe(proc)  # it said passed: it queried '***'
+        assert "hunter2" not in proc.stdout + proc.stderr, describe(proc)
+    assert "CHECK (token <> '***') on acct: 1 rows; id = 1" in proc.stderr, describe(proc)
