@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import placeholders, plan
+from .. import phases, placeholders, plan
 from ..chain import resolve
 from ..config import Config
 from ..files import Migration
@@ -26,7 +26,12 @@ class Work:
 
 
 def read(
-    config: Config, *, to: int | None = None, steps: int | None = None, masked: bool = True
+    config: Config,
+    *,
+    to: int | None = None,
+    steps: int | None = None,
+    masked: bool = True,
+    phase: str | None = None,
 ) -> Work:
     """Files and history, as `up` would plan them; never takes the migration lock."""
     migrator = Migrator(config)
@@ -40,7 +45,9 @@ def read(
     chain = resolve(files, rows)
     chain.require_whole()
     applied_versions = [r.version for r in rows if r.status == APPLIED]
-    todo = plan.select_up(plan.pending(chain.files, rows), to=to, steps=steps)
+    pending = plan.pending(chain.files, rows)
+    todo = plan.select_up(phases.select(pending, phase), to=to, steps=steps)  # as up chooses
+    phases.require_pre_first(pending, todo, phase)
     applied = chain.built_by(applied_versions)
     return Work(dialect, applied, todo, statements(todo, dialect), migrator.vars)
 

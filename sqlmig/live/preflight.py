@@ -108,8 +108,9 @@ def run(
     work: Work | None = None,
     to: int | None = None,
     steps: int | None = None,
+    phase: str | None = None,
 ) -> list[Finding]:
-    work = work or read(config, to=to, steps=steps, masked=False)
+    work = work or read(config, to=to, steps=steps, masked=False, phase=phase)
     v = work.vars
     if v is not None and v.secrets:  # the checks query real values; none is printed
         with placeholders.masking(v):
@@ -224,10 +225,11 @@ def require_clean(
     to: int | None = None,
     steps: int | None = None,
     notify: Any = None,
+    phase: str | None = None,
 ) -> None:
     """`up --preflight`: PreflightFailed (exit 9) before any lock is taken, naming each
     statement by file:line, its table, the count and up to 5 primary keys."""
-    findings = run(config, timeout=timeout, to=to, steps=steps)
+    findings = run(config, timeout=timeout, to=to, steps=steps, phase=phase)
     if notify is not None:
         for f in findings:
             if f.status != "failed":

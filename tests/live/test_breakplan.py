@@ -137,3 +137,20 @@ def test_a_check_with_a_secret_placeholder_queries_the_value_and_prints_stars(
         assert proc.returncode == 9, describe(proc)  # it said passed: it queried '***'
         assert "hunter2" not in proc.stdout + proc.stderr, describe(proc)
     assert "CHECK (token <> '***') on acct: 1 rows; id = 1" in proc.stderr, describe(proc)
+
+
+def test_up_preflight_and_plan_take_the_phase(sqlite_url: str, migrations: Path) -> None:
+    write(migrations, "0001_init", "CREATE TABLE u (id INTEGER PRIMARY KEY, name text);\n")
+    cli = Cli(sqlite_url, migrations)
+    cli.ok("up")
+    execute(sqlite_url, "INSERT INTO u VALUES (1, 'a'), (2, 'a')")
+    write(migrations, "0002_post", "-- sqlmig:phase post\nCREATE UNIQUE INDEX un ON u (name);\n")
+    write(migrations, "0003_pre", "ALTER TABLE u ADD COLUMN x int;\n")
+    proc = cli("up", "--plan", "--phase", "pre")
+    assert proc.returncode == 0 and "0002_post" not in proc.stdout, describe(proc)
+    assert "0003_pre.up.sql:1" in proc.stdout, describe(proc)
+    # the post-deploy duplicate does not stop the pre-deploy phase (it refused with exit 9)
+    proc = cli("up", "--preflight", "--phase", "pre")
+    assert proc.returncode == 0, describe(proc)
+    proc = cli("preflight", "--phase", "post")
+    assert proc.returncode == 9 and "0002_post.up.sql:2: UNIQUE (name) on u" in proc.stdout
