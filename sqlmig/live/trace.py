@@ -55,10 +55,12 @@ class Tracer:
         self.conn = conn
         self.history = history  # sqlmig's own tables are not the migration's business
         self.migration = ""
-        self.saved: dict[str, str] = {}  # SET LOCAL settings' values from before them
+        self.saved: dict[str, str | None] = {}  # SET LOCAL settings' values from before them
+        self.where = ""  # the statement being traced: file:line
 
     def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
         """(touches, error): error is the statement's own failure on the scratch database."""
+        self.where = stmt.where
         if stmt.label != self.migration:  # each migration starts in the run's session state
             self.migration = stmt.label
             self._apply_text(f"RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; {_BOUND}")
@@ -125,8 +127,11 @@ class Tracer:
     def _require_open(self, exc: Exception) -> None:
         if self.conn.closed:
             raise ConnectError(
-                f"lost the connection to the scratch database while tracing: {_first_line(exc)}",
-                hint="nothing was applied; run sqlmig plan again",
+                f"lost the connection to the scratch database while tracing {self.where}: "
+                f"{_first_line(exc)}",
+                hint="nothing was applied; run sqlmig plan again (a statement that ends its own "
+                "session, e.g. pg_terminate_backend, cannot be traced: plan with --to the "
+                "version before it)",
             )
 
     def _rels(self) -> dict[int, tuple[str, int, str, int]]:

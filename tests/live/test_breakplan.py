@@ -154,3 +154,15 @@ def test_up_preflight_and_plan_take_the_phase(sqlite_url: str, migrations: Path)
     assert proc.returncode == 0, describe(proc)
     proc = cli("preflight", "--phase", "post")
     assert proc.returncode == 9 and "0002_post.up.sql:2: UNIQUE (name) on u" in proc.stdout
+
+
+def test_a_statement_ending_its_own_session_is_named(pg_url: str, migrations: Path) -> None:
+    write(migrations, "0001_init", INIT)
+    cli = Cli(pg_url, migrations)
+    cli.ok("up")
+    sql = "SELECT pg_terminate_backend(pg_backend_pid());\nALTER TABLE app.t ADD COLUMN z int;\n"
+    write(migrations, "0002_kill", sql)
+    proc = cli("plan")
+    assert proc.returncode == 6, describe(proc)
+    assert "while tracing " in proc.stderr and "0002_kill.up.sql:1: " in proc.stderr, describe(proc)
+    assert "--to the version before it" in proc.stderr, describe(proc)
