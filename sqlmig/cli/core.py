@@ -211,7 +211,12 @@ def up(
         run(ctx, script)
         return
     if plan:  # live/: prints the plan, applies nothing
-        run(ctx, lambda cfg, _n: plan_result(cfg, scratch_url=scratch_url, to=to, steps=steps))
+        run(
+            ctx,
+            lambda cfg, _n: plan_result(
+                cfg, scratch_url=scratch_url, to=to, steps=steps, phase=phases.parse(phase)
+            ),
+        )
         return
     run(
         ctx,
@@ -219,7 +224,9 @@ def up(
             _lint_first(cfg, lint)
             or _schema_first(cfg, check_schema, scratch_url)
             # live/: the pre-checks, before the lock
-            or preflight_first(cfg, preflight, n, to=to, steps=steps, wait=wait_s)
+            or preflight_first(
+                cfg, preflight, n, to=to, steps=steps, wait=wait_s, phase=phases.parse(phase)
+            )
             or migrator(cfg, n).up(
                 to=to,
                 steps=steps,

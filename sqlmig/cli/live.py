@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import config
+from .. import config, phases
 from ..results import Result
 from .app import app
-from .options import ScratchPrefix, ScratchUrl, scratch_flags, seconds
+from .options import Phase, ScratchPrefix, ScratchUrl, scratch_flags, seconds
 from .runner import run
 
 PreflightTimeout = Annotated[
@@ -38,6 +38,7 @@ def plan(
     ] = None,
     scratch_url: ScratchUrl = None,
     scratch_prefix: ScratchPrefix = None,
+    phase: Phase = None,
 ) -> None:
     """Show what each pending statement locks, rewrites or scans, for how long, and which
     live sessions it would wait behind. Applies nothing; never takes the migration lock.
@@ -45,7 +46,11 @@ def plan(
     Example: sqlmig plan --json
     """
     scratch_flags(ctx, scratch_prefix)
-    run(ctx, lambda cfg, _n: plan_result(cfg, scratch_url=scratch_url, to=to, steps=steps))
+    chosen = phases.parse(phase)
+    run(
+        ctx,
+        lambda cfg, _n: plan_result(cfg, scratch_url=scratch_url, to=to, steps=steps, phase=chosen),
+    )
 
 
 def plan_result(cfg: config.Config, **kwargs: Any) -> Result:
@@ -62,6 +67,7 @@ def preflight(
         int | None, typer.Option("--steps", min=1, help="Check at most this many migrations.")
     ] = None,
     timeout: PreflightTimeout = None,
+    phase: Phase = None,
 ) -> None:
     """Run the pre-checks of `up --preflight` alone: the rows each pending statement would
     fail on (NULLs, duplicates, orphans, values that do not cast, CHECK violations).
@@ -74,7 +80,9 @@ def preflight(
     def action(cfg: config.Config, _n: Any) -> Result:
         from ..live import preflight as checks
 
-        found = checks.run(cfg, timeout=cfg.preflight_timeout, to=to, steps=steps)
+        found = checks.run(
+            cfg, timeout=cfg.preflight_timeout, to=to, steps=steps, phase=phases.parse(phase)
+        )
         return checks.result(found)
 
     run(ctx, action, exit_code=lambda r: 0 if r.ok else 9)
@@ -88,6 +96,7 @@ def preflight_first(
     to: int | None,
     steps: int | None,
     wait: float | None = None,
+    phase: str | None = None,
 ) -> None:
     """`up --preflight` (or preflight = true): PreflightFailed (exit 9) before any lock.
     With `up --wait`, the database is waited for first, as `up` would."""
@@ -98,4 +107,6 @@ def preflight_first(
         if wait is not None:
             migrator(cfg, notify).wait(timeout=wait)
 
-        require_clean(cfg, timeout=cfg.preflight_timeout, to=to, steps=steps, notify=notify)
+        require_clean(
+            cfg, timeout=cfg.preflight_timeout, to=to, steps=steps, notify=notify, phase=phase
+        )

@@ -33,8 +33,9 @@ def plan(
     scratch_url: str | None = None,
     to: int | None = None,
     steps: int | None = None,
+    phase: str | None = None,
 ) -> Result:
-    work = read(config, to=to, steps=steps)
+    work = read(config, to=to, steps=steps, phase=phase)
     if scratch_url and work.dialect != "postgres":
         raise UsageError(
             f"--scratch-url is for PostgreSQL: plan traces statements there; on {work.dialect} "

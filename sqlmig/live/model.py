@@ -119,7 +119,9 @@ class Check:
     def shown_table(self) -> str:
         """schema.table, a part quoted where it is not a plain lower-case name."""
         plain = re.compile(r"[a-z_][a-z0-9_$]*")
-        return ".".join(p if plain.fullmatch(p) else f'"{p}"' for p in self.table if p)
+        parts = [p for p in self.table if p]
+        quoted = ['"' + p.replace('"', '""') + '"' for p in parts]  # a"b as "a""b"
+        return ".".join(p if plain.fullmatch(p) else q for p, q in zip(parts, quoted, strict=True))
 
     @property
     def what(self) -> str:

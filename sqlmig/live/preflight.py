@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .. import placeholders
 from ..config import Config
 from ..errors import PreflightFailed
 from ..events import Event
@@ -68,8 +69,12 @@ def _key(k: Any) -> str:
 
 
 _SEARCH_PATH = re.compile(
-    r"^\s*SET\s+(?:SESSION\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
+    r"^\s*SET\s+(SESSION\s+|LOCAL\s+)?search_path\s*(?:=|TO)\s*(.+?)\s*$", re.I | re.S
 )
+_RESET_PATH = re.compile(r"^\s*RESET\s+(search_path|ALL)\s*$", re.I)
+_USE = re.compile(r"^\s*USE\b", re.I)
+# the end of a file's own transaction: a SET LOCAL made in it is undone
+_TX_END = re.compile(r"^\s*(COMMIT|END|ROLLBACK|ABORT)\b", re.I)
 
 
 @dataclass
@@ -77,13 +82,23 @@ class _Seen:
     """What earlier pending statements did: the live rows no longer tell about these tables."""
 
     writes: dict[str, str] = field(default_factory=dict)  # table name (or *) -> file:line
+    use: str = ""  # MySQL: the file:line of a USE; unqualified names then are another database's
 
     def note(self, stmt: Pending, reading: Reading) -> None:
         for _schema, name in reading.writes:
             self.writes.setdefault(name, stmt.where)
 
     def changed(self, table: catalog.Name) -> str | None:
-        return self.writes.get(table[1]) or self.writes.get("*")
+        if self.use and table[0] is None:
+            where = self.use
+            return f"{where} switches the database (USE) first, so this table may be another one"
+        named = self.writes.get(table[1])
+        if named:
+            return f"{named} changes rows first"
+        anything = self.writes.get("*")
+        if anything:  # a DO block, CALL or function call: its writes cannot be read
+            return f"{anything} may change rows first (a DO block, CALL or function call)"
+        return None
 
 
 def run(
@@ -93,18 +108,44 @@ def run(
     work: Work | None = None,
     to: int | None = None,
     steps: int | None = None,
+    phase: str | None = None,
 ) -> list[Finding]:
-    work = work or read(config, to=to, steps=steps)
+    work = work or read(config, to=to, steps=steps, masked=False, phase=phase)
+    v = work.vars
+    if v is not None and v.secrets:  # the checks query real values; none is printed
+        with placeholders.masking(v):
+            return [_masked(f, v) for f in _run(config, work, timeout)]
+    return _run(config, work, timeout)
+
+
+def _masked(f: Finding, v: placeholders.Vars) -> Finding:
+    keys = tuple(tuple(v.mask(x) if isinstance(x, str) else x for x in k) for k in f.keys)
+    stmt = replace(f.stmt, text=v.mask(f.stmt.text))
+    return replace(
+        f, stmt=stmt, what=v.mask(f.what), table=v.mask(f.table), keys=keys, reason=v.mask(f.reason)
+    )
+
+
+def _run(config: Config, work: Work, timeout: float) -> list[Finding]:
     found: list[Finding] = []
     seen = _Seen()
     with reader(config) as r:
         migration = ""
+        session: str | None = None  # search_path as SET (SESSION) left it; SET LOCAL lasts less
         for stmt in work.statements:
             if stmt.label != migration:  # each migration starts in the run's session state
-                migration, r.search_path = stmt.label, None
+                migration, r.search_path, session = stmt.label, None, None
             path = _SEARCH_PATH.match(stmt.text)
             if path and work.dialect == "postgres":
-                r.search_path = None if path[1].upper() == "DEFAULT" else path[1]
+                r.search_path = None if path[2].upper() == "DEFAULT" else path[2]
+                if not (path[1] or "").upper().startswith("LOCAL"):
+                    session = r.search_path
+            elif _RESET_PATH.match(stmt.text) and work.dialect == "postgres":
+                r.search_path = session = None
+            elif _TX_END.match(stmt.text) and work.dialect == "postgres":
+                r.search_path = session
+            if work.dialect != "postgres" and _USE.match(stmt.text):
+                seen.use = seen.use or stmt.where
             reading = parse.read(stmt.text, work.dialect)
             for check in reading.checks:
                 found.append(_one(r, stmt, check, seen, timeout))
@@ -117,7 +158,7 @@ def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) ->
     base = {"stmt": stmt, "what": check.what, "table": table}
     earlier = seen.changed(check.table)
     if earlier:
-        reason = f"{earlier} changes rows first: the live data does not tell"
+        reason = f"{earlier}: the live data does not tell"
         return Finding(**base, status="skipped", reason=reason)
     start = time.perf_counter()
     try:
@@ -184,10 +225,11 @@ def require_clean(
     to: int | None = None,
     steps: int | None = None,
     notify: Any = None,
+    phase: str | None = None,
 ) -> None:
     """`up --preflight`: PreflightFailed (exit 9) before any lock is taken, naming each
     statement by file:line, its table, the count and up to 5 primary keys."""
-    findings = run(config, timeout=timeout, to=to, steps=steps)
+    findings = run(config, timeout=timeout, to=to, steps=steps, phase=phase)
     if notify is not None:
         for f in findings:
             if f.status != "failed":

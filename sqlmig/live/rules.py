@@ -97,13 +97,15 @@ def outside_transaction(text: str) -> list[Touch] | None:
 # -- MySQL / MariaDB: online DDL as the manuals document it --------------------------------------
 
 INSTANT, INPLACE, REBUILD, COPY = "INSTANT", "INPLACE", "INPLACE (rebuilds the table)", "COPY"
+# a MySQL name: `a``b` is the name a`b
+_MY_PART = r"(?:`(?:[^`]|``)+`|[\w$]+)"
+_MY_NAME = rf"({_MY_PART}(?:\.{_MY_PART})?)"
 _ALTER = re.compile(
-    rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+{_NAME.replace(chr(34), '`')}\s*(.*)$",
+    rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+{_MY_NAME}\s*(.*)$",
     re.I | re.S,
 )
 _CREATE_INDEX = re.compile(
-    r"^\s*CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+\S+\s+ON\s+"
-    r"(`[^`]+`|[\w$]+)",
+    r"^\s*CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+\S+\s+ON\s+" + _MY_NAME,
     re.I | re.S,
 )
 # (pattern on one ALTER action, algorithm, what concurrent DML may do meanwhile)
@@ -141,11 +143,11 @@ _LOCK_OF = {
 def mysql(text: str) -> list[Touch]:
     found = _CREATE_INDEX.match(text)
     if found:
-        return [_mysql_touch(found[1].strip("`"), INPLACE, text)]
+        return [_mysql_touch(_my_unquote(found[1]), INPLACE, text)]
     found = _ALTER.match(text)
     if not found:
         return []
-    table = found[1].replace("`", "")
+    table = _my_unquote(found[1])
     worst = INSTANT
     for action in _actions(found[2]):
         algo = next((a for p, a in _MYSQL_ACTIONS if re.match(p, action, re.I)), INPLACE)
@@ -154,6 +156,11 @@ def mysql(text: str) -> list[Touch]:
         ):
             worst = algo
     return [_mysql_touch(table, worst, text)]
+
+
+def _my_unquote(name: str) -> str:
+    parts = re.findall(_MY_PART, name)
+    return ".".join(p[1:-1].replace("``", "`") if p.startswith("`") else p for p in parts)
 
 
 def _mysql_touch(table: str, algo: str, text: str) -> Touch:

@@ -36,7 +36,15 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
        AND n.nspname NOT LIKE 'pg\\_toast%%')"""
 # a statement that sleeps or loops on the empty scratch database must not hold plan up
 _BOUND = "SET statement_timeout = '60s'"
+# ... nor may the migration's own settings: `SET statement_timeout = 0` (or '1ms', which would
+# cancel plan's own catalog reads) and `SET default_transaction_read_only = on` hold for its
+# statements in `up`, which has begun its transaction already
+_TX = ("SET TRANSACTION READ WRITE", "SET LOCAL statement_timeout = '60s'")
 _TRUNCATE = re.compile(r"^\s*TRUNCATE\b", re.I)
+# SET LOCAL in a file's own BEGIN ... COMMIT: each statement is traced in a transaction of its
+# own, so it is made a session setting, and put back at the file's COMMIT
+_SET_LOCAL = re.compile(r"^\s*SET\s+LOCAL\s+([A-Za-z_][\w.]*)(.*)$", re.I | re.S)
+_TX_END = re.compile(r"^\s*(COMMIT|END|ROLLBACK|ABORT)\b", re.I)
 STRENGTH = MODES  # weakest first
 
 
@@ -47,12 +55,21 @@ class Tracer:
         self.conn = conn
         self.history = history  # sqlmig's own tables are not the migration's business
         self.migration = ""
+        self.saved: dict[str, str | None] = {}  # SET LOCAL settings' values from before them
+        self.where = ""  # the statement being traced: file:line
 
     def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
         """(touches, error): error is the statement's own failure on the scratch database."""
+        self.where = stmt.where
         if stmt.label != self.migration:  # each migration starts in the run's session state
             self.migration = stmt.label
             self._apply_text(f"RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION; {_BOUND}")
+            self.saved = {}
+        local = _SET_LOCAL.match(stmt.text)
+        if local:
+            return [], self._set_local(local[1], local[2])
+        if _TX_END.match(stmt.text):
+            self._restore()
         if TRANSACTION_CONTROL.match(stmt.text):
             return [], ""  # the file's own BEGIN/COMMIT: each statement is traced on its own
         data = data_statement(stmt.text)
@@ -65,8 +82,10 @@ class Tracer:
 
         try:
             with self.conn.transaction():
+                self._bound()
                 before = self._rels()
                 self.conn.execute(stmt.text)
+                self._bound()
                 locks = self.conn.execute(_LOCKS).fetchall()
                 after = self._rels()
                 raise _Rollback(_touches(locks, before, after, self.history))
@@ -81,24 +100,60 @@ class Tracer:
         except psycopg.Error as exc:
             self._require_open(exc)
             return [], _first_line(exc)
-        return touches, self._apply_text(stmt.text)
+        return touches, self._apply_text(stmt.text, bounded=True)
+
+    def _set_local(self, name: str, rest: str) -> str:
+        import psycopg
+
+        if name.lower() not in self.saved:
+            try:
+                row = self.conn.execute("SELECT current_setting(%s, true)", (name,)).fetchone()
+            except psycopg.Error as exc:
+                self._require_open(exc)
+                return _first_line(exc)
+            self.saved[name.lower()] = row[0] if row else None
+        return self._apply_text(f"SET {name}{rest}")
+
+    def _restore(self) -> None:
+        import psycopg
+
+        for name, value in self.saved.items():
+            try:
+                self.conn.execute("SELECT set_config(%s, %s, false)", (name, value or ""))
+            except psycopg.Error as exc:
+                self._require_open(exc)
+        self.saved = {}
 
     def _require_open(self, exc: Exception) -> None:
         if self.conn.closed:
             raise ConnectError(
-                f"lost the connection to the scratch database while tracing: {_first_line(exc)}",
-                hint="nothing was applied; run sqlmig plan again",
+                f"lost the connection to the scratch database while tracing {self.where}: "
+                f"{_first_line(exc)}",
+                hint="nothing was applied; run sqlmig plan again (a statement that ends its own "
+                "session, e.g. pg_terminate_backend, cannot be traced: plan with --to the "
+                "version before it)",
             )
 
     def _rels(self) -> dict[int, tuple[str, int, str, int]]:
         rows = self.conn.execute(_RELS).fetchall()
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
-    def _apply_text(self, text: str) -> str:
+    def _bound(self) -> None:
+        for sql in _TX:
+            self.conn.execute(sql)
+
+    def _apply_text(self, text: str, *, bounded: bool = False) -> str:
+        """Runs text for real; bounded: in a transaction of its own under plan's time limit (a
+        session SET in it holds after its COMMIT, as in `up`)."""
         import psycopg
 
         try:
-            self.conn.execute(text)
+            if bounded:
+                with self.conn.transaction():
+                    self._bound()
+                    self.conn.execute(text)
+            else:
+                self.conn.execute(text)
         except psycopg.Error as exc:
             self._require_open(exc)
             return _first_line(exc)
