@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -37,6 +37,7 @@ class Target:
     key: str
     url: str
     table: str | None = None
+    where: str = field(default="", compare=False)  # "file:line", for messages
 
     @property
     def shown(self) -> str:
@@ -59,17 +60,32 @@ class Source:
 def check(source: Source) -> set[str]:
     """Read every target once, keeping only their keys: a bad line, or a target listed twice,
     is a usage error naming file:line before anything connects. Returns the drivers used."""
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # key -> where, and the URL's redacted form when it differs
     drivers: set[str] = set()
     for target in iterate(source):
-        if target.key in seen:
-            raise UsageError(
-                f"target {_quoted(target.key)} is listed twice",
-                hint="list each database or schema once",
-            )
-        seen.add(target.key)
+        first = seen.get(target.key)
+        if first is not None:
+            raise _listed_twice(target, first)
+        seen[target.key] = f"{target.where}\0{target.shown}"
         drivers.add(parse_url(target.url).driver)
     return drivers
+
+
+def _listed_twice(target: Target, first: str) -> UsageError:
+    """A name is a target's identity (its summary row, its shard): two lines giving the same
+    name are refused, also when two templates make two databases of it."""
+    where, shown = first.split("\0", 1)
+    at = f"{target.where}: " if target.where else ""
+    if shown == target.shown:
+        return UsageError(
+            f"{at}target {_quoted(target.key)} is listed twice (first at {where})",
+            hint="list each database or schema once",
+        )
+    return UsageError(
+        f"{at}the name {_quoted(target.key)} is listed twice (first at {where}), under two "
+        f"templates: {target.shown} and {shown} would share one summary row and shard",
+        hint="write one of them as a full URL, so that each target has its own name",
+    )
 
 
 def iterate(source: Source) -> Iterator[Target]:
@@ -149,7 +165,7 @@ def name_target(name: str, template: str, source: Source, where: str) -> Target:
     query or a second placeholder, whatever it holds (`a/b`, `x@evil`, `${y}`, quotes)."""
     _check_name(name, where)
     url = PLACEHOLDER.sub(lambda _m: quote(name, safe=""), template)
-    return Target(key=name, url=with_password(url, source.password))
+    return Target(key=name, url=with_password(url, source.password), where=where)
 
 
 def url_target(text: str, source: Source, where: str) -> Target:
@@ -157,7 +173,7 @@ def url_target(text: str, source: Source, where: str) -> Target:
         parse_url(text)
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}", hint=exc.hint) from None
-    return Target(key=redact(text, text), url=with_password(text, source.password))
+    return Target(key=redact(text, text), url=with_password(text, source.password), where=where)
 
 
 def schema_target(name: str, source: Source, where: str) -> Target:
@@ -172,7 +188,8 @@ def schema_target(name: str, source: Source, where: str) -> Target:
         )
     assert source.base_url is not None
     base = with_password(source.base_url, source.password)
-    return Target(key=name, url=with_search_path(base, name), table=f"{name}.{source.table}")
+    url = with_search_path(base, name)
+    return Target(key=name, url=url, table=f"{name}.{source.table}", where=where)
 
 
 def _check_name(name: str, where: str) -> None:

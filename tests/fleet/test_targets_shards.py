@@ -48,6 +48,19 @@ def test_a_name_with_a_control_character_is_refused(tmp_path: Path) -> None:
         check(Source(targets_file=path, url_template="sqlite:///${t}.db"))
 
 
+def test_one_name_under_two_templates_is_not_called_the_same_target(tmp_path: Path) -> None:
+    # two databases (db1/acme, db2/acme) share the name that is their row and shard identity
+    text = "template=mysql://app:pw@db1/${t}\nacme\ntemplate=mysql://app@db2/${t}\nacme\n"
+    path = targets_file(tmp_path, text.replace(":pw@", "@"))
+    with pytest.raises(UsageError) as info:
+        check(Source(targets_file=path, password="Sekr3t"))
+    message = info.value.message
+    assert message.startswith(f"{path}:4: the name 'acme' is listed twice (first at {path}:2)")
+    assert "two templates: mysql://app:***@db2/acme and mysql://app:***@db1/acme" in message
+    assert "Sekr3t" not in message
+    assert "full URL" in (info.value.hint or "")
+
+
 @pytest.mark.parametrize(
     ("template", "error"),
     [
