@@ -55,6 +55,18 @@ class Row:
         return {k: v for k, v in data.items() if v is not None}
 
 
+SINGLE_URL_SOURCES = "(--url, SQLMIG_URL or DATABASE_URL)"
+
+
+def _true_hint(error: dict[str, Any], target: Target) -> dict[str, Any]:
+    """A target's URL came from the targets file, not from --url or the environment: the
+    single command's hint says where to fix it, so it names the file's line instead."""
+    hint = error.get("hint")
+    if not isinstance(hint, str) or SINGLE_URL_SOURCES not in hint or target.table:
+        return error
+    return {**error, "hint": hint.replace(SINGLE_URL_SOURCES, f"({target.origin})")}
+
+
 class Report:
     def __init__(self, command: str, *, shard: str | None = None) -> None:
         self.command = command
@@ -69,7 +81,7 @@ class Report:
         row.before = before
         if "error" in doc:
             row.result = "interrupted" if done.code in (130, 143) else "failed"
-            row.error = doc["error"]
+            row.error = _true_hint(doc["error"], done.target)
         elif not doc.get("ok"):  # validate's drift: a result, not an error
             row.result = "failed"
         row.after = doc.get("current", NO_MIGRATION) if doc.get("ok") else None

@@ -38,6 +38,13 @@ class Target:
     url: str
     table: str | None = None
     where: str = field(default="", compare=False)  # "file:line", for messages
+    added_password: bool = field(default=False, compare=False)  # SQLMIG_TARGET_PASSWORD's
+
+    @property
+    def origin(self) -> str:
+        """Where its URL came from, for a hint: `file:line` (and the fleet password)."""
+        extra = ", with SQLMIG_TARGET_PASSWORD(_FILE) put in" if self.added_password else ""
+        return f"{self.where}{extra}"
 
     @property
     def shown(self) -> str:
@@ -165,7 +172,8 @@ def name_target(name: str, template: str, source: Source, where: str) -> Target:
     query or a second placeholder, whatever it holds (`a/b`, `x@evil`, `${y}`, quotes)."""
     _check_name(name, where)
     url = PLACEHOLDER.sub(lambda _m: quote(name, safe=""), template)
-    return Target(key=name, url=with_password(url, source.password), where=where)
+    full = with_password(url, source.password)
+    return Target(key=name, url=full, where=where, added_password=full != url)
 
 
 def url_target(text: str, source: Source, where: str) -> Target:
@@ -173,7 +181,8 @@ def url_target(text: str, source: Source, where: str) -> Target:
         parse_url(text)
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}", hint=exc.hint) from None
-    return Target(key=redact(text, text), url=with_password(text, source.password), where=where)
+    full = with_password(text, source.password)
+    return Target(key=redact(text, text), url=full, where=where, added_password=full != text)
 
 
 def schema_target(name: str, source: Source, where: str) -> Target:

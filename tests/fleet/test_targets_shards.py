@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -177,3 +178,21 @@ def test_a_bom_and_crlf_line_ends_are_read_as_plain_lines(tmp_path: Path) -> Non
     path.write_bytes("\ufeffacme\r\n# c\r\ncafé\r\n".encode())
     got = [t.url for t in iterate(Source(targets_file=path, url_template="sqlite:///${t}.db"))]
     assert got == ["sqlite:///acme.db", "sqlite:///caf%C3%A9.db"]
+
+
+def test_a_connect_hint_names_the_targets_file_line_not_url_flags(tmp_path: Path) -> None:
+    from sqlmig.fleet.report import Report
+    from sqlmig.fleet.run import Finished
+
+    path = targets_file(tmp_path, "template=mysql://app@db/${t}\nacme\nsqlite:///x.db\n")
+    acme, lite = iterate(Source(targets_file=path, password="Sekr3t"))
+    hint = (
+        "check that the server is running and the URL is right (--url, SQLMIG_URL or DATABASE_URL)"
+    )
+    error = {"kind": "connect", "exit_code": 6, "message": "cannot connect", "hint": hint}
+    output = json.dumps({"ok": False, "error": error}).encode()
+    report = Report("up")
+    first = report.finished(Finished(acme, 6, output, 0.1), None, 0).error or {}
+    second = report.finished(Finished(lite, 6, output, 0.1), None, 1).error or {}
+    assert first["hint"].endswith(f"({path}:2, with SQLMIG_TARGET_PASSWORD(_FILE) put in)")
+    assert second["hint"].endswith(f"({path}:3)")
