@@ -6,6 +6,8 @@ Only these rows are kept (not the workers' documents), so memory grows by a row 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -56,15 +58,27 @@ class Row:
 
 
 SINGLE_URL_SOURCES = "(--url, SQLMIG_URL or DATABASE_URL)"
+# a hint's next step that is a command a fleet does not run (see command.COMMANDS)
+SINGLE_ONLY = re.compile(
+    r"`sqlmig (repair|mark|down|redo|baseline|adopt|create|plan|preflight|history|wait)\b"
+)
 
 
 def _true_hint(error: dict[str, Any], target: Target) -> dict[str, Any]:
     """A target's URL came from the targets file, not from --url or the environment: the
     single command's hint says where to fix it, so it names the file's line instead."""
     hint = error.get("hint")
-    if not isinstance(hint, str) or SINGLE_URL_SOURCES not in hint or target.table:
+    if not isinstance(hint, str):
         return error
-    return {**error, "hint": hint.replace(SINGLE_URL_SOURCES, f"({target.origin})")}
+    if SINGLE_URL_SOURCES in hint and not target.table:
+        hint = hint.replace(SINGLE_URL_SOURCES, f"({target.origin})")
+    if SINGLE_ONLY.search(hint):  # repair, mark ...: no --targets; say how to reach this one
+        table = f" --table {shlex.quote(target.table)}" if target.table else ""
+        hint += (
+            f"; those commands run on one database: `sqlmig --url {shlex.quote(target.shown)}"
+            f"{table} COMMAND`" + (" (with its password for ***)" if "***" in target.shown else "")
+        )
+    return {**error, "hint": hint}
 
 
 class Report:

@@ -11,7 +11,15 @@ import pytest
 from sqlmig.errors import UsageError
 from sqlmig.fleet import shard as sharding
 from sqlmig.fleet.report import worst
-from sqlmig.fleet.targets import Source, Target, check, iterate, with_password, with_search_path
+from sqlmig.fleet.targets import (
+    Source,
+    Target,
+    check,
+    iterate,
+    schema_target,
+    with_password,
+    with_search_path,
+)
 
 
 def targets_file(tmp_path: Path, text: str) -> Path:
@@ -196,3 +204,20 @@ def test_a_connect_hint_names_the_targets_file_line_not_url_flags(tmp_path: Path
     second = report.finished(Finished(lite, 6, output, 0.1), None, 1).error or {}
     assert first["hint"].endswith(f"({path}:2, with SQLMIG_TARGET_PASSWORD(_FILE) put in)")
     assert second["hint"].endswith(f"({path}:3)")
+
+
+def test_a_next_step_a_fleet_does_not_run_says_how_to_run_it_on_that_target() -> None:
+    from sqlmig.fleet.report import Report
+    from sqlmig.fleet.run import Finished
+
+    source = Source(base_url="postgresql://app@db/app", password="Sekr3t")
+    tenant = schema_target("acme corp", source, "s.txt:1")
+    hint = "undo what ran by hand and run `sqlmig repair`"
+    error = {"kind": "failed_state", "exit_code": 5, "message": "partial", "hint": hint}
+    output = json.dumps({"ok": False, "error": error}).encode()
+    row = Report("up").finished(Finished(tenant, 5, output, 0.1), None, 0)
+    got = (row.error or {})["hint"]
+    assert got.startswith(hint + "; those commands run on one database: `sqlmig --url '")
+    assert "app:***@db/app?options=" in got
+    assert got.endswith("--table 'acme corp.sqlmig_history' COMMAND` (with its password for ***)")
+    assert "Sekr3t" not in got
