@@ -157,3 +157,35 @@ def test_ctrl_c_between_statements_says_what_stays(
     assert "2 statement(s) ran and stay applied" in done.stderr, done.stderr
     assert "0001_steps.up.sql" in done.stderr and "statement 3" in done.stderr, done.stderr
     assert ledger_counts(url) == {1: 1}
+
+
+def test_a_run_stopped_between_creating_the_history_tables_is_not_stuck(
+    any_url: str, migrations: Path
+) -> None:
+    """Ctrl-C (or a lost connection) after the first CREATE TABLE of a new history: the next
+    `up` must create the rest, not fail on a missing log table forever (found by a fleet's
+    Ctrl-C landing there on SQLite)."""
+    from sqlmig.drivers import connect
+    from sqlmig.history import History
+    from sqlmig.urls import parse_url
+
+    driver = connect(parse_url(any_url), table="sqlmig_history")
+    plain = driver.execute
+    calls: list[str] = []
+
+    def stop_at_the_second(sql: str, *args: object, **kwargs: object) -> object:
+        calls.append(sql)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return plain(sql, *args, **kwargs)
+
+    driver.execute = stop_at_the_second  # type: ignore[method-assign]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            History(driver, "sqlmig_history").ensure()
+    finally:
+        driver.close()
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    proc = sqlmig("--url", any_url, "--dir", str(migrations), "up")
+    assert proc.returncode == 0, proc.stderr
+    assert "applied 0001_a" in proc.stderr
