@@ -302,3 +302,38 @@ def test_sigterm_stops_workers_even_when_sigint_was_ignored(
     assert proc.returncode == 143, out
     assert out.count("interrupted (exit 130)") == 2 and "not run" in out, out
     assert out.splitlines()[-1].endswith("exit 143"), out
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_list_is_read_still_gives_the_json_and_its_exit_code(
+    migrations: Path, tmp_path: Path, signum: int
+) -> None:
+    """The targets file is a pipe no one has written yet: sqlmig is stopped while checking
+    the list. It said nothing and exited 130 for SIGTERM too (no JSON document)."""
+    two_migrations(migrations)
+    fifo = tmp_path / "targets.fifo"
+    os.mkfifo(fifo)
+    template = f"sqlite:///{tmp_path}/${{t}}.db"
+    argv = [sys.executable, "-m", "sqlmig", "--json", "--dir", str(migrations), "up",
+            "--targets", str(fifo), "--url-template", template]  # fmt: skip
+    proc = subprocess.Popen(argv, env=clean_env({"PYTHONPATH": str(ROOT)}), cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    writer = None
+    while writer is None:  # until sqlmig has the pipe open for reading
+        assert proc.poll() is None, proc.communicate()
+        try:
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            time.sleep(0.02)
+    try:
+        os.write(writer, b"acme\n")  # one line read; sqlmig now waits for the rest
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(writer)
+    assert proc.returncode == (143 if signum == signal.SIGTERM else 130), err
+    error = json.loads(out)["error"]
+    assert (
+        error["message"] == "interrupted while checking the list of targets: no target was started"
+    )
+    assert not list(tmp_path.glob("*.db"))
