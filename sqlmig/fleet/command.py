@@ -64,8 +64,9 @@ def run_fleet(
             "interrupted while checking the list of targets: no target was started",
             hint=f"run `sqlmig {command}` with the same options again",
         )
+        stopped.exit_code, stopped.kind = _stop_code(exc), "interrupted"
         fail(stopped, [opts.flags.get("url")], opts.as_json, log_json=log_json)
-        raise typer.Exit(_stop_code(exc)) from None
+        raise typer.Exit(stopped.exit_code) from None
     report = Report(command, shard=str(shard) if shard else None)
     befores: dict[int, str] = {}
     say = Progress(opts, log_json, befores)

@@ -336,4 +336,5 @@ def test_a_signal_while_the_list_is_read_still_gives_the_json_and_its_exit_code(
     assert (
         error["message"] == "interrupted while checking the list of targets: no target was started"
     )
+    assert (error["kind"], error["exit_code"]) == ("interrupted", proc.returncode)
     assert not list(tmp_path.glob("*.db"))
