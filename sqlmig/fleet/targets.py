@@ -158,13 +158,20 @@ def check_template(template: str, where: str) -> None:
             hint=TEMPLATE_HINT,
         )
     parse_url(PLACEHOLDER.sub("x", template))  # a bad scheme is named now, once
-    if urlsplit(PLACEHOLDER.sub("x", template)).password:
+    if _has_password(PLACEHOLDER.sub("x", template)):
         raise UsageError(
             f"{where}: the URL template holds a password",
             hint="keep passwords out of templates and targets files: set "
             "SQLMIG_TARGET_PASSWORD_FILE (a file holding it), SQLMIG_TARGET_PASSWORD, or "
             "use PGPASSFILE / ~/.pgpass for PostgreSQL",
         )
+
+
+def _has_password(url: str) -> bool:
+    """A password in the user part (`app:pw@`) or as a `password=` parameter."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    return parts.password is not None or any(k.lower() == "password" for k, _v in query)
 
 
 def name_target(name: str, template: str, source: Source, where: str) -> Target:
@@ -238,7 +245,7 @@ def with_password(url: str, password: str | None) -> str:
     if not password or url.lower().startswith("sqlite:"):
         return url
     parts = urlsplit(url)
-    if parts.username is None or parts.password is not None:
+    if parts.username is None or _has_password(url):
         return url
     user, _, host = parts.netloc.rpartition("@")
     netloc = f"{user}:{quote(password, safe='')}@{host}"

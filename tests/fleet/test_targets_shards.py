@@ -221,3 +221,14 @@ def test_a_next_step_a_fleet_does_not_run_says_how_to_run_it_on_that_target() ->
     assert "app:***@db/app?options=" in got
     assert got.endswith("--table 'acme corp.sqlmig_history' COMMAND` (with its password for ***)")
     assert "Sekr3t" not in got
+
+
+def test_a_template_with_a_password_parameter_is_refused_too(tmp_path: Path) -> None:
+    path = targets_file(tmp_path, "template=postgresql://app@db/${t}?password=TopSecr3t\nacme\n")
+    with pytest.raises(UsageError, match="the URL template holds a password") as info:
+        check(Source(targets_file=path))
+    assert "TopSecr3t" not in info.value.message
+    # a URL line holding one keeps it: the fleet password is not added beside it
+    assert with_password("postgresql://app@db/x?password=own", "fleet") == (
+        "postgresql://app@db/x?password=own"
+    )
