@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from ..errors import UsageError
 from ..urls import parse_url, redact
@@ -167,6 +167,21 @@ def check_template(template: str, where: str) -> None:
         )
 
 
+def _check_pg_length(url: str, where: str) -> None:
+    """PostgreSQL cuts a database name at 63 bytes when it connects: two tenants whose names
+    differ only after that would be one database, each reported as its own."""
+    if not url.lower().startswith(("postgresql:", "postgres:")):
+        return
+    database = unquote(urlsplit(url).path.lstrip("/"))
+    if len(database.encode()) > PG_MAX_NAME:
+        cut = database.encode()[:PG_MAX_NAME].decode(errors="ignore")
+        raise UsageError(
+            f"{where}: the database name {_quoted(database)} is {len(database.encode())} bytes; "
+            f"PostgreSQL cuts names at {PG_MAX_NAME} bytes and would connect to {cut!r}",
+            hint="use names that make database names of 63 bytes at most",
+        )
+
+
 def _has_password(url: str) -> bool:
     """A password in the user part (`app:pw@`) or as a `password=` parameter."""
     parts = urlsplit(url)
@@ -179,6 +194,7 @@ def name_target(name: str, template: str, source: Source, where: str) -> Target:
     query or a second placeholder, whatever it holds (`a/b`, `x@evil`, `${y}`, quotes)."""
     _check_name(name, where)
     url = PLACEHOLDER.sub(lambda _m: quote(name, safe=""), template)
+    _check_pg_length(url, where)
     full = with_password(url, source.password)
     return Target(key=name, url=full, where=where, added_password=full != url)
 
@@ -188,6 +204,7 @@ def url_target(text: str, source: Source, where: str) -> Target:
         parse_url(text)
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}", hint=exc.hint) from None
+    _check_pg_length(text, where)
     full = with_password(text, source.password)
     return Target(key=redact(text, text), url=full, where=where, added_password=full != text)
 

@@ -232,3 +232,12 @@ def test_a_template_with_a_password_parameter_is_refused_too(tmp_path: Path) -> 
     assert with_password("postgresql://app@db/x?password=own", "fleet") == (
         "postgresql://app@db/x?password=own"
     )
+
+
+def test_a_postgres_database_name_over_63_bytes_is_refused(tmp_path: Path) -> None:
+    # the server would cut both to the same 63 bytes: one database, reported as two
+    long = "x" * 70
+    path = targets_file(tmp_path, f"{long}1\n{long}2\n")
+    with pytest.raises(UsageError, match=f"{path}:1: the database name 'app_x+1' is 75 bytes"):
+        check(Source(targets_file=path, url_template="postgresql://app@db/app_${t}"))
+    check(Source(targets_file=path, url_template="sqlite:///app_${t}.db"))  # no such limit
