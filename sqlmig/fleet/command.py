@@ -156,13 +156,29 @@ def _prepare(ctx: typer.Context, command: str, opts: Any) -> tuple[Source, Any]:
     shard = sharding.parse(fleet["shard"]) if fleet.get("shard") else sharding.from_job(env)
     from ..migrator import Migrator
 
-    Migrator(cfg).files()  # a bad folder is said once, not once per target
+    files = Migrator(cfg).files()  # a bad folder is said once, not once per target
+    if command == "up":
+        _check_placeholders(files, cfg)
     drivers = fleet_targets.check(source)
     for driver in drivers:
         _preload(driver)
     if not drivers and not (opts.quiet or opts.as_json):
         print("warning: the list names no target: nothing to do", file=sys.stderr)
     return source, shard
+
+
+def _check_placeholders(files: Any, cfg: Any) -> None:
+    """A ${name} without a value is the same error on every target: say it once. The
+    built-ins that come from each target's URL (sqlmig.database, sqlmig.user) get a stand-in
+    here; a target whose URL lacks one still fails on its own row."""
+    from .. import placeholders
+
+    found = placeholders.from_config(cfg)
+    values = {**found.values}
+    for name in found.missing:
+        values[name] = "stand-in"
+    with placeholders.masking(found):
+        placeholders.apply_up(files, replace(found, values=values, missing={}))
 
 
 def _source(fleet: dict[str, Any], cfg: Any, password: str | None) -> Source:

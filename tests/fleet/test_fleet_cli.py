@@ -338,3 +338,25 @@ def test_a_signal_while_the_list_is_read_still_gives_the_json_and_its_exit_code(
     )
     assert (error["kind"], error["exit_code"]) == ("interrupted", proc.returncode)
     assert not list(tmp_path.glob("*.db"))
+
+
+def test_a_placeholder_without_a_value_is_said_once_before_any_target_starts(
+    migrations: Path, tmp_path: Path
+) -> None:
+    """It failed every target's row, one by one (with 1000 targets, 1000 times)."""
+    write(
+        migrations,
+        "0001_a",
+        "-- sqlmig:placeholders\nCREATE TABLE ${tbl}_${sqlmig.database} (id int);\n",
+    )
+    targets = tmp_path / "t.txt"
+    targets.write_text("acme\nglobex\n")
+    template = f"sqlite:///{tmp_path}/${{t}}"  # the file name is ${sqlmig.database}: no dot
+    cli = Cli("", migrations)
+    proc = cli("up", "--targets", str(targets), "--url-template", template)
+    assert proc.returncode == 2, describe(proc)
+    assert proc.stderr.count("placeholder ${tbl}: it has no value") == 1, describe(proc)
+    assert proc.stdout == "" and not list(tmp_path.glob("acme*")), describe(proc)
+    proc = cli("--var", "tbl=t", "up", "--targets", str(targets), "--url-template", template)
+    assert proc.returncode == 0, describe(proc)
+    assert query(f"sqlite:///{tmp_path}/globex", "SELECT count(*) FROM t_globex") == [(0,)]
