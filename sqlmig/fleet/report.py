@@ -72,11 +72,14 @@ def _true_hint(error: dict[str, Any], target: Target) -> dict[str, Any]:
         return error
     if SINGLE_URL_SOURCES in hint and not target.table:
         hint = hint.replace(SINGLE_URL_SOURCES, f"({target.origin})")
-    if SINGLE_ONLY.search(hint):  # repair, mark ...: no --targets; say how to reach this one
+    single = SINGLE_ONLY.search(hint)
+    if single:  # repair, mark ...: no --targets; say how to reach this one
         table = f" --table {shlex.quote(target.table)}" if target.table else ""
         hint += (
-            f"; those commands run on one database: `sqlmig --url {shlex.quote(target.shown)}"
-            f"{table} COMMAND`" + (" (with its password for ***)" if "***" in target.shown else "")
+            f"; `{single.group(1)}` runs on one database at a time: "
+            f"`sqlmig --url {shlex.quote(target.shown)}"
+            f"{table} {single.group(1)} ...`"
+            + (" (with its password for ***)" if "***" in target.shown else "")
         )
     return {**error, "hint": hint}
 

@@ -360,3 +360,18 @@ def test_a_placeholder_without_a_value_is_said_once_before_any_target_starts(
     proc = cli("--var", "tbl=t", "up", "--targets", str(targets), "--url-template", template)
     assert proc.returncode == 0, describe(proc)
     assert query(f"sqlite:///{tmp_path}/globex", "SELECT count(*) FROM t_globex") == [(0,)]
+
+
+def test_quiet_keeps_a_failed_targets_error_as_a_single_command_does(
+    migrations: Path, tmp_path: Path
+) -> None:
+    """-q hid the error and its hint entirely (only the table's cut-off cell was left)."""
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    execute(f"sqlite:///{tmp_path}/bad.db", "CREATE TABLE a (x int);")  # not empty: exit 7
+    targets = tmp_path / "t.txt"
+    targets.write_text("good\nbad\n")
+    template = f"sqlite:///{tmp_path}/${{t}}.db"
+    proc = Cli("", migrations)("-q", "up", "--targets", str(targets), "--url-template", template)
+    assert proc.returncode == 7, describe(proc)
+    assert "bad: error: " in proc.stderr and "but no sqlmig history" in proc.stderr, describe(proc)
+    assert "bad: hint: " in proc.stderr and "good" not in proc.stderr, describe(proc)

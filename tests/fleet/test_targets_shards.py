@@ -217,9 +217,11 @@ def test_a_next_step_a_fleet_does_not_run_says_how_to_run_it_on_that_target() ->
     output = json.dumps({"ok": False, "error": error}).encode()
     row = Report("up").finished(Finished(tenant, 5, output, 0.1), None, 0)
     got = (row.error or {})["hint"]
-    assert got.startswith(hint + "; those commands run on one database: `sqlmig --url '")
+    assert got.startswith(hint + "; `repair` runs on one database at a time: `sqlmig --url '")
     assert "app:***@db/app?options=" in got
-    assert got.endswith("--table 'acme corp.sqlmig_history' COMMAND` (with its password for ***)")
+    assert got.endswith(
+        "--table 'acme corp.sqlmig_history' repair ...` (with its password for ***)"
+    )
     assert "Sekr3t" not in got
 
 
