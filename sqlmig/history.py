@@ -193,8 +193,11 @@ class History:
             )
         if self.schema:
             self.driver.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-        self.driver.execute(self._sql(CREATE_TABLE))
+        # The log first: the history table's presence is what says "created" (callers run
+        # this only when it is missing), so a run stopped between the two (Ctrl-C, a
+        # dropped connection; MySQL commits each) comes back here and creates the rest.
         self.driver.execute(self._sql(CREATE_LOG))
+        self.driver.execute(self._sql(CREATE_TABLE))
 
     def read(self) -> list[AppliedRow] | None:
         """Every row, oldest version first; None when the table does not exist yet."""

@@ -50,16 +50,14 @@ def run(
         fail(exc, urls, opts.as_json, log_json=log_json)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
-        fail(
-            SqlmigError(
-                getattr(exc, "note", None) or "interrupted",
-                hint="run `sqlmig status` to see where the database stands",
-            ),
-            urls,
-            opts.as_json,
-            log_json=log_json,
+        stopped = SqlmigError(
+            getattr(exc, "note", None) or "interrupted",
+            hint="run `sqlmig status` to see where the database stands",
         )
-        raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+        stopped.exit_code = 143 if isinstance(exc, Terminated) else 130  # --json says it too
+        stopped.kind = "interrupted"
+        fail(stopped, urls, opts.as_json, log_json=log_json)
+        raise typer.Exit(stopped.exit_code) from None
     except Exception as exc:  # a bug: still never print the password
         message = redact(f"internal error: {type(exc).__name__}: {exc}", *urls)
         if opts.verbose:

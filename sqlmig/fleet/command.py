@@ -20,7 +20,7 @@ from . import shard as sharding
 from . import targets as fleet_targets
 from .progress import BEFORE, Progress
 from .report import Report
-from .run import Finished, Pool
+from .run import Finished, Pool, signals_held, take_pending
 from .targets import Source, Target
 
 COMMANDS = ("up", "status", "validate", "current")
@@ -59,6 +59,14 @@ def run_fleet(
     except SqlmigError as exc:
         fail(exc, [opts.flags.get("url")], opts.as_json, log_json=log_json)
         raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while the list was being checked
+        stopped = SqlmigError(
+            "interrupted while checking the list of targets: no target was started",
+            hint=f"run `sqlmig {command}` with the same options again",
+        )
+        stopped.exit_code, stopped.kind = _stop_code(exc), "interrupted"
+        fail(stopped, [opts.flags.get("url")], opts.as_json, log_json=log_json)
+        raise typer.Exit(stopped.exit_code) from None
     report = Report(command, shard=str(shard) if shard else None)
     befores: dict[int, str] = {}
     say = Progress(opts, log_json, befores)
@@ -91,13 +99,22 @@ def run_fleet(
 
     remaining = numbered()
     pool.run(remaining, done)
-    for target in remaining:
-        report.not_run(target, order.pop(id(target)))
-    report.sort()
-    if pool.interrupted is not None:  # SIGTERM arrives as the CLI's Terminated
-        report.interrupted = 143 if type(pool.interrupted).__name__ == "Terminated" else 130
-    _print_summary(report, as_json=opts.as_json)
+    with signals_held():  # a Ctrl-C now must not cost the summary: it is counted in it
+        for target in remaining:
+            report.not_run(target, order.pop(id(target)))
+        report.sort()
+        if pool.interrupted is not None:
+            report.interrupted = _stop_code(pool.interrupted)
+        late = take_pending()
+        if late is not None:
+            report.interrupted = max(report.interrupted or 0, 143 if late else 130)
+        _print_summary(report, as_json=opts.as_json)
     raise typer.Exit(report.exit_code())
+
+
+def _stop_code(exc: BaseException) -> int:
+    """130 for Ctrl-C, 143 for SIGTERM (which arrives as the CLI's Terminated)."""
+    return 143 if type(exc).__name__ == "Terminated" else 130
 
 
 def _print_summary(report: Report, *, as_json: bool) -> None:
@@ -139,13 +156,29 @@ def _prepare(ctx: typer.Context, command: str, opts: Any) -> tuple[Source, Any]:
     shard = sharding.parse(fleet["shard"]) if fleet.get("shard") else sharding.from_job(env)
     from ..migrator import Migrator
 
-    Migrator(cfg).files()  # a bad folder is said once, not once per target
+    files = Migrator(cfg).files()  # a bad folder is said once, not once per target
+    if command == "up":
+        _check_placeholders(files, cfg)
     drivers = fleet_targets.check(source)
     for driver in drivers:
         _preload(driver)
     if not drivers and not (opts.quiet or opts.as_json):
         print("warning: the list names no target: nothing to do", file=sys.stderr)
     return source, shard
+
+
+def _check_placeholders(files: Any, cfg: Any) -> None:
+    """A ${name} without a value is the same error on every target: say it once. The
+    built-ins that come from each target's URL (sqlmig.database, sqlmig.user) get a stand-in
+    here; a target whose URL lacks one still fails on its own row."""
+    from .. import placeholders
+
+    found = placeholders.from_config(cfg)
+    values = {**found.values}
+    for name in found.missing:
+        values[name] = "stand-in"
+    with placeholders.masking(found):
+        placeholders.apply_up(files, replace(found, values=values, missing={}))
 
 
 def _source(fleet: dict[str, Any], cfg: Any, password: str | None) -> Source:

@@ -18,7 +18,10 @@ class Progress:
     """The parent's stderr: the workers' progress, each line headed by its target."""
 
     def __init__(self, opts: Any, log_json: bool, befores: dict[int, str]) -> None:
-        self.silent = opts.quiet or (opts.as_json and not log_json)
+        self.silent = opts.quiet or (opts.as_json and not log_json)  # progress lines
+        # errors: as a single command, -q keeps them; --json alone puts them in the document
+        self.errors_shown = not (opts.as_json and not log_json)
+        self.gone = False  # stderr's reader went away
         self.verbose = opts.verbose
         self.log_json = log_json
         self.befores = befores
@@ -42,7 +45,7 @@ class Progress:
             self._print(target, redact(str(record.get("message", "")), target.url))
 
     def finished(self, row: Row) -> None:
-        if self.silent:
+        if not (self.errors_shown and (row.error or not self.silent)):
             return
         if self.log_json:
             record = {"event": "target_done", "target": row.target, **row.as_json()}
@@ -61,11 +64,11 @@ class Progress:
 
     def _write(self, text: str) -> None:
         """Write to stderr; once its reader is gone (`2>&1 | head`), stay quiet."""
-        if self.silent:
+        if self.gone:
             return
         try:
             sys.stderr.write(text)
             sys.stderr.flush()
         except BrokenPipeError:
-            self.silent = True
+            self.silent = self.gone = True
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())

@@ -6,6 +6,8 @@ Only these rows are kept (not the workers' documents), so memory grows by a row 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -55,6 +57,33 @@ class Row:
         return {k: v for k, v in data.items() if v is not None}
 
 
+SINGLE_URL_SOURCES = "(--url, SQLMIG_URL or DATABASE_URL)"
+# a hint's next step that is a command a fleet does not run (see command.COMMANDS)
+SINGLE_ONLY = re.compile(
+    r"`sqlmig (repair|mark|down|redo|baseline|adopt|create|plan|preflight|history|wait)\b"
+)
+
+
+def _true_hint(error: dict[str, Any], target: Target) -> dict[str, Any]:
+    """A target's URL came from the targets file, not from --url or the environment: the
+    single command's hint says where to fix it, so it names the file's line instead."""
+    hint = error.get("hint")
+    if not isinstance(hint, str):
+        return error
+    if SINGLE_URL_SOURCES in hint and not target.table:
+        hint = hint.replace(SINGLE_URL_SOURCES, f"({target.origin})")
+    single = SINGLE_ONLY.search(hint)
+    if single:  # repair, mark ...: no --targets; say how to reach this one
+        table = f" --table {shlex.quote(target.table)}" if target.table else ""
+        hint += (
+            f"; `{single.group(1)}` runs on one database at a time: "
+            f"`sqlmig --url {shlex.quote(target.shown)}"
+            f"{table} {single.group(1)} ...`"
+            + (" (with its password for ***)" if "***" in target.shown else "")
+        )
+    return {**error, "hint": hint}
+
+
 class Report:
     def __init__(self, command: str, *, shard: str | None = None) -> None:
         self.command = command
@@ -69,7 +98,7 @@ class Report:
         row.before = before
         if "error" in doc:
             row.result = "interrupted" if done.code in (130, 143) else "failed"
-            row.error = doc["error"]
+            row.error = _true_hint(doc["error"], done.target)
         elif not doc.get("ok"):  # validate's drift: a result, not an error
             row.result = "failed"
         row.after = doc.get("current", NO_MIGRATION) if doc.get("ok") else None

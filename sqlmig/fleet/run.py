@@ -86,14 +86,14 @@ class Pool:
                 if target is None:
                     exhausted = True
                 else:
-                    with _signals_held():  # a Ctrl-C now would leave a worker untracked
+                    with signals_held():  # a Ctrl-C now would leave a worker untracked
                         self._spawn(target)
             if not self.running:
                 return
             for key, _mask in self.selector.select(timeout=1.0):
                 self._read(key.fd)
             for pid in [p for p, r in self.running.items() if not r.fds]:
-                with _signals_held():  # ... or a finished target without its row
+                with signals_held():  # ... or a finished target without its row
                     if on_done(self._reap(pid)):
                         self.stopping = True
 
@@ -173,8 +173,17 @@ class Pool:
                 os.kill(pid, signum)
 
 
+def take_pending() -> bool | None:
+    """Inside `signals_held`: consume a waiting SIGINT/SIGTERM. None: none came; True:
+    SIGTERM came (it wins), False: SIGINT."""
+    waiting = signal.sigpending() & {signal.SIGINT, signal.SIGTERM}
+    for signum in waiting:
+        signal.sigtimedwait({signum}, 0)
+    return None if not waiting else signal.SIGTERM in waiting
+
+
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block ends (then they raise as usual)."""
     held = {signal.SIGINT, signal.SIGTERM}
     old = signal.pthread_sigmask(signal.SIG_BLOCK, held)

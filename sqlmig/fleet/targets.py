@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from ..errors import UsageError
 from ..urls import parse_url, redact
@@ -37,6 +37,14 @@ class Target:
     key: str
     url: str
     table: str | None = None
+    where: str = field(default="", compare=False)  # "file:line", for messages
+    added_password: bool = field(default=False, compare=False)  # SQLMIG_TARGET_PASSWORD's
+
+    @property
+    def origin(self) -> str:
+        """Where its URL came from, for a hint: `file:line` (and the fleet password)."""
+        extra = ", with SQLMIG_TARGET_PASSWORD(_FILE) put in" if self.added_password else ""
+        return f"{self.where}{extra}"
 
     @property
     def shown(self) -> str:
@@ -59,17 +67,32 @@ class Source:
 def check(source: Source) -> set[str]:
     """Read every target once, keeping only their keys: a bad line, or a target listed twice,
     is a usage error naming file:line before anything connects. Returns the drivers used."""
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # key -> where, and the URL's redacted form when it differs
     drivers: set[str] = set()
     for target in iterate(source):
-        if target.key in seen:
-            raise UsageError(
-                f"target {_quoted(target.key)} is listed twice",
-                hint="list each database or schema once",
-            )
-        seen.add(target.key)
+        first = seen.get(target.key)
+        if first is not None:
+            raise _listed_twice(target, first)
+        seen[target.key] = f"{target.where}\0{target.shown}"
         drivers.add(parse_url(target.url).driver)
     return drivers
+
+
+def _listed_twice(target: Target, first: str) -> UsageError:
+    """A name is a target's identity (its summary row, its shard): two lines giving the same
+    name are refused, also when two templates make two databases of it."""
+    where, shown = first.split("\0", 1)
+    at = f"{target.where}: " if target.where else ""
+    if shown == target.shown:
+        return UsageError(
+            f"{at}target {_quoted(target.key)} is listed twice (first at {where})",
+            hint="list each database or schema once",
+        )
+    return UsageError(
+        f"{at}the name {_quoted(target.key)} is listed twice (first at {where}), under two "
+        f"templates: {target.shown} and {shown} would share one summary row and shard",
+        hint="write one of them as a full URL, so that each target has its own name",
+    )
 
 
 def iterate(source: Source) -> Iterator[Target]:
@@ -135,7 +158,7 @@ def check_template(template: str, where: str) -> None:
             hint=TEMPLATE_HINT,
         )
     parse_url(PLACEHOLDER.sub("x", template))  # a bad scheme is named now, once
-    if urlsplit(PLACEHOLDER.sub("x", template)).password:
+    if _has_password(PLACEHOLDER.sub("x", template)):
         raise UsageError(
             f"{where}: the URL template holds a password",
             hint="keep passwords out of templates and targets files: set "
@@ -144,12 +167,36 @@ def check_template(template: str, where: str) -> None:
         )
 
 
+def _check_pg_length(url: str, where: str) -> None:
+    """PostgreSQL cuts a database name at 63 bytes when it connects: two tenants whose names
+    differ only after that would be one database, each reported as its own."""
+    if not url.lower().startswith(("postgresql:", "postgres:")):
+        return
+    database = unquote(urlsplit(url).path.lstrip("/"))
+    if len(database.encode()) > PG_MAX_NAME:
+        cut = database.encode()[:PG_MAX_NAME].decode(errors="ignore")
+        raise UsageError(
+            f"{where}: the database name {_quoted(database)} is {len(database.encode())} bytes; "
+            f"PostgreSQL cuts names at {PG_MAX_NAME} bytes and would connect to {cut!r}",
+            hint="use names that make database names of 63 bytes at most",
+        )
+
+
+def _has_password(url: str) -> bool:
+    """A password in the user part (`app:pw@`) or as a `password=` parameter."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    return parts.password is not None or any(k.lower() == "password" for k, _v in query)
+
+
 def name_target(name: str, template: str, source: Source, where: str) -> Target:
     """The name put into the template, percent-encoded: it cannot add a host, a user, a
     query or a second placeholder, whatever it holds (`a/b`, `x@evil`, `${y}`, quotes)."""
     _check_name(name, where)
     url = PLACEHOLDER.sub(lambda _m: quote(name, safe=""), template)
-    return Target(key=name, url=with_password(url, source.password))
+    _check_pg_length(url, where)
+    full = with_password(url, source.password)
+    return Target(key=name, url=full, where=where, added_password=full != url)
 
 
 def url_target(text: str, source: Source, where: str) -> Target:
@@ -157,7 +204,9 @@ def url_target(text: str, source: Source, where: str) -> Target:
         parse_url(text)
     except UsageError as exc:
         raise UsageError(f"{where}: {exc.message}", hint=exc.hint) from None
-    return Target(key=redact(text, text), url=with_password(text, source.password))
+    _check_pg_length(text, where)
+    full = with_password(text, source.password)
+    return Target(key=redact(text, text), url=full, where=where, added_password=full != text)
 
 
 def schema_target(name: str, source: Source, where: str) -> Target:
@@ -172,7 +221,8 @@ def schema_target(name: str, source: Source, where: str) -> Target:
         )
     assert source.base_url is not None
     base = with_password(source.base_url, source.password)
-    return Target(key=name, url=with_search_path(base, name), table=f"{name}.{source.table}")
+    url = with_search_path(base, name)
+    return Target(key=name, url=url, table=f"{name}.{source.table}", where=where)
 
 
 def _check_name(name: str, where: str) -> None:
@@ -212,7 +262,7 @@ def with_password(url: str, password: str | None) -> str:
     if not password or url.lower().startswith("sqlite:"):
         return url
     parts = urlsplit(url)
-    if parts.username is None or parts.password is not None:
+    if parts.username is None or _has_password(url):
         return url
     user, _, host = parts.netloc.rpartition("@")
     netloc = f"{user}:{quote(password, safe='')}@{host}"

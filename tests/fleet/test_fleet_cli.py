@@ -302,3 +302,76 @@ def test_sigterm_stops_workers_even_when_sigint_was_ignored(
     assert proc.returncode == 143, out
     assert out.count("interrupted (exit 130)") == 2 and "not run" in out, out
     assert out.splitlines()[-1].endswith("exit 143"), out
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_list_is_read_still_gives_the_json_and_its_exit_code(
+    migrations: Path, tmp_path: Path, signum: int
+) -> None:
+    """The targets file is a pipe no one has written yet: sqlmig is stopped while checking
+    the list. It said nothing and exited 130 for SIGTERM too (no JSON document)."""
+    two_migrations(migrations)
+    fifo = tmp_path / "targets.fifo"
+    os.mkfifo(fifo)
+    template = f"sqlite:///{tmp_path}/${{t}}.db"
+    argv = [sys.executable, "-m", "sqlmig", "--json", "--dir", str(migrations), "up",
+            "--targets", str(fifo), "--url-template", template]  # fmt: skip
+    proc = subprocess.Popen(argv, env=clean_env({"PYTHONPATH": str(ROOT)}), cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    writer = None
+    while writer is None:  # until sqlmig has the pipe open for reading
+        assert proc.poll() is None, proc.communicate()
+        try:
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            time.sleep(0.02)
+    try:
+        os.write(writer, b"acme\n")  # one line read; sqlmig now waits for the rest
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(writer)
+    assert proc.returncode == (143 if signum == signal.SIGTERM else 130), err
+    error = json.loads(out)["error"]
+    assert (
+        error["message"] == "interrupted while checking the list of targets: no target was started"
+    )
+    assert (error["kind"], error["exit_code"]) == ("interrupted", proc.returncode)
+    assert not list(tmp_path.glob("*.db"))
+
+
+def test_a_placeholder_without_a_value_is_said_once_before_any_target_starts(
+    migrations: Path, tmp_path: Path
+) -> None:
+    """It failed every target's row, one by one (with 1000 targets, 1000 times)."""
+    write(
+        migrations,
+        "0001_a",
+        "-- sqlmig:placeholders\nCREATE TABLE ${tbl}_${sqlmig.database} (id int);\n",
+    )
+    targets = tmp_path / "t.txt"
+    targets.write_text("acme\nglobex\n")
+    template = f"sqlite:///{tmp_path}/${{t}}"  # the file name is ${sqlmig.database}: no dot
+    cli = Cli("", migrations)
+    proc = cli("up", "--targets", str(targets), "--url-template", template)
+    assert proc.returncode == 2, describe(proc)
+    assert proc.stderr.count("placeholder ${tbl}: it has no value") == 1, describe(proc)
+    assert proc.stdout == "" and not list(tmp_path.glob("acme*")), describe(proc)
+    proc = cli("--var", "tbl=t", "up", "--targets", str(targets), "--url-template", template)
+    assert proc.returncode == 0, describe(proc)
+    assert query(f"sqlite:///{tmp_path}/globex", "SELECT count(*) FROM t_globex") == [(0,)]
+
+
+def test_quiet_keeps_a_failed_targets_error_as_a_single_command_does(
+    migrations: Path, tmp_path: Path
+) -> None:
+    """-q hid the error and its hint entirely (only the table's cut-off cell was left)."""
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    execute(f"sqlite:///{tmp_path}/bad.db", "CREATE TABLE a (x int);")  # not empty: exit 7
+    targets = tmp_path / "t.txt"
+    targets.write_text("good\nbad\n")
+    template = f"sqlite:///{tmp_path}/${{t}}.db"
+    proc = Cli("", migrations)("-q", "up", "--targets", str(targets), "--url-template", template)
+    assert proc.returncode == 7, describe(proc)
+    assert "bad: error: " in proc.stderr and "but no sqlmig history" in proc.stderr, describe(proc)
+    assert "bad: hint: " in proc.stderr and "good" not in proc.stderr, describe(proc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -10,7 +11,15 @@ import pytest
 from sqlmig.errors import UsageError
 from sqlmig.fleet import shard as sharding
 from sqlmig.fleet.report import worst
-from sqlmig.fleet.targets import Source, Target, check, iterate, with_password, with_search_path
+from sqlmig.fleet.targets import (
+    Source,
+    Target,
+    check,
+    iterate,
+    schema_target,
+    with_password,
+    with_search_path,
+)
 
 
 def targets_file(tmp_path: Path, text: str) -> Path:
@@ -46,6 +55,19 @@ def test_a_name_with_a_control_character_is_refused(tmp_path: Path) -> None:
     path = targets_file(tmp_path, "ok\nbad\x1bname\n")
     with pytest.raises(UsageError, match=r"targets.txt:2: .*control character"):
         check(Source(targets_file=path, url_template="sqlite:///${t}.db"))
+
+
+def test_one_name_under_two_templates_is_not_called_the_same_target(tmp_path: Path) -> None:
+    # two databases (db1/acme, db2/acme) share the name that is their row and shard identity
+    text = "template=mysql://app:pw@db1/${t}\nacme\ntemplate=mysql://app@db2/${t}\nacme\n"
+    path = targets_file(tmp_path, text.replace(":pw@", "@"))
+    with pytest.raises(UsageError) as info:
+        check(Source(targets_file=path, password="Sekr3t"))
+    message = info.value.message
+    assert message.startswith(f"{path}:4: the name 'acme' is listed twice (first at {path}:2)")
+    assert "two templates: mysql://app:***@db2/acme and mysql://app:***@db1/acme" in message
+    assert "Sekr3t" not in message
+    assert "full URL" in (info.value.hint or "")
 
 
 @pytest.mark.parametrize(
@@ -164,3 +186,60 @@ def test_a_bom_and_crlf_line_ends_are_read_as_plain_lines(tmp_path: Path) -> Non
     path.write_bytes("\ufeffacme\r\n# c\r\ncafé\r\n".encode())
     got = [t.url for t in iterate(Source(targets_file=path, url_template="sqlite:///${t}.db"))]
     assert got == ["sqlite:///acme.db", "sqlite:///caf%C3%A9.db"]
+
+
+def test_a_connect_hint_names_the_targets_file_line_not_url_flags(tmp_path: Path) -> None:
+    from sqlmig.fleet.report import Report
+    from sqlmig.fleet.run import Finished
+
+    path = targets_file(tmp_path, "template=mysql://app@db/${t}\nacme\nsqlite:///x.db\n")
+    acme, lite = iterate(Source(targets_file=path, password="Sekr3t"))
+    hint = (
+        "check that the server is running and the URL is right (--url, SQLMIG_URL or DATABASE_URL)"
+    )
+    error = {"kind": "connect", "exit_code": 6, "message": "cannot connect", "hint": hint}
+    output = json.dumps({"ok": False, "error": error}).encode()
+    report = Report("up")
+    first = report.finished(Finished(acme, 6, output, 0.1), None, 0).error or {}
+    second = report.finished(Finished(lite, 6, output, 0.1), None, 1).error or {}
+    assert first["hint"].endswith(f"({path}:2, with SQLMIG_TARGET_PASSWORD(_FILE) put in)")
+    assert second["hint"].endswith(f"({path}:3)")
+
+
+def test_a_next_step_a_fleet_does_not_run_says_how_to_run_it_on_that_target() -> None:
+    from sqlmig.fleet.report import Report
+    from sqlmig.fleet.run import Finished
+
+    source = Source(base_url="postgresql://app@db/app", password="Sekr3t")
+    tenant = schema_target("acme corp", source, "s.txt:1")
+    hint = "undo what ran by hand and run `sqlmig repair`"
+    error = {"kind": "failed_state", "exit_code": 5, "message": "partial", "hint": hint}
+    output = json.dumps({"ok": False, "error": error}).encode()
+    row = Report("up").finished(Finished(tenant, 5, output, 0.1), None, 0)
+    got = (row.error or {})["hint"]
+    assert got.startswith(hint + "; `repair` runs on one database at a time: `sqlmig --url '")
+    assert "app:***@db/app?options=" in got
+    assert got.endswith(
+        "--table 'acme corp.sqlmig_history' repair ...` (with its password for ***)"
+    )
+    assert "Sekr3t" not in got
+
+
+def test_a_template_with_a_password_parameter_is_refused_too(tmp_path: Path) -> None:
+    path = targets_file(tmp_path, "template=postgresql://app@db/${t}?password=TopSecr3t\nacme\n")
+    with pytest.raises(UsageError, match="the URL template holds a password") as info:
+        check(Source(targets_file=path))
+    assert "TopSecr3t" not in info.value.message
+    # a URL line holding one keeps it: the fleet password is not added beside it
+    assert with_password("postgresql://app@db/x?password=own", "fleet") == (
+        "postgresql://app@db/x?password=own"
+    )
+
+
+def test_a_postgres_database_name_over_63_bytes_is_refused(tmp_path: Path) -> None:
+    # the server would cut both to the same 63 bytes: one database, reported as two
+    long = "x" * 70
+    path = targets_file(tmp_path, f"{long}1\n{long}2\n")
+    with pytest.raises(UsageError, match=f"{path}:1: the database name 'app_x+1' is 75 bytes"):
+        check(Source(targets_file=path, url_template="postgresql://app@db/app_${t}"))
+    check(Source(targets_file=path, url_template="sqlite:///app_${t}.db"))  # no such limit

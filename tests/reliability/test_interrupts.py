@@ -157,3 +157,63 @@ def test_ctrl_c_between_statements_says_what_stays(
     assert "2 statement(s) ran and stay applied" in done.stderr, done.stderr
     assert "0001_steps.up.sql" in done.stderr and "statement 3" in done.stderr, done.stderr
     assert ledger_counts(url) == {1: 1}
+
+
+def test_a_run_stopped_between_creating_the_history_tables_is_not_stuck(
+    any_url: str, migrations: Path
+) -> None:
+    """Ctrl-C (or a lost connection) after the first CREATE TABLE of a new history: the next
+    `up` must create the rest, not fail on a missing log table forever (found by a fleet's
+    Ctrl-C landing there on SQLite)."""
+    from sqlmig.drivers import connect
+    from sqlmig.history import History
+    from sqlmig.urls import parse_url
+
+    driver = connect(parse_url(any_url), table="sqlmig_history")
+    plain = driver.execute
+    calls: list[str] = []
+
+    def stop_at_the_second(sql: str, *args: object, **kwargs: object) -> object:
+        calls.append(sql)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return plain(sql, *args, **kwargs)
+
+    driver.execute = stop_at_the_second  # type: ignore[method-assign]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            History(driver, "sqlmig_history").ensure()
+    finally:
+        driver.close()
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    proc = sqlmig("--url", any_url, "--dir", str(migrations), "up")
+    assert proc.returncode == 0, proc.stderr
+    assert "applied 0001_a" in proc.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_json_of_an_interrupted_run_gives_the_exit_code_the_process_has(
+    sqlite_url: str, migrations: Path, signum: int
+) -> None:
+    """README: an error document's exit_code is the process's too (it said 1 for 130/143)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, clean_env
+
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    env = clean_env({"PYTHONPATH": str(ROOT), "SQLMIG_TEST_FAULT": "after_lock:hang"})
+    argv = [sys.executable, "-m", "sqlmig", "--json", "--url", sqlite_url, "--dir",
+            str(migrations), "up"]  # fmt: skip
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    assert proc.stderr is not None
+    while "sqlmig-test-fault: after_lock" not in (line := proc.stderr.readline()):
+        assert line, "sqlmig ended before it held the lock"
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    expected = 143 if signum == signal.SIGTERM else 130
+    assert proc.returncode == expected, err
+    error = json.loads(out)["error"]
+    assert (error["kind"], error["exit_code"]) == ("interrupted", expected)
