@@ -138,6 +138,11 @@ def _log_json(flags: dict[str, Any]) -> bool:
         return False
 
 
+# a URL of each kind, only to read the folder as that kind does (nothing connects to it)
+STAND_IN = {"postgres": "postgresql://localhost/x", "mysql": "mysql://localhost/x",
+            "sqlite": "sqlite:///x.db"}  # fmt: skip
+
+
 def _parallel(opts: Any) -> int:
     value = opts.fleet.get("parallel")
     return DEFAULT_PARALLEL if value is None else int(value)
@@ -156,10 +161,18 @@ def _prepare(ctx: typer.Context, command: str, opts: Any) -> tuple[Source, Any]:
     shard = sharding.parse(fleet["shard"]) if fleet.get("shard") else sharding.from_job(env)
     from ..migrator import Migrator
 
-    files = Migrator(cfg).files()  # a bad folder is said once, not once per target
-    if command == "up":
-        _check_placeholders(files, cfg)
     drivers = fleet_targets.check(source)
+    # a bad folder is said once, not once per target: read as each kind of target reads it (a
+    # popx folder holds files per database kind)
+    for driver in sorted(drivers):
+        kind = (
+            cfg
+            if cfg.url and parse_url(cfg.url).driver == driver
+            else replace(cfg, url=STAND_IN[driver])
+        )
+        files = Migrator(kind).files()
+        if command == "up":
+            _check_placeholders(files, kind)
     for driver in drivers:
         _preload(driver)
     if not drivers and not (opts.quiet or opts.as_json):

@@ -375,3 +375,23 @@ def test_quiet_keeps_a_failed_targets_error_as_a_single_command_does(
     assert proc.returncode == 7, describe(proc)
     assert "bad: error: " in proc.stderr and "but no sqlmig history" in proc.stderr, describe(proc)
     assert "bad: hint: " in proc.stderr and "good" not in proc.stderr, describe(proc)
+
+
+def test_a_popx_folder_is_read_as_each_kind_of_target_reads_it(tmp_path: Path) -> None:
+    """A popx folder (ory/kratos's layout) holds files per database kind: the fleet has no
+    --url to choose by, so it reads the folder as its targets' kind (it refused the folder:
+    "which database's files to read is not known", with a hint to give --url, which a fleet
+    refuses)."""
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    for kind, sql in (("sqlite3", "CREATE TABLE lite (id int);"), ("postgres", "SELECT 1;")):
+        (folder / f"20210101000000000000_a.{kind}.up.sql").write_text(sql)
+        (folder / f"20210101000000000000_a.{kind}.down.sql").write_text("SELECT 1;")
+    targets = tmp_path / "tenants.txt"
+    targets.write_text("one\ntwo\n")
+    template = f"sqlite:///{tmp_path}/${{tenant}}.db"
+    run = Cli("", folder)("up", "--targets", str(targets), "--url-template", template)
+    assert run.returncode == 0, describe(run)
+    for name in ("one", "two"):  # the sqlite3 file ran
+        tables = query(f"sqlite:///{tmp_path}/{name}.db", "SELECT name FROM sqlite_master")
+        assert ("lite",) in tables, tables
