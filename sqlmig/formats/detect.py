@@ -31,6 +31,15 @@ def detect(folder: Path) -> str | None:
     return next(iter(fits)) if len(fits) == 1 else None
 
 
+def misfit(folder: Path, fmt: str) -> Path | None:
+    """The first `.sql` entry of the folder that format `fmt` does not take: what stops the
+    folder from being detected as that format."""
+    for path in sorted(folder.iterdir()):
+        if path.name.lower().endswith(".sql") and fmt not in _fits(path):
+            return path
+    return None
+
+
 def _fits(path: Path) -> set[str]:
     name = path.name
     if FILENAME.match(name) or OVERRIDE.match(name):

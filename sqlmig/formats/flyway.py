@@ -21,6 +21,7 @@ NAME = re.compile(r"^(?P<kind>[VU])(?P<version>[0-9]+(?:[._][0-9]+)*)__(?P<desc>
 REPEATABLE = re.compile(r"^R__.+\.sql$")
 NO_TX = re.compile(r"^--[ \t]*flyway:executeInTransaction[ \t]*=[ \t]*false[ \t]*$", re.M | re.I)
 FIRST_DIGITS, PART_DIGITS, MAX_PARTS = 20, 6, 4
+ANY_CASE = re.compile(r"^(?:[VU][0-9]+(?:[._][0-9]+)*|R)__.+\.sql$", re.I)
 HINT = "Flyway names its files V<version>__<description>.sql (undo: U<version>__...)"
 
 
@@ -99,7 +100,7 @@ def read(folder: Path, dialect: str | None = None) -> list[Migration]:
             continue  # a repeatable migration, a callback: read by repeatables.py, callbacks.py
         match = NAME.match(path.name)
         if match is None:
-            raise MigrationFileError(f"{path}: not a Flyway file name", hint=HINT)
+            raise _not_flyway(path, ups)
         key, kind = parts(match["version"]), match["kind"]
         seen = ups.get(key, (None, None, None))[2] if kind == "V" else undos.get(key)
         if seen is not None:
@@ -119,6 +120,36 @@ def read(folder: Path, dialect: str | None = None) -> list[Migration]:
                 hint="add its V<version>__ file or remove this one",
             )
     return refuse_duplicates(_migration(*ups[k], undos.get(k)) for k in ups)
+
+
+def _not_flyway(path: Path, ups: dict[tuple[int, ...], tuple[str, str, Path]]) -> Exception:
+    """A name Flyway does not take; a lowercase prefix said as Flyway treats it: skipped
+    without a word (its prefixes are case-sensitive), so the file never ran under Flyway."""
+    if not ANY_CASE.match(path.name):
+        return MigrationFileError(f"{path}: not a Flyway file name", hint=HINT)
+    prefix = path.name[0]
+    taken = ""
+    match = NAME.match(prefix.upper() + path.name[1:])
+    if match and prefix in "vu":
+        key = parts(match["version"])
+        same = ups.get(key, (None, None, None))[2] if prefix == "v" else None
+        if same is None:  # a later file of that version may still come: look ahead
+            same = next(
+                (p for p in sql_files(path.parent) if p != path and _version_key(p) == key), None
+            )
+        if same is not None:
+            taken = f"; its version {shown(match['version'])} is also {same.name}'s"
+    return MigrationFileError(
+        f"{path}: Flyway never runs this file: its prefixes are case-sensitive ({prefix!r} is "
+        f"not {prefix.upper()!r}), and it skips such a file without a word{taken}",
+        hint=f"if your databases never had it, move it out of {path.parent}; to run it, "
+        f"rename it with {prefix.upper()!r}" + (" and a version of its own" if taken else ""),
+    )
+
+
+def _version_key(path: Path) -> tuple[int, ...] | None:
+    match = NAME.match(path.name)
+    return parts(match["version"]) if match and match["kind"] == "V" else None
 
 
 def _migration(vtext: str, desc: str, path: Path, undo: Path | None) -> Migration:

@@ -210,6 +210,37 @@ def test_flyway_bad_folders(tmp_path: Path, files: dict[str, str], words: str) -
     assert words in _error(tmp_path, "flyway", files).message
 
 
+@pytest.mark.parametrize(
+    ("files", "words", "hint"),
+    [
+        (  # as in a real project: Flyway skipped the lowercase file, whose version is taken
+            {"V1.0.0.3__a.sql": "", "v1.0.0.3__b.sql": ""},
+            "v1.0.0.3__b.sql: Flyway never runs this file: its prefixes are case-sensitive ('v' "
+            "is not 'V'), and it skips such a file without a word; its version 1.0.0.3 is also "
+            "V1.0.0.3__a.sql's",
+            "rename it with 'V' and a version of its own",
+        ),
+        ({"V1__a.sql": "", "v2__b.sql": ""}, "v2__b.sql: Flyway never runs", "rename it with 'V'"),
+        ({"V1__a.sql": "", "r__views.sql": ""}, "r__views.sql: Flyway never runs", "'R'"),
+    ],
+)
+def test_flyway_lowercase_prefixes_are_said_as_flyway_treats_them(
+    tmp_path: Path, files: dict[str, str], words: str, hint: str
+) -> None:
+    error = _error(tmp_path, "flyway", files)
+    assert words in error.message
+    assert hint in (error.hint or "")
+    assert "move it out of" in (error.hint or "")
+
+
+def test_a_folder_not_detected_names_the_file_that_stopped_it(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"V1__a.sql": "", "V2__b.sql": "", "v2__c.sql": ""})
+    assert detect(folder) is None
+    with pytest.raises(MigrationFileError) as caught:
+        discover(folder, None)
+    assert "(here v2__c.sql is not one, so it was not)" in (caught.value.hint or "")
+
+
 def test_a_flyway_version_too_large_for_the_history_shows_its_text(tmp_path: Path) -> None:
     from sqlmig import files
 
