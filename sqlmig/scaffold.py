@@ -52,6 +52,11 @@ UP_TEMPLATE = (
     "-- Make `-- sqlmig:no-transaction` the first line to run this file outside a transaction.\n\n"
 )
 DOWN_TEMPLATE = "-- {label}: down (undo everything the up file does)\n\n"
+REPEATABLE_TEMPLATE = (
+    "-- {name}: repeatable migration, applied again by `sqlmig up` whenever this file changes\n"
+    "-- It must run on a database that has it already: CREATE OR REPLACE VIEW / FUNCTION, or\n"
+    "-- DROP ... IF EXISTS first. `down` never runs it.\n\n"
+)
 
 
 def init(directory: Path, config_file: Path, *, url_from: str | None = None) -> Result:
@@ -117,8 +122,16 @@ def new(
     now: datetime | None = None,
     notify: Notify | None = None,
     dir_format: str | None = None,
+    repeatable: bool = False,
 ) -> Result:
     fmt = format_of(directory, dir_format)
+    if repeatable:
+        if timestamp or allow_mixed:
+            raise UsageError(
+                "--repeatable takes no version: --timestamp and --allow-mixed do not apply",
+                hint="leave them out; a repeatable migration runs after the versioned ones",
+            )
+        return _new_repeatable(directory, name, fmt)
     if fmt not in SQLMIG_LAYOUT:
         raise UsageError(
             f"{directory} is read as a {fmt} folder; `sqlmig new` writes only sqlmig's "
@@ -156,6 +169,29 @@ def new(
         else:
             notify(Event("name_reused", f"warning: {note}", {"name": slug}, "warning"))
     return Result("new", current=label, messages=messages)
+
+
+def _new_repeatable(directory: Path, name: str, fmt: str) -> Result:
+    """`R__slug.sql`, in a sqlmig or Flyway folder (both read R__ files); never over a file."""
+    if fmt not in (*SQLMIG_LAYOUT, "flyway"):
+        raise UsageError(
+            f"{directory} is read as a {fmt} folder, which has no repeatable migrations",
+            hint="repeatable R__name.sql files are read in sqlmig and Flyway folders",
+        )
+    path = directory / f"R__{slugify(name)}.sql"
+    if path.exists():
+        raise UsageError(
+            f"{path} exists already",
+            hint="edit it: `sqlmig up` applies it again when its text changes",
+        )
+    if len(path.name.encode()) > MAX_FILE_NAME_BYTES:
+        raise UsageError(
+            f"the name {name!r} makes a file name longer than the {MAX_FILE_NAME_BYTES} bytes "
+            "file systems take",
+            hint="give a shorter name; the file's comments can say the rest",
+        )
+    path.write_text(REPEATABLE_TEMPLATE.format(name=path.stem), "utf-8")
+    return Result("new", current=path.stem, messages=[f"created {path}"])
 
 
 def _reused(m: Migration, slug: str) -> str:

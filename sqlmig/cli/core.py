@@ -63,10 +63,17 @@ def new(
             help="Allow a date version in a numbered folder, or a number in a dated one.",
         ),
     ] = False,
+    repeatable: Annotated[
+        bool,
+        typer.Option(
+            "--repeatable",
+            help="Create R__name.sql, a repeatable migration (applied again when it changes).",
+        ),
+    ] = False,
 ) -> None:
     """Create the next numbered NNNN_name.up.sql / .down.sql pair.
 
-    Example: sqlmig new add_isbn_to_books
+    Example: sqlmig new add_isbn_to_books; sqlmig new --repeatable views
     """
     from .. import scaffold
 
@@ -79,6 +86,7 @@ def new(
             allow_mixed=allow_mixed,
             notify=n,
             dir_format=cfg.dir_format,
+            repeatable=repeatable,
         ),
     )
 

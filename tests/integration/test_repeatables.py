@@ -297,3 +297,41 @@ def test_sigterm_during_a_repeatable_rolls_it_back_and_says_so(
     assert "interrupted; R__slow (repeatable) was rolled back" in done.stderr
     assert runs(db_url) == []
     assert status_of(Cli(db_url, migrations))["R__slow"] == "pending"
+
+
+def test_new_repeatable_writes_a_file_up_applies_and_never_overwrites(
+    sqlite_url: str, migrations: Path
+) -> None:
+    cli = Cli(sqlite_url, migrations)
+    write(migrations, "0001_t", RUNS + "CREATE TABLE t (id int);\n")
+    done = cli.ok("new", "--repeatable", "Reporting views")
+    path = migrations / "R__reporting_views.sql"
+    assert f"created {path}" in done.stdout
+    assert "applied again by `sqlmig up` whenever this file changes" in path.read_text("utf-8")
+    assert not list(migrations.glob("*reporting_views*.up.sql"))  # no versioned pair
+    path.write_text(path.read_text("utf-8") + view("id") + ran("r"), "utf-8")
+    cli.ok("up")
+    assert runs(sqlite_url) == ["r"]
+    again = cli("new", "--repeatable", "reporting views")
+    assert again.returncode == 2 and "exists already" in again.stderr, describe(again)
+    assert "CREATE VIEW v" in path.read_text("utf-8")  # kept as it was
+    mixed = cli("new", "--repeatable", "x", "--timestamp")
+    assert mixed.returncode == 2 and "--repeatable takes no version" in mixed.stderr
+    assert not (migrations / "R__x.sql").exists()
+
+
+def test_new_repeatable_in_a_flyway_folder_and_refused_in_others(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    flyway = tmp_path / "fw"
+    flyway.mkdir()
+    (flyway / "V1__t.sql").write_text("CREATE TABLE t (id int);\n", "utf-8")
+    Cli(sqlite_url, flyway).ok("new", "--repeatable", "views")
+    assert (flyway / "R__views.sql").is_file()
+    dbmate = tmp_path / "dbm"
+    dbmate.mkdir()
+    (dbmate / "20240101000000_t.sql").write_text("-- migrate:up\nSELECT 1;\n", "utf-8")
+    refused = Cli(sqlite_url, dbmate)("new", "--repeatable", "views")
+    assert refused.returncode == 2, describe(refused)
+    assert "read as a dbmate folder, which has no repeatable migrations" in refused.stderr
+    assert not (dbmate / "R__views.sql").exists()
