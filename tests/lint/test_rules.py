@@ -346,6 +346,20 @@ def test_sqlite_drop_without_the_column_keyword_drops_the_column(tmp_path: Path)
     ]
 
 
+def test_column_references_says_which_mysql_and_how_mariadb_users_silence_it(
+    tmp_path: Path,
+) -> None:
+    """Found on flipt-io/flipt b2393f0 (MySQL files run by MariaDB, linted with a mysql:// URL)."""
+    sql = "ALTER TABLE flags ADD COLUMN v varchar(255) REFERENCES variants (id);"
+    (found,) = lint_sql(tmp_path, sql, dialect="mysql", select=["M502"])
+    assert (
+        found.message
+        == "REFERENCES on column flags.v creates no foreign key in MySQL 8.0 and earlier"
+    )
+    assert "--dialect mariadb" in (found.help or "")
+    assert lint_sql(tmp_path / "m", sql, dialect="mariadb", select=["M502"]) == []
+
+
 def test_mariadb_creates_the_key_of_a_column_references(mysql_url: str) -> None:
     """Why M502 is off for MariaDB: the test server (MariaDB, as in CI) makes the foreign key."""
     from tests.conftest import execute, query
