@@ -314,30 +314,27 @@ def _not_a_migration(path: Path) -> MigrationFileError:
     looks = describe_file(path)
     if looks is None:
         return MigrationFileError(f"{path}: not a migration file name", hint=NAMING_HINT)
-    return MigrationFileError(
-        f"{path}: not a migration file name; it looks like {looks}",
-        hint=_read_hint(looks, path.parent),
+    error = MigrationFileError(
+        f"{path}: not a migration file name; it looks like {looks}", hint=_read_hint(looks)
     )
+    error.read_as = _format_of(looks)  # type: ignore[attr-defined]  # formats names the misfit
+    return error
 
 
-def _read_hint(looks: str, folder: Path | None = None) -> str:
-    """Read the folder as the format it looks like, or rename the files into sqlmig's."""
+def _format_of(looks: str) -> str | None:
     from .layouts import read_as
 
-    fmt = read_as(looks)
+    return read_as(looks)
+
+
+def _read_hint(looks: str) -> str:
+    """Read the folder as the format it looks like, or rename the files into sqlmig's."""
+    fmt = _format_of(looks)
     if fmt is None:
         return "sqlmig does not read that layout: " + NAMING_HINT
-    odd = ""
-    if folder is not None:
-        from .formats.detect import misfit
-
-        other = misfit(folder, fmt)
-        if other is not None:
-            odd = f" (here {other.name} is not one, so it was not)"
     return (
         f"read the folder as one with --dir-format {fmt} (or SQLMIG_DIR_FORMAT, dir_format in "
-        f"sqlmig.toml): it is detected when every migration in it is a {fmt} one{odd}; or "
-        + NAMING_HINT
+        f"sqlmig.toml): it is detected when every migration in it is a {fmt} one; or " + NAMING_HINT
     )
 
 

@@ -39,7 +39,11 @@ def discover(folder: Path, dir_format: str | None = None, *, dialect: str | None
     found = detect(folder)
     fmt = dir_format or found or "sqlmig"
     if fmt == "sqlmig":
-        return Found("sqlmig", files.discover(folder))
+        try:
+            return Found("sqlmig", files.discover(folder))
+        except MigrationFileError as exc:
+            _name_misfit(exc, folder)
+            raise
     reader = import_module(f"{__name__}.{FORMATS[fmt]}")
     try:
         migrations = reader.read(folder, dialect)
@@ -49,6 +53,21 @@ def discover(folder: Path, dir_format: str | None = None, *, dialect: str | None
             exc.hint = f"{exc.hint}; {note}" if exc.hint else note
         raise
     return Found(fmt, migrations, detected=dir_format is None)
+
+
+def _name_misfit(exc: MigrationFileError, folder: Path) -> None:
+    """A file that looks like another format's, in a folder not detected as that format: the
+    hint names the file that stopped the detection."""
+    fmt = getattr(exc, "read_as", None)
+    if fmt is None or not exc.hint:
+        return
+    from .detect import misfit
+
+    other = misfit(folder, fmt)
+    if other is not None:
+        said = f"a {fmt} one;"
+        exc.hint = exc.hint.replace(said, f"a {fmt} one (here {other.name} is not one, so it "
+                                          "was not);", 1)  # fmt: skip
 
 
 def format_detected(folder: Path, fmt: str) -> Event:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from . import columns, fkindex, rebuild, tables, types
+from . import cascade, columns, fkindex, rebuild, tables, types
 from .base import Out, Refuse, quote
 from .catalog import Catalog, ColumnState
 
@@ -22,6 +22,8 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
     head = f"ALTER TABLE {quote(table, target)}"
     out: list[str] = []
     for action in node.args.get("actions") or []:
+        if isinstance(action, exp.Drop):
+            cascade.refuse_dependents(action, table, catalog)
         if target == "sqlite" and _needs_rebuild(action):
             out += rebuild.statements(table, _mutation(action, table), target, catalog)
             continue

@@ -294,6 +294,34 @@ def test_cascade_is_dropped_only_when_nothing_depends() -> None:
     assert "may not have created" in refusal("DROP TABLE t CASCADE;", "sqlite")
 
 
+@pytest.mark.parametrize("target", ["sqlite", "mysql"])
+def test_dropping_a_referenced_key_with_cascade_is_refused_naming_the_foreign_keys(
+    target: str,
+) -> None:
+    """As flipt-io/flipt b2393f0's `DROP CONSTRAINT flags_pkey CASCADE`: PostgreSQL drops the
+    foreign keys with the key; MySQL would refuse the drop (errno 150) and SQLite keep keys
+    that match nothing, so a written file would fail on the target."""
+    setup = (
+        "CREATE TABLE p (k varchar(9) PRIMARY KEY, u int, CONSTRAINT p_u UNIQUE (u));"
+        "CREATE TABLE c (id int PRIMARY KEY, p_k varchar(9) REFERENCES p, u int,"
+        " FOREIGN KEY (u) REFERENCES p (u));"
+    )
+    why = refused(
+        "ALTER TABLE p DROP CONSTRAINT IF EXISTS p_pkey CASCADE;", target, made(setup, target)
+    )
+    assert "DROP CONSTRAINT p_pkey ... CASCADE also drops the foreign key(s) c.p_k " in why
+    why = refused("ALTER TABLE p DROP CONSTRAINT p_u CASCADE;", target, made(setup, target))
+    assert "also drops the foreign key(s) c (u) that reference it" in why
+    alone = "CREATE TABLE p (k varchar(9) PRIMARY KEY, u int); CREATE TABLE c (id int PRIMARY KEY);"
+    out = sql("ALTER TABLE p DROP CONSTRAINT p_pkey CASCADE;", target, made(alone, target))
+    assert "PRIMARY KEY" in out if target == "mysql" else "CREATE TABLE" in out
+    fk = (
+        "CREATE TABLE p (k int PRIMARY KEY);"
+        "CREATE TABLE c (id int, k int, CONSTRAINT c_k FOREIGN KEY (k) REFERENCES p);"
+    )
+    assert sql("ALTER TABLE c DROP CONSTRAINT c_k CASCADE;", target, made(fk, target))
+
+
 def test_drop_column_drops_its_indexes_first() -> None:
     setup = "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX t_ab ON t (a, b);"
     cat = made(setup, "mysql")
