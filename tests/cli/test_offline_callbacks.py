@@ -1,0 +1,129 @@
+"""Callbacks in offline scripts (`up --sql`), applied with the database's own client (psql,
+mariadb, sqlite3): the same callbacks run, in the same order, with the same log events as
+`sqlmig up` on a twin database; --no-callbacks writes none; a failing one stops the script."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import Cli, describe, kind_of
+from tests.cli.test_offline import client
+from tests.conftest import fresh_mysql_database, fresh_pg_database, query, write
+from tests.integration.test_callbacks import callback, every_point, saw, seen, table_exists
+
+BY = ", offline script written by "
+WHO = ("--var", "who=dba")  # a placeholder in a callback
+
+
+@pytest.fixture
+def twin(any_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty database of the same kind: `up` on one, the script on the other."""
+    kind = kind_of(any_url)
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'twin.db'}"
+    else:
+        yield from fresh_pg_database() if kind == "postgres" else fresh_mysql_database()
+
+
+def events(url: str) -> list[tuple[str, str, str, str]]:
+    """The audit log in order: event, name, checksum, and a callback's detail as `up` says it."""
+    rows = query(url, "SELECT event, name, checksum, detail FROM sqlmig_history_log ORDER BY id")
+    return [(e, n, c, (d or "").split(BY)[0] if e == "callback" else "") for e, n, c, d in rows]
+
+
+def states(cli: Cli) -> list[tuple[str, str]]:
+    rows = json.loads(cli.ok("--json", "status").stdout)["rows"]
+    return [(r["label"], r["state"]) for r in rows]
+
+
+def test_a_script_runs_the_callbacks_as_up_does(
+    any_url: str, twin: str, migrations: Path, tmp_path: Path
+) -> None:
+    every_point(migrations)
+    callback(migrations, "afterMigrate__who.sql", "-- sqlmig:placeholders\n" + saw("by ${who}"))
+    write(migrations, "0001_a", saw("0001"))
+    write(migrations, "0002_b", "-- sqlmig:no-transaction\n" + saw("0002"))
+    (migrations / "R__r.sql").write_text(saw("R__r"), "utf-8")
+    online, offline = Cli(any_url, migrations), Cli(twin, migrations)
+    online.ok(*WHO, "up")
+    script = offline.ok(*WHO, "up", "--sql").stdout
+    assert "afterMigrateError.sql. The client stops at the first error" in script
+    done = client(twin, script, tmp_path)
+    assert done.returncode == 0, describe(done)
+
+    each = [x for f in ("0001", "0002", "R__r") for x in ("before-each", f, "after-each")]
+    expected = ["before", *each]
+    assert seen(twin) == seen(any_url) == [*expected, "after", "after-2", "by dba"]
+    assert events(twin) == events(any_url)
+    logged = query(twin, "SELECT detail FROM sqlmig_history_log WHERE event = 'callback'")
+    assert len(logged) == 10 and all(BY in d for (d,) in logged)
+    assert states(offline) == states(online) == [("0001_a", "applied"), ("0002_b", "applied"),
+                                                 ("R__r", "applied")]  # fmt: skip
+    assert "files and history agree" in offline.ok("validate").stdout
+
+    # nothing to apply: beforeMigrate and afterMigrate still run, as on every `up`
+    online.ok(*WHO, "up")
+    script = offline.ok(*WHO, "up", "--sql").stdout
+    assert "-- up " not in script and "-- callback beforeMigrate.sql" in script
+    done = client(twin, script, tmp_path)
+    assert done.returncode == 0, describe(done)
+    assert seen(twin) == seen(any_url) and seen(twin)[-4:] == ["before", "after", "after-2",
+                                                               "by dba"]  # fmt: skip
+    assert events(twin) == events(any_url)
+
+
+def test_a_failing_after_each_callback_stops_the_script_with_its_migration_not_recorded(
+    any_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    callback(migrations, "afterEachMigrate.sql", "INSERT INTO nowhere VALUES (1);\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    write(migrations, "0002_b", "CREATE TABLE b (id int);\n")
+    cli = Cli(any_url, migrations)
+    done = client(any_url, cli.ok("up", "--sql").stdout, tmp_path)
+    assert done.returncode != 0 and "nowhere" in done.stdout + done.stderr, describe(done)
+    assert not table_exists(any_url, "b")  # the script stopped at 0001
+    if kind_of(any_url) == "mysql":  # DDL commits by itself: applied, its row left `running`
+        assert table_exists(any_url, "a")
+        assert query(any_url, "SELECT version, status FROM sqlmig_history") == [(1, "running")]
+        assert cli("up").returncode == 5
+    else:  # rolled back with its transaction: neither applied nor recorded
+        assert not table_exists(any_url, "a")
+        assert query(any_url, "SELECT COUNT(*) FROM sqlmig_history") == [(0,)]
+        assert states(cli) == [("0001_a", "pending"), ("0002_b", "pending")]
+
+
+def test_no_callbacks_writes_none_and_secrets_and_client_commands_are_refused(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    every_point(migrations)
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    cli = Cli(sqlite_url, migrations)
+    script = cli.ok("up", "--sql", "--no-callbacks").stdout
+    assert "-- callback" not in script and "Callbacks:" not in script
+    done = client(sqlite_url, script, tmp_path)
+    assert done.returncode == 0, describe(done)
+    assert not table_exists(sqlite_url, "seen")
+    assert [e for e, *_ in events(sqlite_url)] == ["up"]
+    # nothing to apply (no connection: --from): nothing to do, unless callbacks run
+    offline = Cli("", migrations)
+    at_1 = ("up", "--sql", "--dialect", "sqlite", "--from", "1")
+    assert "-- nothing to do" in offline.ok(*at_1, "--no-callbacks").stdout
+    assert "-- callback afterMigrate__second.sql (afterMigrate)" in offline.ok(*at_1).stdout
+
+    # a secret placeholder in a callback: refused, as in a migration, unless revealed
+    callback(migrations, "afterMigrate__key.sql", "-- sqlmig:placeholders\nSELECT '${api_token}';")
+    secret = offline(*at_1, "--var", "api_token=k3y-value")
+    assert secret.returncode == 2, describe(secret)
+    assert "afterMigrate__key.sql (${api_token})" in secret.stderr
+    assert "k3y-value" not in secret.stdout + secret.stderr
+    shown = offline.ok(*at_1, "--var", "api_token=k3y-value", "--reveal-secrets").stdout
+    assert "SELECT 'k3y-value';" in shown
+    # a client command in a callback: refused, as in a migration
+    callback(migrations, "afterMigrate__key.sql", ".read other.sql\n")
+    refused = offline(*at_1)
+    assert refused.returncode == 2 and "afterMigrate__key.sql" in refused.stderr, describe(refused)
+    assert refused.stdout == ""
