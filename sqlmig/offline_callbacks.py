@@ -51,7 +51,7 @@ def header(script: Script) -> list[str]:
         "-- They run where `sqlmig up` runs them: beforeMigrate after the first check;",
         f"-- before/afterEachMigrate {where};",
         "-- afterMigrate at the end. beforeMigrate and afterMigrate run also when there is",
-        "-- nothing to apply, as on every `sqlmig up` (written with --no-callbacks: none).",
+        "-- nothing to apply, as on every `sqlmig up` (`up --sql --no-callbacks` writes none).",
     ] if names else []  # fmt: skip
     if hooks.of(AFTER_ERROR):
         skipped = ", ".join(s.path.name for s in hooks.of(AFTER_ERROR))

@@ -127,3 +127,46 @@ def test_no_callbacks_writes_none_and_secrets_and_client_commands_are_refused(
     refused = offline(*at_1)
     assert refused.returncode == 2 and "afterMigrate__key.sql" in refused.stderr, describe(refused)
     assert refused.stdout == ""
+
+
+# Callbacks that move the session or end the transaction, as a migration may.
+HOSTILE = {
+    "mysql": {  # mysqldump's DELIMITER left on; a USE the script must undo
+        "beforeMigrate.sql": "DELIMITER ;;\nCREATE PROCEDURE p1() BEGIN SELECT 1; END ;;\n",
+        "afterEachMigrate.sql": "DROP PROCEDURE IF EXISTS p1;\nUSE information_schema;\n",
+        "afterMigrate.sql": "CREATE TABLE IF NOT EXISTS z (id int)",  # no `;`, no newline
+    },
+    "sqlite": {  # outside any transaction; only a comment; no `;` after a comment
+        "afterMigrate.sql": "-- sqlmig:no-transaction\nVACUUM;\n",
+        "beforeEachMigrate.sql": "-- only a comment\n",
+        "beforeMigrate.sql": "CREATE TABLE IF NOT EXISTS z (id int) -- made",
+    },
+    "postgres": {  # a callback's own COMMIT ends the migration's transaction: caught
+        "beforeMigrate.sql": "SET ROLE pg_monitor;\nSET search_path = nowhere;\n",
+        "beforeEachMigrate.sql": "CREATE TABLE z (id int);\nCOMMIT;\n",
+    },
+}
+
+
+def test_callbacks_that_move_the_session_or_commit(
+    any_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    kind = kind_of(any_url)
+    for name, text in HOSTILE[kind].items():
+        callback(migrations, name, text)
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    cli = Cli(any_url, migrations)
+    done = client(any_url, cli.ok("up", "--sql").stdout, tmp_path)
+    assert table_exists(any_url, "a") and table_exists(any_url, "z")
+    if kind != "postgres":
+        assert done.returncode == 0, describe(done)
+        assert states(cli) == [("0001_a", "applied")]
+        logged = [n for e, n, *_ in events(any_url) if e == "callback"]
+        assert logged == sorted(HOSTILE[kind], key=["beforeMigrate.sql", "beforeEachMigrate.sql",
+                                "afterEachMigrate.sql", "afterMigrate.sql"].index)  # fmt: skip
+        return
+    # its COMMIT committed part of the migration: recorded `failed`, naming the callback
+    assert done.returncode != 0 and "sqlmig_precondition" in done.stderr, describe(done)
+    (error,) = query(any_url, "SELECT error FROM sqlmig_history WHERE status = 'failed'")[0]
+    assert "before/after-each callback's) own COMMIT" in error
+    assert cli("up").returncode == 5
