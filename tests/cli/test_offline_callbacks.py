@@ -170,3 +170,26 @@ def test_callbacks_that_move_the_session_or_commit(
     (error,) = query(any_url, "SELECT error FROM sqlmig_history WHERE status = 'failed'")[0]
     assert "before/after-each callback's) own COMMIT" in error
     assert cli("up").returncode == 5
+
+
+def test_a_before_migrate_callbacks_own_commit_stops_up_and_the_script(
+    db_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """Was: `up` stopped with "internal error: TransactionEnded"; the PostgreSQL script went on
+    and logged the callback `ok`."""
+    callback(migrations, "beforeMigrate.sql", "CREATE TABLE IF NOT EXISTS bm (id int);\nCOMMIT;\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    cli = Cli(db_url, migrations)
+    r = cli("up")
+    assert r.returncode == 1 and "internal error" not in r.stderr, describe(r)
+    assert "callback beforeMigrate.sql (beforeMigrate) failed and stopped" in r.stderr
+    assert "ended sqlmig's transaction: part or all of it is committed" in r.stderr
+    done = client(db_url, cli.ok("up", "--sql").stdout, tmp_path)
+    stop = "sqlmig_precondition" if kind_of(db_url) == "postgres" else "no transaction is active"
+    assert done.returncode != 0 and stop in done.stderr, describe(done)
+    assert table_exists(db_url, "bm") and not table_exists(db_url, "a")
+    assert query(db_url, "SELECT COUNT(*) FROM sqlmig_history") == [(0,)]
+    logged = query(db_url, "SELECT outcome FROM sqlmig_history_log WHERE event = 'callback'")
+    # up's `failed`; the PostgreSQL script logs none (SQLite's, as for a migration, is not
+    # guarded: the callback ran whole, its `ok` is written, and the COMMIT after it stops)
+    assert logged[0] == ("failed",) and len(logged) == (1 if stop == "sqlmig_precondition" else 2)
