@@ -102,7 +102,7 @@ def alone(script: Script, point: str) -> list[str]:
         head = f"-- callback {sql.path.name} ({point}{how})"
         body, event = _body(script, sql), _event(script, sql, point)
         if atomic:
-            mark, check = _same_transaction(script, sql, point)
+            mark, check = same_transaction(script, f"{sql.path.name} ({point})")
             out += [head, script.d.begin, *mark, *body, *script.d.own, *check, event, "COMMIT;"]
         else:
             out += [head, *body, *script.d.settle, *script.d.own, event]
@@ -110,18 +110,15 @@ def alone(script: Script, point: str) -> list[str]:
     return out
 
 
-def _same_transaction(script: Script, sql: SqlFile, point: str) -> tuple[list[str], list[str]]:
-    """PostgreSQL: the file's own COMMIT, ROLLBACK or END ended its transaction: the script
-    stops there (psql's \\if), as `sqlmig up` stops; elsewhere nothing (SQLite's COMMIT after
-    it fails, with no transaction open, and stops the script; MySQL's run statement by
-    statement)."""
+def same_transaction(script: Script, what: str) -> tuple[list[str], list[str]]:
+    """PostgreSQL: a file's own COMMIT, ROLLBACK or END ended its transaction: the script stops
+    there (psql's \\if), as `sqlmig up` stops; elsewhere nothing (SQLite's COMMIT after it
+    fails, with no transaction open, and stops the script; MySQL's run statement by
+    statement). what: the file, as the check's comment names it."""
     if script.d.name != "postgres":
         return [], []
     now = "pg_catalog.txid_current()"
-    said = (
-        f"{sql.path.name} ({point}) ran inside its transaction (its own COMMIT, ROLLBACK or "
-        "END ended it: part of it may be committed)"
-    )
+    said = f"{what} ran inside its transaction (else its own COMMIT, ROLLBACK or END ended it)"
     return [f"SELECT {now} AS sqlmig_tx \\gset"], [
         f"SELECT {now} = :sqlmig_tx AS sqlmig_same \\gset",
         "\\if :sqlmig_same",

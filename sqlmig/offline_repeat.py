@@ -42,9 +42,10 @@ def lines(script: Script, again: list[Repeatable]) -> list[str]:
         body = script._body(r)  # type: ignore[arg-type]  # only its .sql is read
         event = _event(script, r)
         cb = offline_callbacks.around(script, r.label, atomic=atomic)  # before/afterEach
-        if atomic:
-            out += [head, script.d.begin, *cb.before, *body, *cb.after, *script.d.own,
-                    *cb.logged, event, "COMMIT;"]  # fmt: skip
+        if atomic:  # PostgreSQL: stops if the file's (or a callback's) COMMIT ended it
+            mark, check = offline_callbacks.same_transaction(script, r.label)
+            out += [head, script.d.begin, *mark, *cb.before, *body, *cb.after, *script.d.own,
+                    *check, *cb.logged, event, "COMMIT;"]  # fmt: skip
         else:
             out += [head, *cb.before, *body, *script.d.settle, *script.d.own, *cb.after, event]
         out += [*script._reset(), ""]

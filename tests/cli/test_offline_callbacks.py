@@ -193,3 +193,19 @@ def test_a_before_migrate_callbacks_own_commit_stops_up_and_the_script(
     # up's `failed`; the PostgreSQL script logs none (SQLite's, as for a migration, is not
     # guarded: the callback ran whole, its `ok` is written, and the COMMIT after it stops)
     assert logged[0] == ("failed",) and len(logged) == (1 if stop == "sqlmig_precondition" else 2)
+
+
+def test_a_repeatables_own_commit_stops_a_postgres_script(
+    pg_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """As a migration's: was logged `ok` with the rest of the file run outside a transaction."""
+    callback(migrations, "afterEachMigrate.sql", "CREATE TABLE IF NOT EXISTS ae (id int);\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    (migrations / "R__r.sql").write_text("CREATE TABLE r1 (id int);\nCOMMIT;\n", "utf-8")
+    cli = Cli(pg_url, migrations)
+    done = client(pg_url, cli.ok("up", "--sql").stdout, tmp_path)
+    assert done.returncode != 0 and "sqlmig_precondition" in done.stderr, describe(done)
+    assert table_exists(pg_url, "r1") and table_exists(pg_url, "ae")
+    assert states(cli) == [("0001_a", "applied"), ("R__r", "pending")]
+    logged = query(pg_url, "SELECT event FROM sqlmig_history_log WHERE name = 'R__r'")
+    assert logged == []
