@@ -42,14 +42,16 @@ def header(script: Script) -> list[str]:
     hooks = script.callbacks
     names = ", ".join(s.path.name for s in files(hooks))
     where = (
-        "inside each migration's (and repeatable's) transaction, around its SQL"
+        ["-- before/afterEachMigrate inside each migration's (and repeatable's) transaction,",
+         "-- around its SQL (a no-transaction file: just before and after its statements);"]
         if script.d.atomic
-        else "just before and after each migration's (and repeatable's) statements"
-    )
+        else ["-- before/afterEachMigrate just before and after each migration's (and",
+              "-- repeatable's) statements;"]
+    )  # fmt: skip
     out = [
         f"-- Callbacks: {names}.",
         "-- They run where `sqlmig up` runs them: beforeMigrate after the first check;",
-        f"-- before/afterEachMigrate {where};",
+        *where,
         "-- afterMigrate at the end. beforeMigrate and afterMigrate run also when there is",
         "-- nothing to apply, as on every `sqlmig up` (`up --sql --no-callbacks` writes none).",
     ] if names else []  # fmt: skip
