@@ -122,6 +122,11 @@ def test_no_callbacks_writes_none_and_secrets_and_client_commands_are_refused(
     assert "k3y-value" not in secret.stdout + secret.stderr
     shown = offline.ok(*at_1, "--var", "api_token=k3y-value", "--reveal-secrets").stdout
     assert "SELECT 'k3y-value';" in shown
+    # a password in a callback: never printed, nothing written
+    callback(migrations, "afterMigrate__key.sql", "SELECT 'postgresql://app:s3cret@db/app';\n")
+    secret = offline(*at_1)
+    assert secret.returncode == 2 and "(a migration, repeatable or callback)" in secret.stderr
+    assert "s3cret" not in secret.stdout + secret.stderr
     # a client command in a callback: refused, as in a migration
     callback(migrations, "afterMigrate__key.sql", ".read other.sql\n")
     refused = offline(*at_1)
