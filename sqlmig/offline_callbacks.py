@@ -24,7 +24,8 @@ def filled(cfg: Config, v: Vars, *, on: bool) -> cb.Callbacks:
         return cb.NONE
     from .up_extras import Extras
 
-    return Extras.read(cfg).filled(v).callbacks
+    found = Extras.read(cfg)
+    return Extras([], found.callbacks).filled(v).callbacks  # repeatables: offline_repeat.py
 
 
 def files(hooks: cb.Callbacks) -> list[SqlFile]:
