@@ -163,6 +163,10 @@ class Hooks:
                 if atomic:
                     self.driver.rollback()
                 raise self._failed(sql, point, exc, rolled_back=atomic) from None
+            except TransactionEnded as exc:  # the file's own COMMIT, ROLLBACK or END
+                with suppress(Exception):
+                    self.driver.rollback()
+                raise self._ended(sql, point, exc) from None
             except BaseException:
                 if atomic:
                     with suppress(Exception):
@@ -179,18 +183,27 @@ class Hooks:
                                   duration_ms=ms, detail=detail, by=self.by)  # fmt: skip
 
     def _failed(
-        self, sql: SqlFile, point: str, exc: ScriptError, *, rolled_back: bool
+        self, sql: SqlFile, point: str, exc: ScriptError, *, rolled_back: bool, what: str = ""
     ) -> MigrationFailed:
         with suppress(Exception):  # the log is best effort; the failure itself is raised
             self.driver.write(self.history.event(
                 EVENT, version=None, name=sql.path.name, checksum=sql.checksum,
                 duration_ms=None, outcome="failed", detail=f"{point}: {exc.message}", by=self.by,
             ), reset=True)  # fmt: skip  # reset: the session as the run began
-        what = "was rolled back" if rolled_back else "stopped (its statements before it stay)"
+        what = what or (
+            "was rolled back" if rolled_back else "stopped (its statements before it stay)"
+        )
         return MigrationFailed(
             f"callback {sql.path.name} ({point}) failed and {what}:\n{exc.message}",
             hint=_HINTS[point],
         )
+
+    def _ended(self, sql: SqlFile, point: str, exc: TransactionEnded) -> MigrationFailed:
+        said = {True: "part or all of it is committed", False: "what ran before it was rolled "
+                "back, what ran after it may be committed"}.get(exc.committed,
+                "part of it may be committed")  # fmt: skip
+        failed = ScriptError(f"its own COMMIT, ROLLBACK or END ended sqlmig's transaction: {said}")
+        return self._failed(sql, point, failed, rolled_back=False, what="stopped")
 
     @contextmanager
     def around(self) -> Iterator[None]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from . import emptyfolder, offline_repeat, phases, placeholders, plan
+from . import emptyfolder, offline_callbacks, offline_repeat, phases, placeholders, plan
+from .callback_names import AFTER, BEFORE
+from .callbacks import NONE, Callbacks
 from .config import Config
 from .errors import UsageError
 from .events import Notify
@@ -98,14 +100,17 @@ def up_script(
     strict: bool | None = None,
     phase: str | None = None,
     reveal_secrets: bool = False,
+    callbacks: bool = True,
 ) -> Result:
     """--from: the database's version; else, with a URL, what `up` would apply now (its
     checks included: drift, out of order, failed rows, future migrations). The script holds
-    the values of ${name} placeholders; a secret one only with reveal_secrets."""
+    the values of ${name} placeholders; a secret one only with reveal_secrets. callbacks:
+    the folder's callbacks run where `up` runs them (offline_callbacks.py)."""
     name = choose_dialect(cfg, dialect_name)
     values = placeholders.from_config(cfg)
     files = placeholders.apply_up(_files(cfg, name), values)  # before connecting
     found = offline_repeat.filled(cfg, values)
+    hooks = offline_callbacks.filled(cfg, values, on=callbacks)
     _start(files, from_)
     if from_ is None and cfg.url:
         from .migrator import Migrator
@@ -131,9 +136,11 @@ def up_script(
     whole = to is None and phase != phases.PRE
     again = offline_repeat.todo(cfg, found, connected=from_ is None and bool(cfg.url), whole=whole)
     if not reveal_secrets:
-        placeholders.refuse_secrets([m.up for m in todo] + [r.sql for r in again], values)
+        placeholders.refuse_secrets(
+            [m.up for m in todo] + [r.sql for r in again] + offline_callbacks.files(hooks), values
+        )
     pieces = [Piece(m.version, m.name, m.label, m.up, m.up.checksum, m.down) for m in todo]
-    script = Script(cfg, name).build(pieces, at=at, up=True, again=again)
+    script = Script(cfg, name, hooks).build(pieces, at=at, up=True, again=again)
     return _result("up", pieces, script, [f"-- {w}" for w in held])
 
 
@@ -220,8 +227,9 @@ def _result(direction: str, pieces: list[Piece], script: str, notes: list[str] =
 class Script:
     """The text of one script: header, history tables, a precondition, the migrations."""
 
-    def __init__(self, cfg: Config, name: str) -> None:
+    def __init__(self, cfg: Config, name: str, callbacks: Callbacks = NONE) -> None:
         self.cfg = cfg
+        self.callbacks = callbacks  # up scripts: run as `up` runs them (offline_callbacks.py)
         self.d: Dialect = dialect(name)
         url = cfg.url
         names = Names(name, home_of(name, url))
@@ -240,19 +248,24 @@ class Script:
     ) -> str:
         """again: the repeatable migrations (offline_repeat.py), after the versioned ones."""
         again = again or []
-        plan.refuse_client_commands([p.sql for p in pieces] + [r.sql for r in again], self.d.name)
+        hooks = offline_callbacks.files(self.callbacks)
+        plan.refuse_client_commands([p.sql for p in pieces] + [r.sql for r in again] + hooks,
+                                    self.d.name)  # fmt: skip
         lines = self._header(pieces, at, up)
         lines += [f"-- then {len(again)} repeatable migration(s)"] if again else []
-        if not pieces and not again:
+        lines += offline_callbacks.header(self)
+        if not pieces and not again and not offline_callbacks.runs_alone(self.callbacks):
             return "\n".join([*lines, "-- nothing to do", ""])
         lines += list(self.d.prologue)
         lines += [self._check_table()]
         lines += self._lock("lock")
         lines += self._tables()
         lines += self._precondition(at)
+        lines += offline_callbacks.alone(self, BEFORE)
         for p in pieces:
             lines += self._up(p) if up else self._down(p)
         lines += offline_repeat.lines(self, again)
+        lines += offline_callbacks.alone(self, AFTER)
         lines += [f"DROP {self._temp_drop()} {self.check_table};", *self._lock("unlock"),
                   "-- done", ""]  # fmt: skip
         if self.d.name == "mysql" and self.history.home == MY_HOME:
@@ -400,26 +413,29 @@ class Script:
     def _up(self, p: Piece) -> list[str]:
         atomic = self.d.atomic and p.sql.transactional
         head = [f"-- up {p.label}" + ("" if atomic else " (statement by statement)")]
+        cb = offline_callbacks.around(self, p.label, atomic=atomic)  # before/afterEachMigrate
+        body = [*cb.before, *self._body(p), *cb.after] if atomic else self._body(p)
         if atomic and self.d.name == "postgres":  # a `running` row unless it all commits
             mark, check = self._same_transaction(p)
-            return [*head, self.d.begin, mark, self._row(p, RUNNING), *self._body(p),
-                    *self.d.own, *check, self._status(p, APPLIED, None), self._event(p, "up"),
+            return [*head, self.d.begin, mark, self._row(p, RUNNING), *body, *self.d.own,
+                    *check, self._status(p, APPLIED, None), *cb.logged, self._event(p, "up"),
                     "COMMIT;", *self._reset(), ""]  # fmt: skip
         if atomic:
-            return [*head, self.d.begin, self._row(p, APPLIED), *self._body(p), *self.d.own,
+            return [*head, self.d.begin, self._row(p, APPLIED), *body, *self.d.own, *cb.logged,
                     self._event(p, "up"), "COMMIT;", *self._reset(), ""]  # fmt: skip
-        return [*head, self._row(p, RUNNING), *self._body(p), *self.d.settle, *self.d.own,
-                self._status(p, APPLIED, None), self._event(p, "up"), *self._reset(),
-                ""]  # fmt: skip
+        return [*head, *cb.before, self._row(p, RUNNING), *body, *self.d.settle, *self.d.own,
+                *cb.after, self._status(p, APPLIED, None), self._event(p, "up"),
+                *self._reset(), ""]  # fmt: skip
 
     def _same_transaction(self, p: Piece, *, up: bool = True) -> tuple[str, list[str]]:
         """PostgreSQL: the script's transaction id, and after the file, unless it is still the
         one open (a file's own COMMIT or ROLLBACK ended it), the row recorded `failed`, as
         `sqlmig up` records it, and a failed check that stops the script there."""
         now = "pg_catalog.txid_current()"
+        whose = offline_callbacks.whose(self.callbacks) if up else "the file's"
         said = (
-            "the file's own COMMIT, ROLLBACK or END ended the script's transaction; part of it "
-            "may be committed"
+            f"{whose} own COMMIT, ROLLBACK or END ended the script's transaction; part of it may "
+            "be committed"
         )
         error = said if up else f"{REVERTING}{said}"
         failed = self._row(p, FAILED, error).removesuffix(";")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import repeatables
+from . import offline_callbacks, repeatables
 from .config import Config
 from .placeholders import Vars
 from .repeatables import Repeatable
@@ -41,10 +41,13 @@ def lines(script: Script, again: list[Repeatable]) -> list[str]:
         head = f"-- repeatable {r.label}" + ("" if atomic else " (statement by statement)")
         body = script._body(r)  # type: ignore[arg-type]  # only its .sql is read
         event = _event(script, r)
-        if atomic:
-            out += [head, script.d.begin, *body, *script.d.own, event, "COMMIT;"]
+        cb = offline_callbacks.around(script, r.label, atomic=atomic)  # before/afterEach
+        if atomic:  # PostgreSQL: stops if the file's (or a callback's) COMMIT ended it
+            mark, check = offline_callbacks.same_transaction(script, r.label)
+            out += [head, script.d.begin, *mark, *cb.before, *body, *cb.after, *script.d.own,
+                    *check, *cb.logged, event, "COMMIT;"]  # fmt: skip
         else:
-            out += [head, *body, *script.d.settle, *script.d.own, event]
+            out += [head, *cb.before, *body, *script.d.settle, *script.d.own, *cb.after, event]
         out += [*script._reset(), ""]
     return out
 

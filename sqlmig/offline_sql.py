@@ -276,8 +276,9 @@ def printable(script: str) -> str:
 
     if redact(script) != script:
         raise UsageError(
-            "a migration of the script holds text that reads as a password (user:secret@ in a "
-            "URL, or a libpq password setting), which sqlmig never prints; nothing was written",
+            "a file of the script (a migration, repeatable or callback) holds text that reads "
+            "as a password (user:secret@ in a URL, or a libpq password setting), which sqlmig "
+            "never prints; nothing was written",
             hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
         )
     return script

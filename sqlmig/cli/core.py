@@ -214,6 +214,7 @@ def up(
                 cfg, from_=from_, to=to, dialect_name=dialect, notify=n, allow_drift=allow_drift,
                 allow_out_of_order=allow_out_of_order, strict=strict,
                 phase=phases.parse(phase), reveal_secrets=reveal_secrets,
+                callbacks=not no_callbacks,
             )  # fmt: skip
 
         run(ctx, script)
