@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..callback_names import FOLDER as CALLBACKS
 from ..errors import MigrationFileError
 from ..files import Migration, SqlFile, read_sql_file
 from .base import refuse_duplicates, version_of, without_transaction
@@ -18,6 +19,8 @@ HINT = "diesel names each migration's folder {version}_{name}, holding up.sql an
 def read(folder: Path, dialect: str | None = None) -> list[Migration]:
     found = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if sub.name == CALLBACKS:
+            continue  # callbacks/, read by callbacks.py as in every layout
         match = FOLDER.match(sub.name)
         if match is None or not (sub / "up.sql").is_file():
             raise MigrationFileError(f"{sub}: not a diesel migration folder", hint=HINT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..callback_names import FOLDER as CALLBACKS
 from ..errors import MigrationFileError
 from ..files import Migration, read_sql_file
 from .base import refuse_duplicates, version_of
@@ -16,6 +17,8 @@ HINT = "Prisma names each migration's folder {version}_{name} and its file migra
 def read(folder: Path, dialect: str | None = None) -> list[Migration]:
     found = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if sub.name == CALLBACKS:
+            continue  # callbacks/, read by callbacks.py as in every layout
         match = FOLDER.match(sub.name)
         if match is None or not (sub / "migration.sql").is_file():
             raise MigrationFileError(f"{sub}: not a Prisma migration folder", hint=HINT)

@@ -211,3 +211,20 @@ def test_after_migrate_error_runs_in_the_runs_database_after_a_file_left_it(
     write(migrations, "0001_away", "USE information_schema;\nSELECT * FROM no_such_table;\n")
     assert Cli(mysql_url, migrations)("up").returncode == 1
     assert seen(mysql_url) == ["error"]  # in the URL's database, not information_schema
+
+
+def test_callbacks_in_a_prisma_or_diesel_folder(sqlite_url: str, tmp_path: Path) -> None:
+    """Prisma and diesel keep a folder per migration: callbacks/ beside them was refused as
+    "not a Prisma migration folder"."""
+    for layout, name, file in (("prisma", "20240101000000_t", "migration.sql"),
+                                ("diesel", "2024-01-01-000000_t", "up.sql")):  # fmt: skip
+        folder = tmp_path / layout
+        (folder / name).mkdir(parents=True)
+        (folder / name / file).write_text(saw(layout), "utf-8")
+        if layout == "diesel":
+            (folder / name / "down.sql").write_text("SELECT 1;\n", "utf-8")
+        callback(folder, "beforeMigrate.sql", SEEN)
+        url = f"{sqlite_url[: sqlite_url.rindex('/') + 1]}{layout}.db"
+        done = Cli(url, folder).ok("up")
+        assert f"as a {layout} folder" in done.stderr, describe(done)
+        assert seen(url) == [layout]
