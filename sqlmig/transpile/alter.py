@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from . import columns, fkindex, rebuild, tables, types
+from . import columns, fkindex, rebuild, retype, tables, types
 from .base import Out, Refuse, quote
 from .catalog import Catalog, ColumnState
 
@@ -23,7 +23,9 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
     out: list[str] = []
     for action in node.args.get("actions") or []:
         if target == "sqlite" and _needs_rebuild(action):
-            out += rebuild.statements(table, _mutation(action, table), target, catalog)
+            guards, copies = _retyped(action, table, catalog)
+            out += rebuild.statements(table, _mutation(action, table), target, catalog,
+                                      guards=guards, copies=copies)  # fmt: skip
             continue
         if isinstance(action, exp.Drop) and (action.kind or "").upper() == "COLUMN":
             out += _drop_indexes_of(table, action.args["tables"][0].name, target, catalog)
@@ -59,6 +61,21 @@ def _needs_rebuild(a: exp.Expression) -> bool:
     return False
 
 
+def _retyped(
+    a: exp.Expression, table: str, catalog: Catalog
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """For a type change: the guard that fails on values PostgreSQL rejects, and the copy of
+    the column converted as PostgreSQL converts it."""
+    src = catalog.sources.get(table)
+    if not isinstance(a, exp.AlterColumn) or a.args.get("dtype") is None or src is None:
+        return (), {}
+    col = rebuild.column(src, a.this.name)
+    if columns.state(col).auto:
+        raise Refuse(f"{col.name} auto-increments: changing it has no verified translation")
+    done = retype.plan(table, col, a.args["dtype"], a.args.get("using"), src, catalog)
+    return done.guards, {col.name: done.copy}
+
+
 def _mutation(a: exp.Expression, table: str) -> Callable[[exp.Create], None]:
     """How the source CREATE TABLE changes: the rebuild creates what PostgreSQL now has."""
 
@@ -79,11 +96,7 @@ def _mutation(a: exp.Expression, table: str) -> Callable[[exp.Create], None]:
 def _change_column(col: exp.ColumnDef, a: exp.AlterColumn) -> None:
     if columns.state(col).auto:
         raise Refuse(f"{col.name} auto-increments: changing it has no verified translation")
-    if a.args.get("dtype") is not None:
-        _plain_using(a, col.name)
-        if not rebuild.widening(col.args["kind"], a.args["dtype"]):
-            raise Refuse(f"changing {col.name} to {a.args['dtype'].sql('postgres')} may convert "
-                         "or keep values PostgreSQL rejects: write an override")  # fmt: skip
+    if a.args.get("dtype") is not None:  # the values: see retype.plan
         col.set("kind", a.args["dtype"].copy())
     elif a.args.get("allow_null") is not None:
         rebuild.without(col, exp.NotNullColumnConstraint)
