@@ -29,8 +29,28 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
             continue
         if isinstance(action, exp.Drop) and (action.kind or "").upper() == "COLUMN":
             out += _drop_indexes_of(table, action.args["tables"][0].name, target, catalog)
+        if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            out += _mysql_retype(action, table, catalog)
         out += [f"{head} {a}" for a in _action(action, table, target, catalog, node)]
     return Out(tuple(out))
+
+
+def _mysql_retype(a: exp.AlterColumn, table: str, catalog: Catalog) -> list[str]:
+    """What MySQL runs before `MODIFY COLUMN` to keep PostgreSQL's values, or a refusal."""
+    col = catalog.column(table, a.this.name)
+    if col is None:  # refused by _alter_column, which needs the whole definition
+        return []
+    src = catalog.sources.get(table)
+    fk = retype.foreign_key_of(table, a.this.name, src, catalog) if src is not None else None
+    if fk is not None and types.base(col.dtype) != types.base(a.args["dtype"]):
+        raise Refuse(f"{fk}: MySQL cannot change the type of a column in a foreign key (both "
+                     "sides must keep one type): drop the key around the change")  # fmt: skip
+    if src is not None and not retype.same_family(col.dtype, a.args["dtype"]):
+        new = retype.kind(a.args["dtype"])
+        own = rebuild.column(src, a.this.name).copy()  # its default as the catalog has it now
+        rebuild.without(own, exp.DefaultColumnConstraint)
+        retype.class_change_ok(table, own, new, src, catalog, col.default)
+    return retype.mysql(table, a.this.name, col.dtype, a.args["dtype"], a.args.get("using"))
 
 
 def _drop_indexes_of(table: str, column: str, target: str, catalog: Catalog) -> list[str]:
@@ -229,8 +249,7 @@ def _alter_column(a: exp.AlterColumn, table: str, target: str, catalog: Catalog)
     if col is None:
         raise Refuse(f"column {table}.{name} was not created by these migrations: MySQL needs its "
                      "whole definition to change it")  # fmt: skip
-    if a.args.get("dtype") is not None:
-        _plain_using(a, name)
+    if a.args.get("dtype") is not None:  # the values: see _mysql_retype
         new = col.but(dtype=a.args["dtype"])
     elif a.args.get("allow_null") is not None:
         new = col.but(nullable=bool(a.args.get("allow_null")))
@@ -240,17 +259,9 @@ def _alter_column(a: exp.AlterColumn, table: str, target: str, catalog: Catalog)
         new = col.but(default=None)
     else:
         raise Refuse(f"ALTER COLUMN {a.sql('postgres')[:40]} has no verified MySQL translation")
+    modify = f"MODIFY COLUMN {definition(name, new, target, catalog)}"
     catalog.tables[table][name] = new
-    return [f"MODIFY COLUMN {definition(name, new, target, catalog)}"]
-
-
-def _plain_using(a: exp.AlterColumn, name: str) -> None:
-    using = a.args.get("using")
-    if not using:
-        return
-    if not (isinstance(using, exp.Cast) and isinstance(using.this, exp.Column)
-            and using.this.name == name):  # fmt: skip
-        raise Refuse("ALTER COLUMN ... USING an expression has no verified translation")
+    return [modify]
 
 
 def definition(name: str, col: ColumnState, target: str, catalog: Catalog) -> str:

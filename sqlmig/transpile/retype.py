@@ -88,7 +88,7 @@ def plan(
     value, old, explicit = _value(using, name, col, new, src)
     a, b = kind(old), kind(new)
     if not (same_family(old, new) and same_family(col.args["kind"], new)):
-        _class_change_ok(table, col, b, src, catalog)
+        class_change_ok(table, col, b, src, catalog)
     ok, _, why = _convert("v", a, b, explicit, name)
     copy = _convert(value, a, b, explicit, name)[1]
     if ok is None:
@@ -149,14 +149,16 @@ def _column(src: exp.Create, name: str) -> exp.ColumnDef:
     raise Refuse(f"USING names column {name}, which is not in the table these migrations made")
 
 
-def _class_change_ok(
-    table: str, col: exp.ColumnDef, b: Kind, src: exp.Create, catalog: Catalog
-) -> None:
+def class_change_ok(
+    table: str, col: exp.ColumnDef, b: Kind, src: exp.Create, catalog: Catalog,
+    default: exp.Expression | None = None,
+) -> None:  # fmt: skip
     """PostgreSQL also converts the column's default, and re-checks its checks, keys and index
     expressions with the new type: where that may fail or mean something else, refuse."""
     name = col.name
     kinds = [k.args.get("kind") for k in col.constraints]
-    default = next((k.this for k in kinds if isinstance(k, exp.DefaultColumnConstraint)), None)
+    if default is None:
+        default = next((k.this for k in kinds if isinstance(k, exp.DefaultColumnConstraint)), None)
     if default is not None and not isinstance(default, exp.Null):
         raise Refuse(f"{table}.{name} has a default, which PostgreSQL converts to {b.name} "
                      "too (or fails): drop the default before the type change, set it "
@@ -208,10 +210,34 @@ def _class_change_ok(
                          "override")  # fmt: skip
 
 
+def foreign_key_of(table: str, name: str, src: exp.Create, catalog: Catalog) -> str | None:
+    """A foreign key `table.name` takes part in (on either side), described, or None."""
+    for c in src.this.expressions:
+        if isinstance(c, exp.ColumnDef) and c.name == name and c.find(exp.Reference):
+            return f"{table}.{name} references another table"
+        if isinstance(c, exp.ForeignKey) or (
+            isinstance(c, exp.Constraint) and c.find(exp.ForeignKey)
+        ):
+            fk = c if isinstance(c, exp.ForeignKey) else c.find(exp.ForeignKey)
+            if any(k.name == name for k in fk.expressions):
+                return f"{table}.{name} is in a foreign key of {table}"
+    for other, node in sorted(catalog.sources.items()):
+        for ref in node.find_all(exp.Reference):
+            target = ref.find(exp.Table)
+            schema = ref.this
+            cols = [c.name for c in schema.expressions] if isinstance(schema, exp.Schema) else []
+            if target is not None and target.name == table and (name in cols or not cols):
+                return f"{other} has a foreign key to {table}.{name}"
+    return None
+
+
 def _convert(v: str, a: Kind, b: Kind, explicit: bool, name: str) -> tuple[str | None, str, str]:
     """(the condition a convertible value meets, or None when every value converts; the copy
     expression; what a value that fails is)."""
     pair = f"{a.name} to {b.name}"
+    fails = pg_fails(a, b, explicit)
+    if fails:
+        raise Refuse(fails)
     if a.family == "other" or b.family == "other":
         if a.dtype == b.dtype:
             return None, v, ""
@@ -236,6 +262,81 @@ def _convert(v: str, a: Kind, b: Kind, explicit: bool, name: str) -> tuple[str |
     if a.family in ("int", "num"):  # to double precision: SQLite's REAL column holds the same
         return None, v, ""
     raise Refuse(_no_cast(a, b, explicit))
+
+
+def pg_fails(a: Kind, b: Kind, explicit: bool) -> str | None:
+    """Why PostgreSQL fails this change whatever the rows (no cast, or only an explicit one), or
+    None. Pairs of another family than sqlmig's (dates, uuid...) are not judged here."""
+    if a.family == b.family or "other" in (a.family, b.family):
+        return None
+    if b.family == "text" or (a.family, b.family) in (
+        ("int", "num"), ("int", "double"), ("num", "double"), ("num", "int"),
+        ("double", "int"), ("double", "num"),
+    ):  # fmt: skip
+        return None
+    int4 = T.INT
+    casts = a.family == "text" or (a.family, b.family, a.dtype.this, b.dtype.this) in (
+        ("bool", "int", T.BOOLEAN, int4), ("int", "bool", int4, T.BOOLEAN),
+    )  # fmt: skip
+    if casts and explicit:
+        return None
+    return _no_cast(a, b, explicit)
+
+
+def mysql(table: str, name: str, old: exp.DataType, new: exp.DataType,
+          using: exp.Expression | None) -> list[str]:  # fmt: skip
+    """The statements MySQL needs before `MODIFY COLUMN` to end with PostgreSQL's values, or a
+    refusal where MySQL converts differently (tests/transpile/test_retype.py, on MariaDB)."""
+    explicit = _mysql_using(using, name, new)
+    a, b = kind(old), kind(new)
+    fails = pg_fails(a, b, explicit)
+    if fails:
+        raise Refuse(fails)
+    pair = f"{a.name} to {b.name}"
+    if b.family == "bool" and a.family != "bool":
+        raise Refuse(f"changing {name} from {pair}: MySQL's BOOLEAN is a TINYINT, which keeps 5 "
+                     "or rejects 'yes' where PostgreSQL makes true: write an override")  # fmt: skip
+    if a.family == "bool" and b.family not in ("bool", "int"):
+        raise Refuse(f"changing {name} from {pair}: MySQL writes a boolean as 1/0 where "
+                     "PostgreSQL writes true/false: write an override")  # fmt: skip
+    n = b.length
+    if b.family != "text" or n is None or (a.family == "text" and a.length is not None
+                                           and a.length <= n):  # fmt: skip
+        return []
+    if a.family != "text":
+        if explicit:
+            raise Refuse(f"USING {name}::{b.name} cuts longer values in PostgreSQL; MySQL "
+                         "would fail on them: write an override")  # fmt: skip
+        return []
+    t, c = quote(table, "mysql"), quote(name, "mysql")
+    cut = f"UPDATE {t} SET {c} = LEFT({c}, {n}) WHERE CHAR_LENGTH({c}) > {n}"
+    if explicit:  # PostgreSQL's explicit cast cuts; MySQL's MODIFY would fail on them
+        return [cut]
+    # An assignment cuts only trailing spaces and fails on anything else: MySQL fails on both,
+    # so the spaces are cut first, unless a row will fail anyway (nothing is then changed).
+    bad = (f"SELECT {c} FROM {t} WHERE CHAR_LENGTH({c}) > {n} AND "
+           f"TRIM(TRAILING ' ' FROM SUBSTRING({c}, {n + 1})) <> ''")  # fmt: skip
+    return [f"{cut} AND (SELECT COUNT(*) FROM ({bad}) AS {quote('_sqlmig_bad', 'mysql')}) = 0"]
+
+
+def _mysql_using(using: exp.Expression | None, name: str, new: exp.DataType) -> bool:
+    node = using or None
+    while isinstance(node, exp.Paren):
+        node = node.this
+    explicit = isinstance(node, exp.Cast)
+    if isinstance(node, exp.Cast):
+        to = node.args.get("to")
+        if not isinstance(to, exp.DataType) or types.base(to) != types.base(new):
+            raise Refuse(f"USING casts {name} to {to.sql('postgres') if to else '?'}, not to "
+                         f"the new type {new.sql('postgres')}: write an override")  # fmt: skip
+        node = node.this
+        while isinstance(node, exp.Paren):
+            node = node.this
+    if node is not None and not (isinstance(node, exp.Column) and node.name == name
+                                 and not node.table):  # fmt: skip
+        raise Refuse("ALTER COLUMN ... USING an expression other than a cast of the column has "
+                     "no verified MySQL translation")  # fmt: skip
+    return explicit
 
 
 def _no_cast(a: Kind, b: Kind, explicit: bool) -> str:

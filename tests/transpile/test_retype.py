@@ -15,9 +15,17 @@ import pytest
 from sqlmig.drivers import connect
 from sqlmig.transpile import Catalog, transpile_text
 from sqlmig.urls import parse_url
-from tests.conftest import PG_URL, _with_db, query, require_pg, sqlmig, write
+from tests.conftest import (
+    PG_URL,
+    _with_db,
+    fresh_mysql_database,
+    query,
+    require_pg,
+    sqlmig,
+    write,
+)
 
-from .harness import _run_file, _value
+from .harness import _run, _run_file, _value
 
 A = "ALTER TABLE t ALTER COLUMN c TYPE "
 # (column type, values of c in rows 1.., the ALTER): each converts on PostgreSQL or fails there
@@ -120,6 +128,17 @@ def pg() -> Iterator[Any]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="module")
+def mysql() -> Iterator[Any]:
+    url = fresh_mysql_database()
+    driver = connect(parse_url(next(url)), table="sqlmig_history")
+    try:
+        yield driver
+    finally:
+        driver.close()
+        url.close()
+
+
 def _setup(ctype: str, values: list[str]) -> list[str]:
     rows = ", ".join(f"({i + 1}, {v})" for i, v in enumerate(values))
     return [f"CREATE TABLE t (id integer PRIMARY KEY, c {ctype})"] + (
@@ -185,6 +204,36 @@ def test_sqlite_converts_as_postgresql_or_fails_as_it_does(
         assert unchanged, "the failed file left the table changed"
 
 
+def on_mysql(mysql: Any, setup: list[str], alter: str) -> tuple[str | None, list[tuple], str]:
+    """(error, rows, the transpiled ALTER) on MariaDB; the error "refused: ..." when refused."""
+    catalog = Catalog()
+    made = transpile_text(";\n".join(setup) + ";", target="mysql", catalog=catalog)
+    assert made.ok, made.refusals
+    out = transpile_text(alter + ";", target="mysql", catalog=catalog)
+    if not out.ok:
+        return "refused: " + out.refusals[0].reason, [], ""
+    mysql.execute("DROP TABLE IF EXISTS t")
+    assert _run(mysql, made.text, "mysql") is None
+    error = _run(mysql, out.text, "mysql")
+    return error, _rows(mysql.query("SELECT id, c FROM t ORDER BY id")), out.text
+
+
+@pytest.mark.parametrize(
+    ("ctype", "values", "alter"), CASES, ids=[str(i) for i in range(len(CASES))]
+)
+def test_mysql_converts_as_postgresql_fails_as_it_does_or_refuses(
+    pg: Any, mysql: Any, ctype: str, values: list[str], alter: str
+) -> None:
+    setup = _setup(ctype, values)
+    pg_error, pg_rows = on_postgres(pg, setup, alter)
+    error, rows, text = on_mysql(mysql, setup, alter)
+    if error is not None and error.startswith("refused: "):
+        assert "MySQL" in error, error  # a reason about MySQL, not a crash
+        return
+    assert (error is None) == (pg_error is None), (pg_error, error, text)
+    assert rows == pg_rows, text  # on failure: the rows as they were
+
+
 @pytest.mark.parametrize(("ctype", "alter", "reason", "pg_fails"), REFUSED,
                          ids=[str(i) for i in range(len(REFUSED))])  # fmt: skip
 def test_refusals_are_true(pg: Any, ctype: str, alter: str, reason: str, pg_fails: bool) -> None:
@@ -198,6 +247,11 @@ def test_refusals_are_true(pg: Any, ctype: str, alter: str, reason: str, pg_fail
         assert out.ok and "CHECK (LENGTH(c) < 9)" in out.text.replace('"', ""), out.text
     pg_error, _rows = on_postgres(pg, setup, alter)  # on an empty table
     assert (pg_error is not None) == pg_fails, pg_error
+    if pg_fails:  # MySQL would convert what PostgreSQL never does: refused there too
+        catalog = Catalog()
+        assert transpile_text(";\n".join(setup) + ";", target="mysql", catalog=catalog).ok
+        out = transpile_text(alter + ";", target="mysql", catalog=catalog)
+        assert not out.ok, out.text
 
 
 def test_a_failing_type_change_stops_up_and_leaves_nothing_applied(
@@ -224,3 +278,36 @@ def test_a_failing_type_change_stops_up_and_leaves_nothing_applied(
     ]  # fmt: skip
     indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
     assert query(url, indexes) == [("t_c",)]
+
+
+RETYPE_UP = (
+    "ALTER TABLE t ALTER COLUMN qty TYPE integer USING qty::integer;\n"
+    "ALTER TABLE t ALTER COLUMN code TYPE varchar(5);\n"
+    "ALTER TABLE t ALTER COLUMN amount TYPE integer;\n"
+)
+RETYPE_DOWN = (
+    "ALTER TABLE t ALTER COLUMN amount TYPE numeric(8,2);\n"
+    "ALTER TABLE t ALTER COLUMN code TYPE varchar(50);\n"
+    "ALTER TABLE t ALTER COLUMN qty TYPE text;\n"
+)
+
+
+@pytest.mark.parametrize("target", ["sqlite", "mysql"])
+def test_transpile_check_agrees_on_type_changes(migrations: Path, target: str) -> None:
+    require_pg()
+    write(migrations, "0001_t", "CREATE TABLE t (id int PRIMARY KEY, qty text, code varchar(50), "
+          "amount numeric(8,2));\nINSERT INTO t VALUES (1, ' 42 ', 'ab   ', 2.5), "
+          "(2, NULL, 'abcde', -2.5);\n", "DROP TABLE t;\n")  # fmt: skip
+    write(migrations, "0002_retype", RETYPE_UP, RETYPE_DOWN)
+    args = ["transpile", "--to", target, "-d", str(migrations), "--check", "--source-url", PG_URL]
+    second = fresh_mysql_database() if target == "mysql" else None
+    try:
+        if second is not None:
+            args += ["--target-url", next(second)]
+        done = sqlmig(*args)
+    finally:
+        if second is not None:
+            second.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"build the same schema on {target}" in done.stdout
+    assert "2 down file(s) revert it alike" in done.stdout
