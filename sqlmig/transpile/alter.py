@@ -22,6 +22,10 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
     head = f"ALTER TABLE {quote(table, target)}"
     out: list[str] = []
     for action in node.args.get("actions") or []:
+        if isinstance(action, exp.ColumnDef) and action.args.get("exists"):
+            action = _if_not_exists(action, table, target, catalog)
+            if action is None:
+                continue
         if target == "sqlite" and _needs_rebuild(action):
             guards, copies = _retyped(action, table, catalog)
             out += rebuild.statements(table, _mutation(action, table), target, catalog,
@@ -33,6 +37,25 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
             out += _mysql_retype(action, table, catalog)
         out += [f"{head} {a}" for a in _action(action, table, target, catalog, node)]
     return Out(tuple(out))
+
+
+def _if_not_exists(
+    a: exp.ColumnDef, table: str, target: str, catalog: Catalog
+) -> exp.ColumnDef | None:
+    """`ADD COLUMN IF NOT EXISTS`: nothing when these migrations made the column (PostgreSQL
+    skips it), a plain ADD when they made the table without it; else MariaDB's own form."""
+    if catalog.column(table, a.name) is not None:
+        return None
+    if table in catalog.tables or target == "mysql":
+        return a.copy() if target == "mysql" and table not in catalog.tables else _plain(a)
+    raise Refuse(f"SQLite has no ADD COLUMN IF NOT EXISTS, and these migrations did not create "
+                 f"{table}, so whether it has {a.name} is unknown")  # fmt: skip
+
+
+def _plain(a: exp.ColumnDef) -> exp.ColumnDef:
+    out = a.copy()
+    out.set("exists", False)
+    return out
 
 
 def _mysql_retype(a: exp.AlterColumn, table: str, catalog: Catalog) -> list[str]:
@@ -171,6 +194,8 @@ def _add_column(a: exp.ColumnDef, table: str, target: str, catalog: Catalog) -> 
     if target == "sqlite":
         _sqlite_add_ok(a, st, key)
     text, extra = columns.translate(a, target, catalog, key, table=table)
+    if a.args.get("exists"):  # MariaDB's form, on a table these migrations did not create
+        text = "IF NOT EXISTS " + text
     catalog.tables.setdefault(table, {})[a.name] = st
     if table in catalog.sources:
         schema = catalog.sources[table].this

@@ -314,9 +314,10 @@ def mysql(table: str, name: str, old: exp.DataType, new: exp.DataType,
         return [cut]
     # An assignment cuts only trailing spaces and fails on anything else: MySQL fails on both,
     # so the spaces are cut first, unless a row will fail anyway (nothing is then changed).
-    bad = (f"SELECT {c} FROM {t} WHERE CHAR_LENGTH({c}) > {n} AND "
-           f"TRIM(TRAILING ' ' FROM SUBSTRING({c}, {n + 1})) <> ''")  # fmt: skip
-    return [f"{cut} AND (SELECT COUNT(*) FROM ({bad}) AS {quote('_sqlmig_bad', 'mysql')}) = 0"]
+    # (LIMIT keeps the derived table materialized, so it may read the table being updated)
+    bad = (f"SELECT 1 AS x FROM {t} WHERE CHAR_LENGTH({c}) > {n} AND "
+           f"TRIM(TRAILING ' ' FROM SUBSTRING({c}, {n + 1})) <> '' LIMIT 1")  # fmt: skip
+    return [f"{cut} AND NOT EXISTS (SELECT 1 FROM ({bad}) AS {quote('_sqlmig_bad', 'mysql')})"]
 
 
 def _mysql_using(using: exp.Expression | None, name: str, new: exp.DataType) -> bool:

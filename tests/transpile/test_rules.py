@@ -415,3 +415,36 @@ def test_check_differences_are_told_in_words() -> None:
     assert explain("index i", ("t", ("a",), True, False), ("t", ("a",), False, False)) == [
         "index i: unique index on t (a) (not partial) expected, found index on t (a) (not partial)"
     ]
+
+
+def test_a_named_primary_key_on_a_serial_column_is_one_key_on_sqlite() -> None:
+    import sqlite3
+
+    cat = Catalog()
+    text = "CREATE TABLE n (id serial, body text, CONSTRAINT n_pk PRIMARY KEY (id));"
+    out = transpile_text(text, target="sqlite", catalog=cat)
+    assert out.ok and out.text.count("PRIMARY KEY") == 1, out.text
+    rebuilt = transpile_text("ALTER TABLE n ALTER COLUMN body SET NOT NULL;", target="sqlite",
+                             catalog=cat)  # fmt: skip
+    assert rebuilt.ok and rebuilt.text.count("PRIMARY KEY") == 1, rebuilt.text
+    db = sqlite3.connect(":memory:")
+    db.executescript(out.text + "INSERT INTO n (body) VALUES ('a');" + rebuilt.text)
+    assert db.execute("SELECT id, body FROM n").fetchall() == [(1, "a")]
+    dropped = transpile_text("ALTER TABLE n DROP CONSTRAINT n_pk;", target="sqlite", catalog=cat)
+    assert "auto-increments" in dropped.refusals[0].reason
+
+
+def test_add_column_if_not_exists_follows_what_the_migrations_made() -> None:
+    for target in ("sqlite", "mysql"):
+        cat = Catalog()
+        sql("CREATE TABLE t (id int PRIMARY KEY, x int);", target, cat)
+        assert sql("ALTER TABLE t ADD COLUMN IF NOT EXISTS x text;", target, cat) == ""
+        assert sql("ALTER TABLE t ADD COLUMN IF NOT EXISTS y int;", target, cat) == (
+            "ALTER TABLE t ADD COLUMN y INT;"
+        )
+    assert "no ADD COLUMN IF NOT EXISTS" in refusal(
+        "ALTER TABLE u ADD COLUMN IF NOT EXISTS y int;", "sqlite"
+    )
+    assert sql("ALTER TABLE u ADD COLUMN IF NOT EXISTS y int;", "mysql") == (
+        "ALTER TABLE u ADD COLUMN IF NOT EXISTS y INT;"  # MariaDB's form
+    )

@@ -1348,3 +1348,10 @@ INSERT INTO rt13c (id, p_id) VALUES (1, 1);
 ALTER TABLE rt13c ALTER COLUMN p_id TYPE integer;
 -- probe
 INSERT INTO rt13c (id, p_id) VALUES (2, 9);
+
+-- case: add_column_if_not_exists_present
+CREATE TABLE ac1 (id integer PRIMARY KEY, note text);
+ALTER TABLE ac1 ADD COLUMN IF NOT EXISTS note varchar(5);
+ALTER TABLE ac1 ADD COLUMN IF NOT EXISTS extra integer NOT NULL DEFAULT 0;
+-- probe
+INSERT INTO ac1 (id, note) VALUES (1, 'longer than five');
