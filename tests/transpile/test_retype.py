@@ -82,6 +82,19 @@ CASES = [
     ("text", ["'5'"], A + "bigint USING (c::bigint)"),
 ]  # fmt: skip
 
+# Refused on SQLite, translated for MySQL (MODIFY converts as PostgreSQL does)
+MYSQL_ONLY = [
+    ("numeric(8,3)", ["1.005", "-1.005", "2.004", "NULL"], A + "numeric(8,2)"),
+    ("numeric(8,3)", ["99999.995"], A + "numeric(7,2)"),
+    ("text", ["' 1.5 '", "'1e3'", "'-0.005'"], A + "numeric(8,2) USING c::numeric(8,2)"),
+    ("text", ["'abc'"], A + "numeric(8,2) USING c::numeric(8,2)"),
+    ("text", ["'1.5'", "' 2 '"], A + "double precision USING c::double precision"),
+    ("double precision", ["2.5", "3.5", "-2.5"], A + "integer"),
+    ("double precision", ["2.5"], A + "numeric(8,0)"),
+    ("double precision", ["0.1"], A + "text"),
+    ("date", ["'2024-01-02'"], A + "timestamp"),
+]  # fmt: skip
+
 # Refused: PostgreSQL itself fails (on an empty table), or sqlmig cannot write the conversion
 REFUSED = [
     ("text", A + "integer", "only with USING c", True),
@@ -219,7 +232,9 @@ def on_mysql(mysql: Any, setup: list[str], alter: str) -> tuple[str | None, list
 
 
 @pytest.mark.parametrize(
-    ("ctype", "values", "alter"), CASES, ids=[str(i) for i in range(len(CASES))]
+    ("ctype", "values", "alter"),
+    CASES + MYSQL_ONLY,
+    ids=[str(i) for i in range(len(CASES + MYSQL_ONLY))],
 )
 def test_mysql_converts_as_postgresql_fails_as_it_does_or_refuses(
     pg: Any, mysql: Any, ctype: str, values: list[str], alter: str
