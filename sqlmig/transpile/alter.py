@@ -26,6 +26,8 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
             action = _if_not_exists(action, table, target, catalog)
             if action is None:
                 continue
+        if isinstance(action, exp.AlterColumn) and action.args.get("collate"):
+            _byte_collation(action.args["collate"], target)
         if target == "sqlite" and _needs_rebuild(action):
             guards, copies = _retyped(action, table, catalog)
             out += rebuild.statements(table, _mutation(action, table), target, catalog,
@@ -37,6 +39,13 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
             out += _mysql_retype(action, table, catalog)
         out += [f"{head} {a}" for a in _action(action, table, target, catalog, node)]
     return Out(tuple(out))
+
+
+def _byte_collation(collate: exp.Expression, target: str) -> None:
+    """`TYPE ... COLLATE "C"` keeps byte order, as every text column has on the targets."""
+    if collate.name.lower() not in columns.BYTE_COLLATIONS:
+        raise Refuse(f"collation {collate.name} has no verified {target} equivalent (only "
+                     "\"C\": byte order)")  # fmt: skip
 
 
 def _if_not_exists(

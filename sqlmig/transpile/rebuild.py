@@ -36,7 +36,7 @@ def statements(
     old_cols = _columns(src)
     keep = [c.name for c in _defs(new_src) if c.name in old_cols and not _generated(c)]
     tmp = new_src.copy()
-    tmp.this.set("this", exp.to_table(PREFIX + table))
+    tmp.this.set("this", exp.Table(this=exp.to_identifier(PREFIX + table)))  # any name
     create = tables.create_table(tmp, target, copy.deepcopy(catalog)).sql[0]
     cols = ", ".join(quote(c, target) for c in keep)
     values = ", ".join((copies or {}).get(c, quote(c, target)) for c in keep)

@@ -98,8 +98,8 @@ def plan(
     guard = quote(GUARD + hashlib.sha1(message.encode()).hexdigest()[:10], "sqlite")
     return Retype(
         (
-            f"CREATE TEMPORARY TABLE {guard} (bad INT CONSTRAINT {quote(message, 'sqlite')} "
-            "CHECK (bad = 0))",
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {guard} "
+            f"(bad INT CONSTRAINT {quote(message, 'sqlite')} CHECK (bad = 0))",
             f"INSERT INTO {guard} (bad) SELECT count(*) FROM (SELECT {value} AS v FROM "
             f"{quote(table, 'sqlite')}) WHERE v IS NOT NULL AND NOT coalesce({ok}, 0)",
             f"DROP TABLE {guard}",

@@ -326,3 +326,44 @@ def test_transpile_check_agrees_on_type_changes(migrations: Path, target: str) -
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"build the same schema on {target}" in done.stdout
     assert "2 down file(s) revert it alike" in done.stdout
+
+
+def test_odd_names_and_a_second_change_that_fails_leave_nothing_half_applied(
+    migrations: Path, tmp_path: Path
+) -> None:
+    write(migrations, "0001_t", 'CREATE TABLE "we""ird" (id int PRIMARY KEY, "Co l" text, '
+          "n integer);\nINSERT INTO \"we\"\"ird\" VALUES (1, ' 5', 70000);\n")  # fmt: skip
+    change = ('ALTER TABLE "we""ird" ALTER COLUMN "Co l" TYPE integer USING "Co l"::integer, '
+              "ALTER COLUMN n TYPE smallint;\n")  # fmt: skip
+    write(migrations, "0002_c", change)
+    (tmp_path / "sqlmig.toml").write_text(f'source_dialect = "postgres"\ndir = "{migrations}"\n')
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    done = sqlmig("up", "-u", url, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert 'ALTER COLUMN we"ird.n TYPE smallint: a row holds a value PostgreSQL rejects' in (
+        done.stderr
+    )
+    # the first change's rebuild ran before the second failed: all of it is rolled back
+    assert query(url, 'SELECT id, "Co l", typeof("Co l"), n FROM "we""ird"') == [
+        (1, " 5", "text", 70000)
+    ]
+    assert query(url, "SELECT version FROM sqlmig_history") == [(1,)]
+    with sqlite3.connect(tmp_path / "app.db") as conn:
+        conn.execute('UPDATE "we""ird" SET n = 7')
+    assert sqlmig("up", "-u", url, cwd=tmp_path).returncode == 0
+    assert query(url, 'SELECT id, "Co l", typeof("Co l"), n FROM "we""ird"') == [
+        (1, 5, "integer", 7)
+    ]
+
+
+def test_a_collation_other_than_byte_order_is_refused() -> None:
+    for target in ("sqlite", "mysql"):
+        catalog = Catalog()
+        assert transpile_text("CREATE TABLE t (id int PRIMARY KEY, c varchar(9));", target=target,
+                              catalog=catalog).ok  # fmt: skip
+        out = transpile_text('ALTER TABLE t ALTER COLUMN c TYPE text COLLATE "de_DE";',
+                             target=target, catalog=catalog)  # fmt: skip
+        assert "collation de_DE has no verified" in out.refusals[0].reason
+        out = transpile_text('ALTER TABLE t ALTER COLUMN c TYPE text COLLATE "C";',
+                             target=target, catalog=catalog)  # fmt: skip
+        assert out.ok, out.refusals
