@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from . import cascade, columns, fkindex, rebuild, tables, types
+from . import cascade, columns, fkindex, rebuild, retype, tables, types
 from .base import Out, Refuse, quote
 from .catalog import Catalog, ColumnState
 
@@ -24,13 +24,67 @@ def alter(node: exp.Alter, target: str, catalog: Catalog) -> Out:
     for action in node.args.get("actions") or []:
         if isinstance(action, exp.Drop):
             cascade.refuse_dependents(action, table, catalog)
+        if isinstance(action, exp.ColumnDef) and action.args.get("exists"):
+            action = _if_not_exists(action, table, target, catalog)
+            if action is None:
+                continue
+        if isinstance(action, exp.AlterColumn) and action.args.get("collate"):
+            _byte_collation(action.args["collate"], target)
         if target == "sqlite" and _needs_rebuild(action):
-            out += rebuild.statements(table, _mutation(action, table), target, catalog)
+            guards, copies = _retyped(action, table, catalog)
+            out += rebuild.statements(table, _mutation(action, table), target, catalog,
+                                      guards=guards, copies=copies)  # fmt: skip
             continue
         if isinstance(action, exp.Drop) and (action.kind or "").upper() == "COLUMN":
             out += _drop_indexes_of(table, action.args["tables"][0].name, target, catalog)
+        if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            out += _mysql_retype(action, table, catalog)
         out += [f"{head} {a}" for a in _action(action, table, target, catalog, node)]
     return Out(tuple(out))
+
+
+def _byte_collation(collate: exp.Expression, target: str) -> None:
+    """`TYPE ... COLLATE "C"` keeps byte order, as every text column has on the targets."""
+    if collate.name.lower() not in columns.BYTE_COLLATIONS:
+        raise Refuse(f"collation {collate.name} has no verified {target} equivalent (only "
+                     "\"C\": byte order)")  # fmt: skip
+
+
+def _if_not_exists(
+    a: exp.ColumnDef, table: str, target: str, catalog: Catalog
+) -> exp.ColumnDef | None:
+    """`ADD COLUMN IF NOT EXISTS`: nothing when these migrations made the column (PostgreSQL
+    skips it), a plain ADD when they made the table without it; else MariaDB's own form."""
+    if catalog.column(table, a.name) is not None:
+        return None
+    if table in catalog.tables or target == "mysql":
+        return a.copy() if target == "mysql" and table not in catalog.tables else _plain(a)
+    raise Refuse(f"SQLite has no ADD COLUMN IF NOT EXISTS, and these migrations did not create "
+                 f"{table}, so whether it has {a.name} is unknown")  # fmt: skip
+
+
+def _plain(a: exp.ColumnDef) -> exp.ColumnDef:
+    out = a.copy()
+    out.set("exists", False)
+    return out
+
+
+def _mysql_retype(a: exp.AlterColumn, table: str, catalog: Catalog) -> list[str]:
+    """What MySQL runs before `MODIFY COLUMN` to keep PostgreSQL's values, or a refusal."""
+    col = catalog.column(table, a.this.name)
+    if col is None:  # refused by _alter_column, which needs the whole definition
+        return []
+    src = catalog.sources.get(table)
+    fk = retype.foreign_key_of(table, a.this.name, src, catalog) if src is not None else None
+    if fk is not None and types.base(col.dtype) != types.base(a.args["dtype"]):
+        raise Refuse(f"{fk}: MySQL cannot change the type of a column in a foreign key (both "
+                     "sides must keep one type): drop the key around the change")  # fmt: skip
+    if src is not None and not retype.same_family(col.dtype, a.args["dtype"]):
+        new = retype.kind(a.args["dtype"])
+        own = rebuild.column(src, a.this.name).copy()  # its default as the catalog has it now
+        rebuild.without(own, exp.DefaultColumnConstraint)
+        retype.class_change_ok(table, own, new, src, catalog, col.default)
+    return retype.mysql(table, a.this.name, col.dtype, a.args["dtype"], a.args.get("using"))
 
 
 def _drop_indexes_of(table: str, column: str, target: str, catalog: Catalog) -> list[str]:
@@ -61,6 +115,21 @@ def _needs_rebuild(a: exp.Expression) -> bool:
     return False
 
 
+def _retyped(
+    a: exp.Expression, table: str, catalog: Catalog
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """For a type change: the guard that fails on values PostgreSQL rejects, and the copy of
+    the column converted as PostgreSQL converts it."""
+    src = catalog.sources.get(table)
+    if not isinstance(a, exp.AlterColumn) or a.args.get("dtype") is None or src is None:
+        return (), {}
+    col = rebuild.column(src, a.this.name)
+    if columns.state(col).auto:
+        raise Refuse(f"{col.name} auto-increments: changing it has no verified translation")
+    done = retype.plan(table, col, a.args["dtype"], a.args.get("using"), src, catalog)
+    return done.guards, {col.name: done.copy}
+
+
 def _mutation(a: exp.Expression, table: str) -> Callable[[exp.Create], None]:
     """How the source CREATE TABLE changes: the rebuild creates what PostgreSQL now has."""
 
@@ -81,11 +150,7 @@ def _mutation(a: exp.Expression, table: str) -> Callable[[exp.Create], None]:
 def _change_column(col: exp.ColumnDef, a: exp.AlterColumn) -> None:
     if columns.state(col).auto:
         raise Refuse(f"{col.name} auto-increments: changing it has no verified translation")
-    if a.args.get("dtype") is not None:
-        _plain_using(a, col.name)
-        if not rebuild.widening(col.args["kind"], a.args["dtype"]):
-            raise Refuse(f"changing {col.name} to {a.args['dtype'].sql('postgres')} may convert "
-                         "or keep values PostgreSQL rejects: write an override")  # fmt: skip
+    if a.args.get("dtype") is not None:  # the values: see retype.plan
         col.set("kind", a.args["dtype"].copy())
     elif a.args.get("allow_null") is not None:
         rebuild.without(col, exp.NotNullColumnConstraint)
@@ -140,6 +205,8 @@ def _add_column(a: exp.ColumnDef, table: str, target: str, catalog: Catalog) -> 
     if target == "sqlite":
         _sqlite_add_ok(a, st, key)
     text, extra = columns.translate(a, target, catalog, key, table=table)
+    if a.args.get("exists"):  # MariaDB's form, on a table these migrations did not create
+        text = "IF NOT EXISTS " + text
     catalog.tables.setdefault(table, {})[a.name] = st
     if table in catalog.sources:
         schema = catalog.sources[table].this
@@ -218,8 +285,7 @@ def _alter_column(a: exp.AlterColumn, table: str, target: str, catalog: Catalog)
     if col is None:
         raise Refuse(f"column {table}.{name} was not created by these migrations: MySQL needs its "
                      "whole definition to change it")  # fmt: skip
-    if a.args.get("dtype") is not None:
-        _plain_using(a, name)
+    if a.args.get("dtype") is not None:  # the values: see _mysql_retype
         new = col.but(dtype=a.args["dtype"])
     elif a.args.get("allow_null") is not None:
         new = col.but(nullable=bool(a.args.get("allow_null")))
@@ -229,17 +295,9 @@ def _alter_column(a: exp.AlterColumn, table: str, target: str, catalog: Catalog)
         new = col.but(default=None)
     else:
         raise Refuse(f"ALTER COLUMN {a.sql('postgres')[:40]} has no verified MySQL translation")
+    modify = f"MODIFY COLUMN {definition(name, new, target, catalog)}"
     catalog.tables[table][name] = new
-    return [f"MODIFY COLUMN {definition(name, new, target, catalog)}"]
-
-
-def _plain_using(a: exp.AlterColumn, name: str) -> None:
-    using = a.args.get("using")
-    if not using:
-        return
-    if not (isinstance(using, exp.Cast) and isinstance(using.this, exp.Column)
-            and using.this.name == name):  # fmt: skip
-        raise Refuse("ALTER COLUMN ... USING an expression has no verified translation")
+    return [modify]
 
 
 def definition(name: str, col: ColumnState, target: str, catalog: Catalog) -> str:

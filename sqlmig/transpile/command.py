@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import SqlmigError, UsageError
-from ..files import DIRECTIVE, LEADING_COMMENTS, Migration, discover
+from ..files import DIRECTIVE, LEADING_COMMENTS, Migration
 from ..results import Result
 from .base import SOURCES, TARGETS, OutFile, Refusal
 from .catalog import Catalog
@@ -31,7 +31,9 @@ def transpile_set(
                 continue
             # the down runs on the schema the up left: translate it with a copy of that catalog
             cat = catalog if direction == "up" else copy.deepcopy(catalog)
-            name = sql.path.name
+            name = sql.path.name  # another tool's layout (prisma's migration.sql): sqlmig's
+            if not name.endswith(f".{direction}.sql"):
+                name = f"{m.label}.{direction}.sql"
             override = m.override(target, direction)
             if override is not None:
                 out.append(OutFile(name, override.read_text(encoding="utf-8"), True))
@@ -88,6 +90,13 @@ def _header(text: str, name: str, source: str, target: str, *, note: bool = True
     return "".join(line + "\n" for line in lines)
 
 
+def _read(folder: Path, cfg: object, source: str) -> list[Migration]:
+    """The folder as `dir_format` (or detection) reads it: another tool's folder too."""
+    from ..formats import discover as read_folder
+
+    return read_folder(folder, getattr(cfg, "dir_format", None), dialect=source).migrations
+
+
 def run(
     cfg: object, *, target: str, source: str | None, paths: Sequence[Path], out_dir: Path | None,
     check: bool = False, source_url: str | None = None, target_url: str | None = None,
@@ -95,7 +104,7 @@ def run(
     """The CLI's call: transpile, then write the files (all of them, or none on a refusal)."""
     source = source or getattr(cfg, "source_dialect", None) or "postgres"
     folders = list(paths) or [cfg.dir]  # type: ignore[attr-defined]
-    files = [m for folder in folders for m in discover(folder)]
+    files = [m for folder in folders for m in _read(folder, cfg, source)]
     written, refusals, notes = transpile_set(files, target=target, source=source)
     if refusals:  # an error, on stderr: stdout stays for SQL (or the files' list)
         lines = [r.describe() for r in refusals]

@@ -5,7 +5,7 @@ catalog keeps in step with every ALTER, so the new table is exactly what Postgre
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlglot import exp
 
@@ -13,15 +13,16 @@ from . import types
 from .base import Refuse, quote
 from .catalog import Catalog
 
-T = exp.DataType.Type
-INTS = [T.SMALLINT, T.INT, T.BIGINT]
 PREFIX = "_sqlmig_new_"
 
 
 def statements(
-    table: str, mutate: Callable[[exp.Create], None], target: str, catalog: Catalog
-) -> list[str]:
-    """The rebuild, with the catalog moved on to the new definition."""
+    table: str, mutate: Callable[[exp.Create], None], target: str, catalog: Catalog, *,
+    guards: Sequence[str] = (), copies: Mapping[str, str] | None = None,
+) -> list[str]:  # fmt: skip
+    """The rebuild, with the catalog moved on to the new definition. `guards` run first (they
+    fail the file before anything changes); `copies` gives a column's copied value as an
+    expression of the old row (a type change), else the value is copied as it is."""
     from . import indexes, tables
 
     src = catalog.sources.get(table)
@@ -29,18 +30,19 @@ def statements(
         raise Refuse(f"SQLite needs a rebuild of {table}, which these migrations did not create, "
                      "so its whole definition is unknown: write an override")  # fmt: skip
     _check_dependents(table, catalog)
-    out = _referrers_guard(table, catalog, target)
+    out = [*_referrers_guard(table, catalog, target), *guards]
     new_src = src.copy()
     mutate(new_src)
     old_cols = _columns(src)
     keep = [c.name for c in _defs(new_src) if c.name in old_cols and not _generated(c)]
     tmp = new_src.copy()
-    tmp.this.set("this", exp.to_table(PREFIX + table))
+    tmp.this.set("this", exp.Table(this=exp.to_identifier(PREFIX + table)))  # any name
     create = tables.create_table(tmp, target, copy.deepcopy(catalog)).sql[0]
     cols = ", ".join(quote(c, target) for c in keep)
+    values = ", ".join((copies or {}).get(c, quote(c, target)) for c in keep)
     out += [
         create,
-        f"INSERT INTO {quote(PREFIX + table, target)} ({cols}) SELECT {cols} "
+        f"INSERT INTO {quote(PREFIX + table, target)} ({cols}) SELECT {values} "
         f"FROM {quote(table, target)}",
         *_keep_counter(table, new_src, target),
         f"DROP TABLE {quote(table, target)}",
@@ -126,23 +128,6 @@ def column(node: exp.Create, name: str) -> exp.ColumnDef:
 
 def without(c: exp.ColumnDef, kind: type) -> None:
     c.set("constraints", [k for k in c.constraints if not isinstance(k.args.get("kind"), kind)])
-
-
-def widening(old: exp.DataType, new: exp.DataType) -> bool:
-    """A type change every value survives unchanged (SQLite would not reject the others)."""
-    old = types.base(old)
-    o, n = [p.name for p in old.expressions], [p.name for p in new.expressions]
-    if old.this == new.this and o == n:
-        return True
-    if old.this in INTS and new.this in INTS:
-        return INTS.index(new.this) >= INTS.index(old.this)
-    if old.this == T.VARCHAR and new.this == T.VARCHAR:
-        return not n or (bool(o) and int(n[0]) >= int(o[0]))
-    if old.this == T.VARCHAR and new.this == T.TEXT:
-        return True
-    if old.this == T.DECIMAL and new.this == T.DECIMAL and len(o) == len(n) == 2:
-        return int(n[0]) >= int(o[0]) and n[1] == o[1]
-    return False
 
 
 def drop_constraint(node: exp.Create, table: str, name: str) -> None:

@@ -56,8 +56,12 @@ def create_table(node: exp.Create, target: str, catalog: Catalog) -> Out:
         extra += more
     moved = _moved_pk(cols, pk, target)
     for r in rest:
-        if not (moved and isinstance(r, exp.PrimaryKey)):
-            defs.append(table_constraint(r, target, catalog, name))
+        inner = r.expressions[0] if isinstance(r, exp.Constraint) and r.expressions else r
+        if moved and isinstance(inner, exp.PrimaryKey):  # named or not: the column carries it
+            if isinstance(r, exp.Constraint):
+                catalog.constraints[r.name] = (name, "PrimaryKey")
+            continue
+        defs.append(table_constraint(r, target, catalog, name))
     body = ",\n  ".join(defs + extra)
     exists = "IF NOT EXISTS " if node.args.get("exists") else ""
     temp = "TEMPORARY " if props is not None and props.find(exp.TemporaryProperty) else ""

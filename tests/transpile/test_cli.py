@@ -115,3 +115,22 @@ def test_check_runs_the_down_files_too(migrations: Path, mysql_url: str) -> None
         second.close()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 down file(s) revert it alike" in done.stdout
+
+
+def test_another_tools_folder_is_read_as_dir_format_says(tmp_path: Path) -> None:
+    """A Prisma folder (a subfolder per migration holding migration.sql): transpile read it as
+    sqlmig's layout whatever --dir-format said, and refused it with a hint to give that option."""
+    folder = tmp_path / "prisma"
+    for name, sql in (("20230404095503_init", USERS),
+                      ("20230411134605_more", "ALTER TABLE users ADD COLUMN n text;\n"
+                       "ALTER TABLE users ALTER COLUMN n TYPE varchar(5);\n")):  # fmt: skip
+        (folder / name).mkdir(parents=True)
+        (folder / name / "migration.sql").write_text(sql)
+    out = tmp_path / "lite"
+    args = ("transpile", "--to", "sqlite", "-d", str(folder), "-o", str(out))
+    done = sqlmig(*args, "--dir-format", "prisma")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "20230404095503_init.up.sql", "20230411134605_more.up.sql"
+    ]  # fmt: skip
+    assert 'CREATE TABLE "_sqlmig_new_users"' in (out / "20230411134605_more.up.sql").read_text()

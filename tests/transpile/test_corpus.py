@@ -13,8 +13,12 @@ from tests.conftest import _MYSQL_PROBLEM, MYSQL_URL, PG_URL, require_mysql, req
 
 from .harness import load, run_all, table
 
+# The whole corpus runs on three databases in the fixture (about a minute alone, two or more
+# on a loaded machine): more than pytest's default timeout, which would cut it mid-statement.
+pytestmark = pytest.mark.timeout(600)
+
 # Floors, so a change that turns correct translations into refusals is noticed.
-FLOOR = {"sqlite": 171, "mysql": 169}
+FLOOR = {"sqlite": 189, "mysql": 182}
 
 
 @pytest.fixture(scope="module")

@@ -95,7 +95,7 @@ def test_sqlite_alter_column_is_a_rebuild_that_keeps_indexes() -> None:
     )
 
 
-def test_sqlite_rebuild_refuses_narrowing_and_guards_tables_with_referrers() -> None:
+def test_sqlite_rebuild_guards_narrowing_and_tables_with_referrers() -> None:
     cat = Catalog()
     sql("CREATE TABLE p (id int PRIMARY KEY, v varchar(20));", "sqlite", cat)
     sql("CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id));", "sqlite", cat)
@@ -104,9 +104,10 @@ def test_sqlite_rebuild_refuses_narrowing_and_guards_tables_with_referrers() -> 
         "CREATE TEMPORARY TABLE _sqlmig_foreign_keys_off (on_ INT CONSTRAINT rebuilding p needs "
         "PRAGMA foreign_keys = OFF, as sqlmig runs migrations (c refer to it) CHECK (on_ = 0));"
     )
-    out = transpile_text("ALTER TABLE c ALTER COLUMN p_id TYPE smallint;", target="sqlite",
-                         catalog=cat)  # fmt: skip
-    assert "may convert" in out.refusals[0].reason
+    # narrowing: a guard fails the file on a value out of range (tests/transpile/test_retype.py)
+    out = sql("ALTER TABLE c ALTER COLUMN p_id TYPE smallint;", "sqlite", cat)
+    assert "ALTER COLUMN c.p_id TYPE smallint: a row holds a value PostgreSQL rejects" in out
+    assert "WHERE v IS NOT NULL AND NOT coalesce(v BETWEEN -32768 AND 32767, 0)" in out
 
 
 def test_mysql_names_constraints_as_postgresql_so_drop_constraint_works() -> None:
@@ -442,3 +443,36 @@ def test_check_differences_are_told_in_words() -> None:
     assert explain("index i", ("t", ("a",), True, False), ("t", ("a",), False, False)) == [
         "index i: unique index on t (a) (not partial) expected, found index on t (a) (not partial)"
     ]
+
+
+def test_a_named_primary_key_on_a_serial_column_is_one_key_on_sqlite() -> None:
+    import sqlite3
+
+    cat = Catalog()
+    text = "CREATE TABLE n (id serial, body text, CONSTRAINT n_pk PRIMARY KEY (id));"
+    out = transpile_text(text, target="sqlite", catalog=cat)
+    assert out.ok and out.text.count("PRIMARY KEY") == 1, out.text
+    rebuilt = transpile_text("ALTER TABLE n ALTER COLUMN body SET NOT NULL;", target="sqlite",
+                             catalog=cat)  # fmt: skip
+    assert rebuilt.ok and rebuilt.text.count("PRIMARY KEY") == 1, rebuilt.text
+    db = sqlite3.connect(":memory:")
+    db.executescript(out.text + "INSERT INTO n (body) VALUES ('a');" + rebuilt.text)
+    assert db.execute("SELECT id, body FROM n").fetchall() == [(1, "a")]
+    dropped = transpile_text("ALTER TABLE n DROP CONSTRAINT n_pk;", target="sqlite", catalog=cat)
+    assert "auto-increments" in dropped.refusals[0].reason
+
+
+def test_add_column_if_not_exists_follows_what_the_migrations_made() -> None:
+    for target in ("sqlite", "mysql"):
+        cat = Catalog()
+        sql("CREATE TABLE t (id int PRIMARY KEY, x int);", target, cat)
+        assert sql("ALTER TABLE t ADD COLUMN IF NOT EXISTS x text;", target, cat) == ""
+        assert sql("ALTER TABLE t ADD COLUMN IF NOT EXISTS y int;", target, cat) == (
+            "ALTER TABLE t ADD COLUMN y INT;"
+        )
+    assert "no ADD COLUMN IF NOT EXISTS" in refusal(
+        "ALTER TABLE u ADD COLUMN IF NOT EXISTS y int;", "sqlite"
+    )
+    assert sql("ALTER TABLE u ADD COLUMN IF NOT EXISTS y int;", "mysql") == (
+        "ALTER TABLE u ADD COLUMN IF NOT EXISTS y INT;"  # MariaDB's form
+    )
