@@ -34,11 +34,13 @@ class Builder:
         self.history.ensure()
         self.runner = Runner(driver, self.history, by=actor(), notify=lambda _m: None)
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, *, same: bool = False) -> Snapshot:
+        """same=True: the last step most likely changed what the one before it did (a down
+        after its up); PostgreSQL then reads those objects ahead, in one round trip less."""
         from . import snapshot
 
         if self.tracker is not None:
-            return self.tracker.snapshot()
+            return self.tracker.snapshot(same=same)
         return snapshot(self.driver, table=self.table)
 
     def up(self, m: Migration) -> None:

@@ -89,6 +89,11 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {  # identity, owner cat, own
                      "pg_namespace n WHERE (n.oid >= 16384 OR n.nspname = 'public')"),
 }  # fmt: skip
 _ALIAS = {cat: spec[4].split()[1] for cat, spec in _ROWS.items()}
+# The same rows without the joins that find owners and names (counting needs neither).
+_PLAIN = {
+    cat: f"{cat} {_ALIAS[cat]} WHERE {src.split(' WHERE ', 1)[1]}"
+    for cat, (_i, _o, _d, _u, src) in _ROWS.items()
+}
 
 
 def _version(cat: str) -> str:
@@ -134,18 +139,23 @@ SELECT true, cat, ident, ocat, oid, kind, nsp, name FROM r
 UNION ALL SELECT false, cat, ident, NULL, NULL, NULL, NULL, NULL FROM deps"""
 )
 
-# Per catalog, the rows older than the last look that are still there: how many, and the sum
-# of their identities.
+# A second checksum of a set of identities, not linear in them (see _hash).
+_HASH = "(({i}) %% 2147483647) * (({i}) %% 2147483647) %% 2147483629"  # %%: a parameter query
+
+# Per catalog, the rows older than the last look that are still there: how many, and the sums
+# of their identities and of their hashes.
 OLDER = "\nUNION ALL ".join(
-    f"SELECT '{cat}', count(*), coalesce(sum({ident}::numeric), 0) FROM {src} "
+    f"SELECT '{cat}', count(*), coalesce(sum({ident}), 0), "
+    f"coalesce(sum({_HASH.format(i=ident)}), 0) FROM {_PLAIN[cat]} "
     f"AND {_version(cat)} < %(t)s"
-    for cat, (ident, _o, _i, _u, src) in _ROWS.items()
+    for cat, (ident, _o, _i, _u, _src) in _ROWS.items()
 )
 
 # The identities of those rows, for the catalogs where more than one row went.
 OLDER_ROWS = "\nUNION ALL ".join(
-    f"SELECT '{cat}', {ident} FROM {src} AND {_version(cat)} < %(t)s AND '{cat}' = ANY(%(cats)s)"
-    for cat, (ident, _o, _i, _u, src) in _ROWS.items()
+    f"SELECT '{cat}', {ident} FROM {_PLAIN[cat]} AND {_version(cat)} < %(t)s "
+    f"AND '{cat}' = ANY(%(cats)s)"
+    for cat, (ident, _o, _i, _u, _src) in _ROWS.items()
 )
 
 XMAX = "SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8"
@@ -167,6 +177,8 @@ class Changes:
         self.units: dict[Owner, Unit] = {}
         self.count: dict[str, int] = {}
         self.total: dict[str, int] = {}
+        self.hashed: dict[str, int] = {}
+        self.made: set[Key] = set()  # the rows the last look found new (not updated)
 
     def queries(self) -> list[tuple[str, Any]]:
         """The queries of a look, to go in the round trip of the caller's own."""
@@ -198,6 +210,7 @@ class Changes:
         if gone is None or (t and any(k[0] == "pg_namespace" for k in (*written, *gone))):
             return None
         touched = {self._unit(self.owner.get(k)) for k in (*written, *gone)}
+        self.made = written - self.owner.keys()
         for key in gone:
             self._forget(key)
         for _new, cat, ident, ocat, oid, kind, nsp, name in rows:
@@ -205,6 +218,7 @@ class Changes:
             if key not in self.owner:
                 self.count[cat] = self.count.get(cat, 0) + 1
                 self.total[cat] = self.total.get(cat, 0) + key[1]
+                self.hashed[cat] = self.hashed.get(cat, 0) + _hash(key[1])
             self.units.pop(key, None)
             if kind is not None:
                 self.units[key] = (kind, nsp, name)
@@ -223,18 +237,31 @@ class Changes:
     def _gone(
         self, written: set[Key], older: list[tuple[Any, ...]], many: Many, t: int
     ) -> set[Key] | None:
-        """The known rows that are no longer there (None: the counts do not add up)."""
+        """The known rows that are no longer there (None: the counts do not add up). Per
+        catalog, what went is found by its count and sums: one row, or the rows the last look
+        found made (a down after its up); else by a list of the rows still there."""
         gone: set[Key] = set()
         listed: list[str] = []
-        for cat, count, total in older:
+        for cat, count, total, hashed in older:
             again = [k[1] for k in written if k[0] == cat and k in self.owner]
             missing = self.count.get(cat, 0) - len(again) - int(count)
             if missing < 0:
                 return None
-            one = self.total.get(cat, 0) - sum(again) - int(total)
-            if missing == 1 and (cat, one) in self.owner and (cat, one) not in written:
-                gone.add((cat, one))
-            elif missing:
+            if not missing:
+                continue
+            sums = (
+                self.total.get(cat, 0) - sum(again) - int(total),
+                self.hashed.get(cat, 0) - sum(map(_hash, again)) - int(hashed),
+            )
+            one = {(cat, sums[0])}
+            last = {k for k in self.made if k[0] == cat and k in self.owner} - written
+            for guess in (one, last):
+                ids = [k[1] for k in guess]
+                known = guess <= self.owner.keys() and not guess & written
+                if known and len(ids) == missing and (sum(ids), sum(map(_hash, ids))) == sums:
+                    gone |= guess
+                    break
+            else:
                 listed.append(cat)
         if listed:
             there = {(c, int(i)) for c, i in many([(OLDER_ROWS, {"t": t, "cats": listed})])[0]}
@@ -246,3 +273,9 @@ class Changes:
         self.units.pop(key, None)
         self.count[key[0]] -= 1
         self.total[key[0]] -= key[1]
+        self.hashed[key[0]] -= _hash(key[1])
+
+
+def _hash(ident: int) -> int:
+    """_HASH, as the server computes it."""
+    return (ident % 2147483647) * (ident % 2147483647) % 2147483629

@@ -86,7 +86,8 @@ class _Prepared:
 
 
 # Read by postgres.read besides the per-object queries, in full each time.
-_WHOLE = (postgres_extras.QUERY, postgres.SCHEMAS)
+_EXTRAS = postgres_extras.QUERY
+_WHOLE = (_EXTRAS, postgres.SCHEMAS)
 
 # Whether postgres_extras.QUERY could find anything besides the current schema: a test of the
 # rows each of its parts starts from, never narrower than that part (objects made after
@@ -114,38 +115,52 @@ _ANY_EXTRAS = f"""SELECT current_schema(),
   OR EXISTS (SELECT 1 FROM pg_inherits)"""
 
 
+Batch = list[tuple[str, str, Any]]  # (the reader's query, the query sent, its parameters)
+
+
+def batch(units: set[Unit] | None, have: set[str] | frozenset[str]) -> Batch:
+    """The queries that read `units` (all objects when None), and the whole-schema queries
+    not in `have`."""
+    out: Batch = [(sql, sql, ()) for sql in _WHOLE if sql not in have]
+    for sql, (kind, at) in FILTERED.items():
+        if units is None:
+            out.append((sql, sql, ()))
+            continue
+        wanted = {(s, n) for k, s, n in units if k == kind}
+        if not wanted:
+            continue
+        # two lists the server can test before it deparses anything; the pairs: in _Only
+        wrapped = (
+            f"SELECT * FROM ({sql.replace('%', '%%')}) AS q(k0, k1, k2) "
+            f"WHERE k0::text = ANY(%s::text[]) AND k{at}::text = ANY(%s::text[])"
+        )
+        names = (sorted({s for s, _ in wanted}), sorted({n for _, n in wanted}))
+        out.append((sql, wrapped, names))
+    return out
+
+
 class _Only:
     """The reader, with each per-object catalog query limited to the objects in `units` (all
     of them when None) and the whole-schema queries answered from `whole`; the per-object
-    queries are sent together, in one round trip (none when no object changed)."""
+    queries are sent together, in one round trip (none when no object changed), unless their
+    answers came already (`sent`, `got`: read ahead in the round trip of the changes)."""
 
     def __init__(
-        self, driver: _Prepared, units: set[Unit] | None, whole: dict[str, list[tuple[Any, ...]]]
+        self,
+        driver: _Prepared,
+        units: set[Unit] | None,
+        whole: dict[str, list[tuple[Any, ...]]],
+        sent: Batch | None = None,
+        got: list[list[tuple[Any, ...]]] | None = None,
     ) -> None:
         self.driver = driver
         self.ready: dict[str, list[tuple[Any, ...]]] = dict(whole)
-        batch = [(sql, ()) for sql in _WHOLE if sql not in whole]
-        for sql, (kind, at) in FILTERED.items():
-            if units is None:
-                batch.append((sql, ()))
-                continue
-            wanted = {(s, n) for k, s, n in units if k == kind}
-            if not wanted:
-                self.ready[sql] = []
-                continue
-            # two lists the server can test before it deparses anything; the pairs: below
-            wrapped = (
-                f"SELECT * FROM ({sql.replace('%', '%%')}) AS q(k0, k1, k2) "
-                f"WHERE k0::text = ANY(%s::text[]) AND k{at}::text = ANY(%s::text[])"
-            )
-            batch.append(
-                (wrapped, (sorted({s for s, _ in wanted}), sorted({n for _, n in wanted})))
-            )
-        keys = [
-            *(q for q in _WHOLE if q not in whole),
-            *(q for q in FILTERED if q not in self.ready),
-        ]
-        for key, rows in zip(keys, driver.many(batch) if batch else [], strict=True):
+        if sent is None:
+            sent = batch(units, set(whole))
+            got = driver.many([(q, p) for _, q, p in sent]) if sent else []
+        for sql in FILTERED:
+            self.ready[sql] = []
+        for (key, _q, _p), rows in zip(sent, got or [], strict=True):
             spec = FILTERED.get(key)
             if spec is not None and units is not None:
                 pairs = {(s, n) for k, s, n in units if k == spec[0]}
@@ -169,26 +184,41 @@ class Tracker:
         self.read_again: set[Unit] | None = None  # the objects the last snapshot read again
         self.bare: tuple[str, list[tuple[Any, ...]]] | None = None
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, *, same: bool = False) -> Snapshot:
+        """same=True: the step since the last snapshot most likely changed the objects the last
+        one read again (a down after its up, an up after its down): they are read in the same
+        round trip as the changes, and used when no other object changed."""
+        guess = self.read_again if same and self.last is not None and self.read_again else None
+        # the extras are read ahead when the last snapshot needed them
+        ahead = (
+            batch(guess, {postgres.SCHEMAS} | ({_EXTRAS} if self.bare else set())) if guess else []
+        )
         looked = self.changes.queries()
-        *answers, probe, schemas = self.driver.many(
-            [*looked, (_ANY_EXTRAS, ()), (postgres.SCHEMAS, ())]
+        answers = self.driver.many(
+            [*looked, (_ANY_EXTRAS, ()), (postgres.SCHEMAS, ()), *((q, p) for _, q, p in ahead)]
+        )
+        mine, ((here, extras),), schemas = (
+            answers[: len(looked)],
+            *answers[len(looked) : len(looked) + 2],
         )
         whole = {postgres.SCHEMAS: schemas}
-        here, extras = probe[0]
         if not extras and self.bare is not None and self.bare[0] == here:
-            whole[postgres_extras.QUERY] = self.bare[1]
-        changed = self.changes.changed(answers, self.driver.many)
+            whole[_EXTRAS] = self.bare[1]
+        changed = self.changes.changed(mine, self.driver.many)
         if self.last is None or changed is None:
             reader = _Only(self.driver, None, whole)
             snap = sort_snapshot(postgres.read(reader, self.exclude))  # type: ignore[arg-type]
         else:
-            reader = _Only(self.driver, changed, whole)
+            if guess is not None and changed <= guess and (_EXTRAS in whole or not self.bare):
+                changed = guess  # what was read ahead: read again, whether changed or not
+                reader = _Only(self.driver, changed, whole, ahead, answers[len(looked) + 2 :])
+            else:
+                reader = _Only(self.driver, changed, whole)
             fresh = postgres.read(reader, self.exclude)  # type: ignore[arg-type]
             snap = patch(self.last, sort_snapshot(fresh), changed)
         self.last, self.read_again = snap, changed
         # the extras of a database where the probe found nothing: true until it finds something
-        self.bare = None if extras else (here, reader.ready[postgres_extras.QUERY])
+        self.bare = None if extras else (here, reader.ready[_EXTRAS])
         return snap
 
 
