@@ -136,7 +136,7 @@ def batch(units: set[Unit] | None, have: set[str] | frozenset[str]) -> Batch:
         # two lists the server can test before it deparses anything; the pairs: in _Only
         wrapped = (
             f"SELECT * FROM ({sql.replace('%', '%%')}) AS q(k0, k1, k2) "
-            f"WHERE k0::text = ANY(%s::text[]) AND k{at}::text = ANY(%s::text[])"
+            f"WHERE k0::text = ANY(%s::text[]) AND k{at} = ANY(%s::name[])"
         )
         names = (sorted({s for s, _ in wanted}), sorted({n for _, n in wanted}))
         out.append((sql, wrapped, names))
