@@ -136,3 +136,23 @@ def test_counts_that_do_not_add_up_mean_a_full_read(pg_url: str) -> None:
     finally:
         driver.close()
         reader.close()
+
+
+def test_frozen_catalog_rows_still_show_when_they_were_written(pg_url: str) -> None:
+    """Change tracking reads the transaction id a row was written by (xmin); freezing a
+    catalog (VACUUM FREEZE, which a no-transaction migration may run) keeps it."""
+    from sqlmig.schema import pg_delta, snapshot
+
+    driver, reader = _pair(pg_url)
+    try:
+        driver.execute("CREATE TABLE a (id int); CREATE VIEW v AS SELECT id FROM a")
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        driver.execute("ALTER TABLE a RENAME COLUMN id TO key")
+        for catalog in ("pg_attribute", "pg_class", "pg_rewrite", "pg_depend"):
+            driver.execute(f"VACUUM FREEZE {catalog}")
+        assert tracker.snapshot() == snapshot(driver, table=TABLE)
+        assert tracker.read_again == {("relation", "public", "a"), ("relation", "public", "v")}
+    finally:
+        driver.close()
+        reader.close()
