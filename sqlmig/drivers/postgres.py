@@ -165,6 +165,12 @@ class PostgresDriver:
             raise
         return cls(conn, url, table, home=home, own=own)
 
+    def keep_setting(self, name: str, value: str) -> None:
+        """Make `name = value` one of sqlmig's own session settings: set now, and set again
+        after every reset between migrations (a plain SET would last until the first one)."""
+        self.own[name] = value
+        self.execute(pg_session.apply({name: value}))
+
     @classmethod
     def probe(cls, url: DatabaseUrl, *, timeout: float) -> str | None:
         """One readiness check: None when a primary answers; the reason when it is a standby."""

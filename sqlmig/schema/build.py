@@ -34,11 +34,13 @@ class Builder:
         self.history.ensure()
         self.runner = Runner(driver, self.history, by=actor(), notify=lambda _m: None)
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, *, same: bool = False) -> Snapshot:
+        """same=True: the last step most likely changed what the one before it did (a down
+        after its up); PostgreSQL then reads those objects ahead, in one round trip less."""
         from . import snapshot
 
         if self.tracker is not None:
-            return self.tracker.snapshot()
+            return self.tracker.snapshot(same=same)
         return snapshot(self.driver, table=self.table)
 
     def up(self, m: Migration) -> None:
@@ -108,11 +110,11 @@ def _stay_here(text: str, where: str) -> None:
         )
 
 
-# A scratch database is thrown away: durability only costs time there.
-FAST = {
-    "sqlite": ("PRAGMA synchronous = OFF", "PRAGMA journal_mode = MEMORY"),
-    "postgres": ("SET synchronous_commit = off",),
-}
+# A scratch database is thrown away: durability only costs time there (on PostgreSQL a
+# commit that waits for the disk took 1.5-4 ms here, one that does not 0.3-0.5 ms, and verify
+# commits three times per migration). PostgreSQL's is kept through the reset after every
+# migration, which a plain SET did not survive.
+FAST = {"sqlite": ("PRAGMA synchronous = OFF", "PRAGMA journal_mode = MEMORY")}
 
 
 @contextmanager
@@ -123,6 +125,7 @@ def builder(url: str, table: str) -> Iterator[Builder]:
         for setting in FAST.get(driver.dialect, ()):
             driver.execute(setting)
         if driver.dialect == "postgres":
+            driver.keep_setting("synchronous_commit", "off")  # type: ignore[attr-defined]
             reader = connect(parse_url(url), table=table)
         yield Builder(driver, table, reader)
     finally:

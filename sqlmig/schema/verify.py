@@ -45,14 +45,14 @@ def check(b: Builder, m: Migration, before: Snapshot | None = None) -> Outcome:
     failed = _attempt(lambda: b.down(m), m, "down failed")
     if failed:
         return Outcome((failed,), after, fatal=not m.down.transactional)
-    undone = _differences(before, b.snapshot())
+    undone = _differences(before, b.snapshot(same=True))
     if undone:  # the second up would run on the wrong schema: it proves nothing more
         lines = _lines(undone, VERIFY)
         return Outcome((Problem(m.label, "down does not restore the schema", lines),), fatal=True)
     failed = _attempt(lambda: b.up(m), m, "up is not repeatable: it failed after its down")
     if failed:
         return Outcome((failed,), fatal=True)
-    last = b.snapshot()
+    last = b.snapshot(same=True)
     again = _differences(after, last)
     if again:
         problem = "up is not repeatable: a second up gives another schema"
