@@ -42,6 +42,7 @@ def lint(
         "ignore": ignored,
         "pg_version": pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
         "cache_dir": cache_folder(cfg, cache_dir) if cache else None,
+        "dir_format": getattr(cfg, "dir_format", None),
     }
     if base is not None and not changed:
         raise UsageError("--base goes with --changed", hint="sqlmig lint --changed --base main")

@@ -46,6 +46,7 @@ class _Tables:
         self.by_name: dict[str, int] = {}
         self.origin: list[str | None] = []  # the name an identity had before the file ran
         self.seen: set[str] = set()  # names whose pre-existing table has an identity already
+        self.held: dict[int, set[str]] = {}  # identity -> names renames gave it
 
     def get(self, name: str) -> int:
         if name not in self.by_name:
@@ -57,6 +58,11 @@ class _Tables:
         self.seen.add(name)  # a later reference to the name is to this table
         self.by_name[name] = self._new(None)
         return self.by_name[name]
+
+    def names(self, ident: int) -> set[str]:
+        """Every name the table had: before the file, and those renames gave it."""
+        origin = self.origin[ident]
+        return ({origin} if origin is not None else set()) | self.held.get(ident, set())
 
     def _new(self, origin: str | None) -> int:
         self.origin.append(origin)
@@ -90,6 +96,7 @@ def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
                 events.append((stmt.index, a, ident))
                 tables.by_name.pop(a, None)
                 tables.by_name[b] = ident
+                tables.held.setdefault(ident, set()).add(b)
             else:  # drop
                 events.append((stmt.index, a, tables.get(a)))
                 tables.by_name.pop(a, None)
@@ -176,10 +183,10 @@ def _type_rebuilds(stmts: list[Stmt]) -> Iterator[tuple[int, str]]:
 
 
 def _survives(ident: int, tables: _Tables, copies: dict[int, set[int]]) -> bool:
-    """Did the rows of this pre-existing table end the file under its name, in another table?"""
-    origin = tables.origin[ident]
-    holder = tables.by_name.get(origin) if origin is not None else None
-    if holder is None or holder == ident:
+    """Did the rows of this table end the file in another table under one of its names (the
+    one it had before the file, or one a rename gave it: a table rebuilt twice)?"""
+    holders = {tables.by_name.get(n) for n in tables.names(ident)} - {None, ident}
+    if not holders:
         return False
     reached, todo = {ident}, [ident]
     while todo:  # copied into a table that was copied on into the holder counts too
@@ -187,7 +194,7 @@ def _survives(ident: int, tables: _Tables, copies: dict[int, set[int]]) -> bool:
             if nxt not in reached:
                 reached.add(nxt)
                 todo.append(nxt)
-    return holder in reached
+    return bool(holders & reached)
 
 
 def _events(stmt: Stmt, dialect: str) -> Iterator[tuple[str, str, str]]:

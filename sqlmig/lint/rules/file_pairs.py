@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...files import FILENAME
-from ..context import FileContext, Objects
+from ..context import FileContext, GroupView, Objects
 from ..model import Hit, rule
 from .syntax import opaque
 
@@ -38,26 +38,32 @@ def _hidden(ctx: FileContext) -> bool:
 
 def _left(down: FileContext, up: FileContext) -> Iterator[tuple[str, str, int]]:
     """(kind, name, up statement index) made by the up file and not removed by the down file."""
-    gone = down.dropped
-    for (kind, name), index in up.created.items.items():
+    return _left_of(down.dropped, up.created, up.rebuilds.replacements)
+
+
+def _left_of(
+    gone: Objects, made: Objects, replacing: frozenset[str]
+) -> Iterator[tuple[str, str, int]]:
+    """(kind, name, index) made and not removed, nor replaced by a rebuild."""
+    for (kind, name), index in made.items.items():
         if kind.startswith("renamed-"):
             continue  # a name given by renaming: what was renamed is no new object
-        table = name.split(".")[0] if kind == "column" else up.created.index_on.get(name)
+        table = name.split(".")[0] if kind == "column" else made.index_on.get(name)
         if gone.has(kind, name) or (table and (gone.has_table(table) or gone.has("view", table))):
             continue
-        if kind == "index" and table and up.created.has_table(table):
+        if kind == "index" and table and made.has_table(table):
             continue  # dropped with its table, which the table check reports
-        if kind == "column" and _renamed_gone(name, up, gone):
+        if kind == "column" and _renamed_gone(name, made, gone):
             continue
-        if kind == "table" and name in up.rebuilds.replacements:
+        if kind == "table" and name in replacing:
             continue  # a rebuild: the table it replaced existed before the up ran
         yield kind, name, index
 
 
-def _renamed_gone(column: str, up: FileContext, gone: Objects) -> bool:
+def _renamed_gone(column: str, made: Objects, gone: Objects) -> bool:
     """A column the up added before renaming its table, dropped under the table's new name."""
     table, _, name = column.partition(".")
-    news = [new for new, old in up.created.renamed.items() if old == table]
+    news = [new for new, old in made.renamed.items() if old == table]
     return any(gone.has("column", f"{new}.{name}") or gone.has_table(new) for new in news)
 
 
@@ -79,7 +85,12 @@ def down_missing_drop(ctx: FileContext, pair: FileContext | None) -> Iterator[Hi
     Good:
         -- 0007_add_isbn.down.sql: ALTER TABLE books DROP COLUMN isbn;
     """
-    if ctx.direction != "down" or pair is None or _hidden(ctx) or _hidden(pair):
+    if ctx.direction != "down" or pair is None:
+        return
+    if ctx.group is not None:
+        yield from _group_missing_drop(ctx.group, pair)
+        return
+    if _hidden(ctx) or _hidden(pair):
         return
     for kind, name, index in _left(ctx, pair):
         line = pair.position(pair.statements[index].offset)[0]
@@ -88,6 +99,21 @@ def down_missing_drop(ctx: FileContext, pair: FileContext | None) -> Iterator[Hi
             "drop it",
             0,
         )
+
+
+def _group_missing_drop(group: GroupView, up: FileContext) -> Iterator[Hit]:
+    """popx: what the up made and no down of its version group drops (they run together)."""
+    if group.hidden:
+        return
+    for kind, name, index in _left_of(group.gone, group.made, group.replacements):
+        path, mine = group.origin[index]
+        if path == up.path:
+            line = up.position(up.statements[mine].offset)[0]
+            yield Hit(
+                f"{up.path.name} line {line} creates {kind} {name}, and no down file of its "
+                f"version group ({group.origin[0][0].name[:14]}...) drops it",
+                0,
+            )
 
 
 def _runs_something(ctx: FileContext) -> bool:
