@@ -34,6 +34,7 @@ class Objects:
     items: Mapping[tuple[str, str], int] = field(default_factory=dict)
     index_on: Mapping[str, str] = field(default_factory=dict)  # index -> table
     renamed: Mapping[str, str] = field(default_factory=dict)  # table -> its name before the file
+    types: Mapping[str, Any] = field(default_factory=dict)  # "table.column" -> its type (a tree)
 
     def has(self, kind: str, name: str) -> bool:
         return (kind, name) in self.items

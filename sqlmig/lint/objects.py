@@ -44,20 +44,31 @@ def created(statements: Iterable[Stmt]) -> Objects:
     items: dict[tuple[str, str], int] = {}
     index_on: dict[str, str] = {}
     renamed: dict[str, str] = {}  # table -> the name it had before this file renamed it
+    types: dict[str, Any] = {}
     for stmt in statements:
         node = stmt.node
         if isinstance(node, exp.Create) and str(node.args.get("kind")) in KINDS:
             kind = KINDS[str(node.args["kind"])]
             target = node.this.this if isinstance(node.this, exp.Schema) else node.this
             items.setdefault((kind, name_of(target)), stmt.index)
+            if isinstance(node.this, exp.Schema):
+                _typed(types, name_of(target), node.this.expressions)
             if kind == "index" and node.this.args.get("table") is not None:
                 index_on[name_of(target)] = name_of(node.this.args["table"])
         elif isinstance(node, exp.Alter):
             for action in node.args.get("actions") or []:
                 _altered(items, table_of(node), action, stmt.index)
+                _typed(types, table_of(node), [action])
                 if isinstance(action, exp.AlterRename):
                     renamed[name_of(action.this)] = renamed.get(table_of(node), table_of(node))
-    return Objects(items, index_on, renamed)
+    return Objects(items, index_on, renamed, types)
+
+
+def _typed(types: dict[str, Any], table: str, defs: Iterable[Any]) -> None:
+    """The declared type of each column a CREATE TABLE or ADD COLUMN makes (the first one)."""
+    for col in defs:
+        if isinstance(col, exp.ColumnDef) and col.args.get("kind") is not None:
+            types.setdefault(f"{table}.{col.name.lower()}", col.args["kind"])
 
 
 def _altered(items: dict[tuple[str, str], int], table: str, action: Any, index: int) -> None:

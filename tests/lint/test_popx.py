@@ -1,0 +1,217 @@
+"""Lint reads a popx (ory) folder as `up` and `down` read it: the dialect's files, each down
+paired by popx's reader, and a version group (one pop migration split one statement per file,
+its downs numbered in the order `down` runs them) seen whole. Shapes from ory/kratos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmig.lint import lint_paths
+from tests.conftest import query, sqlmig
+from tests.lint.helpers import write
+
+GROUP = "20191100000001"
+
+
+def _popx(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, sql in files.items():
+        write(folder, name, sql)
+    return folder
+
+
+def _identities(folder: Path, *, last_down: str = 'DROP TABLE "credentials";') -> Path:
+    """kratos's first group: three ups; the downs, numbered in the order they run (newest
+    version first), drop what the group made: down 1 runs before down 0."""
+    return _popx(
+        folder,
+        {
+            f"{GROUP}000000_identities.postgres.up.sql": (
+                'CREATE TABLE "identities" (id int PRIMARY KEY);'
+            ),
+            f"{GROUP}000000_identities.postgres.down.sql": 'DROP TABLE "identities";',
+            f"{GROUP}000001_identities.postgres.up.sql": (
+                'CREATE UNIQUE INDEX "identities_idx" ON "identities" (id);'
+            ),
+            f"{GROUP}000001_identities.postgres.down.sql": last_down,
+            f"{GROUP}000002_identities.postgres.up.sql": (
+                'CREATE TABLE "credentials" (id int PRIMARY KEY,'
+                " identity_id int REFERENCES identities (id));"
+            ),
+            f"{GROUP}000002_identities.postgres.down.sql": "",
+            # other databases' files: not read for PostgreSQL (and `.sqlite3.`, which sqlmig's
+            # own override names do not use, says the folder is popx's)
+            f"{GROUP}000000_identities.mysql.up.sql": (
+                "CREATE TABLE `identities` (id int) ENGINE=InnoDB;"
+            ),
+            f"{GROUP}000000_identities.mysql.down.sql": "DROP TABLE `identities`;",
+            f"{GROUP}000000_identities.sqlite3.up.sql": 'CREATE TABLE "identities" (id int);',
+            f"{GROUP}000000_identities.sqlite3.down.sql": 'DROP TABLE "identities";',
+        },
+    )
+
+
+def _codes(folder: Path, dialect: str = "postgres", **options: object) -> list[tuple[str, str]]:
+    report = lint_paths([folder], dialect=dialect, **options)  # type: ignore[arg-type]
+    return [(Path(f.path).name, f.code) for f in report.findings]
+
+
+def test_a_group_s_downs_are_judged_with_the_whole_group(tmp_path: Path) -> None:
+    # sqlmig's old per-version view: down 1 drops "credentials", which up 1 (an index) did not
+    # make (D201), and down 2 leaves the table up 2 made (F702)
+    found = _codes(_identities(tmp_path / "m"), select=["D201", "F702", "F705", "F708"])
+    assert found == []
+
+
+def test_only_the_dialect_s_files_are_linted_and_named_as_popx_names_them(tmp_path: Path) -> None:
+    report = lint_paths([_identities(tmp_path / "m")], dialect="postgres")
+    assert report.files == 6  # the three PostgreSQL migrations, not the MySQL pair
+    assert not [f for f in report.findings if ".mysql." in f.path or ".sqlite3." in f.path]
+    assert not [f for f in report.findings if f.code in ("F704", "F705", "F706", "F708")]
+
+
+def test_a_group_whose_downs_leave_a_table_is_still_reported(tmp_path: Path) -> None:
+    folder = _identities(tmp_path / "m", last_down="")
+    report = lint_paths([folder], dialect="postgres", select=["F702"])
+    [finding] = report.findings
+    assert Path(finding.path).name == f"{GROUP}000002_identities.postgres.down.sql"
+    assert "creates table credentials" in finding.message
+    assert f"no down file of its version group ({GROUP}...)" in finding.message
+
+
+def test_a_down_dropping_what_no_up_of_its_group_made_is_still_reported(tmp_path: Path) -> None:
+    folder = _identities(tmp_path / "m", last_down='DROP TABLE "credentials"; DROP TABLE "users";')
+    found = _codes(folder, select=["D201"])
+    assert found == [(f"{GROUP}000001_identities.postgres.down.sql", "D201")]
+
+
+SQLITE_REBUILD = {  # kratos's SQLite rebuild of one table, one statement per file
+    "20200607165100000000_settings.sqlite3.up.sql": (
+        'CREATE TABLE "_flows_tmp" (id TEXT PRIMARY KEY, state TEXT);'
+    ),
+    "20200607165100000001_settings.sqlite3.up.sql": (
+        'INSERT INTO "_flows_tmp" (id, state) SELECT id, state FROM "flows"{where};'
+    ),
+    "20200607165100000002_settings.sqlite3.up.sql": 'DROP TABLE "flows";',
+    "20200607165100000003_settings.sqlite3.up.sql": 'ALTER TABLE "_flows_tmp" RENAME TO "flows";',
+    # the downs: the same rebuild back, numbered in the order they run (3, 2, 1, 0)
+    "20200607165100000003_settings.sqlite3.down.sql": (
+        'CREATE TABLE "_flows_tmp" (id TEXT PRIMARY KEY);'
+    ),
+    "20200607165100000002_settings.sqlite3.down.sql": (
+        'INSERT INTO "_flows_tmp" (id) SELECT id FROM "flows";'
+    ),
+    "20200607165100000001_settings.sqlite3.down.sql": 'DROP TABLE "flows";',
+    "20200607165100000000_settings.sqlite3.down.sql": 'ALTER TABLE "_flows_tmp" RENAME TO "flows";',
+}
+
+
+def test_a_rebuild_split_over_a_group_s_files_loses_nothing(tmp_path: Path) -> None:
+    files = {n: s.replace("{where}", "") for n, s in SQLITE_REBUILD.items()}
+    folder = _popx(tmp_path / "m", files)
+    assert _codes(folder, "sqlite", select=["D201", "D205", "F702"]) == []
+
+
+def test_a_split_rebuild_that_copies_only_some_rows_is_still_reported(tmp_path: Path) -> None:
+    files = {n: s.replace("{where}", " WHERE state = 'done'") for n, s in SQLITE_REBUILD.items()}
+    report = lint_paths([_popx(tmp_path / "m", files)], dialect="sqlite", select=["D201"])
+    [finding] = report.findings
+    assert Path(finding.path).name == "20200607165100000002_settings.sqlite3.up.sql"
+    assert "after copying its rows through WHERE" in finding.message
+
+
+def test_a_rebuild_split_over_independent_migrations_is_still_reported(tmp_path: Path) -> None:
+    # sqlmig's own layout: each file is a migration of its own, which may run at another time
+    # than the copy (rows written in between are lost), so no group joins them
+    folder = tmp_path / "m"
+    folder.mkdir()
+    write(folder, "0001_tmp.up.sql", "CREATE TABLE _flows_tmp (id TEXT PRIMARY KEY);")
+    write(folder, "0002_copy.up.sql", "INSERT INTO _flows_tmp (id) SELECT id FROM flows;")
+    write(folder, "0003_drop.up.sql", "DROP TABLE flows;")
+    assert ("0003_drop.up.sql", "D201") in _codes(folder, "sqlite")
+
+
+def test_a_retype_to_the_type_a_sibling_file_gave_rewrites_nothing(tmp_path: Path) -> None:
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20210410175418000000_network.postgres.up.sql": (
+                'ALTER TABLE "flows" ADD COLUMN "nid" UUID;'
+            ),
+            "20210410175418000000_network.postgres.down.sql": (
+                'ALTER TABLE "flows" DROP COLUMN "nid";'
+            ),
+            "20210410175418000001_network.postgres.up.sql": (
+                'ALTER TABLE "flows" ALTER COLUMN "nid" TYPE UUID,'
+                ' ALTER COLUMN "nid" DROP NOT NULL;'
+            ),
+            "20210410175418000001_network.postgres.down.sql": "",
+            "20210410175418000002_network.postgres.up.sql": (
+                'ALTER TABLE "flows" ALTER COLUMN "nid" TYPE text;'
+            ),
+            "20210410175418000002_network.postgres.down.sql": "",
+        },
+    )
+    # only PostgreSQL files: sqlmig's own override names too, so the format is given
+    found = _codes(folder, select=["P106"], dir_format="popx")
+    assert found == [("20210410175418000002_network.postgres.up.sql", "P106")]
+
+
+def test_a_retype_to_the_type_the_file_gave_rewrites_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    write(
+        folder,
+        "0001_nid.up.sql",
+        "ALTER TABLE flows ADD COLUMN nid uuid;\nALTER TABLE flows ALTER COLUMN nid TYPE uuid;\n"
+        "ALTER TABLE flows ALTER COLUMN id TYPE bigint;\n",
+    )
+    report = lint_paths([folder], select=["P106"])
+    assert [(f.line, f.code) for f in report.findings] == [(3, "P106")]
+
+
+def test_an_autocommit_file_runs_outside_a_transaction(tmp_path: Path) -> None:
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20241029153900000001_identities.autocommit.up.sql": (
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS identities_nid ON identities (nid);"
+            ),
+            "20241029153900000001_identities.autocommit.down.sql": (
+                "DROP INDEX CONCURRENTLY IF EXISTS identities_nid;"
+            ),
+        },
+    )
+    assert _codes(folder, select=["P102"]) == []
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    write(plain, "0001_nid.up.sql", "CREATE INDEX CONCURRENTLY identities_nid ON identities (nid);")
+    assert ("0001_nid.up.sql", "P102") in _codes(plain, select=["P102"])
+
+
+def test_the_cache_knows_a_file_depends_on_its_group(tmp_path: Path) -> None:
+    folder = _identities(tmp_path / "m", last_down="")
+    cache = tmp_path / "cache"
+    assert len(lint_paths([folder], select=["F702"], cache_dir=cache).findings) == 1
+    write(folder, f"{GROUP}000001_identities.postgres.down.sql", 'DROP TABLE "credentials";')
+    report = lint_paths([folder], select=["F702"], cache_dir=cache)
+    assert report.findings == ()  # each file of the group is linted again
+    again = lint_paths([folder], select=["F702"], cache_dir=cache)
+    assert again.findings == () and again.cached == again.files == 6
+
+
+def test_a_file_passed_alone_is_paired_as_in_its_folder(tmp_path: Path) -> None:
+    folder = _identities(tmp_path / "m")
+    down = folder / f"{GROUP}000001_identities.postgres.down.sql"
+    assert _codes(down, select=["D201"]) == []
+
+
+def test_down_runs_a_group_s_downs_newest_first_as_popx_does(tmp_path: Path, pg_url: str) -> None:
+    """The pairing lint now follows is `down`'s: by version, as popx pairs them. Reverting the
+    whole group undoes it (down 2, then down 1 drops credentials, then down 0 identities)."""
+    folder = _identities(tmp_path / "m")
+    for args in (["up"], ["down", "--all", "--yes"]):
+        run = sqlmig("-u", pg_url, "-d", str(folder), *args)
+        assert run.returncode == 0, run.stderr
+    tables = query(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    assert sorted(t for (t,) in tables if not t.startswith("sqlmig_")) == []
