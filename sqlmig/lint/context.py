@@ -35,6 +35,7 @@ class Objects:
     index_on: Mapping[str, str] = field(default_factory=dict)  # index -> table
     renamed: Mapping[str, str] = field(default_factory=dict)  # table -> its name before the file
     types: Mapping[str, Any] = field(default_factory=dict)  # "table.column" -> its type (a tree)
+    columns_renamed: Mapping[str, str] = field(default_factory=dict)  # "t.old" -> "t.new"
 
     def has(self, kind: str, name: str) -> bool:
         return (kind, name) in self.items
@@ -70,6 +71,7 @@ class GroupView:
     made: Objects  # what the group's ups create; indices into `origin`
     gone: Objects  # what the group's downs drop
     replacements: frozenset[str]  # tables the group's ups created to replace an existing one
+    undone: Objects  # what the group's ups drop themselves
     origin: tuple[tuple[Path, int], ...]  # up statement index in the group -> (file, index)
     hidden: bool  # some statement of the group escaped the parser
 

@@ -46,6 +46,7 @@ def build(ups: Sequence[FileContext], downs: Sequence[FileContext], dialect: str
         objects.created(up.stmts),
         objects.dropped(down.stmts),
         up.rebuilds.replacements,
+        objects.dropped(up.stmts),
         up.origin,
         hidden,
     )

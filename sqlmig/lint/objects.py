@@ -45,6 +45,7 @@ def created(statements: Iterable[Stmt]) -> Objects:
     index_on: dict[str, str] = {}
     renamed: dict[str, str] = {}  # table -> the name it had before this file renamed it
     types: dict[str, Any] = {}
+    moved: dict[str, str] = {}  # "table.old" -> "table.new": columns renamed
     for stmt in statements:
         node = stmt.node
         if isinstance(node, exp.Create) and str(node.args.get("kind")) in KINDS:
@@ -59,9 +60,20 @@ def created(statements: Iterable[Stmt]) -> Objects:
             for action in node.args.get("actions") or []:
                 _altered(items, table_of(node), action, stmt.index)
                 _typed(types, table_of(node), [action])
+                _moved(moved, table_of(node), action)
                 if isinstance(action, exp.AlterRename):
                     renamed[name_of(action.this)] = renamed.get(table_of(node), table_of(node))
-    return Objects(items, index_on, renamed, types)
+    return Objects(items, index_on, renamed, types, moved)
+
+
+def _moved(moved: dict[str, str], table: str, action: Any) -> None:
+    if isinstance(action, exp.RenameColumn):
+        old, new = action.this.name.lower(), action.args["to"].name.lower()
+    elif isinstance(action, exp.ModifyColumn) and action.args.get("rename_from"):
+        old, new = action.args["rename_from"].name.lower(), action.this.name.lower()
+    else:
+        return
+    moved[f"{table}.{old}"] = f"{table}.{new}"
 
 
 def _typed(types: dict[str, Any], table: str, defs: Iterable[Any]) -> None:

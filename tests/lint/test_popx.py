@@ -215,3 +215,36 @@ def test_down_runs_a_group_s_downs_newest_first_as_popx_does(tmp_path: Path, pg_
         assert run.returncode == 0, run.stderr
     tables = query(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     assert sorted(t for (t,) in tables if not t.startswith("sqlmig_")) == []
+
+
+def test_a_column_the_up_swaps_in_under_the_old_name_is_no_new_column(tmp_path: Path) -> None:
+    """kratos 20230705000000000001 (SQLite): the up adds request_url_new, copies, drops
+    request_url and renames request_url_new to it; the down swaps back."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    swap = """
+        ALTER TABLE flows ADD COLUMN url_new TEXT NOT NULL DEFAULT '';
+        UPDATE flows SET url_new = url;
+        ALTER TABLE flows DROP COLUMN url;
+        ALTER TABLE flows RENAME COLUMN url_new TO url;
+        """
+    write(folder, "0001_url.up.sql", swap)
+    write(folder, "0001_url.down.sql", swap)
+    assert _codes(folder, "sqlite", select=["F702"]) == []
+
+
+def test_a_column_added_then_renamed_to_a_new_name_must_still_be_dropped(tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    folder.mkdir()
+    write(
+        folder,
+        "0001_url.up.sql",
+        "ALTER TABLE flows ADD COLUMN url_new TEXT;\n"
+        "ALTER TABLE flows RENAME COLUMN url_new TO link;\n",
+    )
+    write(folder, "0001_url.down.sql", "SELECT 1;\n")
+    report = lint_paths([folder], dialect="sqlite", select=["F702"])
+    [finding] = report.findings
+    assert "creates column flows.link" in finding.message
+    write(folder, "0001_url.down.sql", "ALTER TABLE flows DROP COLUMN link;\n")
+    assert lint_paths([folder], dialect="sqlite", select=["F702"]).findings == ()

@@ -38,16 +38,21 @@ def _hidden(ctx: FileContext) -> bool:
 
 def _left(down: FileContext, up: FileContext) -> Iterator[tuple[str, str, int]]:
     """(kind, name, up statement index) made by the up file and not removed by the down file."""
-    return _left_of(down.dropped, up.created, up.rebuilds.replacements)
+    return _left_of(down.dropped, up.created, up.rebuilds.replacements, up.dropped)
 
 
 def _left_of(
-    gone: Objects, made: Objects, replacing: frozenset[str]
+    gone: Objects, made: Objects, replacing: frozenset[str], undone: Objects
 ) -> Iterator[tuple[str, str, int]]:
-    """(kind, name, index) made and not removed, nor replaced by a rebuild."""
+    """(kind, name, index) made and not removed, nor replaced by a rebuild; `undone`: what the
+    up itself dropped."""
     for (kind, name), index in made.items.items():
         if kind.startswith("renamed-"):
             continue  # a name given by renaming: what was renamed is no new object
+        if kind == "column" and name in made.columns_renamed:  # added, then renamed
+            name = made.columns_renamed[name]
+            if undone.has("column", name):
+                continue  # a column swap: it took the place of a column the up dropped
         table = name.split(".")[0] if kind == "column" else made.index_on.get(name)
         if gone.has(kind, name) or (table and (gone.has_table(table) or gone.has("view", table))):
             continue
@@ -105,7 +110,7 @@ def _group_missing_drop(group: GroupView, up: FileContext) -> Iterator[Hit]:
     """popx: what the up made and no down of its version group drops (they run together)."""
     if group.hidden:
         return
-    for kind, name, index in _left_of(group.gone, group.made, group.replacements):
+    for kind, name, index in _left_of(group.gone, group.made, group.replacements, group.undone):
         path, mine = group.origin[index]
         if path == up.path:
             line = up.position(up.statements[mine].offset)[0]
