@@ -36,6 +36,7 @@ class Objects:
     renamed: Mapping[str, str] = field(default_factory=dict)  # table -> its name before the file
     types: Mapping[str, Any] = field(default_factory=dict)  # "table.column" -> its type (a tree)
     columns_renamed: Mapping[str, str] = field(default_factory=dict)  # "t.old" -> "t.new"
+    index_columns: Mapping[str, frozenset[str]] = field(default_factory=dict)  # index -> columns
 
     def has(self, kind: str, name: str) -> bool:
         return (kind, name) in self.items

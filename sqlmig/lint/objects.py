@@ -46,6 +46,7 @@ def created(statements: Iterable[Stmt]) -> Objects:
     renamed: dict[str, str] = {}  # table -> the name it had before this file renamed it
     types: dict[str, Any] = {}
     moved: dict[str, str] = {}  # "table.old" -> "table.new": columns renamed
+    keys: dict[str, frozenset[str]] = {}  # index -> the columns it is on
     for stmt in statements:
         node = stmt.node
         if isinstance(node, exp.Create) and str(node.args.get("kind")) in KINDS:
@@ -56,6 +57,7 @@ def created(statements: Iterable[Stmt]) -> Objects:
                 _typed(types, name_of(target), node.this.expressions)
             if kind == "index" and node.this.args.get("table") is not None:
                 index_on[name_of(target)] = name_of(node.this.args["table"])
+                keys[name_of(target)] = _key_columns(node.this)
         elif isinstance(node, exp.Alter):
             for action in node.args.get("actions") or []:
                 _altered(items, table_of(node), action, stmt.index)
@@ -63,7 +65,13 @@ def created(statements: Iterable[Stmt]) -> Objects:
                 _moved(moved, table_of(node), action)
                 if isinstance(action, exp.AlterRename):
                     renamed[name_of(action.this)] = renamed.get(table_of(node), table_of(node))
-    return Objects(items, index_on, renamed, types, moved)
+    return Objects(items, index_on, renamed, types, moved, keys)
+
+
+def _key_columns(index: Any) -> frozenset[str]:
+    params = index.args.get("params")
+    columns = params.args.get("columns") if params is not None else None
+    return frozenset(name_of(c) for o in columns or [] for c in o.find_all(exp.Column))
 
 
 def _moved(moved: dict[str, str], table: str, action: Any) -> None:

@@ -248,3 +248,33 @@ def test_a_column_added_then_renamed_to_a_new_name_must_still_be_dropped(tmp_pat
     assert "creates column flows.link" in finding.message
     write(folder, "0001_url.down.sql", "ALTER TABLE flows DROP COLUMN link;\n")
     assert lint_paths([folder], dialect="sqlite", select=["F702"]).findings == ()
+
+
+def test_an_index_goes_with_the_columns_it_is_on(tmp_path: Path) -> None:
+    """kratos 20210618103120 (MySQL): the group's first down drops the column, and with it the
+    indexes later ups of the group made on it."""
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20210618103120000000_logout_token.mysql.up.sql": (
+                "ALTER TABLE `sessions` ADD COLUMN `logout_token` VARCHAR(32);"
+            ),
+            "20210618103120000000_logout_token.mysql.down.sql": (
+                "ALTER TABLE `sessions` DROP COLUMN `logout_token`;"
+            ),
+            "20210618103120000001_logout_token.mysql.up.sql": (
+                "CREATE UNIQUE INDEX `sessions_logout_token_uq_idx` ON `sessions` (`logout_token`);"
+            ),
+            "20210618103120000001_logout_token.mysql.down.sql": "",
+            "20210618103120000002_logout_token.mysql.up.sql": (
+                "CREATE INDEX `sessions_token_both_idx` ON `sessions` (`logout_token`, `token`);"
+            ),
+            "20210618103120000002_logout_token.mysql.down.sql": "",
+        },
+    )
+    found = lint_paths([folder], dialect="mysql", select=["F702"], dir_format="popx").findings
+    # the index on a column that stays (token) is still there after the down
+    assert [f.message.split(" creates ")[1] for f in found] == [
+        "index sessions_token_both_idx, and no down file of its version group "
+        "(20210618103120...) drops it"
+    ]

@@ -58,11 +58,17 @@ def _left_of(
             continue
         if kind == "index" and table and made.has_table(table):
             continue  # dropped with its table, which the table check reports
+        if kind == "index" and table and _columns_gone(made.index_columns.get(name), table, gone):
+            continue  # every column it is on is dropped, and the index with them
         if kind == "column" and _renamed_gone(name, made, gone):
             continue
         if kind == "table" and name in replacing:
             continue  # a rebuild: the table it replaced existed before the up ran
         yield kind, name, index
+
+
+def _columns_gone(columns: frozenset[str] | None, table: str, gone: Objects) -> bool:
+    return bool(columns) and all(gone.has("column", f"{table}.{c}") for c in columns or ())
 
 
 def _renamed_gone(column: str, made: Objects, gone: Objects) -> bool:
