@@ -75,6 +75,7 @@ class GroupView:
     undone: Objects  # what the group's ups drop themselves
     origin: tuple[tuple[Path, int], ...]  # up statement index in the group -> (file, index)
     hidden: bool  # some statement of the group escaped the parser
+    files: tuple[Path, ...] = ()  # the group's up files, oldest first
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ def build(ups: Sequence[FileContext], downs: Sequence[FileContext], dialect: str
         objects.dropped(up.stmts),
         up.origin,
         hidden,
+        tuple(c.path for c in ups),
     )
     return Group(up, down, view)
 

@@ -122,9 +122,15 @@ def _group_missing_drop(group: GroupView, up: FileContext) -> Iterator[Hit]:
             line = up.position(up.statements[mine].offset)[0]
             yield Hit(
                 f"{up.path.name} line {line} creates {kind} {name}, and no down file of its "
-                f"version group ({group.origin[0][0].name[:14]}...) drops it",
+                f"version group ({_span(group)}) drops it",
                 0,
             )
+
+
+def _span(group: GroupView) -> str:
+    """The group's versions, as `first-last`."""
+    versions = [p.name.split("_", 1)[0] for p in group.files]
+    return f"{versions[0]}-{versions[-1]}" if len(versions) > 1 else versions[0]
 
 
 def _runs_something(ctx: FileContext) -> bool:
