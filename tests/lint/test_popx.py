@@ -307,3 +307,21 @@ def test_consecutive_migrations_of_other_names_are_not_one_group(tmp_path: Path)
     folder = _two_timestamps(tmp_path / "m", "other_change")
     found = _codes(folder, "sqlite", select=["D201", "F702"])
     assert sorted(code for _, code in found) == ["D201", "F702"]
+
+
+def test_an_empty_file_of_a_group_is_pop_s_padding(tmp_path: Path) -> None:
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20200601101000000000_messages.sqlite3.up.sql": "ALTER TABLE flows ADD COLUMN m TEXT;",
+            "20200601101000000000_messages.sqlite3.down.sql": "ALTER TABLE flows DROP COLUMN m;",
+            "20200601101000000001_messages.sqlite3.up.sql": "",
+            "20200601101000000001_messages.sqlite3.down.sql": "",
+            # a group of one empty migration is still reported
+            "20200602000000000000_forgotten.sqlite3.up.sql": "-- nothing yet\n",
+            "20200602000000000000_forgotten.sqlite3.down.sql": "",
+        },
+    )
+    assert _codes(folder, "sqlite", select=["F703"]) == [
+        ("20200602000000000000_forgotten.sqlite3.up.sql", "F703")
+    ]

@@ -154,7 +154,8 @@ def _runs_something(ctx: FileContext) -> bool:
 )
 def no_statements(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
     """An up file with no statement, only comments: applying it does nothing (often a file of
-    `sqlmig new` that was never filled in).
+    `sqlmig new` that was never filled in). An empty file of a popx version group whose other
+    files run statements is not one: pop pads a group's ups and downs to the same count.
 
     Bad:
         -- 0007_add_isbn: up
@@ -163,4 +164,6 @@ def no_statements(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]:
         ALTER TABLE books ADD COLUMN isbn text;
     """
     if ctx.direction == "up" and not ctx.statements and not _runs_something(ctx):
+        if ctx.group is not None and ctx.group.origin:
+            return  # padding: the group's other ups run its statements
         yield Hit("the file has no statements, only comments: applying it does nothing", 0)
