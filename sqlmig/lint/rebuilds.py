@@ -140,6 +140,14 @@ def _column_swaps(stmts: list[Stmt], dialect: str) -> Iterator[tuple[int, str, s
             yield index, table, column
 
 
+def _kept_value(value: Any) -> Any:
+    """The column a value is, also through a cast or a cut to a length (`substr(a, 1, 1024)`,
+    how a down narrows a column back): what it copies is the column's, in the new type."""
+    while isinstance(value, (exp.Cast, exp.Substring, exp.Left)):
+        value = value.this
+    return value
+
+
 def _every_row(update: Any) -> bool:
     """No WHERE, or `WHERE true` (which some generators write)."""
     where = update.args.get("where")
@@ -156,7 +164,7 @@ def _column_copies(sql: str, dialect: str) -> Iterator[tuple[str, str, str]]:
     if not isinstance(node, exp.Update) or node.args.get("from_") or not _every_row(node):
         return
     for item in node.expressions:
-        into, source = item.this, item.expression
+        into, source = item.this, _kept_value(item.expression)
         columns = isinstance(into, exp.Column) and isinstance(source, exp.Column)
         if columns and name_of(into) != name_of(source):
             yield name_of(node.this), name_of(into), name_of(source)

@@ -325,3 +325,48 @@ def test_an_empty_file_of_a_group_is_pop_s_padding(tmp_path: Path) -> None:
     assert _codes(folder, "sqlite", select=["F703"]) == [
         ("20200602000000000000_forgotten.sqlite3.up.sql", "F703")
     ]
+
+
+def test_a_down_renames_back_a_column_whose_table_its_group_renamed(tmp_path: Path) -> None:
+    """kratos 20200402142539 rename_profile_flows: the ups rename a column, then its table;
+    the downs (newest first) rename the column back under the new name, then the table."""
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20200402142539000000_rename.sqlite3.up.sql": (
+                'ALTER TABLE "methods" RENAME COLUMN "profile_id" TO "settings_id";'
+            ),
+            "20200402142539000000_rename.sqlite3.down.sql": (
+                'ALTER TABLE "settings_methods" RENAME TO "methods";'
+            ),
+            "20200402142539000001_rename.sqlite3.up.sql": (
+                'ALTER TABLE "methods" RENAME TO "settings_methods";'
+            ),
+            "20200402142539000001_rename.sqlite3.down.sql": (
+                'ALTER TABLE "settings_methods" RENAME COLUMN "settings_id" TO "profile_id";'
+            ),
+        },
+    )
+    found = _codes(folder, "sqlite", select=["D205", "D206"])
+    assert sorted(found) == [  # the ups' renames are still reported
+        ("20200402142539000000_rename.sqlite3.up.sql", "D206"),
+        ("20200402142539000001_rename.sqlite3.up.sql", "D205"),
+    ]
+
+
+def test_a_column_cut_back_to_a_narrower_type_keeps_its_values(tmp_path: Path) -> None:
+    """kratos 20230705000000000001 (SQLite down): the values are copied, cut to the narrower
+    type, before the old column is dropped; a copy through another function is not a swap."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    swap = """
+        ALTER TABLE flows ADD COLUMN url_new VARCHAR(1024) NOT NULL DEFAULT '';
+        UPDATE flows SET url_new = {value};
+        ALTER TABLE flows DROP COLUMN url;
+        ALTER TABLE flows RENAME COLUMN url_new TO url;
+        """
+    write(folder, "0001_url.up.sql", swap.format(value="substr(url, 1, 1024)"))
+    write(folder, "0002_url.up.sql", swap.format(value="CAST(url AS VARCHAR(1024))"))
+    write(folder, "0003_url.up.sql", swap.format(value="lower(url)"))
+    found = _codes(folder, "sqlite", select=["D202"])
+    assert found == [("0003_url.up.sql", "D202")]
