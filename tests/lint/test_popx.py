@@ -370,3 +370,25 @@ def test_a_column_cut_back_to_a_narrower_type_keeps_its_values(tmp_path: Path) -
     write(folder, "0003_url.up.sql", swap.format(value="lower(url)"))
     found = _codes(folder, "sqlite", select=["D202"])
     assert found == [("0003_url.up.sql", "D202")]
+
+
+def test_up_lint_reads_a_popx_folder_s_files_for_the_database(tmp_path: Path, pg_url: str) -> None:
+    """`up --lint` left out every `.postgres.` file of a popx folder (sqlmig's own override
+    names look the same), so PostgreSQL's own files went unlinted and were applied."""
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20200101000000000000_users.postgres.up.sql": "CREATE TABLE users (id int);",
+            "20200101000000000000_users.postgres.down.sql": "DROP TABLE users;",
+            "20200101000000000000_users.sqlite3.up.sql": "CREATE TABLE users (id int);",
+            "20200101000000000000_users.sqlite3.down.sql": "DROP TABLE users;",
+            "20200102000000000000_drop.postgres.up.sql": "DROP TABLE users;",
+            "20200102000000000000_drop.postgres.down.sql": "CREATE TABLE users (id int);",
+            "20200102000000000000_drop.sqlite3.up.sql": "SELECT 1;",
+            "20200102000000000000_drop.sqlite3.down.sql": "SELECT 1;",
+        },
+    )
+    run = sqlmig("-u", pg_url, "-d", str(folder), "up", "--lint")
+    assert run.returncode != 0
+    assert "20200102000000000000_drop.postgres.up.sql" in run.stderr and "D201" in run.stderr
+    assert query(pg_url, "SELECT count(*) FROM pg_tables WHERE tablename = 'users'") == [(0,)]
