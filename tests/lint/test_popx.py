@@ -392,3 +392,39 @@ def test_up_lint_reads_a_popx_folder_s_files_for_the_database(tmp_path: Path, pg
     assert run.returncode != 0
     assert "20200102000000000000_drop.postgres.up.sql" in run.stderr and "D201" in run.stderr
     assert query(pg_url, "SELECT count(*) FROM pg_tables WHERE tablename = 'users'") == [(0,)]
+
+
+def test_a_popx_up_without_a_down_is_reported(tmp_path: Path) -> None:
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20200101000000000000_users.postgres.up.sql": "CREATE TABLE users (id int);",
+            "20200101000000000000_users.sqlite3.up.sql": "CREATE TABLE users (id int);",
+            "20200101000000000000_users.sqlite3.down.sql": "DROP TABLE users;",
+        },
+    )
+    report = lint_paths([folder], select=["F701"])
+    [finding] = report.findings
+    assert "no 20200101000000000000_users.postgres.down.sql" in finding.message
+
+
+def test_mariadb_reads_a_popx_folder_s_mysql_files(tmp_path: Path) -> None:
+    folder = _popx(
+        tmp_path / "m",
+        {
+            "20200101000000000000_users.mysql.up.sql": "CREATE TABLE users (id int);",
+            "20200101000000000000_users.mysql.down.sql": "DROP TABLE users;",
+            "20200101000000000000_users.sqlite3.up.sql": "CREATE TABLE users (id int);",
+            "20200101000000000000_users.sqlite3.down.sql": "DROP TABLE users;",
+        },
+    )
+    report = lint_paths([folder], dialect="mariadb")
+    assert report.files == 2 and report.findings == ()
+
+
+def test_a_stray_file_in_a_popx_folder_is_refused_as_up_refuses_it(tmp_path: Path) -> None:
+    folder = _identities(tmp_path / "m")
+    write(folder, "schema.sql", "SELECT 1;")
+    run = sqlmig("lint", "--dir-format", "popx", str(folder))
+    assert run.returncode == 2
+    assert "schema.sql: not a popx file name" in run.stderr

@@ -26,7 +26,8 @@ def up_without_down(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]
     Good:
         0007_add_isbn.up.sql and 0007_add_isbn.down.sql
     """
-    if ctx.direction == "up" and ctx.pair_path is None and FILENAME.match(ctx.path.name):
+    named = FILENAME.match(ctx.path.name) or ctx.layout != "sqlmig"  # a popx file: its reader's
+    if ctx.direction == "up" and ctx.pair_path is None and named:
         down = ctx.path.name.replace(".up.sql", ".down.sql")
         yield Hit(f"no {down}: `sqlmig down` cannot revert this migration", 0)
 
