@@ -234,9 +234,11 @@ def _files(
             if found and hooks.is_dir():
                 out += sorted(p for p in hooks.iterdir() if p.suffix.lower() == ".sql")
         elif path.is_file():
-            out.append(path)
             other = _layout(path.parent)
-            if other is not None and path in other.roles:
+            if other is not None and path not in other.roles:
+                continue  # another database's file of a popx folder: `up` does not run it here
+            out.append(path)
+            if other is not None:
                 roles[path] = other.roles[path]
         else:
             raise UsageError(f"{path} does not exist", hint="pass migration files or folders")

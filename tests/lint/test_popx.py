@@ -428,3 +428,14 @@ def test_a_stray_file_in_a_popx_folder_is_refused_as_up_refuses_it(tmp_path: Pat
     run = sqlmig("lint", "--dir-format", "popx", str(folder))
     assert run.returncode == 2
     assert "schema.sql: not a popx file name" in run.stderr
+
+
+def test_another_database_s_file_passed_alone_is_not_linted_in_this_dialect(
+    tmp_path: Path,
+) -> None:
+    """`lint --changed` and pre-commit pass files one by one: a popx folder's MySQL file is not
+    what `up` runs on PostgreSQL (linted as PostgreSQL it made false syntax errors)."""
+    folder = _identities(tmp_path / "m")
+    mysql = folder / f"{GROUP}000000_identities.mysql.up.sql"
+    assert lint_paths([mysql], dialect="postgres").files == 0
+    assert lint_paths([mysql], dialect="mysql").files == 1
