@@ -3,21 +3,26 @@
 Usage: .venv/bin/python bench/precision/sample.py [--mirrors /work/.mirror] [--out DIR]
 
 Extracts each set from a local git mirror (a bare clone: kratos, documenso, umami at the commits
-in SETS) into a temp dir in sqlmig's layout, runs `sqlmig lint --format json` on it, draws 35
-findings per set with a fixed seed, and prints them as CSV rows (set, file, line, rule, message)
-with the verdict recorded in bench/precision/sample.csv when that finding was judged before
-(new ones print `?`: judge them by hand and add them). The migration files are never stored
-here. Kratos (pop/fizz) files are `<version>_<slug>[.<dialect>][.autocommit].<up|down>.sql`:
-the dialect's file is taken, else the shared one; `.autocommit` becomes
-`-- sqlmig:no-transaction`.
+in SETS) into a temp dir, runs `sqlmig lint --format json` on it, draws 35 findings per set (the
+35 whose hash of SEED, set, file, line and rule is smallest: a finding is drawn or not whatever
+the others are, so a rule change redraws only where it adds or removes findings, and never
+another set's sample), and prints them as CSV rows (set, file, line, rule, message) with the
+verdict recorded in bench/precision/sample.csv when that finding was judged before (new ones
+print `?`: judge them by hand and add them). The migration files are never stored here.
+
+Kratos's folder is popx's (`<version>_<slug>[.<dialect>][.autocommit].<up|down>.sql`) and is
+linted as it is, with `--dir-format popx --dialect D`, so lint reads the files `up` and `down`
+run on that database. Until 2026-12-03 this script copied the dialect's files into sqlmig's
+layout instead (`<version>_<slug>.<up|down>.sql`, `.autocommit` as a first line
+`-- sqlmig:no-transaction`); verdicts recorded then are found under those names and lines.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
-import random
 import re
 import subprocess
 import sys
@@ -48,6 +53,7 @@ KRATOS_DIR = "persistence/sql/migrations/sql"
 POP = re.compile(
     r"^(\d+_[^.]+)\.(?:(postgres|mysql|sqlite3|sqlite|cockroach)\.)?(autocommit\.)?(up|down)\.sql$"
 )
+POPX_DIALECT = {"kpg": "postgres", "kmy": "mysql", "ksq": "sqlite"}
 PER_SET = 35
 SEED = 16
 
@@ -61,18 +67,14 @@ def extract(mirror: Path, commit: str, path: str, into: Path) -> Path:
     return into / path
 
 
-def kratos_set(source: Path, dialects: tuple[str, ...], out: Path) -> None:
-    chosen: dict[tuple[str, str], tuple[Path, bool]] = {}
-    for f in sorted(source.iterdir()):
-        m = POP.match(f.name)
-        if m is None:
-            continue
-        base, dialect, auto, direction = m.groups()
-        if dialect in dialects or (dialect is None and (base, direction) not in chosen):
-            chosen[(base, direction)] = (f, bool(auto))
-    for (base, direction), (f, auto) in chosen.items():
-        text = ("-- sqlmig:no-transaction\n" if auto else "") + f.read_text()
-        (out / f"{base}.{direction}.sql").write_text(text)
+def legacy_key(name: str, line: int) -> tuple[str, int]:
+    """A kratos finding's file and line as the copy into sqlmig's layout had them (before
+    2026-12-03): no dialect in the name, and one line more in an `.autocommit.` file."""
+    m = POP.match(name)
+    if m is None:
+        return name, line
+    base, _, auto, direction = m.groups()
+    return f"{base}.{direction}.sql", line + (1 if auto else 0)
 
 
 def prisma_set(source: Path, out: Path) -> None:
@@ -83,50 +85,68 @@ def prisma_set(source: Path, out: Path) -> None:
         )
 
 
-def findings(folder: Path, dialect: str) -> list[dict]:
+def findings(folder: Path, dialect: str, *extra: str) -> list[dict]:
     run = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "sqlmig",
-            "lint",
-            "--dialect",
-            dialect,
-            "--format",
-            "json",
-            str(folder),
+            sys.executable, "-m", "sqlmig", "lint", "--no-cache", "--dialect", dialect,
+            "--format", "json", *extra, str(folder),
         ],
         capture_output=True,
         text=True,
         cwd=ROOT,
-    )
+    )  # fmt: skip
     return json.loads(run.stdout)["findings"]
+
+
+def draw(name: str, found: list[dict]) -> list[dict]:
+    """PER_SET findings, each ranked by a hash of its own key (bottom-k sampling)."""
+
+    def rank(f: dict) -> bytes:
+        key = f"{SEED}\0{name}\0{Path(f['path']).name}\0{f['line']}\0{f['code']}"
+        return hashlib.blake2b(key.encode(), digest_size=16).digest()
+
+    return sorted(found, key=rank)[:PER_SET]
+
+
+def verdict(judged: dict, name: str, f: dict) -> str:
+    line = int(f["line"])
+    found = judged.get((name, Path(f["path"]).name, line, f["code"]))
+    # a finding about a version group is new: the copy into sqlmig's layout had no groups
+    if found is None and name in POPX_DIALECT and "version group" not in f["message"]:
+        found = judged.get((name, *legacy_key(Path(f["path"]).name, line), f["code"]))
+    return found or "?"
 
 
 def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    args.add_argument("--counts", action="store_true", help="also print each set's total")
     opts = args.parse_args()
     judged = {}
     with (HERE / "sample.csv").open() as f:
         for row in csv.DictReader(f):
-            judged[(row["set"], row["file"], row["line"], row["rule"])] = row["verdict"]
-    rng = random.Random(SEED)
+            key = (row["set"], row["file"], int(row["line"]), row["rule"])
+            judged[key] = row["verdict"]
     out = csv.writer(sys.stdout)
     out.writerow(["set", "file", "line", "rule", "verdict", "message"])
     with tempfile.TemporaryDirectory() as tmp:
         for name, (mirror, commit, dialect, where) in SETS.items():
-            folder = Path(tmp) / name
-            folder.mkdir()
             git = opts.mirrors / mirror / "repo"
             if isinstance(where, tuple):
-                kratos_set(extract(git, commit, KRATOS_DIR, Path(tmp) / "k"), where, folder)
+                folder = Path(tmp) / "k" / KRATOS_DIR
+                if not folder.is_dir():
+                    extract(git, commit, KRATOS_DIR, Path(tmp) / "k")
+                found = findings(folder, dialect, "--dir-format", "popx")
             else:
+                folder = Path(tmp) / name
+                folder.mkdir()
                 prisma_set(extract(git, commit, where, Path(tmp) / name / "src"), folder)
-            found = findings(folder, dialect)
-            for f in sorted(rng.sample(found, PER_SET), key=lambda f: (f["path"], f["line"])):
+                found = findings(folder, dialect)
+            if opts.counts:
+                print(f"# {name}: {len(found)} findings", file=sys.stderr)
+            for f in sorted(draw(name, found), key=lambda f: (f["path"], f["line"])):
                 key = (name, Path(f["path"]).name, str(f["line"]), f["code"])
-                out.writerow([*key, judged.get(key, "?"), f["message"]])
+                out.writerow([*key, verdict(judged, name, f), f["message"]])
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ A version with a file for other databases only is not a migration on this one, a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MigrationFileError, UsageError
@@ -28,6 +29,24 @@ HINT = "popx names its files {version}_{name}[.{dialect}][.autocommit].up.sql (a
 
 def read(folder: Path, dialect: str | None = None) -> list[Migration]:
     """The migrations for `dialect` (sqlmig's driver name, or popx's own dialect)."""
+    return refuse_duplicates(
+        _migration(c.version_text, c.name, c.up, c.down) for c in choose(folder, dialect)
+    )
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """One migration's files for a dialect, paired as popx pairs them: by version and name."""
+
+    version_text: str
+    name: str
+    up: Path
+    down: Path | None
+
+
+def choose(folder: Path, dialect: str | None) -> list[Chosen]:
+    """The files `read` runs for `dialect` (a dialect's file beats the generic one), in the
+    folder's name order; lint reads the same list, so both pair a down with the same up."""
     want = _dialect(dialect)
     chosen: dict[tuple[str, str], dict[str, tuple[bool, Path]]] = {}
     for path in sql_files(folder):
@@ -42,7 +61,11 @@ def read(folder: Path, dialect: str | None = None) -> list[Migration]:
         best = slot.get(match["direction"])
         if best is None or (kind is not None and not best[0]):  # .<dialect>. beats generic
             slot[match["direction"]] = (kind is not None, path)
-    return refuse_duplicates(_migration(v, n, s) for (v, n), s in chosen.items() if "up" in s)
+    return [
+        Chosen(v, n, s["up"][1], s["down"][1] if "down" in s else None)
+        for (v, n), s in chosen.items()
+        if "up" in s
+    ]
 
 
 def _dialect(dialect: str | None) -> str:
@@ -65,17 +88,21 @@ def _canonical(dialect: str | None, path: Path) -> str | None:
     return DIALECTS[dialect]
 
 
-def _migration(vtext: str, name: str, paths: dict[str, tuple[bool, Path]]) -> Migration:
-    down = paths.get("down")
+def _migration(vtext: str, name: str, up: Path, down: Path | None) -> Migration:
     return Migration(
-        version=version_of(vtext, paths["up"][1]),
+        version=version_of(vtext, up),
         version_text=vtext,
         name=name,
-        up=_read(paths["up"][1]),
-        down=_read(down[1]) if down else None,
+        up=_read(up),
+        down=_read(down) if down else None,
     )
+
+
+def runs_without_transaction(path: Path) -> bool:
+    """popx runs a `.autocommit.` file outside a transaction."""
+    return ".autocommit." in path.name
 
 
 def _read(path: Path) -> SqlFile:
     sql = read_sql_file(path)
-    return without_transaction(sql) if ".autocommit." in path.name else sql
+    return without_transaction(sql) if runs_without_transaction(path) else sql

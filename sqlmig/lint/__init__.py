@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from .model import DEFAULT_PG_VERSION, DIALECTS, Finding, LintFailed, Rule
 
 if TYPE_CHECKING:
     from .cache import LintCache
+    from .layout import Layout, Role
 
 # The parser (sqlglot) and the rules are imported only when some file is not in the cache.
 
@@ -86,12 +87,15 @@ def lint_paths(
     pg_version: int = DEFAULT_PG_VERSION,
     cache_dir: Path | None = None,
     jobs: int | None = None,
+    dir_format: str | None = None,
 ) -> LintReport:
     """Lint files and folders (every *.sql in a folder) with the selected rules.
 
     `dialect` "mariadb" lints MySQL files with MariaDB's behaviour where the two differ.
     `cache_dir`: reuse and keep each file's findings there (see cache.py); None: no cache.
-    `jobs`: worker processes (None: every usable CPU when there are many files)."""
+    `jobs`: worker processes (None: every usable CPU when there are many files).
+    `dir_format`: the folders' format (None: detected); a popx folder is read as `up` reads
+    it for the dialect: its files for that database only, each down paired as `down` runs it."""
     server, dialect = dialect, "mysql" if dialect == "mariadb" else dialect
     if dialect not in DIALECTS:
         raise UsageError(
@@ -99,7 +103,7 @@ def lint_paths(
             hint="use one of: " + ", ".join(sorted(DIALECTS | {"mariadb"})),
         )
     select, ignore = tuple(select), tuple(ignore)
-    files = _files(paths)
+    files, roles = _files(paths, dir_format, server)
     cache = _open_cache(cache_dir, server, pg_version, select, ignore)
     per_file: dict[Path, list[Finding]] = {}
     keys: dict[Path, str | None] = {}
@@ -107,7 +111,8 @@ def lint_paths(
         from .paths import display
 
         for path in files:
-            keys[path] = cache.key(path)
+            role = roles.get(path)
+            keys[path] = cache.key(path, _context_files(role) if role else None)
             hit = cache.get(keys[path], display(path)) if keys[path] else None
             if hit is not None:
                 per_file[path] = hit
@@ -115,7 +120,7 @@ def lint_paths(
     missing = [p for p in files if p not in per_file]
     if missing or cache is None or not files:
         rules = _rules(select, ignore)  # also refuses unknown rule names, cache or not
-        per_file.update(_lint_files(missing, server, pg_version, rules, jobs))
+        per_file.update(_lint_files(missing, server, pg_version, rules, jobs, roles))
     if cache is not None:
         for path in missing:
             if keys[path] is not None:
@@ -145,7 +150,12 @@ def _open_cache(
 
 
 def _lint_files(
-    files: list[Path], server: str, pg_version: int, rules: list[Rule], jobs: int | None
+    files: list[Path],
+    server: str,
+    pg_version: int,
+    rules: list[Rule],
+    jobs: int | None,
+    roles: Mapping[Path, Role],
 ) -> dict[Path, list[Finding]]:
     from . import batch, engine, parse
 
@@ -156,7 +166,9 @@ def _lint_files(
     gc.set_threshold(50_000, 50, 100)  # trees are acyclic enough; fewer full scans
     try:
         with parse.armed():
-            return batch.lint_files(files, server, pg_version, rules, parse_all, jobs=jobs)
+            return batch.lint_files(
+                files, server, pg_version, rules, parse_all, jobs=jobs, roles=roles
+            )
     finally:
         gc.set_threshold(*threshold)
 
@@ -194,17 +206,45 @@ def _other_layout(folder: Path) -> list[Path]:
     return []
 
 
-def _files(paths: Sequence[Path]) -> list[Path]:
+def _files(
+    paths: Sequence[Path], dir_format: str | None, dialect: str
+) -> tuple[list[Path], dict[Path, Role]]:
+    """The files to lint, and the roles of those a folder of another layout gives them."""
     out: list[Path] = []
+    roles: dict[Path, Role] = {}
+    layouts: dict[Path, Layout | None] = {}
+
+    def _layout(folder: Path) -> Layout | None:
+        from .layout import read
+
+        if folder not in layouts:
+            layouts[folder] = read(folder, dir_format, dialect)
+        return layouts[folder]
+
     for path in paths:
         if path.is_dir():
+            other = _layout(path)
+            if other is not None:
+                out += other.files
+                roles.update(other.roles)
+                continue
             found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
             out += found or _other_layout(path)
             hooks = path / "callbacks"  # callbacks.py: the callback files `up` runs
             if found and hooks.is_dir():
                 out += sorted(p for p in hooks.iterdir() if p.suffix.lower() == ".sql")
         elif path.is_file():
+            other = _layout(path.parent)
+            if other is not None and path not in other.roles:
+                continue  # another database's file of a popx folder: `up` does not run it here
             out.append(path)
+            if other is not None:
+                roles[path] = other.roles[path]
         else:
             raise UsageError(f"{path} does not exist", hint="pass migration files or folders")
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(out)), roles
+
+
+def _context_files(role: Role) -> list[Path]:
+    """What a file of another layout is linted with: its pair and its version group."""
+    return [*([role.pair] if role.pair else []), *role.ups, *role.downs]

@@ -110,13 +110,17 @@ class LintCache:
         entries = doc.get("entries")
         return entries if isinstance(entries, dict) else {}
 
-    def key(self, path: Path) -> str | None:
+    def key(self, path: Path, context: Sequence[Path] | None = None) -> str | None:
         """The entry key of one file; None when it cannot be read or is too big to be linted
-        (linting it says why)."""
+        (linting it says why). `context`: a file of another layout (popx) is linted with
+        these files (its pair, its version group) instead of sqlmig's pair."""
         if self._digest(path) is None:
             return None
         digest = hashlib.blake2b(digest_size=20)
-        for part in self._depends_on(path):
+        if context is not None:
+            digest.update(b"layout\0")
+        parts = self._depends_on(path) if context is None else [path, *context]
+        for part in parts:
             found = self._digest(part)
             digest.update(os.fsencode(part.name) + b"\0" + (found or b"-") + b"\0")  # any name
         digest.update(self._names_digest(path.parent))

@@ -42,6 +42,7 @@ def lint(
         "ignore": ignored,
         "pg_version": pg_version or cfg.pg_version or DEFAULT_PG_VERSION,
         "cache_dir": cache_folder(cfg, cache_dir) if cache else None,
+        "dir_format": getattr(cfg, "dir_format", None),
     }
     if base is not None and not changed:
         raise UsageError("--base goes with --changed", hint="sqlmig lint --changed --base main")
@@ -82,11 +83,15 @@ def explain_result(rule: str) -> Result:
     return Result(command="lint", messages=[explain(rule)])
 
 
-def _run_by_up(folder: Path) -> list[Path]:
+def _run_by_up(folder: Path, dir_format: str | None = None) -> list[Path]:
     """The folder's .sql files without the dialect override files; [] (the folder itself) when
-    it has none of those."""
+    it has none of those, or when it is another tool's folder (lint reads a popx folder's
+    files for the dialect as `up` does)."""
     from ..files import OVERRIDE
+    from ..formats import format_of
 
+    if format_of(folder, dir_format) != "sqlmig":
+        return []
     try:
         found = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".sql")
     except OSError:
@@ -98,7 +103,7 @@ def _run_by_up(folder: Path) -> list[Path]:
 def require_clean(cfg: Config) -> None:
     """`up --lint`: raise LintFailed (nothing applied) when lint finds any error. Only the
     files `up` runs: a dialect's override file is `transpile`'s, not `up`'s."""
-    report = lint(cfg, paths=_run_by_up(cfg.dir))
+    report = lint(cfg, paths=_run_by_up(cfg.dir, getattr(cfg, "dir_format", None)))
     errors = [f for f in report.findings if f.severity == "error"]
     if not errors:
         return

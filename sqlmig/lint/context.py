@@ -34,6 +34,9 @@ class Objects:
     items: Mapping[tuple[str, str], int] = field(default_factory=dict)
     index_on: Mapping[str, str] = field(default_factory=dict)  # index -> table
     renamed: Mapping[str, str] = field(default_factory=dict)  # table -> its name before the file
+    types: Mapping[str, Any] = field(default_factory=dict)  # "table.column" -> its type (a tree)
+    columns_renamed: Mapping[str, str] = field(default_factory=dict)  # "t.old" -> "t.new"
+    index_columns: Mapping[str, frozenset[str]] = field(default_factory=dict)  # index -> columns
 
     def has(self, kind: str, name: str) -> bool:
         return (kind, name) in self.items
@@ -62,6 +65,20 @@ class Rebuilds:
 
 
 @dataclass(frozen=True)
+class GroupView:
+    """popx: the migration a version group was split from (one statement per file), seen
+    whole, so a down file is judged against the group's ups rather than its own one."""
+
+    made: Objects  # what the group's ups create; indices into `origin`
+    gone: Objects  # what the group's downs drop
+    replacements: frozenset[str]  # tables the group's ups created to replace an existing one
+    undone: Objects  # what the group's ups drop themselves
+    origin: tuple[tuple[Path, int], ...]  # up statement index in the group -> (file, index)
+    hidden: bool  # some statement of the group escaped the parser
+    files: tuple[Path, ...] = ()  # the group's up files, oldest first
+
+
+@dataclass(frozen=True)
 class FileContext:
     """A file as the rules see it."""
 
@@ -80,6 +97,9 @@ class FileContext:
     line_starts: tuple[int, ...] = (0,)
     rebuilds: Rebuilds = field(default_factory=Rebuilds)
     spellings: Mapping[str, str] = field(default_factory=dict)  # lower-case name -> as written
+    layout: str = "sqlmig"  # the folder's format as the migrator reads it ("popx")
+    group: GroupView | None = None  # popx: the version group the file belongs to
+    earlier: Objects = field(default_factory=Objects)  # made by its group's files run before it
 
     def shown(self, name: str) -> str:
         """A lower-case (dotted) name as the file spells it: "userprofile.profileurl" ->
@@ -95,16 +115,17 @@ class FileContext:
         return line, offset - self.line_starts[line - 1] + 1
 
     def is_new_table(self, name: str) -> bool:
-        """Made by this file: no other session can see it, so no lock can hurt anyone."""
-        return self.created.has_table(name)
+        """Made by this file (or by the files of its popx version group run before it, one
+        migration split into files): it holds no rows yet, so no lock can hurt anyone."""
+        return self.created.has_table(name) or self.earlier.has_table(name)
 
     def is_owned(self, kind: str, name: str) -> bool:
         """Made by this file (or, in a down file, by its up file): dropping it loses nothing."""
         if kind == "column":
             table, _, column = name.partition(".")
-            if self.owned.has_table(table):
+            if self.owned.has_table(table) or self.earlier.has_table(table):
                 return True
             before = self.owned.renamed.get(table)  # added, then the table renamed
             if before is not None and self.owned.has("column", f"{before}.{column}"):
                 return True
-        return self.owned.has(kind, name)
+        return self.owned.has(kind, name) or self.earlier.has(kind, name)

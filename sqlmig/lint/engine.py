@@ -15,6 +15,7 @@ from ..sqltext import SplitError, blank_psql_no_ops
 from . import directives, objects, parse, pgparser, rebuilds, segments
 from .context import FileContext, Objects, Stmt
 from .forms import form
+from .layout import Role
 from .model import REGISTRY, Finding, Hit, Rule
 from .paths import direction, display, pair_of
 from .suppress import covers, ignores
@@ -56,9 +57,12 @@ def _match(tokens: Sequence[str]) -> set[str]:
     return out
 
 
-def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileContext:
+def load(
+    path: Path, server: str, pg_version: int, *, parse_all: bool, role: Role | None = None
+) -> FileContext:
     """Read, split and parse one file (SqlmigError for unreadable files); `server` is the
-    dialect, or "mariadb" for MySQL files run by MariaDB."""
+    dialect, or "mariadb" for MySQL files run by MariaDB; `role`: how the migrator runs a file
+    of another tool's layout (its direction, pair and transaction), None for sqlmig's."""
     server = directives.override_dialect(path, server)
     dialect = "mysql" if server == "mariadb" else server
     sql_file = directives.read_leniently(path)
@@ -79,16 +83,17 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
         dialect=dialect,
         mariadb=server == "mariadb",
         pg_version=pg_version,
-        direction=direction(path),
-        transactional=sql_file.transactional,
+        direction=role.direction if role else direction(path),
+        transactional=sql_file.transactional and (role is None or role.transactional),
         statements=stmts,
         created=made,
         dropped=gone,
         owned=made,
-        pair_path=pair_of(path),
+        pair_path=role.pair if role else pair_of(path),
         line_starts=line_starts(text),
         rebuilds=rebuilds.find(stmts, dialect),
         spellings=spelled,
+        layout=role.format if role else "sqlmig",
     )
 
 

@@ -44,20 +44,51 @@ def created(statements: Iterable[Stmt]) -> Objects:
     items: dict[tuple[str, str], int] = {}
     index_on: dict[str, str] = {}
     renamed: dict[str, str] = {}  # table -> the name it had before this file renamed it
+    types: dict[str, Any] = {}
+    moved: dict[str, str] = {}  # "table.old" -> "table.new": columns renamed
+    keys: dict[str, frozenset[str]] = {}  # index -> the columns it is on
     for stmt in statements:
         node = stmt.node
         if isinstance(node, exp.Create) and str(node.args.get("kind")) in KINDS:
             kind = KINDS[str(node.args["kind"])]
             target = node.this.this if isinstance(node.this, exp.Schema) else node.this
             items.setdefault((kind, name_of(target)), stmt.index)
+            if isinstance(node.this, exp.Schema):
+                _typed(types, name_of(target), node.this.expressions)
             if kind == "index" and node.this.args.get("table") is not None:
                 index_on[name_of(target)] = name_of(node.this.args["table"])
+                keys[name_of(target)] = _key_columns(node.this)
         elif isinstance(node, exp.Alter):
             for action in node.args.get("actions") or []:
                 _altered(items, table_of(node), action, stmt.index)
+                _typed(types, table_of(node), [action])
+                _moved(moved, table_of(node), action)
                 if isinstance(action, exp.AlterRename):
                     renamed[name_of(action.this)] = renamed.get(table_of(node), table_of(node))
-    return Objects(items, index_on, renamed)
+    return Objects(items, index_on, renamed, types, moved, keys)
+
+
+def _key_columns(index: Any) -> frozenset[str]:
+    params = index.args.get("params")
+    columns = params.args.get("columns") if params is not None else None
+    return frozenset(name_of(c) for o in columns or [] for c in o.find_all(exp.Column))
+
+
+def _moved(moved: dict[str, str], table: str, action: Any) -> None:
+    if isinstance(action, exp.RenameColumn):
+        old, new = action.this.name.lower(), action.args["to"].name.lower()
+    elif isinstance(action, exp.ModifyColumn) and action.args.get("rename_from"):
+        old, new = action.args["rename_from"].name.lower(), action.this.name.lower()
+    else:
+        return
+    moved[f"{table}.{old}"] = f"{table}.{new}"
+
+
+def _typed(types: dict[str, Any], table: str, defs: Iterable[Any]) -> None:
+    """The declared type of each column a CREATE TABLE or ADD COLUMN makes (the first one)."""
+    for col in defs:
+        if isinstance(col, exp.ColumnDef) and col.args.get("kind") is not None:
+            types.setdefault(f"{table}.{col.name.lower()}", col.args["kind"])
 
 
 def _altered(items: dict[tuple[str, str], int], table: str, action: Any, index: int) -> None:

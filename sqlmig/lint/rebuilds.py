@@ -46,6 +46,7 @@ class _Tables:
         self.by_name: dict[str, int] = {}
         self.origin: list[str | None] = []  # the name an identity had before the file ran
         self.seen: set[str] = set()  # names whose pre-existing table has an identity already
+        self.held: dict[int, set[str]] = {}  # identity -> names renames gave it
 
     def get(self, name: str) -> int:
         if name not in self.by_name:
@@ -57,6 +58,11 @@ class _Tables:
         self.seen.add(name)  # a later reference to the name is to this table
         self.by_name[name] = self._new(None)
         return self.by_name[name]
+
+    def names(self, ident: int) -> set[str]:
+        """Every name the table had: before the file, and those renames gave it."""
+        origin = self.origin[ident]
+        return ({origin} if origin is not None else set()) | self.held.get(ident, set())
 
     def _new(self, origin: str | None) -> int:
         self.origin.append(origin)
@@ -90,6 +96,7 @@ def find(statements: Iterable[Stmt], dialect: str) -> Rebuilds:
                 events.append((stmt.index, a, ident))
                 tables.by_name.pop(a, None)
                 tables.by_name[b] = ident
+                tables.held.setdefault(ident, set()).add(b)
             else:  # drop
                 events.append((stmt.index, a, tables.get(a)))
                 tables.by_name.pop(a, None)
@@ -133,6 +140,14 @@ def _column_swaps(stmts: list[Stmt], dialect: str) -> Iterator[tuple[int, str, s
             yield index, table, column
 
 
+def _kept_value(value: Any) -> Any:
+    """The column a value is, also through a cast or a cut to a length (`substr(a, 1, 1024)`,
+    how a down narrows a column back): what it copies is the column's, in the new type."""
+    while isinstance(value, (exp.Cast, exp.Substring, exp.Left)):
+        value = value.this
+    return value
+
+
 def _every_row(update: Any) -> bool:
     """No WHERE, or `WHERE true` (which some generators write)."""
     where = update.args.get("where")
@@ -149,7 +164,7 @@ def _column_copies(sql: str, dialect: str) -> Iterator[tuple[str, str, str]]:
     if not isinstance(node, exp.Update) or node.args.get("from_") or not _every_row(node):
         return
     for item in node.expressions:
-        into, source = item.this, item.expression
+        into, source = item.this, _kept_value(item.expression)
         columns = isinstance(into, exp.Column) and isinstance(source, exp.Column)
         if columns and name_of(into) != name_of(source):
             yield name_of(node.this), name_of(into), name_of(source)
@@ -176,10 +191,10 @@ def _type_rebuilds(stmts: list[Stmt]) -> Iterator[tuple[int, str]]:
 
 
 def _survives(ident: int, tables: _Tables, copies: dict[int, set[int]]) -> bool:
-    """Did the rows of this pre-existing table end the file under its name, in another table?"""
-    origin = tables.origin[ident]
-    holder = tables.by_name.get(origin) if origin is not None else None
-    if holder is None or holder == ident:
+    """Did the rows of this table end the file in another table under one of its names (the
+    one it had before the file, or one a rename gave it: a table rebuilt twice)?"""
+    holders = {tables.by_name.get(n) for n in tables.names(ident)} - {None, ident}
+    if not holders:
         return False
     reached, todo = {ident}, [ident]
     while todo:  # copied into a table that was copied on into the holder counts too
@@ -187,7 +202,7 @@ def _survives(ident: int, tables: _Tables, copies: dict[int, set[int]]) -> bool:
             if nxt not in reached:
                 reached.add(nxt)
                 todo.append(nxt)
-    return holder in reached
+    return bool(holders & reached)
 
 
 def _events(stmt: Stmt, dialect: str) -> Iterator[tuple[str, str, str]]:

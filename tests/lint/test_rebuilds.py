@@ -31,6 +31,16 @@ KEPT = {
         INSERT INTO books (id, title) SELECT id, title FROM books_old;
         DROP TABLE books_old;
         """,
+    "one_table_rebuilt_twice": """
+        CREATE TABLE _books_tmp (id INTEGER PRIMARY KEY, title TEXT);
+        INSERT INTO _books_tmp (id, title) SELECT id, title FROM books;
+        DROP TABLE books;
+        ALTER TABLE _books_tmp RENAME TO books;
+        CREATE TABLE _books_tmp (id INTEGER PRIMARY KEY);
+        INSERT INTO _books_tmp (id) SELECT id FROM books;
+        DROP TABLE books;
+        ALTER TABLE _books_tmp RENAME TO books;
+        """,
     "two_tables_rebuilt_in_one_file": """
         CREATE TABLE a2 (id INTEGER PRIMARY KEY);
         INSERT INTO a2 SELECT id FROM a;
@@ -100,6 +110,23 @@ def test_a_rebuild_is_not_a_drop(tmp_path: Path, dialect: str, name: str) -> Non
 def test_a_rebuild_that_loses_rows_is_a_drop(tmp_path: Path, dialect: str, name: str) -> None:
     found = lint_sql(tmp_path, LOST[name], dialect=dialect)
     assert names(found).count("drop-table") == 1, found
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_table_rebuilt_twice_without_the_second_copy_loses_its_rows(
+    tmp_path: Path, dialect: str
+) -> None:
+    sql = """
+        CREATE TABLE _books_tmp (id INTEGER PRIMARY KEY, title TEXT);
+        INSERT INTO _books_tmp (id, title) SELECT id, title FROM books;
+        DROP TABLE books;
+        ALTER TABLE _books_tmp RENAME TO books;
+        CREATE TABLE _books_new (id INTEGER PRIMARY KEY);
+        DROP TABLE books;
+        ALTER TABLE _books_new RENAME TO books;
+        """
+    found = lint_sql(tmp_path, sql, dialect=dialect, select=["D201"])
+    assert 6 in [f.line for f in found]  # the copy's table, dropped with the rows
 
 
 def test_mysql_rename_table_swaps_the_copy_into_place(tmp_path: Path) -> None:

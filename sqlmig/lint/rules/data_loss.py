@@ -198,8 +198,15 @@ def _old_name(action: object) -> str:
 
 
 def _undoes(ctx: FileContext, kind: str, name: str) -> bool:
-    """A down file renaming back a name its up file gave: it restores what was there."""
-    return ctx.direction == "down" and ctx.owned.has(kind, name) and not ctx.created.has(kind, name)
+    """A down file renaming back a name its up file gave: it restores what was there (a
+    column's name given before the up renamed its table too)."""
+    if ctx.direction != "down" or ctx.created.has(kind, name):
+        return False
+    table, dot, column = name.partition(".")
+    before = ctx.owned.renamed.get(table) if dot else None
+    return ctx.owned.has(kind, name) or (
+        before is not None and ctx.owned.has(kind, f"{before}.{column}")
+    )
 
 
 def _not_null_without_default(coldef: object) -> bool:

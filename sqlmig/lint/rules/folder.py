@@ -32,6 +32,8 @@ def duplicate_version(ctx: FileContext, pair: FileContext | None) -> Iterator[Hi
     Good:
         0006_add_isbn.up.sql and 0007_add_users.up.sql
     """
+    if ctx.layout != "sqlmig":
+        return  # another tool's folder: its reader names and pairs the files
     match = FILENAME.match(ctx.path.name)
     if match is None or match["direction"] != "up":
         return
@@ -101,6 +103,8 @@ def not_a_migration_name(ctx: FileContext, pair: FileContext | None) -> Iterator
     Good:
         0007_add_isbn.up.sql
     """
+    if ctx.layout != "sqlmig":
+        return  # another tool's folder: its reader names and pairs the files
     if FILENAME.match(ctx.path.name) or OVERRIDE.match(ctx.path.name):
         return
     if not _in_migrations_folder(ctx.path):
@@ -139,6 +143,8 @@ def down_without_up(ctx: FileContext, pair: FileContext | None) -> Iterator[Hit]
     Good:
         0007_add_isbn.up.sql and 0007_add_isbn.down.sql
     """
+    if ctx.layout != "sqlmig":
+        return  # another tool's folder: its reader names and pairs the files
     match = FILENAME.match(ctx.path.name)
     if match and match["direction"] == "down" and ctx.pair_path is None:
         up = f"{match['version']}_{match['slug']}.up.sql"
@@ -189,6 +195,8 @@ def override_without_generic(ctx: FileContext, pair: FileContext | None) -> Iter
     Good:
         0007_add_isbn.up.sql and 0007_add_isbn.mysql.up.sql
     """
+    if ctx.layout != "sqlmig":
+        return  # another tool's folder: its reader names and pairs the files
     match = OVERRIDE.match(ctx.path.name)
     if match is None:
         return
