@@ -39,6 +39,8 @@ class Finding:
 
     def line(self) -> str:
         head = f"{self.stmt.where}: {self.what} on {self.table}"
+        if self.status == "failed" and self.count is None:
+            return f"{head}: fails whatever the rows hold: {self.reason}"
         if self.status == "failed":
             keys = ", ".join(_key(k) for k in self.keys)
             shown = (
@@ -169,8 +171,14 @@ def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) ->
         query = conditions.build(r, check, types, pk)
         if isinstance(query, conditions.NotChecked):
             return Finding(**base, status="not checked", reason=query.reason)
+        if isinstance(query, conditions.Fails):
+            return Finding(**base, status="failed", reason=query.reason)
         count = int(r.run(conditions.count_sql(query), timeout)[0][0] or 0)
         keys = _keys(r, query, pk, timeout) if count else ()
+        unknown = int(r.run(conditions.unknown_sql(query), timeout)[0][0]) if query.unknown else 0
+        if unknown and not count:
+            reason = f"{unknown} rows are {query.unknown_reason}: not known to pass"
+            return Finding(**base, status="not checked", reason=reason)
     except TimedOut:
         reason = f"timed out after {timeout:g} s (--preflight-timeout): not known to pass"
         return Finding(**base, status="skipped", reason=reason, seconds=time.perf_counter() - start)
