@@ -46,7 +46,7 @@ def read(text: str, dialect: str) -> Reading:
     if not _PARSED.match(text):
         data = _DATA.match(text)
         if data:
-            return Reading((), (_split_name(data[1], dialect),))
+            return Reading((), (split_name(data[1], dialect),))
         return Reading((), () if _QUIET.match(text) else (ANY,))
     named = _UNNAMED.sub(lambda m: f"ADD CONSTRAINT sqlmig_unnamed {m[1]}", text)
     try:
@@ -64,7 +64,7 @@ def read(text: str, dialect: str) -> Reading:
     return Reading(tuple(_checks(tree, dialect)), _writes(tree, dialect))
 
 
-def _split_name(text: str, dialect: str) -> tuple[str | None, str]:
+def split_name(text: str, dialect: str) -> tuple[str | None, str]:
     parts = re.findall(r'"[^"]+"|`[^`]+`|[^.]+', text)
     names = [
         p[1:-1] if p[0] in '"`' else (p.lower() if dialect == "postgres" else p) for p in parts
