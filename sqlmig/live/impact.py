@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from ..config import Config
 from ..errors import UsageError
 from ..results import Result
-from . import livefacts, rules
+from . import livefacts
 from .model import Blocker, Facts, Pending, StatementPlan, Touch
 from .pending import Work, read
 from .readonly import reader
@@ -36,10 +36,10 @@ def plan(
     phase: str | None = None,
 ) -> Result:
     work = read(config, to=to, steps=steps, phase=phase)
-    if scratch_url and work.dialect != "postgres":
+    if scratch_url and work.dialect == "sqlite":
         raise UsageError(
-            f"--scratch-url is for PostgreSQL: plan traces statements there; on {work.dialect} "
-            "it describes them from rules and uses no scratch database",
+            "--scratch-url is for PostgreSQL and MySQL/MariaDB: plan traces statements there; "
+            "on SQLite it describes them from rules and uses no scratch database",
             hint="leave out --scratch-url",
         )
     plans = [StatementPlan(s) for s in work.statements]
@@ -90,7 +90,8 @@ def _same_data(a: StatementPlan, b: StatementPlan) -> bool:
 @contextmanager
 def _traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
     if work.dialect == "mysql":
-        yield lambda stmt: (rules.mysql(stmt.text), "")
+        with _mysql_traced(config, work, scratch_url) as traced:
+            yield traced
         return
     if work.dialect == "sqlite":
         note = (
@@ -110,6 +111,20 @@ def _traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
         b.up_all(work.applied)
         tracer = Tracer(b.driver.conn, config.table.split(".")[-1])  # type: ignore[attr-defined]
         yield tracer.trace
+
+
+@contextmanager
+def _mysql_traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
+    from ..schema.build import builder
+    from ..schema.scratch import scratch
+    from .trace_mysql import MysqlTracer
+
+    with (
+        scratch(config.url, scratch_url, table=config.table, prefix=config.scratch_prefix) as url,
+        builder(url, config.table) as b,
+    ):
+        b.up_all(work.applied)
+        yield MysqlTracer(b.driver.conn).trace  # type: ignore[attr-defined]
 
 
 def _judge(p: StatementPlan) -> None:

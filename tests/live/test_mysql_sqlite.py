@@ -65,9 +65,7 @@ def test_mysql_prechecks_refuse_naming_file_line_table_count_and_keys(
     assert "preflight: " in proc.stderr and ": passed (" in proc.stderr
 
 
-def test_mysql_plan_reads_sizes_and_says_the_algorithm_is_from_rules(
-    mysql_url: str, migrations: Path
-) -> None:
+def test_mysql_plan_reads_sizes_and_traces_the_algorithm(mysql_url: str, migrations: Path) -> None:
     cli = Cli(mysql_url, migrations)
     write(migrations, "0001_init", INIT)
     cli.ok("up")
@@ -78,7 +76,13 @@ def test_mysql_plan_reads_sizes_and_says_the_algorithm_is_from_rules(
     entries = json.loads(proc.stdout)["entries"]
     first = entries[0]
     (touch,) = first["touches"]
-    assert touch["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes" and touch["how"] == "rules"
+    assert (
+        touch["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes" and touch["how"] == "traced"
+    )
+    assert (
+        "refused ALGORITHM=INSTANT (Adding foreign keys needs foreign_key_checks=OFF)"
+        in (touch["note"])
+    )
     facts = first["tables"]["child"]
     assert facts["rows"] == 4 and facts["bytes"] > 0
     assert first["verdict"] == "blocks writes"
@@ -99,7 +103,7 @@ def test_mysql_plan_reads_sizes_and_says_the_algorithm_is_from_rules(
         writer.rollback()
     finally:
         writer.close()
-    assert "from MySQL/MariaDB's online DDL rules, not traced" in text
+    assert "(traced); ~4 rows" in text and "traced on the scratch database" in text
     assert f"session id {writer_id} (" in text
     assert "has an open transaction (it may hold a metadata lock on the table)" in text
     assert "waits behind 1 session(s) first" in text
@@ -123,3 +127,86 @@ def test_sqlite_unique_precheck_and_the_database_lock(sqlite_url: str, migration
     assert "verdict: blocks writes" in text
     execute(sqlite_url, "DELETE FROM users WHERE id = 2;")
     assert cli("up", "--preflight").returncode == 0
+
+
+TRACED = """\
+ALTER TABLE child MODIFY code varchar(50); -- widening within one length byte
+ALTER TABLE child MODIFY qty int;
+ALTER TABLE child MODIFY parent_id int NOT NULL;
+ALTER TABLE child ADD COLUMN flag int NOT NULL DEFAULT 0 AFTER id;
+CREATE INDEX child_price ON child (price);
+ALTER TABLE child MODIFY price decimal(12,2), ALGORITHM=INSTANT;
+ALTER TABLE child ADD COLUMN later int;
+"""
+
+
+def test_mariadb_plan_asks_the_server_which_algorithm_it_takes(
+    mysql_url: str, migrations: Path
+) -> None:
+    cli = Cli(mysql_url, migrations)
+    write(migrations, "0001_init", INIT)
+    cli.ok("up")
+    execute(mysql_url, ROWS)
+    write(migrations, "0002_next", TRACED)
+    proc = cli("--json", "plan")
+    assert proc.returncode == 0, describe(proc)
+    entries = json.loads(proc.stdout)["entries"]
+    touches = [e["touches"][0] if e["touches"] else None for e in entries]
+    assert {t["how"] for t in touches if t} == {"traced"}
+    widen, retype, not_null, add, index, refused, later = touches
+    assert widen["lock"] == "ALGORITHM=INSTANT, LOCK=none" and not widen["rewrite"]
+    assert retype["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes" and retype["rewrite"]
+    assert "refused ALGORITHM=INSTANT (Cannot change column type)" in retype["note"]
+    assert entries[1]["verdict"] == "blocks writes"
+    # NOT NULL: in place, reads and writes go on, but the table is rebuilt (a new table id)
+    assert not_null["lock"].startswith("ALGORITHM=INPLACE, LOCK=none") and not_null["rewrite"]
+    assert entries[2]["verdict"] == "safe"
+    assert add["lock"] == "ALGORITHM=INSTANT, LOCK=none"
+    assert index["lock"].startswith("ALGORITHM=INPLACE, LOCK=none") and index["builds_index"]
+    assert not index["rewrite"]
+    # the statement asks for INSTANT, which the server refuses: up would fail there
+    assert refused is None and entries[5]["verdict"] == "unknown (not traced)"
+    assert (
+        "ALGORITHM=INSTANT is not supported. Reason: Cannot change column type"
+        in (entries[5]["notes"][0])
+    )
+    assert later["lock"] == "ALGORITHM=INSTANT, LOCK=none"
+    assert cli.ok("current").stdout.strip() == "0001_init"  # nothing applied to the live one
+
+
+def test_mariadb_plan_never_runs_a_statement_that_may_reach_the_live_database(
+    mysql_url: str, migrations: Path
+) -> None:
+    from tests.conftest import query
+
+    cli = Cli(mysql_url, migrations)
+    write(migrations, "0001_init", INIT)
+    cli.ok("up")
+    database = mysql_url.rsplit("/", 1)[1].split("?")[0]
+    sql = f"ALTER TABLE `{database}`.child ADD COLUMN zz int;\n"
+    sql += f"DROP TABLE {database}.parent;\n"
+    sql += f"USE `{database}`;\nALTER TABLE child ADD COLUMN yy int;\nDROP TABLE parent;\n"
+    write(migrations, "0002_next", sql)
+    (migrations / "0003_more.up.sql").write_text("ALTER TABLE child ADD COLUMN xx int;\n")
+    proc = cli("--json", "plan")
+    assert proc.returncode == 0, describe(proc)
+    entries = json.loads(proc.stdout)["entries"]
+    first = entries[0]["touches"][0]
+    assert first["how"] == "rules" and "it names a table of a database (db.table)" in first["note"]
+    after_use = entries[3]["touches"][0]
+    assert (
+        after_use["how"] == "rules"
+        and "0002_next.up.sql:3 switches the database" in (after_use["note"])
+    )
+    assert entries[5]["touches"][0]["how"] == "traced"  # the next migration: back on scratch
+    columns = query(
+        mysql_url,
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
+        f"WHERE TABLE_SCHEMA = '{database}' AND TABLE_NAME = 'child'",
+    )
+    assert {c[0] for c in columns}.isdisjoint({"zz", "yy", "xx"})
+    tables = query(
+        mysql_url,
+        f"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{database}'",
+    )
+    assert "parent" in {t[0] for t in tables}

@@ -1,0 +1,189 @@
+"""Trace MariaDB/MySQL online DDL on a scratch database built from the applied migrations: each
+pending ALTER TABLE or CREATE INDEX is tried with ALGORITHM=INSTANT, then INPLACE with
+LOCK=NONE, then INPLACE with LOCK=SHARED, then COPY; the server refuses an algorithm it cannot
+honour before it changes anything, so the first one it accepts is the one `up` gets (the
+server picks the cheapest it can). The statement is then applied there, so that the next one
+sees what it made. A changed InnoDB table id is a rebuild."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from . import rules
+from .model import Pending, Touch
+
+# ER_ALTER_OPERATION_NOT_SUPPORTED(_REASON): the algorithm or lock asked for is refused
+_REFUSED = {1845, 1846}
+_TRIES = [  # (clause, algorithm, LOCK= shown)
+    ("ALGORITHM=INSTANT", rules.INSTANT, "none"),
+    ("ALGORITHM=INPLACE, LOCK=NONE", rules.INPLACE, "none (brief metadata locks)"),
+    ("ALGORITHM=INPLACE, LOCK=SHARED", rules.INPLACE, "SHARED: blocks writes"),
+    ("ALGORITHM=COPY", rules.COPY, "SHARED: blocks writes"),
+]
+_GIVEN = re.compile(r"\b(ALGORITHM|LOCK)\s*=", re.I)
+_CREATE_INDEX = re.compile(r"^\s*CREATE\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\b", re.I)
+_DATA = re.compile(r"^\s*(INSERT|REPLACE|UPDATE|DELETE|LOAD\s+DATA|CALL|SELECT|DO)\b", re.I)
+# MariaDB; MySQL 8 calls it INNODB_TABLES
+_TABLE_ID = (
+    "SELECT TABLE_ID FROM information_schema.{} WHERE NAME = CONCAT(COALESCE(%s, DATABASE()), "
+    "'/', %s)"
+)
+_INDEXES = (
+    "SELECT COUNT(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS "
+    "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s"
+)
+
+
+class MysqlTracer:
+    """Traces statements on an open scratch connection (pymysql, autocommit)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.migration = ""
+        self.left = ""  # file:line of a USE: this migration's names may be another database's
+
+    def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
+        if stmt.label != self.migration:  # `up` puts each migration back in the run's database
+            self.migration, self.left = stmt.label, ""
+        ruled = rules.mysql(stmt.text)
+        elsewhere = self.left or _elsewhere(stmt.text)
+        if elsewhere:  # never run where it could change a database other than the scratch one
+            if _USE.match(stmt.text):
+                self.left = self.left or stmt.where
+            why = f"{self.left} switches the database (USE)" if self.left else elsewhere
+            return [replace(t, note=f"{t.note}: {why}") for t in ruled], ""
+        if not ruled:  # not an ALTER TABLE or CREATE INDEX: made on the scratch database too
+            return [], "" if _DATA.match(stmt.text) else self._run(stmt.text)
+        (touch,) = ruled
+        table = _split(touch.table)
+        before = self._shape(table)
+        if _GIVEN.search(stmt.text):  # the statement names its algorithm: it gets that or fails
+            error = self._run(stmt.text)
+            if error:
+                return [], error  # `up` fails here too: said as the statement's failure
+            return [self._traced(touch, touch.lock, before, table, "as the statement asks")], ""
+        refusals: list[str] = []
+        for clause, algo, lock in _TRIES:
+            error, refused = self._try(stmt.text, clause)
+            if refused:
+                said = _reason(clause, error)
+                refusals += [said] if said not in refusals else []
+                continue
+            if error:
+                return [], error
+            why = f"refused {'; '.join(refusals)}" if refusals else "the cheapest there is"
+            mode = f"ALGORITHM={algo.split()[0]}, LOCK={lock}"
+            return [self._traced(touch, mode, before, table, why)], ""
+        return [], "every algorithm was refused: " + "; ".join(refusals)
+
+    def _traced(
+        self,
+        touch: Touch,
+        mode: str,
+        before: tuple[Any, Any],
+        table: tuple[str | None, str],
+        why: str,
+    ) -> Touch:
+        after = self._shape(table)
+        rebuilt = before[0] is not None and after[0] is not None and before[0] != after[0]
+        copy = "ALGORITHM=COPY" in mode
+        index = after[1] is not None and before[1] is not None and after[1] > before[1]
+        note = f"traced on the scratch database: {why}"
+        return Touch(
+            touch.table,
+            mode,
+            rewrite=rebuilt or copy,
+            scan=rebuilt or copy or index,
+            builds_index=index,
+            how="traced",
+            note=note,
+        )
+
+    def _try(self, text: str, clause: str) -> tuple[str, bool]:
+        """(error, refused): the statement with the clause added on a line of its own (a
+        trailing `-- comment` ends there)."""
+        sep = "\n" if _CREATE_INDEX.match(text) else "\n, "
+        sql = text.rstrip().rstrip(";") + sep + (clause.replace(",", "") if sep == "\n" else clause)
+        import pymysql
+
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql)
+            return "", False
+        except pymysql.Error as exc:
+            code = exc.args[0] if exc.args else None
+            return _message(exc), code in _REFUSED
+
+    def _run(self, text: str) -> str:
+        import pymysql
+
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(text)
+            return ""
+        except pymysql.Error as exc:
+            return _message(exc)
+
+    def _shape(self, table: tuple[str | None, str]) -> tuple[Any, Any]:
+        """(InnoDB table id, number of indexes), None where not readable."""
+        import pymysql
+
+        table_id = None
+        for view in ("INNODB_SYS_TABLES", "INNODB_TABLES"):
+            try:
+                with self.conn.cursor() as cur:
+                    cur.execute(_TABLE_ID.format(view), table)
+                    row = cur.fetchone()
+                table_id = row[0] if row else None
+                break
+            except pymysql.Error:
+                continue
+        with self.conn.cursor() as cur:
+            cur.execute(_INDEXES, table)
+            row = cur.fetchone()
+        return table_id, (row[0] if row else None)
+
+
+_USE = re.compile(r"^\s*USE\b", re.I)
+_DATABASE = re.compile(r"^\s*(USE|(CREATE|DROP|ALTER)\s+(DATABASE|SCHEMA))\b", re.I)
+
+
+def _elsewhere(text: str) -> str:
+    """Why the statement must not run on the scratch database, or "": it names another
+    database (`db.t`), or switches to, makes or drops one."""
+    if _DATABASE.match(text):
+        return "it switches to, makes or drops a database"
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(text, read="mysql")
+    except sqlglot.errors.SqlglotError:
+        tree = None
+    if tree is None or isinstance(tree, exp.Command):
+        if re.search(r"[`\w]\s*\.\s*[`A-Za-z_]", re.sub(r"'(?:[^'\\]|\\.|'')*'", "", text)):
+            return "a statement not read here that may name another database"
+        return ""
+    if any(t.args.get("db") for t in tree.find_all(exp.Table)):
+        return "it names a table of a database (db.table): it might be the live one"
+    return ""
+
+
+def _split(name: str) -> tuple[str | None, str]:
+    schema, _, table = name.rpartition(".")
+    return (schema or None, table)
+
+
+def _message(exc: Exception) -> str:
+    args = getattr(exc, "args", ())
+    return str(args[1] if len(args) > 1 else exc).strip().splitlines()[0]
+
+
+def _reason(clause: str, error: str) -> str:
+    """ "ALGORITHM=INSTANT (Cannot change column type)" from the server's refusal."""
+    what = re.match(r"^(\S+=\S+) is not supported", error)
+    why = re.search(r"Reason:\s*(.*?)(?:\.?\s*Try\b.*)?$", error)
+    because = why[1].rstrip(".") if why else "not supported for this operation"
+    return f"{what[1] if what else clause} ({because})"
