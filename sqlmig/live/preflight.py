@@ -182,7 +182,10 @@ def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) ->
         types = catalog.column_types(r, check.table, CATALOG_TIMEOUT)
         if types is None and check.table[1] in seen.made:
             made = seen.made[check.table[1]]
-            reason = f"no rows yet, a new table made at {made}"
+            path, _, line = made.rpartition(":")
+            reason = (
+                f"no rows yet, a new table made at {'line ' + line if path == stmt.path else made}"
+            )
             return Finding(**base, status="passed", reason=reason)
         if types is None:
             return Finding(**base, status="skipped", reason="no such table yet")

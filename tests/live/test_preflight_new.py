@@ -30,7 +30,7 @@ def test_new_tables_pass_and_new_columns_are_not_read(pg_url: str, migrations: P
     proc = cli("preflight")
     assert proc.returncode == 0, describe(proc)
     out = proc.stdout.replace(str(migrations) + "/", "")
-    made = "passed: no rows yet, a new table made at 0002_next.up.sql:1"
+    made = "passed: no rows yet, a new table made at line 1"
     assert f'0002_next.up.sql:2: UNIQUE (parentId) on "Kid": {made}' in out
     assert f'0002_next.up.sql:3: FOREIGN KEY (parentId) on "Kid": {made}' in out
     assert (
