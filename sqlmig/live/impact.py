@@ -124,7 +124,7 @@ def _mysql_traced(config: Config, work: Work, scratch_url: str | None) -> Iterat
         builder(url, config.table) as b,
     ):
         b.up_all(work.applied)
-        yield MysqlTracer(b.driver.conn).trace  # type: ignore[attr-defined]
+        yield MysqlTracer(b.driver).trace
 
 
 def _judge(p: StatementPlan) -> None:

@@ -207,7 +207,8 @@ def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) ->
         unknown = int(r.run(conditions.unknown_sql(query), timeout)[0][0]) if query.unknown else 0
         if unknown and not count:
             reason = f"{unknown} rows are {query.unknown_reason}: not known to pass"
-            return Finding(**base, status="not checked", reason=reason)
+            took = time.perf_counter() - start
+            return Finding(**base, status="not checked", reason=reason, seconds=took)
     except TimedOut:
         reason = f"timed out after {timeout:g} s (--preflight-timeout): not known to pass"
         return Finding(**base, status="skipped", reason=reason, seconds=time.perf_counter() - start)

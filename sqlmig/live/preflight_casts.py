@@ -130,12 +130,18 @@ def _volatile(reader: Reader, expr: str) -> list[str]:
 
 def _no_automatic_cast(reader: Reader, source: str, check: Check) -> Fails | None:
     """ALTER ... TYPE without USING converts by assignment: text to integer, say, is refused
-    on an empty table too. Asked of pg_cast; None when allowed or not known."""
+    on an empty table too. Asked of pg_cast (domains by their base type); None when allowed
+    or not known (arrays: not asked)."""
     sql = """
 SELECT s = t OR t IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype)
     OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast
                WHERE castsource = s AND casttarget = t AND castcontext IN ('a', 'i'))
-FROM (SELECT to_regtype(%s) s, to_regtype(%s) t) x WHERE s IS NOT NULL AND t IS NOT NULL"""
+FROM (SELECT (SELECT CASE WHEN typtype = 'd' THEN typbasetype ELSE oid END
+              FROM pg_catalog.pg_type WHERE oid = to_regtype(%s)) s,
+             (SELECT CASE WHEN typtype = 'd' THEN typbasetype ELSE oid END
+              FROM pg_catalog.pg_type WHERE oid = to_regtype(%s)) t) x
+WHERE s IS NOT NULL AND t IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE oid IN (s, t) AND typcategory = 'A')"""
     rows = reader.run(sql, 2.0, (source, check.type_sql))
     if not rows or rows[0][0]:
         return None
@@ -171,9 +177,11 @@ def _pg_text(check: Check, target: str, v: str) -> Cast | NotChecked:
     t = f"({v})::text"
     if target in INT_RANGES:
         lo, hi = INT_RANGES[target]
-        guarded = f"CASE WHEN {t} ~ '{_PG_INT}' THEN trim({t})::numeric END"
+        # one pattern match a row; short digit strings cannot be out of range
+        short = len(str(hi)) - 1
         bad = (
-            f"{v} IS NOT NULL AND (NOT ({t} ~ '{_PG_INT}') OR {guarded} NOT BETWEEN {lo} AND {hi})"
+            f"CASE WHEN NOT ({t} ~ '{_PG_INT}') THEN true WHEN length({t}) <= {short} THEN false "
+            f"ELSE trim({t})::numeric NOT BETWEEN {lo} AND {hi} END"
         )
         return Cast(bad, "rows do not cast")
     if target in ("numeric", "decimal"):
@@ -195,8 +203,10 @@ def _pg_numeric(check: Check, t: str) -> Cast:
     if not check.type_params:
         return Cast(f"NOT ({form} OR {t} ~* '{_PG_NUMERIC_WORDS}')", "rows are not numbers")
     p, s = (*check.type_params, 0)[:2]
-    big = f"CASE WHEN {form} THEN abs(round(trim({t})::numeric, {s})) >= 1e{p - s} END"
-    bad = f"NOT ({form} OR {t} ~* '^\\s*nan\\s*$') OR {big}"
+    bad = (
+        f"CASE WHEN {form} THEN abs(round(trim({t})::numeric, {s})) >= 1e{p - s} "
+        f"ELSE {t} !~* '^\\s*nan\\s*$' END"
+    )
     return Cast(bad, f"rows are not numbers or do not fit {check.type_sql}")
 
 

@@ -37,16 +37,18 @@ _INDEXES = (
 
 
 class MysqlTracer:
-    """Traces statements on an open scratch connection (pymysql, autocommit)."""
+    """Traces statements on an open scratch connection (sqlmig's MySQL driver)."""
 
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+        self.conn = driver.conn
         self.migration = ""
         self.left = ""  # file:line of a USE: this migration's names may be another database's
 
     def trace(self, stmt: Pending) -> tuple[list[Touch], str]:
-        if stmt.label != self.migration:  # `up` puts each migration back in the run's database
+        if stmt.label != self.migration:  # each migration starts in the run's session, as in up
             self.migration, self.left = stmt.label, ""
+            self.driver._reset()  # e.g. a file's SET foreign_key_checks = 0 ends with it
         ruled = rules.mysql(stmt.text)
         elsewhere = self.left or _elsewhere(stmt.text)
         if elsewhere:  # never run where it could change a database other than the scratch one

@@ -210,3 +210,18 @@ def test_mariadb_plan_never_runs_a_statement_that_may_reach_the_live_database(
         f"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{database}'",
     )
     assert "parent" in {t[0] for t in tables}
+
+
+def test_mariadb_plan_a_files_session_settings_end_with_it(
+    mysql_url: str, migrations: Path
+) -> None:
+    cli = Cli(mysql_url, migrations)
+    write(migrations, "0001_init", INIT)
+    cli.ok("up")
+    fk = "ALTER TABLE child ADD CONSTRAINT c_p FOREIGN KEY (parent_id) REFERENCES parent (id);\n"
+    write(migrations, "0002_off", "SET foreign_key_checks = 0;\n" + fk)
+    write(migrations, "0003_on", fk.replace("c_p", "c_p2"))
+    entries = json.loads(cli.ok("--json", "plan").stdout)["entries"]
+    off, on = entries[1]["touches"][0], entries[2]["touches"][0]
+    assert off["lock"].startswith("ALGORITHM=INPLACE, LOCK=none"), off  # checks off: in place
+    assert on["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes", on  # the next file: on
