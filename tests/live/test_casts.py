@@ -229,3 +229,50 @@ def test_postgres_type_prechecks_through_preflight(pg_url: str, migrations) -> N
         in proc.stdout
     )
     assert cli.ok("up", "--preflight").returncode == 0  # 05/01/2024 reads as a date (DateStyle)
+
+
+AUTOMATIC = [  # (source, target): does PostgreSQL convert it without USING?
+    ("text", "int"),
+    ("int", "positive"),
+    ("int[]", "bigint[]"),
+    ("text[]", "int[]"),
+    ("int", "boolean"),
+    ("text", "jsonb"),
+    ("numeric", "int"),
+    ("timestamp", "timestamptz"),
+    ("varchar(10)", "text"),
+    ("int", "text"),
+    ("text", "mood"),
+    ("positive", "bigint"),
+    ("date", "timestamp"),
+]
+
+
+def test_postgres_no_automatic_cast_is_said_only_where_the_server_refuses(pg_url: str) -> None:
+    import psycopg
+
+    from sqlmig.live import preflight_casts
+
+    execute(pg_url, "CREATE DOMAIN positive AS int CHECK (VALUE > 0);")
+    execute(pg_url, "CREATE TYPE mood AS ENUM ('ok');")
+    said = {}
+    with psycopg.connect(pg_url, autocommit=True) as conn, _reader(pg_url) as r:
+        for source, target in AUTOMATIC:
+            refused = False
+            try:
+                with conn.transaction():
+                    conn.execute(f"CREATE TEMP TABLE e (c {source})")  # type: ignore[arg-type]
+                    conn.execute(f"ALTER TABLE e ALTER COLUMN c TYPE {target}")  # type: ignore[arg-type]
+                    raise _Rollback
+            except _Rollback:
+                pass
+            except psycopg.Error:
+                refused = True
+            (check,) = parse.read(f"ALTER TABLE e ALTER COLUMN c TYPE {target}", "postgres").checks
+            source_type = r.run("SELECT format_type(to_regtype(%s), NULL)", 2.0, (source,))[0][0]
+            found = preflight_casts._no_automatic_cast(r, source_type, check)
+            said[(source, target)] = (found is not None, refused)
+    assert all(refused for fails, refused in said.values() if fails), said  # never a false alarm
+    assert said[("text", "int")] == (True, True) and said[("text", "mood")] == (True, True)
+    assert said[("int", "positive")] == (False, False)
+    assert said[("int[]", "bigint[]")] == (False, False)
