@@ -16,6 +16,8 @@ from .model import Pending, Touch
 
 # ER_ALTER_OPERATION_NOT_SUPPORTED(_REASON): the algorithm or lock asked for is refused
 _REFUSED = {1845, 1846}
+# the rows on the scratch table fail it: out of range, truncated, NULL, duplicate, orphan, CHECK
+_ROWS_FAIL = {1048, 1062, 1138, 1264, 1265, 1292, 1366, 1452, 3819, 4025}
 _TRIES = [  # (clause, algorithm, LOCK= shown)
     ("ALGORITHM=INSTANT", rules.INSTANT, "none"),
     ("ALGORITHM=INPLACE, LOCK=NONE", rules.INPLACE, "none (brief metadata locks)"),
@@ -66,19 +68,40 @@ class MysqlTracer:
             if error:
                 return [], error  # `up` fails here too: said as the statement's failure
             return [self._traced(touch, touch.lock, before, table, "as the statement asks")], ""
+        return self._algorithms(stmt.text, touch, before, table, emptied=False)
+
+    def _algorithms(
+        self,
+        text: str,
+        touch: Touch,
+        before: tuple[Any, Any],
+        table: tuple[str | None, str],
+        *,
+        emptied: bool,
+    ) -> tuple[list[Touch], str]:
         refusals: list[str] = []
         for clause, algo, lock in _TRIES:
-            error, refused = self._try(stmt.text, clause)
+            error, refused, code = self._try(text, clause)
             if refused:
                 said = _reason(clause, error)
                 refusals += [said] if said not in refusals else []
                 continue
+            if error and code in _ROWS_FAIL and not emptied and self._empty(table):
+                # rows the migrations' own INSERTs put there; the algorithm does not hang on them
+                return self._algorithms(text, touch, before, table, emptied=True)
             if error:
                 return [], error
             why = f"refused {'; '.join(refusals)}" if refusals else "the cheapest there is"
+            if emptied:
+                why += " (on the table emptied: its rows from the migrations failed it)"
             mode = f"ALGORITHM={algo.split()[0]}, LOCK={lock}"
             return [self._traced(touch, mode, before, table, why)], ""
         return [], "every algorithm was refused: " + "; ".join(refusals)
+
+    def _empty(self, table: tuple[str | None, str]) -> bool:
+        name = ".".join("`" + p.replace("`", "``") + "`" for p in table if p)
+        sql = f"SET STATEMENT foreign_key_checks = 0 FOR DELETE FROM {name}"
+        return not self._run(sql) or not self._run(f"DELETE FROM {name}")
 
     def _traced(
         self,
@@ -103,7 +126,7 @@ class MysqlTracer:
             note=note,
         )
 
-    def _try(self, text: str, clause: str) -> tuple[str, bool]:
+    def _try(self, text: str, clause: str) -> tuple[str, bool, Any]:
         """(error, refused): the statement with the clause added on a line of its own (a
         trailing `-- comment` ends there)."""
         sep = "\n" if _CREATE_INDEX.match(text) else "\n, "
@@ -113,10 +136,10 @@ class MysqlTracer:
         try:
             with self.conn.cursor() as cur:
                 cur.execute(sql)
-            return "", False
+            return "", False, None
         except pymysql.Error as exc:
             code = exc.args[0] if exc.args else None
-            return _message(exc), code in _REFUSED
+            return _message(exc), code in _REFUSED, code
 
     def _run(self, text: str) -> str:
         import pymysql

@@ -225,3 +225,17 @@ def test_mariadb_plan_a_files_session_settings_end_with_it(
     off, on = entries[1]["touches"][0], entries[2]["touches"][0]
     assert off["lock"].startswith("ALGORITHM=INPLACE, LOCK=none"), off  # checks off: in place
     assert on["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes", on  # the next file: on
+
+
+def test_mariadb_plan_traces_past_rows_the_migrations_inserted(
+    mysql_url: str, migrations: Path
+) -> None:
+    cli = Cli(mysql_url, migrations)
+    write(migrations, "0001_init", INIT + "INSERT INTO child (id, qty) VALUES (1, 'x2');\n")
+    cli.ok("up")
+    write(migrations, "0002_next", "ALTER TABLE child MODIFY qty int; # the seed row fails it\n")
+    (entry,) = json.loads(cli.ok("--json", "plan").stdout)["entries"]
+    (touch,) = entry["touches"]
+    assert touch["how"] == "traced" and touch["lock"].startswith("ALGORITHM=COPY"), entry
+    assert "on the table emptied: its rows from the migrations failed it" in touch["note"]
+    assert entry["verdict"] == "blocks writes" and entry["notes"] == []
