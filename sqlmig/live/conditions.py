@@ -97,16 +97,17 @@ def _cast(
     )
 
 
-def unknown_sql(query: Query) -> str:
-    return f"SELECT count(*) FROM {query.source} WHERE {query.unknown}"
-
-
 def count_sql(query: Query) -> str:
     if query.group:
         exprs = ", ".join(query.group)
         return (
             f"SELECT COALESCE(sum(n), 0) FROM (SELECT count(*) AS n FROM {query.source} "
             f"WHERE {query.where} GROUP BY {exprs} HAVING count(*) > 1) d"
+        )
+    if query.unknown:  # both in one scan (PostgreSQL only)
+        return (
+            f"SELECT count(*) FILTER (WHERE {query.where}), "
+            f"count(*) FILTER (WHERE {query.unknown}) FROM {query.source}"
         )
     return f"SELECT count(*) FROM {query.source} WHERE {query.where}"
 

@@ -202,9 +202,9 @@ def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) ->
             return Finding(**base, status="not checked", reason=query.reason)
         if isinstance(query, conditions.Fails):
             return Finding(**base, status="failed", reason=query.reason)
-        count = int(r.run(conditions.count_sql(query), timeout)[0][0] or 0)
+        counted = r.run(conditions.count_sql(query), timeout)[0]  # (failing[, unknown])
+        count, unknown = int(counted[0] or 0), int(counted[1] or 0) if query.unknown else 0
         keys = _keys(r, query, pk, timeout) if count else ()
-        unknown = int(r.run(conditions.unknown_sql(query), timeout)[0][0]) if query.unknown else 0
         if unknown and not count:
             reason = f"{unknown} rows are {query.unknown_reason}: not known to pass"
             took = time.perf_counter() - start
