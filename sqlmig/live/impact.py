@@ -4,12 +4,13 @@ database), the live table's size and the sessions it would queue behind, and a v
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 
 from ..config import Config
-from ..errors import UsageError
+from ..errors import SqlmigError, UsageError
 from ..results import Result
-from . import livefacts
+from . import livefacts, rules
 from .model import Blocker, Facts, Pending, StatementPlan, Touch
 from .pending import Work, read
 from .readonly import reader
@@ -115,15 +116,28 @@ def _traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
 
 @contextmanager
 def _mysql_traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
+    """The MariaDB/MySQL tracer; without a scratch database (no right to create one, a
+    migration that fails there), the online DDL rules, saying why."""
     from ..schema.build import builder
     from ..schema.scratch import scratch
     from .trace_mysql import MysqlTracer
 
-    with (
-        scratch(config.url, scratch_url, table=config.table, prefix=config.scratch_prefix) as url,
-        builder(url, config.table) as b,
-    ):
-        b.up_all(work.applied)
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                scratch(config.url, scratch_url, table=config.table, prefix=config.scratch_prefix)
+            )
+            b = stack.enter_context(builder(url, config.table))
+            b.up_all(work.applied)
+        except SqlmigError as exc:
+            if scratch_url:
+                raise  # the one given: its problem is the user's to fix
+            why = f"no scratch database to trace on ({exc.message.splitlines()[0]})"
+            yield lambda stmt: (
+                [replace(t, note=f"{t.note}: {why}") for t in rules.mysql(stmt.text)],
+                "",
+            )
+            return
         yield MysqlTracer(b.driver).trace
 
 

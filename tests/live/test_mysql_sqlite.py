@@ -239,3 +239,38 @@ def test_mariadb_plan_traces_past_rows_the_migrations_inserted(
     assert touch["how"] == "traced" and touch["lock"].startswith("ALGORITHM=COPY"), entry
     assert "on the table emptied: its rows from the migrations failed it" in touch["note"]
     assert entry["verdict"] == "blocks writes" and entry["notes"] == []
+
+
+def test_mariadb_plan_without_the_right_to_make_a_scratch_database_uses_the_rules(
+    mysql_url: str, migrations: Path
+) -> None:
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tests.conftest import _mysql_admin
+
+    cli = Cli(mysql_url, migrations)
+    write(migrations, "0001_init", INIT)
+    cli.ok("up")
+    write(migrations, "0002_next", "ALTER TABLE child MODIFY qty int;\n")
+    database = mysql_url.rsplit("/", 1)[1].split("?")[0]
+    user = f"sqlmig_t_{uuid.uuid4().hex[:8]}"
+    admin = _mysql_admin()
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'pw19'")
+            cur.execute(f"GRANT ALL ON `{database}`.* TO '{user}'@'%'")
+        parts = urlsplit(mysql_url)
+        netloc = f"{user}:pw19@{parts.hostname}:{parts.port or 3306}"
+        limited = urlunsplit(parts._replace(netloc=netloc))
+        proc = Cli(limited, migrations)("--json", "plan")
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP USER '{user}'@'%'")
+        admin.close()
+    assert proc.returncode == 0, describe(proc)
+    (entry,) = json.loads(proc.stdout)["entries"]
+    (touch,) = entry["touches"]
+    assert touch["how"] == "rules" and "no scratch database to trace on (" in touch["note"]
+    assert touch["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes"
+    assert "pw19" not in proc.stdout + proc.stderr
