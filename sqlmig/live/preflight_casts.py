@@ -104,7 +104,7 @@ def _using(reader: Reader, check: Check, table: str) -> tuple[str, str] | NotChe
             f"USING calls {', '.join(calls)}, a volatile function: not evaluated, since it may "
             "change data or give another value each time"
         )
-    if check.type_name.lower() in ("varchar", "char") and check.type_params:
+    if _name(check) in ("varchar", "char") and check.type_params:
         return NotChecked(
             f"an explicit cast to {check.type_sql} cuts longer values without an error: "
             "nothing fails, but longer values lose their end"
@@ -157,7 +157,7 @@ def _pg_ident(name: str) -> str:
 
 
 def _postgres(reader: Reader, check: Check, source: str, v: str) -> Cast | NotChecked:
-    target = check.type_name.lower()
+    target = _name(check)
     is_text = any(w in source for w in TEXTS)
     if target in ("varchar", "char") and check.type_params:
         n = check.type_params[0]
@@ -202,7 +202,7 @@ def _pg_numeric(check: Check, t: str) -> Cast:
     form = f"{t} ~ '{_PG_NUMERIC}'"
     if not check.type_params:
         return Cast(f"NOT ({form} OR {t} ~* '{_PG_NUMERIC_WORDS}')", "rows are not numbers")
-    p, s = (*check.type_params, 0)[:2]
+    p, s = _precision(check, 0)
     bad = (
         f"CASE WHEN {form} THEN abs(round(trim({t})::numeric, {s})) >= 1e{p - s} "
         f"ELSE {t} !~* '^\\s*nan\\s*$' END"
@@ -237,23 +237,22 @@ def _pg_date(t: str, target: str) -> Cast:
 
 
 def _numbers(reader: Reader, check: Check, source: str, v: str) -> Cast | NotChecked:
-    target = check.type_name.lower()
+    target = _name(check)
     if not any(w in source for w in NUMBERS):
         return NotChecked(f"a change from {source} to {check.type_sql} is not checked")
     if target in INT_RANGES:
-        lo, hi = INT_RANGES[target]
-        if "unsigned" in source or "unsigned" in check.type_sql.lower():
-            return NotChecked("unsigned types are not checked")
-        return Cast(f"round({v}) < {lo} OR round({v}) > {hi}", "rows are out of range")
+        lo, hi = _int_range(check)
+        low = f"{v} < 0" if lo == 0 else f"round({v}) < {lo}"  # unsigned: -0.4 is refused too
+        return Cast(f"{low} OR round({v}) > {hi}", "rows are out of range")
     if target in ("numeric", "decimal") and check.type_params:
-        p, s = (*check.type_params, 0)[:2]
+        p, s = _precision(check, 0)
         return Cast(f"abs(round({v}, {s})) >= 1e{p - s}", "rows are out of range")
     return NotChecked(f"a change from {source} to {check.type_sql} is not checked")
 
 
 def _other(reader: Reader, check: Check, source: str, v: str) -> Cast | NotChecked:
     """MariaDB / MySQL (strict mode) and SQLite."""
-    target = check.type_name.lower()
+    target = _name(check)
     is_text = any(w in source for w in TEXTS)
     if target in ("varchar", "char", "nvarchar", "nchar") and check.type_params:
         n = check.type_params[0]
@@ -261,21 +260,37 @@ def _other(reader: Reader, check: Check, source: str, v: str) -> Cast | NotCheck
         return Cast(f"{length}({v}) > {n}", f"rows are longer than {n} characters")
     if reader.dialect != "mysql" or not is_text:
         return _numbers(reader, check, source, v)
-    if "unsigned" in check.type_sql.lower():
-        return NotChecked("unsigned types are not checked")
     if target in INT_RANGES:
-        lo, hi = INT_RANGES[target]
+        lo, hi = _int_range(check)
         number = f"CAST(TRIM({v}) AS DECIMAL(65,0))"
         form = f"{v} REGEXP '{_MY_INT}'"
         bad = f"{v} IS NOT NULL AND (NOT ({form}) OR {number} NOT BETWEEN {lo} AND {hi})"
         return Cast(bad, "rows do not cast")
     if target in ("numeric", "decimal"):
-        p, s = (*check.type_params, 10, 0)[:2]  # DECIMAL alone is DECIMAL(10, 0)
+        p, s = _precision(check, 10)  # DECIMAL alone is DECIMAL(10, 0)
         form = f"{v} REGEXP '{_MY_DECIMAL}'"
         big = f"ABS(ROUND(CAST(TRIM({v}) AS DECIMAL(65,30)), {s})) >= 1e{p - s}"
         bad = f"{v} IS NOT NULL AND (NOT ({form}) OR {big})"
         return Cast(bad, f"rows are not numbers or do not fit {check.type_sql}")
     return NotChecked(f"a change from {source} to {check.type_sql} is not checked")
+
+
+def _name(check: Check) -> str:
+    """The target type's name: sqlglot's UINT is INT UNSIGNED."""
+    name = check.type_name.lower()
+    unsigned = "unsigned" in check.type_sql.lower() and name.startswith("u")
+    return name[1:] if unsigned and name[1:] in INT_RANGES else name
+
+
+def _int_range(check: Check) -> tuple[int, int]:
+    lo, hi = INT_RANGES[_name(check)]
+    return (0, 2 * hi + 1) if "unsigned" in check.type_sql.lower() else (lo, hi)
+
+
+def _precision(check: Check, default: int) -> tuple[int, int]:
+    """(p, s) of numeric(p, s): numeric(p) has scale 0."""
+    params = check.type_params
+    return (params[0] if params else default, params[1] if len(params) > 1 else 0)
 
 
 def _version(reader: Reader) -> int:

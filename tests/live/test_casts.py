@@ -51,6 +51,7 @@ PG_CASES = [  # (source type, ALTER ... TYPE ..., values)
     ("char(6)", "char(3)", TEXTS),
     ("numeric", "int", ["1.5", "2147483647.4", "2147483647.5", "-2147483648.5", "NaN", None]),
     ("numeric(10,3)", "numeric(5,2)", ["999.994", "999.995", "-999.995", "1", None]),
+    ("text", "numeric(4) USING c::numeric(4)", [*PG_DECIMALS, "9999.4", "9999.5"]),
     ("bigint", "smallint", ["32767", "32768", "-32768", "-32769", None]),
 ]
 MY_CASES = [
@@ -59,6 +60,9 @@ MY_CASES = [
     ("varchar(40)", "DECIMAL(5,2)", DECIMALS),
     ("varchar(40)", "DECIMAL", DECIMALS),
     ("varchar(40)", "VARCHAR(3)", TEXTS),
+    ("varchar(40)", "INT UNSIGNED", [*INTS, "4294967295", "4294967296"]),
+    ("varchar(40)", "DECIMAL(4)", [*DECIMALS, "9999.4", "9999.5"]),
+    ("decimal(12,2)", "TINYINT UNSIGNED", ["255.4", "255.5", "-0.4", "-0.5", "0", None]),
     ("decimal(10,3)", "DECIMAL(5,2)", ["999.994", "999.995", "-999.995", "1", None]),
     ("decimal(12,2)", "INT", ["1.5", "2147483647.4", "2147483647.5", "-2147483648.5", None]),
 ]
