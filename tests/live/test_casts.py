@@ -280,3 +280,31 @@ def test_postgres_no_automatic_cast_is_said_only_where_the_server_refuses(pg_url
     assert said[("text", "int")] == (True, True) and said[("text", "mood")] == (True, True)
     assert said[("int", "positive")] == (False, False)
     assert said[("int[]", "bigint[]")] == (False, False)
+
+
+@pytest.mark.parametrize("kind", ["postgres", "mysql"])
+def test_a_type_check_past_its_time_limit_is_skipped_not_passed(
+    kind: str, request: pytest.FixtureRequest, migrations
+) -> None:
+    from tests.cli.helpers import Cli, describe
+    from tests.conftest import write
+
+    url = request.getfixturevalue("pg_url" if kind == "postgres" else "mysql_url")
+    cli = Cli(url, migrations)
+    write(migrations, "0001_init", "CREATE TABLE t (id int PRIMARY KEY, v varchar(20));\n")
+    cli.ok("up")
+    if kind == "postgres":
+        execute(url, "INSERT INTO t SELECT g, g::text FROM generate_series(1, 300000) g;")
+        change = "ALTER TABLE t ALTER COLUMN v TYPE int USING v::int;\n"
+    else:  # 2^18 rows, by doubling
+        execute(url, "INSERT INTO t VALUES (1, '1');")
+        for step in range(18):
+            execute(url, f"INSERT INTO t SELECT id + {2**step}, id FROM t;")
+        change = "ALTER TABLE t MODIFY v int;\n"
+    write(migrations, "0002_next", change)
+    proc = cli("preflight", "--preflight-timeout", "0.01")
+    assert proc.returncode == 0, describe(proc)
+    assert "v TYPE INT on t: skipped: timed out after 0.01 s" in proc.stdout, describe(proc)
+    assert "1 skipped or not checked: not known to pass" in proc.stdout
+    proc = cli("preflight", "--preflight-timeout", "60")
+    assert proc.returncode == 0 and "v TYPE INT on t: passed (" in proc.stdout, describe(proc)
