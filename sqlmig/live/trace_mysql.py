@@ -16,6 +16,7 @@ from .model import Pending, Touch
 
 # ER_ALTER_OPERATION_NOT_SUPPORTED(_REASON): the algorithm or lock asked for is refused
 _REFUSED = {1845, 1846}
+_SYNTAX = 1064
 # the rows on the scratch table fail it: out of range, truncated, NULL, duplicate, orphan, CHECK
 _ROWS_FAIL = {1048, 1062, 1138, 1264, 1265, 1292, 1366, 1452, 3819, 4025}
 _TRIES = [  # (clause, algorithm, LOCK= shown)
@@ -89,6 +90,8 @@ class MysqlTracer:
             if error and code in _ROWS_FAIL and not emptied and self._empty(table):
                 # rows the migrations' own INSERTs put there; the algorithm does not hang on them
                 return self._algorithms(text, touch, before, table, emptied=True)
+            if error and code == _SYNTAX and not refusals:  # no clause can follow (PARTITION ...)
+                return self._as_written(text, touch)
             if error:
                 return [], error
             why = f"refused {'; '.join(refusals)}" if refusals else "the cheapest there is"
@@ -97,6 +100,26 @@ class MysqlTracer:
             mode = f"ALGORITHM={algo.split()[0]}, LOCK={lock}"
             return [self._traced(touch, mode, before, table, why)], ""
         return [], "every algorithm was refused: " + "; ".join(refusals)
+
+    def _as_written(self, text: str, touch: Touch) -> tuple[list[Touch], str]:
+        error = self._run(text)
+        if error:
+            return [], error
+        note = (
+            "not known: no ALGORITHM= can be added to this statement to ask the server "
+            "(partitioning, say), and the online DDL rules here do not cover it"
+        )
+        return [
+            replace(
+                touch,
+                lock="ALGORITHM=?, LOCK=?",
+                rewrite=False,
+                scan=False,
+                builds_index=False,
+                how="rules",
+                note=note,
+            )
+        ], ""
 
     def _empty(self, table: tuple[str | None, str]) -> bool:
         name = ".".join("`" + p.replace("`", "``") + "`" for p in table if p)
@@ -180,9 +203,12 @@ def _elsewhere(text: str) -> str:
     database (`db.t`), or switches to, makes or drops one."""
     if _DATABASE.match(text):
         return "it switches to, makes or drops a database"
+    import logging
+
     import sqlglot
     from sqlglot import exp
 
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to a Command": ours
     try:
         tree = sqlglot.parse_one(text, read="mysql")
     except sqlglot.errors.SqlglotError:

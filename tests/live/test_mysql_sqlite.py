@@ -274,3 +274,19 @@ def test_mariadb_plan_without_the_right_to_make_a_scratch_database_uses_the_rule
     assert touch["how"] == "rules" and "no scratch database to trace on (" in touch["note"]
     assert touch["lock"] == "ALGORITHM=COPY, LOCK=SHARED: blocks writes"
     assert "pw19" not in proc.stdout + proc.stderr
+
+
+def test_mariadb_plan_partitioning_is_unknown_not_guessed(mysql_url: str, migrations: Path) -> None:
+    cli = Cli(mysql_url, migrations)
+    init = "CREATE TABLE p (id int, d int, PRIMARY KEY (id, d)) PARTITION BY RANGE (d) "
+    write(migrations, "0001_init", init + "(PARTITION p0 VALUES LESS THAN (10));\n")
+    cli.ok("up")
+    sql = "ALTER TABLE p ADD PARTITION (PARTITION p1 VALUES LESS THAN (20));\n"
+    write(migrations, "0002_next", sql + "ALTER TABLE p REMOVE PARTITIONING;\n")
+    proc = cli("--json", "plan")
+    assert proc.returncode == 0, describe(proc)
+    assert "Falling back" not in proc.stderr  # sqlglot's own warning is not shown
+    for entry in json.loads(proc.stdout)["entries"]:
+        assert entry["verdict"] == "unknown (not traced)", entry
+        assert entry["touches"][0]["lock"] == "ALGORITHM=?, LOCK=?"
+        assert entry["notes"] == []  # it ran on the scratch database, as written
