@@ -41,3 +41,16 @@ def test_new_tables_pass_and_new_columns_are_not_read(pg_url: str, migrations: P
     assert "0002_next.up.sql:7: UNIQUE (id) on copied: skipped: no such table yet" in out
     assert "0002_next.up.sql:10: UNIQUE (id) on filled: skipped: 0002_next.up.sql:9 changes" in out
     assert "(3 skipped or not checked: not known to pass)" in out
+
+
+def test_a_change_to_text_passes_without_a_pattern(pg_url: str, migrations: Path) -> None:
+    cli = Cli(pg_url, migrations)
+    write(migrations, "0001_init", "CREATE TABLE w (id int PRIMARY KEY, at timestamp(3));\n")
+    cli.ok("up")
+    sql = 'ALTER TABLE w ALTER COLUMN id SET DATA TYPE TEXT, ALTER COLUMN "at" TYPE varchar;\n'
+    write(migrations, "0002_text", sql)  # as Prisma writes it (documenso 20240227003622)
+    proc = cli("preflight")
+    assert proc.returncode == 0, describe(proc)
+    assert "id TYPE TEXT on w: passed (" in proc.stdout
+    assert "at TYPE VARCHAR on w: passed (" in proc.stdout
+    assert "not checked" not in proc.stdout
