@@ -87,7 +87,7 @@ def _shown(name: Name) -> str:
 def _cast(
     reader: Reader, check: Check, types: dict[str, str], t: str
 ) -> Query | NotChecked | Fails:
-    found = preflight_casts.check(reader, check, types, t)
+    found = preflight_casts.judge(reader, check, types, t)
     if isinstance(found, preflight_casts.NotChecked):
         return NotChecked(found.reason)
     if isinstance(found, preflight_casts.Fails):

@@ -67,7 +67,7 @@ class Fails:
     reason: str
 
 
-def check(
+def judge(
     reader: Reader, check: Check, types: dict[str, str], table: str
 ) -> Cast | NotChecked | Fails:
     """`table` is the qualified table with alias t; `types` the live column types."""
