@@ -53,6 +53,8 @@ class MysqlTracer:
             self.migration, self.left = stmt.label, ""
             self.driver._reset()  # e.g. a file's SET foreign_key_checks = 0 ends with it
         ruled = rules.mysql(stmt.text)
+        if not ruled and _DATA.match(stmt.text):  # rows: not run, not parsed (a dump's INSERTs)
+            return [], ""
         elsewhere = self.left or _elsewhere(stmt.text)
         if elsewhere:  # never run where it could change a database other than the scratch one
             if _USE.match(stmt.text):
@@ -60,7 +62,7 @@ class MysqlTracer:
             why = f"{self.left} switches the database (USE)" if self.left else elsewhere
             return [replace(t, note=f"{t.note}: {why}") for t in ruled], ""
         if not ruled:  # not an ALTER TABLE or CREATE INDEX: made on the scratch database too
-            return [], "" if _DATA.match(stmt.text) else self._run(stmt.text)
+            return [], self._run(stmt.text)
         (touch,) = ruled
         table = _split(touch.table)
         before = self._shape(table)
