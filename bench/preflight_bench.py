@@ -25,7 +25,7 @@ from sqlmig.live import impact, preflight
 from sqlmig.migrator import Migrator
 
 INIT = """\
-CREATE UNLOGGED TABLE big (id bigint PRIMARY KEY, a int, b int, c text);
+CREATE UNLOGGED TABLE big (id bigint PRIMARY KEY, a int, b int, c text, n text);
 CREATE TABLE parent (id int PRIMARY KEY);
 """
 CHECKS = {
@@ -40,6 +40,17 @@ CHECKS = {
     "CHECK, 1 in 1000 (fails)": "ALTER TABLE big ADD CHECK (b < 999)",
     "TYPE smallint, out of range (fails)": "ALTER TABLE big ALTER COLUMN a TYPE smallint",
     "TYPE varchar(3) (fails)": "ALTER TABLE big ALTER COLUMN c TYPE varchar(3)",
+    "TYPE bigint USING n::bigint, text digits (passes)": (
+        "ALTER TABLE big ALTER COLUMN n TYPE bigint USING n::bigint"
+    ),
+    "TYPE numeric(6,0) USING n::numeric(6,0) (fails)": (
+        "ALTER TABLE big ALTER COLUMN n TYPE numeric(6,0) USING n::numeric(6,0)"
+    ),
+    "TYPE uuid USING c::uuid (fails)": "ALTER TABLE big ALTER COLUMN c TYPE uuid USING c::uuid",
+    "TYPE date USING n::date, no ISO form (not checked)": (
+        "ALTER TABLE big ALTER COLUMN n TYPE date USING n::date"
+    ),
+    "TYPE int from text, no USING (fails on any rows)": "ALTER TABLE big ALTER COLUMN n TYPE int",
 }
 TRACED = {
     "scan (SET NOT NULL)": ("ALTER TABLE big ALTER COLUMN b SET NOT NULL", "heap"),
@@ -70,7 +81,7 @@ def main() -> None:
             db.url,
             "ALTER TABLE big DROP CONSTRAINT big_pkey; "
             f"INSERT INTO big SELECT g, CASE WHEN g % 1000000 = 0 THEN NULL ELSE g END, "
-            f"g % 1000, 'v' || g FROM generate_series(1, {rows}) g; "
+            f"g % 1000, 'v' || g, g::text FROM generate_series(1, {rows}) g; "
             "ALTER TABLE big ADD PRIMARY KEY (id); "
             "INSERT INTO parent SELECT generate_series(0, 999999); ANALYZE big; ANALYZE parent",
         )
@@ -79,6 +90,7 @@ def main() -> None:
         print(
             f"{rows:,} rows: {total / 1e6:.0f} MB ({heap / 1e6:.0f} MB heap), made in {made:.1f} s"
         )
+        print(f"\nload average before the checks: {_load()}")
         print("\n| pre-check | result | seconds |\n|---|---|---|")
         for name, sql in CHECKS.items():
             (folder / "0002_next.up.sql").write_text(sql + ";\n")
@@ -99,6 +111,12 @@ def main() -> None:
             took = time.perf_counter() - start
             mb = (total if size == "total" else heap) / 1e6
             print(f"| {name} | {took:.2f} | {mb / took:.0f} ({size}) |")
+
+
+def _load() -> str:
+    import os
+
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import preflight_casts
 from .catalog import Name, qualified
 from .model import Check
 from .readonly import Reader
-
-INT_RANGES = {
-    "smallint": (-(2**15), 2**15 - 1),
-    "int2": (-(2**15), 2**15 - 1),
-    "int": (-(2**31), 2**31 - 1),
-    "integer": (-(2**31), 2**31 - 1),
-    "int4": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1),
-    "int8": (-(2**63), 2**63 - 1),
-    "tinyint": (-128, 127),
-    "mediumint": (-(2**23), 2**23 - 1),
-}
-_TEXTS = ("char", "text", "varchar", "character", "clob", "string")
-_NUMBERS = ("int", "numeric", "decimal", "real", "double", "float", "serial", "money")
 
 
 @dataclass(frozen=True)
@@ -31,6 +18,15 @@ class Query:
     where: str
     group: tuple[str, ...] = ()  # a uniqueness check: duplicates of these
     unit: str = "rows"
+    unknown: str = ""  # rows the check cannot tell about (counted apart)
+    unknown_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Fails:
+    """The statement fails whatever the rows hold."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,9 @@ class NotChecked:
     reason: str
 
 
-def build(reader: Reader, check: Check, types: dict[str, str], pk: list[str]) -> Query | NotChecked:
+def build(
+    reader: Reader, check: Check, types: dict[str, str], pk: list[str]
+) -> Query | NotChecked | Fails:
     if check.kind == "unreadable":
         return NotChecked("not read (an unparsed statement, a prefix or expression key)")
     t = f"{qualified(reader, check.table)} t"
@@ -86,52 +84,16 @@ def _shown(name: Name) -> str:
     return ".".join(p for p in name if p)
 
 
-def _cast(reader: Reader, check: Check, types: dict[str, str], t: str) -> Query | NotChecked:
-    col = check.columns[0]
-    source = types.get(col)
-    if source is None:
-        return NotChecked(f"column {col} does not exist yet")
-    if check.using:
-        return NotChecked("a USING expression is not evaluated row by row")
-    target = check.type_name.lower()
-    c = f"t.{reader.quote(col)}"
-    is_text = any(w in source for w in _TEXTS)
-    is_number = any(w in source for w in _NUMBERS)
-    if target in ("varchar", "char", "nvarchar", "nchar") and check.type_params:
-        n = check.type_params[0]
-        length = "char_length" if reader.dialect != "sqlite" else "length"
-        if reader.dialect == "postgres" and target == "char":
-            return Query(t, f"length(rtrim({c}::text)) > {n}", unit="rows are longer")
-        cast = f"{c}::text" if reader.dialect == "postgres" else c
-        return Query(t, f"{length}({cast}) > {n}", unit=f"rows are longer than {n} characters")
-    if target in INT_RANGES:
-        lo, hi = INT_RANGES[target]
-        if "unsigned" in source or (
-            reader.dialect == "mysql" and "unsigned" in check.type_sql.lower()
-        ):
-            return NotChecked("unsigned types are not checked")
-        if is_number:
-            rounded = f"round({c})"
-            return Query(t, f"{rounded} < {lo} OR {rounded} > {hi}", unit="rows are out of range")
-        if is_text:
-            return Query(t, _text_int(reader, c, lo, hi), unit="rows do not cast")
-    if target in ("numeric", "decimal") and len(check.type_params) == 2 and is_number:
-        p, s = check.type_params
-        return Query(t, f"abs(round({c}, {s})) >= 1e{p - s}", unit="rows are out of range")
-    return NotChecked(f"a change from {source} to {check.type_sql} is not checked")
-
-
-def _text_int(reader: Reader, c: str, lo: int, hi: int) -> str:
-    if reader.dialect == "postgres":
-        digits = rf"{c} ~ '^\s*[-+]?[0-9]+\s*$'"
-        return (
-            f"{c} IS NOT NULL AND (NOT ({digits}) OR "
-            f"(CASE WHEN {digits} THEN trim({c})::numeric END) NOT BETWEEN {lo} AND {hi})"
-        )
-    digits = f"{c} REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'"
-    return (
-        f"{c} IS NOT NULL AND (NOT ({digits}) OR "
-        f"CAST(TRIM({c}) AS DECIMAL(65,0)) NOT BETWEEN {lo} AND {hi})"
+def _cast(
+    reader: Reader, check: Check, types: dict[str, str], t: str
+) -> Query | NotChecked | Fails:
+    found = preflight_casts.judge(reader, check, types, t)
+    if isinstance(found, preflight_casts.NotChecked):
+        return NotChecked(found.reason)
+    if isinstance(found, preflight_casts.Fails):
+        return Fails(found.reason)
+    return Query(
+        t, found.bad, unit=found.unit, unknown=found.unknown, unknown_reason=found.unknown_reason
     )
 
 
@@ -141,6 +103,11 @@ def count_sql(query: Query) -> str:
         return (
             f"SELECT COALESCE(sum(n), 0) FROM (SELECT count(*) AS n FROM {query.source} "
             f"WHERE {query.where} GROUP BY {exprs} HAVING count(*) > 1) d"
+        )
+    if query.unknown:  # both in one scan (PostgreSQL only)
+        return (
+            f"SELECT count(*) FILTER (WHERE {query.where}), "
+            f"count(*) FILTER (WHERE {query.unknown}) FROM {query.source}"
         )
     return f"SELECT count(*) FROM {query.source} WHERE {query.where}"
 

@@ -4,10 +4,11 @@ database), the live table's size and the sessions it would queue behind, and a v
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 
 from ..config import Config
-from ..errors import UsageError
+from ..errors import SqlmigError, UsageError
 from ..results import Result
 from . import livefacts, rules
 from .model import Blocker, Facts, Pending, StatementPlan, Touch
@@ -36,10 +37,10 @@ def plan(
     phase: str | None = None,
 ) -> Result:
     work = read(config, to=to, steps=steps, phase=phase)
-    if scratch_url and work.dialect != "postgres":
+    if scratch_url and work.dialect == "sqlite":
         raise UsageError(
-            f"--scratch-url is for PostgreSQL: plan traces statements there; on {work.dialect} "
-            "it describes them from rules and uses no scratch database",
+            "--scratch-url is for PostgreSQL and MySQL/MariaDB: plan traces statements there; "
+            "on SQLite it describes them from rules and uses no scratch database",
             hint="leave out --scratch-url",
         )
     plans = [StatementPlan(s) for s in work.statements]
@@ -90,7 +91,8 @@ def _same_data(a: StatementPlan, b: StatementPlan) -> bool:
 @contextmanager
 def _traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
     if work.dialect == "mysql":
-        yield lambda stmt: (rules.mysql(stmt.text), "")
+        with _mysql_traced(config, work, scratch_url) as traced:
+            yield traced
         return
     if work.dialect == "sqlite":
         note = (
@@ -110,6 +112,33 @@ def _traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
         b.up_all(work.applied)
         tracer = Tracer(b.driver.conn, config.table.split(".")[-1])  # type: ignore[attr-defined]
         yield tracer.trace
+
+
+@contextmanager
+def _mysql_traced(config: Config, work: Work, scratch_url: str | None) -> Iterator:
+    """The MariaDB/MySQL tracer; without a scratch database (no right to create one, a
+    migration that fails there), the online DDL rules, saying why."""
+    from ..schema.build import builder
+    from ..schema.scratch import scratch
+    from .trace_mysql import MysqlTracer
+
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                scratch(config.url, scratch_url, table=config.table, prefix=config.scratch_prefix)
+            )
+            b = stack.enter_context(builder(url, config.table))
+            b.up_all(work.applied)
+        except SqlmigError as exc:
+            if scratch_url:
+                raise  # the one given: its problem is the user's to fix
+            why = f"no scratch database to trace on ({exc.message.splitlines()[0]})"
+            yield lambda stmt: (
+                [replace(t, note=f"{t.note}: {why}") for t in rules.mysql(stmt.text)],
+                "",
+            )
+            return
+        yield MysqlTracer(b.driver).trace
 
 
 def _judge(p: StatementPlan) -> None:
@@ -142,6 +171,8 @@ def _judge(p: StatementPlan) -> None:
 
 
 def _blocks(t: Touch) -> str:
+    if "=?" in t.lock:  # MySQL: an algorithm neither traced nor in the rules
+        return UNKNOWN
     if t.lock in READS_AND_WRITES or "LOCK=EXCLUSIVE" in t.lock:
         return BLOCKS_ALL
     if t.lock in WRITES or "LOCK=SHARED" in t.lock:

@@ -113,7 +113,9 @@ class Check:
     type_sql: str = ""
     type_name: str = ""
     type_params: tuple[int, ...] = ()
-    using: bool = False
+    using: str = ""  # PostgreSQL: the USING expression's SQL
+    cast_of: str = ""  # ... when it is a cast `x::t`: the SQL of x
+    cast_sql: str = ""  # ... and of t
 
     @property
     def shown_table(self) -> str:

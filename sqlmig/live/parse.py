@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
@@ -45,7 +46,7 @@ def read(text: str, dialect: str) -> Reading:
     if not _PARSED.match(text):
         data = _DATA.match(text)
         if data:
-            return Reading((), (_split_name(data[1], dialect),))
+            return Reading((), (split_name(data[1], dialect),))
         return Reading((), () if _QUIET.match(text) else (ANY,))
     named = _UNNAMED.sub(lambda m: f"ADD CONSTRAINT sqlmig_unnamed {m[1]}", text)
     try:
@@ -63,7 +64,7 @@ def read(text: str, dialect: str) -> Reading:
     return Reading(tuple(_checks(tree, dialect)), _writes(tree, dialect))
 
 
-def _split_name(text: str, dialect: str) -> tuple[str | None, str]:
+def split_name(text: str, dialect: str) -> tuple[str | None, str]:
     parts = re.findall(r'"[^"]+"|`[^`]+`|[^.]+', text)
     names = [
         p[1:-1] if p[0] in '"`' else (p.lower() if dialect == "postgres" else p) for p in parts
@@ -191,16 +192,22 @@ def _alter_column(a: exp.AlterColumn, table: tuple[str | None, str], dialect: st
         return [Check("not_null", table, columns=(col,))]
     dtype = a.args.get("dtype")
     if isinstance(dtype, exp.DataType):
-        return [
-            _type_check(
-                table, col, dtype, dialect, using=isinstance(a.args.get("using"), exp.Expression)
-            )
-        ]
+        using = a.args.get("using")
+        check = _type_check(table, col, dtype, dialect)
+        return [_with_using(check, using, dialect) if isinstance(using, exp.Expression) else check]
     return []
 
 
+def _with_using(check: Check, using: exp.Expression, dialect: str) -> Check:
+    sql = using.sql(dialect=DIALECTS[dialect])
+    if not isinstance(using, exp.Cast) or not isinstance(using.args.get("to"), exp.DataType):
+        return replace(check, using=sql)
+    to = using.args["to"].sql(dialect=DIALECTS[dialect])
+    return replace(check, using=sql, cast_of=using.this.sql(dialect=DIALECTS[dialect]), cast_sql=to)
+
+
 def _type_check(
-    table: tuple[str | None, str], col: str, dtype: exp.DataType, dialect: str, *, using: bool
+    table: tuple[str | None, str], col: str, dtype: exp.DataType, dialect: str
 ) -> Check:
     params = tuple(
         int(p.this.name)
@@ -216,7 +223,6 @@ def _type_check(
         type_sql=dtype.sql(dialect=DIALECTS[dialect]),
         type_name=dtype.this.name if hasattr(dtype.this, "name") else str(dtype.this),
         type_params=params,
-        using=using,
     )
 
 
@@ -256,7 +262,7 @@ def _modify(m: exp.ModifyColumn, table: tuple[str | None, str], dialect: str) ->
         found.append(Check("not_null", table, columns=(col,)))
     dtype = cdef.args.get("kind")
     if isinstance(dtype, exp.DataType):
-        found.append(_type_check(table, col, dtype, dialect, using=False))
+        found.append(_type_check(table, col, dtype, dialect))
     return found
 
 

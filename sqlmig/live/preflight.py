@@ -21,6 +21,7 @@ from .readonly import Failed, Reader, TimedOut, reader
 
 DEFAULT_TIMEOUT = 5.0
 CATALOG_TIMEOUT = 2.0  # a table's columns and primary key: not the check's own time limit
+_ON_COLUMNS = ("not_null", "unique", "primary_key", "foreign_key")
 PREFLIGHT_CHECK = "preflight_check"  # the event of each check that passed or was skipped
 
 
@@ -39,6 +40,8 @@ class Finding:
 
     def line(self) -> str:
         head = f"{self.stmt.where}: {self.what} on {self.table}"
+        if self.status == "failed" and self.count is None:
+            return f"{head}: fails whatever the rows hold: {self.reason}"
         if self.status == "failed":
             keys = ", ".join(_key(k) for k in self.keys)
             shown = (
@@ -46,7 +49,11 @@ class Finding:
             )
             return f"{head}: {self.count} {self.unit}{shown}"
         if self.status == "passed":
-            return f"{head}: passed ({self.seconds:.2f} s)"
+            return (
+                f"{head}: passed: {self.reason}"
+                if self.reason
+                else f"{head}: passed ({self.seconds:.2f} s)"
+            )
         return f"{head}: {self.status}: {self.reason}"
 
     def as_json(self) -> dict[str, Any]:
@@ -73,6 +80,12 @@ _SEARCH_PATH = re.compile(
 )
 _RESET_PATH = re.compile(r"^\s*RESET\s+(search_path|ALL)\s*$", re.I)
 _USE = re.compile(r"^\s*USE\b", re.I)
+# a table made empty by a pending statement (not CREATE TABLE ... AS, which fills it)
+_CREATE = re.compile(
+    r"^\s*CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+"
+    r'(?:IF\s+NOT\s+EXISTS\s+)?((?:"[^"]+"|`[^`]+`|[\w$]+)(?:\.(?:"[^"]+"|`[^`]+`|[\w$]+))?)\s*\(',
+    re.I,
+)
 # the end of a file's own transaction: a SET LOCAL made in it is undone
 _TX_END = re.compile(r"^\s*(COMMIT|END|ROLLBACK|ABORT)\b", re.I)
 
@@ -83,10 +96,14 @@ class _Seen:
 
     writes: dict[str, str] = field(default_factory=dict)  # table name (or *) -> file:line
     use: str = ""  # MySQL: the file:line of a USE; unqualified names then are another database's
+    made: dict[str, str] = field(default_factory=dict)  # table name -> file:line of its CREATE
 
-    def note(self, stmt: Pending, reading: Reading) -> None:
+    def note(self, stmt: Pending, reading: Reading, dialect: str) -> None:
         for _schema, name in reading.writes:
             self.writes.setdefault(name, stmt.where)
+        created = _CREATE.match(stmt.text)
+        if created:
+            self.made.setdefault(parse.split_name(created[1], dialect)[1], stmt.where)
 
     def changed(self, table: catalog.Name) -> str | None:
         if self.use and table[0] is None:
@@ -149,7 +166,7 @@ def _run(config: Config, work: Work, timeout: float) -> list[Finding]:
             reading = parse.read(stmt.text, work.dialect)
             for check in reading.checks:
                 found.append(_one(r, stmt, check, seen, timeout))
-            seen.note(stmt, reading)
+            seen.note(stmt, reading, work.dialect)
     return found
 
 
@@ -163,14 +180,35 @@ def _one(r: Reader, stmt: Pending, check: Check, seen: _Seen, timeout: float) ->
     start = time.perf_counter()
     try:
         types = catalog.column_types(r, check.table, CATALOG_TIMEOUT)
+        if types is None and check.table[1] in seen.made:
+            made = seen.made[check.table[1]]
+            path, _, line = made.rpartition(":")
+            reason = (
+                f"no rows yet, a new table made at {'line ' + line if path == stmt.path else made}"
+            )
+            return Finding(**base, status="passed", reason=reason)
         if types is None:
             return Finding(**base, status="skipped", reason="no such table yet")
+        missing = [c for c in check.columns if c not in types and check.kind in _ON_COLUMNS]
+        if missing:
+            reason = (
+                f"no column {', '.join(missing)} yet: a pending statement adds it; its values "
+                "will be its default's, which this check does not read"
+            )
+            return Finding(**base, status="not checked", reason=reason)
         pk = catalog.primary_key(r, check.table, CATALOG_TIMEOUT)
         query = conditions.build(r, check, types, pk)
         if isinstance(query, conditions.NotChecked):
             return Finding(**base, status="not checked", reason=query.reason)
-        count = int(r.run(conditions.count_sql(query), timeout)[0][0] or 0)
+        if isinstance(query, conditions.Fails):
+            return Finding(**base, status="failed", reason=query.reason)
+        counted = r.run(conditions.count_sql(query), timeout)[0]  # (failing[, unknown])
+        count, unknown = int(counted[0] or 0), int(counted[1] or 0) if query.unknown else 0
         keys = _keys(r, query, pk, timeout) if count else ()
+        if unknown and not count:
+            reason = f"{unknown} rows are {query.unknown_reason}: not known to pass"
+            took = time.perf_counter() - start
+            return Finding(**base, status="not checked", reason=reason, seconds=took)
     except TimedOut:
         reason = f"timed out after {timeout:g} s (--preflight-timeout): not known to pass"
         return Finding(**base, status="skipped", reason=reason, seconds=time.perf_counter() - start)

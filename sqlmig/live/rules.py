@@ -132,6 +132,11 @@ _MYSQL_ACTIONS = [
     (r"^(ENGINE|FORCE|ROW_FORMAT)\b", REBUILD),
     (r"^RENAME\s+(TO|AS)\b", INSTANT),
 ]
+_PARTITIONING = re.compile(
+    r"^\s*(?:(?:ADD|DROP|REORGANIZE|COALESCE|TRUNCATE|EXCHANGE|REBUILD|OPTIMIZE|ANALYZE|CHECK|"
+    r"REPAIR|DISCARD|IMPORT|CONVERT)\s+PARTITION\b|PARTITION\s+BY\b|REMOVE\s+PARTITIONING\b)",
+    re.I,
+)
 _LOCK_OF = {
     INSTANT: "none",
     INPLACE: "none (brief metadata locks)",
@@ -148,6 +153,9 @@ def mysql(text: str) -> list[Touch]:
     if not found:
         return []
     table = _my_unquote(found[1])
+    if _PARTITIONING.search(found[2]):
+        note = "partitioning: not in the online DDL rules here, so not known (from rules)"
+        return [Touch(table, "ALGORITHM=?, LOCK=?", how="rules", note=note)]
     worst = INSTANT
     for action in _actions(found[2]):
         algo = next((a for p, a in _MYSQL_ACTIONS if re.match(p, action, re.I)), INPLACE)

@@ -234,7 +234,7 @@ def test_preflight_refuses_nulls_in_the_big_table_before_any_lock(live, tmp_path
 PRECHECKS = """\
 ALTER TABLE child ADD CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id);
 ALTER TABLE child ADD CONSTRAINT child_code UNIQUE (code);
-ALTER TABLE child ALTER COLUMN qty TYPE smallint;
+ALTER TABLE child ALTER COLUMN qty TYPE smallint USING qty::smallint;
 ALTER TABLE child ADD CONSTRAINT child_price CHECK (price > 0);
 ALTER TABLE child ALTER COLUMN code TYPE varchar(5);
 ALTER TABLE child ADD COLUMN note text NOT NULL;
