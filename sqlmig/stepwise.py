@@ -3,6 +3,7 @@ file on MySQL, where DDL commits by itself. A `running` row counts the statement
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -35,6 +36,12 @@ from .step_base import (
     what_stays,
     where,
 )
+
+# MySQL's LOCK TABLES holds its tables across statements until UNLOCK TABLES (or a transaction
+# begins or ends): a later statement cancelled for blocking is then not the cause, so it is not
+# retried alone
+LOCK_TABLES = re.compile(r"LOCK\s+TABLES?\b", re.I)
+RELEASES = re.compile(r"(UNLOCK\s+TABLES?|BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)\b", re.I)
 
 
 class Stepwise(StepBase):
@@ -130,9 +137,11 @@ class Stepwise(StepBase):
         """
         opened: int | None = None
         done = 0
+        locked = False  # a LOCK TABLES of the file's holds (MySQL)
+        since = time.monotonic()
         for i, stmt in enumerate(statements):
             try:
-                self._statement(t, stmt, inside=opened is not None)
+                self._statement(t, stmt, inside=opened is not None or locked, since=since)
             except ScriptError as exc:
                 stayed = i if opened is None else done
                 raise self._statement_failed(t, statements, i, exc, opened, stayed) from None
@@ -140,6 +149,7 @@ class Stepwise(StepBase):
                 stayed = i if opened is None else done
                 exc.note = self._interrupted(t, statements, i, stayed)  # type: ignore[attr-defined]
                 raise
+            locked = _table_locks(stmt.text, locked)
             if self.driver.in_transaction():
                 chain = CHAIN.match(stmt.text, noise_end(stmt.text))
                 if opened is None:
@@ -203,23 +213,54 @@ class Stepwise(StepBase):
             )
             raise
 
-    def _statement(self, t: Target, stmt: Statement, *, inside: bool) -> None:
-        """One statement; a lock timeout (nothing changed) is retried like a transactional file,
-        unless it ran inside the file's own transaction."""
+    def _statement(self, t: Target, stmt: Statement, *, inside: bool, since: float) -> None:
+        """One statement; a lock timeout or a --max-blocking cancel (the statement changed
+        nothing) is retried like a transactional file, unless it ran inside the file's own
+        transaction or LOCK TABLES, or a cancelled index build left an INVALID index."""
         for n in range(self.retries + 1):
+            invalid = self._invalid_before(stmt)
             try:
-                if stmt.copy_data is None:
-                    self.driver.run_statement(stmt.text)
-                else:  # pg_dump's COPY ... FROM stdin and its data (PostgreSQL only)
-                    self.driver.run_statement(stmt.text, copy_data=stmt.copy_data)  # type: ignore[call-arg]
+                with self.watching(since):
+                    if stmt.copy_data is None:
+                        self.driver.run_statement(stmt.text)
+                    else:  # pg_dump's COPY ... FROM stdin and its data (PostgreSQL only)
+                        self.driver.run_statement(stmt.text, copy_data=stmt.copy_data)  # type: ignore[call-arg]
                 return
             except ScriptError as exc:
-                if exc.sqlstate not in LOCK_TIMEOUTS or inside or n == self.retries:
+                cancel = self._cancelled(t, stmt, exc, invalid)
+                retry = exc.sqlstate in LOCK_TIMEOUTS or (cancel and not exc.left_invalid)  # type: ignore[attr-defined]
+                if not retry or inside or n == self.retries:
                     raise
                 delay = min(2.0**n, 30.0)
-                message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
+                why = "cancelled (--max-blocking)" if cancel else "lock timeout"
+                message = f"{t.label}: {why}; retry {n + 1} of {self.retries} in {delay:g} s"
                 self.notify(event_of("migration_retry", message, t, level="warning", attempt=n + 1))
                 time.sleep(delay)
+
+    def _invalid_before(self, stmt: Statement) -> set[str] | None:
+        """The INVALID indexes before a CONCURRENTLY statement that the watchdog may cancel."""
+        if self.watchdog is None or "CONCURRENTLY" not in stmt.text.upper():
+            return None
+        return set(self.driver.invalid_indexes())
+
+    def _cancelled(
+        self, t: Target, stmt: Statement, exc: ScriptError, invalid: set[str] | None
+    ) -> bool:
+        """Whether the watchdog cancelled the statement; if so the event and the audit log say
+        whom it blocked, and the error carries it (exc.blocking, exc.left_invalid)."""
+        exc.left_invalid = []  # type: ignore[attr-defined]
+        cancel = self.watchdog.cancelled(exc) if self.watchdog is not None else None
+        if cancel is None:
+            return False
+        from .watchdog import report  # only with --max-blocking
+
+        at = where(t.sql, file_offset(stmt, exc.offset))
+        exc.blocking = cancel  # type: ignore[attr-defined]
+        if invalid is not None:
+            exc.left_invalid = sorted(set(self.driver.invalid_indexes()) - invalid)  # type: ignore[attr-defined]
+        self.notify(report.event(t, at, cancel))
+        self.log_failure(t, report.detail(f"{at}: {exc.message}", cancel), outcome="cancelled")
+        return True
 
     def _statement_failed(
         self,
@@ -235,15 +276,25 @@ class Stepwise(StepBase):
         if opened is not None or self.driver.in_transaction():
             self.driver.rollback()
         error = f"{where(t.sql, file_offset(stmt, exc.offset))}: {exc.message}"
+        cancel = getattr(exc, "blocking", None)
+        if cancel is not None:
+            from .watchdog import report  # only with --max-blocking
+
+            headline = report.headline(t, i, len(statements), cancel)
+            error = report.detail(error, cancel)
+        else:
+            headline = (
+                f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
+                "outside a transaction"
+            )
         self.mark_failed(t, stayed, error)
         left = self.driver.invalid_indexes()
-        return MigrationFailed(
-            f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
-            f"outside a transaction:\n{error}" + extra(exc),
-            hint=what_stays(
-                stayed, None if opened is None else stayed, i, left, t.direction, t.version
-            ),
+        hint = what_stays(
+            stayed, None if opened is None else stayed, i, left, t.direction, t.version
         )
+        if cancel is not None:
+            hint += f"; to keep it from blocking: {report.NEXT_STEP}"
+        return MigrationFailed(f"{headline}:\n{error}" + extra(exc), hint=hint)
 
     def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:
         error = (
@@ -271,6 +322,14 @@ class Stepwise(StepBase):
             f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
             f"file (COMMIT); then {settle_hint(t.direction, t.version)}",
         )
+
+
+def _table_locks(text: str, held: bool) -> bool:
+    """Whether LOCK TABLES holds after this statement (MySQL): from it until a release."""
+    start = noise_end(text)
+    if LOCK_TABLES.match(text, start):
+        return True
+    return held and not RELEASES.match(text, start)
 
 
 def _orphans_hint(total: int, direction: str, version: int) -> str:
