@@ -228,8 +228,11 @@ class Stepwise(StepBase):
                 return
             except ScriptError as exc:
                 cancel = self._cancelled(t, stmt, exc, invalid)
-                retry = exc.sqlstate in LOCK_TIMEOUTS or (cancel and not exc.left_invalid)  # type: ignore[attr-defined]
+                left = getattr(exc, "left_invalid", [])
+                retry = exc.sqlstate in LOCK_TIMEOUTS or (cancel and not left)
                 if not retry or inside or n == self.retries:
+                    if cancel:
+                        exc.not_retried = _not_retried(inside, left, n)  # type: ignore[attr-defined]
                     raise
                 delay = min(2.0**n, 30.0)
                 why = "cancelled (--max-blocking)" if cancel else "lock timeout"
@@ -248,7 +251,6 @@ class Stepwise(StepBase):
     ) -> bool:
         """Whether the watchdog cancelled the statement; if so the event and the audit log say
         whom it blocked, and the error carries it (exc.blocking, exc.left_invalid)."""
-        exc.left_invalid = []  # type: ignore[attr-defined]
         cancel = self.watchdog.cancelled(exc) if self.watchdog is not None else None
         if cancel is None:
             return False
@@ -280,21 +282,23 @@ class Stepwise(StepBase):
         if cancel is not None:
             from .watchdog import report  # only with --max-blocking
 
-            headline = report.headline(t, i, len(statements), cancel)
-            error = report.detail(error, cancel)
+            self.mark_failed(t, stayed, report.detail(error, cancel))
+            why = getattr(exc, "not_retried", "")
+            message = report.stepwise(t, i, len(statements), error, cancel)
+            message += f"\n  ({why})" if why else ""
         else:
-            headline = (
+            self.mark_failed(t, stayed, error)
+            message = (
                 f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
-                "outside a transaction"
+                f"outside a transaction:\n{error}" + extra(exc)
             )
-        self.mark_failed(t, stayed, error)
         left = self.driver.invalid_indexes()
         hint = what_stays(
             stayed, None if opened is None else stayed, i, left, t.direction, t.version
         )
         if cancel is not None:
-            hint += f"; to keep it from blocking: {report.NEXT_STEP}"
-        return MigrationFailed(f"{headline}:\n{error}" + extra(exc), hint=hint)
+            hint += f"; so that it does not block again: {report.NEXT_STEP}"
+        return MigrationFailed(message, hint=hint)
 
     def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:
         error = (
@@ -322,6 +326,21 @@ class Stepwise(StepBase):
             f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
             f"file (COMMIT); then {settle_hint(t.direction, t.version)}",
         )
+
+
+def _not_retried(inside: bool, left: list[str], n: int) -> str:
+    """Why a statement the watchdog cancelled is not tried again."""
+    if left:
+        return (
+            f"not retried: the cancelled build left INVALID index(es) {', '.join(left)}, which a "
+            "second try would trip over (or, with IF NOT EXISTS, keep)"
+        )
+    if inside:
+        return (
+            "not retried alone: it ran inside the file's own transaction (rolled back) or under "
+            "its LOCK TABLES, whose locks are the file's, not this statement's"
+        )
+    return f"cancelled on each of its {n + 1} attempts" if n else "pass --retries N to try again"
 
 
 def _table_locks(text: str, held: bool) -> bool:

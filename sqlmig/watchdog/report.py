@@ -42,9 +42,10 @@ def failure(t: Target, error: str, cancel: Cancel) -> MigrationFailed:
     return found
 
 
-def headline(t: Target, i: int, total: int, cancel: Cancel) -> str:
-    """A statement run on its own (no-transaction file, MySQL), cancelled and not retried."""
+def stepwise(t: Target, i: int, total: int, error: str, cancel: Cancel) -> str:
+    """A statement run on its own (no-transaction file, MySQL), cancelled and not retried: it
+    changed nothing, the statements before it stay (the hint says how many)."""
     return (
         f"{t.label} ({t.direction}) was cancelled at statement {i + 1} of {total}, outside a "
-        f"transaction: {cancel.headline()}"
+        f"transaction: {cancel.headline()}:\n{error}\n  blocked: {cancel.describe()}"
     )

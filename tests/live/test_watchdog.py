@@ -1,0 +1,230 @@
+"""`up --max-blocking`: a migration whose statement keeps real writer processes waiting longer
+than the limit is cancelled, rolled back and retried (--retries); the writers get through.
+
+Each writer is its own OS process on its own connection, timing every transaction it makes; its
+worst wait is asserted only as "less than the migration's sleep" (what it would wait without the
+watchdog, as the control test shows), never as a speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, query, sqlmig, write
+
+pytestmark = pytest.mark.timeout(60)
+
+CREATE = "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL DEFAULT 0);\n"
+SEED = "INSERT INTO t (id) SELECT g FROM generate_series(1, 10) g;\n"
+# holds ACCESS EXCLUSIVE on t for 4 s before the ALTER: every writer queues behind it
+HOLDS = """\
+LOCK TABLE t IN ACCESS EXCLUSIVE MODE;
+SELECT pg_sleep({sleep});
+ALTER TABLE t ADD COLUMN flag boolean DEFAULT false;
+"""
+# A steady stream of short transactions (an UPDATE, then an INSERT) until the stop file exists;
+# prints its worst wait and how many it made.
+PG_WRITER = r"""
+import json, os, sys, time, psycopg
+url, stop = sys.argv[1], sys.argv[2]
+conn = psycopg.connect(url, autocommit=True, application_name="writer")
+worst, n = 0.0, 0
+while not os.path.exists(stop):
+    start = time.monotonic()
+    if n % 2:
+        conn.execute("INSERT INTO t (id) VALUES (%s)", (1000 + n,))
+    else:
+        conn.execute("UPDATE t SET v = v + 1 WHERE id = %s", (n % 10 + 1,))
+    worst, n = max(worst, time.monotonic() - start), n + 1
+    if n == 1:
+        open(stop + ".ready", "w").close()
+    time.sleep(0.05)
+print(json.dumps({"worst": worst, "n": n}))
+"""
+# One UPDATE, sent once the migration holds its lock on t: blocked on the first attempt only.
+PG_ONCE = r"""
+import json, sys, time, psycopg
+url = sys.argv[1]
+conn = psycopg.connect(url, autocommit=True, application_name="once")
+held = ("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "JOIN pg_database d ON d.oid = l.database AND d.datname = current_database() "
+        "WHERE c.relname = 't' AND l.mode = 'AccessExclusiveLock' AND l.granted")
+deadline = time.monotonic() + 30
+while not conn.execute(held).fetchone()[0] and time.monotonic() < deadline:
+    time.sleep(0.02)
+start = time.monotonic()
+conn.execute("UPDATE t SET v = v + 100 WHERE id = 1")
+print(json.dumps({"waited": time.monotonic() - start}))
+"""
+
+
+class Proc:
+    """A helper process that prints one JSON line when it ends."""
+
+    def __init__(self, code: str, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+
+    def result(self, timeout: float = 30) -> dict:
+        out, err = self.proc.communicate(timeout=timeout)
+        assert self.proc.returncode == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def writer(pg_url: str, migrations: Path, tmp_path: Path) -> Iterator[tuple[Proc, Path]]:
+    """Table t (applied as 0001), and a writer process busy on it until the stop file exists."""
+    write(migrations, "0001_t", CREATE + SEED)
+    done = sqlmig("--url", pg_url, "--dir", str(migrations), "up")
+    assert done.returncode == 0, done.stderr
+    stop = tmp_path / "stop"
+    proc = Proc(PG_WRITER, pg_url, str(stop))
+    ready = tmp_path / "stop.ready"
+    deadline = time.monotonic() + 20
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield proc, stop
+    finally:
+        stop.touch()
+        proc.proc.wait(timeout=10)
+
+
+def up(url: str, migrations: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return sqlmig("--url", url, "--dir", str(migrations), "up", *extra)
+
+
+def test_a_migration_that_keeps_writers_waiting_is_cancelled_retried_and_fails(
+    pg_url: str, migrations: Path, writer: tuple[Proc, Path]
+) -> None:
+    write(migrations, "0002_flag", HOLDS.format(sleep=4))
+    done = up(pg_url, migrations, "--max-blocking", "1s", "--retries", "1")
+    writer[1].touch()
+    wrote = writer[0].result()
+    assert done.returncode == 1, done.stderr
+    err = done.stderr
+    assert "0002_flag (up) was cancelled and rolled back" in err, err
+    assert "longer than --max-blocking 1 s" in err, err
+    assert "0002_flag.up.sql:2:1: canceling statement due to user request" in err, err
+    assert "blocked: pid " in err and "(writer) waiting" in err, err
+    assert "running UPDATE" in err or "running INSERT" in err, err
+    assert "cancelled on each of its 2 attempts" in err, err
+    assert "retry 1 of 1" in err and "run it at a quieter time" in err, err
+    # nothing half-applied: no history row, no column; the writers got through meanwhile
+    assert query(pg_url, "SELECT version FROM sqlmig_history WHERE version = 2") == []
+    assert (
+        query(pg_url, "SELECT 1 FROM information_schema.columns WHERE column_name = 'flag'") == []
+    )
+    assert wrote["n"] > 10 and wrote["worst"] < 4, wrote
+    log = query(pg_url, "SELECT outcome, detail FROM sqlmig_history_log WHERE version = 2")
+    assert [o for o, _ in log] == ["cancelled", "cancelled"], log
+    assert all("(writer) waiting" in d and "0002_flag.up.sql:2:1" in d for _, d in log), log
+
+
+def test_without_the_option_the_writer_waits_the_whole_sleep(
+    pg_url: str, migrations: Path, writer: tuple[Proc, Path]
+) -> None:
+    """The control: what the other tests' bound on the writer's wait would be without it."""
+    write(migrations, "0002_flag", HOLDS.format(sleep=2))
+    done = up(pg_url, migrations)
+    writer[1].touch()
+    assert done.returncode == 0, done.stderr
+    assert writer[0].result()["worst"] >= 1.5
+
+
+def test_a_retry_succeeds_once_the_blocked_session_has_gone(pg_url: str, migrations: Path) -> None:
+    write(migrations, "0001_t", CREATE + SEED)
+    assert up(pg_url, migrations).returncode == 0
+    write(migrations, "0002_flag", HOLDS.format(sleep=2.5))
+    once = Proc(PG_ONCE, pg_url)
+    done = up(
+        pg_url, migrations, "--max-blocking", "500ms", "--retries", "2", "--log-format", "json"
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    kinds = [e["event"] for e in events]
+    assert kinds.count("blocking_cancelled") == 1 and kinds.count("migration_retry") == 1, kinds
+    cancelled = next(e for e in events if e["event"] == "blocking_cancelled")
+    assert cancelled["label"] == "0002_flag" and cancelled["where"].endswith(".up.sql:2:1")
+    (session,) = cancelled["sessions"]
+    assert session["application"] == "once" and session["running"] == "UPDATE", session
+    assert session["waited_s"] >= 0.5, session
+    assert once.result()["waited"] < 2.5
+    assert query(pg_url, "SELECT status FROM sqlmig_history WHERE version = 2") == [("applied",)]
+    assert query(pg_url, "SELECT v FROM t WHERE id = 1") == [(100,)]
+
+
+def test_a_cancelled_concurrent_index_build_is_not_retried_and_named(
+    pg_url: str, migrations: Path
+) -> None:
+    """CREATE INDEX CONCURRENTLY first waits for older transactions; an ANALYZE queued behind
+    it meanwhile is blocked by it. Cancelled, it leaves an INVALID index: no blind retry."""
+    write(migrations, "0001_t", CREATE + SEED)
+    assert up(pg_url, migrations).returncode == 0
+    write(
+        migrations, "0002_ix", "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY t_v ON t (v);\n"
+    )
+    import psycopg
+
+    with psycopg.connect(pg_url) as old:  # a writer's open transaction: the build waits for it
+        old.execute("UPDATE t SET v = v WHERE id = 5")
+        analyze = Proc(
+            "import sys, time, psycopg\n"
+            "c = psycopg.connect(sys.argv[1], autocommit=True, application_name='analyze')\n"
+            "time.sleep(1.5); c.execute('ANALYZE t'); print('{}')\n",
+            pg_url,
+        )
+        done = up(pg_url, migrations, "--max-blocking", "1s", "--retries", "3")
+        old.rollback()
+    analyze.result()
+    assert done.returncode == 1, done.stderr
+    err = done.stderr
+    assert "was cancelled at statement 1 of 1, outside a transaction" in err, err
+    assert "(analyze) waiting" in err and "running ANALYZE" in err, err
+    assert "not retried: the cancelled build left INVALID index(es) public.t_v" in err, err
+    assert "DROP INDEX CONCURRENTLY public.t_v" in err, err
+    assert "retry 1 of" not in err, err
+    assert query(pg_url, "SELECT status FROM sqlmig_history WHERE version = 2") == [("failed",)]
+
+
+def test_sqlite_says_it_does_not_apply(sqlite_url: str, migrations: Path, tmp_path: Path) -> None:
+    write(migrations, "0001_t", "CREATE TABLE t (id int);\n")
+    (tmp_path / "sqlmig.toml").write_text('max_blocking = "2s"\n')
+    done = sqlmig("--url", sqlite_url, "--dir", str(migrations), "up", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "--max-blocking does not apply to SQLite" in done.stderr, done.stderr
+    assert "applied 0001_t" in done.stderr
+
+
+def test_up_without_it_imports_no_watchdog(sqlite_url: str, migrations: Path) -> None:
+    code = (
+        "import sys\n"
+        "from sqlmig import cli\n"
+        "try:\n    cli.main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith('sqlmig.watchdog')))\n"
+    )
+    for n, extra in enumerate(([], ["--max-blocking", "1s"]), start=1):
+        write(migrations, f"000{n}_t{n}", f"CREATE TABLE t{n} (id int);\n")
+        args = ["--url", sqlite_url, "--dir", str(migrations), "up", *extra]
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+            cwd=migrations.parent, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert ("LOADED []" in done.stdout) == (not extra), done.stdout
+
+
+def test_bad_value_is_a_usage_error(pg_url: str, migrations: Path) -> None:
+    done = sqlmig("--url", pg_url, "--dir", str(migrations), "up", "--max-blocking", "soon")
+    assert done.returncode == 2 and "soon" in done.stderr, done.stderr
+    done = sqlmig("--url", pg_url, "--dir", str(migrations), "up", env={"SQLMIG_MAX_BLOCKING": "x"})
+    assert done.returncode == 2 and "SQLMIG_MAX_BLOCKING" in done.stderr, done.stderr
