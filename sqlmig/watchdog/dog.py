@@ -30,7 +30,7 @@ class Probe(Protocol):
 
     def own_id(self, driver: Any) -> int: ...
 
-    def blocked(self, own: int, since: float) -> tuple[list[Blocked], Any]: ...
+    def blocked(self, own: int, since: float) -> tuple[list[Blocked], Any, bool]: ...
 
     def cancel(self, own: int, handle: Any) -> bool: ...
 
@@ -108,14 +108,14 @@ class Watchdog:
                 self._trouble = None
 
     def _poll(self, own: int, start: float) -> None:
-        sessions, handle = self.probe.blocked(own, time.monotonic() - start)
+        sessions, handle, queued = self.probe.blocked(own, time.monotonic() - start)
         if not any(s.waited >= self.limit for s in sessions):
             return
         with self._lock:
             if self._armed != (own, start) or self._fired is not None:
                 return  # the statement ended meanwhile: nothing to cancel
             if self.probe.cancel(own, handle):
-                self._fired = Cancel(tuple(sessions), self.limit)
+                self._fired = Cancel(tuple(sessions), self.limit, queued)
 
     def _warn(self, exc: Exception) -> None:
         from ..urls import scrub

@@ -42,6 +42,7 @@ class Cancel:
 
     sessions: tuple[Blocked, ...]
     limit: float
+    queued: bool = False  # the migration itself waited for a lock: others queued behind it
 
     def describe(self) -> str:
         worst = sorted(self.sessions, key=lambda s: -s.waited)
@@ -50,7 +51,10 @@ class Cancel:
         return named + (f"; and {more} more" if more > 0 else "")
 
     def headline(self) -> str:
-        return (
+        said = (
             f"it blocked {len(self.sessions)} session(s) longer than --max-blocking "
             f"{self.limit:g} s"
         )
+        if self.queued:
+            said += " while it was itself waiting for a lock (they queued behind it)"
+        return said

@@ -40,7 +40,8 @@ LEFT JOIN information_schema.PROCESSLIST p ON p.ID = r.trx_mysql_thread_id
 WHERE r.trx_mysql_thread_id <> %s
 GROUP BY r.trx_mysql_thread_id, p.USER, p.HOST, p.TIME_MS, r.trx_wait_started, p.INFO"""
 OWN_QUERY = (
-    "SELECT QUERY_ID FROM information_schema.PROCESSLIST WHERE ID = %s AND COMMAND = 'Query'"
+    "SELECT QUERY_ID, STATE LIKE 'Waiting for table%%' FROM information_schema.PROCESSLIST "
+    "WHERE ID = %s AND COMMAND = 'Query'"
 )
 TABLE_LOCK = "a table metadata lock"
 CANCELLED = ("1317",)  # ER_QUERY_INTERRUPTED
@@ -73,7 +74,7 @@ class MysqlProbe:
         """The migration connection's id (read at each statement: a reconnect changes it)."""
         return int(driver.conn.thread_id())
 
-    def blocked(self, own: int, since: float) -> tuple[list[Blocked], Any]:
+    def blocked(self, own: int, since: float) -> tuple[list[Blocked], Any, bool]:
         """The sessions `own` keeps waiting (`since`: seconds since its file began), and what
         identifies its running query."""
         try:
@@ -82,7 +83,7 @@ class MysqlProbe:
             self.close()  # opened again at the next poll
             raise
 
-    def _blocked(self, own: int, since: float) -> tuple[list[Blocked], Any]:
+    def _blocked(self, own: int, since: float) -> tuple[list[Blocked], Any, bool]:
         conn = self._open()
         ms = "p.TIME_MS" if self.mariadb else "p.TIME * 1000"
         waits = _fetch(conn, TABLE_WAITS.format(ms=ms), (own, since * 1000 + 200))
@@ -95,11 +96,11 @@ class MysqlProbe:
                     int(r[0]), r[1] or "", _s(r[3]), "a row lock", r[4] or "", int(r[2])
                 )
         if not found:
-            return [], None
+            return [], None, False
         if not self.mariadb:
-            return list(found.values()), own
+            return list(found.values()), own, False
         rows = _fetch(conn, OWN_QUERY, (own,))
-        return list(found.values()), (rows[0][0] if rows else None)
+        return list(found.values()), (rows[0][0] if rows else None), bool(rows and rows[0][1])
 
     def cancel(self, own: int, handle: Any) -> bool:
         """MariaDB: KILL QUERY ID, that query only; MySQL: KILL QUERY on the connection."""

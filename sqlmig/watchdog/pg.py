@@ -31,10 +31,10 @@ BLOCKED = """WITH RECURSIVE waiting AS (
 )
 SELECT w.pid, w.app, min(c.depth),
        extract(epoch FROM pg_catalog.clock_timestamp() - w.since)::float8, w.word,
-       (SELECT m.query_start FROM pg_catalog.pg_stat_activity m
-        WHERE m.pid = %(pid)s AND m.state = 'active')
+       m.query_start, m.wait_event_type = 'Lock'
 FROM chain c JOIN waiting w ON w.pid = c.pid
-GROUP BY w.pid, w.app, w.since, w.word"""
+LEFT JOIN pg_catalog.pg_stat_activity m ON m.pid = %(pid)s AND m.state = 'active'
+GROUP BY w.pid, w.app, w.since, w.word, m.query_start, m.wait_event_type"""
 # pg_locks.waitstart (14+): when the wait began; before 14, when the query began
 SINCE = (
     "COALESCE((SELECT min(l.waitstart) FROM pg_catalog.pg_locks l "
@@ -75,8 +75,9 @@ class PgProbe:
         changes it)."""
         return int(driver.conn.info.backend_pid)
 
-    def blocked(self, own: int, since: float) -> tuple[list[Blocked], Any]:
-        """The sessions `own` keeps waiting, and what identifies its running query."""
+    def blocked(self, own: int, since: float) -> tuple[list[Blocked], Any, bool]:
+        """The sessions `own` keeps waiting, what identifies its running query, and whether
+        it waits for a lock itself."""
         try:
             rows = self._open().execute(self.query, {"pid": own}).fetchall()
         except psycopg.Error:
@@ -84,7 +85,7 @@ class PgProbe:
             raise
         found = [Blocked(r[0], r[1] or "", max(0.0, r[3] or 0.0), "a lock", r[4] or "", r[2])
                  for r in rows]  # fmt: skip
-        return found, (rows[0][5] if rows else None)
+        return found, (rows[0][5] if rows else None), bool(rows and rows[0][6])
 
     def cancel(self, own: int, handle: Any) -> bool:
         if handle is None:

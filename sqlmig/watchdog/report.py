@@ -10,9 +10,10 @@ from .dog import BLOCKING_CANCELLED
 from .model import Cancel
 
 NEXT_STEP = (
-    "run it at a quieter time, or make the statement hold its lock for less time (CREATE INDEX "
-    "CONCURRENTLY, ADD CONSTRAINT ... NOT VALID then VALIDATE CONSTRAINT, backfills in batches, "
-    "SET lock_timeout); or raise --max-blocking or --retries"
+    "run it at a quieter time; make the statement hold its lock for less time (CREATE INDEX "
+    "CONCURRENTLY, ADD CONSTRAINT ... NOT VALID then VALIDATE CONSTRAINT, backfills in "
+    "batches); --statement-lock-timeout when it queued behind another session's lock; or raise "
+    "--max-blocking or --retries"
 )
 
 
@@ -27,7 +28,7 @@ def event(t: Target, where: str, cancel: Cancel) -> Event:
     sessions = [s.fields() for s in cancel.sessions]
     return event_of(
         BLOCKING_CANCELLED, message, t, level="warning", where=where, sessions=sessions,
-        max_blocking_s=cancel.limit,
+        max_blocking_s=cancel.limit, queued=cancel.queued,
     )  # fmt: skip
 
 

@@ -130,6 +130,26 @@ def test_a_migration_that_keeps_writers_waiting_is_cancelled_retried_and_fails(
     assert all("(writer) waiting" in d and "0002_flag.up.sql:2:1" in d for _, d in log), log
 
 
+def test_an_alter_queued_behind_a_reader_is_cancelled_for_the_writers_queued_behind_it(
+    pg_url: str, migrations: Path, writer: tuple[Proc, Path]
+) -> None:
+    """The classic outage: the ALTER waits for a long reader, every writer queues behind it."""
+    import psycopg
+
+    write(migrations, "0002_col", "ALTER TABLE t ADD COLUMN c int;\n")
+    with psycopg.connect(pg_url) as reader:
+        reader.execute("SELECT count(*) FROM t")  # AccessShareLock until the transaction ends
+        done = up(pg_url, migrations, "--max-blocking", "1s")
+        reader.rollback()
+    writer[1].touch()
+    wrote = writer[0].result()
+    assert done.returncode == 1, done.stderr
+    assert "while it was itself waiting for a lock (they queued behind it)" in done.stderr
+    assert "0002_col.up.sql:1:1" in done.stderr and "(writer) waiting" in done.stderr
+    assert "pass --retries" not in done.stderr  # a transactional file: the hint says it
+    assert wrote["worst"] < 3, wrote
+
+
 def test_without_the_option_the_writer_waits_the_whole_sleep(
     pg_url: str, migrations: Path, writer: tuple[Proc, Path]
 ) -> None:
