@@ -7,6 +7,12 @@ from dataclasses import dataclass
 SHOWN = 5  # sessions named in a message; the rest are counted
 
 
+def printable(text: str | None) -> str:
+    """Another session's application_name (or user@host), as it may be printed: no control
+    characters (a terminal escape, a newline faking a log line), 63 characters at most."""
+    return "".join(c if c.isprintable() else "?" for c in (text or ""))[:63]
+
+
 @dataclass(frozen=True)
 class Blocked:
     """A session waiting, directly or behind another waiter, for what the migration holds."""

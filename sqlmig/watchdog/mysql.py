@@ -15,7 +15,7 @@ from typing import Any
 
 from ..drivers.mysql import _connect, _fetch, pymysql
 from ..urls import DatabaseUrl
-from .model import Blocked
+from .model import Blocked, printable
 
 FIRST_WORD = "UPPER(REGEXP_SUBSTR(LTRIM(p.INFO), '^[A-Za-z]+'))"
 # waits for a table (metadata or table-level lock) that began after the migration's file did
@@ -88,12 +88,13 @@ class MysqlProbe:
         ms = "p.TIME_MS" if self.mariadb else "p.TIME * 1000"
         waits = _fetch(conn, TABLE_WAITS.format(ms=ms), (own, since * 1000 + 200))
         found = {
-            r[0]: Blocked(int(r[0]), r[1] or "", _s(r[2]), TABLE_LOCK, r[3] or "") for r in waits
+            r[0]: Blocked(int(r[0]), printable(r[1]), _s(r[2]), TABLE_LOCK, r[3] or "")
+            for r in waits
         }
         if self.mariadb:
             for r in _fetch(conn, ROW_WAITS, (own, own)):
                 found[r[0]] = Blocked(
-                    int(r[0]), r[1] or "", _s(r[3]), "a row lock", r[4] or "", int(r[2])
+                    int(r[0]), printable(r[1]), _s(r[3]), "a row lock", r[4] or "", int(r[2])
                 )
         if not found:
             return [], None, False

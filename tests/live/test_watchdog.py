@@ -183,6 +183,34 @@ def test_a_retry_succeeds_once_the_blocked_session_has_gone(pg_url: str, migrati
     assert query(pg_url, "SELECT v FROM t WHERE id = 1") == [(100,)]
 
 
+def test_a_writer_of_another_role_is_seen_without_pg_read_all_stats(
+    pg_url: str, migrations: Path
+) -> None:
+    """The migration's role sees no wait_event_type of the application role's sessions in
+    pg_stat_activity; pg_locks and pg_blocking_pids still tell."""
+    import uuid
+
+    from tests.conftest import execute
+
+    tag = uuid.uuid4().hex[:8]
+    mig, app = f"sqlmig_mig_{tag}", f"sqlmig_app_{tag}"
+    execute(pg_url, f"CREATE ROLE {mig} LOGIN; CREATE ROLE {app} LOGIN; "
+                    f"GRANT CREATE ON SCHEMA public TO {mig}")  # fmt: skip
+    as_mig, as_app = (pg_url.replace("//postgres@", f"//{who}@") for who in (mig, app))
+    try:
+        write(migrations, "0001_t", CREATE + SEED + f"GRANT SELECT, UPDATE ON t TO {app};\n")
+        assert up(as_mig, migrations).returncode == 0
+        write(migrations, "0002_flag", HOLDS.format(sleep=2.5))
+        once = Proc(PG_ONCE, as_app)
+        done = up(as_mig, migrations, "--max-blocking", "500ms", "--retries", "1")
+        assert done.returncode == 0, done.stderr
+        assert "(once) waiting" in done.stderr and "retry 1 of 1" in done.stderr, done.stderr
+        assert once.result()["waited"] < 2.5
+    finally:
+        for role in (mig, app):
+            execute(pg_url, f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
 def test_a_cancelled_concurrent_index_build_is_not_retried_and_named(
     pg_url: str, migrations: Path
 ) -> None:
@@ -344,3 +372,12 @@ def test_mariadb_row_lock_wait_cancel_then_a_retry_succeeds(
     assert once.result()["waited"] < 2.5
     assert query(mysql_url, "SELECT status FROM sqlmig_history WHERE version = 2") == [("applied",)]
     assert query(mysql_url, "SELECT v FROM t WHERE id = 1") == [(100,)]
+
+
+def test_a_hostile_application_name_is_printed_without_control_characters() -> None:
+    from sqlmig.watchdog.model import Blocked, Cancel, printable
+
+    name = "app\x1b[2J\nerror: fake line" + "x" * 100
+    said = Cancel((Blocked(7, printable(name), 1.5, "a lock", "UPDATE"),), 1.0).describe()
+    assert "\x1b" not in said and "\n" not in said and said.startswith("pid 7 (app?[2J?error")
+    assert len(printable(name)) == 63
