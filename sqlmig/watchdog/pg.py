@@ -42,6 +42,10 @@ GROUP BY w.pid, w.since, a.application_name, a.query, m.query_start, m.wait_even
 # another role's session without pg_read_all_stats: then from when the watchdog first saw it)
 SINCE = "min(l.waitstart)"
 SINCE_BEFORE_14 = "(SELECT a.state_change FROM pg_catalog.pg_stat_activity a WHERE a.pid = l.pid)"
+# first, cheaply: does anyone wait for a lock at all? (the full query plans in milliseconds)
+ANY_WAITING = (
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE NOT l.granted AND l.pid <> %s)"
+)
 # the same query as the one seen blocking (a file is one query): never the COMMIT after it
 CANCEL = (
     "SELECT pg_catalog.pg_cancel_backend(pid) FROM pg_catalog.pg_stat_activity "
@@ -81,7 +85,13 @@ class PgProbe:
         """The sessions `own` keeps waiting, what identifies its running query, and whether
         it waits for a lock itself."""
         try:
-            rows = self._open().execute(self.query, {"pid": own}).fetchall()
+            conn = self._open()
+            waiting = conn.execute(ANY_WAITING, (own,)).fetchone()
+            rows = (
+                conn.execute(self.query, {"pid": own}).fetchall()
+                if waiting[0]  # type: ignore[index]
+                else []
+            )
         except psycopg.Error:
             self.close()  # opened again at the next poll
             raise
