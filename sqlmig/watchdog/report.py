@@ -9,6 +9,10 @@ from ..step_base import Target, event_of
 from .dog import BLOCKING_CANCELLED
 from .model import Cancel
 
+ROLLED_BACK = {
+    "up": "nothing of it was applied",
+    "down": "nothing of the down ran: the migration stays applied",
+}
 NEXT_STEP = (
     "run it at a quieter time; make the statement hold its lock for less time (CREATE INDEX "
     "CONCURRENTLY, ADD CONSTRAINT ... NOT VALID then VALIDATE CONSTRAINT, backfills in "
@@ -37,7 +41,7 @@ def failure(t: Target, error: str, cancel: Cancel) -> MigrationFailed:
     found = MigrationFailed(
         f"{t.label} ({t.direction}) was cancelled and rolled back: {cancel.headline()}:\n"
         f"{error}\n  blocked: {cancel.describe()}",
-        hint=f"nothing of it was applied; {NEXT_STEP}",
+        hint=f"{ROLLED_BACK[t.direction]}; {NEXT_STEP}",
     )
     found.blocking = cancel  # type: ignore[attr-defined]  # _retrying tries it again
     return found
