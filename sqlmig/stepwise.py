@@ -141,7 +141,8 @@ class Stepwise(StepBase):
         since = time.monotonic()
         for i, stmt in enumerate(statements):
             try:
-                self._statement(t, stmt, inside=opened is not None or locked, since=since)
+                within = "transaction" if opened is not None else "LOCK TABLES" if locked else ""
+                self._statement(t, stmt, inside=within, since=since)
             except ScriptError as exc:
                 stayed = i if opened is None else done
                 raise self._statement_failed(t, statements, i, exc, opened, stayed) from None
@@ -213,7 +214,7 @@ class Stepwise(StepBase):
             )
             raise
 
-    def _statement(self, t: Target, stmt: Statement, *, inside: bool, since: float) -> None:
+    def _statement(self, t: Target, stmt: Statement, *, inside: str, since: float) -> None:
         """One statement; a lock timeout or a --max-blocking cancel (the statement changed
         nothing) is retried like a transactional file, unless it ran inside the file's own
         transaction or LOCK TABLES, or a cancelled index build left an INVALID index."""
@@ -328,17 +329,22 @@ class Stepwise(StepBase):
         )
 
 
-def _not_retried(inside: bool, left: list[str], n: int) -> str:
+def _not_retried(inside: str, left: list[str], n: int) -> str:
     """Why a statement the watchdog cancelled is not tried again."""
     if left:
         return (
             f"not retried: the cancelled build left INVALID index(es) {', '.join(left)}, which a "
             "second try would trip over (or, with IF NOT EXISTS, keep)"
         )
+    if inside == "transaction":
+        return (
+            "not retried alone: it ran inside the file's own transaction, whose locks are the "
+            "transaction's, not this statement's; the transaction was rolled back"
+        )
     if inside:
         return (
-            "not retried alone: it ran inside the file's own transaction (rolled back) or under "
-            "its LOCK TABLES, whose locks are the file's, not this statement's"
+            "not retried alone: it ran under the file's LOCK TABLES, whose locks are the "
+            "file's, not this statement's; they end with the session"
         )
     return f"cancelled on each of its {n + 1} attempts" if n else "pass --retries N to try again"
 

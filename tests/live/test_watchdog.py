@@ -164,7 +164,7 @@ def test_without_the_option_the_writer_waits_the_whole_sleep(
 def test_a_retry_succeeds_once_the_blocked_session_has_gone(pg_url: str, migrations: Path) -> None:
     write(migrations, "0001_t", CREATE + SEED)
     assert up(pg_url, migrations).returncode == 0
-    write(migrations, "0002_flag", HOLDS.format(sleep=2.5))
+    write(migrations, "0002_flag", HOLDS.format(sleep=2))
     once = Proc(PG_ONCE, pg_url)
     done = up(
         pg_url, migrations, "--max-blocking", "500ms", "--retries", "2", "--log-format", "json"
@@ -178,7 +178,7 @@ def test_a_retry_succeeds_once_the_blocked_session_has_gone(pg_url: str, migrati
     (session,) = cancelled["sessions"]
     assert session["application"] == "once" and session["running"] == "UPDATE", session
     assert session["waited_s"] >= 0.5, session
-    assert once.result()["waited"] < 2.5
+    assert once.result()["waited"] < 2
     assert query(pg_url, "SELECT status FROM sqlmig_history WHERE version = 2") == [("applied",)]
     assert query(pg_url, "SELECT v FROM t WHERE id = 1") == [(100,)]
 
@@ -200,12 +200,12 @@ def test_a_writer_of_another_role_is_seen_without_pg_read_all_stats(
     try:
         write(migrations, "0001_t", CREATE + SEED + f"GRANT SELECT, UPDATE ON t TO {app};\n")
         assert up(as_mig, migrations).returncode == 0
-        write(migrations, "0002_flag", HOLDS.format(sleep=2.5))
+        write(migrations, "0002_flag", HOLDS.format(sleep=2))
         once = Proc(PG_ONCE, as_app)
         done = up(as_mig, migrations, "--max-blocking", "500ms", "--retries", "1")
         assert done.returncode == 0, done.stderr
         assert "(once) waiting" in done.stderr and "retry 1 of 1" in done.stderr, done.stderr
-        assert once.result()["waited"] < 2.5
+        assert once.result()["waited"] < 2
     finally:
         for role in (mig, app):
             execute(pg_url, f"DROP OWNED BY {role}; DROP ROLE {role}")
@@ -228,7 +228,7 @@ def test_a_cancelled_concurrent_index_build_is_not_retried_and_named(
         analyze = Proc(
             "import sys, time, psycopg\n"
             "c = psycopg.connect(sys.argv[1], autocommit=True, application_name='analyze')\n"
-            "time.sleep(1.5); c.execute('ANALYZE t'); print('{}')\n",
+            "time.sleep(1); c.execute('ANALYZE t'); print('{}')\n",
             pg_url,
         )
         done = up(pg_url, migrations, "--max-blocking", "1s", "--retries", "3")
@@ -348,7 +348,7 @@ def test_mariadb_lock_tables_that_keeps_writers_waiting_is_cancelled(
     assert "0002_hold (up) was cancelled at statement 2 of 3, outside a transaction" in err, err
     assert "0002_hold.up.sql:2:1: Query execution was interrupted" in err, err
     assert "waiting" in err and "for a table metadata lock" in err, err
-    assert "not retried alone" in err and "LOCK TABLES" in err, err
+    assert "not retried alone: it ran under the file's LOCK TABLES" in err, err
     assert "1 statement(s) ran and stay applied" in err, err
     assert wrote["n"] >= 3 and wrote["worst"] < 4, wrote
     rows = query(mysql_url, "SELECT status, statements_done FROM sqlmig_history WHERE version = 2")
@@ -362,14 +362,14 @@ def test_mariadb_row_lock_wait_cancel_then_a_retry_succeeds(
 ) -> None:
     write(migrations, "0001_t", MY_CREATE + MY_SEED)
     assert up(mysql_url, migrations).returncode == 0
-    write(migrations, "0002_slow", "UPDATE t SET v = v + SLEEP(2.5) WHERE id = 1;\n")
+    write(migrations, "0002_slow", "UPDATE t SET v = v + SLEEP(2) WHERE id = 1;\n")
     once = Proc(MY_ONCE, *_where(mysql_url))
     done = up(mysql_url, migrations, "--max-blocking", "500ms", "--retries", "2")
     assert done.returncode == 0, done.stderr
     err = done.stderr
     assert "0002_slow: cancelled at" in err and "for a row lock, running UPDATE" in err, err
     assert "retry 1 of 2" in err and "retry 2 of 2" not in err, err
-    assert once.result()["waited"] < 2.5
+    assert once.result()["waited"] < 2
     assert query(mysql_url, "SELECT status FROM sqlmig_history WHERE version = 2") == [("applied",)]
     assert query(mysql_url, "SELECT v FROM t WHERE id = 1") == [(100,)]
 
