@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from ..errors import SqlmigError
 from ..events import Event, Notify
 from .model import Blocked, Cancel
 
@@ -44,7 +45,17 @@ def start(driver: Any, *, limit: float, notify: Notify) -> Watchdog | None:
         notify(Event("max_blocking_ignored", NOT_SQLITE, {"dialect": driver.dialect}, "warning"))
         return None
     module, name = found
-    probe = getattr(importlib.import_module(f".{module}", __package__), name)(driver.url)
+    try:
+        probe = getattr(importlib.import_module(f".{module}", __package__), name)(driver.url)
+    except SqlmigError as exc:  # before any migration ran: say whose connection it was
+        exc.message = f"--max-blocking: the watchdog's own connection failed: {exc.message}"
+        exc.hint = (
+            f"{exc.hint}; nothing was applied. The watchdog needs a third connection beside "
+            "the migration's and the lock's (a role's CONNECTION LIMIT, max_connections)"
+            if exc.hint
+            else None
+        )
+        raise
     message = f"watchdog on: a statement that blocks other sessions over {limit:g} s is cancelled"
     notify(Event("watchdog_started", message, {"max_blocking_s": limit}, "debug"))
     return Watchdog(probe, driver, limit=limit, notify=notify)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from ..drivers.mysql import _connect, _fetch, pymysql
+from ..drivers.mysql import _connect, _fetch, _wrap, pymysql
 from ..urls import DatabaseUrl
 from .model import Blocked, printable
 
@@ -61,11 +61,15 @@ class MysqlProbe:
     def _open(self) -> Any:
         if self.conn is None:
             conn = _connect(self.url, connect_timeout=5)
-            version = str(_fetch(conn, "SELECT VERSION()")[0][0])
-            self.mariadb = "mariadb" in version.lower()
-            # its own reads never hang the watchdog
-            own = "max_statement_time = 1" if self.mariadb else "max_execution_time = 1000"
-            _fetch(conn, f"SET SESSION {own}")
+            try:
+                version = str(_fetch(conn, "SELECT VERSION()")[0][0])
+                self.mariadb = "mariadb" in version.lower()
+                # its own reads never hang the watchdog
+                own = "max_statement_time = 1" if self.mariadb else "max_execution_time = 1000"
+                _fetch(conn, f"SET SESSION {own}")
+            except pymysql.Error as exc:
+                conn.close()
+                raise _wrap(exc, self.url.raw) from None
             self.conn = conn
         return self.conn
 

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from ..drivers.pg_connect import _connect
+from ..drivers.pg_errors import _wrap
 from ..urls import DatabaseUrl
 from .model import Blocked, printable
 
@@ -69,7 +70,11 @@ class PgProbe:
     def _open(self) -> psycopg.Connection:
         if self.conn is None or self.conn.closed:
             conn = _connect(self.url, "sqlmig-watchdog", connect_timeout=5)
-            conn.execute(OWN_SETTINGS)
+            try:
+                conn.execute(OWN_SETTINGS)
+            except psycopg.Error as exc:
+                conn.close()
+                raise _wrap(exc, self.url.raw) from None
             newer = conn.info.server_version >= 140000
             self.query = BLOCKED.format(since=SINCE if newer else SINCE_BEFORE_14)
             self.conn = conn
