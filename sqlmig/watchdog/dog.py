@@ -49,11 +49,9 @@ def start(driver: Any, *, limit: float, notify: Notify) -> Watchdog | None:
         probe = getattr(importlib.import_module(f".{module}", __package__), name)(driver.url)
     except SqlmigError as exc:  # before any migration ran: say whose connection it was
         exc.message = f"--max-blocking: the watchdog's own connection failed: {exc.message}"
-        exc.hint = (
-            f"{exc.hint}; nothing was applied. The watchdog needs a third connection beside "
-            "the migration's and the lock's (a role's CONNECTION LIMIT, max_connections)"
-            if exc.hint
-            else None
+        exc.hint = (f"{exc.hint}; " if exc.hint else "") + (
+            "nothing was applied. The watchdog needs a third connection beside the migration's "
+            "and the lock's (a role's CONNECTION LIMIT, max_connections)"
         )
         raise
     message = f"watchdog on: a statement that blocks other sessions over {limit:g} s is cancelled"
