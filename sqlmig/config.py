@@ -46,6 +46,8 @@ KEYS: dict[str, tuple[str, Any]] = {
     # PostgreSQL lock_timeout for the migrations' own statements ("2s", "500ms"); off by default
     "statement_lock_timeout": ("SQLMIG_STATEMENT_LOCK_TIMEOUT", "duration"),
     "retries": ("SQLMIG_RETRIES", int),
+    # up/down/redo: cancel a statement that keeps other sessions waiting longer ("1s"); off
+    "max_blocking": ("SQLMIG_MAX_BLOCKING", "duration"),
     # the dialect migration files are written in; `up` on another dialect runs them transpiled
     "source_dialect": ("SQLMIG_SOURCE_DIALECT", str),
     # [mysql] session = { sql_mode = "..." }: session variables for MySQL/MariaDB URLs; in the
@@ -90,6 +92,7 @@ class Config:
     log_format: str = "text"
     statement_lock_timeout: float | None = None  # seconds; None = the server's setting
     retries: int = 0  # extra attempts of a migration that failed on statement_lock_timeout
+    max_blocking: float | None = None  # seconds; None = no watchdog (watchdog/)
     faults: str | None = None  # SQLMIG_TEST_FAULT, for the reliability tests only (faults.py)
     source_dialect: str | None = None  # postgres: files are transpiled for another URL's dialect
     mysql_session: tuple[tuple[str, str], ...] = ()  # session variables; the URL's own win
@@ -226,6 +229,7 @@ def _build(values: dict[str, Any], config_path: Path | None, sources: dict[str, 
         log_format=values["log_format"],
         statement_lock_timeout=_positive(values, "statement_lock_timeout", sources),
         retries=_retries(values, sources),
+        max_blocking=_positive(values, "max_blocking", sources),
         faults=values.get("faults"),
         source_dialect=_source_dialect(values.get("source_dialect")),
         mysql_session=tuple(values.get("mysql", ())),

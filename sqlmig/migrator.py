@@ -27,6 +27,7 @@ from .urls import parse_url, with_session
 
 if TYPE_CHECKING:
     from .adopt import Adoption
+    from .watchdog.dog import Watchdog
 
 
 class Migrator:
@@ -41,6 +42,7 @@ class Migrator:
         self.by = actor()
         self.faults = Faults.parse(config.faults)
         self._said_format = False
+        self._dog: Watchdog | None = None  # --max-blocking: one per session, started on demand
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -91,6 +93,9 @@ class Migrator:
             else:
                 yield driver, history
         finally:
+            if self._dog is not None:
+                self._dog.close()
+                self._dog = None
             driver.close()
 
     def _upgrade(self, history: History) -> None:
@@ -108,8 +113,9 @@ class Migrator:
 
         return on_wait
 
-    def _runner(self, driver: Driver, history: History) -> Runner:
-        return Runner(
+    def _runner(self, driver: Driver, history: History, *, watch: bool = False) -> Runner:
+        """watch: up, down and redo, which run migrations' SQL: --max-blocking applies."""
+        runner = Runner(
             driver,
             history,
             by=self.by,
@@ -117,6 +123,14 @@ class Migrator:
             faults=self.faults,
             retries=self.config.retries,
         )
+        limit = self.config.max_blocking
+        if watch and limit:
+            if self._dog is None:
+                from .watchdog.dog import start  # a thread and a connection, only when asked
+
+                self._dog = start(driver, limit=limit, notify=self.notify)
+            runner.watchdog = self._dog
+        return runner
 
     # -- up ---------------------------------------------------------------------------------
 
@@ -188,7 +202,7 @@ class Migrator:
                 history.ensure()
             total = len(todo) + len(again)
             self.notify(Event(PLAN, f"{total} to apply", {"pending": total}, "debug"))
-            runner = self._runner(driver, history)
+            runner = self._runner(driver, history, watch=True)
             with extras.around(runner):  # callbacks before and after the run
                 done = (
                     []
@@ -340,7 +354,7 @@ class Migrator:
                     "or reverted some): nothing was reverted",
                     hint="run it again to see the new list",
                 )
-            runner = self._runner(driver, history)
+            runner = self._runner(driver, history, watch=True)
             done = [runner.revert(s) for s in todo]
             left = [r for r in rows if r.version not in {s.version for s in done}]
             said = [future.stored(s.label, self.config.dir) for s in todo if s.stored]
@@ -370,7 +384,7 @@ class Migrator:
             if m is None or (m.up.checksum != newest[0].checksum and not allow_drift):
                 raise plan.drift_error(plan.drift(list(files.values()), newest))
             self.notify(Event(PLAN, "1 to revert and apply again", {"pending": 2}, "debug"))
-            runner = self._runner(driver, history)
+            runner = self._runner(driver, history, watch=True)
             back = runner.revert(
                 self._filled(plan.down_step(newest[0], m, allow_drift=allow_drift))
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from .sqltext import SplitError, Statement, line_col, noise_end
 
 if TYPE_CHECKING:
     from .callbacks import Hooks
+    from .watchdog.dog import Watchdog
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 # a statement gave up waiting for a lock and changed nothing: PostgreSQL, MySQL/MariaDB
@@ -43,6 +44,8 @@ class StepBase:
     """The driver, history and settings a step works with (the caller holds the lock)."""
 
     hooks: Hooks | None = None  # callbacks (callbacks.py): `up` sets them, other commands not
+    # --max-blocking (watchdog/): set by up, down and redo when asked for; imported only then
+    watchdog: Watchdog | None = None
 
     def __init__(
         self,
@@ -92,8 +95,15 @@ class StepBase:
         )
         self.log_failure(t, error)
 
-    def log_failure(self, t: Target, detail: str) -> None:
-        self.notify(event_of(MIGRATION_FAILED, f"{t.label} failed", t, level="error", error=detail))
+    def watching(self, since: float | None = None) -> AbstractContextManager[None]:
+        """The watchdog watches the migration's statement while the body runs it (if on)."""
+        return nullcontext() if self.watchdog is None else self.watchdog.watching(since)
+
+    def log_failure(self, t: Target, detail: str, *, outcome: str = "failed") -> None:
+        if outcome == "failed":  # a cancel has its own event (watchdog/report.py)
+            self.notify(
+                event_of(MIGRATION_FAILED, f"{t.label} failed", t, level="error", error=detail)
+            )
         with suppress(Exception):  # the log is best effort; the failure itself is raised
             self.driver.write(
                 self.history.event(
@@ -102,7 +112,7 @@ class StepBase:
                     name=t.name,
                     checksum=t.sql.checksum,
                     duration_ms=None,
-                    outcome="failed",
+                    outcome=outcome,
                     detail=detail,
                     by=self.by,
                 )

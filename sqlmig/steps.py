@@ -49,7 +49,7 @@ class Runner(StepBase):
     @cached_property
     def stepwise(self) -> Stepwise:
         """The statement-by-statement path, on the same driver, history and settings."""
-        return Stepwise(
+        stepwise = Stepwise(
             self.driver,
             self.history,
             by=self.by,
@@ -59,6 +59,8 @@ class Runner(StepBase):
             orphans=self.orphans,
             hooks=self.hooks,
         )
+        stepwise.watchdog = self.watchdog
+        return stepwise
 
     def apply(self, m: Migration, *, durable: bool = True) -> Step:
         """Apply one migration: its SQL and its history row commit together.
@@ -82,7 +84,8 @@ class Runner(StepBase):
         try:
             self.orphans.before()  # inside the transaction: no other writer in between
             each(self, BEFORE_EACH, m.label, atomic=True)  # callbacks
-            self.driver.run_script(m.up.text)
+            with self.watching():
+                self.driver.run_script(m.up.text)
             self._check_orphans(m.up)
             each(self, AFTER_EACH, m.label, atomic=True)
             self.faults.hit("before_history", m.version)
@@ -99,16 +102,21 @@ class Runner(StepBase):
         return step
 
     def _retrying(self, t: Target, attempt: Callable[[], Step]) -> Step:
-        """Run a transactional step; on a statement_lock_timeout failure (all rolled back), try
-        again up to `retries` times, waiting 1, 2, 4 ... s (at most 30) in between."""
+        """Run a transactional step; on a statement_lock_timeout failure or a --max-blocking
+        cancel (all rolled back), try again up to `retries` times in all, waiting 1, 2, 4 ... s
+        (at most 30) in between."""
         for n in range(self.retries + 1):
             try:
                 return attempt()
             except MigrationFailed as exc:
-                if not getattr(exc, "lock_timeout", False) or n == self.retries:
+                blocking = getattr(exc, "blocking", None) is not None
+                if not (getattr(exc, "lock_timeout", False) or blocking) or n == self.retries:
+                    if blocking and n:
+                        exc.message += f"\n  (cancelled on each of its {n + 1} attempts)"
                     raise
                 delay = min(2.0**n, 30.0)
-                message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
+                why = "cancelled (--max-blocking)" if blocking else "lock timeout"
+                message = f"{t.label}: {why}; retry {n + 1} of {self.retries} in {delay:g} s"
                 self.notify(event_of("migration_retry", message, t, level="warning", attempt=n + 1))
                 time.sleep(delay)
         raise AssertionError("unreachable")
@@ -158,7 +166,8 @@ class Runner(StepBase):
                 self.notify(event_of(MIGRATION_STARTED, f"applying {current.label}", current))
                 start = time.perf_counter()
                 each(self, BEFORE_EACH, current.label, atomic=True)  # callbacks
-                self.driver.run_script(current.up.text)
+                with self.watching():
+                    self.driver.run_script(current.up.text)
                 # each file's orphans are its own, as when the files run one transaction each
                 self._check_orphans(current.up)
                 each(self, AFTER_EACH, current.label, atomic=True)
@@ -246,7 +255,8 @@ class Runner(StepBase):
         self.driver.begin()
         try:
             self.orphans.before()
-            self.driver.run_script(s.sql.text)
+            with self.watching():
+                self.driver.run_script(s.sql.text)
             self._check_orphans(s.sql)
             self.faults.hit("before_history", s.row.version)
             self.driver.record(*self.history.delete(s.row.version))
@@ -295,6 +305,13 @@ class Runner(StepBase):
             return exc
         located = getattr(exc, "located", False)  # a callback's error names its own file
         error = exc.message if located else f"{where(t.sql, exc.offset)}: {exc.message}"
+        cancel = self.watchdog.cancelled(exc) if self.watchdog is not None else None
+        if cancel is not None:
+            from .watchdog import report  # only with --max-blocking
+
+            self.notify(report.event(t, where(t.sql, exc.offset), cancel))
+            self.log_failure(t, report.detail(error, cancel), outcome="cancelled")
+            return report.failure(t, error, cancel)
         self.log_failure(t, error)
         if exc.sqlstate == LOCK_NOT_AVAILABLE:
             return lock_timeout_failure(t, error)

@@ -3,6 +3,7 @@ file on MySQL, where DDL commits by itself. A `running` row counts the statement
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -35,6 +36,12 @@ from .step_base import (
     what_stays,
     where,
 )
+
+# MySQL's LOCK TABLES holds its tables across statements until UNLOCK TABLES (or a transaction
+# begins or ends): a later statement cancelled for blocking is then not the cause, so it is not
+# retried alone
+LOCK_TABLES = re.compile(r"LOCK\s+TABLES?\b", re.I)
+RELEASES = re.compile(r"(UNLOCK\s+TABLES?|BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)\b", re.I)
 
 
 class Stepwise(StepBase):
@@ -130,9 +137,12 @@ class Stepwise(StepBase):
         """
         opened: int | None = None
         done = 0
+        locked = False  # a LOCK TABLES of the file's holds (MySQL)
+        since = time.monotonic()
         for i, stmt in enumerate(statements):
             try:
-                self._statement(t, stmt, inside=opened is not None)
+                within = "transaction" if opened is not None else "LOCK TABLES" if locked else ""
+                self._statement(t, stmt, inside=within, since=since)
             except ScriptError as exc:
                 stayed = i if opened is None else done
                 raise self._statement_failed(t, statements, i, exc, opened, stayed) from None
@@ -140,6 +150,7 @@ class Stepwise(StepBase):
                 stayed = i if opened is None else done
                 exc.note = self._interrupted(t, statements, i, stayed)  # type: ignore[attr-defined]
                 raise
+            locked = _table_locks(stmt.text, locked)
             if self.driver.in_transaction():
                 chain = CHAIN.match(stmt.text, noise_end(stmt.text))
                 if opened is None:
@@ -203,23 +214,56 @@ class Stepwise(StepBase):
             )
             raise
 
-    def _statement(self, t: Target, stmt: Statement, *, inside: bool) -> None:
-        """One statement; a lock timeout (nothing changed) is retried like a transactional file,
-        unless it ran inside the file's own transaction."""
+    def _statement(self, t: Target, stmt: Statement, *, inside: str, since: float) -> None:
+        """One statement; a lock timeout or a --max-blocking cancel (the statement changed
+        nothing) is retried like a transactional file, unless it ran inside the file's own
+        transaction or LOCK TABLES, or a cancelled index build left an INVALID index."""
         for n in range(self.retries + 1):
+            invalid = self._invalid_before(stmt)
             try:
-                if stmt.copy_data is None:
-                    self.driver.run_statement(stmt.text)
-                else:  # pg_dump's COPY ... FROM stdin and its data (PostgreSQL only)
-                    self.driver.run_statement(stmt.text, copy_data=stmt.copy_data)  # type: ignore[call-arg]
+                with self.watching(since):
+                    if stmt.copy_data is None:
+                        self.driver.run_statement(stmt.text)
+                    else:  # pg_dump's COPY ... FROM stdin and its data (PostgreSQL only)
+                        self.driver.run_statement(stmt.text, copy_data=stmt.copy_data)  # type: ignore[call-arg]
                 return
             except ScriptError as exc:
-                if exc.sqlstate not in LOCK_TIMEOUTS or inside or n == self.retries:
+                cancel = self._cancelled(t, stmt, exc, invalid)
+                left = getattr(exc, "left_invalid", [])
+                retry = exc.sqlstate in LOCK_TIMEOUTS or (cancel and not left)
+                if not retry or inside or n == self.retries:
+                    if cancel:
+                        exc.not_retried = _not_retried(inside, left, n)  # type: ignore[attr-defined]
                     raise
                 delay = min(2.0**n, 30.0)
-                message = f"{t.label}: lock timeout; retry {n + 1} of {self.retries} in {delay:g} s"
+                why = "cancelled (--max-blocking)" if cancel else "lock timeout"
+                message = f"{t.label}: {why}; retry {n + 1} of {self.retries} in {delay:g} s"
                 self.notify(event_of("migration_retry", message, t, level="warning", attempt=n + 1))
                 time.sleep(delay)
+
+    def _invalid_before(self, stmt: Statement) -> set[str] | None:
+        """The INVALID indexes before a CONCURRENTLY statement that the watchdog may cancel."""
+        if self.watchdog is None or "CONCURRENTLY" not in stmt.text.upper():
+            return None
+        return set(self.driver.invalid_indexes())
+
+    def _cancelled(
+        self, t: Target, stmt: Statement, exc: ScriptError, invalid: set[str] | None
+    ) -> bool:
+        """Whether the watchdog cancelled the statement; if so the event and the audit log say
+        whom it blocked, and the error carries it (exc.blocking, exc.left_invalid)."""
+        cancel = self.watchdog.cancelled(exc) if self.watchdog is not None else None
+        if cancel is None:
+            return False
+        from .watchdog import report  # only with --max-blocking
+
+        at = where(t.sql, file_offset(stmt, exc.offset))
+        exc.blocking = cancel  # type: ignore[attr-defined]
+        if invalid is not None:
+            exc.left_invalid = sorted(set(self.driver.invalid_indexes()) - invalid)  # type: ignore[attr-defined]
+        self.notify(report.event(t, at, cancel))
+        self.log_failure(t, report.detail(f"{at}: {exc.message}", cancel), outcome="cancelled")
+        return True
 
     def _statement_failed(
         self,
@@ -235,15 +279,27 @@ class Stepwise(StepBase):
         if opened is not None or self.driver.in_transaction():
             self.driver.rollback()
         error = f"{where(t.sql, file_offset(stmt, exc.offset))}: {exc.message}"
-        self.mark_failed(t, stayed, error)
+        cancel = getattr(exc, "blocking", None)
+        if cancel is not None:
+            from .watchdog import report  # only with --max-blocking
+
+            self.mark_failed(t, stayed, report.detail(error, cancel))
+            why = getattr(exc, "not_retried", "")
+            message = report.stepwise(t, i, len(statements), error, cancel)
+            message += f"\n  ({why})" if why else ""
+        else:
+            self.mark_failed(t, stayed, error)
+            message = (
+                f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
+                f"outside a transaction:\n{error}" + extra(exc)
+            )
         left = self.driver.invalid_indexes()
-        return MigrationFailed(
-            f"{t.label} ({t.direction}) failed at statement {i + 1} of {len(statements)}, "
-            f"outside a transaction:\n{error}" + extra(exc),
-            hint=what_stays(
-                stayed, None if opened is None else stayed, i, left, t.direction, t.version
-            ),
+        hint = what_stays(
+            stayed, None if opened is None else stayed, i, left, t.direction, t.version
         )
+        if cancel is not None:
+            hint += f"; so that it does not block again: {report.NEXT_STEP}"
+        return MigrationFailed(message, hint=hint)
 
     def _interrupted(self, t: Target, statements: list[Statement], i: int, stayed: int) -> str:
         error = (
@@ -271,6 +327,34 @@ class Stepwise(StepBase):
             f"{done + 1} to {len(statements)} were rolled back. End the transaction in the "
             f"file (COMMIT); then {settle_hint(t.direction, t.version)}",
         )
+
+
+def _not_retried(inside: str, left: list[str], n: int) -> str:
+    """Why a statement the watchdog cancelled is not tried again."""
+    if left:
+        return (
+            f"not retried: the cancelled build left INVALID index(es) {', '.join(left)}, which a "
+            "second try would trip over (or, with IF NOT EXISTS, keep)"
+        )
+    if inside == "transaction":
+        return (
+            "not retried alone: it ran inside the file's own transaction, whose locks are the "
+            "transaction's, not this statement's; the transaction was rolled back"
+        )
+    if inside:
+        return (
+            "not retried alone: it ran under the file's LOCK TABLES, whose locks are the "
+            "file's, not this statement's; they end with the session"
+        )
+    return f"cancelled on each of its {n + 1} attempts" if n else "pass --retries N to try again"
+
+
+def _table_locks(text: str, held: bool) -> bool:
+    """Whether LOCK TABLES holds after this statement (MySQL): from it until a release."""
+    start = noise_end(text)
+    if LOCK_TABLES.match(text, start):
+        return True
+    return held and not RELEASES.match(text, start)
 
 
 def _orphans_hint(total: int, direction: str, version: int) -> str:

@@ -14,6 +14,7 @@ from .options import (
     AllowDrift,
     DryRun,
     FromVersion,
+    MaxBlocking,
     Phase,
     Retries,
     RevealSecrets,
@@ -147,6 +148,7 @@ def up(
     scratch_prefix: ScratchPrefix = None,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
+    max_blocking: MaxBlocking = None,
     allow_non_empty: Annotated[
         bool,
         typer.Option(
@@ -192,7 +194,7 @@ def up(
 
     Example: sqlmig up --steps 1
     """
-    lock_flags(ctx, statement_lock_timeout, retries)
+    lock_flags(ctx, statement_lock_timeout, retries, max_blocking)
     scratch_flags(ctx, scratch_prefix)
     preflight_flags(ctx, preflight_timeout)
     cannot = {
@@ -318,6 +320,7 @@ def down(
     allow_drift: AllowDrift = False,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
+    max_blocking: MaxBlocking = None,
     sql: SqlScript = False,
     from_: FromVersion = None,
     dialect: ScriptDialect = None,
@@ -348,7 +351,7 @@ def down(
             ),
         )
         return
-    lock_flags(ctx, statement_lock_timeout, retries)
+    lock_flags(ctx, statement_lock_timeout, retries, max_blocking)
     run(
         ctx,
         lambda cfg, n: migrator(cfg, n).down(
@@ -368,12 +371,13 @@ def redo(
     allow_drift: AllowDrift = False,
     statement_lock_timeout: StatementLockTimeout = None,
     retries: Retries = None,
+    max_blocking: MaxBlocking = None,
 ) -> None:
     """Revert the newest applied migration and apply it again.
 
     Example: sqlmig redo
     """
-    lock_flags(ctx, statement_lock_timeout, retries)
+    lock_flags(ctx, statement_lock_timeout, retries, max_blocking)
     run(ctx, lambda cfg, n: migrator(cfg, n).redo(allow_drift=allow_drift))
 
 

@@ -28,8 +28,20 @@ Retries = Annotated[
         "--retries",
         min=0,
         max=100,
-        help="Try a migration that hit --statement-lock-timeout again this many times, waiting "
-        "1, 2, 4 ... s in between (env SQLMIG_RETRIES). Default: 0.",
+        help="Try a migration that hit --statement-lock-timeout, or that --max-blocking "
+        "cancelled, again this many times in all, waiting 1, 2, 4 ... s in between (env "
+        "SQLMIG_RETRIES). Default: 0.",
+        show_default=False,
+    ),
+]
+MaxBlocking = Annotated[
+    str | None,
+    typer.Option(
+        "--max-blocking",
+        metavar="DURATION",
+        help="PostgreSQL, MySQL/MariaDB: cancel (and roll back) a migration's statement that "
+        "keeps another session waiting longer than this, e.g. 1s; --retries tries it again "
+        "(env SQLMIG_MAX_BLOCKING). Default: off.",
         show_default=False,
     ),
 ]
@@ -107,9 +119,16 @@ def seconds(value: object) -> float:
         raise typer.BadParameter(exc.message.removeprefix("value ") + hint) from None
 
 
-def lock_flags(ctx: typer.Context, lock_timeout: str | None, retries: int | None) -> None:
+def lock_flags(
+    ctx: typer.Context,
+    lock_timeout: str | None,
+    retries: int | None,
+    max_blocking: str | None = None,
+) -> None:
     """Command options that are also settings: they join the flags that config.load reads."""
-    ctx.obj.flags.update(statement_lock_timeout=lock_timeout, retries=retries)
+    ctx.obj.flags.update(
+        statement_lock_timeout=lock_timeout, retries=retries, max_blocking=max_blocking
+    )
 
 
 RevealSecrets = Annotated[
