@@ -1,0 +1,65 @@
+"""`verify --data`: generated rows in every table before each migration's up, and the rows read
+again after its down (and after its second up) to find a down that loses data."""
+
+from __future__ import annotations
+
+from ..drivers.base import Driver
+from ..errors import SqlmigError
+from . import rows as r
+from .model import Snapshot
+from .seed import Filler, counts
+
+DEFAULT_ROWS = 4
+
+
+class DataCheck:
+    """The rows side of one verify run; one Filler for the whole run, so that generated values
+    stay distinct across migrations and fresh scratch databases."""
+
+    def __init__(self, rows: int = DEFAULT_ROWS) -> None:
+        self.rows = rows
+        self.filler: Filler | None = None
+        self.before: dict[r.Key, r.Rows] = {}
+        self.after: dict[r.Key, r.Rows] = {}
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"data: {n}" for n in self.filler.notes] if self.filler else []
+
+    def fill(self, driver: Driver, snap: Snapshot) -> None:
+        """Top every table up to `rows` rows, then read them: what the down must bring back."""
+        if self.filler is None:
+            self.filler = Filler(driver, self.rows)
+        self.filler.driver = driver
+        self.filler.fill(snap, counts(driver, snap))
+        self.before = r.read(driver, snap, snap.tables, r.kept)
+
+    def up_done(self, driver: Driver, snap: Snapshot) -> None:
+        self.after = r.read(driver, snap, snap.tables, r.stable)
+
+    def down_done(self, driver: Driver, snap: Snapshot) -> tuple[str, ...]:
+        """What the down lost or changed in the tables that were there before the up."""
+        tables = [t for t in snap.tables if (t.schema, t.name) in self.before]
+        now = r.read(driver, snap, tables, r.kept)
+        return tuple(r.differences(self.before, now, "after the down"))
+
+    def second_up_done(self, driver: Driver, snap: Snapshot) -> tuple[str, ...]:
+        """What the second up made differently from the first (the columns it sets the same way
+        each time)."""
+        tables = [t for t in snap.tables if (t.schema, t.name) in self.after]
+        now = r.read(driver, snap, tables, r.stable)
+        return tuple(r.differences(self.after, now, "after the second up"))
+
+    def clear(self, driver: Driver, snap: Snapshot) -> bool:
+        """Delete every row (children first); False when a table refused."""
+        from .seed import parents_first
+
+        q = driver.quote
+        for t in reversed(parents_first(snap)):
+            name = q(t.name) if t.schema == snap.default_schema else f"{q(t.schema)}.{q(t.name)}"
+            try:
+                driver.execute(f"DELETE FROM {name}")
+            except SqlmigError:
+                return False
+        self.before = {}
+        return True
