@@ -57,20 +57,23 @@ def _comparable(v: Any) -> Any:
     return v
 
 
-def differences(before: dict[Key, Rows], after: dict[Key, Rows], when: str) -> list[str]:
-    """What differs between two readings of the same tables; `when` ends each sentence."""
+def differences(
+    before: dict[Key, Rows], after: dict[Key, Rows], *, then: str, when: str
+) -> list[str]:
+    """What differs between two readings of the same tables, read `then` and `when` (the
+    phrases end each sentence: "before the up", "after the down")."""
     out: list[str] = []
     for k, was in before.items():
         now = after.get(k)
         if now is not None and now.columns == was.columns:
-            out += _table(was, now, when)
+            out += _table(was, now, then, when)
     return out
 
 
-def _table(was: Rows, now: Rows, when: str) -> list[str]:
+def _table(was: Rows, now: Rows, then: str, when: str) -> list[str]:
     out = []
     if len(was.rows) != len(now.rows):
-        out.append(f"table {was.name}: {len(was.rows)} row(s) before, {len(now.rows)} {when}")
+        out.append(f"table {was.name}: {len(was.rows)} row(s) {then}, {len(now.rows)} {when}")
     if was.key:
         return out + _by_key(was, now, when)
     return out + _by_column(was, now, when)
@@ -80,7 +83,7 @@ def _by_key(was: Rows, now: Rows, when: str) -> list[str]:
     """Rows matched by primary key: per column, how many of the kept rows changed."""
     first = {tuple(r[i] for i in was.key): r for r in was.rows}
     second = {tuple(r[i] for i in now.key): r for r in now.rows}
-    common = [k for k in first if k in second]
+    common = sorted((k for k in first if k in second), key=repr)
     out = []
     gone = len(first) - len(common)
     if gone and len(first) == len(second):

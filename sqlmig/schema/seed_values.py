@@ -13,7 +13,7 @@ from dataclasses import dataclass
 STRATEGIES = ("usual", "literal", "above", "small", "zero")
 
 _INT_MAX = {"tinyint": 100, "smallint": 30000, "mediumint": 8_000_000}
-_STRING = re.compile(r"'((?:[^']|'')*)'")
+STRING = re.compile(r"'((?:[^']|'')*)'")
 _NUMBER = re.compile(r"(?<![\w.$])-?\d+(?:\.\d+)?(?![\w.])")
 _LENGTH = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
 _INTEGER = re.compile(r"(?:tiny|small|medium|big)?int(?:eger|\d)?")
@@ -40,7 +40,7 @@ def classify(type_: str, dialect: str, enums: dict[str, tuple[str, ...]]) -> Kin
     if type_ in enums or type_.replace('"', "") in enums:
         return Kind("enum", labels=enums.get(type_) or enums[type_.replace('"', "")])
     if t.startswith(("enum(", "set(")):
-        return Kind("enum", labels=tuple(s.replace("''", "'") for s in _STRING.findall(type_)))
+        return Kind("enum", labels=tuple(s.replace("''", "'") for s in STRING.findall(type_)))
     size, scale = _size(t)
     word = re.split(r"[\s(]", t, maxsplit=1)[0]
     if dialect == "mysql" and t.startswith("tinyint(1)"):
@@ -99,7 +99,7 @@ def literal(kind: Kind, n: int, strategy: str, hints: tuple[str, ...], dialect: 
         numbers = [h for h in hints if _is_number(h)]
         return _number(kind, int(float(numbers[n % len(numbers)])) + 1)
     if strategy == "small" and kind.base in ("int", "numeric", "float", "text"):
-        return _number(kind, 1 + n % 5) if kind.base != "text" else _quote(str(1 + n % 5), dialect)
+        return _number(kind, 1 + n % 5) if kind.base != "text" else quote(str(1 + n % 5), dialect)
     if strategy == "zero" and kind.base in ("int", "numeric", "float"):
         return "0"
     return usual(kind, n, dialect)
@@ -112,10 +112,10 @@ def usual(kind: Kind, n: int, dialect: str) -> str:
     if b == "bool":
         return "TRUE" if n % 2 else "FALSE"
     if b == "enum":
-        return _quote(kind.labels[n % len(kind.labels)], dialect) if kind.labels else "NULL"
+        return quote(kind.labels[n % len(kind.labels)], dialect) if kind.labels else "NULL"
     if b in ("date", "timestamp", "time"):
-        return _quote(_moment(b, n), dialect)
-    return _quote(_text(kind, n), dialect)
+        return quote(_moment(b, n), dialect)
+    return quote(_text(kind, n), dialect)
 
 
 def _text(kind: Kind, n: int) -> str:
@@ -168,17 +168,17 @@ def _is_number(text: str) -> bool:
 def _fit_hint(kind: Kind, hint: str, dialect: str) -> str:
     if kind.base in ("int", "numeric", "float", "year") and _is_number(hint):
         return hint
-    return _quote(hint, dialect)
+    return quote(hint, dialect)
 
 
 def hints(expression: str) -> tuple[str, ...]:
     """The literals a check names: strings first (`IN ('a', 'b')`), then numbers."""
-    strings = [s.replace("''", "'") for s in _STRING.findall(expression)]
-    rest = _STRING.sub(" ", expression)
+    strings = [s.replace("''", "'") for s in STRING.findall(expression)]
+    rest = STRING.sub(" ", expression)
     return (*strings, *_NUMBER.findall(rest))
 
 
-def _quote(text: str, dialect: str) -> str:
+def quote(text: str, dialect: str) -> str:
     text = text.replace("'", "''")
     if dialect == "mysql":  # its strings take backslash escapes
         text = text.replace("\\", "\\\\")

@@ -8,6 +8,7 @@ from ..errors import SqlmigError
 from . import rows as r
 from .model import Snapshot
 from .seed import Filler, counts
+from .seed_plan import parents_first
 
 DEFAULT_ROWS = 4
 
@@ -41,19 +42,19 @@ class DataCheck:
         """What the down lost or changed in the tables that were there before the up."""
         tables = [t for t in snap.tables if (t.schema, t.name) in self.before]
         now = r.read(driver, snap, tables, r.kept)
-        return tuple(r.differences(self.before, now, "after the down"))
+        return tuple(r.differences(self.before, now, then="before the up", when="after the down"))
 
     def second_up_done(self, driver: Driver, snap: Snapshot) -> tuple[str, ...]:
         """What the second up made differently from the first (the columns it sets the same way
         each time)."""
         tables = [t for t in snap.tables if (t.schema, t.name) in self.after]
         now = r.read(driver, snap, tables, r.stable)
-        return tuple(r.differences(self.after, now, "after the second up"))
+        return tuple(
+            r.differences(self.after, now, then="after the first up", when="after the second up")
+        )
 
     def clear(self, driver: Driver, snap: Snapshot) -> bool:
         """Delete every row (children first); False when a table refused."""
-        from .seed import parents_first
-
         q = driver.quote
         for t in reversed(parents_first(snap)):
             name = q(t.name) if t.schema == snap.default_schema else f"{q(t.schema)}.{q(t.name)}"
