@@ -37,9 +37,12 @@ class Filler:
         if why:
             return self._note(f"table {name} left empty: {why}", have)
         how = dataclasses.replace(plan(snap, table), links=links)
+        numbers = [next(self.numbers) for _ in range(self.rows - have)]
+        if self._at_once(snap, table, how, numbers):
+            return None
         error, strategy = "", 0
-        for _ in range(self.rows - have):
-            strategy, error = self._insert(snap, table, how, next(self.numbers), strategy)
+        for n in numbers:
+            strategy, error = self._insert(snap, table, how, n, strategy)
             if error:
                 break
             have += 1
@@ -51,6 +54,23 @@ class Filler:
         if have == 0 and text not in self.notes:
             self.notes.append(text)
 
+    def _at_once(self, snap: Snapshot, table: Table, how: Plan, numbers: list[int]) -> bool:
+        """All the rows in one INSERT, each column's usual value (or the one its own checks
+        pass): True when the database took them."""
+        rows = [
+            self._row(table, how, n, 0, self._values(snap, how, n), frozenset()) for n in numbers
+        ]
+        if not rows or not rows[0]:
+            return False
+        q = self.driver.quote
+        tuples = ", ".join(f"({', '.join(r.values())})" for r in rows)
+        cols = ", ".join(q(c) for c in rows[0])
+        try:
+            self.driver.execute(f"INSERT INTO {qname(snap, q, table)} ({cols}) VALUES {tuples}")
+        except SqlmigError:
+            return False
+        return True
+
     def _insert(
         self, snap: Snapshot, table: Table, how: Plan, n: int, start: int
     ) -> tuple[int, str]:
@@ -58,10 +78,11 @@ class Filler:
         with other columns: (the one that worked, "") or (start, the last error)."""
         error = ""
         values = self._values(snap, how, n)
-        tries = range(start, len(sv.STRATEGIES)) if any(how.checked) else (0,)
-        for s in tries:
+        for s in _tries(how, start):
+            strategy, kept = s % len(sv.STRATEGIES), s // len(sv.STRATEGIES)
+            nulls = _nulls(how, kept)
             try:
-                self.driver.execute(self._sql(snap, table, how, n, sv.STRATEGIES[s], values))
+                self.driver.execute(self._sql(snap, table, how, n, strategy, values, nulls))
                 return s, ""
             except SqlmigError as exc:
                 error = exc.message.splitlines()[0] if exc.message else "refused"
@@ -100,23 +121,39 @@ class Filler:
         return True
 
     def _sql(
-        self, snap: Snapshot, table: Table, how: Plan, n: int, strategy: str, fixed: dict
+        self,
+        snap: Snapshot,
+        table: Table,
+        how: Plan,
+        n: int,
+        strategy: int,
+        fixed: dict,
+        nulls: frozenset[str],
     ) -> str:
         q = self.driver.quote
         target = qname(snap, q, table)
+        values = self._row(table, how, n, strategy, fixed, nulls)
+        if not values:
+            return _defaults(snap.dialect, target)
+        cols = ", ".join(q(c) for c in values)
+        return f"INSERT INTO {target} ({cols}) VALUES ({', '.join(values.values())})"
+
+    def _row(
+        self, table: Table, how: Plan, n: int, strategy: int, fixed: dict, nulls: frozenset[str]
+    ) -> dict[str, str]:
+        """Each column's literal for row `n`."""
+        dialect = self.driver.dialect
         values: dict[str, str] = {}
         for i, c in enumerate(how.columns):
             if c.name in fixed:
                 values[c.name] = fixed[c.name]
                 continue
-            way = strategy if how.checked[i] else "usual"
-            values[c.name] = sv.literal(how.kinds[i], n, way, how.hints[i], snap.dialect)
+            way = sv.STRATEGIES[strategy] if how.checked[i] else "usual"
+            values[c.name] = sv.literal(how.kinds[i], n, way, how.hints[i], dialect)
         for fk, parents in how.links:
             values.update(self._linked(table, fk, parents, n, values))
-        if not values:
-            return _defaults(snap.dialect, target)
-        cols = ", ".join(q(c) for c in values)
-        return f"INSERT INTO {target} ({cols}) VALUES ({', '.join(values.values())})"
+        values.update((c, "NULL") for c in nulls)
+        return values
 
     def _linked(
         self, table: Table, fk: Constraint, parents: tuple[tuple, ...], n: int, own: dict
@@ -159,13 +196,34 @@ class Filler:
             return ()
 
 
+def _tries(how: Plan, start: int) -> range:
+    """The attempts at a row: each strategy; then, where a check names several columns that
+    may be NULL (`a IS NULL OR b IS NULL`), each again with all of them NULL but one."""
+    if not any(how.checked):
+        return range(1)
+    optional = [c for c, checked in zip(how.columns, how.checked, strict=True)
+                if checked and c.nullable]  # fmt: skip
+    count = len(sv.STRATEGIES) * (1 + len(optional) if len(optional) > 1 else 1)
+    return range(start, count)
+
+
+def _nulls(how: Plan, kept: int) -> frozenset[str]:
+    """Attempt group `kept` (1, 2...): the nullable checked columns but the kept-th, NULL."""
+    if kept == 0:
+        return frozenset()
+    optional = [c.name for c, checked in zip(how.columns, how.checked, strict=True)
+                if checked and c.nullable]  # fmt: skip
+    return frozenset(optional[: kept - 1] + optional[kept:])
+
+
 def counts(driver: Driver, snap: Snapshot) -> dict[Key, int]:
-    """How many rows each table holds now."""
+    """How many rows each table holds now, in one query."""
     q = driver.quote
-    return {
-        (t.schema, t.name): int(driver.query(f"SELECT count(*) FROM {qname(snap, q, t)}")[0][0])
-        for t in snap.tables
-    }
+    keys = [(t.schema, t.name) for t in snap.tables]
+    parts = [f"SELECT {i}, count(*) FROM {qname(snap, q, t)}" for i, t in enumerate(snap.tables)]
+    if not parts:
+        return {}
+    return {keys[int(i)]: int(n) for i, n in driver.query(" UNION ALL ".join(parts))}
 
 
 def _defaults(dialect: str, target: str) -> str:

@@ -58,23 +58,46 @@ def _domain_tests(domain: Domain | None) -> list[Test]:
 
 
 def parents_first(snap: Snapshot) -> list[Table]:
-    """Tables in an order where each comes after the tables its foreign keys point at (those
-    in a cycle in name order, after the rest)."""
+    """Tables in an order where each comes after the tables its foreign keys point at. Where
+    keys go round in a circle, a table whose keys to the tables not yet filled may be NULL
+    goes first (they are left NULL); else one table of the circle, in name order."""
     tables = {(t.schema, t.name): t for t in snap.tables}
-    needs = {
-        k: {
-            (c.ref_schema or t.schema, c.ref_table or "")
-            for c in t.constraints
-            if c.kind == "foreign key" and (c.ref_schema or t.schema, c.ref_table) != k
-        }
-        & tables.keys()
-        for k, t in tables.items()
-    }
+    needs = {k: _parents(t, tables, strict=False) for k, t in tables.items()}
+    strict = {k: _parents(t, tables, strict=True) for k, t in tables.items()}
     done: list[Key] = []
     while len(done) < len(tables):
-        ready = sorted(k for k in tables if k not in done and needs[k] <= set(done))
-        done += ready or [min(k for k in tables if k not in done)]
+        left = [k for k in sorted(tables) if k not in done]
+        ready = [k for k in left if needs[k] <= set(done)]
+        ready = ready or [k for k in left if strict[k] <= set(done)][:1]
+        done += ready or [next((k for k in left if _circles(k, needs, set(done))), left[0])]
     return [tables[k] for k in done]
+
+
+def _parents(t: Table, tables: dict[Key, Table], *, strict: bool) -> set[Key]:
+    """The other tables t's foreign keys point at (strict: only the keys that cannot be NULL)."""
+    out = set()
+    for c in t.constraints:
+        parent = (c.ref_schema or t.schema, c.ref_table or "")
+        if c.kind != "foreign key" or parent == (t.schema, t.name) or parent not in tables:
+            continue
+        cols = [x for x in t.columns if x.name in c.columns]
+        if not strict or any(not x.nullable for x in cols):
+            out.add(parent)
+    return out
+
+
+def _circles(start: Key, needs: dict[Key, set[Key]], done: set[Key]) -> bool:
+    """Whether start's foreign keys lead back to it through tables not yet filled."""
+    seen: set[Key] = set()
+    todo = [p for p in needs[start] if p not in done]
+    while todo:
+        k = todo.pop()
+        if k == start:
+            return True
+        if k not in seen:
+            seen.add(k)
+            todo += [p for p in needs[k] if p not in done]
+    return False
 
 
 def qname(snap: Snapshot, quote: Callable[[str], str], table: Table) -> str:

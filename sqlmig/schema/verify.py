@@ -42,7 +42,7 @@ def check(
     before = before or b.snapshot()
     problems: list[Problem] = []
     if data is not None:
-        data.fill(b.driver, before)
+        data.fill(b.driver, before, read=m.down is not None)
     failed = _attempt(lambda: b.up(m), m, "up failed")
     if failed and data is not None:
         failed, needs_empty = _on_empty_tables(b, m, before, data, failed)

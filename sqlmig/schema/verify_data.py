@@ -8,7 +8,7 @@ from ..errors import SqlmigError
 from . import rows as r
 from .model import Snapshot
 from .seed import Filler, counts
-from .seed_plan import parents_first
+from .seed_plan import parents_first, qname
 
 DEFAULT_ROWS = 4
 
@@ -27,13 +27,14 @@ class DataCheck:
     def notes(self) -> list[str]:
         return [f"data: {n}" for n in self.filler.notes] if self.filler else []
 
-    def fill(self, driver: Driver, snap: Snapshot) -> None:
-        """Top every table up to `rows` rows, then read them: what the down must bring back."""
+    def fill(self, driver: Driver, snap: Snapshot, *, read: bool = True) -> None:
+        """Top every table up to `rows` rows, then read them (unless not `read`: no down will
+        be checked): what the down must bring back."""
         if self.filler is None:
             self.filler = Filler(driver, self.rows)
         self.filler.driver = driver
         self.filler.fill(snap, counts(driver, snap))
-        self.before = r.read(driver, snap, snap.tables, r.kept)
+        self.before = r.read(driver, snap, snap.tables, r.kept) if read else {}
 
     def up_done(self, driver: Driver, snap: Snapshot) -> None:
         self.after = r.read(driver, snap, snap.tables, r.stable)
@@ -54,13 +55,20 @@ class DataCheck:
         )
 
     def clear(self, driver: Driver, snap: Snapshot) -> bool:
-        """Delete every row (children first); False when a table refused."""
+        """Delete every row, children first (PostgreSQL, when foreign keys in a circle refuse
+        that: one TRUNCATE of them all); False when a table refused."""
         q = driver.quote
-        for t in reversed(parents_first(snap)):
-            name = q(t.name) if t.schema == snap.default_schema else f"{q(t.schema)}.{q(t.name)}"
-            try:
-                driver.execute(f"DELETE FROM {name}")
-            except SqlmigError:
-                return False
+        names = [qname(snap, q, t) for t in reversed(parents_first(snap))]
         self.before = {}
+        try:
+            for name in names:
+                driver.execute(f"DELETE FROM {name}")
+            return True
+        except SqlmigError:
+            if driver.dialect != "postgres":
+                return False
+        try:
+            driver.execute(f"TRUNCATE {', '.join(names)}")
+        except SqlmigError:
+            return False
         return True
