@@ -14,6 +14,9 @@ from ..drivers.base import Driver
 from .model import Column, Snapshot, Table
 
 Key = tuple[str, str]
+# A table with more rows than this (a migration inserted them) has only its count compared:
+# reading it two or three times for each later migration would cost more than the check is worth.
+LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,8 @@ class Rows:
     name: str  # as displayed
     columns: tuple[str, ...]
     key: tuple[int, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    rows: tuple[tuple[Any, ...], ...]  # () when there are more than LIMIT
+    count: int
 
 
 def read(
@@ -41,11 +45,15 @@ def read(
 def _read(driver: Driver, snap: Snapshot, t: Table, cols: tuple[str, ...]) -> Rows:
     q = driver.quote
     target = q(t.name) if t.schema == snap.default_schema else f"{q(t.schema)}.{q(t.name)}"
-    rows = driver.query(f"SELECT {', '.join(q(c) for c in cols)} FROM {target}")
+    rows = driver.query(f"SELECT {', '.join(q(c) for c in cols)} FROM {target} LIMIT {LIMIT + 1}")
     pk = next((c.columns for c in t.constraints if c.kind == "primary key"), ())
     key = tuple(cols.index(c) for c in pk) if pk and set(pk) <= set(cols) else ()
+    name = snap.display(t.schema, t.name)
+    if len(rows) > LIMIT:
+        count = int(driver.query(f"SELECT count(*) FROM {target}")[0][0])
+        return Rows(name, cols, key, (), count)
     values = tuple(tuple(_comparable(v) for v in r) for r in rows)
-    return Rows(snap.display(t.schema, t.name), cols, key, values)
+    return Rows(name, cols, key, values, len(values))
 
 
 def _comparable(v: Any) -> Any:
@@ -72,8 +80,10 @@ def differences(
 
 def _table(was: Rows, now: Rows, then: str, when: str) -> list[str]:
     out = []
-    if len(was.rows) != len(now.rows):
-        out.append(f"table {was.name}: {len(was.rows)} row(s) {then}, {len(now.rows)} {when}")
+    if was.count != now.count:
+        out.append(f"table {was.name}: {was.count} row(s) {then}, {now.count} {when}")
+    if was.count > LIMIT or now.count > LIMIT:
+        return out
     if was.key:
         return out + _by_key(was, now, when)
     return out + _by_column(was, now, when)
