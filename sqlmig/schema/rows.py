@@ -36,6 +36,8 @@ def read(
     """The rows of `tables`, with the columns `keep` accepts, as comparable values."""
     out = {}
     for t in tables:
+        if t.partition_of is not None:  # its rows are read through its parent
+            continue
         cols = tuple(c.name for c in t.columns if keep(c))
         if cols:
             out[(t.schema, t.name)] = _read(driver, snap, t, cols)

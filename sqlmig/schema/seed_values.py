@@ -59,7 +59,7 @@ def _by_word(word: str, t: str, size: int | None, scale: int, dialect: str) -> K
     if word in ("numeric", "decimal", "dec", "number", "money"):
         return Kind("numeric", size, scale)
     if word in ("real", "float", "float4", "float8", "double"):
-        return Kind("float")
+        return Kind("float", size if scale else None, scale)  # MySQL's float(7,2)
     if word == "year":
         return Kind("year")
     if word == "date":
@@ -76,8 +76,16 @@ def _by_word(word: str, t: str, size: int | None, scale: int, dialect: str) -> K
         return Kind("interval")
     if word in ("inet", "cidr"):
         return Kind("inet")
-    if word in ("bit", "varbit") and dialect == "postgres":
-        return Kind("bit", size or 1)
+    if word.endswith("range") and dialect == "postgres":
+        return Kind("range", scale=int(word.startswith(("date", "ts"))))
+    if word == "point" and dialect == "postgres":
+        return Kind("point")
+    if word in ("bit", "varbit"):
+        return (
+            Kind("bit", size or 1)
+            if dialect == "postgres"
+            else Kind("int", limit=2 ** (size or 1) - 1)
+        )
     if word == "bytea" or (dialect == "postgres" and "blob" in word):
         return Kind("bytea")
     return Kind("text", size)  # text, varchar, char, blob, binary, unknown: a string of digits
@@ -130,6 +138,12 @@ def _text(kind: Kind, n: int) -> str:
         return f"{n} seconds"
     if b == "inet":
         return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+    if b == "range" and kind.scale:  # dates: one day each
+        return f"[{_moment('date', n)},{_moment('date', n + 1)})"
+    if b == "range":
+        return f"[{n},{n + 1})"
+    if b == "point":
+        return f"({n},{n})"
     if b == "bit":
         return format(n, "b").zfill(kind.size or 1)[-(kind.size or 1) :]
     if b == "bytea":
@@ -140,7 +154,7 @@ def _text(kind: Kind, n: int) -> str:
 
 def _moment(base: str, n: int) -> str:
     if base == "date":
-        return (_DAY0 + dt.timedelta(days=n % 3650)).isoformat()
+        return (_DAY0 + dt.timedelta(days=n % 365)).isoformat()  # in 2024, as a partition may need
     at = dt.datetime(2024, 1, 1, 12) + dt.timedelta(minutes=n)
     return at.strftime("%H:%M:%S") if base == "time" else at.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -148,8 +162,9 @@ def _moment(base: str, n: int) -> str:
 def _number(kind: Kind, n: int) -> str:
     if kind.base == "year":
         return str(1901 + n % 250)
-    if kind.base == "float":
-        return f"{n % 4_000_000}.5"  # exact in a 4-byte float: a round trip through one keeps it
+    if kind.base == "float":  # exact in a 4-byte float: a round trip through one keeps it
+        whole = 6 if kind.size is None else min(kind.size - kind.scale, 6)
+        return f"{n % 10**whole}.5" if whole > 0 else "0.5"
     if kind.base == "numeric" and kind.size is not None:
         whole = kind.size - kind.scale
         part = n % (10 ** min(whole, 9)) if whole > 0 else 0
