@@ -34,6 +34,9 @@ class Outcome:
     last: Snapshot | None = None  # the schema it left, when known: the next one's "before"
     fatal: bool = False  # the scratch database is out of step: go on from a fresh one
     stop: bool = False  # the up itself failed: later migrations cannot be checked
+    # --data: the up failed on rows and was not rolled back whole: it is tried again on a fresh
+    # database without rows (its failure here, in case it fails there too)
+    retry: Problem | None = None
 
 
 def check(
@@ -47,7 +50,9 @@ def check(
         data.fill(b.driver, before, read=m.down is not None)
     failed = _attempt(lambda: b.up(m), m, "up failed")
     if failed and data is not None:
-        failed, needs_empty = _on_empty_tables(b, m, before, data, failed)
+        if not (b.driver.ATOMIC_DDL and m.up.transactional) or not data.clear(b.driver, before):
+            return Outcome(tuple(problems), fatal=True, retry=failed)
+        failed, needs_empty = _on_empty_tables(b, m, failed)
         if needs_empty:  # the rest of this migration is checked without rows
             problems.append(needs_empty)
             data = None
@@ -90,18 +95,18 @@ def _held(p: Problem, data: DataCheck | None) -> Problem:
     return p if data is None else Problem(p.migration, p.problem, (*p.details, HELD))
 
 
+NEEDS_EMPTY = "up fails when its tables hold rows (it runs on empty ones)"
+
+
 def _on_empty_tables(
-    b: Builder, m: Migration, before: Snapshot, data: DataCheck, failed: Problem
+    b: Builder, m: Migration, failed: Problem
 ) -> tuple[Problem | None, Problem | None]:
-    """The up failed on tables holding generated rows. Where it rolled back whole, it is tried
-    again on empty tables: (None, the problem that it needs them empty) if it runs there, else
-    (its failure, None)."""
-    if not (b.driver.ATOMIC_DDL and m.up.transactional) or not data.clear(b.driver, before):
-        return _held(failed, data), None
+    """The up failed on tables holding generated rows, rolled back whole, and the tables were
+    emptied: (None, the problem that it needs them empty) if it runs now, else (its failure,
+    None)."""
     if _attempt(lambda: b.up(m), m, "up failed") is not None:
         return failed, None
-    problem = "up fails when its tables hold rows (it runs on empty ones)"
-    return None, Problem(m.label, problem, failed.details)
+    return None, Problem(m.label, NEEDS_EMPTY, failed.details)
 
 
 def _differences(expected: Snapshot, actual: Snapshot) -> list:
@@ -137,14 +142,43 @@ def run(
     problems: list[Problem] = []
     notes: list[str] = []
     position = 0
+    retry: Problem | None = None
     count = len([m for m in files if start is None or m.version >= start])
     notify(Event(PLAN, f"{count} to check", {"pending": count}, "debug"))
     while position < len(files):
         with fresh() as b:
-            for m in files[:position]:
-                b.up(m)
-            position = _walk(b, files, position, start, problems, notes, notify, data)
+            position = _replay(b, files, position, retry, problems, notes)
+            if position < len(files):
+                position, retry = _walk(b, files, position, start, problems, notes, notify, data)
     return problems, notes + (data.notes if data is not None else [])
+
+
+def _replay(
+    b: Builder,
+    files: list[Migration],
+    position: int,
+    retry: Problem | None,
+    problems: list[Problem],
+    notes: list[str],
+) -> int:
+    """Apply the files before `position` to a fresh database. The last one's up failed on
+    rows when `retry` is set: if it fails here too (no rows), that is its problem and the run
+    stops; else the problem is that it needs empty tables."""
+    for m in files[: position - 1 if retry else position]:
+        b.up(m)
+    if retry is None:
+        return position
+    m = files[position - 1]
+    failed = _attempt(lambda: b.up(m), m, "up failed")
+    if failed:
+        problems.append(failed)
+        rest = [x.label for x in files[position:]]
+        if rest:
+            notes.append(f"its up failed, so these were not checked: {', '.join(rest)}")
+        return len(files)
+    unchecked = ("its down was not checked (the up is not rolled back whole)",) if m.down else ()
+    problems.append(Problem(m.label, NEEDS_EMPTY, (*retry.details, *unchecked)))
+    return position
 
 
 def _walk(
@@ -156,8 +190,9 @@ def _walk(
     notes: list[str],
     notify: Notify,
     data: DataCheck | None = None,
-) -> int:
-    """Check files from `position`; return where a fresh database must resume (or the end)."""
+) -> tuple[int, Problem | None]:
+    """Check files from `position`; return where a fresh database must resume (or the end),
+    and the failure of an up to try again there without rows (--data)."""
     last = None
     for i in range(position, len(files)):
         m = files[i]
@@ -170,17 +205,17 @@ def _walk(
         problems += outcome.problems
         if m.down is None:
             notes.append(f"{m.label}: no down file (irreversible); only its up was checked")
-        ok = not outcome.problems
+        ok = not outcome.problems and outcome.retry is None
         fields = {"label": m.label, "ok": ok}
         notify(Event(MIGRATION_CHECKED, f"{'ok' if ok else 'FAIL'}   {m.label}", fields))
         if outcome.stop:
             rest = [x.label for x in files[i + 1 :]]
             if rest:
                 notes.append(f"its up failed, so these were not checked: {', '.join(rest)}")
-            return len(files)
+            return len(files), None
         if outcome.fatal:
-            return i + 1
-    return len(files)
+            return i + 1, outcome.retry
+    return len(files), None
 
 
 def verdict(
