@@ -64,6 +64,10 @@ def _comparable(v: Any) -> Any:
         return json.dumps(v, sort_keys=True, default=str)
     if isinstance(v, memoryview | bytearray):
         return bytes(v)
+    try:
+        hash(v)
+    except TypeError:  # a driver's value type without a hash (a range, a composite)
+        return f"{type(v).__name__}:{v!r}"
     return v
 
 
