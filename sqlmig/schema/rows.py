@@ -4,7 +4,6 @@ them differ (rows gone or added, column values changed), by table and column."""
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -72,7 +71,11 @@ def _comparable(v: Any) -> Any:
 
 
 def differences(
-    before: dict[Key, Rows], after: dict[Key, Rows], *, then: str, when: str
+    before: dict[Key, Rows],
+    after: dict[Key, Rows],
+    *,
+    then: str,
+    when: str,
 ) -> list[str]:
     """What differs between two readings of the same tables, read `then` and `when` (the
     phrases end each sentence: "before the up", "after the down")."""
@@ -134,17 +137,6 @@ def _show(v: Any) -> str:
         return "NULL"
     text = repr(v) if isinstance(v, str) else str(v)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-_VOLATILE = re.compile(r"\(|current_|localtime|sysdate|uuid|rand", re.I)
-
-
-def stable(c: Column) -> bool:
-    """A column whose value a repeated up sets the same way: not one from a sequence, an
-    identity, a default computed at insert time (now(), a random uuid) or ON UPDATE."""
-    if c.identity or c.on_update:
-        return False
-    return c.default is None or not _VOLATILE.search(c.default)
 
 
 def kept(c: Column) -> bool:
