@@ -54,19 +54,41 @@ def verify(
         int | None, typer.Option("--from", help="Check migrations from this version on.")
     ] = None,
     scratch_prefix: ScratchPrefix = None,
+    data: Annotated[
+        bool,
+        typer.Option(
+            "--data",
+            help="Fill every table with generated rows before each up; fail a down that loses "
+            "rows or column values.",
+        ),
+    ] = False,
+    data_rows: Annotated[
+        int | None,
+        typer.Option(
+            "--data-rows",
+            min=1,
+            max=1000,
+            help="Rows per table for --data (implies --data). Default: 4.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check on a scratch database that every down undoes its up and every up can run again.
 
     For each migration: snapshot, up, snapshot, down, snapshot, up. Exit 1 on any problem.
+    --data: the same with generated rows in the tables, compared after the down.
 
-    Example: sqlmig verify
+    Example: sqlmig verify --data
     """
     from ..schema.commands import verify as run_verify
 
     scratch_flags(ctx, scratch_prefix)
+    rows = data_rows if data_rows is not None else 4 if data else None
     run(
         ctx,
-        lambda cfg, n: run_verify(cfg, scratch_url=scratch_url, start=from_, notify=n),
+        lambda cfg, n: run_verify(
+            cfg, scratch_url=scratch_url, start=from_, notify=n, data_rows=rows
+        ),
         exit_code=lambda result: 0 if result.ok else 1,
     )
 

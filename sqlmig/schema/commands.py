@@ -90,22 +90,33 @@ def dump_schema(config: Config, *, output: Path | None, as_json: bool) -> Result
 
 @secrets_masked
 def verify(
-    config: Config, *, scratch_url: str | None, start: int | None, notify: Notify | None
+    config: Config,
+    *,
+    scratch_url: str | None,
+    start: int | None,
+    notify: Notify | None,
+    data_rows: int | None = None,
 ) -> Result:
+    """`sqlmig verify`; with `data_rows`, `--data`: that many generated rows in each table."""
     from . import verify as checks
 
     files = _files(config)
+    data = None
+    if data_rows is not None:
+        from .verify_data import DataCheck
+
+        data = DataCheck(data_rows)
     with reusable(
         config.url, scratch_url, table=config.table, prefix=config.scratch_prefix
     ) as made:
         problems, notes = checks.run(
-            _fresh(made), files, start=start, notify=notify or (lambda _m: None)
+            _fresh(made), files, start=start, notify=notify or (lambda _m: None), data=data
         )
     lines = [line for p in problems for line in p.lines()] + notes
     return Result(
         "verify",
         ok=not problems,
-        messages=[*lines, checks.verdict(files, start, problems)],
+        messages=[*lines, checks.verdict(files, start, problems, data=data is not None)],
         entries=checks.as_entries(problems),
     )
 
