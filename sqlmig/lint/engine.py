@@ -22,6 +22,7 @@ from .suppress import covers, ignores
 # Statements no rule looks inside: parsed only for the syntax rules.
 DATA_WORDS = {"INSERT", "UPDATE", "DELETE", "SELECT", "WITH", "COPY", "VALUES", "MERGE", "CALL"}
 SYNTAX_RULES = {"S001", "S002"}
+PACK_SLICED = True  # a file tokenized in slices keeps its trees packed (packed.py)
 # MySQL stored programs: sqlglot reads neither their parameter modes (IN/OUT/INOUT) nor their
 # compound bodies, so a parse failure there says nothing about the SQL; they stay unchecked.
 MYSQL_PROGRAMS = {"CREATE PROCEDURE", "CREATE FUNCTION", "CREATE TRIGGER", "CREATE EVENT"}
@@ -69,7 +70,7 @@ def load(path: Path, server: str, pg_version: int, *, parse_all: bool) -> FileCo
     try:
         slices = segments.bounds(text, dialect)
         batches = _spelled(segments.tokens(text, dialect, slices), quoted, plain)
-        packs = len(slices) > 1  # a big file: its trees kept packed (see packed.py)
+        packs = PACK_SLICED and len(slices) > 1
         stmts = tuple(_statements(text, batches, dialect, parse_all, pg_version, packs))
     except SplitError as exc:
         stmts = (Stmt(0, text, 0, "", 0, "", problem=parse.Problem(f"cannot split: {exc}", 0)),)
