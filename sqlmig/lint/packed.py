@@ -77,9 +77,14 @@ class Packer:
         self.sample: list[bytes] = []
         self.zdict: bytes | None = None
 
-    def stmt(self, stmt: Stmt) -> PackedStmt:
+    def stmt(self, stmt: Stmt) -> Stmt:
+        """The statement with its tree packed, or as it was when the tree cannot be pickled
+        (nested deeper than the pickler's recursion limit: a CHECK of 300 ORs)."""
+        try:
+            raw = pack(stmt.node)
+        except Exception:
+            return stmt
         out = PackedStmt(**{f.name: getattr(stmt, f.name) for f in _FIELDS if f.name != "node"})
-        raw = pack(stmt.node)
         if self.zdict is None:
             out.__dict__["_packed"] = raw
             self.sample.append(raw)
@@ -101,9 +106,10 @@ class PackedStmt(Stmt):
 
     @property  # type: ignore[override]
     def node(self) -> Any:
-        live = self.__dict__.get("_live")
-        if live is not None:
-            return live
+        for name in ("_live", "_kept"):
+            live = self.__dict__.get(name)
+            if live is not None:
+                return live
         packed = self.__dict__.get("_packed")
         if packed is None:
             return None
@@ -122,9 +128,12 @@ class PackedStmt(Stmt):
 
     @node.setter
     def node(self, tree: Any) -> None:  # dataclass __init__ (frozen: via object.__setattr__)
-        self.__dict__["_packed"] = None if tree is None else pack(tree)
-        self.__dict__.pop("_zdict", None)
-        self.__dict__.pop("_live", None)
+        for name in ("_packed", "_zdict", "_live", "_kept"):
+            self.__dict__.pop(name, None)
+        try:
+            self.__dict__["_packed"] = None if tree is None else pack(tree)
+        except Exception:  # too deep to pickle: kept as it is
+            self.__dict__["_kept"] = tree
 
 
 _FIELDS = fields(Stmt)

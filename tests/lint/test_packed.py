@@ -95,3 +95,23 @@ def test_threads_linting_big_files_at_once_agree(
     for thread in threads:
         thread.join()
     assert results == [alone] * 3 and alone
+
+
+def test_a_tree_too_deep_to_pickle_stays_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the pickler recurses once per level: a CHECK of 400 ORs is nested too deep for it
+    ors = " OR ".join(f"a = {i}" for i in range(400))
+    deep = f"ALTER TABLE t ADD CONSTRAINT c CHECK ({ors}) NOT VALID;\n"
+    text = "".join(BLOCK.format(i=i) for i in range(20)) + deep + BLOCK.format(i=99)
+    path = write(tmp_path, "0001_deep.up.sql", text)
+    monkeypatch.setattr(segments, "SLICE_CHARS", 1000)
+    ctx = engine.load(path, "postgres", 16, parse_all=True)
+    stmt = next(s for s in ctx.statements if "CHECK" in s.sql)
+    assert not isinstance(stmt, packed.PackedStmt) and isinstance(stmt.node, exp.Alter)
+    other = next(s for s in ctx.statements if isinstance(s, packed.PackedStmt))
+    assert replace(other, node=stmt.node).node is stmt.node  # kept live, not packed
+    monkeypatch.setattr(engine, "PACK_SLICED", False)
+    live = _findings([path])
+    monkeypatch.setattr(engine, "PACK_SLICED", True)
+    assert _findings([path]) == live
