@@ -24,6 +24,10 @@ from .context import Stmt
 
 LIVE = 8  # unpacked trees kept per thread: the statement being checked and a few before it
 SAMPLE = 16  # a file's first trees, kept raw: the dictionary its later trees are compressed with
+# unpackings a file may spend per packed statement (a run of the rules spends about 5); past
+# that, a rule is rescanning earlier statements (validate-in-same-transaction reads every earlier
+# tree for each VALIDATE: quadratic), and each tree unpacked from then on is kept live
+BUDGET = 16
 _SLOTS = exp.Expression.__slots__
 _DATA_TYPE = exp.DataType.Type
 
@@ -76,6 +80,7 @@ class Packer:
     def __init__(self) -> None:
         self.sample: list[bytes] = []
         self.zdict: bytes | None = None
+        self.budget = [0]  # unpackings left, shared by the file's statements
 
     def stmt(self, stmt: Stmt) -> Stmt:
         """The statement with its tree packed, or as it was when the tree cannot be pickled
@@ -85,6 +90,8 @@ class Packer:
         except Exception:
             return stmt
         out = PackedStmt(**{f.name: getattr(stmt, f.name) for f in _FIELDS if f.name != "node"})
+        self.budget[0] += BUDGET
+        out.__dict__["_budget"] = self.budget
         if self.zdict is None:
             out.__dict__["_packed"] = raw
             self.sample.append(raw)
@@ -117,6 +124,12 @@ class PackedStmt(Stmt):
         if zdict is not None:
             packed = zlib.decompressobj(zdict=zdict).decompress(packed)
         tree = pickle.loads(packed)
+        budget = self.__dict__.get("_budget")
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:  # spent: live from now on
+                self.__dict__["_kept"] = tree
+                return tree
         recent = getattr(_RECENT, "stmts", None)
         if recent is None:
             recent = _RECENT.stmts = deque()

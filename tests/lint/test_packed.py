@@ -115,3 +115,30 @@ def test_a_tree_too_deep_to_pickle_stays_live(
     live = _findings([path])
     monkeypatch.setattr(engine, "PACK_SLICED", True)
     assert _findings([path]) == live
+
+
+def test_a_rule_rescanning_earlier_statements_spends_a_bounded_number_of_unpackings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # validate-in-same-transaction reads every earlier tree for each VALIDATE: 300 of them
+    # unpacked 92,681 trees; past the budget the trees stay live
+    pairs = "".join(
+        f"ALTER TABLE t ADD CONSTRAINT c_{i} CHECK (a > {i}) NOT VALID;\n"
+        f"ALTER TABLE t VALIDATE CONSTRAINT c_{i};\n"
+        for i in range(300)
+    )
+    path = write(tmp_path, "0001_validate.up.sql", pairs)
+    monkeypatch.setattr(segments, "SLICE_CHARS", 2000)
+    monkeypatch.setattr(engine, "PACK_SLICED", False)
+    live = _findings([path])
+    monkeypatch.setattr(engine, "PACK_SLICED", True)
+    real = packed.pickle.loads
+    count = [0]
+
+    def counted(data: bytes) -> object:
+        count[0] += 1
+        return real(data)
+
+    monkeypatch.setattr(packed.pickle, "loads", counted)
+    assert _findings([path]) == live and len(live) > 300
+    assert count[0] <= 17 * 600  # without the budget: 92,681
