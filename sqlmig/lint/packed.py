@@ -28,7 +28,7 @@ SAMPLE = 16  # a file's first trees, kept raw: the dictionary its later trees ar
 # that, a rule is rescanning earlier statements (validate-in-same-transaction reads every earlier
 # tree for each VALIDATE: quadratic), and each tree unpacked from then on is kept live
 BUDGET = 16
-_SLOTS = exp.Expression.__slots__
+_SLOTS: tuple[str, ...] = getattr(exp.Expression, "__slots__", ())
 _DATA_TYPE = exp.DataType.Type
 
 
@@ -73,6 +73,23 @@ def pack(node: Any) -> bytes:
     return out.getvalue()
 
 
+_ROUND_TRIP: list[bool] = []  # [] until the first tree is tried
+
+
+def _round_trips(tree: Any, raw: bytes) -> bool:
+    """Does a packed tree come back equal, in this process's sqlglot (a compiled build such as
+    sqlglotc may lay its nodes out otherwise)? Tried once; no packing when not."""
+    if not _ROUND_TRIP:
+        try:
+            back = pickle.loads(raw)
+            same = _SLOTS != () and type(back) is type(tree) and back == tree
+            same = same and back.sql() == tree.sql()
+        except Exception:
+            same = False
+        _ROUND_TRIP.append(same)
+    return _ROUND_TRIP[0]
+
+
 class Packer:
     """Packs one file's trees: pickled, then compressed with a dictionary of the file's first
     trees (the pickles of similar statements share most of their bytes: 10x smaller)."""
@@ -84,10 +101,13 @@ class Packer:
 
     def stmt(self, stmt: Stmt) -> Stmt:
         """The statement with its tree packed, or as it was when the tree cannot be pickled
-        (nested deeper than the pickler's recursion limit: a CHECK of 300 ORs)."""
+        (nested deeper than the pickler's recursion limit: a CHECK of 300 ORs) or this build
+        of sqlglot cannot be packed this way (checked on the first tree)."""
         try:
             raw = pack(stmt.node)
         except Exception:
+            return stmt
+        if not _round_trips(stmt.node, raw):
             return stmt
         out = PackedStmt(**{f.name: getattr(stmt, f.name) for f in _FIELDS if f.name != "node"})
         self.budget[0] += BUDGET

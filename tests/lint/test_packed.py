@@ -142,3 +142,18 @@ def test_a_rule_rescanning_earlier_statements_spends_a_bounded_number_of_unpacki
     monkeypatch.setattr(packed.pickle, "loads", counted)
     assert _findings([path]) == live and len(live) > 300
     assert count[0] <= 17 * 600  # without the budget: 92,681
+
+
+def test_no_packing_where_trees_do_not_come_back_equal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a sqlglot build whose nodes do not pickle this way (checked once, on the first tree)
+    path = write(tmp_path, "0001_big.up.sql", "".join(BLOCK.format(i=i) for i in range(60)))
+    monkeypatch.setattr(segments, "SLICE_CHARS", 1000)
+    monkeypatch.setattr(packed, "_ROUND_TRIP", [False])
+    ctx = engine.load(path, "postgres", 16, parse_all=True)
+    assert not any(isinstance(s, packed.PackedStmt) for s in ctx.statements)
+    monkeypatch.setattr(packed, "_ROUND_TRIP", [])
+    ctx = engine.load(path, "postgres", 16, parse_all=True)
+    assert packed._ROUND_TRIP == [True]
+    assert any(isinstance(s, packed.PackedStmt) for s in ctx.statements)
