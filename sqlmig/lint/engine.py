@@ -12,7 +12,7 @@ from sqlglot import exp
 from .. import placeholders
 from ..errors import UsageError
 from ..sqltext import SplitError, blank_psql_no_ops
-from . import directives, objects, parse, pgparser, rebuilds, segments
+from . import directives, objects, packed, parse, pgparser, rebuilds, segments
 from .context import FileContext, Objects, Stmt
 from .forms import form
 from .layout import Role
@@ -23,6 +23,7 @@ from .suppress import covers, ignores
 # Statements no rule looks inside: parsed only for the syntax rules.
 DATA_WORDS = {"INSERT", "UPDATE", "DELETE", "SELECT", "WITH", "COPY", "VALUES", "MERGE", "CALL"}
 SYNTAX_RULES = {"S001", "S002"}
+PACK_SLICED = True  # a file tokenized in slices keeps its trees packed (packed.py)
 # MySQL stored programs: sqlglot reads neither their parameter modes (IN/OUT/INOUT) nor their
 # compound bodies, so a parse failure there says nothing about the SQL; they stay unchecked.
 MYSQL_PROGRAMS = {"CREATE PROCEDURE", "CREATE FUNCTION", "CREATE TRIGGER", "CREATE EVENT"}
@@ -71,8 +72,10 @@ def load(
     quoted: dict[str, str] = {}
     plain: dict[str, str] = {}
     try:
-        batches = _spelled(segments.tokens(text, dialect), quoted, plain)
-        stmts = tuple(_statements(text, batches, dialect, parse_all, pg_version))
+        slices = segments.bounds(text, dialect)
+        batches = _spelled(segments.tokens(text, dialect, slices), quoted, plain)
+        packs = PACK_SLICED and len(slices) > 1
+        stmts = tuple(_statements(text, batches, dialect, parse_all, pg_version, packs))
     except SplitError as exc:
         stmts = (Stmt(0, text, 0, "", 0, "", problem=parse.Problem(f"cannot split: {exc}", 0)),)
     spelled = {**plain, **quoted}  # a quoted name is the name
@@ -106,10 +109,16 @@ def _spelled(
 
 
 def _statements(
-    text: str, batches: Iterator[list], dialect: str, parse_all: bool, pg_version: int
+    text: str,
+    batches: Iterator[list],
+    dialect: str,
+    parse_all: bool,
+    pg_version: int,
+    packs: bool = False,
 ) -> Iterator[Stmt]:
     """The statements of a file from its tokens (in one batch, or a slice at a time)."""
     glot = parse.parser(dialect)
+    packer = packed.Packer() if packs else None
     index, previous_end = 0, 0
     for tokens in batches:
         for chunk in parse.chunks(tokens, dialect):
@@ -121,6 +130,8 @@ def _statements(
             index += 1
             if _wants_tree(word, parse_all):
                 stmt = _parsed(stmt, glot, tokens, chunk, text, dialect, pg_version)
+            if packer is not None and stmt.node is not None:
+                stmt = packer.stmt(stmt)
             yield stmt
 
 

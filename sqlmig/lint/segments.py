@@ -36,9 +36,12 @@ def bounds(text: str, dialect: str) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts))
 
 
-def tokens(text: str, dialect: str) -> Iterator[list[Any]]:
-    """sqlglot's tokens of each slice in turn, with file offsets and lines."""
-    slices = bounds(text, dialect)
+def tokens(
+    text: str, dialect: str, slices: list[tuple[int, int]] | None = None
+) -> Iterator[list[Any]]:
+    """sqlglot's tokens of each slice (`bounds`, found here when not given) in turn, with file
+    offsets and lines."""
+    slices = bounds(text, dialect) if slices is None else slices
     if len(slices) == 1:
         yield parse.tokenize(text, dialect)
         return
