@@ -394,12 +394,13 @@ class Script:
             return list(self.d.reset)
         home = self.history.home
         if home != MY_HOME:
-            return [f"USE {self.history.driver.quote(str(home))};"]
-        return self._check(
+            return [*self.d.reset, f"USE {self.history.driver.quote(str(home))};"]
+        check = self._check(
             "the session is in the database the script began in (a migration's USE is not "
             "undone by a script written without a database: write it with --url)",
             "DATABASE() <=> @sqlmig_db",
         )
+        return [*self.d.reset, *check]
 
     def _body(self, p: Piece) -> list[str]:
         """The file as written; then its delimiter ends a last statement written without one

@@ -77,6 +77,23 @@ def _pg_reset() -> tuple[str, ...]:
     return tuple(f"{s};" for s in RESET_AUTH)
 
 
+# MySQL/MariaDB: what `sqlmig up` gets back by resetting the connection after each file (a
+# script cannot: COM_RESET_CONNECTION would let go of its GET_LOCK and its check table), the
+# settings a file or callback most often changes, saved when the script starts and set again
+# after each one; other settings and user variables (@x) stay as a file left them
+MY_SAVED = (
+    "sql_mode", "time_zone", "foreign_key_checks", "unique_checks", "sql_safe_updates",
+    "innodb_lock_wait_timeout", "lock_wait_timeout", "group_concat_max_len", "sql_select_limit",
+    "div_precision_increment", "auto_increment_increment", "auto_increment_offset",
+    "sql_auto_is_null", "collation_connection",
+)  # fmt: skip
+MY_SAVE = "SET " + ", ".join(f"@sqlmig_{v} = @@SESSION.{v}" for v in MY_SAVED) + ";"
+MY_RESTORE = (
+    "SET NAMES utf8mb4;",  # character_set_client/results as the script set them
+    "SET " + ", ".join(f"SESSION {v} = @sqlmig_{v}" for v in MY_SAVED) + ";",
+)
+
+
 # a migration's SET ROLE (or SET SESSION AUTHORIZATION) must not be who writes the history
 PG_OWN = ("SET SESSION AUTHORIZATION DEFAULT;", "RESET ROLE;")
 
@@ -135,13 +152,14 @@ def dialect(name: str) -> Dialect:
             "mysql",
             "MySQL/MariaDB",
             "mysql --default-character-set=utf8mb4 DATABASE < FILE",
-            ("SET NAMES utf8mb4;",),
+            ("SET NAMES utf8mb4;", MY_SAVE),
             "CONCAT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), '+00:00')",
             "CURRENT_USER()",
             False,
             # a file that left a transaction open (SET autocommit = 0, START TRANSACTION): its
             # work is committed, then the history writes commit as they run
             own=("COMMIT;", "SET autocommit = 1;"),
+            reset=MY_RESTORE,
         )
     return Dialect(
         "sqlite",

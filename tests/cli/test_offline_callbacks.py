@@ -214,3 +214,29 @@ def test_a_repeatables_own_commit_stops_a_postgres_script(
     assert states(cli) == [("0001_a", "applied"), ("R__r", "pending")]
     logged = query(pg_url, "SELECT event FROM sqlmig_history_log WHERE name = 'R__r'")
     assert logged == []
+
+
+def test_a_mysql_script_sets_the_session_back_after_each_file_as_up_does(
+    mysql_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """`up` resets its connection after each file; a script cannot (its lock would go), so it
+    saves the usual settings when it starts and sets them again: a callback's or a migration's
+    sql_mode, time_zone or foreign_key_checks do not change how the next file runs."""
+    callback(migrations, "beforeMigrate.sql", "SET sql_mode = 'ANSI_QUOTES';\n")
+    write(migrations, "0001_a", "SET time_zone = '+05:00';\nSET foreign_key_checks = 0;\n"
+                                "CREATE TABLE a (id int, s text);\n")  # fmt: skip
+    write(migrations, "0002_b", 'INSERT INTO a VALUES (1, "x");\n'
+                                "INSERT INTO a SELECT 2, CONCAT(@@SESSION.time_zone, ' ', "
+                                "@@SESSION.foreign_key_checks);\n")  # fmt: skip
+    twin_gen = fresh_mysql_database()
+    twin = next(twin_gen)
+    try:
+        Cli(mysql_url, migrations).ok("up")
+        script = Cli(twin, migrations).ok("up", "--sql").stdout
+        done = client(twin, script, tmp_path)
+        assert done.returncode == 0, describe(done)
+        rows = query(twin, "SELECT id, s FROM a ORDER BY id")
+        assert rows == query(mysql_url, "SELECT id, s FROM a ORDER BY id")
+        assert rows[0] == (1, "x") and not rows[1][1].startswith("+05:00"), rows
+    finally:
+        twin_gen.close()
