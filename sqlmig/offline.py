@@ -257,6 +257,10 @@ class Script:
         if not pieces and not again and not offline_callbacks.runs_alone(self.callbacks):
             return "\n".join([*lines, "-- nothing to do", ""])
         lines += list(self.d.prologue)
+        if self.d.name == "mysql" and self.history.home != MY_HOME:
+            # the URL's database from the start, as `up`'s session: whatever database the
+            # client was given, the callbacks and migrations run where the history is
+            lines += [f"USE {self.history.driver.quote(str(self.history.home))};"]
         lines += [self._check_table()]
         lines += self._lock("lock")
         lines += self._tables()

@@ -240,3 +240,23 @@ def test_a_mysql_script_sets_the_session_back_after_each_file_as_up_does(
         assert rows[0] == (1, "x") and not rows[1][1].startswith("+05:00"), rows
     finally:
         twin_gen.close()
+
+
+def test_a_mysql_script_runs_in_its_urls_database_whatever_the_client_was_given(
+    mysql_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """A DBA who runs `mysql other_db < up.sql`: the callbacks and the first migration ran in
+    other_db, the history and the later files in the URL's (the script `USE`d it only after a
+    file); now everything runs in the URL's database, as `up` runs it."""
+    callback(migrations, "beforeMigrate.sql", "CREATE TABLE cb (id int);\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    script = Cli(mysql_url, migrations).ok("up", "--sql").stdout
+    other_gen = fresh_mysql_database()
+    other = next(other_gen)
+    try:
+        done = client(other, script, tmp_path)
+        assert done.returncode == 0, describe(done)
+        assert table_exists(mysql_url, "cb") and table_exists(mysql_url, "a")
+        assert not table_exists(other, "cb") and not table_exists(other, "a")
+    finally:
+        other_gen.close()
