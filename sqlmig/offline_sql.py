@@ -94,6 +94,16 @@ MY_RESTORE = (
 )
 
 
+# SQLite: `up` sets the pragmas a file changed back after it (drivers/sqlite.py); a script
+# cannot read what they were, so it sets back those whose value every sqlite3 starts with
+# (foreign_keys, synchronous, cache_size and the like stay as a file left them)
+SQLITE_RESET = tuple(
+    f"PRAGMA {p} = 0;"
+    for p in ("query_only", "writable_schema", "ignore_check_constraints", "legacy_alter_table",
+              "recursive_triggers", "reverse_unordered_selects")
+)  # fmt: skip
+
+
 # a migration's SET ROLE (or SET SESSION AUTHORIZATION) must not be who writes the history
 PG_OWN = ("SET SESSION AUTHORIZATION DEFAULT;", "RESET ROLE;")
 
@@ -170,6 +180,8 @@ def dialect(name: str) -> Dialect:
         "'sqlite3'",
         True,
         begin="BEGIN IMMEDIATE;",
+        reset=SQLITE_RESET,
+        own=("PRAGMA query_only = 0;",),  # a file's query_only must not stop the history writes
     )
 
 

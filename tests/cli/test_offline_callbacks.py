@@ -260,3 +260,23 @@ def test_a_mysql_script_runs_in_its_urls_database_whatever_the_client_was_given(
         assert not table_exists(other, "cb") and not table_exists(other, "a")
     finally:
         other_gen.close()
+
+
+def test_sqlite_pragmas_a_file_sets_are_set_back_by_up_and_the_script(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """A callback's or migration's PRAGMA query_only = 1 neither stops the history writes
+    (up said "the database file or its folder is read-only") nor the next files; its
+    ignore_check_constraints does not let the next file skip a CHECK (the script did)."""
+    callback(migrations, "beforeMigrate.sql", "PRAGMA ignore_check_constraints = 1;\n"
+                                              "PRAGMA query_only = 1;\n")  # fmt: skip
+    write(migrations, "0001_c", "CREATE TABLE c (x int CHECK (x > 0));\nPRAGMA query_only = 1;\n")
+    write(migrations, "0002_d", "INSERT INTO c VALUES (-1);\n")
+    twin = f"sqlite:///{tmp_path / 'twin.db'}"
+    online = Cli(sqlite_url, migrations)("up")
+    assert online.returncode == 1 and "CHECK constraint failed" in online.stderr, describe(online)
+    offline = Cli(twin, migrations)
+    done = client(twin, offline.ok("up", "--sql").stdout, tmp_path)
+    assert done.returncode != 0 and "CHECK constraint failed" in done.stderr, describe(done)
+    expected = [("0001_c", "applied"), ("0002_d", "pending")]
+    assert states(offline) == states(Cli(sqlite_url, migrations)) == expected
