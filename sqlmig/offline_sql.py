@@ -59,14 +59,16 @@ GUARANTEES = {
         "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
         "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
         "it waits up to lock_timeout for one that runs now, then stops). After each migration",
-        "it returns to its database (with none named, it stops if a migration left it).",
+        "it returns to its database (with none named, it stops if a migration left it) and",
+        "sets sql_mode, time_zone, foreign_key_checks and the like back as they were.",
     ],
     "sqlite": [
         "SQLite: each migration and its history row commit in one transaction (BEGIN",
         "IMMEDIATE); a no-transaction migration runs statement by statement behind a `running`",
         "row. The script stops at the first error (.bail on). sqlite3 does not check foreign",
         "keys here (as sqlmig, which also reports rows a migration left orphaned: the script",
-        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs.",
+        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs. After",
+        "each file it sets query_only and the like back to 0 (foreign_keys stays as it is).",
     ],
 }
 
