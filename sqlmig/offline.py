@@ -35,6 +35,7 @@ from .offline_sql import (
     Dialect,
     Names,
     choose_dialect,
+    closed_text,
     dialect,
     home_of,
     literal,
@@ -410,7 +411,8 @@ class Script:
         """The file as written; then its delimiter ends a last statement written without one
         (else it is an empty statement, which each client passes over)."""
         if self.d.name != "mysql":
-            return [p.sql.text.rstrip("\n"), ";"]
+            text = closed_text(p.sql.text.rstrip("\n"), self.d.name, str(p.sql.path))
+            return [text, ";"]
         delimiter = mysql_delimiter(p.sql.text, str(p.sql.path))
         reset = ["DELIMITER ;"] if delimiter != ";" else []
         return [p.sql.text.rstrip("\n"), delimiter, *reset]

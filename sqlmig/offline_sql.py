@@ -314,3 +314,29 @@ def printable(script: str) -> str:
             hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
         )
     return script
+
+
+def closed_text(text: str, dialect: str, where: str) -> str:
+    """A PostgreSQL or SQLite file's text as the script carries it. A file that ends inside a
+    string, quoted name or comment would take the script's next lines into it in psql or
+    sqlite3 (sqlite3 then runs nothing more and exits 0): PostgreSQL refuses it, as `up` fails
+    on it; SQLite's trailing open /* comment, which SQLite takes, is closed."""
+    import sqlite3
+
+    from .errors import MigrationFileError
+    from .sqlscan import PostgresScanner, SplitError
+
+    hint = "look for an unterminated string, quoted name or comment"
+    if dialect == "postgres":
+        try:
+            for _event in PostgresScanner(text).events():
+                pass
+        except SplitError as exc:
+            msg = f"{where}: cannot split into statements: {exc}"
+            raise MigrationFileError(msg, hint=hint) from None
+        return text
+    if sqlite3.complete_statement(text + "\n;"):
+        return text
+    if sqlite3.complete_statement(text + "*/\n;"):
+        return text + "*/"
+    raise MigrationFileError(f"{where}: ends inside a quoted string or name", hint=hint)

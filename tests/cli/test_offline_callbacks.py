@@ -280,3 +280,22 @@ def test_sqlite_pragmas_a_file_sets_are_set_back_by_up_and_the_script(
     assert done.returncode != 0 and "CHECK constraint failed" in done.stderr, describe(done)
     expected = [("0001_c", "applied"), ("0002_d", "pending")]
     assert states(offline) == states(Cli(sqlite_url, migrations)) == expected
+
+
+def test_a_file_ending_inside_a_comment_or_string_does_not_swallow_the_script(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """sqlite3 read the script's next lines into a callback's trailing open /* comment, ran
+    nothing more and exited 0 with nothing applied; SQLite takes such a comment (up does), so
+    the script closes it. An open string is refused (exit 2), here and for PostgreSQL."""
+    callback(migrations, "afterEachMigrate.sql", "CREATE TABLE IF NOT EXISTS cb (id int);\n/* x\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    cli = Cli(sqlite_url, migrations)
+    done = client(sqlite_url, cli.ok("up", "--sql").stdout, tmp_path)
+    assert done.returncode == 0, describe(done)
+    assert states(cli) == [("0001_a", "applied")] and table_exists(sqlite_url, "cb")
+    callback(migrations, "afterEachMigrate.sql", "SELECT 'x;\n")
+    for dialect in ("sqlite", "postgres"):
+        refused = Cli("", migrations)("up", "--sql", "--dialect", dialect)
+        assert refused.returncode == 2, describe(refused)
+        assert "afterEachMigrate.sql: " in refused.stderr and "unterminated" in refused.stderr
