@@ -66,6 +66,7 @@ def discover(folder: Path, *, beside: bool = False) -> Callbacks:
         if (home.is_dir())
         else []
     )
+    _refuse_nested(home)
     if beside and folder.is_dir():
         paths += sorted(p for p in folder.iterdir() if is_callback(p.name))
     if not paths:
@@ -81,6 +82,24 @@ def discover(folder: Path, *, beside: bool = False) -> Callbacks:
             )
         found.setdefault(match["point"], []).append(read_sql_file(path))
     return Callbacks({p: tuple(files) for p, files in found.items()})
+
+
+def _refuse_nested(home: Path) -> None:
+    """A .sql file in a subfolder of callbacks/ would never run, without a word (Flyway reads
+    its locations' subfolders): refused, naming it."""
+    nested = sorted(
+        p
+        for p in (home.rglob("*") if home.is_dir() else ())
+        if p.parent != home
+        and p.name.lower().endswith(".sql")
+        and not any(part.startswith(".") for part in p.relative_to(home).parts)
+    )
+    if nested:
+        raise MigrationFileError(
+            f"{nested[0]}: a callback in a subfolder of {home}, which sqlmig does not read "
+            f"({len(nested)} such file(s)): it would never run",
+            hint=f"move it into {home} itself, or out of the migrations folder",
+        )
 
 
 def run_sql(driver: Driver, sql: SqlFile, *, atomic: bool) -> None:

@@ -35,6 +35,7 @@ from .offline_sql import (
     Dialect,
     Names,
     choose_dialect,
+    closed_text,
     dialect,
     home_of,
     literal,
@@ -257,6 +258,10 @@ class Script:
         if not pieces and not again and not offline_callbacks.runs_alone(self.callbacks):
             return "\n".join([*lines, "-- nothing to do", ""])
         lines += list(self.d.prologue)
+        if self.d.name == "mysql" and self.history.home != MY_HOME:
+            # the URL's database from the start, as `up`'s session: whatever database the
+            # client was given, the callbacks and migrations run where the history is
+            lines += [f"USE {self.history.driver.quote(str(self.history.home))};"]
         lines += [self._check_table()]
         lines += self._lock("lock")
         lines += self._tables()
@@ -394,18 +399,20 @@ class Script:
             return list(self.d.reset)
         home = self.history.home
         if home != MY_HOME:
-            return [f"USE {self.history.driver.quote(str(home))};"]
-        return self._check(
+            return [*self.d.reset, f"USE {self.history.driver.quote(str(home))};"]
+        check = self._check(
             "the session is in the database the script began in (a migration's USE is not "
             "undone by a script written without a database: write it with --url)",
             "DATABASE() <=> @sqlmig_db",
         )
+        return [*self.d.reset, *check]
 
     def _body(self, p: Piece) -> list[str]:
         """The file as written; then its delimiter ends a last statement written without one
         (else it is an empty statement, which each client passes over)."""
         if self.d.name != "mysql":
-            return [p.sql.text.rstrip("\n"), ";"]
+            text = closed_text(p.sql.text.rstrip("\n"), self.d.name, str(p.sql.path))
+            return [text, ";"]
         delimiter = mysql_delimiter(p.sql.text, str(p.sql.path))
         reset = ["DELIMITER ;"] if delimiter != ";" else []
         return [p.sql.text.rstrip("\n"), delimiter, *reset]

@@ -59,14 +59,16 @@ GUARANTEES = {
         "`running` (`sqlmig status` shows it; undo or finish by hand, then `sqlmig repair` or",
         "`sqlmig mark`). It holds sqlmig's migration lock while it runs (a `sqlmig up` waits;",
         "it waits up to lock_timeout for one that runs now, then stops). After each migration",
-        "it returns to its database (with none named, it stops if a migration left it).",
+        "it returns to its database (with none named, it stops if a migration left it) and",
+        "sets sql_mode, time_zone, foreign_key_checks and the like back as they were.",
     ],
     "sqlite": [
         "SQLite: each migration and its history row commit in one transaction (BEGIN",
         "IMMEDIATE); a no-transaction migration runs statement by statement behind a `running`",
         "row. The script stops at the first error (.bail on). sqlite3 does not check foreign",
         "keys here (as sqlmig, which also reports rows a migration left orphaned: the script",
-        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs.",
+        "cannot). It does not take sqlmig's lock: run it while no `sqlmig up` runs. After",
+        "each file it sets query_only and the like back to 0 (foreign_keys stays as it is).",
     ],
 }
 
@@ -75,6 +77,33 @@ def _pg_reset() -> tuple[str, ...]:
     from .drivers.pg_session import RESET_AUTH  # the reset sqlmig itself does between files
 
     return tuple(f"{s};" for s in RESET_AUTH)
+
+
+# MySQL/MariaDB: what `sqlmig up` gets back by resetting the connection after each file (a
+# script cannot: COM_RESET_CONNECTION would let go of its GET_LOCK and its check table), the
+# settings a file or callback most often changes, saved when the script starts and set again
+# after each one; other settings and user variables (@x) stay as a file left them
+MY_SAVED = (
+    "sql_mode", "time_zone", "foreign_key_checks", "unique_checks", "sql_safe_updates",
+    "innodb_lock_wait_timeout", "lock_wait_timeout", "group_concat_max_len", "sql_select_limit",
+    "div_precision_increment", "auto_increment_increment", "auto_increment_offset",
+    "sql_auto_is_null", "collation_connection",
+)  # fmt: skip
+MY_SAVE = "SET " + ", ".join(f"@sqlmig_{v} = @@SESSION.{v}" for v in MY_SAVED) + ";"
+MY_RESTORE = (
+    "SET NAMES utf8mb4;",  # character_set_client/results as the script set them
+    "SET " + ", ".join(f"SESSION {v} = @sqlmig_{v}" for v in MY_SAVED) + ";",
+)
+
+
+# SQLite: `up` sets the pragmas a file changed back after it (drivers/sqlite.py); a script
+# cannot read what they were, so it sets back those whose value every sqlite3 starts with
+# (foreign_keys, synchronous, cache_size and the like stay as a file left them)
+SQLITE_RESET = tuple(
+    f"PRAGMA {p} = 0;"
+    for p in ("query_only", "writable_schema", "ignore_check_constraints", "legacy_alter_table",
+              "recursive_triggers", "reverse_unordered_selects")
+)  # fmt: skip
 
 
 # a migration's SET ROLE (or SET SESSION AUTHORIZATION) must not be who writes the history
@@ -135,13 +164,14 @@ def dialect(name: str) -> Dialect:
             "mysql",
             "MySQL/MariaDB",
             "mysql --default-character-set=utf8mb4 DATABASE < FILE",
-            ("SET NAMES utf8mb4;",),
+            ("SET NAMES utf8mb4;", MY_SAVE),
             "CONCAT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), '+00:00')",
             "CURRENT_USER()",
             False,
             # a file that left a transaction open (SET autocommit = 0, START TRANSACTION): its
             # work is committed, then the history writes commit as they run
             own=("COMMIT;", "SET autocommit = 1;"),
+            reset=MY_RESTORE,
         )
     return Dialect(
         "sqlite",
@@ -152,6 +182,8 @@ def dialect(name: str) -> Dialect:
         "'sqlite3'",
         True,
         begin="BEGIN IMMEDIATE;",
+        reset=SQLITE_RESET,
+        own=("PRAGMA query_only = 0;",),  # a file's query_only must not stop the history writes
     )
 
 
@@ -282,3 +314,29 @@ def printable(script: str) -> str:
             hint="apply these migrations with `sqlmig up`, or keep the secret out of the file",
         )
     return script
+
+
+def closed_text(text: str, dialect: str, where: str) -> str:
+    """A PostgreSQL or SQLite file's text as the script carries it. A file that ends inside a
+    string, quoted name or comment would take the script's next lines into it in psql or
+    sqlite3 (sqlite3 then runs nothing more and exits 0): PostgreSQL refuses it, as `up` fails
+    on it; SQLite's trailing open /* comment, which SQLite takes, is closed."""
+    import sqlite3
+
+    from .errors import MigrationFileError
+    from .sqlscan import PostgresScanner, SplitError
+
+    hint = "look for an unterminated string, quoted name or comment"
+    if dialect == "postgres":
+        try:
+            for _event in PostgresScanner(text).events():
+                pass
+        except SplitError as exc:
+            msg = f"{where}: cannot split into statements: {exc}"
+            raise MigrationFileError(msg, hint=hint) from None
+        return text
+    if sqlite3.complete_statement(text + "\n;"):
+        return text
+    if sqlite3.complete_statement(text + "*/\n;"):
+        return text + "*/"
+    raise MigrationFileError(f"{where}: ends inside a quoted string or name", hint=hint)

@@ -178,19 +178,31 @@ def _new_repeatable(directory: Path, name: str, fmt: str) -> Result:
             f"{directory} is read as a {fmt} folder, which has no repeatable migrations",
             hint="repeatable R__name.sql files are read in sqlmig and Flyway folders",
         )
+    discover(directory, fmt)  # a missing folder, or one that does not read, is said as for `new`
     path = directory / f"R__{slugify(name)}.sql"
-    if path.exists():
-        raise UsageError(
-            f"{path} exists already",
-            hint="edit it: `sqlmig up` applies it again when its text changes",
-        )
     if len(path.name.encode()) > MAX_FILE_NAME_BYTES:
         raise UsageError(
             f"the name {name!r} makes a file name longer than the {MAX_FILE_NAME_BYTES} bytes "
             "file systems take",
             hint="give a shorter name; the file's comments can say the rest",
         )
-    path.write_text(REPEATABLE_TEMPLATE.format(name=path.stem), "utf-8")
+    # R__Views.sql and R__views.sql are one file on macOS and Windows file systems
+    same = [p for p in directory.iterdir() if p.name.lower() == path.name.lower()]
+    if same:
+        case = "" if same[0].name == path.name else f" ({path.name} but for case)"
+        raise UsageError(
+            f"{same[0]} exists already{case}",
+            hint="edit it: `sqlmig up` applies it again when its text changes",
+        )
+    try:
+        with path.open("x", encoding="utf-8") as out:  # never over a file written meanwhile
+            out.write(REPEATABLE_TEMPLATE.format(name=path.stem))
+    except FileExistsError:
+        raise UsageError(f"{path} exists already", hint="edit it") from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror}", hint=f"check the permissions of {directory}"
+        ) from None
     return Result("new", current=path.stem, messages=[f"created {path}"])
 
 

@@ -196,6 +196,8 @@ class SqliteDriver:
     def record(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A history write inside the migration's transaction: it must change one row."""
         with self._errors():
+            if self.conn.execute("PRAGMA query_only").fetchone()[0]:  # the file's: set back
+                self.conn.execute("PRAGMA query_only = 0")  # after it (_reset) in any case
             before = self.conn.total_changes
             cur = self.conn.execute(sql, params)
             changed = cur.rowcount if cur.description is None else len(cur.fetchall())

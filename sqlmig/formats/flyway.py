@@ -127,6 +127,12 @@ def _not_flyway(path: Path, ups: dict[tuple[int, ...], tuple[str, str, Path]]) -
     without a word (its prefixes are case-sensitive), so the file never ran under Flyway."""
     if not ANY_CASE.match(path.name):
         return MigrationFileError(f"{path}: not a Flyway file name", hint=HINT)
+    if not path.name.endswith(".sql"):  # V1__a.SQL: the suffix, not the prefix
+        return MigrationFileError(
+            f"{path}: not a Flyway file name: it ends in {path.suffix!r}, and Flyway's suffix "
+            "for SQL migrations is '.sql' (lowercase)",
+            hint=f"rename it to {path.stem}.sql",
+        )
     prefix = path.name[0]
     taken = ""
     match = NAME.match(prefix.upper() + path.name[1:])

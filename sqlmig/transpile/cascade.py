@@ -30,8 +30,10 @@ def refuse_dependents(a: exp.Drop, table: str, catalog: Catalog) -> None:
     keys = dict(_keys(src))
     if name not in keys:
         return  # a foreign key or a check: no foreign key depends on it
-    cols = keys[name]
-    pkey = next((c for n, c in keys.items() if n == f"{table}_pkey"), None)
+    # PostgreSQL matches a foreign key to a key by its set of columns (any order); one with
+    # no column list references the primary key, whatever its name
+    cols = set(keys[name])
+    pkey = _primary(src)
     found = []
     for other, node in sorted(catalog.sources.items()):
         for ref in node.find_all(exp.Reference):
@@ -40,7 +42,7 @@ def refuse_dependents(a: exp.Drop, table: str, catalog: Catalog) -> None:
                 continue
             named = tuple(c.name for c in ref.this.expressions) if isinstance(
                 ref.this, exp.Schema) else ()  # fmt: skip
-            if (named or pkey) == cols:
+            if set(named or pkey) == cols:
                 found.append(_where(ref, other))
     if found:
         raise Refuse(
@@ -48,6 +50,19 @@ def refuse_dependents(a: exp.Drop, table: str, catalog: Catalog) -> None:
             f"{', '.join(found)} that reference it in PostgreSQL; the target would "
             "keep them and fail: drop them first (DROP CONSTRAINT), then the key"
         )
+
+
+def _primary(src: exp.Create) -> tuple[str, ...]:
+    """The primary key's columns of a source CREATE TABLE (none: empty)."""
+    for e in src.this.expressions:
+        if isinstance(e, exp.ColumnDef) and any(
+            isinstance(c.args.get("kind"), exp.PrimaryKeyColumnConstraint) for c in e.constraints
+        ):
+            return (e.name,)
+        key = e.find(exp.PrimaryKey) if isinstance(e, exp.Constraint) else e
+        if isinstance(key, exp.PrimaryKey):
+            return tuple(c.name for c in key.expressions)
+    return ()
 
 
 def _where(ref: exp.Reference, table: str) -> str:

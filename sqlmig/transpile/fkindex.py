@@ -83,10 +83,11 @@ def _keys(src: exp.Create) -> list[tuple[str, tuple[str, ...]]]:
         if isinstance(e, exp.ColumnDef):
             for c in e.constraints:
                 kind = c.args.get("kind")
+                # `k int CONSTRAINT mypk PRIMARY KEY`: the key is named mypk
                 if isinstance(kind, exp.PrimaryKeyColumnConstraint):
-                    out.append((f"{table}_pkey", (e.name,)))
+                    out.append((c.name or f"{table}_pkey", (e.name,)))
                 elif isinstance(kind, exp.UniqueColumnConstraint):
-                    out.append((f"{table}_{e.name}_key", (e.name,)))
+                    out.append((c.name or f"{table}_{e.name}_key", (e.name,)))
             continue
         named = isinstance(e, exp.Constraint) and len(e.expressions) == 1
         inner = e.expressions[0] if named else e

@@ -214,3 +214,88 @@ def test_a_repeatables_own_commit_stops_a_postgres_script(
     assert states(cli) == [("0001_a", "applied"), ("R__r", "pending")]
     logged = query(pg_url, "SELECT event FROM sqlmig_history_log WHERE name = 'R__r'")
     assert logged == []
+
+
+def test_a_mysql_script_sets_the_session_back_after_each_file_as_up_does(
+    mysql_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """`up` resets its connection after each file; a script cannot (its lock would go), so it
+    saves the usual settings when it starts and sets them again: a callback's or a migration's
+    sql_mode, time_zone or foreign_key_checks do not change how the next file runs."""
+    callback(migrations, "beforeMigrate.sql", "SET sql_mode = 'ANSI_QUOTES';\n")
+    write(migrations, "0001_a", "SET time_zone = '+05:00';\nSET foreign_key_checks = 0;\n"
+                                "CREATE TABLE a (id int, s text);\n")  # fmt: skip
+    write(migrations, "0002_b", 'INSERT INTO a VALUES (1, "x");\n'
+                                "INSERT INTO a SELECT 2, CONCAT(@@SESSION.time_zone, ' ', "
+                                "@@SESSION.foreign_key_checks);\n")  # fmt: skip
+    twin_gen = fresh_mysql_database()
+    twin = next(twin_gen)
+    try:
+        Cli(mysql_url, migrations).ok("up")
+        script = Cli(twin, migrations).ok("up", "--sql").stdout
+        done = client(twin, script, tmp_path)
+        assert done.returncode == 0, describe(done)
+        rows = query(twin, "SELECT id, s FROM a ORDER BY id")
+        assert rows == query(mysql_url, "SELECT id, s FROM a ORDER BY id")
+        assert rows[0] == (1, "x") and not rows[1][1].startswith("+05:00"), rows
+    finally:
+        twin_gen.close()
+
+
+def test_a_mysql_script_runs_in_its_urls_database_whatever_the_client_was_given(
+    mysql_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """A DBA who runs `mysql other_db < up.sql`: the callbacks and the first migration ran in
+    other_db, the history and the later files in the URL's (the script `USE`d it only after a
+    file); now everything runs in the URL's database, as `up` runs it."""
+    callback(migrations, "beforeMigrate.sql", "CREATE TABLE cb (id int);\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    script = Cli(mysql_url, migrations).ok("up", "--sql").stdout
+    other_gen = fresh_mysql_database()
+    other = next(other_gen)
+    try:
+        done = client(other, script, tmp_path)
+        assert done.returncode == 0, describe(done)
+        assert table_exists(mysql_url, "cb") and table_exists(mysql_url, "a")
+        assert not table_exists(other, "cb") and not table_exists(other, "a")
+    finally:
+        other_gen.close()
+
+
+def test_sqlite_pragmas_a_file_sets_are_set_back_by_up_and_the_script(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """A callback's or migration's PRAGMA query_only = 1 neither stops the history writes
+    (up said "the database file or its folder is read-only") nor the next files; its
+    ignore_check_constraints does not let the next file skip a CHECK (the script did)."""
+    callback(migrations, "beforeMigrate.sql", "PRAGMA ignore_check_constraints = 1;\n"
+                                              "PRAGMA query_only = 1;\n")  # fmt: skip
+    write(migrations, "0001_c", "CREATE TABLE c (x int CHECK (x > 0));\nPRAGMA query_only = 1;\n")
+    write(migrations, "0002_d", "INSERT INTO c VALUES (-1);\n")
+    twin = f"sqlite:///{tmp_path / 'twin.db'}"
+    online = Cli(sqlite_url, migrations)("up")
+    assert online.returncode == 1 and "CHECK constraint failed" in online.stderr, describe(online)
+    offline = Cli(twin, migrations)
+    done = client(twin, offline.ok("up", "--sql").stdout, tmp_path)
+    assert done.returncode != 0 and "CHECK constraint failed" in done.stderr, describe(done)
+    expected = [("0001_c", "applied"), ("0002_d", "pending")]
+    assert states(offline) == states(Cli(sqlite_url, migrations)) == expected
+
+
+def test_a_file_ending_inside_a_comment_or_string_does_not_swallow_the_script(
+    sqlite_url: str, migrations: Path, tmp_path: Path
+) -> None:
+    """sqlite3 read the script's next lines into a callback's trailing open /* comment, ran
+    nothing more and exited 0 with nothing applied; SQLite takes such a comment (up does), so
+    the script closes it. An open string is refused (exit 2), here and for PostgreSQL."""
+    callback(migrations, "afterEachMigrate.sql", "CREATE TABLE IF NOT EXISTS cb (id int);\n/* x\n")
+    write(migrations, "0001_a", "CREATE TABLE a (id int);\n")
+    cli = Cli(sqlite_url, migrations)
+    done = client(sqlite_url, cli.ok("up", "--sql").stdout, tmp_path)
+    assert done.returncode == 0, describe(done)
+    assert states(cli) == [("0001_a", "applied")] and table_exists(sqlite_url, "cb")
+    callback(migrations, "afterEachMigrate.sql", "SELECT 'x;\n")
+    for dialect in ("sqlite", "postgres"):
+        refused = Cli("", migrations)("up", "--sql", "--dialect", dialect)
+        assert refused.returncode == 2, describe(refused)
+        assert "afterEachMigrate.sql: " in refused.stderr and "unterminated" in refused.stderr

@@ -149,6 +149,22 @@ def test_a_bad_callback_name_stops_before_connecting(migrations: Path) -> None:
     assert done.returncode == 2 and "not a callback name" in done.stderr, describe(done)
 
 
+def test_a_callback_in_a_subfolder_of_callbacks_is_refused_not_skipped(migrations: Path) -> None:
+    """It would never run, without a word (Flyway reads subfolders): refused before connecting;
+    a hidden folder (.git, an editor's) is not looked into."""
+    write(migrations, "0001_a", "SELECT 1;\n")
+    (migrations / "callbacks" / "grants").mkdir(parents=True)
+    (migrations / "callbacks" / "grants" / "afterMigrate__grants.sql").write_text("SELECT 1;\n")
+    (migrations / "callbacks" / ".hidden").mkdir()
+    (migrations / "callbacks" / ".hidden" / "x.sql").write_text("SELECT 1;\n")
+    done = Cli(UNREACHABLE, migrations)("up")
+    assert (
+        done.returncode == 2
+        and "grants/afterMigrate__grants.sql: a callback in a subfolder" in (done.stderr)
+    ), describe(done)
+    assert "(1 such file(s))" in done.stderr
+
+
 def test_a_failing_before_each_callback_leaves_its_migration_unapplied(
     any_url: str, migrations: Path
 ) -> None:

@@ -335,3 +335,22 @@ def test_new_repeatable_in_a_flyway_folder_and_refused_in_others(
     assert refused.returncode == 2, describe(refused)
     assert "read as a dbmate folder, which has no repeatable migrations" in refused.stderr
     assert not (dbmate / "R__views.sql").exists()
+
+
+def test_new_repeatable_odd_names_and_folders_give_clear_errors(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    flyway = tmp_path / "fw"
+    flyway.mkdir()
+    (flyway / "V1__t.sql").write_text("CREATE TABLE t (id int);\n", "utf-8")
+    (flyway / "R__Views.sql").write_text("SELECT 1;\n", "utf-8")
+    cli = Cli(sqlite_url, flyway)
+    # one file on macOS/Windows file systems: refused, the other one kept as it was
+    same = cli("new", "--repeatable", "views")
+    assert same.returncode == 2 and "R__Views.sql exists already" in same.stderr, describe(same)
+    assert "but for case" in same.stderr and not (flyway / "R__views.sql").exists()
+    long = cli("new", "--repeatable", "a" * 300)
+    assert long.returncode == 2 and "longer than the 255 bytes" in long.stderr, describe(long)
+    missing = Cli(sqlite_url, tmp_path / "missing")("new", "--repeatable", "v")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr, describe(missing)
+    assert not (tmp_path / "missing").exists()

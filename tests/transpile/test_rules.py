@@ -476,3 +476,29 @@ def test_add_column_if_not_exists_follows_what_the_migrations_made() -> None:
     assert sql("ALTER TABLE u ADD COLUMN IF NOT EXISTS y int;", "mysql") == (
         "ALTER TABLE u ADD COLUMN IF NOT EXISTS y INT;"  # MariaDB's form
     )
+
+
+@pytest.mark.parametrize("target", ["sqlite", "mysql"])
+@pytest.mark.parametrize(
+    ("setup", "drop", "fk"),
+    [
+        # a named primary key, table-level or inline, referenced with no column list
+        ("CREATE TABLE p (k int, CONSTRAINT mypk PRIMARY KEY (k));", "mypk", "c.pk"),
+        ("CREATE TABLE p (k int CONSTRAINT mypk PRIMARY KEY);", "mypk", "c.pk"),
+        # PostgreSQL (and SQLite) match a foreign key to a key by its columns in any order
+        ("CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));", "p_pkey", "c (x, y)"),
+        ("CREATE TABLE p (k int PRIMARY KEY, u int CONSTRAINT uu UNIQUE);", "uu", "c.pu"),
+    ],
+)
+def test_cascade_refusal_finds_keys_by_columns_not_by_default_names(
+    target: str, setup: str, drop: str, fk: str
+) -> None:
+    """PostgreSQL 15 drops each of these foreign keys with the key (checked with psql)."""
+    child = {
+        "mypk": "CREATE TABLE c (id int, pk int REFERENCES p);",
+        "p_pkey": "CREATE TABLE c (x int, y int, FOREIGN KEY (x, y) REFERENCES p (b, a));",
+        "uu": "CREATE TABLE c (id int, pu int REFERENCES p (u));",
+    }[drop]
+    earlier = made(setup + child, target)
+    why = refused(f"ALTER TABLE p DROP CONSTRAINT {drop} CASCADE;", target, earlier)
+    assert f"CASCADE also drops the foreign key(s) {fk} that reference it" in why

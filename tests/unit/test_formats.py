@@ -204,6 +204,8 @@ def test_flyway_folder(tmp_path: Path) -> None:
         ),
         ({"V1__a.sql": "", "U2__b.sql": ""}, "U2__b.sql: undo file without its versioned"),
         ({"V1__a.sql": "", "notes.sql": ""}, "notes.sql: not a Flyway file name"),
+        # the suffix is the misfit, not the prefix (was: "('V' is not 'V')")
+        ({"V1__a.sql": "", "V2__b.SQL": ""}, "V2__b.SQL: not a Flyway file name: it ends in"),
     ],
 )
 def test_flyway_bad_folders(tmp_path: Path, files: dict[str, str], words: str) -> None:
