@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.cli.helpers import Cli, describe, kind_of
 from tests.conftest import query
 
@@ -135,14 +133,33 @@ def test_a_folder_not_read_as_popx_reverts_file_by_file(db_url: str, tmp_path: P
     assert applied(db_url) == [BASE, G0, G1] and "users" in tables(db_url)  # its down: empty
 
 
-@pytest.mark.parametrize("fmt", ["popx"])
-def test_a_group_is_read_only_in_a_popx_folder(fmt: str, tmp_path: Path) -> None:
+def test_a_group_is_read_only_in_a_popx_folder(tmp_path: Path) -> None:
     """Unit: the groups of the folder above, and none in sqlmig's layout."""
     from sqlmig.formats import discover
     from sqlmig.popxgroups import of
 
-    found = discover(folder(tmp_path), fmt, dialect="postgres")
+    found = discover(folder(tmp_path), "popx", dialect="postgres")
     assert [[m.version_text for m in g] for g in of(found.migrations, found.format)] == [
         [G0, G1, G2]
     ]
     assert of(found.migrations, "sqlmig") == []
+
+
+def test_groups_are_consecutive_versions_of_one_name_longer_than_14_digits() -> None:
+    from sqlmig.files import Migration, SqlFile
+    from sqlmig.formats.popx import groups
+
+    def m(version: str, name: str) -> Migration:
+        sql = SqlFile(Path(f"{version}_{name}.up.sql"), "", "", True)
+        return Migration(int(version), version, name, sql, None)
+
+    found = [
+        m("20200101000000", "a"), m("20200101000001", "a"),  # 14 digits: pop never split them
+        m("20200102000000000000", "b"), m("20200102000000000001", "b"),
+        m("20200102000001000000", "b"),  # a later timestamp of the same name: kratos's too
+        m("20200103000000000000", "c"), m("20200103000000000001", "d"),  # alone
+        m("20200104000000000000", "b"),  # the name again, after another: a new group of one
+    ]  # fmt: skip
+    assert [[x.version_text[-8:] for x in g] for g in groups(reversed(found))] == [
+        ["00000000", "00000001", "01000000"]
+    ]
