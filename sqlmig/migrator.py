@@ -308,7 +308,13 @@ class Migrator:
             files = plan.by_version(resolve(found, rows).files)
             plan.check_failed(rows, files)
             reverting = plan.select_down(rows, to=to, steps=steps, all_=all_)
-            popxgroups.refuse_split(self.groups, rows, reverting, to=to, steps=steps)
+            popxgroups.refuse_split(
+                self.groups,
+                [r.version for r in rows],
+                [r.version for r in reverting],
+                to=to,
+                steps=steps,
+            )
             if to is not None:
                 require_whole_revert(reverting, files, to)
             return [

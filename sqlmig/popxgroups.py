@@ -3,7 +3,7 @@ first (kratos's down files are not its up files' pairs), so no revert stops insi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .errors import UsageError
 from .files import Migration
@@ -20,16 +20,17 @@ def of(found: Sequence[Migration], fmt: str) -> list[Group]:
 
 def refuse_split(
     found: Sequence[Group],
-    rows: Sequence[AppliedRow],
-    reverting: Sequence[AppliedRow],
+    applied: Collection[int],
+    reverting: Collection[int],
     *,
     to: int | None,
     steps: int | None,
+    offline: bool = False,
 ) -> None:
-    """A revert that would leave a group half-reverted, or revert a group that is only partly
-    applied: exit 2 naming the group and the --steps / --to at its edges, nothing reverted."""
-    applied = {r.version for r in rows}
-    gone = {r.version for r in reverting}
+    """A revert (of the `reverting` versions among the `applied` ones) that would leave a group
+    half-reverted, or revert a group that is only partly applied: exit 2 naming the group and
+    the --steps / --to at its edges (`offline`: `down --sql`, which has only --to)."""
+    applied, gone = set(applied), set(reverting)
     for group in found:
         mine = [m for m in group if m.version in applied]
         back = [m for m in mine if m.version in gone]
@@ -38,7 +39,7 @@ def refuse_split(
         if len(mine) < len(group):
             raise _partial(group, mine)
         if len(back) < len(mine):
-            raise _split(group, applied, len(back), to=to, steps=steps)
+            raise _split(group, applied, len(back), to=to, steps=steps, offline=offline)
 
 
 def refuse_redo(found: Sequence[Group], rows: Sequence[AppliedRow], newest: AppliedRow) -> None:
@@ -88,13 +89,20 @@ def _partial(group: Group, mine: Sequence[Migration]) -> UsageError:
 
 
 def _split(
-    group: Group, applied: set[int], reverted: int, *, to: int | None, steps: int | None
+    group: Group,
+    applied: set[int],
+    reverted: int,
+    *,
+    to: int | None,
+    steps: int | None,
+    offline: bool,
 ) -> UsageError:
     asked = f"--to {to}" if to is not None else f"--steps {steps or 1}"
+    asked = "down --sql (one migration)" if offline and to is None else asked
     whole = sum(1 for v in applied if v >= group[0].version)
     keep = sum(1 for v in applied if v > group[-1].version)
     below = max((v for v in applied if v < group[0].version), default=0)
-    if to is not None:
+    if to is not None or offline:
         edges = f"--to {below}", f"--to {group[-1].version_text}"
     else:
         edges = f"--steps {whole}", f"--steps {keep}"

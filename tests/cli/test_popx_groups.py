@@ -163,3 +163,15 @@ def test_groups_are_consecutive_versions_of_one_name_longer_than_14_digits() -> 
     assert [[x.version_text[-8:] for x in g] for g in groups(reversed(found))] == [
         ["00000000", "00000001", "01000000"]
     ]
+
+
+def test_a_down_script_never_reverts_part_of_a_group(tmp_path: Path) -> None:
+    """`down --sql` (no database): the same refusal, with --to edges (it has no --steps)."""
+    cli = Cli("", folder(tmp_path))
+    said = refused(cli, "down", "--sql", "--dialect", "sqlite", "--from", G2)
+    assert f"down --sql (one migration) would revert 1 of the 3 files of {GROUP}" in said, said
+    assert f"pass --to {BASE} to revert the whole group" in said, said
+    said = refused(cli, "down", "--sql", "--dialect", "sqlite", "--from", BOOKS, "--to", G0)
+    assert f"pass --to {BASE} to revert the whole group, or --to {G2} to keep it" in said, said
+    script = cli.ok("down", "--sql", "--dialect", "sqlite", "--from", BOOKS, "--to", BASE).stdout
+    assert "DROP TABLE users;" in script and "DROP TABLE books;" in script
