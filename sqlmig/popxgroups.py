@@ -97,7 +97,8 @@ def _split(
     steps: int | None,
     offline: bool,
 ) -> UsageError:
-    asked = f"--to {to}" if to is not None else f"--steps {steps or 1}"
+    asked = f"--steps {steps}" if steps is not None else "down (one migration)"
+    asked = f"--to {to}" if to is not None else asked
     asked = "down --sql (one migration)" if offline and to is None else asked
     whole = sum(1 for v in applied if v >= group[0].version)
     keep = sum(1 for v in applied if v > group[-1].version)

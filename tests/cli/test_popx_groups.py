@@ -76,6 +76,11 @@ def test_down_steps_inside_a_group_is_refused_and_the_hint_works(
     assert "pass --steps 4 to revert the whole group, or --steps 1 to keep it" in said, said
     assert applied(any_url) == ALL and tables(any_url) == {"base", "users", "books"}
     assert refused(cli, "down", "--steps", "2", "--dry-run")  # a dry run plans the same
+    cli.ok("down", "--yes")  # books
+    said = refused(cli, "down")
+    assert f"down (one migration) would revert 1 of the 3 files of {GROUP}" in said, said
+    assert "pass --steps 3 to revert the whole group" in said and "keep" not in said, said
+    cli.ok("up")
     cli.ok("down", "--steps", "4", "--yes")
     assert applied(any_url) == [BASE] and tables(any_url) == {"base"}
     cli.ok("up")
