@@ -7,15 +7,19 @@ from collections.abc import Collection, Sequence
 
 from .errors import UsageError
 from .files import Migration
-from .formats.popx import group_label, groups
 from .history import AppliedRow
 
 Group = tuple[Migration, ...]
 
 
 def of(found: Sequence[Migration], fmt: str) -> list[Group]:
-    """The version groups of a folder: only a popx folder has them."""
-    return groups(found) if fmt == "popx" else []
+    """The version groups of a folder: only a popx folder has them (a folder in sqlmig's layout,
+    every plain `up`, imports no other format's module)."""
+    if fmt != "popx":
+        return []
+    from .formats.popx import groups
+
+    return groups(found)
 
 
 def refuse_split(
@@ -74,6 +78,14 @@ def stops_inside(
                 f"`sqlmig up --to {group[-1].version_text}` applies the rest"
             )
     return out
+
+
+def group_label(group: Sequence[Migration]) -> str:
+    """A group as messages name it: its name, first and last version, size."""
+    return (
+        f"popx version group {group[0].name!r} ({group[0].version_text} to "
+        f"{group[-1].version_text}, {len(group)} files)"
+    )
 
 
 def _partial(group: Group, mine: Sequence[Migration]) -> UsageError:

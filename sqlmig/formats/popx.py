@@ -5,7 +5,7 @@ A version with a file for other databases only is not a migration on this one, a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,11 +132,3 @@ def groups(migrations: Iterable[Migration]) -> list[tuple[Migration, ...]]:
             out.append([m])
         last = key
     return [tuple(g) for g in out if len(g) > 1]
-
-
-def group_label(group: Sequence[Migration]) -> str:
-    """A group as messages name it: its name, first and last version, size."""
-    return (
-        f"popx version group {group[0].name!r} ({group[0].version_text} to "
-        f"{group[-1].version_text}, {len(group)} files)"
-    )

@@ -4,10 +4,13 @@ group and the --steps / --to at its edges; `up --to` may stop inside one, and sa
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli.helpers import Cli, describe, kind_of
-from tests.conftest import query
+from tests.conftest import ROOT, query
 
 BASE = "20230101000000000000"
 G0, G1, G2 = "20240101000000000000", "20240101000000000001", "20240101000000000002"
@@ -180,3 +183,18 @@ def test_a_down_script_never_reverts_part_of_a_group(tmp_path: Path) -> None:
     assert f"pass --to {BASE} to revert the whole group, or --to {G2} to keep it" in said, said
     script = cli.ok("down", "--sql", "--dialect", "sqlite", "--from", BOOKS, "--to", BASE).stdout
     assert "DROP TABLE users;" in script and "DROP TABLE books;" in script
+
+
+def test_a_plain_folders_up_imports_no_popx_module(sqlite_url: str, tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from sqlmig.config import Config\n"
+        "from sqlmig.migrator import Migrator\n"
+        f"Migrator(Config(url={sqlite_url!r}, dir=__import__('pathlib').Path({str(tmp_path)!r})"
+        ")).up()\n"
+        "print('LOADED', 'sqlmig.formats.popx' in sys.modules)\n"
+    )
+    (tmp_path / "0001_t.up.sql").write_text("CREATE TABLE t (id int);\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "LOADED False" in done.stdout, done.stdout + done.stderr
