@@ -109,9 +109,6 @@ def _split(
     steps: int | None,
     offline: bool,
 ) -> UsageError:
-    asked = f"--steps {steps}" if steps is not None else "down (one migration)"
-    asked = f"--to {to}" if to is not None else asked
-    asked = "down --sql (one migration)" if offline and to is None else asked
     whole = sum(1 for v in applied if v >= group[0].version)
     keep = sum(1 for v in applied if v > group[-1].version)
     below = max((v for v in applied if v < group[0].version), default=0)
@@ -122,7 +119,15 @@ def _split(
     hint = f"pass {edges[0]} to revert the whole group"
     hint += f", or {edges[1]} to keep it" if keep else ""
     return UsageError(
-        f"{asked} would revert {reverted} of the {len(group)} files of {group_label(group)}, "
+        f"{_asked(to, steps, offline)} would revert {reverted} of the {len(group)} files of {group_label(group)}, "
         "whose downs undo it only together, newest first; nothing was reverted",
         hint=hint,
     )
+
+
+def _asked(to: int | None, steps: int | None, offline: bool) -> str:
+    if to is not None:
+        return f"--to {to}"
+    if offline:
+        return "down --sql (one migration)"
+    return f"--steps {steps}" if steps is not None else "down (one migration)"
