@@ -119,8 +119,9 @@ def _split(
     hint = f"pass {edges[0]} to revert the whole group"
     hint += f", or {edges[1]} to keep it" if keep else ""
     return UsageError(
-        f"{_asked(to, steps, offline)} would revert {reverted} of the {len(group)} files of {group_label(group)}, "
-        "whose downs undo it only together, newest first; nothing was reverted",
+        f"{_asked(to, steps, offline)} would revert {reverted} of the {len(group)} files of "
+        f"{group_label(group)}, whose downs undo it only together, newest first; nothing was "
+        "reverted",
         hint=hint,
     )
 
