@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from . import emptyfolder, future, phases, placeholders, plan, repeatables
+from . import emptyfolder, future, phases, placeholders, plan, popxgroups, repeatables
 from .callbacks import EVENT as CALLBACK
 from .chain import require_whole_apply, require_whole_revert, resolve
 from .config import Config
@@ -43,6 +43,7 @@ class Migrator:
         self.faults = Faults.parse(config.faults)
         self._said_format = False
         self._dog: Watchdog | None = None  # --max-blocking: one per session, started on demand
+        self.groups: list[popxgroups.Group] = []  # popx version groups, read by files()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -51,6 +52,7 @@ class Migrator:
         driver = parse_url(url).driver if url else None
         read = discover(self.config.dir, self.config.dir_format, dialect=driver)
         found = read.migrations
+        self.groups = popxgroups.of(found, read.format)
         if not found:
             emptyfolder.require_new(self.config.dir)  # else a new folder: nothing to do yet
         if read.detected and not self._said_format:  # said once per command
@@ -177,6 +179,7 @@ class Migrator:
                 phase=phase,
             )
             self.held += phases.left(plan.pending(files, rows or []), todo, phase)
+            self.held += popxgroups.stops_inside(self.groups, rows or [], todo)
             # repeatables: on a whole `up` (not --to/--steps, not the pre-deploy phase: a view
             # may need what a post-deploy migration changes)
             whole = to is None and steps is None and phase != phases.PRE
@@ -305,6 +308,13 @@ class Migrator:
             files = plan.by_version(resolve(found, rows).files)
             plan.check_failed(rows, files)
             reverting = plan.select_down(rows, to=to, steps=steps, all_=all_)
+            popxgroups.refuse_split(
+                self.groups,
+                [r.version for r in rows],
+                [r.version for r in reverting],
+                to=to,
+                steps=steps,
+            )
             if to is not None:
                 require_whole_revert(reverting, files, to)
             return [
@@ -378,6 +388,7 @@ class Migrator:
                 raise UsageError(
                     "nothing to redo: no migration is applied", hint="run `sqlmig up` first"
                 )
+            popxgroups.refuse_redo(self.groups, rows, newest[0])
             m = files.get(newest[0].version)
             if m is None and future.split(list(files.values()), newest)[1]:
                 raise future.no_redo(newest[0], files, self.config.dir)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from . import emptyfolder, offline_callbacks, offline_repeat, phases, placeholders, plan
+from . import emptyfolder, offline_callbacks, offline_repeat, phases, placeholders, plan, popxgroups
 from .callback_names import AFTER, BEFORE
 from .callbacks import NONE, Callbacks
 from .config import Config
 from .errors import UsageError
 from .events import Notify
 from .files import Migration, SqlFile
-from .formats import discover
+from .formats import discover, format_of
 from .history import (
     APPLIED,
     COLUMNS,
@@ -162,6 +162,7 @@ def down_script(
     _start(files, from_)
     values = placeholders.from_config(cfg)
     placeholders.check_downs(files, values)  # before connecting
+    groups = _Groups(popxgroups.of(files, format_of(cfg.dir, cfg.dir_format)), to)
     if from_ is None:
         if not cfg.url:
             raise UsageError(
@@ -172,6 +173,7 @@ def down_script(
         rows = _rows(cfg)
         plan.check_failed(rows, known)
         chosen = plan.select_down(rows, to=to, steps=None if to is not None else 1, all_=False)
+        groups.check([r.version for r in rows], [r.version for r in chosen])
         steps = [plan.down_step(r, known.get(r.version), allow_drift=False, files=known)
                  for r in chosen]  # fmt: skip
         pieces = [Piece(s.row.version, s.row.name, s.label, s.sql, s.row.checksum, None)
@@ -181,6 +183,7 @@ def down_script(
         below = [m for m in files if m.version <= from_]
         floor = to if to is not None else (below[-2].version if len(below) > 1 else 0)
         chosen_m = [m for m in reversed(below) if m.version > floor]
+        groups.check([m.version for m in below], [m.version for m in chosen_m])
         pieces = [Piece(m.version, m.name, m.label, _down_of(m), m.up.checksum, None)
                   for m in chosen_m]  # fmt: skip
         at = _at(from_, files)
@@ -189,6 +192,19 @@ def down_script(
         placeholders.refuse_secrets([p.sql for p in pieces], values)
     script = Script(cfg, name).build(pieces, at=at, up=False)
     return _result("down", pieces, script)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """popx version groups: a script never reverts part of one."""
+
+    found: list[popxgroups.Group]
+    to: int | None
+
+    def check(self, applied: list[int], reverting: list[int]) -> None:
+        popxgroups.refuse_split(
+            self.found, applied, reverting, to=self.to, steps=None, offline=True
+        )
 
 
 # where the database must be when a script starts: version, label, its up file's checksum

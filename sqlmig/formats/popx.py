@@ -5,6 +5,7 @@ A version with a file for other databases only is not a migration on this one, a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,12 @@ DIALECTS = {
 }  # fmt: skip
 # sqlmig's driver -> popx's dialect
 OF_DRIVER = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}
+# pop splits one migration into files of one name, its 14-digit timestamp followed by 6 digits,
+# and ory/kratos one migration over consecutive timestamps of one name (add_verification_methods:
+# 20200830130642 to ...646, whose downs are all in the first); popx runs a group's downs newest
+# first. So a version group is the consecutive migrations of one name among versions longer than
+# 14 digits: its downs undo it only together.
+GROUP_DIGITS = 14
 HINT = "popx names its files {version}_{name}[.{dialect}][.autocommit].up.sql (and .down.sql)"
 
 
@@ -106,3 +113,22 @@ def runs_without_transaction(path: Path) -> bool:
 def _read(path: Path) -> SqlFile:
     sql = read_sql_file(path)
     return without_transaction(sql) if runs_without_transaction(path) else sql
+
+
+def group_key(version_text: str, name: str) -> str | None:
+    """The name that joins a migration to its neighbours of that name (None: alone)."""
+    return name if len(version_text) > GROUP_DIGITS else None
+
+
+def groups(migrations: Iterable[Migration]) -> list[tuple[Migration, ...]]:
+    """The version groups of more than one file, oldest first, each oldest first."""
+    out: list[list[Migration]] = []
+    last: str | None = None
+    for m in sorted(migrations, key=lambda m: m.version):
+        key = group_key(m.version_text, m.name)
+        if out and key is not None and key == last:
+            out[-1].append(m)
+        else:
+            out.append([m])
+        last = key
+    return [tuple(g) for g in out if len(g) > 1]

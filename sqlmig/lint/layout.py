@@ -12,14 +12,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..formats.popx import Chosen
 
-# popx: a pop/fizz migration split one statement per file keeps its name and its 14-digit
-# timestamp, followed by 6 digits (others.py reads a 14-digit history row as standing for the
-# longer versions it begins); popx runs the downs newest first. ory/kratos also splits one
-# migration over consecutive timestamps of one name (add_verification_methods: 20200830130642
-# to ...646, whose downs are all in the first), so a group is the consecutive migrations of
-# one name among versions longer than 14 digits.
-GROUP_DIGITS = 14
-
 
 @dataclass(frozen=True)
 class Role:
@@ -67,11 +59,14 @@ def read(folder: Path, dir_format: str | None, dialect: str) -> Layout | None:
 
 
 def _groups(chosen: Iterable[Chosen]) -> list[list[Chosen]]:
-    """Consecutive migrations of one name: one pop migration, split into files."""
+    """Consecutive migrations of one name: one pop migration, split into files (the rule is
+    popx.group_key's, which `down` reads too)."""
+    from ..formats.popx import group_key
+
     out: list[list[Chosen]] = []
     last: object = None
     for c in chosen:
-        key = c.name if len(c.version_text) > GROUP_DIGITS else c
+        key = group_key(c.version_text, c.name) or c
         if out and key == last:
             out[-1].append(c)
         else:
