@@ -88,7 +88,8 @@ def _typed(types: dict[str, Any], table: str, defs: Iterable[Any]) -> None:
     """The declared type of each column a CREATE TABLE or ADD COLUMN makes (the first one)."""
     for col in defs:
         if isinstance(col, exp.ColumnDef) and col.args.get("kind") is not None:
-            types.setdefault(f"{table}.{col.name.lower()}", col.args["kind"])
+            # a copy: the type node itself would keep its whole statement tree alive (packed.py)
+            types.setdefault(f"{table}.{col.name.lower()}", col.args["kind"].copy())
 
 
 def _altered(items: dict[tuple[str, str], int], table: str, action: Any, index: int) -> None:
