@@ -134,6 +134,9 @@ EXTRAS_STEPS = [
     "DROP FOREIGN DATA WRAPPER nowhere",
     "CREATE PUBLICATION everything FOR ALL TABLES",
     "DROP PUBLICATION everything",
+    "CREATE FUNCTION noop() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END'",
+    "CREATE EVENT TRIGGER watch ON sql_drop EXECUTE FUNCTION noop()",
+    "DROP EVENT TRIGGER watch",
 ]
 
 
