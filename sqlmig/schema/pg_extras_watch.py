@@ -30,10 +30,17 @@ def _written(alias: str) -> str:
 # Each part: the rows it counts (FROM ... WHERE ...) and when one counts as written.
 _PARTS: list[tuple[str, str]] = [
     ("pg_extension e WHERE e.extname <> 'plpgsql'", _written("e")),
-    ("pg_type t WHERE t.oid >= 16384 AND (t.typtype IN ('d', 'r') "
-     "OR (t.typtype = 'b' AND NOT (t.typcategory = 'A' AND t.typelem <> 0)))", _written("t")),
+    # a domain shows its base type's name
+    ("pg_type t LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype "
+     "WHERE t.oid >= 16384 AND (t.typtype IN ('d', 'r') "
+     "OR (t.typtype = 'b' AND NOT (t.typcategory = 'A' AND t.typelem <> 0)))",
+     f"{_written('t')} OR {_written('b')}"),
+    # a composite shows its attributes (a dropped one is a changed row) and their types' names
     ("pg_class c WHERE c.oid >= 16384 "
-     "AND (c.relkind IN ('c', 'f') OR c.relrowsecurity OR c.relforcerowsecurity)", _written("c")),
+     "AND (c.relkind IN ('c', 'f') OR c.relrowsecurity OR c.relforcerowsecurity)",
+     f"{_written('c')} OR (c.relkind = 'c' AND EXISTS (SELECT 1 FROM pg_attribute a "
+     "LEFT JOIN pg_type y ON y.oid = a.atttypid WHERE a.attrelid = c.oid AND a.attnum > 0 "
+     f"AND ({_written('a')} OR {_written('y')})))"),
     ("pg_statistic_ext x WHERE true", _written("x")),
     ("pg_policy o WHERE true", _written("o")),
     ("pg_description d WHERE d.objoid >= 16384", _written("d")),
@@ -44,20 +51,14 @@ _PARTS: list[tuple[str, str]] = [
     ("pg_collation l WHERE l.oid >= 16384", _written("l")),
     ("pg_rewrite w WHERE w.oid >= 16384 AND w.rulename <> '_RETURN'", _written("w")),
     ("pg_proc p WHERE p.oid >= 16384 AND p.prokind = 'a'", _written("p")),
-    ("pg_operator o WHERE o.oid >= 16384", _written("o")),
+    # an operator shows its argument types' names
+    ("pg_operator o WHERE o.oid >= 16384", f"{_written('o')} OR EXISTS (SELECT 1 FROM pg_type y "
+     f"WHERE y.oid IN (o.oprleft, o.oprright) AND {_written('y')})"),
     ("pg_ts_config f WHERE f.oid >= 16384", _written("f")),
     ("pg_event_trigger g WHERE true", _written("g")),
     ("pg_publication b WHERE true", _written("b")),
     ("pg_inherits h WHERE true", _written("h")),
-    # what they show of other rows: the domain's base type, a composite's attributes and their
-    # types, an operator's argument types (their names), membership of an extension
-    ("pg_type t JOIN pg_type b ON b.oid = t.typbasetype WHERE t.typtype = 'd' "
-     "AND t.oid >= 16384", f"{_written('b')} OR {_written('t')}"),
-    ("pg_attribute a JOIN pg_class c ON c.oid = a.attrelid AND c.relkind = 'c' "
-     "JOIN pg_type y ON y.oid = a.atttypid WHERE c.oid >= 16384",
-     f"{_written('a')} OR {_written('y')}"),
-    ("pg_operator o JOIN pg_type y ON y.oid IN (o.oprleft, o.oprright) WHERE o.oid >= 16384",
-     _written("y")),
+    # membership of an extension (last: see members_moved)
     ("pg_depend d WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'",
      _written("d")),
 ]  # fmt: skip

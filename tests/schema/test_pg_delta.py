@@ -205,6 +205,44 @@ def test_renames_of_what_the_extras_show_are_seen(pg_url: str) -> None:
         reader.close()
 
 
+# What only the probe sees (no changed object is among those the extras show): each alone.
+ALONE = {
+    "composite": (
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE TYPE pair AS (a mood, b int)",
+        ["ALTER TYPE mood RENAME TO feeling", "ALTER TYPE pair ALTER ATTRIBUTE b TYPE bigint",
+         "ALTER TYPE pair DROP ATTRIBUTE b", "ALTER TYPE pair ADD ATTRIBUTE c text"],
+    ),
+    "operator": (
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE FUNCTION same(a mood, b mood) "
+        "RETURNS boolean LANGUAGE sql AS 'SELECT a = b'; "
+        "CREATE OPERATOR === (leftarg = mood, rightarg = mood, function = same)",
+        ["ALTER TYPE mood RENAME TO feeling"],
+    ),
+    "domain": (
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE DOMAIN d AS mood",
+        ["ALTER TYPE mood RENAME TO feeling", "ALTER DOMAIN d SET DEFAULT 'ok'"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(ALONE))
+def test_what_only_the_probe_sees_is_seen(pg_url: str, case: str) -> None:
+    setup, changes = ALONE[case]
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        driver.execute(STANDING)
+        driver.execute(setup)
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        for change in changes:
+            driver.execute(change)
+            assert tracker.snapshot() == snapshot(driver, table=TABLE), change
+    finally:
+        driver.close()
+        reader.close()
+
+
 def test_a_renamed_role_in_a_policy_is_seen(pg_url: str) -> None:
     role = f"verify_{uuid.uuid4().hex[:8]}"
     driver = connect(parse_url(pg_url), table=TABLE)
