@@ -26,6 +26,7 @@ class Builder:
         self.driver = driver
         self.table = table
         self.tracker = None
+        self.shown: dict = {}  # MySQL: SHOW CREATE of each routine, while it is unchanged
         if reader is not None:  # PostgreSQL: a second connection reads only what changed
             from .pg_delta import Tracker
 
@@ -41,6 +42,12 @@ class Builder:
 
         if self.tracker is not None:
             return self.tracker.snapshot(same=same)
+        if self.driver.dialect == "mysql":
+            from . import mysql
+            from .model import sort_snapshot
+
+            exclude = (self.table, f"{self.table}_log")
+            return sort_snapshot(mysql.read(self.driver, exclude, self.shown))
         return snapshot(self.driver, table=self.table)
 
     def up(self, m: Migration) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..drivers.base import Driver
 from ..errors import ConnectError, SqlmigError
-from . import postgres, postgres_extras
+from . import pg_extras_watch, postgres, postgres_extras
 from .model import Snapshot, order_key, sort_snapshot
 from .pg_changes import Changes, Unit
 
@@ -93,32 +93,6 @@ class _Prepared:
 _EXTRAS = postgres_extras.QUERY
 _WHOLE = (_EXTRAS, postgres.SCHEMAS)
 
-# Whether postgres_extras.QUERY could find anything besides the current schema: a test of the
-# rows each of its parts starts from, never narrower than that part (objects made after
-# initdb have oids from 16384 on). When it finds nothing, before and now, the extras read
-# the last time are still true and the query (the dearest of a snapshot after the stamp) is
-# not sent.
-_ANY_EXTRAS = f"""SELECT current_schema(),
-  EXISTS (SELECT 1 FROM pg_extension WHERE extname <> 'plpgsql')
-  OR EXISTS (SELECT 1 FROM pg_type WHERE oid >= 16384 AND (typtype IN ('d', 'r')
-    OR (typtype = 'b' AND NOT (typcategory = 'A' AND typelem <> 0))))
-  OR EXISTS (SELECT 1 FROM pg_class WHERE oid >= 16384
-    AND (relkind IN ('c', 'f') OR relrowsecurity OR relforcerowsecurity))
-  OR EXISTS (SELECT 1 FROM pg_statistic_ext) OR EXISTS (SELECT 1 FROM pg_policy)
-  OR EXISTS (SELECT 1 FROM pg_description WHERE objoid >= 16384)
-  OR EXISTS (SELECT 1 FROM pg_description d JOIN pg_namespace n
-    ON d.classoid = 'pg_namespace'::regclass AND n.oid = d.objoid
-    WHERE {postgres.USER_NS}
-      AND NOT (n.nspname = 'public' AND d.description = 'standard public schema'))
-  OR EXISTS (SELECT 1 FROM pg_collation WHERE oid >= 16384)
-  OR EXISTS (SELECT 1 FROM pg_rewrite WHERE oid >= 16384 AND rulename <> '_RETURN')
-  OR EXISTS (SELECT 1 FROM pg_proc WHERE oid >= 16384 AND prokind = 'a')
-  OR EXISTS (SELECT 1 FROM pg_operator WHERE oid >= 16384)
-  OR EXISTS (SELECT 1 FROM pg_ts_config WHERE oid >= 16384)
-  OR EXISTS (SELECT 1 FROM pg_event_trigger) OR EXISTS (SELECT 1 FROM pg_publication)
-  OR EXISTS (SELECT 1 FROM pg_inherits)"""
-
-
 Batch = list[tuple[str, str, Any]]  # (the reader's query, the query sent, its parameters)
 
 
@@ -174,7 +148,10 @@ class _Only:
     def query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         if sql in self.ready and not params:
             return self.ready[sql]
-        return self.driver.query(sql, params)  # a query this module does not know: in full
+        rows = self.driver.query(sql, params)  # a query this module does not know: in full
+        if sql in _WHOLE:
+            self.ready[sql] = rows
+        return rows
 
 
 class Tracker:
@@ -186,34 +163,48 @@ class Tracker:
         self.changes = Changes()
         self.last: Snapshot | None = None
         self.read_again: set[Unit] | None = None  # the objects the last snapshot read again
-        self.bare: tuple[str, list[tuple[Any, ...]]] | None = None
+        # the last extras: the probe's answer then, their rows, the objects they name
+        self.extras: tuple[pg_extras_watch.Probe, list[Any], set[Unit]] | None = None
 
     def snapshot(self, *, same: bool = False) -> Snapshot:
         """same=True: the step since the last snapshot most likely changed the objects the last
         one read again (a down after its up, an up after its down): they are read in the same
         round trip as the changes, and used when no other object changed."""
         guess = self.read_again if same and self.last is not None and self.read_again else None
-        # the extras are read ahead when the last snapshot needed them
-        ahead = (
-            batch(guess, {postgres.SCHEMAS} | ({_EXTRAS} if self.bare else set())) if guess else []
-        )
+        ahead = batch(guess, set(_WHOLE)) if guess else []  # the extras only when needed
         looked = self.changes.queries()
         answers = self.driver.many(
-            [*looked, (_ANY_EXTRAS, ()), (postgres.SCHEMAS, ()), *((q, p) for _, q, p in ahead)]
+            [
+                *looked,
+                (pg_extras_watch.PROBE, looked[1][1]),
+                (postgres.SCHEMAS, ()),
+                *((q, p) for _, q, p in ahead),
+            ]
         )
-        mine, ((here, extras),), schemas = (
+        mine, (probed,), schemas = (
             answers[: len(looked)],
             *answers[len(looked) : len(looked) + 2],
         )
-        whole = {postgres.SCHEMAS: schemas}
-        if not extras and self.bare is not None and self.bare[0] == here:
-            whole[_EXTRAS] = self.bare[1]
+        probe, written = pg_extras_watch.seen(probed)
         changed = self.changes.changed(mine, self.driver.many)
+        if self.extras is not None and pg_extras_watch.members_moved(
+            self.extras[0], probe, written
+        ):
+            changed = None  # rare: everything is read again
+        whole = {postgres.SCHEMAS: schemas}
+        if (
+            changed is not None
+            and self.extras is not None
+            and self.extras[0] == probe
+            and not any(written)
+            and not changed & self.extras[2]
+        ):
+            whole[_EXTRAS] = self.extras[1]  # nothing they show changed
         if self.last is None or changed is None:
             reader = _Only(self.driver, None, whole)
             snap = sort_snapshot(postgres.read(reader, self.exclude))  # type: ignore[arg-type]
         else:
-            if guess is not None and changed <= guess and (_EXTRAS in whole or not self.bare):
+            if guess is not None and changed <= guess:
                 changed = guess  # what was read ahead: read again, whether changed or not
                 reader = _Only(self.driver, changed, whole, ahead, answers[len(looked) + 2 :])
             else:
@@ -221,8 +212,9 @@ class Tracker:
             fresh = postgres.read(reader, self.exclude)  # type: ignore[arg-type]
             snap = patch(self.last, sort_snapshot(fresh), changed)
         self.last, self.read_again = snap, changed
-        # the extras of a database where the probe found nothing: true until it finds something
-        self.bare = None if extras else (here, reader.ready[_EXTRAS])
+        if _EXTRAS not in whole:
+            rows = reader.ready[_EXTRAS]
+            self.extras = (probe, rows, pg_extras_watch.linked(rows))
         return snap
 
 

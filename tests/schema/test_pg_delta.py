@@ -4,7 +4,10 @@ snapshot is the one a full read gives."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import fields
+
+import pytest
 
 from sqlmig.drivers import connect
 from sqlmig.schema import pg_delta, snapshot
@@ -58,10 +61,18 @@ STEPS = [
 ]
 
 
-def test_every_snapshot_is_the_full_read(pg_url: str) -> None:
+# Extras that stay while the steps run: their query is then read again only when the probe or
+# the objects they name say they may have changed (pg_extras_watch), else they are kept.
+STANDING = "CREATE TABLE standing (id int); COMMENT ON TABLE standing IS 'kept'"
+
+
+@pytest.mark.parametrize("standing", [False, True], ids=["bare", "with-extras"])
+def test_every_snapshot_is_the_full_read(pg_url: str, standing: bool) -> None:
     driver = connect(parse_url(pg_url), table=TABLE)
     reader = connect(parse_url(pg_url), table=TABLE)
     try:
+        if standing:
+            driver.execute(STANDING)
         tracker = pg_delta.Tracker(reader, TABLE)
         assert tracker.snapshot() == snapshot(driver, table=TABLE)
         for step in STEPS:
@@ -69,7 +80,8 @@ def test_every_snapshot_is_the_full_read(pg_url: str) -> None:
             full = snapshot(driver, table=TABLE)
             assert tracker.snapshot() == full, step
             assert tracker.snapshot() == full, f"unchanged, after {step}"
-        assert full.tables == () and full.routines != ()
+        assert [t.name for t in full.tables] == (["standing"] if standing else [])
+        assert full.routines != () and bool(full.comments) == standing
     finally:
         driver.close()
         reader.close()
@@ -122,13 +134,161 @@ EXTRAS_STEPS = [
     "DROP FOREIGN DATA WRAPPER nowhere",
     "CREATE PUBLICATION everything FOR ALL TABLES",
     "DROP PUBLICATION everything",
+    "CREATE FUNCTION noop() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END'",
+    "CREATE EVENT TRIGGER watch ON sql_drop EXECUTE FUNCTION noop()",
+    "DROP EVENT TRIGGER watch",
 ]
 
 
-def test_extras_coming_and_going_are_seen(pg_url: str) -> None:
+# Renames of what the extras show (a comment's, policy's, statistic's, rule's, domain's or
+# composite's objects), each while other extras stand: the extras must be read again.
+LINK_STEPS = [
+    "CREATE TABLE t (id int PRIMARY KEY, note text)",
+    "CREATE TYPE mood AS ENUM ('ok')",
+    "CREATE FUNCTION pos(x int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0'",
+    "COMMENT ON TABLE t IS 'a table'",
+    "ALTER TABLE t RENAME TO u",
+    "CREATE INDEX u_note ON u (note); COMMENT ON INDEX u_note IS 'i'",
+    "ALTER INDEX u_note RENAME TO u_note2",
+    "ALTER TABLE u ADD CONSTRAINT u_pos CHECK (pos(id)); COMMENT ON CONSTRAINT u_pos ON u IS 'c'",
+    "ALTER TABLE u RENAME CONSTRAINT u_pos TO u_positive",
+    "COMMENT ON FUNCTION pos(int) IS 'f'",
+    "ALTER FUNCTION pos(int) RENAME TO positive",
+    "CREATE FUNCTION happy(m mood) RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+    "COMMENT ON FUNCTION happy(mood) IS 'h'",
+    "ALTER TYPE mood RENAME TO feeling",  # the commented function's arguments show it
+    "CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 's'",
+    "ALTER SEQUENCE s RENAME TO s2",
+    "CREATE VIEW v AS SELECT id FROM u; COMMENT ON COLUMN v.id IS 'v'",
+    "ALTER VIEW v RENAME COLUMN id TO key",
+    "ALTER VIEW v RENAME TO w",
+    "CREATE DOMAIN d AS feeling",
+    "ALTER TYPE feeling RENAME TO mood",  # the domain's base type
+    "CREATE TYPE pair AS (a mood, b int)",
+    "ALTER TYPE mood RENAME TO humour",  # the composite's attribute type
+    "CREATE POLICY p ON u USING (positive(id) AND note <> '')",
+    "ALTER TABLE u RENAME COLUMN note TO remark",  # the policy's expression
+    "ALTER FUNCTION positive(int) RENAME TO pos",  # the policy's expression
+    "ALTER TABLE u RENAME TO t",  # the policy's table
+    "CREATE STATISTICS st ON id, remark FROM t",
+    "ALTER TABLE t RENAME COLUMN remark TO note",  # the statistic's definition
+    "CREATE RULE keep AS ON DELETE TO t DO INSTEAD NOTHING",
+    "ALTER TABLE t RENAME TO r",  # the rule's table
+    "CREATE TABLE kid () INHERITS (r)",
+    "ALTER TABLE r RENAME TO parent",  # the child's parent
+    "CREATE AGGREGATE total (humour) (sfunc = array_append, stype = humour[])",
+    "ALTER TYPE humour RENAME TO temper",  # the aggregate's arguments
+    "CREATE FUNCTION same(a temper, b temper) RETURNS boolean LANGUAGE sql AS 'SELECT a = b'",
+    "CREATE OPERATOR === (leftarg = temper, rightarg = temper, function = same)",
+    "ALTER TYPE temper RENAME TO mood",  # the operator's arguments
+    "CREATE EXTENSION ltree",
+    "ALTER EXTENSION ltree ADD FUNCTION happy(mood)",  # its comment is no longer shown
+    "ALTER EXTENSION ltree DROP FUNCTION happy(mood)",
+    "DROP EXTENSION ltree",
+]
+
+
+def test_renames_of_what_the_extras_show_are_seen(pg_url: str) -> None:
     driver = connect(parse_url(pg_url), table=TABLE)
     reader = connect(parse_url(pg_url), table=TABLE)
     try:
+        driver.execute(STANDING)
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        for step in LINK_STEPS:
+            driver.execute(step)
+            full = snapshot(driver, table=TABLE)
+            assert tracker.snapshot() == full, step
+            assert tracker.snapshot() == full, f"unchanged, after {step}"
+    finally:
+        driver.close()
+        reader.close()
+
+
+# What only the probe sees (no changed object is among those the extras show): each alone.
+ALONE = {
+    "composite": (
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE TYPE pair AS (a mood, b int)",
+        ["ALTER TYPE mood RENAME TO feeling", "ALTER TYPE pair ALTER ATTRIBUTE b TYPE bigint",
+         "ALTER TYPE pair DROP ATTRIBUTE b", "ALTER TYPE pair ADD ATTRIBUTE c text"],
+    ),
+    "operator": (
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE FUNCTION same(a mood, b mood) "
+        "RETURNS boolean LANGUAGE sql AS 'SELECT a = b'; "
+        "CREATE OPERATOR === (leftarg = mood, rightarg = mood, function = same)",
+        ["ALTER TYPE mood RENAME TO feeling"],
+    ),
+    "domain": (
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE DOMAIN d AS mood",
+        ["ALTER TYPE mood RENAME TO feeling", "ALTER DOMAIN d SET DEFAULT 'ok'"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(ALONE))
+def test_what_only_the_probe_sees_is_seen(pg_url: str, case: str) -> None:
+    setup, changes = ALONE[case]
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        driver.execute(STANDING)
+        driver.execute(setup)
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        for change in changes:
+            driver.execute(change)
+            assert tracker.snapshot() == snapshot(driver, table=TABLE), change
+    finally:
+        driver.close()
+        reader.close()
+
+
+def test_a_renamed_role_in_a_policy_is_seen(pg_url: str) -> None:
+    role = f"verify_{uuid.uuid4().hex[:8]}"
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        driver.execute(f"CREATE ROLE {role}; CREATE TABLE t (id int)")
+        driver.execute(f"CREATE POLICY p ON t TO {role} USING (true)")
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        driver.execute(f"ALTER ROLE {role} RENAME TO {role}_2")
+        assert tracker.snapshot() == snapshot(driver, table=TABLE)
+    finally:
+        driver.execute(f"DROP POLICY IF EXISTS p ON t; DROP ROLE IF EXISTS {role}")
+        driver.execute(f"DROP ROLE IF EXISTS {role}_2")
+        driver.close()
+        reader.close()
+
+
+def test_extras_are_kept_while_nothing_they_show_changed(pg_url: str) -> None:
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        driver.execute(STANDING)
+        tracker = pg_delta.Tracker(reader, TABLE)
+        tracker.snapshot()
+        kept = tracker.extras
+        assert kept is not None and kept[1]
+        driver.execute("CREATE TABLE other (id int); ALTER TABLE other ADD COLUMN n int")
+        driver.execute("CREATE VIEW w AS SELECT id FROM other; DROP TABLE other CASCADE")
+        assert tracker.snapshot() == snapshot(driver, table=TABLE)
+        assert tracker.extras is not None and tracker.extras[1] is kept[1]  # not read again
+        driver.execute("ALTER TABLE standing RENAME TO staying")
+        assert tracker.snapshot() == snapshot(driver, table=TABLE)
+        assert tracker.extras[1] is not kept[1]
+    finally:
+        driver.close()
+        reader.close()
+
+
+@pytest.mark.parametrize("standing", [False, True], ids=["bare", "with-extras"])
+def test_extras_coming_and_going_are_seen(pg_url: str, standing: bool) -> None:
+    driver = connect(parse_url(pg_url), table=TABLE)
+    reader = connect(parse_url(pg_url), table=TABLE)
+    try:
+        if standing:
+            driver.execute(STANDING)
         tracker = pg_delta.Tracker(reader, TABLE)
         tracker.snapshot()
         for step in EXTRAS_STEPS:
@@ -169,8 +329,6 @@ def test_every_snapshot_field_is_kept_or_read_in_full() -> None:
 
 def test_a_dropped_reader_connection_is_a_connection_error(pg_url: str) -> None:
     """The reader's server session ends between two snapshots: exit 6, said once."""
-    import pytest
-
     from sqlmig.errors import ConnectError
 
     driver = connect(parse_url(pg_url), table=TABLE)
