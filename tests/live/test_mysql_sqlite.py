@@ -30,14 +30,20 @@ ALTER TABLE child ADD COLUMN note text, ALGORITHM=INSTANT;
 """
 
 
+def _pending(url: str, migrations: Path, pending: str, *, rows: str = ROWS) -> Cli:
+    """INIT applied, its tables holding `rows`, and `pending` as 0002_next."""
+    cli = Cli(url, migrations)
+    write(migrations, "0001_init", INIT)
+    cli.ok("up")
+    execute(url, rows)
+    write(migrations, "0002_next", pending)
+    return cli
+
+
 def test_mysql_prechecks_refuse_naming_file_line_table_count_and_keys(
     mysql_url: str, migrations: Path
 ) -> None:
-    cli = Cli(mysql_url, migrations)
-    write(migrations, "0001_init", INIT)
-    cli.ok("up")
-    execute(mysql_url, ROWS)
-    write(migrations, "0002_next", NEXT)
+    cli = _pending(mysql_url, migrations, NEXT)
     proc = cli("up", "--preflight")
     assert proc.returncode == 9, describe(proc)
     err = proc.stderr.replace(str(migrations) + "/", "")
@@ -66,11 +72,7 @@ def test_mysql_prechecks_refuse_naming_file_line_table_count_and_keys(
 
 
 def test_mysql_plan_reads_sizes_and_traces_the_algorithm(mysql_url: str, migrations: Path) -> None:
-    cli = Cli(mysql_url, migrations)
-    write(migrations, "0001_init", INIT)
-    cli.ok("up")
-    execute(mysql_url, ROWS + "ANALYZE TABLE child;")
-    write(migrations, "0002_next", NEXT)
+    cli = _pending(mysql_url, migrations, NEXT, rows=ROWS + "ANALYZE TABLE child;")
     proc = cli("--json", "plan")
     assert proc.returncode == 0, describe(proc)
     entries = json.loads(proc.stdout)["entries"]
@@ -143,11 +145,7 @@ ALTER TABLE child ADD COLUMN later int;
 def test_mariadb_plan_asks_the_server_which_algorithm_it_takes(
     mysql_url: str, migrations: Path
 ) -> None:
-    cli = Cli(mysql_url, migrations)
-    write(migrations, "0001_init", INIT)
-    cli.ok("up")
-    execute(mysql_url, ROWS)
-    write(migrations, "0002_next", TRACED)
+    cli = _pending(mysql_url, migrations, TRACED)
     proc = cli("--json", "plan")
     assert proc.returncode == 0, describe(proc)
     entries = json.loads(proc.stdout)["entries"]
